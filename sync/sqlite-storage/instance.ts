@@ -248,7 +248,7 @@ export class RxStorageInstanceSQLite<RxDocType>
       if (!row || row.digest !== digest) {
         throw storageError('STORAGE_ATTACHMENT_MISSING', { documentId, attachmentId, digest });
       }
-      return Promise.resolve(new Blob([row.data], { type: row.type }));
+      return Promise.resolve(new Blob([new Uint8Array(row.data)], { type: row.type }));
     } catch (err) {
       return Promise.reject(err);
     }

@@ -1,0 +1,12 @@
+/**
+ * The public surface of core, the domain shared by every part of EdgePay.
+ * Import from here, never from a file inside core: what is not exported here
+ * may change without notice.
+ */
+export * from './errors.ts';
+export * from './currencies.ts';
+export * from './money.ts';
+export * from './money-text.ts';
+export * from './ids.ts';
+export * from './json-equal.ts';
+export * from './schemas/index.ts';

@@ -1,0 +1,138 @@
+/**
+ * The gateway ledger: payments survive a reopen, bad documents are refused
+ * and change nothing, and the schema migration path works on this storage.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { collectionSchemas, isEdgePayError, uuidV7, type PaymentDoc } from '../../core/index.ts';
+import { openLedger } from '../index.ts';
+
+function payment(overrides: Partial<PaymentDoc> = {}): PaymentDoc {
+  const createdAt = new Date().toISOString();
+  return {
+    id: uuidV7(),
+    siteId: 'site-1',
+    gatewayId: 'gw-1',
+    flow: 'kiosk',
+    amount: 4500,
+    currency: 'KRW',
+    method: 'card-terminal',
+    lineItems: [{ sku: 'TEA', name: 'Green tea', quantity: 3, unitAmount: 1500, lineAmount: 4500 }],
+    createdAt,
+    offline: true,
+    status: 'stored',
+    statusHistory: [{ status: 'stored', at: createdAt, by: 'gateway' }],
+    ...overrides,
+  };
+}
+
+let dir: string;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'edgepay-ledger-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('gateway ledger', () => {
+  it('keeps payments across a reopen, in a WAL file with synchronous=FULL', async () => {
+    const directory = join(dir, 'reopen');
+    const first = await openLedger({ directory });
+    const p = payment();
+    await first.db.payments.insert(p);
+    assert.equal(first.synchronous, 'FULL');
+    await first.close();
+
+    const raw = new Database(first.filePath, { readonly: true });
+    assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+    raw.close();
+
+    const second = await openLedger({ directory });
+    try {
+      const found = await second.db.payments.findOne(p.id).exec();
+      assert.equal(found?.amount, 4500);
+      assert.deepEqual(found?.toJSON().lineItems, p.lineItems);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses a payment that breaks the schema (a card number as token, a float amount) and stores nothing', async () => {
+    const ledger = await openLedger({ directory: join(dir, 'bad') });
+    try {
+      await assert.rejects(ledger.db.payments.insert(payment({ amount: 12.5 })), (e: any) => e.code === 'VD2');
+      await assert.rejects(ledger.db.payments.insert(payment({ token: '4111111111111111' })), (e: any) => e.code === 'VD2');
+      await assert.rejects(ledger.db.payments.insert({ ...payment(), pan: '4111111111111111' } as any), (e: any) => e.code === 'VD2');
+      assert.equal(await ledger.db.payments.count().exec(), 0);
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  it('finds stored payments through the status index', async () => {
+    const ledger = await openLedger({ directory: join(dir, 'status') });
+    try {
+      await ledger.db.payments.bulkInsert([payment(), payment(), payment({ offline: false, status: 'created', statusHistory: [{ status: 'created', at: new Date().toISOString(), by: 'gateway' }] })]);
+      const stored = await ledger.db.payments.find({ selector: { status: 'stored' }, sort: [{ createdAt: 'asc' }] }).exec();
+      assert.equal(stored.length, 2);
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  it('migrates payments to a new schema version on open, and a failing migration leaves the data untouched', async () => {
+    const directory = join(dir, 'migrate');
+    const v0 = await openLedger({ directory });
+    const ids = [payment(), payment(), payment()];
+    await v0.db.payments.bulkInsert(ids);
+    await v0.close();
+
+    const base = collectionSchemas.payments;
+    const v1 = {
+      ...base,
+      version: 1,
+      properties: { ...base.properties, receiptNo: { type: 'string', maxLength: 32 } },
+    } as any;
+
+    await assert.rejects(
+      openLedger({
+        directory,
+        schemas: { payments: v1 },
+        migrations: {
+          payments: {
+            1: () => {
+              throw new Error('strategy bug');
+            },
+          },
+        },
+      }),
+      (e: unknown) => isEdgePayError(e, 'LEDGER_MIGRATION_FAILED'),
+    );
+
+    const migrated = await openLedger({
+      directory,
+      schemas: { payments: v1 },
+      migrations: { payments: { 1: (doc: any) => ({ ...doc, receiptNo: 'R-' + doc.id.slice(-6) }) } },
+    });
+    try {
+      const docs = await migrated.db.payments.find().exec();
+      assert.deepEqual(docs.map((d) => d.id).sort(), ids.map((p) => p.id).sort());
+      for (const d of docs) assert.equal((d as any).receiptNo, 'R-' + d.id.slice(-6));
+    } finally {
+      await migrated.close();
+    }
+  });
+
+  it('refuses to open a ledger file that is not a database, with a clear code', async () => {
+    const directory = join(dir, 'corrupt');
+    const ledger = await openLedger({ directory });
+    const file = ledger.filePath;
+    await ledger.close();
+    const { writeFileSync } = await import('node:fs');
+    for (const suffix of ['-wal', '-shm']) rmSync(file + suffix, { force: true });
+    writeFileSync(file, Buffer.alloc(8192, 0x42));
+    await assert.rejects(openLedger({ directory }), (e: unknown) => isEdgePayError(e, 'STORAGE_CORRUPT'));
+  });
+});

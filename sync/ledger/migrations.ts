@@ -1,0 +1,21 @@
+/**
+ * Schema migrations of the gateway ledger, per collection and target version.
+ *
+ * RxDB keeps each schema version of a collection in its own storage table; when
+ * the app opens a collection at version N while version N-1 data exists, the
+ * migration plugin feeds every old document through `migrationStrategies[N]`
+ * and writes the result into the new table, all on the device, before the
+ * collection is usable. Version 0 needs no strategy; the table below is where
+ * version 1 will go, so the path exists from day one and a test exercises it.
+ *
+ * Rules for a strategy: pure, deterministic (replicas must agree), never drops
+ * a payment (return the document, never null, for `payments`).
+ */
+import type { MigrationStrategies } from 'rxdb';
+import type { CollectionName } from '../../core/index.ts';
+
+export const ledgerMigrations: { readonly [C in CollectionName]: MigrationStrategies } = {
+  payments: {},
+  products: {},
+  sites: {},
+};
