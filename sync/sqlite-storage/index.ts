@@ -56,7 +56,7 @@ export function getRxStorageSQLite(settings: SQLiteStorageSettings): RxStorageSQ
 }
 
 export { RxStorageInstanceSQLite } from './instance.ts';
-export { RxStorageSQLiteError } from './errors.ts';
+export { storageError, type StorageError } from './errors.ts';
 export { databaseFileName, openConnectionCount } from './connection.ts';
 export { querySql } from './query.ts';
 export type * from './types.ts';

@@ -30,7 +30,8 @@ import {
 } from 'rxdb';
 import type { SharedConnection } from './connection.ts';
 import { releaseConnection } from './connection.ts';
-import { storageError, RxStorageSQLiteError } from './errors.ts';
+import { storageError } from './errors.ts';
+import { isEdgePayError } from '../../core/index.ts';
 import type { IndexColumn } from './index-keys.ts';
 import { runCount, runQuery, type QueryContext } from './query.ts';
 import { dropTables, quoteIdent } from './tables.ts';
@@ -112,7 +113,7 @@ export class RxStorageInstanceSQLite<RxDocType>
     this.pendingWrites++;
     const run = async () => {
       try {
-        const bodies = hasBlobs ? await readAttachmentBodies(rows) : new Map<Blob, Buffer>();
+        const bodies = hasBlobs ? await readAttachmentBodies(rows, this.primaryPath) : new Map<Blob, Buffer>();
         this.ensureOpen('bulkWrite');
         return this.writeNow(rows, context, bodies);
       } finally {
@@ -164,8 +165,8 @@ export class RxStorageInstanceSQLite<RxDocType>
       // cannot change the rows between our conflict check and our write.
       transaction.immediate();
     } catch (err) {
-      if (err instanceof RxStorageSQLiteError) throw err;
-      throw new RxStorageSQLiteError(
+      if (isEdgePayError(err)) throw err;
+      throw storageError(
         'STORAGE_WRITE_FAILED',
         { databaseName: this.databaseName, collectionName: this.collectionName, context, reason: String((err as Error)?.message ?? err) },
         err,
@@ -296,12 +297,18 @@ function hasAttachmentData(attachments: Record<string, unknown> | undefined): bo
   return false;
 }
 
-async function readAttachmentBodies<T>(rows: BulkWriteRow<T>[]): Promise<Map<Blob, Buffer>> {
+async function readAttachmentBodies<T>(rows: BulkWriteRow<T>[], primaryPath: string): Promise<Map<Blob, Buffer>> {
   const out = new Map<Blob, Buffer>();
   for (const row of rows) {
     for (const att of Object.values(row.document._attachments ?? {})) {
       const data = (att as RxAttachmentWriteData).data;
-      if (data && !out.has(data)) out.set(data, Buffer.from(await data.arrayBuffer()));
+      if (!data || out.has(data)) continue;
+      // RxDB 17 hands attachment bodies over as Blobs; anything else (an old
+      // base64 string) is refused before the write starts, so nothing changes.
+      if (!(data instanceof Blob)) {
+        throw storageError('STORAGE_WRITE_FAILED', { reason: 'attachment data must be a Blob', documentId: (row.document as any)[primaryPath] });
+      }
+      out.set(data, Buffer.from(await data.arrayBuffer()));
     }
   }
   return out;

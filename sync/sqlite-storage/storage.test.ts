@@ -425,6 +425,20 @@ describe('sqlite storage: durability settings and bad files', () => {
     assert.equal(conn(normal).pragma('synchronous', { simple: true }), 1, 'NORMAL');
   });
 
+  it('keeps FULL on a reopened WAL file, where better-sqlite3 alone falls back to NORMAL', async () => {
+    const databaseName = 'reopen' + randomToken(5);
+    const first = await instance(sqlite(), { databaseName });
+    const filePath = first.internals.filePath;
+    await first.close();
+    // better-sqlite3 is compiled with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1: a
+    // connection to a file already in WAL mode starts at NORMAL.
+    const plain = new Database(filePath);
+    assert.equal(plain.pragma('synchronous', { simple: true }), 1);
+    plain.close();
+    const again = await instance(sqlite(), { databaseName });
+    assert.equal((again as any).connection.db.pragma('synchronous', { simple: true }), 2);
+  });
+
   it('refuses a file that is not a database with STORAGE_CORRUPT and leaves it untouched', async () => {
     const databaseName = 'garbage';
     const file = join(dir, databaseFileName(databaseName));
