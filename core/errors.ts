@@ -71,6 +71,20 @@ export const errorRegistry = {
   IDEMPOTENCY_KEY_REUSED: { httpStatus: 409, message: 'This idempotency key was already used with a different request.' },
   IDEMPOTENCY_IN_PROGRESS: { httpStatus: 409, message: 'A request with this idempotency key is still being processed.' },
 
+  // The device bus, drivers and devices (edge-services/bus, drivers, devices, simulators).
+  BUS_ZAP_HANDLER_MISSING: { httpStatus: 500, message: 'Refusing to open the {socket} socket on {endpoint}: no ZAP handler is running on its ZeroMQ context (fail closed).' },
+  BUS_CLOSED: { httpStatus: 503, message: 'The device bus is closed.' },
+  BUS_DEVICE_KEY_INVALID: { httpStatus: 400, message: 'Not a CURVE public key (40 Z85 characters) for device {deviceId}.' },
+  BUS_DEVICE_UNKNOWN: { httpStatus: 404, message: 'No enrolled device {deviceId}.' },
+  BUS_DEVICE_NOT_CONNECTED: { httpStatus: 503, message: 'Device {deviceId} is not connected to the bus.' },
+  BUS_MESSAGE_INVALID: { httpStatus: 400, message: 'The bus message {type} is not valid: {detail}' },
+  BUS_COMMAND_TIMEOUT: { httpStatus: 504, message: 'Device {deviceId} did not answer {type} within {timeoutMs} ms (attempts: {attempts}).' },
+  BUS_COMMAND_FAILED: { httpStatus: 502, message: 'Device {deviceId} refused {type}: {deviceCode} {deviceMessage}' },
+  BUS_COMMAND_UNKNOWN: { httpStatus: 400, message: 'This device does not handle {type}.' },
+  DRIVER_FAILED: { httpStatus: 503, message: 'The driver {name} crashed {crashes} times in a row and was stopped.' },
+  HID_REPORT_INVALID: { httpStatus: 400, message: 'Not a valid {kind} report: {reason}.' },
+  HID_UNAVAILABLE: { httpStatus: 503, message: 'The HID library could not be loaded: {reason}.' },
+
   INTERNAL: { httpStatus: 500, message: 'Internal error.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -10,3 +10,4 @@ export * from './money-text.ts';
 export * from './ids.ts';
 export * from './json-equal.ts';
 export * from './schemas/index.ts';
+export * from './bus/index.ts';
