@@ -37,6 +37,14 @@ export const errorRegistry = {
   SCHEMA_VERSION_OUTDATED: { httpStatus: 426, message: 'Schema version {version} of {collection} is no longer accepted; update the client.' },
   NOT_FOUND: { httpStatus: 404, message: 'Not found.' },
 
+  // HTTP requests (server and gateway APIs): malformed input is always a 4xx.
+  REQUEST_INVALID: { httpStatus: 400, message: 'The request is not valid: {reason}' },
+  REQUEST_BAD_JSON: { httpStatus: 400, message: 'The request body is not valid JSON.' },
+  REQUEST_TOO_LARGE: { httpStatus: 413, message: 'The request body is larger than the {limit} bytes allowed.' },
+  REQUEST_UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, message: 'Send the request body as application/json.' },
+  UNKNOWN_COLLECTION: { httpStatus: 404, message: 'There is no replicated collection "{collection}".' },
+  SCHEMA_VERSION_UNKNOWN: { httpStatus: 404, message: 'Schema version {version} of {collection} does not exist on this server.' },
+
   // Authentication of gateways, devices and users.
   AUTH_REQUIRED: { httpStatus: 401, message: 'Missing, unknown or revoked credential.' },
   AUTH_FORBIDDEN: { httpStatus: 403, message: 'This credential may not do that.' },

@@ -1,9 +1,11 @@
 /**
- * server: the central server (replication endpoints, payment authority,
- * issuer, OTP, relay, credit, wallet API).
- *
- * Not built yet; nothing is exported so that nothing can depend on a server
- * that does not exist. Its rules are fixed already: it imports core, and only
- * types from sync (the replication protocol), see tests/architecture.ts.
+ * server: the central server. Built so far: replication of the gateways'
+ * collections (RxDB's protocol over HTTP), gateway enrolment and revocation,
+ * health, metrics, OpenAPI. It imports core, and only types from sync.
  */
-export {};
+export { startServer, openDatabase, type ServerOptions, type RunningServer } from './start-server.ts';
+export { buildApp, type AppOptions, type EdgePayServer } from './http/app.ts';
+export { defineCollection, edgePayCollections, type ServerCollection, type CollectionDefinition } from './replication/collections.ts';
+export { writeAsServer, pull, push } from './replication/documents.ts';
+export { enrolGateway, revokeGateway, authenticateGateway, type EnrolledGateway } from './auth/gateways.ts';
+export type { Db } from './db/db.ts';

@@ -53,11 +53,13 @@ function rangeOf(ctx: QueryContext, preparedQuery: PreparedQuery<any>): Range {
   };
 }
 
-function statement(ctx: QueryContext, sql: string): Database.Statement {
+/** Prepared once per SQL text; document reads are plucked (the data string only). */
+function statement(ctx: QueryContext, sql: string, pluck = true): Database.Statement {
   ctx.statements ??= new Map();
   let stmt = ctx.statements.get(sql);
   if (!stmt) {
     stmt = ctx.db.prepare(sql);
+    if (pluck) stmt.pluck();
     ctx.statements.set(sql, stmt);
   }
   return stmt;
@@ -84,7 +86,7 @@ export function runQuery(ctx: QueryContext, preparedQuery: PreparedQuery<any>): 
   const { sql, params } = querySql(ctx, preparedQuery);
   const stmt = statement(ctx, sql);
   if (plan.selectorSatisfiedByIndex && plan.sortSatisfiedByIndex) {
-    return (stmt.all(...params) as { data: string }[]).map((r) => JSON.parse(r.data));
+    return (stmt.all(...params) as string[]).map((data) => JSON.parse(data));
   }
   const skip = query.skip ?? 0;
   const limit = typeof query.limit === 'number' ? query.limit : Infinity;
@@ -92,8 +94,8 @@ export function runQuery(ctx: QueryContext, preparedQuery: PreparedQuery<any>): 
   const matcher = plan.selectorSatisfiedByIndex ? undefined : getQueryMatcher(ctx.schema, query);
   const mustSort = !plan.sortSatisfiedByIndex;
   let rows: RxDocumentData<any>[] = [];
-  for (const row of stmt.iterate(...params) as Iterable<{ data: string }>) {
-    const doc = JSON.parse(row.data);
+  for (const data of stmt.iterate(...params) as Iterable<string>) {
+    const doc = JSON.parse(data);
     if (matcher && !matcher(doc)) continue;
     rows.push(doc);
     // In index order the first skip+limit matches are the answer; stop reading.
@@ -108,14 +110,13 @@ export function runCount(ctx: QueryContext, preparedQuery: PreparedQuery<any>): 
   const range = rangeOf(ctx, preparedQuery);
   const t = quoteIdent(ctx.tableName);
   if (preparedQuery.queryPlan.selectorSatisfiedByIndex) {
-    const row = statement(ctx, `SELECT COUNT(*) AS n FROM ${t} WHERE ${range.where}`).get(...range.params) as { n: number };
-    return row.n;
+    return statement(ctx, `SELECT COUNT(*) FROM ${t} WHERE ${range.where}`).get(...range.params) as number;
   }
   const matcher = getQueryMatcher(ctx.schema, preparedQuery.query);
   let n = 0;
   const stmt = statement(ctx, `SELECT data FROM ${t} WHERE ${range.where}`);
-  for (const row of stmt.iterate(...range.params) as Iterable<{ data: string }>) {
-    if (matcher(JSON.parse(row.data))) n++;
+  for (const data of stmt.iterate(...range.params) as Iterable<string>) {
+    if (matcher(JSON.parse(data))) n++;
   }
   return n;
 }

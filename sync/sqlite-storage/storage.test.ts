@@ -268,6 +268,25 @@ describe('sqlite storage: queries behave exactly like RxDB memory storage', () =
     }
   });
 
+  it('finds documents by id with one primary-key lookup per id (EXPLAIN QUERY PLAN)', async () => {
+    const s = await instance(sqlite());
+    const db = new Database(s.internals.filePath, { readonly: true });
+    try {
+      for (const name of ['selectByIds', 'selectByIdsNotDeleted']) {
+        const source = (s as any).stmts[name].source as string;
+        const plan = db
+          .prepare('EXPLAIN QUERY PLAN ' + source)
+          .all('["a","b"]')
+          .map((r: any) => r.detail as string);
+        // The id list is the outer loop; the table is searched by its key.
+        assert.match(plan[0]!, /SCAN j VIRTUAL TABLE/, plan.join(' | '));
+        assert.match(plan[1]!, /SEARCH t USING INDEX sqlite_autoindex_.* \(id=\?\)/, plan.join(' | '));
+      }
+    } finally {
+      db.close();
+    }
+  });
+
   it('refuses a query that names an index the schema does not have', async () => {
     const schema = itemSchema();
     const s = await instance(sqlite(), { schema });

@@ -1,0 +1,7 @@
+/**
+ * bench: benchmarks, run with `npm run bench -- NAME` (bench/run.ts lists the
+ * known names). Each prints one JSON object per figure on stdout in the format
+ * of DESIGN.md section 8; progress goes to stderr.
+ * Public surface: the report helpers, for benches and tests that print figures.
+ */
+export { emit, formatLine, log, median, percentile, round, type BenchLine } from './report.ts';

@@ -1,0 +1,105 @@
+/**
+ * Operator routes, behind the admin token (EDGEPAY_ADMIN_TOKEN): enrol and
+ * revoke gateways, write the server-owned collections (site settings,
+ * catalogue). Credentials are returned once, at enrolment, and never logged.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { EdgePayError } from '../../core/index.ts';
+import type { ReplicatedDocument } from '../../sync/index.ts';
+import type { Db } from '../db/db.ts';
+import { enrolGateway, revokeGateway } from '../auth/gateways.ts';
+import type { ServerCollection } from '../replication/collections.ts';
+import { writeAsServer } from '../replication/documents.ts';
+
+const errorResponse = {
+  type: 'object',
+  properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object', additionalProperties: true } },
+} as const;
+
+export function registerAdminRoutes(app: FastifyInstance, deps: { db: Db; adminToken: string; collections: Map<string, ServerCollection> }): void {
+  const { db, adminToken, collections } = deps;
+  const expected = Buffer.from(adminToken);
+  const requireAdmin = async (request: FastifyRequest) => {
+    const header = request.headers.authorization ?? '';
+    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new EdgePayError('AUTH_REQUIRED');
+  };
+  const security = [{ adminToken: [] }];
+
+  app.post(
+    '/admin/gateways',
+    {
+      preHandler: requireAdmin,
+      schema: {
+        summary: 'Enrol a gateway for a site; returns its credential once',
+        tags: ['admin'],
+        security,
+        body: {
+          type: 'object',
+          required: ['siteId', 'name'],
+          additionalProperties: false,
+          properties: { siteId: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' }, name: { type: 'string', minLength: 1, maxLength: 100 } },
+        },
+        response: {
+          201: { type: 'object', properties: { gatewayId: { type: 'string' }, siteId: { type: 'string' }, name: { type: 'string' }, credential: { type: 'string' } } },
+          400: errorResponse,
+          401: errorResponse,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { siteId, name } = request.body as { siteId: string; name: string };
+      const gw = await enrolGateway(db, siteId, name);
+      request.log.info({ gatewayId: gw.gatewayId, siteId }, 'gateway enrolled');
+      return reply.status(201).send(gw);
+    },
+  );
+
+  app.post(
+    '/admin/gateways/:gatewayId/revoke',
+    {
+      preHandler: requireAdmin,
+      schema: {
+        summary: 'Revoke a gateway credential; its requests and live streams stop at once',
+        tags: ['admin'],
+        security,
+        params: { type: 'object', properties: { gatewayId: { type: 'string', maxLength: 80 } }, required: ['gatewayId'] },
+        response: { 200: { type: 'object', properties: { revoked: { type: 'boolean' } } }, 401: errorResponse, 404: errorResponse },
+      },
+    },
+    async (request) => {
+      const { gatewayId } = request.params as { gatewayId: string };
+      if (!(await revokeGateway(db, gatewayId))) throw new EdgePayError('NOT_FOUND');
+      request.log.info({ gatewayId }, 'gateway revoked');
+      return { revoked: true };
+    },
+  );
+
+  app.put(
+    '/admin/sites/:siteId/:collection',
+    {
+      preHandler: requireAdmin,
+      schema: {
+        summary: 'Write server-owned documents (site settings, catalogue) of one site',
+        tags: ['admin'],
+        security,
+        params: {
+          type: 'object',
+          required: ['siteId', 'collection'],
+          properties: { siteId: { type: 'string', maxLength: 64 }, collection: { type: 'string', enum: ['sites', 'products'] } },
+        },
+        body: { type: 'array', maxItems: 5000, items: { type: 'object', additionalProperties: true } },
+        response: { 200: { type: 'object', properties: { written: { type: 'integer' } } }, 400: errorResponse, 401: errorResponse, 403: errorResponse },
+      },
+    },
+    async (request) => {
+      const { siteId, collection: name } = request.params as { siteId: string; collection: string };
+      const collection = collections.get(name);
+      if (!collection) throw new EdgePayError('UNKNOWN_COLLECTION', { collection: name });
+      const docs = (request.body as Record<string, unknown>[]).map((d) => ({ _deleted: false, ...d }) as ReplicatedDocument);
+      await writeAsServer(db, collection, siteId, docs);
+      return { written: docs.length };
+    },
+  );
+}

@@ -1,0 +1,90 @@
+/**
+ * PostgreSQL through `pg`: a pool for queries and transactions, plus one
+ * dedicated connection per process for LISTEN, re-established with backoff
+ * if it drops.
+ */
+import pg from 'pg';
+import type { Db, Queryable, Row } from './db.ts';
+
+export async function openPostgresDb(connectionString: string): Promise<Db> {
+  const pool = new pg.Pool({ connectionString, max: 10 });
+  // An idle client that errors (server restart) must not crash the process.
+  pool.on('error', () => undefined);
+  await pool.query('SELECT 1');
+  const listeners = new Map<string, Set<{ onMessage: (p: string) => void; onReconnect?: () => void }>>();
+  let listenClient: pg.Client | undefined;
+  let closed = false;
+  let connecting: Promise<void> | undefined;
+
+  async function connectListener(isReconnect: boolean): Promise<void> {
+    for (let attempt = 0; !closed; attempt++) {
+      const client = new pg.Client({ connectionString });
+      try {
+        await client.connect();
+        client.on('notification', (msg) => {
+          for (const l of listeners.get(msg.channel) ?? []) l.onMessage(msg.payload ?? '');
+        });
+        client.on('error', () => {
+          if (listenClient === client) listenClient = undefined;
+          client.end().catch(() => undefined);
+          if (!closed) connecting = connectListener(true);
+        });
+        for (const channel of listeners.keys()) await client.query(`LISTEN ${ident(channel)}`);
+        listenClient = client;
+        if (isReconnect) for (const set of listeners.values()) for (const l of set) l.onReconnect?.();
+        return;
+      } catch {
+        await client.end().catch(() => undefined);
+        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
+      }
+    }
+  }
+
+  const run = (c: pg.Pool | pg.PoolClient): Queryable => ({
+    async query<T extends Row = Row>(sql: string, params: unknown[] = []) {
+      const r = await c.query(sql, params as any[]);
+      return { rows: r.rows as T[] };
+    },
+  });
+  const base = run(pool);
+  return {
+    kind: 'postgres',
+    query: base.query,
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(run(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async listen(channel, onMessage, onReconnect) {
+      let set = listeners.get(channel);
+      const isNewChannel = !set;
+      if (!set) listeners.set(channel, (set = new Set()));
+      const entry = onReconnect ? { onMessage, onReconnect } : { onMessage };
+      set.add(entry);
+      if (!listenClient) await (connecting ??= connectListener(false));
+      else if (isNewChannel) await listenClient.query(`LISTEN ${ident(channel)}`);
+      return async () => {
+        set!.delete(entry);
+      };
+    },
+    async close() {
+      closed = true;
+      await listenClient?.end().catch(() => undefined);
+      await pool.end();
+    },
+  };
+}
+
+function ident(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error('bad channel name ' + name);
+  return name;
+}

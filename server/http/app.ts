@@ -1,0 +1,86 @@
+/**
+ * The central server's HTTP app: replication routes, admin routes, health,
+ * metrics and the OpenAPI description, with JSON errors and body limits.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { Db } from '../db/db.ts';
+import { ChangeHub } from '../replication/change-hub.ts';
+import type { ServerCollection } from '../replication/collections.ts';
+import { registerReplicationRoutes } from '../replication/routes.ts';
+import { registerAdminRoutes } from '../admin/routes.ts';
+import { installErrorHandling } from './errors.ts';
+import { createMetrics, type ServerMetrics } from './metrics.ts';
+
+export type AppOptions = {
+  db: Db;
+  collections: ServerCollection[];
+  adminToken: string;
+  /** Largest request body in bytes (default 4 MiB: a push of 1,000 payments fits). */
+  bodyLimit?: number;
+  /** pino logger options, or false for none (tests). */
+  logger?: boolean | { level: string };
+  /** Node process metrics (CPU, heap) in /metrics; off in tests that build many apps. */
+  processMetrics?: boolean;
+};
+
+export type EdgePayServer = { app: FastifyInstance; hub: ChangeHub; metrics: ServerMetrics };
+
+export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
+  const bodyLimit = options.bodyLimit ?? 4 * 1024 * 1024;
+  const logger =
+    options.logger === false || options.logger === undefined
+      ? false
+      : {
+          level: typeof options.logger === 'object' ? options.logger.level : 'info',
+          // Credentials travel in this header; it must never reach a log line.
+          redact: ['req.headers.authorization', 'req.headers.cookie'],
+        };
+  const app = Fastify({ logger, bodyLimit, trustProxy: false });
+  const metrics = createMetrics(options.processMetrics ?? false);
+  const hub = new ChangeHub(options.db);
+  await hub.start();
+  const collections = new Map(options.collections.map((c) => [c.name, c]));
+
+  installErrorHandling(app, bodyLimit);
+  // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
+  app.removeContentTypeParser('text/plain');
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'EdgePay central server', version: '0.1.0', description: 'Replication, enrolment and operator routes.' },
+      components: {
+        securitySchemes: {
+          gatewayCredential: { type: 'http', scheme: 'bearer', description: 'gw_<gatewayId>.<secret>, from enrolment' },
+          adminToken: { type: 'http', scheme: 'bearer', description: 'EDGEPAY_ADMIN_TOKEN' },
+        },
+      },
+    },
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  app.get('/healthz', { schema: { summary: 'Liveness and database reachability', tags: ['ops'] } }, async (_req, reply) => {
+    try {
+      await options.db.query('SELECT 1');
+      return { status: 'ok', database: options.db.kind };
+    } catch {
+      return reply.status(503).send({ code: 'STORAGE_CLOSED', message: 'The database does not answer.' });
+    }
+  });
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['ops'] } }, async (_req, reply) => {
+    metrics.liveStreams.set(hub.size);
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  registerReplicationRoutes(app, { db: options.db, hub, collections, metrics });
+  registerAdminRoutes(app, { db: options.db, adminToken: options.adminToken, collections });
+  app.addHook('onClose', async () => {
+    await hub.stop();
+  });
+  return { app, hub, metrics };
+}

@@ -1,0 +1,182 @@
+/**
+ * The server's document store: pulls by checkpoint, gateway pushes with
+ * conflict detection and field ownership, and the server's own writes.
+ *
+ * Ordering: every write to (collection, site) takes that pair's counter row
+ * lock (SELECT ... FOR UPDATE) and holds it to COMMIT; each written document
+ * gets the next counter value as its `seq`. Writers of one site therefore
+ * commit in seq order, so when a reader sees seq N, every seq below N is
+ * already visible: a pull by `seq > checkpoint` never skips a commit, with any
+ * number of writers in any number of server processes. Different sites never
+ * wait for each other.
+ */
+import { EdgePayError, jsonEqual, type ErrorCode } from '../../core/index.ts';
+import type { PullResponse, PushRow, ReplicatedDocument, SyncCheckpoint } from '../../sync/index.ts';
+import type { Db, Queryable } from '../db/db.ts';
+import type { Doc, ServerCollection, Writer } from './collections.ts';
+
+export const CHANGES_CHANNEL = 'edgepay_changes';
+
+export type ChangeNotice = { collection: string; siteId: string; seq: number };
+
+type StoredRow = { id: string; site_id: string; data: Doc; deleted: boolean; seq: string | number };
+
+function toReplicated(row: StoredRow): ReplicatedDocument {
+  return { ...row.data, _deleted: row.deleted };
+}
+
+export async function pull(
+  db: Db,
+  collection: ServerCollection,
+  siteId: string,
+  checkpoint: SyncCheckpoint | null,
+  limit: number,
+): Promise<PullResponse> {
+  const since = checkpoint ? checkpoint.lwt : 0;
+  const { rows } = await db.query<StoredRow>(
+    `SELECT id, site_id, data, deleted, seq FROM documents
+      WHERE collection = $1 AND site_id = $2 AND seq > $3
+      ORDER BY seq LIMIT $4`,
+    [collection.name, siteId, since, limit],
+  );
+  const last = rows[rows.length - 1];
+  return {
+    documents: rows.map(toReplicated),
+    checkpoint: last ? { id: last.id, lwt: Number(last.seq) } : checkpoint,
+  };
+}
+
+/** The newest checkpoint of a site's collection (where a live stream starts). */
+export async function headCheckpoint(db: Db, collection: string, siteId: string): Promise<number> {
+  const { rows } = await db.query<{ value: string | number }>(
+    'SELECT value FROM change_counters WHERE collection = $1 AND site_id = $2',
+    [collection, siteId],
+  );
+  return rows[0] ? Number(rows[0].value) : 0;
+}
+
+/** Takes the (collection, site) write lock and returns the counter's value. */
+async function lockCounter(tx: Queryable, collection: string, siteId: string): Promise<number> {
+  await tx.query('INSERT INTO change_counters (collection, site_id, value) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING', [
+    collection,
+    siteId,
+  ]);
+  const { rows } = await tx.query<{ value: string | number }>(
+    'SELECT value FROM change_counters WHERE collection = $1 AND site_id = $2 FOR UPDATE',
+    [collection, siteId],
+  );
+  return Number(rows[0]!.value);
+}
+
+async function finishWrites(tx: Queryable, collection: string, siteId: string, seq: number): Promise<void> {
+  await tx.query('UPDATE change_counters SET value = $3 WHERE collection = $1 AND site_id = $2', [collection, siteId, seq]);
+  // Delivered at COMMIT, to every server process listening on the database.
+  const notice: ChangeNotice = { collection, siteId, seq };
+  await tx.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, JSON.stringify(notice)]);
+}
+
+async function upsert(tx: Queryable, collection: string, siteId: string, id: string, doc: Doc, deleted: boolean, seq: number, by: string) {
+  await tx.query(
+    `INSERT INTO documents (collection, id, site_id, seq, deleted, data, updated_at, updated_by)
+     VALUES ($1, $2, $3, $4, $5, $6, now(), $7)
+     ON CONFLICT (collection, id) DO UPDATE
+       SET seq = EXCLUDED.seq, deleted = EXCLUDED.deleted, data = EXCLUDED.data,
+           updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by`,
+    [collection, id, siteId, seq, deleted, JSON.stringify(doc), by],
+  );
+}
+
+/** A push row the server refuses: the whole push is rolled back. */
+export class PushRefused extends EdgePayError {
+  constructor(code: ErrorCode, details: Record<string, unknown>) {
+    super(code, details);
+  }
+}
+
+function splitDeleted(state: ReplicatedDocument): { doc: Doc; deleted: boolean } {
+  const { _deleted, ...doc } = state as Doc & { _deleted?: unknown };
+  return { doc, deleted: _deleted === true };
+}
+
+/**
+ * Applies a gateway's push. Returns the conflicts (the server's state of each
+ * row whose assumed master state was not the server's). Throws PushRefused
+ * (and stores nothing of the push) when a row breaks the schema or the field
+ * ownership rules, or belongs to another site.
+ */
+export async function push(db: Db, collection: ServerCollection, writer: Writer, rows: PushRow[]): Promise<ReplicatedDocument[]> {
+  return db.transaction(async (tx) => {
+    let seq = await lockCounter(tx, collection.name, writer.siteId);
+    const ids = rows.map((r, i) => {
+      const id = r.newDocumentState[collection.primaryPath];
+      if (typeof id !== 'string' || id.length === 0) throw new PushRefused('SCHEMA_VALIDATION', { collection: collection.name, row: i, errors: [`missing ${collection.primaryPath}`] });
+      return id;
+    });
+    const current = new Map<string, StoredRow>();
+    const { rows: existing } = await tx.query<StoredRow>(
+      'SELECT id, site_id, data, deleted, seq FROM documents WHERE collection = $1 AND id = ANY($2::text[])',
+      [collection.name, ids],
+    );
+    for (const r of existing) current.set(r.id, r);
+
+    const conflicts: ReplicatedDocument[] = [];
+    const now = new Date().toISOString();
+    const startSeq = seq;
+    for (const [i, row] of rows.entries()) {
+      const id = ids[i]!;
+      const real = current.get(id);
+      if (real && real.site_id !== writer.siteId) {
+        throw new PushRefused('AUTH_FORBIDDEN', { collection: collection.name, row: i, id, reason: 'document of another site' });
+      }
+      const realState = real ? toReplicated(real) : undefined;
+      const assumed = row.assumedMasterState ?? undefined;
+      if (realState && (!assumed || !jsonEqual(realState, assumed))) {
+        conflicts.push(realState);
+        continue;
+      }
+      const { doc, deleted } = splitDeleted(row.newDocumentState);
+      const errors = collection.validate(doc);
+      if (errors) throw new PushRefused('SCHEMA_VALIDATION', { collection: collection.name, row: i, id, errors: errors.slice(0, 5) });
+      const check = collection.checkGatewayWrite(realState, row.newDocumentState, writer);
+      if (!check.ok) throw new PushRefused(check.code, { collection: collection.name, row: i, id, field: check.field });
+      // Backstop for collections whose own check does not look at the site.
+      const site = collection.siteOf(doc);
+      if (site !== undefined && site !== writer.siteId) {
+        throw new PushRefused('AUTH_FORBIDDEN', { collection: collection.name, row: i, id, reason: 'document of another site' });
+      }
+      const stored = collection.stampAccepted && !deleted ? collection.stampAccepted(doc, now) : doc;
+      seq++;
+      await upsert(tx, collection.name, writer.siteId, id, stored, deleted, seq, writer.gatewayId);
+      current.set(id, { id, site_id: writer.siteId, data: stored, deleted, seq });
+    }
+    if (seq !== startSeq) await finishWrites(tx, collection.name, writer.siteId, seq);
+    return conflicts;
+  });
+}
+
+/**
+ * The server's own writes (catalogue, site settings, payment outcomes): the
+ * server is the authority, so no conflict check; same ordering guarantee.
+ */
+export async function writeAsServer(
+  db: Db,
+  collection: ServerCollection,
+  siteId: string,
+  docs: ReplicatedDocument[],
+): Promise<void> {
+  if (docs.length === 0) return;
+  await db.transaction(async (tx) => {
+    let seq = await lockCounter(tx, collection.name, siteId);
+    for (const state of docs) {
+      const { doc, deleted } = splitDeleted(state);
+      const errors = collection.validate(doc);
+      if (errors) throw new EdgePayError('SCHEMA_VALIDATION', { collection: collection.name, errors: errors.slice(0, 5) });
+      const site = collection.siteOf(doc);
+      if (site !== undefined && site !== siteId) throw new EdgePayError('AUTH_FORBIDDEN', { collection: collection.name, reason: 'document of another site' });
+      const id = doc[collection.primaryPath] as string;
+      seq++;
+      await upsert(tx, collection.name, siteId, id, doc, deleted, seq, 'server');
+    }
+    await finishWrites(tx, collection.name, siteId, seq);
+  });
+}

@@ -1,0 +1,145 @@
+/**
+ * The replication routes (DESIGN.md section 3, RxDB Server's route shape):
+ *   GET  /sync/:collection/:version/pull?id=&lwt=&limit=
+ *   POST /sync/:collection/:version/push
+ *   GET  /sync/:collection/:version/pullStream   (Server-Sent Events)
+ * Every request carries `Authorization: Bearer <gateway credential>`.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { EdgePayError } from '../../core/index.ts';
+import type { PushRow } from '../../sync/index.ts';
+import type { Db } from '../db/db.ts';
+import { authenticateGateway, type GatewayIdentity } from '../auth/gateways.ts';
+import type { ServerMetrics } from '../http/metrics.ts';
+import type { ChangeHub } from './change-hub.ts';
+import type { ServerCollection } from './collections.ts';
+import { pull, push, PushRefused } from './documents.ts';
+import { openPullStream } from './pull-stream.ts';
+
+export const MAX_PULL_LIMIT = 1000;
+export const MAX_PUSH_ROWS = 1000;
+
+const errorResponse = {
+  type: 'object',
+  properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object', additionalProperties: true } },
+  required: ['code', 'message'],
+} as const;
+const documentSchema = { type: 'object', additionalProperties: true, properties: { _deleted: { type: 'boolean' } } } as const;
+const checkpointSchema = {
+  type: ['object', 'null'],
+  properties: { id: { type: 'string' }, lwt: { type: 'number' } },
+} as const;
+const params = {
+  type: 'object',
+  required: ['collection', 'version'],
+  properties: { collection: { type: 'string', maxLength: 64 }, version: { type: 'integer', minimum: 0 } },
+} as const;
+const security = [{ gatewayCredential: [] }];
+const errors = { 400: errorResponse, 401: errorResponse, 403: errorResponse, 404: errorResponse, 426: errorResponse };
+
+export function registerReplicationRoutes(
+  app: FastifyInstance,
+  deps: { db: Db; hub: ChangeHub; collections: Map<string, ServerCollection>; metrics: ServerMetrics },
+): void {
+  const { db, hub, collections, metrics } = deps;
+
+  async function resolve(request: FastifyRequest): Promise<{ gateway: GatewayIdentity; collection: ServerCollection }> {
+    const { collection: name, version } = request.params as { collection: string; version: number };
+    const header = request.headers.authorization;
+    const gateway = await authenticateGateway(db, header?.startsWith('Bearer ') ? header.slice(7) : undefined);
+    if (!gateway) throw new EdgePayError('AUTH_REQUIRED');
+    const collection = collections.get(name);
+    if (!collection) throw new EdgePayError('UNKNOWN_COLLECTION', { collection: name });
+    if (version < collection.schemaVersion) throw new EdgePayError('SCHEMA_VERSION_OUTDATED', { collection: name, version });
+    if (version > collection.schemaVersion) throw new EdgePayError('SCHEMA_VERSION_UNKNOWN', { collection: name, version });
+    return { gateway, collection };
+  }
+
+  app.get(
+    '/sync/:collection/:version/pull',
+    {
+      schema: {
+        summary: 'Documents of the gateway\'s site changed after a checkpoint',
+        tags: ['sync'],
+        security,
+        params,
+        querystring: {
+          type: 'object',
+          properties: {
+            id: { type: 'string', maxLength: 200 },
+            lwt: { type: 'number', minimum: 0 },
+            limit: { type: 'integer', minimum: 1, maximum: MAX_PULL_LIMIT, default: 100 },
+          },
+        },
+        response: {
+          200: { type: 'object', properties: { documents: { type: 'array', items: documentSchema }, checkpoint: checkpointSchema } },
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const { gateway, collection } = await resolve(request);
+      const q = request.query as { id?: string; lwt?: number; limit: number };
+      const checkpoint = q.lwt === undefined ? null : { id: q.id ?? '', lwt: q.lwt };
+      const result = await pull(db, collection, gateway.siteId, checkpoint, q.limit);
+      metrics.pulledDocuments.inc({ collection: collection.name }, result.documents.length);
+      return result;
+    },
+  );
+
+  app.post(
+    '/sync/:collection/:version/push',
+    {
+      schema: {
+        summary: 'Write documents; answers the conflicting rows with the server\'s state',
+        tags: ['sync'],
+        security,
+        params,
+        body: {
+          type: 'array',
+          maxItems: MAX_PUSH_ROWS,
+          items: {
+            type: 'object',
+            required: ['newDocumentState'],
+            properties: { assumedMasterState: { anyOf: [documentSchema, { type: 'null' }] }, newDocumentState: documentSchema },
+          },
+        },
+        response: { 200: { type: 'array', items: documentSchema }, ...errors },
+      },
+    },
+    async (request) => {
+      const { gateway, collection } = await resolve(request);
+      const rows = request.body as PushRow[];
+      try {
+        const conflicts = await push(db, collection, gateway, rows);
+        metrics.pushedDocuments.inc({ collection: collection.name, outcome: 'written' }, rows.length - conflicts.length);
+        metrics.pushedDocuments.inc({ collection: collection.name, outcome: 'conflict' }, conflicts.length);
+        return conflicts;
+      } catch (err) {
+        if (err instanceof PushRefused) {
+          metrics.refusedPushes.inc({ collection: collection.name, code: err.code });
+          request.log.warn({ gatewayId: gateway.gatewayId, code: err.code, details: err.details }, 'push refused');
+        }
+        throw err;
+      }
+    },
+  );
+
+  app.get(
+    '/sync/:collection/:version/pullStream',
+    {
+      schema: {
+        summary: 'Live changes as Server-Sent Events: each event a pull response or "RESYNC"',
+        tags: ['sync'],
+        security,
+        params,
+        response: { 200: { description: 'text/event-stream', type: 'string' }, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { gateway, collection } = await resolve(request);
+      metrics.liveStreams.inc();
+      await openPullStream(db, hub, collection, gateway, reply, () => metrics.liveStreams.dec());
+    },
+  );
+}

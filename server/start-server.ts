@@ -1,0 +1,55 @@
+/**
+ * Starts a central server: opens the database (PostgreSQL when a URL is
+ * given, else PGlite), runs the migrations, listens.
+ */
+import type { Db } from './db/db.ts';
+import { openPgliteDb } from './db/pglite-db.ts';
+import { openPostgresDb } from './db/pg-db.ts';
+import { migrate } from './db/migrate.ts';
+import { buildApp, type EdgePayServer } from './http/app.ts';
+import { edgePayCollections, type ServerCollection } from './replication/collections.ts';
+
+export type ServerOptions = {
+  /** PostgreSQL URL; when absent, PGlite on `pgliteDir` (in memory if that is absent too). */
+  databaseUrl?: string;
+  pgliteDir?: string;
+  host?: string;
+  port?: number;
+  adminToken: string;
+  collections?: ServerCollection[];
+  logger?: boolean | { level: string };
+  bodyLimit?: number;
+};
+
+export type RunningServer = EdgePayServer & { db: Db; url: string; close(): Promise<void> };
+
+export async function openDatabase(options: Pick<ServerOptions, 'databaseUrl' | 'pgliteDir'>): Promise<Db> {
+  const db = options.databaseUrl ? await openPostgresDb(options.databaseUrl) : await openPgliteDb(options.pgliteDir);
+  await migrate(db);
+  return db;
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  if (!options.adminToken || options.adminToken.length < 16) {
+    throw new Error('EDGEPAY_ADMIN_TOKEN must be set to at least 16 characters');
+  }
+  const db = await openDatabase(options);
+  const server = await buildApp({
+    db,
+    collections: options.collections ?? edgePayCollections(),
+    adminToken: options.adminToken,
+    logger: options.logger ?? false,
+    processMetrics: true,
+    ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
+  });
+  const address = await server.app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+  return {
+    ...server,
+    db,
+    url: address,
+    async close() {
+      await server.app.close();
+      await db.close();
+    },
+  };
+}

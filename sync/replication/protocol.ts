@@ -1,0 +1,54 @@
+/**
+ * The replication protocol between a gateway and the central server: RxDB's
+ * replication protocol over HTTP, in the route shape of RxDB Server
+ * (DESIGN.md section 3), so any RxDB client written for that convention can
+ * sync with us. This file is the one typed contract for that boundary: the
+ * server imports these types, the gateway's client implements them.
+ *
+ *   base  /sync/{collection}/{schemaVersion}
+ *   GET   {base}/pull?id=&lwt=&limit=     → PullResponse
+ *   POST  {base}/push   PushRow[]         → conflicts: the server's documents
+ *   GET   {base}/pullStream               → Server-Sent Events, each `data:` a
+ *                                           PullResponse or the string "RESYNC"
+ *   Authorization: Bearer <gateway credential>
+ *
+ * Errors are JSON `{code, message}` with codes from core's registry:
+ * 401 AUTH_REQUIRED (unknown or revoked), 403 for a write the gateway may not
+ * make, 426 SCHEMA_VERSION_OUTDATED for an older schema version.
+ */
+
+/** A document as the server holds it: the document's fields plus `_deleted`. */
+export type ReplicatedDocument<T = Record<string, unknown>> = T & { _deleted: boolean };
+
+/**
+ * Where a pull continues. `lwt` is the server's ordering value (a per site and
+ * collection commit counter, see server/), opaque to the client; `id` is the
+ * last document's id. The server never skips a commit from one checkpoint to
+ * the next.
+ */
+export type SyncCheckpoint = { id: string; lwt: number };
+
+export type PullResponse<T = Record<string, unknown>> = {
+  documents: ReplicatedDocument<T>[];
+  checkpoint: SyncCheckpoint | null;
+};
+
+export type PushRow<T = Record<string, unknown>> = {
+  assumedMasterState?: ReplicatedDocument<T> | null;
+  newDocumentState: ReplicatedDocument<T>;
+};
+
+/** The conflicting rows: the server's current state of each. */
+export type PushResponse<T = Record<string, unknown>> = ReplicatedDocument<T>[];
+
+/** One event of the live stream. */
+export type PullStreamEvent<T = Record<string, unknown>> = PullResponse<T> | 'RESYNC';
+
+export const SYNC_BASE_PATH = '/sync';
+
+export function syncBasePath(collection: string, schemaVersion: number): string {
+  return `${SYNC_BASE_PATH}/${encodeURIComponent(collection)}/${schemaVersion}`;
+}
+
+/** Largest page a pull returns, whatever `limit` asks. */
+export const MAX_PULL_LIMIT = 1000;
