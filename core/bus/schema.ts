@@ -162,7 +162,7 @@ export const bool = (): BooleanSchema => ({ type: 'boolean' });
 export function oneOfStrings<const E extends string>(values: readonly E[]): StringSchema & { readonly enum: readonly E[] } {
   return { type: 'string', maxLength: Math.max(...values.map((v) => v.length)), enum: values };
 }
-export function array<I extends BusSchema>(items: I, maxItems: number, minItems?: number): ArraySchema & { readonly items: I } {
+export function array<I extends BusSchema>(items: I, maxItems: number, minItems?: number): Omit<ArraySchema, 'items'> & { readonly items: I } {
   return minItems === undefined ? { type: 'array', items, maxItems } : { type: 'array', items, maxItems, minItems };
 }
 export function constant<const C extends string | number | boolean>(value: C): ConstSchema & { readonly const: C } {

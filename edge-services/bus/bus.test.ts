@@ -1,0 +1,218 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as zmq from 'zeromq';
+import { isEdgePayError, uuidV7, type Envelope } from '../../core/index.ts';
+import { deriveMacKey } from './curve-keys.ts';
+import { DeviceBusClient, DeviceCommandError } from './device-client.ts';
+import { EnrolledDevices } from './enrolled-devices.ts';
+import { GatewayBus } from './gateway-bus.ts';
+import { startBus, type RunningBus } from './start-bus.ts';
+import { eventually, freePort, portIsFree } from './test-helpers.ts';
+import { encodeFrames, makeEnvelope } from './wire.ts';
+import { startZapHandler, type ZapDecision } from './zap-handler.ts';
+
+const HELLO = { model: 'test', firmware: '1.0' };
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+async function bus(options: Parameters<typeof startBus>[0] = {}): Promise<RunningBus & { decisions: ZapDecision[]; logLines: string[] }> {
+  const decisions: ZapDecision[] = [];
+  const logLines: string[] = [];
+  const running = await startBus({ onZapDecision: (d) => decisions.push(d), log: (line) => logLines.push(line), ...options });
+  cleanups.push(() => running.stop());
+  return Object.assign(running, { decisions, logLines });
+}
+function device(credentials: Parameters<typeof DeviceBusClient.connect>[0]): DeviceBusClient {
+  const client = DeviceBusClient.connect(credentials, HELLO);
+  cleanups.push(() => client.close());
+  return client;
+}
+
+describe('device bus over real CURVE sockets', () => {
+  it('carries validated events and commands whose replies match by id', async () => {
+    const gw = await bus();
+    const cart = device(gw.enrollNewDevice('cart-1', 'cart'));
+    let tares = 0;
+    cart.handle('cart.tare', () => ({ grams: ++tares * 10 }));
+    cart.handle('cart.unlock', ({ reference }) => {
+      if (reference === 'ref-refused') throw new DeviceCommandError('CART_MOVING', 'the cart is moving');
+      return { reference, unlocked: true };
+    });
+    const weight = gw.bus.waitForEvent((e) => e.type === 'cart.weight', 10_000);
+    await cart.whenSubscribed(10_000);
+    await cart.publish('cart.weight', { grams: 1520, stable: true });
+    const event = await weight;
+    assert.deepEqual(event.payload, { grams: 1520, stable: true });
+    assert.equal(event.deviceId, 'cart-1');
+
+    // Concurrent commands: each reply resolves its own command.
+    const [a, b] = await Promise.all([
+      gw.bus.command('cart-1', 'cart.unlock', { reference: 'ref-aaaaaaaa' }),
+      gw.bus.command('cart-1', 'cart.unlock', { reference: 'ref-bbbbbbbb' }),
+    ]);
+    assert.equal(a.reference, 'ref-aaaaaaaa');
+    assert.equal(b.reference, 'ref-bbbbbbbb');
+    assert.deepEqual(await gw.bus.command('cart-1', 'cart.tare', {}), { grams: 10 });
+    await assert.rejects(gw.bus.command('cart-1', 'cart.unlock', { reference: 'ref-refused' }), (err) => {
+      assert.ok(isEdgePayError(err, 'BUS_COMMAND_FAILED'));
+      assert.equal(err.details?.['deviceCode'], 'CART_MOVING');
+      return true;
+    });
+    // A command this kind of device does not take never leaves the gateway.
+    await assert.rejects(gw.bus.command('cart-1', 'terminal.lookup', { reference: 'ref-aaaaaaaa' }), (err) => isEdgePayError(err, 'BUS_MESSAGE_INVALID'));
+    assert.ok(gw.bus.presence().some((p) => p.deviceId === 'cart-1'));
+    assert.deepEqual(gw.decisions.map((d) => [d.admitted, d.deviceId]), [[true, 'cart-1'], [true, 'cart-1']]);
+  });
+
+  it('refuses a device whose key is not enrolled, even when it claims an enrolled id', async () => {
+    const gw = await bus();
+    const genuine = gw.enrollNewDevice('ble-1', 'ble-reader');
+    const forgedKeys = zmq.curveKeyPair();
+    const impostor = device({ ...genuine, publicKey: forgedKeys.publicKey, secretKey: forgedKeys.secretKey });
+    await eventually(() => gw.decisions.filter((d) => !d.admitted).length >= 2, 'the ZAP handler to refuse both sockets');
+    assert.ok(gw.decisions.every((d) => !d.admitted && d.reason === 'key not enrolled'));
+    void impostor.publish('ble.advertisement', { deviceCode: 'DONGLE0001', rssi: -60, address: 'AA:BB:CC:DD:EE:01' });
+    await assert.rejects(gw.bus.command('ble-1', 'ble.scan', { enabled: true }, { timeoutMs: 300 }), (err) => isEdgePayError(err, 'BUS_DEVICE_NOT_CONNECTED'));
+    assert.equal(impostor.subscribed, false, 'the gateway never subscribed through a refused connection');
+    assert.equal(gw.bus.metrics().received, 0);
+    assert.deepEqual(gw.bus.presence(), []);
+  });
+
+  it('drops a revoked device at once and refuses its reconnection; other devices carry on', async () => {
+    const gw = await bus();
+    const revoked = device(gw.enrollNewDevice('pos-1', 'pos-agent'));
+    const kept = device(gw.enrollNewDevice('pos-2', 'pos-agent'));
+    for (const client of [revoked, kept]) client.handle('pos.fields', () => ({ fields: [{ appId: 'coffee-app', label: 'Coffee' }] }));
+    await revoked.whenSubscribed(10_000);
+    await kept.whenSubscribed(10_000);
+    assert.equal((await gw.bus.command('pos-1', 'pos.fields', {})).fields.length, 1);
+
+    const refusalsBefore = gw.decisions.filter((d) => !d.admitted).length;
+    assert.equal(await gw.bus.revoke('pos-1'), true);
+    // Its connection is gone: the XPUB sees the gateway unsubscribe, and ZAP refuses the reconnection.
+    await eventually(() => !revoked.subscribed, 'the revoked device to lose its subscription');
+    await eventually(() => gw.decisions.filter((d) => !d.admitted && d.reason === 'key not enrolled').length > refusalsBefore, 'the reconnection to be refused');
+    await assert.rejects(gw.bus.command('pos-1', 'pos.fields', {}), (err) => isEdgePayError(err, 'BUS_DEVICE_UNKNOWN'));
+    const receivedBefore = gw.bus.metrics().received;
+    await revoked.publish('pos.submitted', { reference: 'ref-aaaaaaaa', appId: 'coffee-app', posReference: 'P1', outcome: 'accepted' });
+
+    // The other device reconnects by itself and is served again.
+    await kept.whenSubscribed(10_000);
+    const fields = await gw.bus.command('pos-2', 'pos.fields', {}, { timeoutMs: 2_000, retries: 5 });
+    assert.equal(fields.fields[0]?.appId, 'coffee-app');
+    const submitted = gw.bus.waitForEvent((e) => e.type === 'pos.submitted', 10_000);
+    await kept.publish('pos.submitted', { reference: 'ref-bbbbbbbb', appId: 'coffee-app', posReference: 'P2', outcome: 'accepted' });
+    assert.equal((await submitted).deviceId, 'pos-2', 'the revoked device\'s event never arrived, the kept one did');
+    assert.ok(gw.bus.metrics().received > receivedBefore);
+    assert.ok(!gw.bus.presence().some((p) => p.deviceId === 'pos-1'));
+  });
+
+  it('opens no socket without a running ZAP handler on its own context (fail closed)', async () => {
+    const context = new zmq.Context();
+    const devices = new EnrolledDevices();
+    const keys = zmq.curveKeyPair();
+    const port = await freePort();
+    const endpoint = `tcp://127.0.0.1:${port}`;
+    const attempt = (zap: Parameters<typeof GatewayBus.open>[0]['zap'], ctx = context) =>
+      GatewayBus.open({ context: ctx, zap, devices, keys, commandEndpoint: endpoint, eventEndpoint: endpoint });
+    await assert.rejects(attempt(undefined), (err) => isEdgePayError(err, 'BUS_ZAP_HANDLER_MISSING'));
+    const otherContext = new zmq.Context();
+    const foreignZap = await startZapHandler({ context: otherContext, devices });
+    await assert.rejects(attempt(foreignZap), (err) => isEdgePayError(err, 'BUS_ZAP_HANDLER_MISSING'), 'a handler on another context never sees our handshakes');
+    await foreignZap.stop();
+    const stoppedZap = await startZapHandler({ context, devices });
+    await stoppedZap.stop();
+    await assert.rejects(attempt(stoppedZap), (err) => isEdgePayError(err, 'BUS_ZAP_HANDLER_MISSING'));
+    assert.equal(await portIsFree(port), true, 'nothing listens on the endpoint');
+  });
+
+  it('refuses new handshakes if the ZAP handler dies after the bus opened', async () => {
+    const gw = await bus();
+    await gw.zap.stop();
+    const late = device(gw.enrollNewDevice('ble-2', 'ble-reader'));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(late.subscribed, false);
+    await assert.rejects(gw.bus.command('ble-2', 'ble.scan', { enabled: true }, { timeoutMs: 200 }), (err) => isEdgePayError(err, 'BUS_DEVICE_NOT_CONNECTED'));
+  });
+
+  it('drops and counts malformed, oversized, forged and invalid messages, logs once a minute per device, and keeps serving', async () => {
+    const gw = await bus({ maxMessageBytes: 16 * 1024 });
+    const scanner = device(gw.enrollNewDevice('scanner-1', 'scanner'));
+    const cart = device(gw.enrollNewDevice('cart-1', 'cart'));
+    await scanner.whenSubscribed(10_000);
+    await cart.whenSubscribed(10_000);
+
+    const valid = (type: string, payload: object, deviceId = 'scanner-1') => Buffer.from(JSON.stringify(makeEnvelope(type, deviceId, payload)));
+    const scan = { code: '4006381333931', source: 'hid-pos', complete: true };
+    await scanner.sendRawEvent(await scanner.macFor(Buffer.from('{not json')));
+    await scanner.sendRawEvent([Buffer.from('one frame only')]);
+    await scanner.sendRawEvent(await scanner.macFor(Buffer.from(JSON.stringify({ v: 1, type: 'scanner.scan' }))));
+    await scanner.sendRawEvent(await scanner.macFor(valid('scanner.scan', { ...scan, code: 'x'.repeat(20_000) })));
+    await scanner.sendRawEvent(await scanner.macFor(valid('scanner.scan', { ...scan, complete: 'yes' })));
+    await scanner.sendRawEvent(await scanner.macFor(valid('scanner.teleport', {})));
+    await scanner.sendRawEvent(await scanner.macFor(valid('cart.weight', { grams: 1, stable: true })));
+    // An enrolled device speaking for another one: its MAC is under the wrong key.
+    await scanner.sendRawEvent(await scanner.macFor(valid('cart.weight', { grams: 1, stable: true }, 'cart-1')));
+    await scanner.sendRawEvent([valid('scanner.scan', scan), Buffer.alloc(32)]);
+
+    const good = gw.bus.waitForEvent((e) => e.type === 'scanner.scan', 10_000);
+    await scanner.publish('scanner.scan', { code: '4006381333931', symbology: ']E0', source: 'hid-pos', complete: true });
+    assert.equal((await good).payload['code'], '4006381333931', 'the bus still serves after the garbage');
+
+    const metrics = gw.bus.metrics();
+    assert.deepEqual(metrics.droppedByReason, {
+      malformed: 2,
+      envelope: 1,
+      oversized: 1,
+      payload: 1,
+      'unknown-type': 1,
+      'wrong-device': 1,
+      unauthenticated: 2,
+    });
+    assert.equal(metrics.dropped, 9);
+    // Garbage without a readable device id (not JSON, wrong frames, no envelope, too big to parse) has no sender to name.
+    assert.deepEqual(metrics.droppedByDevice, { '(unknown)': 4, 'scanner-1': 4, 'cart-1': 1 });
+    // One log line per claimed sender within the minute, not one per message.
+    assert.equal(gw.logLines.length, 3, gw.logLines.join('\n'));
+    assert.equal(metrics.logLinesWritten, 3);
+    assert.ok(gw.logLines.every((line) => !line.includes('4006381333931')), 'payload values are never logged');
+  });
+
+  it('retries only idempotent commands, with the same id, and matches replies by id', async () => {
+    const gw = await bus();
+    const creds = gw.enrollNewDevice('pos-9', 'pos-agent');
+    // A hand-made device on bare sockets: it loses the first command it gets, and answers with a wrong id before the right one.
+    const dealer = new zmq.Dealer({ routingId: creds.deviceId, curveServerKey: creds.gatewayPublicKey, curvePublicKey: creds.publicKey, curveSecretKey: creds.secretKey, linger: 0 });
+    cleanups.push(() => dealer.close());
+    dealer.connect(creds.commandEndpoint);
+    const macKey = deriveMacKey(creds.secretKey, creds.gatewayPublicKey, 'gateway');
+    await dealer.send(encodeFrames(makeEnvelope('device.hello', creds.deviceId, { kind: 'pos-agent', model: 'bare', firmware: '0' }), macKey));
+    await eventually(() => gw.bus.presence().some((p) => p.deviceId === 'pos-9'), 'the bare device to say hello');
+    const seen: Envelope[] = [];
+    void (async () => {
+      for await (const [body] of dealer) {
+        const command = JSON.parse(body!.toString()) as Envelope;
+        seen.push(command);
+        if (seen.filter((c) => c.id === command.id).length === 1) continue; // lose the first copy of every command
+        const result = command.type === 'pos.fields' ? { fields: [] } : {};
+        await dealer.send(encodeFrames(makeEnvelope('reply', creds.deviceId, { ok: true, result }, uuidV7()), macKey));
+        await dealer.send(encodeFrames(makeEnvelope('reply', creds.deviceId, { ok: true, result }, command.id), macKey));
+      }
+    })().catch(() => undefined);
+
+    assert.deepEqual(await gw.bus.command('pos-9', 'pos.fields', {}, { timeoutMs: 500 }), { fields: [] });
+    const fieldsCommands = seen.filter((c) => c.type === 'pos.fields');
+    assert.equal(fieldsCommands.length, 2, 'one retry');
+    assert.equal(fieldsCommands[0]!.id, fieldsCommands[1]!.id, 'a retry keeps the id');
+    assert.equal(gw.bus.metrics().droppedByReason['unexpected-reply'], 1, 'the reply with a foreign id was dropped');
+
+    await assert.rejects(
+      gw.bus.command('pos-9', 'pos.enter-code', { reference: 'ref-cccccccc', appId: 'coffee-app', code: 'PAY-123', submit: true }, { timeoutMs: 500, retries: 3 }),
+      (err) => isEdgePayError(err, 'BUS_COMMAND_TIMEOUT') && err.details?.['attempts'] === 1,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(seen.filter((c) => c.type === 'pos.enter-code').length, 1, 'a command that is not idempotent is sent once');
+  });
+});

@@ -1,0 +1,229 @@
+/**
+ * A device's end of the bus: what drivers, simulators and real devices' adapters
+ * use. CURVE client on both sockets (the gateway's public key is pinned), a
+ * DEALER with the device id as routing id for commands, an XPUB for events.
+ *
+ * Events are held back until the gateway's subscription has arrived (XPUB sees
+ * it) and while the gateway is away (revocation of another device rebinds the
+ * gateway's sockets): a plain PUB would drop them silently in both cases.
+ */
+import * as zmq from 'zeromq';
+import {
+  EdgePayError,
+  REPLY_TYPE,
+  busCommands,
+  checkCommand,
+  checkEvent,
+  checkReply,
+  isEdgePayError,
+  type BusCommandParams,
+  type BusCommandResult,
+  type BusCommandType,
+  type BusEventPayload,
+  type BusEventType,
+  type DeviceKind,
+  type Envelope,
+} from '../../core/index.ts';
+import { deriveMacKey } from './curve-keys.ts';
+import { SerialSender } from './serial-sender.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, decodeFrames, encodeFrames, makeEnvelope } from './wire.ts';
+
+/** Everything a device needs to join the bus; the gateway hands it out at enrolment. */
+export type DeviceCredentials = {
+  deviceId: string;
+  kind: DeviceKind;
+  publicKey: string;
+  secretKey: string;
+  gatewayPublicKey: string;
+  commandEndpoint: string;
+  eventEndpoint: string;
+};
+
+export type CommandHandler<T extends BusCommandType> = (params: BusCommandParams<T>, envelope: Envelope) => BusCommandResult<T> | Promise<BusCommandResult<T>>;
+
+/** A refusal a handler throws; `code` goes to the gateway as the reply's error code. */
+export class DeviceCommandError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Events kept while nobody subscribes; beyond this the oldest go (and are counted). */
+const MAX_HELD_EVENTS = 10_000;
+/** Replies remembered for repeated command ids (retries of idempotent commands). */
+const REPLY_CACHE_SIZE = 256;
+
+export type DeviceClientOptions = { model: string; firmware: string; context?: zmq.Context };
+
+export class DeviceBusClient {
+  readonly credentials: DeviceCredentials;
+  readonly #dealer: zmq.Dealer;
+  readonly #xpub: zmq.XPublisher;
+  readonly #dealerOut: SerialSender;
+  readonly #xpubOut: SerialSender;
+  readonly #macKey: Buffer;
+  readonly #handlers = new Map<string, CommandHandler<BusCommandType>>();
+  readonly #replies = new Map<string, Promise<[Buffer, Buffer]>>();
+  readonly #held: [Buffer, Buffer][] = [];
+  readonly #loops: Promise<void>[] = [];
+  #subscribers = 0;
+  #closed = false;
+  /** Events dropped because too many were held while nobody subscribed. */
+  eventsDiscarded = 0;
+
+  private constructor(credentials: DeviceCredentials, options: DeviceClientOptions) {
+    this.credentials = credentials;
+    const curve = {
+      curveServerKey: credentials.gatewayPublicKey,
+      curvePublicKey: credentials.publicKey,
+      curveSecretKey: credentials.secretKey,
+      linger: 0,
+      ...(options.context ? { context: options.context } : {}),
+    };
+    this.#dealer = new zmq.Dealer({ ...curve, routingId: credentials.deviceId, maxMessageSize: 2 * DEFAULT_MAX_MESSAGE_BYTES });
+    this.#xpub = new zmq.XPublisher(curve);
+    this.#dealerOut = new SerialSender(this.#dealer);
+    this.#xpubOut = new SerialSender(this.#xpub);
+    this.#macKey = deriveMacKey(credentials.secretKey, credentials.gatewayPublicKey, 'gateway');
+  }
+
+  /**
+   * Connects (ZeroMQ connects in the background and reconnects by itself) and
+   * says hello on both sockets. Resolves at once: events wait for the gateway.
+   */
+  static connect(credentials: DeviceCredentials, options: DeviceClientOptions): DeviceBusClient {
+    const client = new DeviceBusClient(credentials, options);
+    client.#dealer.connect(credentials.commandEndpoint);
+    client.#xpub.connect(credentials.eventEndpoint);
+    client.#loops.push(client.#readCommands(), client.#readSubscriptions());
+    const hello = { kind: credentials.kind, model: options.model, firmware: options.firmware };
+    void client.#sendOnDealer(makeEnvelope('device.hello', credentials.deviceId, hello));
+    void client.publish('device.hello', hello);
+    return client;
+  }
+
+  get deviceId(): string {
+    return this.credentials.deviceId;
+  }
+
+  /** True once the gateway subscribes to this device's events. */
+  get subscribed(): boolean {
+    return this.#subscribers > 0;
+  }
+
+  handle<T extends BusCommandType>(type: T, handler: CommandHandler<T>): void {
+    const spec = busCommands[type];
+    if (!(spec.to as readonly DeviceKind[]).includes(this.credentials.kind)) throw new EdgePayError('BUS_COMMAND_UNKNOWN', { type });
+    this.#handlers.set(type, handler as unknown as CommandHandler<BusCommandType>);
+  }
+
+  /** Validates before sending: a device that breaks its own protocol hears it here, not from the gateway's drop log. */
+  async publish<T extends BusEventType>(type: T, payload: BusEventPayload<T>): Promise<void> {
+    if (this.#closed) throw new EdgePayError('BUS_CLOSED');
+    const envelope = makeEnvelope(type, this.credentials.deviceId, payload as object);
+    const check = checkEvent(envelope as Envelope, this.credentials.kind);
+    if (!check.ok) throw new EdgePayError('BUS_MESSAGE_INVALID', { type, detail: check.detail });
+    const frames = encodeFrames(envelope, this.#macKey);
+    if (this.#subscribers > 0) return this.#xpubOut.send(frames);
+    this.#held.push(frames);
+    if (this.#held.length > MAX_HELD_EVENTS) {
+      this.#held.shift();
+      this.eventsDiscarded++;
+    }
+  }
+
+  /** Sends raw frames on the event socket, bypassing every check: for tests of the gateway's defences only. */
+  sendRawEvent(frames: Buffer[]): Promise<void> {
+    return this.#xpubOut.send(frames);
+  }
+
+  /** The MAC of arbitrary bytes under this device's key: for tests that forge messages. */
+  macFor(body: Buffer): Promise<[Buffer, Buffer]> {
+    return import('./curve-keys.ts').then(({ macOf }) => [body, macOf(this.#macKey, body)]);
+  }
+
+  /** Resolves once the gateway has subscribed (or rejects after timeoutMs). */
+  async whenSubscribed(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#subscribers === 0) {
+      if (Date.now() > deadline) throw new Error(`${this.credentials.deviceId}: the gateway did not subscribe within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#dealer.close();
+    this.#xpub.close();
+    await Promise.allSettled(this.#loops);
+  }
+
+  #sendOnDealer(envelope: Envelope<object>): Promise<void> {
+    return this.#dealerOut.send(encodeFrames(envelope, this.#macKey)).catch(() => undefined);
+  }
+
+  async #readSubscriptions(): Promise<void> {
+    try {
+      for await (const [message] of this.#xpub) {
+        // XPUB hands us subscribe (0x01 + topic) and unsubscribe (0x00 + topic) messages.
+        if (!message || message.length === 0) continue;
+        if (message[0] === 1) this.#subscribers++;
+        else if (message[0] === 0) this.#subscribers = Math.max(0, this.#subscribers - 1);
+        if (this.#subscribers > 0) {
+          const held = this.#held.splice(0);
+          for (const frames of held) void this.#xpubOut.send(frames).catch(() => undefined);
+        }
+      }
+    } catch {
+      // Closing the socket ends the loop.
+    }
+  }
+
+  async #readCommands(): Promise<void> {
+    const keyFor = (deviceId: string) => (deviceId === this.credentials.deviceId ? this.#macKey : undefined);
+    try {
+      for await (const frames of this.#dealer) {
+        const decoded = decodeFrames(frames, DEFAULT_MAX_MESSAGE_BYTES, keyFor);
+        // Not from our gateway (or not for us): ignore. Answering would tell a forger something.
+        if (!decoded.ok) continue;
+        void this.#answer(decoded.envelope);
+      }
+    } catch {
+      // Closing the socket ends the loop.
+    }
+  }
+
+  async #answer(command: Envelope): Promise<void> {
+    let reply = this.#replies.get(command.id);
+    if (!reply) {
+      reply = this.#run(command).then((payload) => encodeFrames(makeEnvelope(REPLY_TYPE, this.credentials.deviceId, payload, command.id), this.#macKey));
+      this.#replies.set(command.id, reply);
+      if (this.#replies.size > REPLY_CACHE_SIZE) this.#replies.delete(this.#replies.keys().next().value!);
+    }
+    // A repeated id (a retry) gets the same answer without running the command again.
+    const frames = await reply;
+    await this.#dealerOut.send(frames).catch(() => undefined);
+  }
+
+  async #run(command: Envelope): Promise<object> {
+    const fail = (code: string, message: string) => ({ ok: false, error: { code, message: message.slice(0, 500) } });
+    const check = checkCommand(command, this.credentials.kind);
+    if (!check.ok) return fail(check.reason === 'payload' ? 'BUS_MESSAGE_INVALID' : 'BUS_COMMAND_UNKNOWN', check.detail);
+    const handler = this.#handlers.get(command.type);
+    if (!handler) return fail('BUS_COMMAND_UNKNOWN', `${this.credentials.deviceId} does not handle ${command.type}`);
+    try {
+      const result = await handler(command.payload as never, command);
+      const payload = { ok: true, result };
+      const replyCheck = checkReply(makeEnvelope(REPLY_TYPE, this.credentials.deviceId, payload) as Envelope, command.type);
+      if (!replyCheck.ok) return fail('INTERNAL', `the device produced an invalid result: ${replyCheck.detail}`);
+      return payload;
+    } catch (err) {
+      if (err instanceof DeviceCommandError || isEdgePayError(err)) return fail(err.code, err.message);
+      return fail('INTERNAL', err instanceof Error ? err.message : String(err));
+    }
+  }
+}

@@ -1,0 +1,398 @@
+/**
+ * The gateway's end of the device bus.
+ *
+ * - Events: a SUB socket bound on `eventEndpoint`; devices connect XPUB/PUB to it.
+ * - Commands: a ROUTER bound on `commandEndpoint`; devices connect a DEALER whose
+ *   routing id is their device id. A command goes to that routing id; the reply
+ *   comes back with the command's id.
+ *
+ * Both sockets are CURVE servers behind the ZAP handler (fail closed), and every
+ * message is checked in this order: size, envelope, MAC under the claimed
+ * device's key, then the type's schema for that device's kind. Whatever fails
+ * is dropped and counted; nothing a device sends can throw out of here.
+ */
+import * as zmq from 'zeromq';
+import {
+  EdgePayError,
+  REPLY_TYPE,
+  busCommands,
+  checkCommand,
+  checkEvent,
+  checkReply,
+
+  type BusCommandParams,
+  type BusCommandResult,
+  type BusCommandType,
+  type BusDropReason,
+  type Envelope,
+} from '../../core/index.ts';
+import { BusMetrics, type BusLogger, type BusMetricsSnapshot } from './bus-metrics.ts';
+import { deriveMacKey, type CurveKeyPair } from './curve-keys.ts';
+import type { EnrolledDevice, EnrolledDevices } from './enrolled-devices.ts';
+import { assertZapHandler, curveServerOptions } from './fail-closed.ts';
+import { SerialSender } from './serial-sender.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, decodeFrames, encodeFrames, makeEnvelope } from './wire.ts';
+import type { ZapHandler } from './zap-handler.ts';
+
+export type GatewayBusOptions = {
+  /** Must be the context the ZAP handler is bound on. */
+  context: zmq.Context;
+  zap: ZapHandler | undefined;
+  devices: EnrolledDevices;
+  /** The gateway's CURVE key pair; devices are given its public key. */
+  keys: CurveKeyPair;
+  /** Default `tcp://127.0.0.1:*` (a free port). Use `tcp://0.0.0.0:PORT` to serve the LAN. */
+  commandEndpoint?: string;
+  eventEndpoint?: string;
+  maxMessageBytes?: number;
+  log?: BusLogger;
+  /** Clock for the drop log's once-a-minute limit. */
+  now?: () => number;
+};
+
+export type CommandOptions = {
+  /** Per attempt; default: the command's timeoutMs from the catalog. */
+  timeoutMs?: number;
+  /** Extra attempts after a timeout; default 2. Ignored (0) for commands that are not idempotent. */
+  retries?: number;
+};
+
+export type BusEventListener = (envelope: Envelope, device: EnrolledDevice) => void;
+
+export type DevicePresence = { deviceId: string; kind: string; firstSeen: number; lastSeen: number };
+
+type Pending = { deviceId: string; type: BusCommandType; settle(reply: Envelope | EdgePayError): void };
+
+export class GatewayBus {
+  readonly endpoints: { readonly commands: string; readonly events: string };
+  readonly #router: zmq.Router;
+  readonly #sub: zmq.Subscriber;
+  readonly #routerOut: SerialSender;
+  readonly #options: GatewayBusOptions;
+  readonly #maxBytes: number;
+  readonly #metrics: BusMetrics;
+  readonly #macKeys = new Map<string, Buffer>();
+  readonly #pending = new Map<string, Pending>();
+  readonly #listeners = new Set<BusEventListener>();
+  readonly #presence = new Map<string, DevicePresence>();
+  readonly #loops: Promise<void>[] = [];
+  readonly #stopRevokeWatch: () => void;
+  #rebinding: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  private constructor(options: GatewayBusOptions, router: zmq.Router, sub: zmq.Subscriber, maxBytes: number) {
+    this.#options = options;
+    this.#router = router;
+    this.#sub = sub;
+    this.#maxBytes = maxBytes;
+    this.#routerOut = new SerialSender(router);
+    this.#metrics = new BusMetrics(options.log ?? ((line) => process.stderr.write(line + '\n')), options.now);
+    this.endpoints = { commands: router.lastEndpoint!, events: sub.lastEndpoint! };
+    this.#loops.push(this.#readCommands(), this.#readEvents());
+    // Revoking through EnrolledDevices directly must drop the connection too.
+    this.#stopRevokeWatch = options.devices.onRevoke((device) => void this.#onRevoked(device));
+  }
+
+  /** Opens both sockets; throws BUS_ZAP_HANDLER_MISSING (and opens nothing) without a running ZAP handler on the same context. */
+  static async open(options: GatewayBusOptions): Promise<GatewayBus> {
+    const commandEndpoint = options.commandEndpoint ?? 'tcp://127.0.0.1:*';
+    const eventEndpoint = options.eventEndpoint ?? 'tcp://127.0.0.1:*';
+    assertZapHandler(options.zap, options.context, 'ROUTER', commandEndpoint);
+    assertZapHandler(options.zap, options.context, 'SUB', eventEndpoint);
+    const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const common = curveServerOptions(options.zap, options.keys, maxBytes);
+    // mandatory: sending to a device that is not connected fails at once instead of vanishing.
+    // handover: a device that reconnects takes its routing id over from its own dead connection.
+    // sendTimeout 0: zeromq.js would otherwise wait forever for an unknown routing id instead of failing.
+    const router = new zmq.Router({ ...common, mandatory: true, handover: true, sendTimeout: 0 });
+    const sub = new zmq.Subscriber(common);
+    try {
+      await router.bind(commandEndpoint);
+      await sub.bind(eventEndpoint);
+      sub.subscribe();
+    } catch (err) {
+      router.close();
+      sub.close();
+      throw err;
+    }
+    return new GatewayBus(options, router, sub, maxBytes);
+  }
+
+  /** Called for every valid event; returns an unsubscribe function. A throwing listener is logged, never fatal. */
+  onEvent(listener: BusEventListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Resolves with the first event that matches, or rejects after timeoutMs. */
+  waitForEvent(predicate: (envelope: Envelope, device: EnrolledDevice) => boolean, timeoutMs: number): Promise<Envelope> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        stop();
+        reject(new Error(`no matching bus event within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const stop = this.onEvent((envelope, device) => {
+        if (!predicate(envelope, device)) return;
+        clearTimeout(timer);
+        stop();
+        resolve(envelope);
+      });
+    });
+  }
+
+  metrics(): BusMetricsSnapshot {
+    return this.#metrics.snapshot();
+  }
+
+  /** Devices that have sent at least one valid message since they were last revoked. */
+  presence(): DevicePresence[] {
+    return [...this.#presence.values()].map((p) => ({ ...p }));
+  }
+
+  /**
+   * Sends a command and resolves with the device's result. Times out per
+   * attempt; retries (same id, so the device can recognise a repeat) only
+   * when the catalog marks the command idempotent.
+   */
+  async command<T extends BusCommandType>(deviceId: string, type: T, params: BusCommandParams<T>, options: CommandOptions = {}): Promise<BusCommandResult<T>> {
+    if (this.#closed) throw new EdgePayError('BUS_CLOSED');
+    const device = this.#options.devices.get(deviceId);
+    if (!device) throw new EdgePayError('BUS_DEVICE_UNKNOWN', { deviceId });
+    const spec = busCommands[type];
+    const envelope = makeEnvelope(type, deviceId, params);
+    const check = checkCommand(envelope as Envelope, device.kind);
+    if (!check.ok) throw new EdgePayError('BUS_MESSAGE_INVALID', { type, detail: check.detail });
+    const timeoutMs = options.timeoutMs ?? spec.timeoutMs;
+    const attempts = 1 + (spec.idempotent ? Math.max(0, options.retries ?? 2) : 0);
+    const frames = encodeFrames(envelope, this.#macKey(device));
+
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const reply = await new Promise<Envelope | EdgePayError>((resolve) => {
+        // Whether any copy of this attempt reached a connected device.
+        let delivered = false;
+        let resend: NodeJS.Timeout | undefined;
+        const settle = (value: Envelope | EdgePayError) => {
+          clearTimeout(timer);
+          clearTimeout(resend);
+          this.#pending.delete(envelope.id);
+          resolve(value);
+        };
+        const timer = setTimeout(() => {
+          settle(
+            delivered
+              ? new EdgePayError('BUS_COMMAND_TIMEOUT', { deviceId, type, timeoutMs, attempts: attempt })
+              : new EdgePayError('BUS_DEVICE_NOT_CONNECTED', { deviceId }),
+          );
+        }, timeoutMs);
+        this.#pending.set(envelope.id, { deviceId, type, settle });
+        const send = () => {
+          this.#metrics.commandsSent++;
+          this.#routerOut.send([deviceId, ...frames]).then(
+            () => {
+              delivered = true;
+            },
+            (err: unknown) => {
+              if (!this.#pending.has(envelope.id)) return;
+              const code = (err as { code?: string }).code;
+              // EHOSTUNREACH: no connection with that routing id; EAGAIN: its queue is full (it stopped reading).
+              const unreachable = code === 'EHOSTUNREACH' || code === 'EAGAIN';
+              if (unreachable && spec.idempotent) {
+                // The device may be reconnecting (driver restart, gateway rebind): try again within this attempt.
+                resend = setTimeout(send, 50);
+                return;
+              }
+              settle(
+                unreachable
+                  ? new EdgePayError('BUS_DEVICE_NOT_CONNECTED', { deviceId })
+                  : this.#closed
+                    ? new EdgePayError('BUS_CLOSED')
+                    : new EdgePayError('INTERNAL', { reason: String(err) }, { cause: err }),
+              );
+            },
+          );
+        };
+        if (attempt > 1) this.#metrics.commandRetries++;
+        send();
+      });
+      if (reply instanceof EdgePayError) {
+        if (reply.code === 'BUS_COMMAND_TIMEOUT' || (reply.code === 'BUS_DEVICE_NOT_CONNECTED' && spec.idempotent)) {
+          this.#metrics.commandTimeouts++;
+          if (attempt < attempts) continue;
+        }
+        throw reply;
+      }
+      const payload = reply.payload as { ok: true; result: BusCommandResult<T> } | { ok: false; error: { code: string; message: string } };
+      if (payload.ok) return payload.result;
+      throw new EdgePayError('BUS_COMMAND_FAILED', { deviceId, type, deviceCode: payload.error.code, deviceMessage: payload.error.message });
+    }
+    throw new EdgePayError('INTERNAL', { reason: 'unreachable' });
+  }
+
+  /**
+   * Revokes a device: its key leaves the enrolment (the ZAP handler refuses its
+   * next handshake and its MAC no longer verifies) and its current connections
+   * are dropped. libzmq cannot close one peer's connection, so both listening
+   * endpoints are unbound and bound again, which closes every connection accepted
+   * on them; the other devices reconnect by themselves within ZeroMQ's reconnect
+   * interval (100 ms by default) and pass the ZAP handler again.
+   */
+  async revoke(deviceId: string): Promise<boolean> {
+    const known = this.#options.devices.revoke(deviceId);
+    await this.#rebinding;
+    return known;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#stopRevokeWatch();
+    for (const pending of [...this.#pending.values()]) pending.settle(new EdgePayError('BUS_CLOSED'));
+    await this.#rebinding.catch(() => undefined);
+    this.#router.close();
+    this.#sub.close();
+    await Promise.allSettled(this.#loops);
+  }
+
+  #macKey(device: EnrolledDevice): Buffer {
+    const cacheKey = `${device.deviceId}\u0000${device.publicKey}`;
+    let key = this.#macKeys.get(cacheKey);
+    if (!key) {
+      key = deriveMacKey(this.#options.keys.secretKey, device.publicKey, device.deviceId);
+      this.#macKeys.set(cacheKey, key);
+    }
+    return key;
+  }
+
+  #keyFor = (deviceId: string): Buffer | undefined => {
+    const device = this.#options.devices.get(deviceId);
+    return device ? this.#macKey(device) : undefined;
+  };
+
+  #drop(reason: BusDropReason, detail: string, deviceId: string | undefined): void {
+    this.#metrics.drop(reason, detail, deviceId);
+  }
+
+  #seen(device: EnrolledDevice): void {
+    const now = Date.now();
+    const presence = this.#presence.get(device.deviceId);
+    if (presence) presence.lastSeen = now;
+    else this.#presence.set(device.deviceId, { deviceId: device.deviceId, kind: device.kind, firstSeen: now, lastSeen: now });
+  }
+
+  #deliver(envelope: Envelope, device: EnrolledDevice): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(envelope, device);
+      } catch (err) {
+        process.stderr.write(`bus: an event listener threw on ${envelope.type}: ${String(err)}\n`);
+      }
+    }
+  }
+
+  async #readEvents(): Promise<void> {
+    try {
+      for await (const frames of this.#sub) {
+        const decoded = decodeFrames(frames, this.#maxBytes, this.#keyFor);
+        if (!decoded.ok) {
+          this.#drop(decoded.reason, decoded.detail, decoded.deviceId);
+          continue;
+        }
+        const envelope = decoded.envelope;
+        const device = this.#options.devices.get(envelope.deviceId)!;
+        const check = checkEvent(envelope, device.kind);
+        if (!check.ok) {
+          this.#drop(check.reason, check.detail, device.deviceId);
+          continue;
+        }
+        this.#metrics.received++;
+        this.#seen(device);
+        this.#deliver(envelope, device);
+      }
+    } catch (err) {
+      if (!this.#closed) process.stderr.write(`bus: event socket failed: ${String(err)}\n`);
+    }
+  }
+
+  async #readCommands(): Promise<void> {
+    try {
+      for await (const [routingId, ...frames] of this.#router) {
+        const decoded = decodeFrames(frames, this.#maxBytes, this.#keyFor);
+        if (!decoded.ok) {
+          this.#drop(decoded.reason, decoded.detail, decoded.deviceId);
+          continue;
+        }
+        const envelope = decoded.envelope;
+        // The routing id is what commands are addressed to: it must be the device the MAC proved.
+        if (routingId?.toString() !== envelope.deviceId) {
+          this.#drop('unauthenticated', 'routing id is not the sending device', envelope.deviceId);
+          continue;
+        }
+        const device = this.#options.devices.get(envelope.deviceId)!;
+        if (envelope.type === REPLY_TYPE) this.#onReply(envelope, device);
+        else if (envelope.type === 'device.hello') {
+          const check = checkEvent(envelope, device.kind);
+          if (!check.ok) {
+            this.#drop(check.reason, check.detail, device.deviceId);
+            continue;
+          }
+          this.#metrics.received++;
+          this.#seen(device);
+          this.#deliver(envelope, device);
+        } else this.#drop('unknown-type', `${envelope.type} does not belong on the command socket`, device.deviceId);
+      }
+    } catch (err) {
+      if (!this.#closed) process.stderr.write(`bus: command socket failed: ${String(err)}\n`);
+    }
+  }
+
+  #onReply(envelope: Envelope, device: EnrolledDevice): void {
+    const pending = this.#pending.get(envelope.id);
+    if (!pending || pending.deviceId !== device.deviceId) {
+      this.#drop('unexpected-reply', 'no command with this id is waiting (late, duplicate or foreign)', device.deviceId);
+      return;
+    }
+    this.#metrics.received++;
+    this.#seen(device);
+    const check = checkReply(envelope, pending.type);
+    if (!check.ok) {
+      this.#drop(check.reason, check.detail, device.deviceId);
+      // The device did answer, with something unusable: waiting or retrying would not help.
+      pending.settle(new EdgePayError('BUS_MESSAGE_INVALID', { type: pending.type, detail: check.detail }));
+      return;
+    }
+    pending.settle(envelope);
+  }
+
+  async #onRevoked(device: EnrolledDevice): Promise<void> {
+    this.#presence.delete(device.deviceId);
+    for (const pending of [...this.#pending.values()]) {
+      if (pending.deviceId === device.deviceId) pending.settle(new EdgePayError('BUS_DEVICE_NOT_CONNECTED', { deviceId: device.deviceId }));
+    }
+    const previous = this.#rebinding;
+    this.#rebinding = previous.then(() => this.#rebind()).catch((err: unknown) => {
+      process.stderr.write(`bus: could not rebind after revoking ${device.deviceId}: ${String(err)}\n`);
+    });
+    await this.#rebinding;
+  }
+
+  async #rebind(): Promise<void> {
+    if (this.#closed) return;
+    for (const [socket, endpoint] of [
+      [this.#router, this.endpoints.commands],
+      [this.#sub, this.endpoints.events],
+    ] as const) {
+      await socket.unbind(endpoint);
+      // The port is ours again as soon as libzmq's I/O thread has closed the listener; retry briefly.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await socket.bind(endpoint);
+          break;
+        } catch (err) {
+          if (attempt >= 50 || (err as { code?: string }).code !== 'EADDRINUSE') throw err;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    }
+  }
+}
+

@@ -1,0 +1,42 @@
+/**
+ * Frames on the wire: `[envelope JSON, MAC]` on PUB/SUB and DEALER, with the
+ * ROUTER's routing id in front on the gateway side. The size limit is checked
+ * before anything is parsed.
+ */
+import { decodeEnvelope, uuidV7, BUS_PROTOCOL_VERSION, type DecodeResult, type Envelope } from '../../core/index.ts';
+import { macMatches, macOf } from './curve-keys.ts';
+
+/** Largest envelope the bus takes (a cart frame must fit). libzmq's own cap is set a little above it. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+
+export function makeEnvelope<P extends object>(type: string, deviceId: string, payload: P, id: string = uuidV7()): Envelope<P> {
+  return { v: BUS_PROTOCOL_VERSION, type, id, deviceId, ts: Date.now(), payload };
+}
+
+export function encodeFrames(envelope: Envelope<object>, macKey: Buffer): [Buffer, Buffer] {
+  const body = Buffer.from(JSON.stringify(envelope));
+  return [body, macOf(macKey, body)];
+}
+
+/**
+ * Checks size and shape, parses the envelope, then verifies its MAC with the
+ * key of the device it claims to be from (`keyFor` returns undefined for an
+ * unknown or revoked device).
+ */
+export function decodeFrames(
+  frames: readonly Buffer[],
+  maxBytes: number,
+  keyFor: (deviceId: string) => Buffer | undefined,
+): DecodeResult {
+  if (frames.length !== 2) return { ok: false, reason: 'malformed', detail: `expected 2 frames, got ${frames.length}` };
+  const [body, mac] = frames as [Buffer, Buffer];
+  if (body.length > maxBytes) return { ok: false, reason: 'oversized', detail: `${body.length} bytes > ${maxBytes}` };
+  const decoded = decodeEnvelope(body.toString('utf8'));
+  if (!decoded.ok) return decoded;
+  const { deviceId } = decoded.envelope;
+  const key = keyFor(deviceId);
+  if (!key || !macMatches(key, body, mac)) {
+    return { ok: false, reason: 'unauthenticated', detail: key ? 'MAC does not match' : 'device not enrolled', deviceId };
+  }
+  return decoded;
+}
