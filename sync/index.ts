@@ -8,3 +8,7 @@ export type { Ledger, LedgerCollections, LedgerDatabase, OpenLedgerOptions } fro
 export { ledgerMigrations } from './ledger/migrations.ts';
 export type * from './replication/protocol.ts';
 export { syncBasePath, SYNC_BASE_PATH, MAX_PULL_LIMIT } from './replication/protocol.ts';
+export { GatewaySync, LEDGER_SYNC, type GatewaySyncOptions, type SyncStatus, type SyncedCollection } from './replication/gateway-sync.ts';
+export { replicateCollection, type CollectionSyncOptions, type CollectionSync } from './replication/collection-replication.ts';
+export { ServerUnreachable, type SyncEndpoint } from './replication/http-client.ts';
+export { DEFAULT_BACKOFF, type Backoff } from './replication/connection-monitor.ts';

@@ -1,0 +1,144 @@
+/**
+ * The gateway's sync with the central server: one RxDB replication per
+ * collection, started when the server answers, paused while it does not
+ * (the connection monitor probes with backoff), and a status for the console.
+ *
+ * What goes up and down: payments both ways (the gateway creates them, the
+ * server writes outcomes back); products and sites only down (server-owned).
+ */
+import type { RxDatabase } from 'rxdb';
+import { EdgePayError, sum, type CurrencyCode, type Money } from '../../core/index.ts';
+import { ConnectionMonitor, DEFAULT_BACKOFF, type Backoff } from './connection-monitor.ts';
+import { replicateCollection, type CollectionSync } from './collection-replication.ts';
+import type { SyncEndpoint } from './http-client.ts';
+
+export type SyncedCollection = { name: string; push: boolean; pull: boolean };
+
+export const LEDGER_SYNC: SyncedCollection[] = [
+  { name: 'payments', push: true, pull: true },
+  { name: 'products', push: false, pull: true },
+  { name: 'sites', push: false, pull: true },
+];
+
+export type SyncStatus = {
+  online: boolean;
+  /** Payments the server has not acknowledged yet: count and sums per currency. */
+  pending: { count: number; sums: Money[] };
+  lastError?: { at: string; message: string; code?: string };
+  lastSuccessAt?: string;
+  /** While offline: when the next attempt to reach the server is due. */
+  nextAttemptAt?: string;
+};
+
+export type GatewaySyncOptions = SyncEndpoint & {
+  collections?: SyncedCollection[];
+  backoff?: Backoff;
+  live?: boolean;
+  pushBatchSize?: number;
+  pullBatchSize?: number;
+};
+
+export class GatewaySync {
+  private readonly monitor: ConnectionMonitor;
+  private readonly syncs: CollectionSync[] = [];
+  private lastError: SyncStatus['lastError'];
+  private lastSuccessAt: string | undefined;
+  private subscription: { unsubscribe(): void } | undefined;
+
+  constructor(
+    private readonly db: RxDatabase,
+    private readonly options: GatewaySyncOptions,
+  ) {
+    this.monitor = new ConnectionMonitor(options, options.backoff ?? DEFAULT_BACKOFF, (error) =>
+      this.onCallResult({ ok: false, unreachable: false, error }),
+    );
+    const origin = new URL(options.serverUrl).origin;
+    for (const c of options.collections ?? LEDGER_SYNC) {
+      const collection = db.collections[c.name];
+      if (!collection) throw new EdgePayError('UNKNOWN_COLLECTION', { collection: c.name });
+      this.syncs.push(
+        replicateCollection({
+          collection,
+          endpoint: options,
+          replicationIdentifier: `edgepay-sync:${origin}:${c.name}`,
+          push: c.push,
+          pull: c.pull,
+          live: options.live ?? true,
+          ...(options.pushBatchSize ? { pushBatchSize: options.pushBatchSize } : {}),
+          ...(options.pullBatchSize ? { pullBatchSize: options.pullBatchSize } : {}),
+          onCallResult: (r) => this.onCallResult(r),
+        }),
+      );
+    }
+  }
+
+  get replications() {
+    return this.syncs.map((s) => s.replication);
+  }
+
+  get online(): boolean {
+    return this.monitor.online;
+  }
+
+  start(): void {
+    if (this.subscription) return;
+    this.subscription = this.monitor.online$.subscribe((online) => {
+      for (const s of this.syncs) {
+        if (online) {
+          void s.replication.start();
+          s.openStream();
+        } else {
+          s.closeStream();
+          void s.replication.pause();
+        }
+      }
+    });
+    this.monitor.start();
+  }
+
+  /** Resolves when every collection is in sync (online only). */
+  async awaitInSync(): Promise<void> {
+    await Promise.all(this.syncs.map((s) => s.replication.awaitInSync()));
+  }
+
+  async stop(): Promise<void> {
+    this.monitor.stop();
+    this.subscription?.unsubscribe();
+    this.subscription = undefined;
+    for (const s of this.syncs) {
+      s.closeStream();
+      await s.replication.cancel();
+    }
+  }
+
+  async status(): Promise<SyncStatus> {
+    const payments = this.db.collections.payments;
+    const unacknowledged = payments
+      ? await payments.find({ selector: { serverUpdatedAt: { $exists: false } } }).exec()
+      : [];
+    const byCurrency = new Map<CurrencyCode, Money[]>();
+    for (const p of unacknowledged) {
+      const list = byCurrency.get(p.currency) ?? [];
+      list.push({ amount: p.amount, currency: p.currency });
+      byCurrency.set(p.currency, list);
+    }
+    const status: SyncStatus = {
+      online: this.monitor.online,
+      pending: { count: unacknowledged.length, sums: [...byCurrency].map(([currency, list]) => sum(list, currency)) },
+    };
+    if (this.lastError) status.lastError = this.lastError;
+    if (this.lastSuccessAt) status.lastSuccessAt = this.lastSuccessAt;
+    if (!this.monitor.online && this.monitor.nextProbeAt) status.nextAttemptAt = new Date(this.monitor.nextProbeAt).toISOString();
+    return status;
+  }
+
+  private onCallResult(r: { ok: true } | { ok: false; unreachable: boolean; error: Error }): void {
+    if (r.ok) {
+      this.lastSuccessAt = new Date().toISOString();
+      return;
+    }
+    const code = (r.error as { code?: unknown }).code;
+    this.lastError = { at: new Date().toISOString(), message: r.error.message, ...(typeof code === 'string' ? { code } : {}) };
+    if (r.unreachable) this.monitor.reportFailure();
+  }
+}
