@@ -3,11 +3,13 @@
  * data directory. One process owns a PGlite directory; to run several server
  * processes on one database, use PostgreSQL (DATABASE_URL).
  */
+import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import type { Db, Queryable, Row } from './db.ts';
 
 export async function openPgliteDb(dataDir: string | undefined): Promise<Db> {
   // No dataDir: in memory (tests).
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
   const pg = dataDir ? new PGlite(dataDir) : new PGlite();
   await pg.waitReady;
   const wrap = (q: { query: PGlite['query'] }): Queryable => ({
