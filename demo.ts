@@ -1,19 +1,97 @@
 /**
- * `npm run demo`: starts what exists of EdgePay so far and prints where it is.
- * Today that is the store gateway with its ledger; the server, simulators and
- * UIs join as they are built.
+ * `npm run demo`: starts what exists of EdgePay and prints where it is.
+ * Today: the central server (PGlite), one store gateway for the demo site with
+ * its ledger, synced with the server, and the demo catalogue.
  *
- *   EDGEPAY_DATA=./data   where the gateway keeps its files (default ./data)
+ *   EDGEPAY_DATA=./data   where everything is kept (default ./data)
+ *   PORT=8080             the server's port
+ *   DEMO_EXIT=1           exit once everything is up and in sync (used by a test)
  */
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { startGateway } from './edge-services/index.ts';
+import { startServer } from './server/index.ts';
 
 const dataDir = resolve(process.env.EDGEPAY_DATA ?? 'data');
-const gateway = await startGateway({ dataDir });
+mkdirSync(dataDir, { recursive: true });
+const SITE = 'demo-store';
+
+/** Kept between runs, so the gateway keeps its credential and the operator the admin token. */
+type DemoState = { adminToken: string; gateway?: { gatewayId: string; credential: string } };
+const statePath = join(dataDir, 'demo-state.json');
+const state: DemoState = existsSync(statePath)
+  ? JSON.parse(readFileSync(statePath, 'utf8'))
+  : { adminToken: randomBytes(24).toString('base64url') };
+
+const server = await startServer({
+  pgliteDir: join(dataDir, 'server'),
+  port: Number(process.env.PORT ?? 8080),
+  adminToken: state.adminToken,
+  logger: { level: process.env.LOG_LEVEL ?? 'warn' },
+});
+const admin = async (path: string, body: unknown, method = 'POST') => {
+  const res = await fetch(server.url + path, {
+    method,
+    headers: { authorization: 'Bearer ' + state.adminToken, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return res.json() as Promise<any>;
+};
+
+if (!state.gateway) {
+  state.gateway = await admin('/admin/gateways', { siteId: SITE, name: 'Demo store gateway' });
+}
+writeFileSync(statePath, JSON.stringify(state, null, 2), { mode: 0o600 });
+
+const now = new Date().toISOString();
+await admin(`/admin/sites/${SITE}/sites`, [
+  {
+    id: SITE,
+    name: 'EdgePay demo store',
+    timezone: 'Asia/Seoul',
+    currency: 'KRW',
+    locale: 'ko-KR',
+    offlineLimits: { perPayment: [{ amount: 50_000, currency: 'KRW' }], totalStored: [{ amount: 500_000, currency: 'KRW' }], maxAgeMinutes: 1440 },
+    updatedAt: now,
+  },
+], 'PUT');
+const catalogue: [string, string, string, number][] = [
+  ['p-water', 'WATER-500', '8801234000011', 900],
+  ['p-coffee', 'COFFEE-CAN', '8801234000028', 1800],
+  ['p-kimbap', 'KIMBAP-1', '8801234000035', 3500],
+  ['p-ramen', 'RAMEN-CUP', '8801234000042', 1500],
+];
+await admin(
+  `/admin/sites/${SITE}/products`,
+  catalogue.map(([id, sku, barcode, price]) => ({ id, siteId: SITE, sku, barcode, name: sku, price: { amount: price, currency: 'KRW' }, active: true, updatedAt: now })),
+  'PUT',
+);
+
+const gateway = await startGateway({ dataDir: join(dataDir, 'gateway'), server: { url: server.url, credential: state.gateway!.credential } });
+await gateway.sync!.awaitInSync();
+const status = await gateway.syncStatus();
 const counts = await gateway.counts();
+
 console.log('EdgePay demo');
-console.log(`  gateway ledger : ${gateway.ledger.filePath}`);
-console.log(`  durability     : SQLite WAL, synchronous=${gateway.ledger.synchronous}`);
-console.log(`  documents      : ${Object.entries(counts).map(([c, n]) => `${c}=${n}`).join(', ')}`);
-console.log('  (server, devices and UIs are not built yet)');
-await gateway.stop();
+console.log(`  central server  : ${server.url}   (PGlite in ${join(dataDir, 'server')})`);
+console.log(`    health        : ${server.url}/healthz`);
+console.log(`    metrics       : ${server.url}/metrics`);
+console.log(`    OpenAPI       : ${server.url}/openapi.json`);
+console.log(`    admin token   : in ${statePath}`);
+console.log(`  store gateway   : ${state.gateway!.gatewayId} (site ${SITE})`);
+console.log(`    ledger        : ${gateway.ledger.filePath}  (SQLite WAL, synchronous=${gateway.ledger.synchronous})`);
+console.log(`    documents     : ${Object.entries(counts).map(([c, n]) => `${c}=${n}`).join(', ')}`);
+console.log(`    sync          : ${status?.online ? 'online' : 'offline'}, ${status?.pending.count ?? 0} payments not yet acknowledged`);
+console.log('  (devices, kiosk and console UIs are not built yet)');
+
+const stop = async () => {
+  await gateway.stop();
+  await server.close();
+  process.exit(0);
+};
+if (process.env.DEMO_EXIT) await stop();
+console.log('Running. Ctrl-C stops.');
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());

@@ -1,34 +1,50 @@
 /**
- * The gateway runtime's entry point. Today it owns the ledger; the bus,
- * drivers, recognition and replication attach here as they are built.
+ * The gateway runtime's entry point: the ledger, and (when a server is
+ * configured) its sync with the central server. The bus, drivers and
+ * recognition attach here as they are built.
  */
 import { join, resolve } from 'node:path';
-import { openLedger, type Ledger } from '../../sync/index.ts';
+import { GatewaySync, openLedger, type Ledger, type SyncStatus } from '../../sync/index.ts';
 
 export type GatewayOptions = {
   /** Folder for everything the gateway keeps on disk. */
   dataDir: string;
+  /** The central server and this gateway's credential; without it the gateway runs standalone. */
+  server?: { url: string; credential: string };
+  /** Ledger database name (default `edgepay-ledger`); one per gateway in one process. */
+  ledgerName?: string;
 };
 
 export type Gateway = {
   readonly ledger: Ledger;
   readonly dataDir: string;
+  readonly sync: GatewaySync | undefined;
   /** Counts per collection, for the console and the demo. */
   counts(): Promise<Record<string, number>>;
+  syncStatus(): Promise<SyncStatus | undefined>;
   stop(): Promise<void>;
 };
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const dataDir = resolve(options.dataDir);
-  const ledger = await openLedger({ directory: join(dataDir, 'ledger') });
+  const ledger = await openLedger({ directory: join(dataDir, 'ledger'), ...(options.ledgerName ? { name: options.ledgerName } : {}) });
+  const sync = options.server
+    ? new GatewaySync(ledger.db as any, { serverUrl: options.server.url, credential: options.server.credential })
+    : undefined;
+  sync?.start();
   return {
     ledger,
     dataDir,
+    sync,
     async counts() {
       const out: Record<string, number> = {};
       for (const [name, collection] of Object.entries(ledger.db.collections)) out[name] = await collection.count().exec();
       return out;
     },
-    stop: () => ledger.close(),
+    syncStatus: async () => sync?.status(),
+    async stop() {
+      await sync?.stop();
+      await ledger.close();
+    },
   };
 }
