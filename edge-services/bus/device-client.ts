@@ -88,6 +88,9 @@ export class DeviceBusClient {
     this.#dealerOut = new SerialSender(this.#dealer);
     this.#xpubOut = new SerialSender(this.#xpub);
     this.#macKey = deriveMacKey(credentials.secretKey, credentials.gatewayPublicKey, 'gateway');
+    // Every device answers pings (the catalog sends device.ping to all kinds).
+    const started = performance.now();
+    this.#handlers.set('device.ping', () => ({ uptimeMs: Math.round(performance.now() - started) }));
   }
 
   /**
