@@ -72,6 +72,11 @@ export const errorRegistry = {
   PAYMENT_FOREIGN_WRITER: { httpStatus: 403, message: 'A gateway may only write payments of its own site and as itself (field "{field}").' },
   COLLECTION_READ_ONLY: { httpStatus: 403, message: 'Gateways may not write the {collection} collection (field "{field}").' },
 
+  // The payment state machine (core/payments).
+  PAYMENT_ILLEGAL_TRANSITION: { httpStatus: 409, message: 'A payment in status "{from}" cannot take "{event}".' },
+  PAYMENT_REFUND_INVALID: { httpStatus: 400, message: 'A refund must be more than nothing and at most what is left ({left}); got {amount}.' },
+  PAYMENT_NOT_FOUND: { httpStatus: 404, message: 'There is no payment {paymentId}.' },
+
   // Offline store-and-forward limits set by the site.
   OFFLINE_LIMIT_EXCEEDED: { httpStatus: 422, message: 'This payment is beyond the offline limits of the site ({limit}).' },
 

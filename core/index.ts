@@ -11,3 +11,4 @@ export * from './ids.ts';
 export * from './json-equal.ts';
 export * from './schemas/index.ts';
 export * from './bus/index.ts';
+export * from './payments/index.ts';

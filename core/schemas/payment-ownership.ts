@@ -37,6 +37,7 @@ export const paymentFieldOwnership: OwnershipMap<PaymentDoc> = Object.freeze({
   declineReason: 'server',
   approvalCode: 'server',
   serverUpdatedAt: 'server',
+  refundedAmount: 'server',
 });
 
 type PaymentField = keyof PaymentDoc;

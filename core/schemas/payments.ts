@@ -96,6 +96,8 @@ export type PaymentDoc = {
   approvalCode?: string;
   /** ISO UTC, server clock: when the server last changed this payment. */
   serverUpdatedAt?: string;
+  /** Minor units refunded so far (server-owned; absent until a refund). */
+  refundedAmount?: number;
 };
 
 const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
@@ -176,6 +178,7 @@ export const paymentSchema: RxJsonSchema<PaymentDoc> = {
     declineReason: text(200),
     approvalCode: text(32),
     serverUpdatedAt: isoTimestampSchema(),
+    refundedAmount: minorUnitsSchema(0),
   },
   required: [
     'id',
