@@ -19,6 +19,8 @@ export type ServerOptions = {
   collections?: ServerCollection[];
   logger?: boolean | { level: string };
   bodyLimit?: number;
+  sandbox?: import('./payments/sandbox-acquirer.ts').SandboxOptions;
+  forwarder?: boolean;
 };
 
 export type RunningServer = EdgePayServer & { db: Db; url: string; close(): Promise<void> };
@@ -41,6 +43,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger: options.logger ?? false,
     processMetrics: true,
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
+    ...(options.sandbox ? { sandbox: options.sandbox } : {}),
+    ...(options.forwarder === false ? { forwarder: false } : {}),
   });
   const address = await server.app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   return {

@@ -5,12 +5,16 @@
 import type { PaymentDoc } from '../schemas/payments.ts';
 import { nextStatus, type PaymentEvent } from './state-machine.ts';
 
+function reasonOf(event: PaymentEvent): string | undefined {
+  return event.type === 'decline' || event.type === 'expire' ? event.reason : undefined;
+}
+
 export function applyPaymentEvent(payment: PaymentDoc, event: PaymentEvent, at: string): PaymentDoc {
   const status = nextStatus(payment.status, event, payment);
   const next: PaymentDoc = {
     ...payment,
     status,
-    statusHistory: [...payment.statusHistory, { status, at, by: 'server', ...(event.type === 'decline' ? { reason: event.reason } : {}) }],
+    statusHistory: [...payment.statusHistory, { status, at, by: 'server', ...(reasonOf(event) ? { reason: reasonOf(event) } : {}) }],
     serverUpdatedAt: at,
   };
   if (event.type === 'approve') next.approvalCode = event.approvalCode;

@@ -21,7 +21,7 @@ export type PaymentEvent =
   | { type: 'forward' }
   | { type: 'approve'; approvalCode: string }
   | { type: 'decline'; reason: string }
-  | { type: 'expire' }
+  | { type: 'expire'; reason?: string }
   | { type: 'capture' }
   | { type: 'void' }
   | { type: 'refund'; amount: number };

@@ -8,7 +8,7 @@
  * revocation takes effect at once in every server process.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { uuidV7 } from '../../core/index.ts';
+import { EdgePayError, uuidV7 } from '../../core/index.ts';
 import type { Db } from '../db/db.ts';
 
 export const REVOCATIONS_CHANNEL = 'edgepay_revocations';
@@ -66,4 +66,11 @@ export async function authenticateGateway(db: Db, credential: string | undefined
 export async function isGatewayActive(db: Db, gatewayId: string): Promise<boolean> {
   const { rows } = await db.query('SELECT 1 FROM gateways WHERE id = $1 AND revoked_at IS NULL', [gatewayId]);
   return rows.length > 0;
+}
+
+/** The gateway behind a request's `Authorization: Bearer` header, or AUTH_REQUIRED. */
+export async function requireGateway(db: Db, authorization: string | undefined): Promise<GatewayIdentity> {
+  const gateway = await authenticateGateway(db, authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined);
+  if (!gateway) throw new EdgePayError('AUTH_REQUIRED');
+  return gateway;
 }

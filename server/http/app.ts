@@ -11,6 +11,11 @@ import { registerReplicationRoutes } from '../replication/routes.ts';
 import { registerAdminRoutes } from '../admin/routes.ts';
 import { installErrorHandling } from './errors.ts';
 import { createMetrics, type ServerMetrics } from './metrics.ts';
+import { createPaymentAuthority, type PaymentAuthority } from '../payments/authority.ts';
+import { startForwarder, type Forwarder } from '../payments/forwarder.ts';
+import type { ProcessorAdapter } from '../payments/processor.ts';
+import { createSandboxAcquirer, type SandboxOptions } from '../payments/sandbox-acquirer.ts';
+import { registerPaymentRoutes } from '../payments/routes.ts';
 
 export type AppOptions = {
   db: Db;
@@ -22,9 +27,20 @@ export type AppOptions = {
   logger?: boolean | { level: string };
   /** Node process metrics (CPU, heap) in /metrics; off in tests that build many apps. */
   processMetrics?: boolean;
+  /** The acquirer; default the sandbox acquirer (options in `sandbox`). */
+  acquirer?: ProcessorAdapter;
+  sandbox?: SandboxOptions;
+  /** Run the worker that forwards offline payments (default true). */
+  forwarder?: boolean;
 };
 
-export type EdgePayServer = { app: FastifyInstance; hub: ChangeHub; metrics: ServerMetrics };
+export type EdgePayServer = {
+  app: FastifyInstance;
+  hub: ChangeHub;
+  metrics: ServerMetrics;
+  authority: PaymentAuthority | undefined;
+  forwarder: Forwarder | undefined;
+};
 
 export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
   const bodyLimit = options.bodyLimit ?? 4 * 1024 * 1024;
@@ -79,8 +95,25 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
 
   registerReplicationRoutes(app, { db: options.db, hub, collections, metrics });
   registerAdminRoutes(app, { db: options.db, adminToken: options.adminToken, collections });
+
+  // The payment authority, when this server replicates payments.
+  const paymentsCollection = collections.get('payments');
+  const authority = paymentsCollection
+    ? createPaymentAuthority({
+        db: options.db,
+        payments: paymentsCollection,
+        acquirer: options.acquirer ?? createSandboxAcquirer(options.db, options.sandbox),
+      })
+    : undefined;
+  if (authority) registerPaymentRoutes(app, { db: options.db, authority, adminToken: options.adminToken });
+  const forwarder =
+    authority && options.forwarder !== false
+      ? await startForwarder(options.db, authority, { log: (msg, err) => app.log.warn({ err }, msg) })
+      : undefined;
+
   app.addHook('onClose', async () => {
+    await forwarder?.stop();
     await hub.stop();
   });
-  return { app, hub, metrics };
+  return { app, hub, metrics, authority, forwarder };
 }

@@ -4,6 +4,7 @@
  * the field-ownership check a gateway's write must pass (from core).
  */
 import AjvModule from 'ajv';
+import type { Queryable } from '../db/db.ts';
 import {
   checkGatewayWrite as checkPaymentWrite,
   collectionSchemas,
@@ -11,6 +12,9 @@ import {
   type PaymentDoc,
   type WriteCheck,
 } from '../../core/index.ts';
+
+import { audit } from '../payments/audit.ts';
+import { enqueueForwarding } from '../payments/forward-queue.ts';
 
 // ajv's CommonJS default export under NodeNext.
 const Ajv = AjvModule as unknown as typeof AjvModule.default;
@@ -31,6 +35,8 @@ export type ServerCollection = {
   checkGatewayWrite(previous: Doc | undefined, next: Doc, writer: Writer): WriteCheck;
   /** Server-owned fields the server sets when it accepts a gateway's write. */
   stampAccepted?(doc: Doc, now: string): Doc;
+  /** Runs in the push's transaction after a gateway's document was accepted. */
+  afterAccepted?(tx: Queryable, doc: Doc, writer: Writer, created: boolean): Promise<void>;
 };
 
 export type CollectionDefinition = {
@@ -39,6 +45,7 @@ export type CollectionDefinition = {
   siteField?: string;
   checkGatewayWrite: ServerCollection['checkGatewayWrite'];
   stampAccepted?: ServerCollection['stampAccepted'];
+  afterAccepted?: ServerCollection['afterAccepted'];
 };
 
 export function defineCollection(def: CollectionDefinition): ServerCollection {
@@ -61,6 +68,7 @@ export function defineCollection(def: CollectionDefinition): ServerCollection {
     },
     checkGatewayWrite: def.checkGatewayWrite,
     ...(def.stampAccepted ? { stampAccepted: def.stampAccepted } : {}),
+    ...(def.afterAccepted ? { afterAccepted: def.afterAccepted } : {}),
   };
 }
 
@@ -77,6 +85,20 @@ export function edgePayCollections(): ServerCollection[] {
       // The server's receipt: the gateway's console counts a payment as sent
       // once this comes back down.
       stampAccepted: (doc, now) => ({ ...doc, serverUpdatedAt: now }),
+      // An offline payment arrives: queue it for forwarding, in the same transaction.
+      afterAccepted: async (tx, doc, writer, created) => {
+        if (!created) return;
+        await audit(tx, {
+          actor: writer.gatewayId,
+          action: doc.status === 'stored' ? 'payment.received-offline' : 'payment.received',
+          paymentId: doc.id as string,
+          siteId: writer.siteId,
+          idempotencyKey: doc.id as string,
+          amount: doc.amount as number,
+          currency: doc.currency as string,
+        });
+        if (doc.status === 'stored') await enqueueForwarding(tx, doc.id as string, writer.siteId);
+      },
     }),
     defineCollection({
       name: 'products',

@@ -148,6 +148,8 @@ export async function push(db: Db, collection: ServerCollection, writer: Writer,
       seq++;
       await upsert(tx, collection.name, writer.siteId, id, stored, deleted, seq, writer.gatewayId);
       current.set(id, { id, site_id: writer.siteId, data: stored, deleted, seq });
+      // In the same transaction: follow-up work (e.g. queue an offline payment for forwarding).
+      if (collection.afterAccepted && !deleted) await collection.afterAccepted(tx, stored, writer, !real);
     }
     if (seq !== startSeq) await finishWrites(tx, collection.name, writer.siteId, seq);
     return conflicts;
@@ -178,5 +180,37 @@ export async function writeAsServer(
       await upsert(tx, collection.name, siteId, id, doc, deleted, seq, 'server');
     }
     await finishWrites(tx, collection.name, siteId, seq);
+  });
+}
+
+/**
+ * The server changes one document (a payment outcome): reads it under the
+ * (collection, site) lock, lets `mutate` decide, writes the result with the
+ * next seq. `mutate` may also write other rows (audit, queues) through `tx`.
+ * Returns the new state, or the old one when `mutate` returned undefined.
+ */
+export async function mutateAsServer<T extends Doc>(
+  db: Db,
+  collection: ServerCollection,
+  siteId: string,
+  id: string,
+  mutate: (current: T | undefined, tx: Queryable) => Promise<T | undefined> | T | undefined,
+): Promise<T | undefined> {
+  return db.transaction(async (tx) => {
+    const seq = await lockCounter(tx, collection.name, siteId);
+    const { rows } = await tx.query<StoredRow>(
+      'SELECT id, site_id, data, deleted, seq FROM documents WHERE collection = $1 AND id = $2',
+      [collection.name, id],
+    );
+    const row = rows[0];
+    if (row && row.site_id !== siteId) throw new EdgePayError('AUTH_FORBIDDEN', { collection: collection.name, reason: 'document of another site' });
+    const current = row && !row.deleted ? (row.data as T) : undefined;
+    const next = await mutate(current, tx);
+    if (next === undefined) return current;
+    const errors = collection.validate(next);
+    if (errors) throw new EdgePayError('SCHEMA_VALIDATION', { collection: collection.name, errors: errors.slice(0, 5) });
+    await upsert(tx, collection.name, siteId, id, next, false, seq + 1, 'server');
+    await finishWrites(tx, collection.name, siteId, seq + 1);
+    return next;
   });
 }

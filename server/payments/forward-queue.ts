@@ -1,0 +1,46 @@
+/**
+ * The queue of offline payments to forward to the acquirer (table
+ * forward_queue). Rows are claimed with FOR UPDATE SKIP LOCKED and a lease:
+ * several server processes share the work, and the rows of a worker that died
+ * are claimed again when its lease runs out.
+ */
+import type { Queryable } from '../db/db.ts';
+
+export const FORWARD_CHANNEL = 'edgepay_forward';
+
+export async function enqueueForwarding(tx: Queryable, paymentId: string, siteId: string): Promise<void> {
+  await tx.query('INSERT INTO forward_queue (payment_id, site_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [paymentId, siteId]);
+  await tx.query('SELECT pg_notify($1, $2)', [FORWARD_CHANNEL, paymentId]);
+}
+
+export type ClaimedForward = { paymentId: string; siteId: string; attempts: number };
+
+export async function claimForwards(db: Queryable, limit: number, leaseSeconds: number): Promise<ClaimedForward[]> {
+  const { rows } = await db.query<{ payment_id: string; site_id: string; attempts: number }>(
+    `UPDATE forward_queue SET lease_until = now() + make_interval(secs => $2), attempts = attempts + 1
+      WHERE payment_id IN (
+        SELECT payment_id FROM forward_queue WHERE lease_until <= now()
+         ORDER BY enqueued_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+      RETURNING payment_id, site_id, attempts`,
+    [limit, leaseSeconds],
+  );
+  return rows.map((r) => ({ paymentId: r.payment_id, siteId: r.site_id, attempts: Number(r.attempts) }));
+}
+
+export async function finishForward(tx: Queryable, paymentId: string): Promise<void> {
+  await tx.query('DELETE FROM forward_queue WHERE payment_id = $1', [paymentId]);
+}
+
+/** The acquirer could not be reached: try again later, with backoff. */
+export async function deferForward(db: Queryable, paymentId: string, delaySeconds: number, error: string): Promise<void> {
+  await db.query('UPDATE forward_queue SET lease_until = now() + make_interval(secs => $2), last_error = $3 WHERE payment_id = $1', [
+    paymentId,
+    delaySeconds,
+    error.slice(0, 500),
+  ]);
+}
+
+export async function queueLength(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: string | number }>('SELECT COUNT(*) AS n FROM forward_queue');
+  return Number(rows[0]!.n);
+}

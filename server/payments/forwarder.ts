@@ -1,0 +1,63 @@
+/**
+ * The forwarding worker: runs in every server process, claims queued offline
+ * payments (forward-queue.ts) and forwards them through the authority. Woken by
+ * NOTIFY when a payment is queued, and by a timer for retries.
+ */
+import type { Db } from '../db/db.ts';
+import type { PaymentAuthority } from './authority.ts';
+import { claimForwards, FORWARD_CHANNEL } from './forward-queue.ts';
+
+export type Forwarder = { stop(): Promise<void>; kick(): void; readonly forwarded: number };
+
+export async function startForwarder(db: Db, authority: PaymentAuthority, options: { intervalMs?: number; leaseSeconds?: number; log?: (msg: string, err?: unknown) => void } = {}): Promise<Forwarder> {
+  let stopped = false;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let forwarded = 0;
+  const runOnce = async () => {
+    do {
+      again = false;
+      for (;;) {
+        if (stopped) return;
+        const batch = await claimForwards(db, 10, options.leaseSeconds ?? 30);
+        if (batch.length === 0) break;
+        for (const item of batch) {
+          if (stopped) return;
+          try {
+            if (await authority.forwardStored(item.paymentId, item.siteId, item.attempts)) forwarded++;
+          } catch (err) {
+            // Left in the queue: its lease runs out and it is tried again.
+            options.log?.(`forwarding ${item.paymentId} failed`, err);
+          }
+        }
+      }
+    } while (again && !stopped);
+  };
+  const kick = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = runOnce()
+      .catch((err) => options.log?.('forwarder pass failed', err))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  const unlisten = await db.listen(FORWARD_CHANNEL, kick, kick);
+  const timer = setInterval(kick, options.intervalMs ?? 1000);
+  kick();
+  return {
+    kick,
+    get forwarded() {
+      return forwarded;
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await unlisten();
+      await running;
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Idempotency of state-changing requests (DESIGN.md section 4), in the
+ * database so that every server process sees the same keys:
+ * - the same key with the same body returns the first answer;
+ * - the same key with another body is refused (IDEMPOTENCY_KEY_REUSED);
+ * - concurrent requests with one key run once: the first claims the key with
+ *   a lease, the others wait for its answer. If the claimer dies, its lease
+ *   runs out and the next request takes over (safe, because what it calls is
+ *   idempotent under the same key too).
+ * Keys are kept 48 hours (at least the 24 promised), then swept.
+ */
+import { createHash } from 'node:crypto';
+import { EdgePayError, isEdgePayError } from '../../core/index.ts';
+import type { Db } from '../db/db.ts';
+
+export type StoredAnswer = { statusCode: number; body: unknown };
+
+export function requestHash(route: string, body: unknown): string {
+  return createHash('sha256').update(route).update('\n').update(canonicalJson(body)).digest('hex');
+}
+
+/** JSON with sorted keys, so key order in a retried body does not matter. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return '[' + value.map(canonicalJson).join(',') + ']';
+  if (value && typeof value === 'object') {
+    return '{' + Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => JSON.stringify(k) + ':' + canonicalJson((value as Record<string, unknown>)[k])).join(',') + '}';
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export type IdempotencyOptions = { leaseMs?: number; pollMs?: number; maxWaitMs?: number };
+
+export async function runIdempotent(
+  db: Db,
+  scope: string,
+  key: string,
+  hash: string,
+  work: () => Promise<StoredAnswer>,
+  options: IdempotencyOptions = {},
+): Promise<StoredAnswer & { replayed: boolean }> {
+  const leaseMs = options.leaseMs ?? 30_000;
+  const pollMs = options.pollMs ?? 20;
+  const deadline = Date.now() + (options.maxWaitMs ?? leaseMs + 10_000);
+  for (;;) {
+    const claimed = await db.query(
+      `INSERT INTO idempotency_keys (scope, key, request_hash, state, lease_until)
+       VALUES ($1, $2, $3, 'running', now() + make_interval(secs => $4))
+       ON CONFLICT (scope, key) DO UPDATE
+         SET lease_until = EXCLUDED.lease_until
+         WHERE idempotency_keys.state = 'running' AND idempotency_keys.lease_until < now()
+           AND idempotency_keys.request_hash = EXCLUDED.request_hash
+       RETURNING key`,
+      [scope, key, hash, leaseMs / 1000],
+    );
+    if (claimed.rows.length > 0) return { ...(await runAndStore(db, scope, key, work)), replayed: false };
+
+    const { rows } = await db.query<{ request_hash: string; state: string; status_code: number | null; response: unknown }>(
+      'SELECT request_hash, state, status_code, response FROM idempotency_keys WHERE scope = $1 AND key = $2',
+      [scope, key],
+    );
+    const row = rows[0];
+    if (!row) continue; // swept or released between our two statements: claim again
+    if (row.request_hash !== hash) throw new EdgePayError('IDEMPOTENCY_KEY_REUSED', { key });
+    if (row.state === 'done') return { statusCode: row.status_code ?? 200, body: row.response, replayed: true };
+    if (Date.now() > deadline) throw new EdgePayError('IDEMPOTENCY_IN_PROGRESS', { key });
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+async function runAndStore(db: Db, scope: string, key: string, work: () => Promise<StoredAnswer>): Promise<StoredAnswer> {
+  let answer: StoredAnswer;
+  try {
+    answer = await work();
+  } catch (err) {
+    if (!isEdgePayError(err) || err.httpStatus >= 500) {
+      // Not a decision: let a retry run the work again.
+      await db.query('DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, key]);
+      throw err;
+    }
+    // A refusal is an answer too: the same request gets the same refusal.
+    answer = { statusCode: err.httpStatus, body: err.toJSON() };
+  }
+  await db.query(
+    "UPDATE idempotency_keys SET state = 'done', status_code = $3, response = $4 WHERE scope = $1 AND key = $2",
+    [scope, key, answer.statusCode, JSON.stringify(answer.body)],
+  );
+  return answer;
+}
+
+export async function sweepIdempotencyKeys(db: Db): Promise<number> {
+  const { rows } = await db.query("DELETE FROM idempotency_keys WHERE expires_at < now() AND state = 'done' RETURNING key");
+  return rows.length;
+}

@@ -1,0 +1,104 @@
+/**
+ * The sandbox acquirer: a processor adapter with documented test card tokens,
+ * realistic latency, and its own durable ledger (so repeated idempotency keys
+ * get the recorded answer, as a real acquirer's would).
+ *
+ * Test tokens (the card terminal simulator hands these out; anything after
+ * the scenario name, e.g. `tok_test_approve_4f9a`, is ignored):
+ *
+ *   tok_test_approve                   approved
+ *   tok_test_decline_do_not_honor      declined: do-not-honor
+ *   tok_test_insufficient_funds        declined: insufficient-funds
+ *   tok_test_expired_card              declined: expired-card
+ *   tok_test_lost_or_stolen            declined: lost-or-stolen
+ *   tok_test_limit_exceeded            declined: limit-exceeded
+ *   tok_test_timeout                   no answer within the timeout (AcquirerUnavailable 'timeout')
+ *   tok_test_network_error             connection fails at once (AcquirerUnavailable 'network')
+ *   any other `tok_...`                approved
+ *   anything else                      declined: invalid-token
+ */
+import { createHash } from 'node:crypto';
+import type { Db } from '../db/db.ts';
+import {
+  AcquirerUnavailable,
+  type AuthoriseRequest,
+  type AuthoriseResult,
+  type DeclineReason,
+  type FollowUpRequest,
+  type FollowUpResult,
+  type ProcessorAdapter,
+} from './processor.ts';
+
+export type SandboxOptions = {
+  /** Simulated network + processing time, uniformly in [min, max] ms. Default 30..120. */
+  latencyMs?: [number, number];
+  /** How long a `tok_test_timeout` call hangs before failing. Default 3000 ms. */
+  timeoutMs?: number;
+};
+
+const DECLINES: Record<string, DeclineReason> = {
+  tok_test_decline_do_not_honor: 'do-not-honor',
+  tok_test_insufficient_funds: 'insufficient-funds',
+  tok_test_expired_card: 'expired-card',
+  tok_test_lost_or_stolen: 'lost-or-stolen',
+  tok_test_limit_exceeded: 'limit-exceeded',
+};
+
+export function scenarioOf(token: string): 'approve' | 'timeout' | 'network' | DeclineReason {
+  if (!/^tok_[A-Za-z0-9_-]{1,200}$/.test(token)) return 'invalid-token';
+  if (token.startsWith('tok_test_timeout')) return 'timeout';
+  if (token.startsWith('tok_test_network_error')) return 'network';
+  for (const [prefix, reason] of Object.entries(DECLINES)) if (token.startsWith(prefix)) return reason;
+  return 'approve';
+}
+
+export function createSandboxAcquirer(db: Db, options: SandboxOptions = {}): ProcessorAdapter {
+  const [min, max] = options.latencyMs ?? [30, 120];
+  const latency = () => new Promise((r) => setTimeout(r, min + Math.random() * (max - min)));
+  const code = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 6).toUpperCase();
+
+  /** Returns the recorded outcome for the key, or records `decide()`'s. */
+  async function once<T>(key: string, operation: string, token: string | null, amount: number, currency: string, decide: () => T): Promise<T> {
+    const found = await db.query<{ outcome: T; operation: string }>('SELECT outcome, operation FROM sandbox_acquirer_transactions WHERE idempotency_key = $1', [key]);
+    if (found.rows[0]) return found.rows[0].outcome;
+    const outcome = decide();
+    // ON CONFLICT: two callers with one key at once: the first recorded answer wins for both.
+    const inserted = await db.query<{ outcome: T }>(
+      `INSERT INTO sandbox_acquirer_transactions (idempotency_key, operation, token, amount, currency, outcome)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING RETURNING outcome`,
+      [key, operation, token, amount, currency, JSON.stringify(outcome)],
+    );
+    if (inserted.rows[0]) return inserted.rows[0].outcome;
+    const again = await db.query<{ outcome: T }>('SELECT outcome FROM sandbox_acquirer_transactions WHERE idempotency_key = $1', [key]);
+    return again.rows[0]!.outcome;
+  }
+
+  const followUp = (operation: string) => async (req: FollowUpRequest): Promise<FollowUpResult> => {
+    await latency();
+    return once(`${operation}:${req.idempotencyKey}`, operation, null, req.amount, req.currency, () => ({
+      outcome: 'done' as const,
+      reference: req.reference,
+    }));
+  };
+
+  return {
+    name: 'sandbox',
+    async authorise(req: AuthoriseRequest): Promise<AuthoriseResult> {
+      const scenario = scenarioOf(req.token);
+      if (scenario === 'network') throw new AcquirerUnavailable('network', 'sandbox acquirer: connection refused');
+      if (scenario === 'timeout') {
+        await new Promise((r) => setTimeout(r, options.timeoutMs ?? 3000));
+        throw new AcquirerUnavailable('timeout', 'sandbox acquirer: no answer in time');
+      }
+      await latency();
+      return once(`authorise:${req.idempotencyKey}`, 'authorise', req.token, req.amount, req.currency, () =>
+        scenario === 'approve'
+          ? { outcome: 'approved' as const, approvalCode: code(req.idempotencyKey), reference: 'sbx_' + req.idempotencyKey }
+          : { outcome: 'declined' as const, reason: scenario },
+      );
+    },
+    capture: followUp('capture'),
+    void: followUp('void'),
+    refund: followUp('refund'),
+  };
+}
