@@ -11,6 +11,7 @@ export type BenchModule = { run(args: string[]): Promise<number | void> };
 /** Known benches. Add a line here for each new `bench/<name>.ts`. */
 const BENCHES: Record<string, () => Promise<BenchModule>> = {
   storage: () => import('./storage.ts'),
+  bus: () => import('./bus.ts'),
 };
 
 // stdout is reserved for JSON result lines: libraries that log with

@@ -5,3 +5,8 @@
  */
 export { startGateway } from './gateway/start-gateway.ts';
 export type { Gateway, GatewayOptions } from './gateway/start-gateway.ts';
+// The device bus, supervised drivers, HID devices and simulators (issue 4).
+export * from './bus/index.ts';
+export * from './drivers/index.ts';
+export * from './devices/index.ts';
+export * from './simulators/index.ts';

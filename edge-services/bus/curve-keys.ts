@@ -14,7 +14,7 @@
  * is accepted only if it verifies under D's enrolled key, so an enrolled device
  * cannot speak for another, and a revoked device's messages fail at once.
  */
-import { createHmac, createPrivateKey, createPublicKey, diffieHellman, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, createPrivateKey, createPublicKey, createSecretKey, diffieHellman, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { EdgePayError } from '../../core/index.ts';
 
 export type CurveKeyPair = { readonly publicKey: string; readonly secretKey: string };
@@ -79,18 +79,21 @@ function x25519Public(publicZ85: string, deviceId: string): KeyObject {
 const MAC_KEY_LABEL = 'edgepay-bus-mac-v1';
 export const MAC_BYTES = 32;
 
+/** A per-device message key (a KeyObject: importing raw key bytes on every HMAC showed in profiles). */
+export type MacKey = KeyObject;
+
 /** The key both ends derive for one device; `peerId` only names the peer in errors. */
-export function deriveMacKey(ownSecretKey: string, peerPublicKey: string, peerId: string): Buffer {
+export function deriveMacKey(ownSecretKey: string, peerPublicKey: string, peerId: string): MacKey {
   const shared = diffieHellman({ privateKey: x25519Private(ownSecretKey), publicKey: x25519Public(peerPublicKey, peerId) });
   // The raw X25519 output is not uniformly random; an HMAC over it with a label gives a proper key for this one use.
-  return createHmac('sha256', shared).update(MAC_KEY_LABEL).digest();
+  return createSecretKey(createHmac('sha256', shared).update(MAC_KEY_LABEL).digest());
 }
 
-export function macOf(key: Buffer, message: Uint8Array): Buffer {
+export function macOf(key: MacKey, message: Uint8Array): Buffer {
   return createHmac('sha256', key).update(message).digest();
 }
 
-export function macMatches(key: Buffer, message: Uint8Array, mac: Uint8Array): boolean {
+export function macMatches(key: MacKey, message: Uint8Array, mac: Uint8Array): boolean {
   if (mac.length !== MAC_BYTES) return false;
   return timingSafeEqual(macOf(key, message), mac);
 }

@@ -24,7 +24,7 @@ import {
   type DeviceKind,
   type Envelope,
 } from '../../core/index.ts';
-import { deriveMacKey } from './curve-keys.ts';
+import { deriveMacKey, type MacKey } from './curve-keys.ts';
 import { SerialSender } from './serial-sender.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, decodeFrames, encodeFrames, makeEnvelope } from './wire.ts';
 
@@ -51,6 +51,8 @@ export class DeviceCommandError extends Error {
   }
 }
 
+/** Events queued in ZeroMQ per connection before it drops them. */
+export const EVENT_HIGH_WATER_MARK = 100_000;
 /** Events kept while nobody subscribes; beyond this the oldest go (and are counted). */
 const MAX_HELD_EVENTS = 10_000;
 /** Replies remembered for repeated command ids (retries of idempotent commands). */
@@ -64,7 +66,7 @@ export class DeviceBusClient {
   readonly #xpub: zmq.XPublisher;
   readonly #dealerOut: SerialSender;
   readonly #xpubOut: SerialSender;
-  readonly #macKey: Buffer;
+  readonly #macKey: MacKey;
   readonly #handlers = new Map<string, CommandHandler<BusCommandType>>();
   readonly #replies = new Map<string, Promise<[Buffer, Buffer]>>();
   readonly #held: [Buffer, Buffer][] = [];
@@ -84,7 +86,8 @@ export class DeviceBusClient {
       ...(options.context ? { context: options.context } : {}),
     };
     this.#dealer = new zmq.Dealer({ ...curve, routingId: credentials.deviceId, maxMessageSize: 2 * DEFAULT_MAX_MESSAGE_BYTES });
-    this.#xpub = new zmq.XPublisher(curve);
+    // A burst of events (a cart's frames, a reader's advertisements) must queue, not be dropped at the default 1000.
+    this.#xpub = new zmq.XPublisher({ ...curve, sendHighWaterMark: EVENT_HIGH_WATER_MARK });
     this.#dealerOut = new SerialSender(this.#dealer);
     this.#xpubOut = new SerialSender(this.#xpub);
     this.#macKey = deriveMacKey(credentials.secretKey, credentials.gatewayPublicKey, 'gateway');

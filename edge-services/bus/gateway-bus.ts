@@ -27,7 +27,7 @@ import {
   type Envelope,
 } from '../../core/index.ts';
 import { BusMetrics, type BusLogger, type BusMetricsSnapshot } from './bus-metrics.ts';
-import { deriveMacKey, type CurveKeyPair } from './curve-keys.ts';
+import { deriveMacKey, type CurveKeyPair, type MacKey } from './curve-keys.ts';
 import type { EnrolledDevice, EnrolledDevices } from './enrolled-devices.ts';
 import { assertZapHandler, curveServerOptions } from './fail-closed.ts';
 import { SerialSender } from './serial-sender.ts';
@@ -71,7 +71,7 @@ export class GatewayBus {
   readonly #options: GatewayBusOptions;
   readonly #maxBytes: number;
   readonly #metrics: BusMetrics;
-  readonly #macKeys = new Map<string, Buffer>();
+  readonly #macKeys = new Map<string, MacKey>();
   readonly #pending = new Map<string, Pending>();
   readonly #listeners = new Set<BusEventListener>();
   readonly #presence = new Map<string, DevicePresence>();
@@ -105,7 +105,7 @@ export class GatewayBus {
     // handover: a device that reconnects takes its routing id over from its own dead connection.
     // sendTimeout 0: zeromq.js would otherwise wait forever for an unknown routing id instead of failing.
     const router = new zmq.Router({ ...common, mandatory: true, handover: true, sendTimeout: 0 });
-    const sub = new zmq.Subscriber(common);
+    const sub = new zmq.Subscriber({ ...common, receiveHighWaterMark: 100_000 });
     try {
       await router.bind(commandEndpoint);
       await sub.bind(eventEndpoint);
@@ -253,7 +253,7 @@ export class GatewayBus {
     await Promise.allSettled(this.#loops);
   }
 
-  #macKey(device: EnrolledDevice): Buffer {
+  #macKey(device: EnrolledDevice): MacKey {
     const cacheKey = `${device.deviceId}\u0000${device.publicKey}`;
     let key = this.#macKeys.get(cacheKey);
     if (!key) {
@@ -263,7 +263,7 @@ export class GatewayBus {
     return key;
   }
 
-  #keyFor = (deviceId: string): Buffer | undefined => {
+  #keyFor = (deviceId: string): MacKey | undefined => {
     const device = this.#options.devices.get(deviceId);
     return device ? this.#macKey(device) : undefined;
   };

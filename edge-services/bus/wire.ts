@@ -3,17 +3,34 @@
  * ROUTER's routing id in front on the gateway side. The size limit is checked
  * before anything is parsed.
  */
-import { decodeEnvelope, uuidV7, BUS_PROTOCOL_VERSION, type DecodeResult, type Envelope } from '../../core/index.ts';
-import { macMatches, macOf } from './curve-keys.ts';
+import { randomFillSync } from 'node:crypto';
+import { createUuidV7Generator, decodeEnvelope, BUS_PROTOCOL_VERSION, type DecodeResult, type Envelope } from '../../core/index.ts';
+import { macMatches, macOf, type MacKey } from './curve-keys.ts';
+
+// Message ids draw their random bits from a pool filled 4 KiB at a time: one
+// getRandomValues call per message was the largest single cost in the bus benchmark.
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+function pooledRandomBytes(length: number): Uint8Array {
+  if (poolOffset + length > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const bytes = pool.subarray(poolOffset, poolOffset + length);
+  poolOffset += length;
+  return bytes;
+}
+/** UUIDv7 ids for bus messages. */
+export const busMessageId = createUuidV7Generator({ randomBytes: pooledRandomBytes });
 
 /** Largest envelope the bus takes (a cart frame must fit). libzmq's own cap is set a little above it. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
-export function makeEnvelope<P extends object>(type: string, deviceId: string, payload: P, id: string = uuidV7()): Envelope<P> {
+export function makeEnvelope<P extends object>(type: string, deviceId: string, payload: P, id: string = busMessageId()): Envelope<P> {
   return { v: BUS_PROTOCOL_VERSION, type, id, deviceId, ts: Date.now(), payload };
 }
 
-export function encodeFrames(envelope: Envelope<object>, macKey: Buffer): [Buffer, Buffer] {
+export function encodeFrames(envelope: Envelope<object>, macKey: MacKey): [Buffer, Buffer] {
   const body = Buffer.from(JSON.stringify(envelope));
   return [body, macOf(macKey, body)];
 }
@@ -26,7 +43,7 @@ export function encodeFrames(envelope: Envelope<object>, macKey: Buffer): [Buffe
 export function decodeFrames(
   frames: readonly Buffer[],
   maxBytes: number,
-  keyFor: (deviceId: string) => Buffer | undefined,
+  keyFor: (deviceId: string) => MacKey | undefined,
 ): DecodeResult {
   if (frames.length !== 2) return { ok: false, reason: 'malformed', detail: `expected 2 frames, got ${frames.length}` };
   const [body, mac] = frames as [Buffer, Buffer];

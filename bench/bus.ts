@@ -1,0 +1,154 @@
+/**
+ * `npm run bench -- bus`: the device bus against bare ZeroMQ, in one run.
+ *
+ * Subjects:
+ *   edgepay-bus   startBus() + DeviceBusClient: CURVE on both sockets, ZAP handler,
+ *                 per-message MAC, envelope + schema validation at both ends.
+ *   bare-zeromq   the same socket pairs (ROUTER/DEALER, SUB/PUB) on tcp 127.0.0.1 with
+ *                 no CURVE, no MAC, no parsing: the same envelope bytes are passed through.
+ * Both ends of each subject live in this process (loopback TCP), so both subjects pay
+ * the same event-loop costs.
+ *
+ * Metrics, one JSON line each per subject:
+ *   round-trip  ms, value = median, p99 — a `device.ping` command and its reply,
+ *               sequential, ROUNDTRIPS per run (after WARMUP untimed ones).
+ *   events      msg/s, value = median over runs — EVENTS `scanner.scan` events published
+ *               back to back, timed until the gateway has received (and, for edgepay-bus,
+ *               validated) the last one.
+ * Plus ratio lines: metric `round-trip/ratio-to-bare-zeromq` (p50 ratio, extra field
+ * `p99Ratio`) and `events/ratio-to-bare-zeromq` (bare throughput / ours: > 1 means slower).
+ * BENCH_RUNS (default 5) sets the runs; runs alternate between subjects.
+ */
+import * as zmq from 'zeromq';
+import { startBus, DeviceBusClient } from '../edge-services/index.ts';
+import { uuidV7 } from '../core/index.ts';
+import { emit, log, median, percentile, round } from './report.ts';
+
+const BENCH = 'bus';
+const ROUNDTRIPS = 2_000;
+const WARMUP = 300;
+const EVENTS = 20_000;
+const SCAN = { code: '4006381333931', symbology: ']E0', source: 'hid-pos' as const, complete: true };
+
+type RunResult = { roundTripsMs: number[]; eventsPerSecond: number };
+
+async function edgepayRun(): Promise<RunResult> {
+  const gw = await startBus({ log: () => undefined });
+  const device = DeviceBusClient.connect(gw.enrollNewDevice('scanner-1', 'scanner'), { model: 'bench', firmware: '1' });
+  try {
+    await device.whenSubscribed(10_000);
+    for (let i = 0; i < WARMUP; i++) await gw.bus.command('scanner-1', 'device.ping', {});
+    const roundTripsMs: number[] = [];
+    for (let i = 0; i < ROUNDTRIPS; i++) {
+      const t0 = performance.now();
+      await gw.bus.command('scanner-1', 'device.ping', {});
+      roundTripsMs.push(performance.now() - t0);
+    }
+    let received = 0;
+    const all = new Promise<void>((resolve) => {
+      gw.bus.onEvent((e) => {
+        if (e.type === 'scanner.scan' && ++received === EVENTS) resolve();
+      });
+    });
+    const t0 = performance.now();
+    for (let i = 0; i < EVENTS; i++) void device.publish('scanner.scan', SCAN);
+    await all;
+    const eventsPerSecond = EVENTS / ((performance.now() - t0) / 1000);
+    const dropped = gw.bus.metrics().dropped;
+    if (dropped > 0) throw new Error(`edgepay-bus dropped ${dropped} messages`);
+    return { roundTripsMs, eventsPerSecond };
+  } finally {
+    await device.close();
+    await gw.stop();
+  }
+}
+
+async function bareRun(): Promise<RunResult> {
+  const context = new zmq.Context();
+  const router = new zmq.Router({ context, linger: 0 });
+  const sub = new zmq.Subscriber({ context, linger: 0, receiveHighWaterMark: 100_000 });
+  await router.bind('tcp://127.0.0.1:*');
+  await sub.bind('tcp://127.0.0.1:*');
+  sub.subscribe();
+  const dealer = new zmq.Dealer({ context, linger: 0, routingId: 'scanner-1' });
+  const pub = new zmq.Publisher({ context, linger: 0, sendHighWaterMark: 100_000 });
+  dealer.connect(router.lastEndpoint!);
+  pub.connect(sub.lastEndpoint!);
+  const body = () => Buffer.from(JSON.stringify({ v: 1, type: 'device.ping', id: uuidV7(), deviceId: 'scanner-1', ts: Date.now(), payload: {} }));
+  // The device side: echo every command back as its reply.
+  const echo = (async () => {
+    for await (const [message] of dealer) await dealer.send(message!);
+  })().catch(() => undefined);
+  try {
+    await dealer.send(body());
+    await router.receive();
+    const roundTrip = async () => {
+      await router.send(['scanner-1', body()]);
+      await router.receive();
+    };
+    for (let i = 0; i < WARMUP; i++) await roundTrip();
+    const roundTripsMs: number[] = [];
+    for (let i = 0; i < ROUNDTRIPS; i++) {
+      const t0 = performance.now();
+      await roundTrip();
+      roundTripsMs.push(performance.now() - t0);
+    }
+    // One reader for the whole phase (zeromq.js allows one receive at a time): probes, then events.
+    let probes = 0;
+    let received = 0;
+    let onAll: () => void = () => undefined;
+    const all = new Promise<void>((resolve) => (onAll = resolve));
+    const reader = (async () => {
+      for await (const [message] of sub) {
+        if (message!.length === 5) probes++;
+        else if (++received === EVENTS) onAll();
+      }
+    })().catch(() => undefined);
+    // A PUB drops until the subscription arrives: probe until one gets through.
+    while (probes === 0) {
+      await pub.send('probe');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const eventBody = Buffer.from(JSON.stringify({ v: 1, type: 'scanner.scan', id: uuidV7(), deviceId: 'scanner-1', ts: Date.now(), payload: SCAN }));
+    const t0 = performance.now();
+    for (let i = 0; i < EVENTS; i++) await pub.send(eventBody);
+    await all;
+    void reader;
+    return { roundTripsMs, eventsPerSecond: EVENTS / ((performance.now() - t0) / 1000) };
+  } finally {
+    for (const s of [dealer, pub, router, sub]) s.close();
+    await echo;
+  }
+}
+
+function parseRuns(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 5;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_RUNS must be a positive integer, got '${raw}'`);
+  return n;
+}
+
+export async function run(_args: string[]): Promise<number> {
+  const runs = parseRuns(process.env['BENCH_RUNS']);
+  const subjects = { 'bare-zeromq': bareRun, 'edgepay-bus': edgepayRun } as const;
+  const results: Record<keyof typeof subjects, RunResult[]> = { 'bare-zeromq': [], 'edgepay-bus': [] };
+  for (let r = 1; r <= runs; r++) {
+    for (const name of Object.keys(subjects) as (keyof typeof subjects)[]) {
+      const result = await subjects[name]();
+      results[name].push(result);
+      log(`run ${r}/${runs} ${name}: round trip p50 ${median(result.roundTripsMs).toFixed(3)} ms, events ${Math.round(result.eventsPerSecond)}/s`);
+    }
+  }
+  const figures = {} as Record<keyof typeof subjects, { p50: number; p99: number; events: number }>;
+  for (const name of Object.keys(subjects) as (keyof typeof subjects)[]) {
+    const samples = results[name].flatMap((r) => r.roundTripsMs);
+    figures[name] = { p50: median(samples), p99: percentile(samples, 99), events: median(results[name].map((r) => r.eventsPerSecond)) };
+    emit({ bench: BENCH, subject: name, metric: 'round-trip', value: round(figures[name].p50, 3), unit: 'ms', p99: round(figures[name].p99, 3), runs, samples: samples.length });
+    emit({ bench: BENCH, subject: name, metric: 'events', value: Math.round(figures[name].events), unit: 'msg/s', runs, eventsPerRun: EVENTS });
+  }
+  const ours = figures['edgepay-bus'];
+  const bare = figures['bare-zeromq'];
+  emit({ bench: BENCH, subject: 'edgepay-bus', metric: 'round-trip/ratio-to-bare-zeromq', value: round(ours.p50 / bare.p50), unit: 'x', p99Ratio: round(ours.p99 / bare.p99) });
+  emit({ bench: BENCH, subject: 'edgepay-bus', metric: 'events/ratio-to-bare-zeromq', value: round(bare.events / ours.events), unit: 'x' });
+  return 0;
+}
