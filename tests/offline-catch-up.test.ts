@@ -49,6 +49,7 @@ function payment(siteId: string, gatewayId: string, i: number): PaymentDoc {
     currency: 'KRW',
     method: 'card-terminal',
     lineItems: [{ name: 'item ' + i, quantity: 1, unitAmount: amount, lineAmount: amount }],
+    token: i % 10 === 9 ? 'tok_test_insufficient_funds' : 'tok_test_approve',
     createdAt,
     offline: true,
     status: 'stored',
@@ -111,6 +112,11 @@ describe(`offline catch-up of ${COUNT} payments`, () => {
           }
         }
         await until('every payment acknowledged by the server', async () => lastStatus(gateway)?.pending === 0);
+        // ... and forwarded to the acquirer (the server's forwarding queue is empty).
+        await until('the forwarding queue drained', async () => {
+          const text = await fetch(url + '/metrics').then((r) => r.text(), () => '');
+          return /^edgepay_forward_queue_length 0$/m.test(text);
+        });
         await kill(gateway, 'SIGTERM');
         await kill(server, 'SIGTERM');
 
@@ -121,6 +127,20 @@ describe(`offline catch-up of ${COUNT} payments`, () => {
           const ids = rows.map((r) => r.id).sort();
           assert.equal(ids.length, COUNT, 'exactly the recorded number of payments');
           assert.deepEqual(ids, recorded.map((p) => p.id).sort(), 'exactly those payments, once each');
+          // Forwarded exactly once each: one authorisation at the acquirer, one decision.
+          const charges = await db.query<{ n: string | number }>("SELECT COUNT(*) AS n FROM sandbox_acquirer_transactions WHERE operation = 'authorise'");
+          assert.equal(Number(charges.rows[0]!.n), COUNT, 'one authorisation per payment');
+          const statuses = await db.query<{ status: string; n: string | number }>(
+            "SELECT data->>'status' AS status, COUNT(*) AS n FROM documents WHERE collection = 'payments' GROUP BY 1 ORDER BY 1",
+          );
+          assert.deepEqual(
+            statuses.rows.map((r) => [r.status, Number(r.n)]),
+            [['captured', COUNT - COUNT / 10], ['declined', COUNT / 10]],
+          );
+          const forwardedTwice = await db.query(
+            "SELECT payment_id FROM audit_log WHERE action = 'payment.forwarded' GROUP BY payment_id HAVING COUNT(*) > 1",
+          );
+          assert.deepEqual(forwardedTwice.rows, [], 'no payment forwarded twice');
         } finally {
           await db.close();
         }

@@ -16,6 +16,7 @@ import { startForwarder, type Forwarder } from '../payments/forwarder.ts';
 import type { ProcessorAdapter } from '../payments/processor.ts';
 import { createSandboxAcquirer, type SandboxOptions } from '../payments/sandbox-acquirer.ts';
 import { registerPaymentRoutes } from '../payments/routes.ts';
+import { queueLength } from '../payments/forward-queue.ts';
 
 export type AppOptions = {
   db: Db;
@@ -89,6 +90,7 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
   });
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['ops'] } }, async (_req, reply) => {
     metrics.liveStreams.set(hub.size);
+    if (collections.has('payments')) metrics.forwardQueue.set(await queueLength(options.db));
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -43,5 +43,6 @@ export function createMetrics(defaultMetrics: boolean) {
       registers: [registry],
     }),
     liveStreams: new Gauge({ name: 'edgepay_sync_live_streams', help: 'Open pull streams', registers: [registry] }),
+    forwardQueue: new Gauge({ name: 'edgepay_forward_queue_length', help: 'Offline payments waiting to be forwarded to the acquirer', registers: [registry] }),
   };
 }

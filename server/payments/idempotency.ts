@@ -55,14 +55,14 @@ export async function runIdempotent(
     );
     if (claimed.rows.length > 0) return { ...(await runAndStore(db, scope, key, work)), replayed: false };
 
-    const { rows } = await db.query<{ request_hash: string; state: string; status_code: number | null; response: unknown }>(
+    const { rows } = await db.query<{ request_hash: string; state: string; status_code: number | null; response: string | null }>(
       'SELECT request_hash, state, status_code, response FROM idempotency_keys WHERE scope = $1 AND key = $2',
       [scope, key],
     );
     const row = rows[0];
     if (!row) continue; // swept or released between our two statements: claim again
     if (row.request_hash !== hash) throw new EdgePayError('IDEMPOTENCY_KEY_REUSED', { key });
-    if (row.state === 'done') return { statusCode: row.status_code ?? 200, body: row.response, replayed: true };
+    if (row.state === 'done') return { statusCode: row.status_code ?? 200, body: JSON.parse(row.response ?? 'null'), replayed: true };
     if (Date.now() > deadline) throw new EdgePayError('IDEMPOTENCY_IN_PROGRESS', { key });
     await new Promise((r) => setTimeout(r, pollMs));
   }

@@ -52,6 +52,7 @@ export function startServerProcess(env: { port: number; pgliteDir?: string; data
       EDGEPAY_ADMIN_TOKEN: env.adminToken,
       EDGEPAY_PRINT_URL: '1',
       LOG_LEVEL: 'warn',
+      EDGEPAY_SANDBOX_LATENCY_MS: '1,3',
       ...(env.databaseUrl ? { DATABASE_URL: env.databaseUrl } : { EDGEPAY_PGLITE_DIR: env.pgliteDir! }),
     },
     /EDGEPAY_SERVER_URL=/,

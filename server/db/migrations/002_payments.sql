@@ -8,7 +8,7 @@ CREATE TABLE idempotency_keys (
   state        TEXT NOT NULL CHECK (state IN ('running', 'done')),
   lease_until  TIMESTAMPTZ NOT NULL,
   status_code  INTEGER,
-  response     JSONB,
+  response     TEXT,  -- the exact JSON sent, so a replay is byte-identical (JSONB would reorder keys)
   created_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
   expires_at   TIMESTAMPTZ NOT NULL DEFAULT now() + interval '48 hours',
   PRIMARY KEY (scope, key)
