@@ -77,6 +77,15 @@ export const errorRegistry = {
   PAYMENT_REFUND_INVALID: { httpStatus: 400, message: 'A refund must be more than nothing and at most what is left ({left}); got {amount}.' },
   PAYMENT_NOT_FOUND: { httpStatus: 404, message: 'There is no payment {paymentId}.' },
 
+  // The kiosk checkout (core/checkout, edge-services/checkout).
+  CHECKOUT_PRODUCT_UNKNOWN: { httpStatus: 404, message: 'No product with barcode {barcode} in this store.' },
+  CHECKOUT_PRODUCT_UNAVAILABLE: { httpStatus: 409, message: 'Product {productId} is not on sale.' },
+  CHECKOUT_LINE_NOT_FOUND: { httpStatus: 404, message: 'Product {productId} is not in the basket.' },
+  CHECKOUT_EMPTY: { httpStatus: 400, message: 'The basket is empty.' },
+  CHECKOUT_BUSY: { httpStatus: 409, message: 'A payment is already in progress at this kiosk.' },
+  CHECKOUT_NO_SITE: { httpStatus: 503, message: 'The site settings have not arrived from the server yet; offline payments are refused.' },
+  TERMINAL_UNAVAILABLE: { httpStatus: 503, message: 'The card terminal does not answer: {reason}' },
+
   // Offline store-and-forward limits set by the site.
   OFFLINE_LIMIT_EXCEEDED: { httpStatus: 422, message: 'This payment is beyond the offline limits of the site ({limit}).' },
 
@@ -97,6 +106,16 @@ export const errorRegistry = {
   DRIVER_FAILED: { httpStatus: 503, message: 'The driver {name} crashed {crashes} times in a row and was stopped.' },
   HID_REPORT_INVALID: { httpStatus: 400, message: 'Not a valid {kind} report: {reason}.' },
   HID_UNAVAILABLE: { httpStatus: 503, message: 'The HID library could not be loaded: {reason}.' },
+
+  // Product recognition and enrolment (edge-services/recognition, core/recognition).
+  RECOGNITION_UNAVAILABLE: { httpStatus: 503, message: 'Product recognition is not available: {reason}' },
+  RECOGNITION_BUSY: { httpStatus: 503, message: 'Recognition is busy ({pending} frames waiting); the frame was dropped.' },
+  RECOGNITION_TIMEOUT: { httpStatus: 504, message: 'Recognition did not answer within {timeoutMs} ms.' },
+  RECOGNITION_FRAME_INVALID: { httpStatus: 400, message: 'Not a usable camera frame: {reason}.' },
+  ENROLMENT_TOO_FEW_VIEWS: { httpStatus: 422, message: 'Enrolment needs {min} to {max} views showing the product; got {got}.' },
+  ENROLMENT_INVALID: { httpStatus: 400, message: 'The enrolment is not valid (field "{field}").' },
+  ENROLMENT_FOREIGN_WRITER: { httpStatus: 403, message: 'A gateway may only enrol products for its own site and as itself (field "{field}").' },
+  ENROLMENT_IMMUTABLE: { httpStatus: 403, message: 'An enrolment cannot change after it was created (field "{field}"); enrol again instead.' },
 
   INTERNAL: { httpStatus: 500, message: 'Internal error.' },
 } as const satisfies Record<string, ErrorSpec>;

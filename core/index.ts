@@ -12,3 +12,5 @@ export * from './json-equal.ts';
 export * from './schemas/index.ts';
 export * from './bus/index.ts';
 export * from './payments/index.ts';
+export * from './recognition/index.ts';
+export * from './checkout/index.ts';

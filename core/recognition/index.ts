@@ -1,0 +1,3 @@
+/** Product recognition: result types and the replicated `enrolments` collection. */
+export * from './types.ts';
+export * from './enrolment.ts';
