@@ -6,6 +6,7 @@
  *                 per-message MAC, envelope + schema validation at both ends.
  *   bare-zeromq   the same socket pairs (ROUTER/DEALER, SUB/PUB) on tcp 127.0.0.1 with
  *                 no CURVE, no MAC, no parsing: the same envelope bytes are passed through.
+ *   bare-zeromq-curve  the bare pairs with CURVE only, to show what encryption alone costs.
  * Both ends of each subject live in this process (loopback TCP), so both subjects pay
  * the same event-loop costs.
  *
@@ -63,15 +64,20 @@ async function edgepayRun(): Promise<RunResult> {
   }
 }
 
-async function bareRun(): Promise<RunResult> {
+/** Bare sockets; with `curve`, CURVE on both pairs (no ZAP handler, no MAC, no validation). */
+async function bareRun(curve: boolean): Promise<RunResult> {
   const context = new zmq.Context();
-  const router = new zmq.Router({ context, linger: 0 });
-  const sub = new zmq.Subscriber({ context, linger: 0, receiveHighWaterMark: 100_000 });
+  const server = zmq.curveKeyPair();
+  const client = zmq.curveKeyPair();
+  const serverOptions = curve ? { curveServer: true, curvePublicKey: server.publicKey, curveSecretKey: server.secretKey } : {};
+  const clientOptions = curve ? { curveServerKey: server.publicKey, curvePublicKey: client.publicKey, curveSecretKey: client.secretKey } : {};
+  const router = new zmq.Router({ context, linger: 0, ...serverOptions });
+  const sub = new zmq.Subscriber({ context, linger: 0, receiveHighWaterMark: 100_000, ...serverOptions });
   await router.bind('tcp://127.0.0.1:*');
   await sub.bind('tcp://127.0.0.1:*');
   sub.subscribe();
-  const dealer = new zmq.Dealer({ context, linger: 0, routingId: 'scanner-1' });
-  const pub = new zmq.Publisher({ context, linger: 0, sendHighWaterMark: 100_000 });
+  const dealer = new zmq.Dealer({ context, linger: 0, routingId: 'scanner-1', ...clientOptions });
+  const pub = new zmq.Publisher({ context, linger: 0, sendHighWaterMark: 100_000, ...clientOptions });
   dealer.connect(router.lastEndpoint!);
   pub.connect(sub.lastEndpoint!);
   const body = () => Buffer.from(JSON.stringify({ v: 1, type: 'device.ping', id: uuidV7(), deviceId: 'scanner-1', ts: Date.now(), payload: {} }));
@@ -130,8 +136,8 @@ function parseRuns(raw: string | undefined): number {
 
 export async function run(_args: string[]): Promise<number> {
   const runs = parseRuns(process.env['BENCH_RUNS']);
-  const subjects = { 'bare-zeromq': bareRun, 'edgepay-bus': edgepayRun } as const;
-  const results: Record<keyof typeof subjects, RunResult[]> = { 'bare-zeromq': [], 'edgepay-bus': [] };
+  const subjects = { 'bare-zeromq': () => bareRun(false), 'bare-zeromq-curve': () => bareRun(true), 'edgepay-bus': edgepayRun } as const;
+  const results: Record<keyof typeof subjects, RunResult[]> = { 'bare-zeromq': [], 'bare-zeromq-curve': [], 'edgepay-bus': [] };
   for (let r = 1; r <= runs; r++) {
     for (const name of Object.keys(subjects) as (keyof typeof subjects)[]) {
       const result = await subjects[name]();
@@ -150,5 +156,8 @@ export async function run(_args: string[]): Promise<number> {
   const bare = figures['bare-zeromq'];
   emit({ bench: BENCH, subject: 'edgepay-bus', metric: 'round-trip/ratio-to-bare-zeromq', value: round(ours.p50 / bare.p50), unit: 'x', p99Ratio: round(ours.p99 / bare.p99) });
   emit({ bench: BENCH, subject: 'edgepay-bus', metric: 'events/ratio-to-bare-zeromq', value: round(bare.events / ours.events), unit: 'x' });
+  const curve = figures['bare-zeromq-curve'];
+  emit({ bench: BENCH, subject: 'bare-zeromq-curve', metric: 'round-trip/ratio-to-bare-zeromq', value: round(curve.p50 / bare.p50), unit: 'x', p99Ratio: round(curve.p99 / bare.p99) });
+  emit({ bench: BENCH, subject: 'bare-zeromq-curve', metric: 'events/ratio-to-bare-zeromq', value: round(bare.events / curve.events), unit: 'x' });
   return 0;
 }

@@ -26,6 +26,10 @@ export function curveServerOptions(zap: ZapHandler, keys: CurveKeyPair, maxMessa
     zapEnforceDomain: true,
     // libzmq closes a connection that sends a bigger message; the bus's own, smaller limit counts and drops first.
     maxMessageSize: 2 * maxMessageBytes,
+    // ZMTP heartbeats: a device whose machine died (no TCP FIN) is dropped within seconds, so its
+    // routing id frees up and commands to it fail fast instead of queueing.
+    heartbeatInterval: 2_000,
+    heartbeatTimeout: 6_000,
     linger: 0,
   } as const;
 }

@@ -7,3 +7,4 @@ export type { HidDriverConfig, ScriptedHidMessage } from './hid-driver-main.ts';
 
 /** The module a supervised HID driver process runs. */
 export const HID_DRIVER_ENTRY = fileURLToPath(new URL('./hid-driver-main.ts', import.meta.url));
+export { deviceStatus, type DeviceStatusRow } from './device-status.ts';

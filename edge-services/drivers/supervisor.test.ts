@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { startBus, type RunningBus } from '../bus/index.ts';
 import { eventually } from '../bus/test-helpers.ts';
 import { keyboardReportsFor, type RegistryEntry } from '../devices/index.ts';
-import { DriverSupervisor, HID_DRIVER_ENTRY, type HidDriverConfig, type ScriptedHidMessage } from './index.ts';
+import { DriverSupervisor, HID_DRIVER_ENTRY, deviceStatus, type HidDriverConfig, type ScriptedHidMessage } from './index.ts';
 
 const WEDGE: RegistryEntry = { vendorId: 0x05e0, productId: 0x1200, driver: 'keyboard-wedge-scanner', name: 'wedge scanner' };
 const CRASHING = fileURLToPath(new URL('./fixtures/crash-on-start.ts', import.meta.url));
@@ -108,5 +108,13 @@ describe('supervised driver processes', () => {
     assert.equal(supervisor.statusOf('broken')?.restarts, 3, 'no restart after failing');
     await eventually(() => supervisor.statusOf('scanner-3')?.state === 'running', 'the healthy driver', 30_000);
     assert.ok((await gw.bus.command('scanner-3', 'device.ping', {}, { timeoutMs: 3_000 })).uptimeMs >= 0);
+    // The console's view: the failed driver and the healthy one, side by side.
+    const rows = deviceStatus(gw, [supervisor]);
+    assert.deepEqual(rows.map((r) => [r.deviceId, r.driver?.state, r.driver?.error?.code]), [
+      ['cart-9', 'failed', 'DRIVER_FAILED'],
+      ['scanner-3', 'running', undefined],
+    ]);
+    assert.equal(rows[0]!.lastSeen, undefined, 'the broken driver never reached the bus');
+    assert.ok(rows[1]!.lastSeen! > 0);
   });
 });
