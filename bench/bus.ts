@@ -35,7 +35,8 @@ type RunResult = { roundTripsMs: number[]; eventsPerSecond: number };
 
 async function edgepayRun(): Promise<RunResult> {
   const gw = await startBus({ log: () => undefined });
-  const device = DeviceBusClient.connect(gw.enrollNewDevice('scanner-1', 'scanner'), { model: 'bench', firmware: '1' });
+  // The device on the gateway's context, as the bare subjects share one context (one ZeroMQ I/O thread).
+  const device = DeviceBusClient.connect(gw.enrollNewDevice('scanner-1', 'scanner'), { model: 'bench', firmware: '1', context: gw.context });
   try {
     await device.whenSubscribed(10_000);
     for (let i = 0; i < WARMUP; i++) await gw.bus.command('scanner-1', 'device.ping', {});

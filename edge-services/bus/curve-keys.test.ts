@@ -1,0 +1,36 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac, randomBytes } from 'node:crypto';
+import * as zmq from 'zeromq';
+import { deriveMacKey, isCurveKey, macKeyFromBytes, macMatches, macOf, z85Decode, z85Encode } from './curve-keys.ts';
+
+describe('CURVE keys and message MACs', () => {
+  it('reads and writes Z85 as ZeroMQ does (RFC 32 test vector)', () => {
+    const bytes = Uint8Array.from([0x86, 0x4f, 0xd2, 0x6f, 0xb5, 0x59, 0xf7, 0x5b]);
+    assert.equal(z85Encode(bytes), 'HelloWorld');
+    assert.deepEqual(z85Decode('HelloWorld'), bytes);
+    const pair = zmq.curveKeyPair();
+    assert.ok(isCurveKey(pair.publicKey));
+    assert.equal(z85Encode(z85Decode(pair.publicKey)!), pair.publicKey);
+    assert.ok(!isCurveKey('too short') && !isCurveKey('~'.repeat(40)));
+  });
+
+  it('derives the same MAC key on both ends from the CURVE key pairs, and a different one for another device', () => {
+    const gateway = zmq.curveKeyPair();
+    const device = zmq.curveKeyPair();
+    const other = zmq.curveKeyPair();
+    const message = Buffer.from('{"v":1}');
+    const atDevice = macOf(deriveMacKey(device.secretKey, gateway.publicKey, 'gateway'), message);
+    assert.ok(macMatches(deriveMacKey(gateway.secretKey, device.publicKey, 'device'), message, atDevice));
+    assert.ok(!macMatches(deriveMacKey(gateway.secretKey, other.publicKey, 'other'), message, atDevice));
+    assert.ok(!macMatches(deriveMacKey(gateway.secretKey, device.publicKey, 'device'), Buffer.from('{"v":2}'), atDevice));
+  });
+
+  it('computes exactly HMAC-SHA256', () => {
+    for (const size of [0, 1, 63, 64, 65, 1000]) {
+      const key = randomBytes(32);
+      const message = randomBytes(size);
+      assert.deepEqual(macOf(macKeyFromBytes(key), message), createHmac('sha256', key).update(message).digest(), `message of ${size} bytes`);
+    }
+  });
+});

@@ -1,0 +1,167 @@
+/**
+ * The object detector: CenterNet with a MobileNetV3 backbone trained on COCO,
+ * as shipped inside `@vladmandic/human` (models/centernet.json + .bin, 4 MB).
+ * Input 512x512 RGB (0..255); outputs up to 100 boxes with a score and a COCO
+ * class. We use it class-agnostically: a product is whatever object it finds,
+ * and what the object is comes from matching (matcher.ts), not from COCO.
+ *
+ * Its backbone (MobileNetV3) also gives each object's deep descriptor, from a
+ * second pass over the object crops (cropFeatures).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
+import { join } from 'node:path';
+import type { PixelBox } from '../../core/index.ts';
+import type { RgbImage } from './image.ts';
+import { humanModelsDir, readGraphModelArtifacts } from './model-files.ts';
+import { COCO_LABELS } from './coco-labels.ts';
+
+export const DETECTOR_INPUT = 512;
+const DETECTIONS = 'tower_0/detections';
+
+/** The last backbone stage (stride 32, 480 channels). */
+export const BACKBONE_NODE = 'tower_0/extern1/hard_swish/mul_1';
+export const CROP_SIZE = 224;
+
+export type Detection = { box: PixelBox; score: number; label: string };
+export type DetectorOutput = { detections: Detection[] };
+
+export type DetectorOptions = {
+  /** Keep boxes scoring at least this (class-agnostic; products are not COCO classes, so scores are low). */
+  minScore?: number;
+  /** Boxes overlapping a better one by more than this IoU are dropped. */
+  iou?: number;
+  maxObjects?: number;
+  /** Boxes smaller than this fraction of the frame's shorter side are ignored. */
+  minSide?: number;
+};
+
+export function iou(a: PixelBox, b: PixelBox): number {
+  const x0 = Math.max(a.x, b.x);
+  const y0 = Math.max(a.y, b.y);
+  const x1 = Math.min(a.x + a.w, b.x + b.w);
+  const y1 = Math.min(a.y + a.h, b.y + b.h);
+  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
+  return inter / (a.w * a.h + b.w * b.h - inter);
+}
+
+/** Is `inner` mostly inside `outer`? (Parts of one object are often boxed too.) */
+function containedIn(inner: PixelBox, outer: PixelBox): number {
+  const x0 = Math.max(inner.x, outer.x);
+  const y0 = Math.max(inner.y, outer.y);
+  const x1 = Math.min(inner.x + inner.w, outer.x + outer.w);
+  const y1 = Math.min(inner.y + inner.h, outer.y + outer.h);
+  return (Math.max(0, x1 - x0) * Math.max(0, y1 - y0)) / (inner.w * inner.h);
+}
+
+/**
+ * The same graph with a free input size (batch, height, width): the model
+ * declares 1x512x512, which TF.js enforces, but the backbone is fully
+ * convolutional, so object crops can go through it in one batch.
+ */
+function withFreeInputShape(artifacts: tf.io.ModelArtifacts): tf.io.ModelArtifacts {
+  const topology = structuredClone(artifacts.modelTopology) as { node: { name: string; op: string; attr?: any }[] };
+  for (const node of topology.node) {
+    if (node.op === 'Placeholder' && node.attr?.shape?.shape?.dim) {
+      node.attr.shape.shape.dim = [{ size: '-1' }, { size: '-1' }, { size: '-1' }, { size: '3' }];
+    }
+  }
+  const { signature: _signature, ...rest } = artifacts;
+  return { ...rest, modelTopology: topology };
+}
+
+export class Detector {
+  readonly #model: GraphModel;
+  readonly #backbone: GraphModel;
+  readonly #options: Required<DetectorOptions>;
+
+  private constructor(model: GraphModel, backbone: GraphModel, options: Required<DetectorOptions>) {
+    this.#model = model;
+    this.#backbone = backbone;
+    this.#options = options;
+  }
+
+  static async load(options: DetectorOptions = {}): Promise<Detector> {
+    const artifacts = readGraphModelArtifacts(join(humanModelsDir(), 'centernet.json'));
+    const model = await loadGraphModel(tf.io.fromMemory(artifacts));
+    const backbone = await loadGraphModel(tf.io.fromMemory(withFreeInputShape(artifacts)));
+    return new Detector(model, backbone, { minScore: 0.03, iou: 0.45, maxObjects: 6, minSide: 0.12, ...options });
+  }
+
+  /** One forward pass: the boxes, in the frame's pixels. */
+  async run(image: RgbImage): Promise<DetectorOutput> {
+    const input = tf.tidy(() => {
+      const pixels = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
+      return tf.expandDims(tf.image.resizeBilinear(tf.cast(pixels, 'float32'), [DETECTOR_INPUT, DETECTOR_INPUT]), 0);
+    });
+    let output: tf.Tensor | undefined;
+    try {
+      output = this.#model.execute(input, DETECTIONS) as tf.Tensor;
+      const raw = (await output.data()) as Float32Array;
+      return { detections: this.#boxes(raw, image.width, image.height) };
+    } finally {
+      input.dispose();
+      output?.dispose();
+    }
+  }
+
+  #boxes(raw: Float32Array, width: number, height: number): Detection[] {
+    const sx = width / DETECTOR_INPUT;
+    const sy = height / DETECTOR_INPUT;
+    const minSide = this.#options.minSide * Math.min(width, height);
+    const all: Detection[] = [];
+    for (let i = 0; i + 5 < raw.length; i += 6) {
+      const score = raw[i + 4]!;
+      if (!(score >= this.#options.minScore)) continue;
+      const x0 = Math.max(0, raw[i]! * sx);
+      const y0 = Math.max(0, raw[i + 1]! * sy);
+      const x1 = Math.min(width, raw[i + 2]! * sx);
+      const y1 = Math.min(height, raw[i + 3]! * sy);
+      if (x1 - x0 < minSide || y1 - y0 < minSide) continue;
+      const cls = Math.round(raw[i + 5]!);
+      all.push({ box: { x: Math.round(x0), y: Math.round(y0), w: Math.round(x1 - x0), h: Math.round(y1 - y0) }, score, label: COCO_LABELS[cls] ?? `class-${cls}` });
+    }
+    all.sort((a, b) => b.score - a.score);
+    const kept: Detection[] = [];
+    for (const d of all) {
+      if (kept.some((k) => iou(k.box, d.box) > this.#options.iou || containedIn(d.box, k.box) > 0.8 || containedIn(k.box, d.box) > 0.8)) continue;
+      kept.push(d);
+      if (kept.length >= this.#options.maxObjects) break;
+    }
+    return kept;
+  }
+
+  /**
+   * Object embeddings from a second, cheaper pass: each box is cut out of the
+   * frame, resized to CROP_SIZE and run through the backbone alone (the
+   * graph runs only what the requested node needs); the deepest backbone
+   * features are average- and max-pooled. Scale-normalised and object-centred,
+   * unlike pooling the whole frame's feature map.
+   */
+  cropFeatures(image: RgbImage, boxes: PixelBox[]): Float32Array[] {
+    if (boxes.length === 0) return [];
+    return tf.tidy(() => {
+      const pixels = tf.cast(tf.tensor3d(image.data, [image.height, image.width, 3], 'int32'), 'float32');
+      const norm = boxes.map((b) => {
+        const pad = 0.04;
+        return [
+          Math.max(0, (b.y - b.h * pad) / image.height),
+          Math.max(0, (b.x - b.w * pad) / image.width),
+          Math.min(1, (b.y + b.h * (1 + pad)) / image.height),
+          Math.min(1, (b.x + b.w * (1 + pad)) / image.width),
+        ];
+      });
+      const crops = tf.image.cropAndResize(tf.expandDims(pixels, 0) as tf.Tensor4D, tf.tensor2d(norm, [boxes.length, 4]), tf.zeros([boxes.length], 'int32') as tf.Tensor1D, [CROP_SIZE, CROP_SIZE]);
+      const feat = this.#backbone.execute(crops, BACKBONE_NODE) as tf.Tensor4D;
+      const pooled = tf.concat([tf.mean(feat, [1, 2]), tf.max(feat, [1, 2])], 1);
+      const flat = pooled.dataSync() as Float32Array;
+      const dims = pooled.shape[1]!;
+      return boxes.map((_, i) => flat.slice(i * dims, (i + 1) * dims));
+    });
+  }
+
+  dispose(): void {
+    this.#model.dispose();
+    this.#backbone.dispose();
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * The per-frame pipeline (DESIGN.md section 6): find the objects (detector),
+ * read any barcode in the frame (zxing-wasm), identify the rest against the
+ * products enrolled at this site (embeddings + nearest neighbours).
+ *
+ * A barcode found in the catalogue always outranks a visual guess: it gives
+ * its object confidence 1 whatever the pictures say. A barcode that is not in
+ * the catalogue makes its object `unknown`.
+ *
+ * Runs wherever it is created: the gateway runs it in a worker thread
+ * (service.ts) so that a slow frame never stalls the main loop; tests and the
+ * bench also run it directly.
+ */
+import type { FrameRecognition, PixelBox, RecognisedObject } from '../../core/index.ts';
+import { selectBackend, type BackendInfo, type BackendPreference } from './backend.ts';
+import { prepareBarcodeReader, readBarcodesInImage, type BarcodeRead } from './barcode.ts';
+import { Detector, type Detection } from './detector.ts';
+import { EMBEDDING_ID, embed } from './embedding.ts';
+import { checkImage, type RgbImage } from './image.ts';
+import { DEFAULT_MATCH_POLICY, ProductIndex, type MatchPolicy, type Reference } from './matcher.ts';
+
+export type PipelineOptions = {
+  backend?: BackendPreference;
+  policy?: Partial<MatchPolicy>;
+  /** Skip barcode reading (e.g. a cart camera that never sees codes). */
+  barcodes?: boolean;
+};
+
+export type EnrolmentViews = { vectors: Float32Array[]; usedViews: number; skipped: number };
+
+function centreIn(inner: PixelBox, outer: PixelBox): boolean {
+  const cx = inner.x + inner.w / 2;
+  const cy = inner.y + inner.h / 2;
+  return cx >= outer.x && cx <= outer.x + outer.w && cy >= outer.y && cy <= outer.y + outer.h;
+}
+
+export class RecognitionPipeline {
+  readonly backend: BackendInfo;
+  readonly modelId = EMBEDDING_ID;
+  readonly #detector: Detector;
+  readonly #index = new ProductIndex();
+  #policy: MatchPolicy;
+  #catalogue = new Map<string, string>();
+  readonly #barcodes: boolean;
+
+  private constructor(backend: BackendInfo, detector: Detector, options: PipelineOptions) {
+    this.backend = backend;
+    this.#detector = detector;
+    this.#policy = { ...DEFAULT_MATCH_POLICY, ...options.policy };
+    this.#barcodes = options.barcodes ?? true;
+  }
+
+  static async create(options: PipelineOptions = {}): Promise<RecognitionPipeline> {
+    const backend = await selectBackend(options.backend ?? 'auto');
+    const detector = await Detector.load();
+    if (options.barcodes ?? true) await prepareBarcodeReader();
+    return new RecognitionPipeline(backend, detector, options);
+  }
+
+  /** The site's enrolled products (from the enrolment store). */
+  setReferences(refs: Reference[]): void {
+    this.#index.replaceAll(refs);
+  }
+
+  /** Barcode → product id, from the site's catalogue (`products` collection). */
+  setCatalogue(entries: Iterable<[barcode: string, productId: string]>): void {
+    this.#catalogue = new Map([...entries].filter(([code]) => code !== ''));
+  }
+
+  setPolicy(policy: Partial<MatchPolicy>): void {
+    this.#policy = { ...this.#policy, ...policy };
+  }
+
+  get policy(): MatchPolicy {
+    return { ...this.#policy };
+  }
+
+  async recognise(image: RgbImage, frameId?: number, decodeMs = 0): Promise<FrameRecognition> {
+    checkImage(image);
+    const t0 = performance.now();
+    const { detections } = await this.#detector.run(image);
+    const t1 = performance.now();
+    const reads: BarcodeRead[] = this.#barcodes ? await readBarcodesInImage(image) : [];
+    const t2 = performance.now();
+    const features = this.#detector.cropFeatures(image, detections.map((d) => d.box));
+    const objects: RecognisedObject[] = detections.map((d, i) => this.#visual(image, d, features[i]!));
+    // Barcodes: attach each to the object it sits on, or make it an object of its own.
+    const barcodes: FrameRecognition['barcodes'] = [];
+    for (const read of reads) {
+      const productId = this.#catalogue.get(read.text);
+      barcodes.push({ text: read.text, format: read.format, box: read.box, ...(productId ? { productId } : {}) });
+      let target = objects.find((o) => o.barcode === undefined && centreIn(read.box, o.box));
+      if (!target) {
+        target = { box: read.box, outcome: 'unknown', confidence: 0, source: 'barcode', detector: { label: 'barcode', score: 0 }, candidates: [] };
+        objects.push(target);
+      }
+      target.barcode = { text: read.text, format: read.format };
+      target.source = 'barcode';
+      if (productId) {
+        target.outcome = 'product';
+        target.productId = productId;
+        target.confidence = 1;
+      } else {
+        target.outcome = 'unknown';
+        delete target.productId;
+        target.confidence = 0;
+      }
+    }
+    objects.sort((a, b) => b.confidence - a.confidence);
+    const t3 = performance.now();
+    return {
+      ...(frameId === undefined ? {} : { frameId }),
+      width: image.width,
+      height: image.height,
+      objects,
+      barcodes,
+      backend: this.backend.name,
+      modelId: this.modelId,
+      timingsMs: {
+        decode: round(decodeMs),
+        detect: round(t1 - t0),
+        barcode: round(t2 - t1),
+        match: round(t3 - t2),
+        total: round(decodeMs + t3 - t0),
+      },
+    };
+  }
+
+  #visual(image: RgbImage, d: Detection, cropFeatures: Float32Array): RecognisedObject {
+    const m = this.#index.match(embed(image, cropFeatures, d.box), this.#policy);
+    return {
+      box: d.box,
+      outcome: m.outcome,
+      ...(m.productId ? { productId: m.productId } : {}),
+      confidence: m.confidence,
+      source: 'visual',
+      detector: { label: d.label, score: Math.round(d.score * 1000) / 1000 },
+      candidates: m.candidates,
+    };
+  }
+
+  /**
+   * Embeddings for enrolment: per view, the main object (the detection with
+   * the best score, favouring the centre, where the operator holds it).
+   * Views where nothing was found are skipped.
+   */
+  async embedViews(images: RgbImage[]): Promise<EnrolmentViews> {
+    const vectors: Float32Array[] = [];
+    let skipped = 0;
+    for (const image of images) {
+      checkImage(image);
+      const { detections } = await this.#detector.run(image);
+      const main = mainObject(detections, image);
+      if (!main) {
+        skipped++;
+        continue;
+      }
+      const [features] = this.#detector.cropFeatures(image, [main.box]);
+      vectors.push(embed(image, features!, main.box));
+    }
+    return { vectors, usedViews: vectors.length, skipped };
+  }
+
+  dispose(): void {
+    this.#detector.dispose();
+  }
+}
+
+/** The detection an operator is showing: best score, discounted by distance from the centre. */
+export function mainObject(detections: Detection[], image: { width: number; height: number }): Detection | undefined {
+  let best: Detection | undefined;
+  let bestValue = -Infinity;
+  for (const d of detections) {
+    const dx = (d.box.x + d.box.w / 2) / image.width - 0.5;
+    const dy = (d.box.y + d.box.h / 2) / image.height - 0.5;
+    const value = d.score * (1 - Math.min(0.8, Math.hypot(dx, dy)));
+    if (value > bestValue) {
+      bestValue = value;
+      best = d;
+    }
+  }
+  return best;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
