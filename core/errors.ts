@@ -117,16 +117,6 @@ export const errorRegistry = {
   ENROLMENT_FOREIGN_WRITER: { httpStatus: 403, message: 'A gateway may only enrol products for its own site and as itself (field "{field}").' },
   ENROLMENT_IMMUTABLE: { httpStatus: 403, message: 'An enrolment cannot change after it was created (field "{field}"); enrol again instead.' },
 
-  // Product recognition and enrolment (edge-services/recognition, core/recognition).
-  RECOGNITION_UNAVAILABLE: { httpStatus: 503, message: 'Product recognition is not available: {reason}' },
-  RECOGNITION_BUSY: { httpStatus: 503, message: 'Recognition is busy ({pending} frames waiting); the frame was dropped.' },
-  RECOGNITION_TIMEOUT: { httpStatus: 504, message: 'Recognition did not answer within {timeoutMs} ms.' },
-  RECOGNITION_FRAME_INVALID: { httpStatus: 400, message: 'Not a usable camera frame: {reason}.' },
-  ENROLMENT_TOO_FEW_VIEWS: { httpStatus: 422, message: 'Enrolment needs {min} to {max} views showing the product; got {got}.' },
-  ENROLMENT_INVALID: { httpStatus: 400, message: 'The enrolment is not valid (field "{field}").' },
-  ENROLMENT_FOREIGN_WRITER: { httpStatus: 403, message: 'A gateway may only enrol products for its own site and as itself (field "{field}").' },
-  ENROLMENT_IMMUTABLE: { httpStatus: 403, message: 'An enrolment cannot change after it was created (field "{field}"); enrol again instead.' },
-
   INTERNAL: { httpStatus: 500, message: 'Internal error.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -14,4 +14,3 @@ export * from './bus/index.ts';
 export * from './payments/index.ts';
 export * from './recognition/index.ts';
 export * from './checkout/index.ts';
-export * from './recognition/index.ts';
