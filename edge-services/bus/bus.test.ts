@@ -63,7 +63,9 @@ describe('device bus over real CURVE sockets', () => {
     // A command this kind of device does not take never leaves the gateway.
     await assert.rejects(gw.bus.command('cart-1', 'terminal.lookup', { reference: 'ref-aaaaaaaa' }), (err) => isEdgePayError(err, 'BUS_MESSAGE_INVALID'));
     assert.ok(gw.bus.presence().some((p) => p.deviceId === 'cart-1'));
-    assert.deepEqual(gw.decisions.map((d) => [d.admitted, d.deviceId]), [[true, 'cart-1'], [true, 'cart-1']]);
+    // One admission per socket (more only if a connection had to be re-established on a stalled machine).
+    assert.ok(gw.decisions.length >= 2);
+    assert.ok(gw.decisions.every((d) => d.admitted && d.deviceId === 'cart-1'), JSON.stringify(gw.decisions));
   });
 
   it('refuses a device whose key is not enrolled, even when it claims an enrolled id', async () => {
