@@ -10,3 +10,5 @@ export * from './bus/index.ts';
 export * from './drivers/index.ts';
 export * from './devices/index.ts';
 export * from './simulators/index.ts';
+// The kiosk checkout (issue 5).
+export * from './checkout/index.ts';

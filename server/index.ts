@@ -9,3 +9,5 @@ export { defineCollection, edgePayCollections, type ServerCollection, type Colle
 export { writeAsServer, pull, push } from './replication/documents.ts';
 export { enrolGateway, revokeGateway, authenticateGateway, type EnrolledGateway } from './auth/gateways.ts';
 export type { Db } from './db/db.ts';
+/** Test support for other folders' tests and benches: fresh PostgreSQL schemas, PGlite. */
+export * as serverTesting from './testing/databases.ts';

@@ -12,3 +12,11 @@ export { GatewaySync, LEDGER_SYNC, type GatewaySyncOptions, type SyncStatus, typ
 export { replicateCollection, type CollectionSyncOptions, type CollectionSync } from './replication/collection-replication.ts';
 export { ServerUnreachable, type SyncEndpoint } from './replication/http-client.ts';
 export { DEFAULT_BACKOFF, type Backoff } from './replication/connection-monitor.ts';
+export {
+  authorisePayment,
+  refundPayment,
+  voidPayment,
+  type AuthoriseRequestBody,
+  type RefundRequestBody,
+  type PaymentResponseBody,
+} from './server-api/payments-api.ts';

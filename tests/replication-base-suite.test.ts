@@ -17,9 +17,11 @@ import { addRxPlugin, type RxCollection } from 'rxdb';
 import { RxDBDevModePlugin } from 'rxdb/plugins/dev-mode';
 import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
 import { WRITE_OK } from '../core/index.ts';
-import { defineCollection, edgePayCollections, startServer, type RunningServer } from '../server/index.ts';
+import { defineCollection, edgePayCollections, serverTesting, startServer, type RunningServer } from '../server/index.ts';
 import { getRxStorageSQLite, replicateCollection } from '../sync/index.ts';
-import { freshPostgres, pglite, type TestDatabase } from '../server/testing/databases.ts';
+
+const { freshPostgres, pglite } = serverTesting;
+type TestDatabase = Awaited<ReturnType<typeof freshPostgres>>;
 
 // The suite is written for mocha's globals.
 Object.assign(globalThis, { describe, it, before, after, beforeEach, afterEach });

@@ -113,7 +113,9 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
       ? await startForwarder(options.db, authority, { log: (msg, err) => app.log.warn({ err }, msg) })
       : undefined;
 
-  app.addHook('onClose', async () => {
+  // Before the HTTP server waits for open connections: live streams never end
+  // by themselves, so they are ended here, or close() would wait forever.
+  app.addHook('preClose', async () => {
     await forwarder?.stop();
     await hub.stop();
   });

@@ -158,6 +158,25 @@ export function createPaymentAuthority(deps: { db: Db; payments: ServerCollectio
       return true;
     },
 
+    /**
+     * Online payments recorded at a gateway whose authorisation never reached
+     * us (the link dropped between the till and the server) are expired after
+     * `olderThanMinutes`: the card was tokenised but never charged.
+     */
+    async expireUnsubmitted(olderThanMinutes = 10): Promise<number> {
+      const { rows } = await db.query<{ id: string; site_id: string }>(
+        `SELECT id, site_id FROM documents WHERE collection = 'payments' AND data->>'status' = 'created'
+           AND updated_at < now() - make_interval(mins => $1) LIMIT 100`,
+        [olderThanMinutes],
+      );
+      for (const r of rows) {
+        await decide(r.site_id, r.id, 'server', undefined, (cur) =>
+          cur.status === 'created' ? [{ event: { type: 'expire', reason: 'not-submitted' }, action: 'payment.expired' }] : undefined,
+        );
+      }
+      return rows.length;
+    },
+
     async refund(writer: GatewayIdentity, paymentId: string, amount: number, idempotencyKey: string): Promise<PaymentDoc> {
       const payment = await this.get(writer, paymentId);
       const left = payment.amount - (payment.refundedAmount ?? 0);

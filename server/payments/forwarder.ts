@@ -47,6 +47,10 @@ export async function startForwarder(db: Db, authority: PaymentAuthority, option
   };
   const unlisten = await db.listen(FORWARD_CHANNEL, kick, kick);
   const timer = setInterval(kick, options.intervalMs ?? 1000);
+  // Once a minute: expire online payments whose authorisation never arrived.
+  const sweeper = setInterval(() => {
+    if (!stopped) authority.expireUnsubmitted().catch((err) => options.log?.('expiring unsubmitted payments failed', err));
+  }, 60_000);
   kick();
   return {
     kick,
@@ -56,6 +60,7 @@ export async function startForwarder(db: Db, authority: PaymentAuthority, option
     async stop() {
       stopped = true;
       clearInterval(timer);
+      clearInterval(sweeper);
       await unlisten();
       await running;
     },

@@ -14,7 +14,10 @@
  *   tok_test_limit_exceeded            declined: limit-exceeded
  *   tok_test_timeout                   no answer within the timeout (AcquirerUnavailable 'timeout')
  *   tok_test_network_error             connection fails at once (AcquirerUnavailable 'network')
- *   any other `tok_...`                approved
+ *   any other `tok_...`                approved, except:
+ *   an amount ending in 77 minor units declined: do-not-honor (whatever the token:
+ *                                      lets a card terminal's ordinary tokens reach an
+ *                                      acquirer decline, e.g. 1,077 KRW)
  *   anything else                      declined: invalid-token
  */
 import { createHash } from 'node:crypto';
@@ -91,10 +94,11 @@ export function createSandboxAcquirer(db: Db, options: SandboxOptions = {}): Pro
         throw new AcquirerUnavailable('timeout', 'sandbox acquirer: no answer in time');
       }
       await latency();
+      const declineByAmount = scenario === 'approve' && req.amount % 100 === 77;
       return once(`authorise:${req.idempotencyKey}`, 'authorise', req.token, req.amount, req.currency, () =>
-        scenario === 'approve'
+        scenario === 'approve' && !declineByAmount
           ? { outcome: 'approved' as const, approvalCode: code(req.idempotencyKey), reference: 'sbx_' + req.idempotencyKey }
-          : { outcome: 'declined' as const, reason: scenario },
+          : { outcome: 'declined' as const, reason: declineByAmount ? 'do-not-honor' : (scenario as DeclineReason) },
       );
     },
     capture: followUp('capture'),

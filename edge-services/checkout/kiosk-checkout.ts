@@ -1,0 +1,169 @@
+/**
+ * The kiosk checkout at the gateway: a basket from product barcodes (the
+ * catalogue replicates down from the server), then payment by the card
+ * terminal.
+ *
+ * Online, the server authorises (and captures) the payment. Offline, the
+ * payment is stored and forwarded later, within the site's limits, which are
+ * checked before the card is charged. Either way the payment is committed to
+ * the ledger (synchronous=FULL) before anyone is told it was accepted.
+ */
+import {
+  addProduct,
+  basketTotal,
+  checkOfflineLimits,
+  EdgePayError,
+  emptyBasket,
+  removeLine,
+  setQuantity,
+  toLineItems,
+  uuidV7,
+  type Basket,
+  type CurrencyCode,
+  type OfflineDecision,
+  type PaymentDoc,
+  type ProductDoc,
+  type SiteDoc,
+} from '../../core/index.ts';
+import { authorisePayment, ServerUnreachable, type GatewaySync, type LedgerDatabase, type SyncEndpoint } from '../../sync/index.ts';
+import type { CardTerminal } from './card-terminal-client.ts';
+
+export type CheckoutResult =
+  | { state: 'approved'; payment: PaymentDoc }
+  | { state: 'declined'; reason: string; payment?: PaymentDoc }
+  | { state: 'stored'; payment: PaymentDoc }
+  | { state: 'refused'; code: 'OFFLINE_LIMIT_EXCEEDED' | 'CHECKOUT_NO_SITE'; decision?: OfflineDecision }
+  | { state: 'failed'; code: string; message: string; payment?: PaymentDoc };
+
+export type KioskCheckoutOptions = {
+  db: LedgerDatabase;
+  siteId: string;
+  gatewayId: string;
+  terminal: CardTerminal;
+  /** The server and this gateway's credential, with the sync that knows whether it is reachable. */
+  server?: { endpoint: SyncEndpoint; sync: GatewaySync };
+  now?: () => Date;
+};
+
+export class KioskCheckout {
+  private basketState: Basket;
+  private paying = false;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: KioskCheckoutOptions, currency: CurrencyCode = 'KRW') {
+    this.basketState = emptyBasket(currency);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  get basket(): Basket {
+    return this.basketState;
+  }
+
+  get online(): boolean {
+    return !!this.options.server?.sync.online;
+  }
+
+  async scan(barcode: string): Promise<Basket> {
+    const products = this.options.db.products;
+    const found = await products.findOne({ selector: { barcode, siteId: this.options.siteId } }).exec();
+    if (!found || barcode === '') throw new EdgePayError('CHECKOUT_PRODUCT_UNKNOWN', { barcode });
+    this.basketState = addProduct(this.basketState, found.toJSON() as ProductDoc);
+    return this.basketState;
+  }
+
+  setQuantity(productId: string, quantity: number): Basket {
+    this.basketState = setQuantity(this.basketState, productId, quantity);
+    return this.basketState;
+  }
+
+  remove(productId: string): Basket {
+    this.basketState = removeLine(this.basketState, productId);
+    return this.basketState;
+  }
+
+  clear(): void {
+    this.basketState = emptyBasket(this.basketState.currency);
+  }
+
+  /** Stored offline payments the server has not taken over yet (for the limits and the console). */
+  async unsent(): Promise<PaymentDoc[]> {
+    const docs = await this.options.db.payments.find({ selector: { status: 'stored' }, sort: [{ createdAt: 'asc' }] }).exec();
+    return docs.map((d) => d.toJSON() as PaymentDoc);
+  }
+
+  /** Offline payments the acquirer declined after forwarding: the operator must follow these up. */
+  async declinedAfterForward(): Promise<PaymentDoc[]> {
+    const docs = await this.options.db.payments.find({ selector: { status: 'declined', offline: true }, sort: [{ createdAt: 'asc' }] }).exec();
+    return docs.map((d) => d.toJSON() as PaymentDoc);
+  }
+
+  /** May the current basket be paid offline right now? */
+  async offlineDecision(): Promise<OfflineDecision | 'no-site'> {
+    const site = await this.options.db.sites.findOne(this.options.siteId).exec();
+    if (!site) return 'no-site';
+    const unsent = await this.unsent();
+    return checkOfflineLimits((site.toJSON() as SiteDoc).offlineLimits, basketTotal(this.basketState), unsent, this.now());
+  }
+
+  async pay(): Promise<CheckoutResult> {
+    if (this.paying) throw new EdgePayError('CHECKOUT_BUSY');
+    const total = basketTotal(this.basketState);
+    if (total.amount === 0) throw new EdgePayError('CHECKOUT_EMPTY');
+    this.paying = true;
+    try {
+      const online = this.online;
+      if (!online) {
+        // Before the card: a refusal must cost the customer nothing.
+        const decision = await this.offlineDecision();
+        if (decision === 'no-site') return { state: 'refused', code: 'CHECKOUT_NO_SITE' };
+        if (!decision.ok) return { state: 'refused', code: 'OFFLINE_LIMIT_EXCEEDED', decision };
+      }
+      const id = uuidV7();
+      const card = await this.options.terminal.charge(id, total);
+      if (card.outcome === 'declined') return { state: 'declined', reason: card.reason };
+      if (card.outcome !== 'approved') return { state: 'failed', code: 'CHECKOUT_CARD_' + card.outcome.toUpperCase(), message: `No card payment: ${card.outcome}.` };
+
+      const createdAt = this.now().toISOString();
+      const status = online ? 'created' : 'stored';
+      const payment: PaymentDoc = {
+        id,
+        siteId: this.options.siteId,
+        gatewayId: this.options.gatewayId,
+        flow: 'kiosk',
+        amount: total.amount,
+        currency: total.currency,
+        method: 'card-terminal',
+        lineItems: toLineItems(this.basketState),
+        cardDisplay: { bin: card.bin, last4: card.last4 },
+        token: card.token,
+        createdAt,
+        offline: !online,
+        status,
+        statusHistory: [{ status, at: createdAt, by: 'gateway' }],
+      };
+      // Committed (fsynced) before anyone hears "accepted".
+      await this.options.db.payments.insert(payment);
+      if (!online) {
+        this.clear();
+        return { state: 'stored', payment };
+      }
+      try {
+        const { payment: decided } = await authorisePayment(this.options.server!.endpoint, payment);
+        if (decided.status === 'captured' || decided.status === 'authorised') {
+          this.clear();
+          return { state: 'approved', payment: decided };
+        }
+        if (decided.status === 'declined') return { state: 'declined', reason: decided.declineReason ?? 'declined', payment: decided };
+        return { state: 'failed', code: 'PAYMENT_' + decided.status.toUpperCase().replace(/-/g, '_'), message: `The payment was not completed (${decided.status}).`, payment: decided };
+      } catch (err) {
+        if (err instanceof ServerUnreachable) {
+          // Not charged: the server never completed it. The record stays as created and the server expires it.
+          return { state: 'failed', code: 'CHECKOUT_SERVER_UNREACHABLE', message: 'The server did not answer; the card was not charged. Try again.', payment };
+        }
+        throw err;
+      }
+    } finally {
+      this.paying = false;
+    }
+  }
+}
