@@ -1,0 +1,89 @@
+/**
+ * Accuracy on the labelled evaluation set (eval-set/), in this process on the
+ * WASM backend. Thresholds are what the pipeline reached when written
+ * (top-1 0.736, unknown rejection 0.919, barcode reads 12/13) minus a small
+ * margin; a change that makes recognition worse fails here.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { RecognitionPipeline } from './pipeline.ts';
+import { decodeImage } from './image.ts';
+import { enrolEvalSet, evaluate, frameBytes, loadManifest, type EvalReport } from './eval-set/evaluate.ts';
+
+const manifest = loadManifest();
+let pipeline: RecognitionPipeline;
+let report: EvalReport;
+let refs: Awaited<ReturnType<typeof enrolEvalSet>>;
+
+function frame(file: string) {
+  const f = manifest.frames.find((x) => x.file === file);
+  assert.ok(f, file);
+  return decodeImage(frameBytes(f));
+}
+
+describe('recognition on the evaluation set', () => {
+  before(async () => {
+    pipeline = await RecognitionPipeline.create({ backend: 'wasm' });
+    refs = await enrolEvalSet(pipeline, manifest);
+    report = await evaluate(pipeline, manifest);
+    console.error(JSON.stringify({ ...report, frameMs: undefined, wrong: report.wrong.length }));
+  });
+  after(() => pipeline?.dispose());
+
+  it('runs on the WASM backend from local files and says so', () => {
+    assert.equal(pipeline.backend.name, 'wasm');
+    assert.equal(typeof pipeline.backend.simd, 'boolean');
+  });
+
+  it('evaluates a real set: 12 enrolled products, 7 unknown objects, barcode views', () => {
+    assert.ok(report.counts.known >= 70, `known ${report.counts.known}`);
+    assert.ok(report.counts.unknown >= 35, `unknown ${report.counts.unknown}`);
+    assert.ok(report.counts.barcode >= 13, `barcode ${report.counts.barcode}`);
+  });
+
+  it('identifies enrolled products (top-1 accuracy)', () => {
+    assert.ok(report.top1Accuracy >= 0.7, `top-1 ${report.top1Accuracy}`);
+  });
+
+  it('keeps unknown objects out', () => {
+    assert.ok(report.unknownRejection >= 0.86, `unknown rejection ${report.unknownRejection}`);
+  });
+
+  it('reads the barcodes that face the camera', () => {
+    assert.ok(report.barcodeReadRate >= 0.84, `barcode read rate ${report.barcodeReadRate}`);
+  });
+
+  it('a barcode in the catalogue outranks any visual guess (confidence 1)', async () => {
+    const r = await pipeline.recognise(frame('frames/p-oats-test-back-0.jpg'));
+    const coded = r.objects.find((o) => o.barcode);
+    assert.ok(coded, JSON.stringify(r.barcodes));
+    assert.equal(coded.source, 'barcode');
+    assert.equal(coded.outcome, 'product');
+    assert.equal(coded.productId, 'p-oats');
+    assert.equal(coded.confidence, 1);
+    assert.equal(r.objects[0], coded, 'the barcode object comes first');
+  });
+
+  it('a barcode that is not in the catalogue makes its object unknown', async () => {
+    const r = await pipeline.recognise(frame('frames/u-cookies-test-back-0.jpg'));
+    const coded = r.objects.find((o) => o.barcode);
+    assert.ok(coded);
+    assert.equal(coded.outcome, 'unknown');
+    assert.equal(coded.productId, undefined);
+  });
+
+  it('with nothing enrolled, every visual object is unknown', async () => {
+    pipeline.setReferences([]);
+    try {
+      const r = await pipeline.recognise(frame('frames/p-cola-test-0.jpg'));
+      assert.ok(r.objects.length > 0);
+      assert.ok(r.objects.every((o) => o.outcome === 'unknown'));
+    } finally {
+      pipeline.setReferences(refs);
+    }
+  });
+
+  it('refuses a malformed frame with RECOGNITION_FRAME_INVALID', async () => {
+    await assert.rejects(pipeline.recognise({ width: 64, height: 64, data: new Uint8Array(10) }), { code: 'RECOGNITION_FRAME_INVALID' });
+  });
+});
