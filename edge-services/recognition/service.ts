@@ -60,7 +60,7 @@ export class RecognitionService {
   /** Starts the worker and waits until its models are loaded. */
   static async start(options: RecognitionServiceOptions = {}): Promise<RecognitionService> {
     const { maxPending: _m, timeoutMs: _t, ...pipelineOptions } = options;
-    const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: pipelineOptions });
+    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: pipelineOptions });
     try {
       const info = await new Promise<{ backend: BackendInfo; modelId: string }>((resolve, reject) => {
         const onMessage = (a: WorkerAnswer) => {
