@@ -86,6 +86,9 @@ export const errorRegistry = {
   CHECKOUT_NO_SITE: { httpStatus: 503, message: 'The site settings have not arrived from the server yet; offline payments are refused.' },
   TERMINAL_UNAVAILABLE: { httpStatus: 503, message: 'The card terminal does not answer: {reason}' },
 
+  // Card data (DESIGN.md section 4). The value is never echoed.
+  CARD_DATA_REFUSED: { httpStatus: 400, message: 'A card number was found at {path}; card numbers are never stored. Send the terminal token instead.' },
+
   // Offline store-and-forward limits set by the site.
   OFFLINE_LIMIT_EXCEEDED: { httpStatus: 422, message: 'This payment is beyond the offline limits of the site ({limit}).' },
 

@@ -14,3 +14,4 @@ export * from './bus/index.ts';
 export * from './payments/index.ts';
 export * from './recognition/index.ts';
 export * from './checkout/index.ts';
+export * from './card-data.ts';

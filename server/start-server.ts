@@ -17,7 +17,7 @@ export type ServerOptions = {
   port?: number;
   adminToken: string;
   collections?: ServerCollection[];
-  logger?: boolean | { level: string };
+  logger?: boolean | { level: string; file?: string };
   bodyLimit?: number;
   sandbox?: import('./payments/sandbox-acquirer.ts').SandboxOptions;
   forwarder?: boolean;

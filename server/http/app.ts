@@ -25,7 +25,7 @@ export type AppOptions = {
   /** Largest request body in bytes (default 4 MiB: a push of 1,000 payments fits). */
   bodyLimit?: number;
   /** pino logger options, or false for none (tests). */
-  logger?: boolean | { level: string };
+  logger?: boolean | { level: string; file?: string };
   /** Node process metrics (CPU, heap) in /metrics; off in tests that build many apps. */
   processMetrics?: boolean;
   /** The acquirer; default the sandbox acquirer (options in `sandbox`). */
@@ -50,6 +50,8 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
       ? false
       : {
           level: typeof options.logger === 'object' ? options.logger.level : 'info',
+          // JSON lines to a file instead of stdout (the card-data scan reads it).
+          ...(typeof options.logger === 'object' && options.logger.file ? { file: options.logger.file } : {}),
           // Credentials travel in this header; it must never reach a log line.
           redact: ['req.headers.authorization', 'req.headers.cookie'],
         };

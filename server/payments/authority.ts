@@ -12,6 +12,7 @@ import {
   applyPaymentEvent,
   checkGatewayWrite,
   EdgePayError,
+  findCardDataPath,
   type PaymentDoc,
   type PaymentEvent,
 } from '../../core/index.ts';
@@ -110,6 +111,8 @@ export function createPaymentAuthority(deps: { db: Db; payments: ServerCollectio
      * payment as decided.
      */
     async authoriseOnline(writer: GatewayIdentity, payment: PaymentDoc, idempotencyKey: string): Promise<PaymentDoc> {
+      const cardPath = findCardDataPath(payment);
+      if (cardPath) throw new EdgePayError('CARD_DATA_REFUSED', { path: cardPath });
       const errors = payments.validate(payment as any);
       if (errors) throw new EdgePayError('SCHEMA_VALIDATION', { collection: 'payments', errors: errors.slice(0, 5) });
       const check = checkGatewayWrite(undefined, { ...payment, _deleted: false } as PaymentDoc, writer);

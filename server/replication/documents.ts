@@ -10,7 +10,7 @@
  * number of writers in any number of server processes. Different sites never
  * wait for each other.
  */
-import { EdgePayError, jsonEqual, type ErrorCode } from '../../core/index.ts';
+import { EdgePayError, findCardDataPath, jsonEqual, type ErrorCode } from '../../core/index.ts';
 import type { PullResponse, PushRow, ReplicatedDocument, SyncCheckpoint } from '../../sync/index.ts';
 import type { Db, Queryable } from '../db/db.ts';
 import type { Doc, ServerCollection, Writer } from './collections.ts';
@@ -135,6 +135,9 @@ export async function push(db: Db, collection: ServerCollection, writer: Writer,
         continue;
       }
       const { doc, deleted } = splitDeleted(row.newDocumentState);
+      // Before the schema check: its error messages must not get to quote a card number.
+      const cardPath = findCardDataPath(doc);
+      if (cardPath) throw new PushRefused('CARD_DATA_REFUSED', { collection: collection.name, row: i, id, path: cardPath });
       const errors = collection.validate(doc);
       if (errors) throw new PushRefused('SCHEMA_VALIDATION', { collection: collection.name, row: i, id, errors: errors.slice(0, 5) });
       const check = collection.checkGatewayWrite(realState, row.newDocumentState, writer);

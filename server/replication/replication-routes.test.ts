@@ -138,7 +138,9 @@ for (const which of ['pglite', 'postgres'] as const) {
         ['server-owned field', [{ newDocumentState: payment('site-a', a1.gatewayId, { approvalCode: 'X1' }) }], 403, 'PAYMENT_FIELD_NOT_WRITABLE'],
         ['status decided by gateway', [{ newDocumentState: payment('site-a', a1.gatewayId, { status: 'captured' }) }], 403, 'PAYMENT_INITIAL_STATE_INVALID'],
         ['schema break', [{ newDocumentState: { ...payment('site-a', a1.gatewayId), amount: 'lots' } }], 400, 'SCHEMA_VALIDATION'],
-        ['card number', [{ newDocumentState: { ...payment('site-a', a1.gatewayId), pan: '4111111111111111' } }], 400, 'SCHEMA_VALIDATION'],
+        ['card number field', [{ newDocumentState: { ...payment('site-a', a1.gatewayId), pan: '4111111111111111' } }], 400, 'CARD_DATA_REFUSED'],
+        ['card number in a line', [{ newDocumentState: payment('site-a', a1.gatewayId, { lineItems: [{ name: 'card 4111 1111 1111 1111', quantity: 1, unitAmount: 3000, lineAmount: 3000 }] }) }], 400, 'CARD_DATA_REFUSED'],
+        ['card number as token', [{ newDocumentState: payment('site-a', a1.gatewayId, { token: '5555555555554444' }) }], 400, 'CARD_DATA_REFUSED'],
         ['one bad row spoils the batch', [{ newDocumentState: good }, { newDocumentState: payment('site-b', a1.gatewayId) }], 403, 'PAYMENT_FOREIGN_WRITER'],
         ['catalogue write', [{ newDocumentState: { id: 'p1', siteId: 'site-a', sku: 'X', barcode: '', name: 'x', price: { amount: 1, currency: 'KRW' }, active: true, updatedAt: new Date().toISOString(), _deleted: false } }], 403, 'COLLECTION_READ_ONLY'],
       ];

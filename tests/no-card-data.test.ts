@@ -1,0 +1,182 @@
+/**
+ * No card number is stored, logged or replicated anywhere (DESIGN.md
+ * section 4). After a run with the test cards (online and offline payments
+ * through the card terminal simulator, and hostile requests that try to slip
+ * card numbers in), every place data lands is scanned for 13-19 digit runs
+ * that pass the Luhn check: the gateway's SQLite files, PostgreSQL's tables,
+ * PGlite's data directory, and the server logs.
+ *
+ * A positive control first shows the scan finds a card number in such files.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { findCardNumbers, uuidV7, type PaymentDoc } from '../core/index.ts';
+import { openDatabase, serverTesting, startServer, type RunningServer } from '../server/index.ts';
+import { GatewaySync, openLedger, type Ledger } from '../sync/index.ts';
+import { busCardTerminal, KioskCheckout, SIMULATOR_DEVICE_IDS, startBus, startDeviceSimulators } from '../edge-services/index.ts';
+
+const ADMIN = 'card-scan-admin-token-01234';
+const SITE = 'scan-site';
+const TEST_PANS = ['4111111111111111', '5555555555554444', '378282246310005'];
+
+function filesUnder(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) filesUnder(p, out);
+    else out.push(p);
+  }
+  return out;
+}
+
+/** Card numbers found in a file's bytes (read as latin1, so binary pages scan too). */
+function scanFile(path: string): string[] {
+  return findCardNumbers(readFileSync(path).toString('latin1'));
+}
+
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('no card number anywhere', () => {
+  let root: string;
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), 'edgepay-cardscan-'));
+  });
+  after(() => { if (!process.env.KEEP) rmSync(root, { recursive: true, force: true }); });
+
+  it('positive control: the scan finds a card number in a binary file', () => {
+    const file = join(root, 'control.bin');
+    writeFileSync(file, Buffer.concat([Buffer.from([0, 1, 2, 255]), Buffer.from(' 4111111111111111 ', 'latin1'), Buffer.alloc(100, 7)]));
+    assert.deepEqual(scanFile(file), ['4111111111111111']);
+    rmSync(file);
+  });
+
+  for (const which of ['pglite', 'postgres'] as const) {
+    it(`after payments with test cards on ${which}`, { timeout: 180_000 }, async () => {
+      const dir = join(root, which);
+      const database = which === 'postgres' ? await serverTesting.freshPostgres() : serverTesting.pglite();
+      const logFile = join(dir + '-server.log');
+      const server: RunningServer = await startServer({
+        ...(database.databaseUrl ? { databaseUrl: database.databaseUrl } : { pgliteDir: join(dir, 'pglite') }),
+        adminToken: ADMIN,
+        logger: { level: 'debug', file: logFile },
+        sandbox: { latencyMs: [1, 4] },
+      });
+      const bus = await startBus();
+      const sims = startDeviceSimulators(bus, { only: ['card-terminal'], options: { 'card-terminal': { stepMs: 5 } } });
+      let ledger: Ledger | undefined;
+      let sync: GatewaySync | undefined;
+      try {
+        const admin = async (path: string, body: unknown, method = 'POST') => {
+          const res = await fetch(server.url + path, { method, headers: { authorization: 'Bearer ' + ADMIN, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+          return res.json() as Promise<any>;
+        };
+        const gw = await admin('/admin/gateways', { siteId: SITE, name: 'kiosk' });
+        const now = new Date().toISOString();
+        await admin(`/admin/sites/${SITE}/sites`, [{ id: SITE, name: 'Scan store', timezone: 'Asia/Seoul', currency: 'KRW', locale: 'ko-KR', updatedAt: now, offlineLimits: { perPayment: [{ amount: 100_000, currency: 'KRW' }], totalStored: [{ amount: 1_000_000, currency: 'KRW' }], maxAgeMinutes: 60 } }], 'PUT');
+        await admin(`/admin/sites/${SITE}/products`, [
+          { id: 'p1', siteId: SITE, sku: 'P1', barcode: '8800000000011', name: 'Snack', price: { amount: 2500, currency: 'KRW' }, active: true, updatedAt: now },
+          { id: 'p2', siteId: SITE, sku: 'P2', barcode: '8800000000028', name: 'Meal', price: { amount: 7000, currency: 'KRW' }, active: true, updatedAt: now },
+        ], 'PUT');
+
+        ledger = await openLedger({ directory: join(dir, 'gateway'), name: 'ledger-' + which });
+        sync = new GatewaySync(ledger.db as any, { serverUrl: server.url, credential: gw.credential, backoff: { initialMs: 100, maxMs: 300 } });
+        sync.start();
+        await until('catalogue', async () => (await ledger!.db.products.count().exec()) === 2 && (await ledger!.db.sites.count().exec()) === 1);
+        await sims.ready();
+        const terminalId = SIMULATOR_DEVICE_IDS['card-terminal'];
+        const kiosk = new KioskCheckout({
+          db: ledger.db, siteId: SITE, gatewayId: gw.gatewayId,
+          terminal: busCardTerminal(bus.bus, terminalId),
+          server: { endpoint: { serverUrl: server.url, credential: gw.credential }, sync },
+        });
+        await until('terminal', async () => bus.bus.command(terminalId, 'device.ping', {}).then(() => true, () => false));
+
+        // Online sales with the terminal's test card (chip and PIN above 5,000).
+        for (const codes of [['8800000000011'], ['8800000000028'], ['8800000000011', '8800000000028']]) {
+          kiosk.clear();
+          for (const c of codes) await kiosk.scan(c);
+          const r = await kiosk.pay();
+          assert.equal(r.state, 'approved', JSON.stringify(r));
+        }
+        // Offline payments recorded at the till, forwarded through replication.
+        const createdAt = new Date().toISOString();
+        const stored: PaymentDoc = {
+          id: uuidV7(), siteId: SITE, gatewayId: gw.gatewayId, flow: 'kiosk', amount: 2500, currency: 'KRW', method: 'card-terminal',
+          lineItems: [{ productId: 'p1', name: 'Snack', quantity: 1, unitAmount: 2500, lineAmount: 2500 }],
+          cardDisplay: { bin: '411111', last4: '1111' }, token: 'tok_test_approve_stored01',
+          createdAt, offline: true, status: 'stored', statusHistory: [{ status: 'stored', at: createdAt, by: 'gateway' }],
+        };
+        await ledger.db.payments.insert(stored);
+        await until('forwarded', async () => (await ledger!.db.payments.findOne(stored.id).exec())?.status === 'captured');
+
+        // Hostile attempts to slip card numbers in: refused, never stored or logged.
+        for (const pan of TEST_PANS) {
+          const p = { ...stored, id: uuidV7(), status: 'created', offline: false, statusHistory: [{ status: 'created', at: createdAt, by: 'gateway' }] } as PaymentDoc;
+          const attempts = [
+            { path: '/payments/authorise', body: { payment: { ...p, token: pan } } },
+            { path: '/payments/authorise', body: { payment: { ...p, lineItems: [{ name: 'card ' + pan, quantity: 1, unitAmount: 2500, lineAmount: 2500 }] } } },
+            { path: '/sync/payments/0/push', body: [{ newDocumentState: { ...p, token: pan.replace(/(\d{4})/g, '$1 ').trim(), _deleted: false } }] },
+          ];
+          for (const a of attempts) {
+            const res = await fetch(server.url + a.path, {
+              method: 'POST',
+              headers: { authorization: 'Bearer ' + gw.credential, 'content-type': 'application/json', 'idempotency-key': 'scan-' + uuidV7() },
+              body: JSON.stringify(a.body),
+            });
+            const body = (await res.json()) as any;
+            assert.equal(res.status, 400, JSON.stringify(body));
+            assert.equal(body.code, 'CARD_DATA_REFUSED');
+            assert.deepEqual(findCardNumbers(JSON.stringify(body)), [], 'the refusal does not echo the number');
+          }
+        }
+        await sync.awaitInSync();
+      } finally {
+        await sync?.stop();
+        await ledger?.close();
+        await sims.stop();
+        await bus.stop();
+        // PostgreSQL is read before its schema is dropped.
+        if (database.databaseUrl) {
+          const c = new pg.Client({ connectionString: database.databaseUrl });
+          await c.connect();
+          const tables = (await c.query("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'")).rows.map((r) => r.table_name as string);
+          assert.ok(tables.includes('documents') && tables.includes('audit_log'));
+          for (const t of tables) {
+            const dump = (await c.query(`SELECT row_to_json(x)::text AS j FROM "${t}" x`)).rows.map((r) => r.j as string).join('\n');
+            assert.deepEqual(findCardNumbers(dump), [], `PostgreSQL table ${t}`);
+          }
+          const docs = Number((await c.query("SELECT COUNT(*) AS n FROM documents WHERE collection = 'payments'")).rows[0].n);
+          assert.equal(docs, 4, 'the scanned database holds the run');
+          await c.end();
+        }
+        await server.close();
+        await database.drop();
+      }
+
+      const places = [...filesUnder(join(dir, 'gateway')), logFile];
+      assert.ok(places.some((p) => p.endsWith('.sqlite')), 'the ledger file is scanned');
+      assert.ok(readFileSync(logFile, 'utf8').includes('request'), 'the log has content');
+      for (const file of places) assert.deepEqual(scanFile(file), [], file);
+      if (which === 'pglite') {
+        // PostgreSQL's own catalogs (in the relation files and the WAL) hold digit
+        // runs that pass Luhn by chance. They are the same in an empty, migrated
+        // database, so anything beyond that baseline is ours, and must not be there.
+        const baselineDir = join(root, 'baseline');
+        await (await openDatabase({ pgliteDir: baselineDir })).close();
+        const noise = new Set(filesUnder(baselineDir).flatMap(scanFile));
+        for (const file of filesUnder(join(dir, 'pglite'))) {
+          assert.deepEqual(scanFile(file).filter((n) => !noise.has(n)), [], file);
+        }
+      }
+    });
+  }
+});
