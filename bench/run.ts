@@ -12,6 +12,7 @@ export type BenchModule = { run(args: string[]): Promise<number | void> };
 const BENCHES: Record<string, () => Promise<BenchModule>> = {
   storage: () => import('./storage.ts'),
   bus: () => import('./bus.ts'),
+  recognition: () => import('./recognition.ts'),
 };
 
 // stdout is reserved for JSON result lines: libraries that log with

@@ -12,3 +12,4 @@ export * from './devices/index.ts';
 export * from './simulators/index.ts';
 // The kiosk checkout (issue 5).
 export * from './checkout/index.ts';
+export * from './recognition/index.ts';
