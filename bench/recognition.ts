@@ -17,8 +17,17 @@
  * (default 6: the CPU backend takes seconds per frame), BENCH_BARCODE_ROUNDS (5).
  */
 import zxingJs from '@zxing/library';
-import { RecognitionPipeline, decodeImage, readBarcodesInImage, type Reference, type RgbImage } from '../edge-services/index.ts';
-import { enrolEvalSet, evaluate, frameBytes, loadManifest } from '../edge-services/recognition/eval-set/evaluate.ts';
+import {
+  RecognitionPipeline,
+  decodeImage,
+  enrolEvalSet,
+  evaluate,
+  frameBytes,
+  loadManifest,
+  readBarcodesInImage,
+  type Reference,
+  type RgbImage,
+} from '../edge-services/index.ts';
 import { emit, log, median, percentile, round } from './report.ts';
 
 const BENCH = 'recognition';

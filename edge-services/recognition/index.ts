@@ -9,3 +9,4 @@ export { EnrolmentStore, type Embedder, type EnrolmentStoreOptions } from './enr
 export { CartBasket, type CartEvent, type CartFlag, type CartOptions, type ProductWeight } from './cart.ts';
 export { CartAdapter, type CartAdapterOptions, type BusEvents, type Recogniser } from './cart-adapter.ts';
 export { decodeImage, imageFromFramePayload, type RgbImage } from './image.ts';
+export { enrolEvalSet, evaluate, frameBytes, loadManifest, type EvalManifest, type EvalReport } from './eval-set/evaluate.ts';
