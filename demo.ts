@@ -1,7 +1,9 @@
 /**
- * `npm run demo`: starts what exists of EdgePay and prints where it is.
- * Today: the central server (PGlite), one store gateway for the demo site with
- * its ledger, synced with the server, and the demo catalogue.
+ * `npm run demo`: starts what exists of EdgePay and prints where it is:
+ * the central server (PGlite), one store gateway for the demo site with its
+ * ledger synced to the server and the demo catalogue, the device bus with the
+ * device simulators (card terminal, elevator, BLE reader, POS agent, cart), and
+ * a kiosk checkout you can drive from the terminal (type a barcode, `pay`).
  *
  *   EDGEPAY_DATA=./data   where everything is kept (default ./data)
  *   PORT=8080             the server's port
@@ -10,7 +12,17 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startGateway } from './edge-services/index.ts';
+import { createInterface } from 'node:readline';
+import { formatMoney, basketTotal } from './core/index.ts';
+import {
+  busCardTerminal,
+  deviceStatus,
+  KioskCheckout,
+  SIMULATOR_DEVICE_IDS,
+  startBus,
+  startDeviceSimulators,
+  startGateway,
+} from './edge-services/index.ts';
 import { startServer } from './server/index.ts';
 
 const dataDir = resolve(process.env.EDGEPAY_DATA ?? 'data');
@@ -71,6 +83,16 @@ await admin(
 
 const gateway = await startGateway({ dataDir: join(dataDir, 'gateway'), server: { url: server.url, credential: state.gateway!.credential } });
 await gateway.sync!.awaitInSync();
+const bus = await startBus();
+const sims = startDeviceSimulators(bus);
+await sims.ready();
+const kiosk = new KioskCheckout({
+  db: gateway.ledger.db,
+  siteId: SITE,
+  gatewayId: state.gateway!.gatewayId,
+  terminal: busCardTerminal(bus.bus, SIMULATOR_DEVICE_IDS['card-terminal']),
+  server: { endpoint: { serverUrl: server.url, credential: state.gateway!.credential }, sync: gateway.sync! },
+});
 const status = await gateway.syncStatus();
 const counts = await gateway.counts();
 
@@ -84,14 +106,43 @@ console.log(`  store gateway   : ${state.gateway!.gatewayId} (site ${SITE})`);
 console.log(`    ledger        : ${gateway.ledger.filePath}  (SQLite WAL, synchronous=${gateway.ledger.synchronous})`);
 console.log(`    documents     : ${Object.entries(counts).map(([c, n]) => `${c}=${n}`).join(', ')}`);
 console.log(`    sync          : ${status?.online ? 'online' : 'offline'}, ${status?.pending.count ?? 0} payments not yet acknowledged`);
-console.log('  (devices, kiosk and console UIs are not built yet)');
+console.log(`  device bus      : commands ${bus.bus.endpoints.commands}, events ${bus.bus.endpoints.events} (CURVE)`);
+for (const d of deviceStatus(bus, [sims.supervisor])) console.log(`    ${d.deviceId.padEnd(12)}: ${d.kind}, driver ${d.driver?.state ?? 'n/a'}`);
+console.log('  (kiosk and console UIs are not built yet)');
 
 const stop = async () => {
+  await sims.stop();
+  await bus.stop();
   await gateway.stop();
   await server.close();
   process.exit(0);
 };
 if (process.env.DEMO_EXIT) await stop();
-console.log('Running. Ctrl-C stops.');
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
+
+// A kiosk at the keyboard: barcodes add to the basket, `pay` charges the simulated card.
+console.log(`\nKiosk: type a barcode (${catalogue.map((c) => c[2]).join(', ')}), "pay", "clear", or "quit".`);
+const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'kiosk> ' });
+rl.prompt();
+// One line at a time, in order (pasted lines arrive together).
+let queue: Promise<void> = Promise.resolve();
+rl.on('line', (input) => {
+  queue = queue.then(async () => {
+    const cmd = input.trim();
+    try {
+      if (cmd === 'quit') return void (await stop());
+      if (cmd === 'clear') kiosk.clear();
+      else if (cmd === 'pay') {
+        const r = await kiosk.pay();
+        console.log(r.state === 'refused' ? `refused: ${r.code} ${JSON.stringify(r.decision ?? '')}` : `${r.state}${'payment' in r && r.payment ? ` (${r.payment.status})` : ''}${'reason' in r ? `: ${r.reason}` : ''}`);
+      } else if (cmd) await kiosk.scan(cmd);
+      const total = basketTotal(kiosk.basket);
+      console.log(`basket: ${kiosk.basket.lines.map((l) => `${l.name}×${l.quantity}`).join(', ') || '(empty)'}  total ${formatMoney(total, 'ko-KR')}  ${kiosk.online ? 'online' : 'OFFLINE'}`);
+    } catch (err) {
+      console.log(`error: ${(err as Error).message}`);
+    }
+    rl.prompt();
+  });
+});
+rl.on('close', () => void queue.then(stop));

@@ -28,6 +28,8 @@ describe('npm run demo', () => {
         assert.match(stdout, /central server\s+: http:\/\/127\.0\.0\.1:\d+/);
         assert.match(stdout, /documents\s+: payments=0, products=4, sites=1/);
         assert.match(stdout, /sync\s+: online, 0 payments not yet acknowledged/);
+        assert.match(stdout, /terminal-1\s+: card-terminal, driver running/);
+        assert.match(stdout, /elevator-1\s+: elevator, driver running/);
       }
       const gatewayId = (s: string) => /store gateway\s+: (\S+)/.exec(s)?.[1];
       assert.ok(gatewayId(outputs[0]!));

@@ -6,6 +6,7 @@
 import type { Db } from '../db/db.ts';
 import type { PaymentAuthority } from './authority.ts';
 import { claimForwards, FORWARD_CHANNEL } from './forward-queue.ts';
+import { sweepIdempotencyKeys } from './idempotency.ts';
 
 export type Forwarder = { stop(): Promise<void>; kick(): void; readonly forwarded: number };
 
@@ -47,9 +48,12 @@ export async function startForwarder(db: Db, authority: PaymentAuthority, option
   };
   const unlisten = await db.listen(FORWARD_CHANNEL, kick, kick);
   const timer = setInterval(kick, options.intervalMs ?? 1000);
-  // Once a minute: expire online payments whose authorisation never arrived.
+  // Once a minute: expire online payments whose authorisation never arrived,
+  // and forget idempotency keys past their 48 hours.
   const sweeper = setInterval(() => {
-    if (!stopped) authority.expireUnsubmitted().catch((err) => options.log?.('expiring unsubmitted payments failed', err));
+    if (stopped) return;
+    authority.expireUnsubmitted().catch((err) => options.log?.('expiring unsubmitted payments failed', err));
+    sweepIdempotencyKeys(db).catch((err) => options.log?.('sweeping idempotency keys failed', err));
   }, 60_000);
   kick();
   return {
