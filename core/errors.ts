@@ -120,6 +120,14 @@ export const errorRegistry = {
   ENROLMENT_FOREIGN_WRITER: { httpStatus: 403, message: 'A gateway may only enrol products for its own site and as itself (field "{field}").' },
   ENROLMENT_IMMUTABLE: { httpStatus: 403, message: 'An enrolment cannot change after it was created (field "{field}"); enrol again instead.' },
 
+  // The gateway's local API for the kiosk and console (edge-services/api, core/gateway-api).
+  GATEWAY_API_ORIGIN_FORBIDDEN: { httpStatus: 403, message: 'The kiosk API answers only the kiosk itself (origin {origin}).' },
+  GATEWAY_API_SIGN_IN_FAILED: { httpStatus: 401, message: 'Wrong operator PIN.' },
+  GATEWAY_API_SIGN_IN_LOCKED: { httpStatus: 429, message: 'Too many wrong PINs; try again in {seconds} seconds.' },
+  GATEWAY_API_SESSION_REQUIRED: { httpStatus: 401, message: 'Sign in as an operator first (or the session expired).' },
+  GATEWAY_API_UNAVAILABLE: { httpStatus: 503, message: 'The gateway does not answer: {reason}' },
+  GATEWAY_API_NOT_FOUND: { httpStatus: 404, message: 'No such gateway API route: {method} {path}.' },
+
   INTERNAL: { httpStatus: 500, message: 'Internal error.' },
 } as const satisfies Record<string, ErrorSpec>;
 

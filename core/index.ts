@@ -15,3 +15,4 @@ export * from './payments/index.ts';
 export * from './recognition/index.ts';
 export * from './checkout/index.ts';
 export * from './card-data.ts';
+export * from './gateway-api/index.ts';

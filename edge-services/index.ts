@@ -13,3 +13,5 @@ export * from './simulators/index.ts';
 // The kiosk checkout (issue 5).
 export * from './checkout/index.ts';
 export * from './recognition/index.ts';
+// The gateway's local API for the kiosk and console UIs (issue 7).
+export * from './api/index.ts';

@@ -1,0 +1,57 @@
+/**
+ * The one typed API between the UIs and the gateway. The gateway implements
+ * it in process; the HTTP client and the Electron preload bridge implement it
+ * for the renderer. A method rejects with an EdgePayError (rebuilt from
+ * `{code, message}` by the transports).
+ */
+import type {
+  ConsoleOverview,
+  DeviceView,
+  GatewayEvent,
+  KioskState,
+  NetworkState,
+  OperatorSession,
+  PayOutcome,
+  PaymentFilter,
+  SiteView,
+  SyncStatusView,
+  UnsentSummary,
+} from './types.ts';
+import type { PaymentDoc } from '../schemas/index.ts';
+
+export type KioskApi = {
+  kioskState(): Promise<KioskState>;
+  scan(barcode: string): Promise<KioskState>;
+  setQuantity(productId: string, quantity: number): Promise<KioskState>;
+  remove(productId: string): Promise<KioskState>;
+  clear(): Promise<KioskState>;
+  pay(): Promise<PayOutcome>;
+};
+
+/** Console methods take the operator's session token (from signIn). */
+export type ConsoleApi = {
+  signIn(pin: string): Promise<OperatorSession>;
+  signOut(token: string): Promise<void>;
+  overview(token: string): Promise<ConsoleOverview>;
+  syncStatus(token: string): Promise<SyncStatusView | null>;
+  devices(token: string): Promise<DeviceView[]>;
+  payments(token: string, filter: PaymentFilter): Promise<PaymentDoc[]>;
+  payment(token: string, id: string): Promise<PaymentDoc>;
+  declinedAfterForward(token: string): Promise<PaymentDoc[]>;
+  site(token: string): Promise<SiteView>;
+  unsent(token: string): Promise<UnsentSummary>;
+  network(token: string): Promise<NetworkState>;
+  setNetwork(token: string, enabled: boolean): Promise<NetworkState>;
+};
+
+export type Unsubscribe = () => void;
+
+/** What the renderer holds: both APIs and live events. */
+export type GatewayClient = KioskApi &
+  ConsoleApi & {
+    /** Events as they happen; console events only after `authenticateEvents`. */
+    onEvent(listener: (event: GatewayEvent) => void): Unsubscribe;
+    authenticateEvents(token: string | null): void;
+    /** Is the live channel connected? (The UI shows a hint when it is not.) */
+    onConnection(listener: (connected: boolean) => void): Unsubscribe;
+  };

@@ -1,0 +1,102 @@
+/**
+ * The gateway's local API as data: what the kiosk and the operator console
+ * send and receive. One contract, two transports (HTTP + WebSocket for a
+ * browser, the Electron preload bridge inside the app), so these are plain
+ * JSON shapes: no classes, no Dates.
+ */
+import type { DeviceKind } from '../bus/index.ts';
+import type { Basket } from '../checkout/index.ts';
+import type { Money } from '../money.ts';
+import type { OfflineLimits, PaymentDoc, PaymentStatus } from '../schemas/index.ts';
+import type { EdgePayErrorJSON } from '../errors.ts';
+
+/** Count and sums per currency of payments not yet in the server's hands. */
+export type UnsentSummary = { count: number; sums: Money[] };
+
+/** What the kiosk screen shows, sent whole on every change (it is small). */
+export type KioskState = {
+  basket: Basket;
+  total: Money;
+  itemCount: number;
+  online: boolean;
+  /** True while the card terminal is working on a payment. */
+  paying: boolean;
+  unsent: UnsentSummary;
+  /** The locale the site sells in (e.g. 'ko-KR'), for amounts. */
+  siteLocale?: string;
+};
+
+/**
+ * How a payment attempt ended, as the customer must see it. `stored` means
+ * accepted offline (forwarded later); `refused` means the offline limits said
+ * no before the card was touched.
+ */
+export type PayOutcome =
+  | { state: 'approved'; payment: PaymentDoc }
+  | { state: 'declined'; reason: string; payment?: PaymentDoc }
+  | { state: 'stored'; payment: PaymentDoc }
+  | { state: 'refused'; code: 'OFFLINE_LIMIT_EXCEEDED' | 'CHECKOUT_NO_SITE'; limit?: string }
+  | { state: 'failed'; code: string; message: string };
+
+/** Mirrors sync's SyncStatus (core may not import sync); the API passes it through. */
+export type SyncStatusView = {
+  online: boolean;
+  pending: UnsentSummary;
+  lastError?: { at: string; message: string; code?: string };
+  lastSuccessAt?: string;
+  nextAttemptAt?: string;
+};
+
+export type DriverStateView = 'starting' | 'running' | 'restarting' | 'failed' | 'stopped' | string;
+
+/** One row per enrolled device: bus presence beside the supervisor's view. */
+export type DeviceView = {
+  deviceId: string;
+  kind: DeviceKind;
+  lastSeen?: number;
+  driver?: { state: DriverStateView; restarts: number; pid?: number; error?: EdgePayErrorJSON };
+};
+
+export type PaymentFilter = {
+  status?: PaymentStatus;
+  offline?: boolean;
+  /** ISO UTC bounds on createdAt, inclusive. */
+  from?: string;
+  to?: string;
+  /** At most this many, newest first (default 100, at most 1000). */
+  limit?: number;
+};
+
+export type SiteView = { siteId: string; name?: string; locale?: string; currency?: string; offlineLimits?: OfflineLimits };
+
+/** The console's first screen in one answer. */
+export type ConsoleOverview = {
+  site: SiteView;
+  sync: SyncStatusView | null;
+  unsent: UnsentSummary;
+  network: NetworkState;
+  devices: DeviceView[];
+  declinedAfterForward: number;
+};
+
+/** The demo's "pull the cable" switch. */
+export type NetworkState = { enabled: boolean };
+
+export type OperatorSession = { token: string; expiresAt: string };
+
+/** Live events, on the WebSocket and over IPC. Console events need a signed-in operator. */
+export type GatewayEvent =
+  | { type: 'kiosk'; state: KioskState }
+  | { type: 'payment'; phase: 'waiting' }
+  | { type: 'payment'; phase: 'done'; outcome: PayOutcome }
+  | { type: 'sync'; status: SyncStatusView | null; network: NetworkState }
+  | { type: 'devices'; devices: DeviceView[] }
+  | { type: 'payments-changed' };
+
+/** Events a kiosk (not signed in) may receive. */
+export const KIOSK_EVENT_TYPES: readonly GatewayEvent['type'][] = ['kiosk', 'payment'];
+
+/** Messages a WebSocket client sends. */
+export type ClientMessage = { type: 'auth'; token: string } | { type: 'ping' };
+/** Messages the gateway sends on the WebSocket besides events. */
+export type ServerMessage = { type: 'event'; event: GatewayEvent } | { type: 'auth'; ok: boolean } | { type: 'pong' } | { type: 'error'; error: EdgePayErrorJSON };

@@ -1,0 +1,71 @@
+/**
+ * Who may call the gateway's API over HTTP.
+ *
+ *  - Host must be one of the gateway's own names (127.0.0.1, localhost, the
+ *    address it listens on, configured LAN names): a page on another site that
+ *    re-points its DNS name at the gateway (DNS rebinding) is refused.
+ *  - Origin, when the browser sends one, must be the gateway's own: another
+ *    site's script cannot drive the kiosk or open the live channel.
+ *  - Kiosk routes need no sign-in, so they answer only the kiosk itself: the
+ *    same machine (loopback) unless the gateway is told the kiosk screen is
+ *    elsewhere on the LAN.
+ */
+import { EdgePayError } from '../../core/index.ts';
+
+export type RequestGuardOptions = {
+  /** host:port pairs this gateway answers to. */
+  allowedHosts: readonly string[];
+  /** Serve the kiosk API to LAN addresses too (a kiosk screen on another machine). */
+  kioskFromLan?: boolean;
+};
+
+export type RequestFacts = { host: string | undefined; origin: string | undefined; remoteAddress: string | undefined };
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
+export class RequestGuard {
+  private hosts: Set<string>;
+
+  constructor(private readonly options: RequestGuardOptions) {
+    this.hosts = new Set(options.allowedHosts.map((h) => h.toLowerCase()));
+  }
+
+  /** The port is known only once the server listens: the names are set then. */
+  setAllowedHosts(hosts: readonly string[]): void {
+    this.hosts = new Set(hosts.map((h) => h.toLowerCase()));
+  }
+
+  /** Throws unless Host and Origin are ours. */
+  checkSameOrigin(req: RequestFacts): void {
+    const host = req.host?.toLowerCase();
+    if (!host || !this.hosts.has(host)) throw new EdgePayError('GATEWAY_API_ORIGIN_FORBIDDEN', { origin: String(req.host ?? '(no host)').slice(0, 100) });
+    if (req.origin !== undefined) {
+      let ok = false;
+      try {
+        const o = new URL(req.origin);
+        ok = (o.protocol === 'http:' || o.protocol === 'https:') && this.hosts.has(o.host.toLowerCase());
+      } catch {
+        ok = false;
+      }
+      if (!ok) throw new EdgePayError('GATEWAY_API_ORIGIN_FORBIDDEN', { origin: req.origin.slice(0, 100) });
+    }
+  }
+
+  /** Throws unless this request may use the kiosk's routes. */
+  checkKiosk(req: RequestFacts): void {
+    this.checkSameOrigin(req);
+    if (!this.options.kioskFromLan && !LOOPBACK.test(req.remoteAddress ?? '')) {
+      throw new EdgePayError('GATEWAY_API_ORIGIN_FORBIDDEN', { origin: String(req.origin ?? req.remoteAddress ?? '?').slice(0, 100) });
+    }
+  }
+
+  /** May this request see kiosk events (same rules as the kiosk routes)? */
+  mayUseKiosk(req: RequestFacts): boolean {
+    try {
+      this.checkKiosk(req);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

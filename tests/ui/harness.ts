@@ -1,0 +1,134 @@
+/**
+ * A whole store for the UI tests, from real parts: the central server
+ * (PGlite, sandbox acquirer), a gateway ledger synced through the network
+ * link (the console's cable switch), the device bus with the card terminal
+ * simulator process, the kiosk checkout, and the gateway's API serving the
+ * built UI. Everything is stopped and deleted by `stop()`.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, type RunningServer } from '../../server/index.ts';
+import { GatewaySync, openLedger, type Ledger } from '../../sync/index.ts';
+import {
+  busCardTerminal,
+  KioskCheckout,
+  SIMULATOR_DEVICE_IDS,
+  startBus,
+  startDeviceSimulators,
+  startGatewayApi,
+  startNetworkLink,
+  type DeviceSimulators,
+  type NetworkLink,
+  type RunningBus,
+  type RunningGatewayApi,
+} from '../../edge-services/index.ts';
+
+export const ADMIN = 'ui-admin-token-0123456789abcdef';
+export const SITE = 'ui-store';
+export const PIN = '246810';
+
+/** Test catalogue: ordinary items, one the terminal declines (ends in 51), one the acquirer declines (ends in 77), one over the offline per-payment limit. */
+export const ITEMS = {
+  water: { barcode: '8801234000011', name: 'Water 500ml', amount: 900 },
+  coffee: { barcode: '8801234000028', name: 'Canned coffee', amount: 1800 },
+  kimbap: { barcode: '8801234000035', name: 'Kimbap', amount: 3500 },
+  declined: { barcode: '8801234000042', name: 'Gift box (declined)', amount: 1051 },
+  acquirerDeclined: { barcode: '8801234000059', name: 'Snack set', amount: 1077 },
+  big: { barcode: '8801234000066', name: 'Headphones', amount: 59_000 },
+} as const;
+
+export async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export type Store = {
+  root: string;
+  server: RunningServer;
+  ledger: Ledger;
+  sync: GatewaySync;
+  link: NetworkLink;
+  bus: RunningBus;
+  sims: DeviceSimulators;
+  kiosk: KioskCheckout;
+  api: RunningGatewayApi;
+  stop(): Promise<void>;
+};
+
+export async function startStore(options: { uiDir?: string } = {}): Promise<Store> {
+  const root = mkdtempSync(join(tmpdir(), 'edgepay-ui-'));
+  const stops: (() => Promise<unknown> | void)[] = [() => rmSync(root, { recursive: true, force: true })];
+  const stop = async () => {
+    for (const s of stops.splice(0).reverse()) {
+      try {
+        await s();
+      } catch (err) {
+        console.error('cleanup:', err);
+      }
+    }
+  };
+  try {
+    const server = await startServer({ adminToken: ADMIN, port: 0, pgliteDir: join(root, 'server'), sandbox: { latencyMs: [2, 8] }, logger: { level: "warn" } });
+    stops.push(() => server.close());
+    const admin = async (path: string, body: unknown, method = 'POST') => {
+      const res = await fetch(server.url + path, { method, headers: { authorization: 'Bearer ' + ADMIN, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      assert.ok(res.ok, await res.clone().text());
+      return res.json() as Promise<any>;
+    };
+    const gw = await admin('/admin/gateways', { siteId: SITE, name: 'ui' });
+    const now = new Date().toISOString();
+    await admin(`/admin/sites/${SITE}/sites`, [{
+      id: SITE, name: 'EdgePay Seongsu', timezone: 'Asia/Seoul', currency: 'KRW', locale: 'ko-KR', updatedAt: now,
+      offlineLimits: { perPayment: [{ amount: 50_000, currency: 'KRW' }], totalStored: [{ amount: 200_000, currency: 'KRW' }], maxAgeMinutes: 1440 },
+    }], 'PUT');
+    await admin(`/admin/sites/${SITE}/products`, Object.entries(ITEMS).map(([id, p]) => ({
+      id: 'p-' + id, siteId: SITE, sku: id.toUpperCase(), barcode: p.barcode, name: p.name, price: { amount: p.amount, currency: 'KRW' }, active: true, updatedAt: now,
+    })), 'PUT');
+
+    const link = await startNetworkLink(server.url);
+    stops.push(() => link.close());
+    const ledger = await openLedger({ directory: join(root, 'gateway') });
+    stops.push(() => ledger.close());
+    const sync = new GatewaySync(ledger.db as any, { serverUrl: link.url, credential: gw.credential, backoff: { initialMs: 100, maxMs: 400 } });
+    sync.start();
+    stops.push(() => sync.stop());
+    await until('catalogue on the gateway', async () =>
+      (await ledger.db.products.count().exec()) === Object.keys(ITEMS).length && (await ledger.db.sites.findOne(SITE).exec()) !== null,
+    );
+    const bus = await startBus();
+    stops.push(() => bus.stop());
+    const sims = startDeviceSimulators(bus, { only: ['card-terminal'], options: { 'card-terminal': { stepMs: 5 } } });
+    stops.push(() => sims.stop());
+    await sims.ready();
+    const terminalId = SIMULATOR_DEVICE_IDS['card-terminal'];
+    await until('terminal on the bus', async () => {
+      try {
+        await bus.bus.command(terminalId, 'device.ping', {});
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    const kiosk = new KioskCheckout({
+      db: ledger.db,
+      siteId: SITE,
+      gatewayId: gw.gatewayId,
+      terminal: busCardTerminal(bus.bus, terminalId),
+      server: { endpoint: { serverUrl: link.url, credential: gw.credential }, sync },
+    });
+    const api = await startGatewayApi({
+      kiosk, db: ledger.db, siteId: SITE, operatorPin: PIN, sync, bus, supervisors: [sims.supervisor], network: link, pollMs: 200,
+      ...(options.uiDir ? { uiDir: options.uiDir } : {}),
+    });
+    stops.push(() => api.close());
+    return { root, server, ledger, sync, link, bus, sims, kiosk, api, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
