@@ -8,14 +8,17 @@ import { checkGatewayWrite } from './payment-ownership.ts';
 import { paymentSchema, type PaymentDoc } from './payments.ts';
 import { checkGatewayProductWrite, productSchema, type ProductDoc } from './products.ts';
 import { checkGatewaySiteWrite, siteSchema, type SiteDoc } from './sites.ts';
+import { checkGatewayEnrolmentWrite, enrolmentSchema, type EnrolmentDoc } from '../recognition/enrolment.ts';
 
-export type CollectionDocs = { payments: PaymentDoc; products: ProductDoc; sites: SiteDoc };
+export type CollectionDocs = { payments: PaymentDoc; products: ProductDoc; sites: SiteDoc; enrolments: EnrolmentDoc };
 export type CollectionName = keyof CollectionDocs;
 
 export const collectionSchemas: { readonly [C in CollectionName]: RxJsonSchema<CollectionDocs[C]> } = {
   payments: paymentSchema,
   products: productSchema,
   sites: siteSchema,
+  // Product recognition enrolments (core/recognition): replicate to the site's gateways.
+  enrolments: enrolmentSchema,
 };
 
 /**
@@ -28,6 +31,8 @@ export const gatewayWriteChecks: {
   payments: (previous, next) => checkGatewayWrite(previous, next),
   products: checkGatewayProductWrite,
   sites: checkGatewaySiteWrite,
+  // Without a writer this checks shape and immutability; the server passes the writer.
+  enrolments: (previous, next) => checkGatewayEnrolmentWrite(previous, next, { siteId: next.siteId, gatewayId: next.createdBy }),
 };
 
 export * from './payments.ts';

@@ -46,13 +46,23 @@ function payment(gatewayId: string) {
 }
 
 async function json(url: string, init: RequestInit & { token: string }): Promise<any> {
-  const res = await fetch(url, {
-    ...init,
-    headers: { authorization: 'Bearer ' + init.token, ...(init.body ? { 'content-type': 'application/json' } : {}) },
-  });
-  const body = await res.json();
-  if (res.status >= 300) throw new Error(`${res.status} ${JSON.stringify(body)}`);
-  return body;
+  // A reused keep-alive socket can be closed under us on a loaded machine
+  // (undici: "other side closed"). Pulls are safe to repeat; pushes are
+  // repeated by the caller, which accepts the server's copy of its own rows.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await fetch(url, {
+        ...init,
+        headers: { authorization: 'Bearer ' + init.token, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+      });
+      const body = await res.json();
+      if (res.status >= 300) throw new Error(`${res.status} ${JSON.stringify(body)}`);
+      return body;
+    } catch (err) {
+      const socketError = (err as { cause?: { code?: string } }).cause?.code === 'UND_ERR_SOCKET';
+      if (!socketError || attempt >= 3) throw err;
+    }
+  }
 }
 
 /**
@@ -72,12 +82,13 @@ async function race(urls: string[]): Promise<{ written: Set<string>; seen: Set<s
     for (let n = 0; n < PUSHES_PER_WRITER; n++) {
       const docs = Array.from({ length: 1 + (n % 3) }, () => payment(w.gatewayId));
       const url = urls[(i + n) % urls.length]!;
-      const conflicts = await json(url + '/sync/payments/0/push', {
+      const conflicts: any[] = await json(url + '/sync/payments/0/push', {
         method: 'POST',
         token: w.credential,
         body: JSON.stringify(docs.map((d) => ({ newDocumentState: d }))),
       });
-      assert.deepEqual(conflicts, []);
+      // Conflicts only when a repeated push found its own rows already stored.
+      for (const c of conflicts) assert.ok(docs.some((d) => d.id === c.id), 'conflict with a foreign row');
       for (const d of docs) written.add(d.id);
     }
   };

@@ -6,9 +6,11 @@
 import AjvModule from 'ajv';
 import type { Queryable } from '../db/db.ts';
 import {
+  checkGatewayEnrolmentWrite,
   checkGatewayWrite as checkPaymentWrite,
   collectionSchemas,
   gatewayWriteChecks,
+  type EnrolmentDoc,
   type PaymentDoc,
   type WriteCheck,
 } from '../../core/index.ts';
@@ -105,6 +107,13 @@ export function edgePayCollections(): ServerCollection[] {
       schema: collectionSchemas.products as any,
       siteField: 'siteId',
       checkGatewayWrite: (previous, next) => gatewayWriteChecks.products(previous as any, next as any),
+    }),
+    defineCollection({
+      name: 'enrolments',
+      schema: collectionSchemas.enrolments as any,
+      siteField: 'siteId',
+      checkGatewayWrite: (previous, next, writer) =>
+        checkGatewayEnrolmentWrite(previous as EnrolmentDoc | undefined, next as EnrolmentDoc, writer),
     }),
     defineCollection({
       name: 'sites',

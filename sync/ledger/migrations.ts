@@ -18,4 +18,5 @@ export const ledgerMigrations: { readonly [C in CollectionName]: MigrationStrate
   payments: {},
   products: {},
   sites: {},
+  enrolments: {},
 };

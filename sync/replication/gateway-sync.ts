@@ -4,7 +4,8 @@
  * (the connection monitor probes with backoff), and a status for the console.
  *
  * What goes up and down: payments both ways (the gateway creates them, the
- * server writes outcomes back); products and sites only down (server-owned).
+ * server writes outcomes back); products and sites only down (server-owned);
+ * recognition enrolments both ways (shared by the site's gateways).
  */
 import type { RxDatabase } from 'rxdb';
 import { EdgePayError, sum, type CurrencyCode, type Money } from '../../core/index.ts';
@@ -18,6 +19,8 @@ export const LEDGER_SYNC: SyncedCollection[] = [
   { name: 'payments', push: true, pull: true },
   { name: 'products', push: false, pull: true },
   { name: 'sites', push: false, pull: true },
+  // Recognition enrolments: made at any gateway of the site, shared by all.
+  { name: 'enrolments', push: true, pull: true },
 ];
 
 export type SyncStatus = {
