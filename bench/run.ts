@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   storage: () => import('./storage.ts'),
   bus: () => import('./bus.ts'),
   recognition: () => import('./recognition.ts'),
+  payments: () => import('./payments.ts'),
 };
 
 // stdout is reserved for JSON result lines: libraries that log with
