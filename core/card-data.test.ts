@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { findCardDataPath, findCardNumbers, isGtin, luhnValid } from './card-data.ts';
+import { uuidV7 } from './ids.ts';
 
 describe('card data detection', () => {
   it('finds test PANs of every major scheme, plain and grouped, and nothing that fails Luhn', () => {
@@ -15,6 +16,13 @@ describe('card data detection', () => {
     assert.deepEqual(findCardNumbers('paid with 4111111111111111.'), ['4111111111111111'], 'a full stop after a number is not a decimal point');
     assert.equal(luhnValid('79927398713'), true);
     assert.equal(luhnValid('79927398710'), false);
+  });
+
+  it('never takes an id for a card number: the UUID that once was, and 100,000 fresh ones', () => {
+    assert.deepEqual(findCardNumbers('01a20a16-023c-7542-b375-507178595618'), []);
+    assert.deepEqual(findCardNumbers('gw-01a20a16-023c-7542-b375-507178595618 tok_375507178595618'), []);
+    const flagged = Array.from({ length: 100_000 }, () => uuidV7()).filter((id) => findCardNumbers(id).length > 0);
+    assert.deepEqual(flagged, []);
   });
 
   it('finds the path of a card number inside a document, exempting valid GTIN barcodes', () => {

@@ -11,9 +11,11 @@
  * barcode fields are checked as GTINs instead (see isGtin).
  */
 
-// Not part of a decimal number: digits after a decimal point (8.220375000000786
-// in a log's response time) or before one are a float, not a card number.
-const DIGIT_RUN = /(?<![0-9.])[2-6](?:[ -]?[0-9]){12,18}(?![0-9]|\.[0-9])/g;
+// Not part of a decimal number (8.220375000000786 in a log's response time is a
+// float, not a card number) nor of a word or hex token: a UUID such as
+// 01a20a16-023c-7542-b375-507178595618 holds "375-507178595618", which passes
+// Luhn, but it follows the letter "b" (likewise `_` in a token).
+const DIGIT_RUN = /(?<![0-9A-Za-z_.])[2-6](?:[ -]?[0-9]){12,18}(?![0-9A-Za-z_]|\.[0-9])/g;
 
 export function luhnValid(digits: string): boolean {
   let sum = 0;
