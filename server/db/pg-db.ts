@@ -6,8 +6,12 @@
 import pg from 'pg';
 import type { Db, Queryable, Row } from './db.ts';
 
-export async function openPostgresDb(connectionString: string): Promise<Db> {
-  const pool = new pg.Pool({ connectionString, max: 10 });
+/**
+ * `poolSize` (default 20, or EDGEPAY_PG_POOL): at least the number of requests
+ * expected at once, since a payment holds a connection for its transaction.
+ */
+export async function openPostgresDb(connectionString: string, poolSize = Number(process.env.EDGEPAY_PG_POOL ?? 20)): Promise<Db> {
+  const pool = new pg.Pool({ connectionString, max: poolSize });
   // An idle client that errors (server restart) must not crash the process.
   pool.on('error', () => undefined);
   await pool.query('SELECT 1');

@@ -6,11 +6,13 @@
  */
 import type { Queryable } from '../db/db.ts';
 
-export const FORWARD_CHANNEL = 'edgepay_forward';
-
+/**
+ * Queued in the push's transaction. The forwarder hears of it through the
+ * payments change notice sent after the commit (no notify inside the
+ * transaction: see replication/change-notifier.ts), or by its timer.
+ */
 export async function enqueueForwarding(tx: Queryable, paymentId: string, siteId: string): Promise<void> {
   await tx.query('INSERT INTO forward_queue (payment_id, site_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [paymentId, siteId]);
-  await tx.query('SELECT pg_notify($1, $2)', [FORWARD_CHANNEL, paymentId]);
 }
 
 export type ClaimedForward = { paymentId: string; siteId: string; attempts: number };

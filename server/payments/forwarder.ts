@@ -1,11 +1,12 @@
 /**
  * The forwarding worker: runs in every server process, claims queued offline
  * payments (forward-queue.ts) and forwards them through the authority. Woken by
- * NOTIFY when a payment is queued, and by a timer for retries.
+ * the payments change notices, and by a timer for retries.
  */
 import type { Db } from '../db/db.ts';
 import type { PaymentAuthority } from './authority.ts';
-import { claimForwards, FORWARD_CHANNEL } from './forward-queue.ts';
+import { claimForwards } from './forward-queue.ts';
+import { CHANGES_CHANNEL, parseNotices } from '../replication/change-notifier.ts';
 import { sweepIdempotencyKeys } from './idempotency.ts';
 
 export type Forwarder = { stop(): Promise<void>; kick(): void; readonly forwarded: number };
@@ -46,7 +47,14 @@ export async function startForwarder(db: Db, authority: PaymentAuthority, option
         running = undefined;
       });
   };
-  const unlisten = await db.listen(FORWARD_CHANNEL, kick, kick);
+  // Payments changed somewhere (maybe an offline payment was queued): look.
+  const unlisten = await db.listen(
+    CHANGES_CHANNEL,
+    (payload) => {
+      if (parseNotices(payload)?.some((n) => n.collection === 'payments') ?? true) kick();
+    },
+    kick,
+  );
   const timer = setInterval(kick, options.intervalMs ?? 1000);
   // Once a minute: expire online payments whose authorisation never arrived,
   // and forget idempotency keys past their 48 hours.

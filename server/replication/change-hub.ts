@@ -9,7 +9,7 @@
  */
 import type { Db } from '../db/db.ts';
 import { REVOCATIONS_CHANNEL } from '../auth/gateways.ts';
-import { CHANGES_CHANNEL, type ChangeNotice } from './documents.ts';
+import { CHANGES_CHANNEL, parseNotices } from './change-notifier.ts';
 
 export type StreamSubscriber = {
   readonly collection: string;
@@ -34,14 +34,12 @@ export class ChangeHub {
       await this.db.listen(
         CHANGES_CHANNEL,
         (payload) => {
-          let notice: ChangeNotice;
-          try {
-            notice = JSON.parse(payload) as ChangeNotice;
-          } catch {
-            return resyncAll();
-          }
-          for (const s of this.subscribers) {
-            if (s.collection === notice.collection && s.siteId === notice.siteId) s.onChange(notice.seq);
+          const notices = parseNotices(payload);
+          if (!notices) return resyncAll();
+          for (const notice of notices) {
+            for (const s of this.subscribers) {
+              if (s.collection === notice.collection && s.siteId === notice.siteId) s.onChange(notice.seq);
+            }
           }
         },
         resyncAll,

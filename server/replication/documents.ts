@@ -14,10 +14,9 @@ import { EdgePayError, findCardDataPath, jsonEqual, type ErrorCode } from '../..
 import type { PullResponse, PushRow, ReplicatedDocument, SyncCheckpoint } from '../../sync/index.ts';
 import type { Db, Queryable } from '../db/db.ts';
 import type { Doc, ServerCollection, Writer } from './collections.ts';
+import { announceChange } from './change-notifier.ts';
 
-export const CHANGES_CHANNEL = 'edgepay_changes';
-
-export type ChangeNotice = { collection: string; siteId: string; seq: number };
+export { CHANGES_CHANNEL, type ChangeNotice } from './change-notifier.ts';
 
 type StoredRow = { id: string; site_id: string; data: Doc; deleted: boolean; seq: string | number };
 
@@ -70,9 +69,6 @@ async function lockCounter(tx: Queryable, collection: string, siteId: string): P
 
 async function finishWrites(tx: Queryable, collection: string, siteId: string, seq: number): Promise<void> {
   await tx.query('UPDATE change_counters SET value = $3 WHERE collection = $1 AND site_id = $2', [collection, siteId, seq]);
-  // Delivered at COMMIT, to every server process listening on the database.
-  const notice: ChangeNotice = { collection, siteId, seq };
-  await tx.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, JSON.stringify(notice)]);
 }
 
 async function upsert(tx: Queryable, collection: string, siteId: string, id: string, doc: Doc, deleted: boolean, seq: number, by: string) {
@@ -155,6 +151,10 @@ export async function push(db: Db, collection: ServerCollection, writer: Writer,
       if (collection.afterAccepted && !deleted) await collection.afterAccepted(tx, stored, writer, !real);
     }
     if (seq !== startSeq) await finishWrites(tx, collection.name, writer.siteId, seq);
+    return { conflicts, seq: seq !== startSeq ? seq : undefined };
+  }).then(({ conflicts, seq }) => {
+    // After COMMIT: every server process's live streams (and forwarder) hear of it.
+    if (seq !== undefined) announceChange(db, { collection: collection.name, siteId: writer.siteId, seq });
     return conflicts;
   });
 }
@@ -170,7 +170,7 @@ export async function writeAsServer(
   docs: ReplicatedDocument[],
 ): Promise<void> {
   if (docs.length === 0) return;
-  await db.transaction(async (tx) => {
+  const last = await db.transaction(async (tx) => {
     let seq = await lockCounter(tx, collection.name, siteId);
     for (const state of docs) {
       const { doc, deleted } = splitDeleted(state);
@@ -183,7 +183,9 @@ export async function writeAsServer(
       await upsert(tx, collection.name, siteId, id, doc, deleted, seq, 'server');
     }
     await finishWrites(tx, collection.name, siteId, seq);
+    return seq;
   });
+  announceChange(db, { collection: collection.name, siteId, seq: last });
 }
 
 /**
@@ -199,7 +201,8 @@ export async function mutateAsServer<T extends Doc>(
   id: string,
   mutate: (current: T | undefined, tx: Queryable) => Promise<T | undefined> | T | undefined,
 ): Promise<T | undefined> {
-  return db.transaction(async (tx) => {
+  let written: number | undefined;
+  const result = await db.transaction(async (tx) => {
     const seq = await lockCounter(tx, collection.name, siteId);
     const { rows } = await tx.query<StoredRow>(
       'SELECT id, site_id, data, deleted, seq FROM documents WHERE collection = $1 AND id = $2',
@@ -214,6 +217,9 @@ export async function mutateAsServer<T extends Doc>(
     if (errors) throw new EdgePayError('SCHEMA_VALIDATION', { collection: collection.name, errors: errors.slice(0, 5) });
     await upsert(tx, collection.name, siteId, id, next, false, seq + 1, 'server');
     await finishWrites(tx, collection.name, siteId, seq + 1);
+    written = seq + 1;
     return next;
   });
+  if (written !== undefined) announceChange(db, { collection: collection.name, siteId, seq: written });
+  return result;
 }
