@@ -56,8 +56,10 @@ import { randomBytes } from 'node:crypto';
 import autocannon, { type Result as AutocannonResult } from 'autocannon';
 import pg from 'pg';
 import { findCardDataPath, uuidV7, type PaymentDoc } from '../core/index.ts';
-import { freshPostgres, TEST_PG_URL } from '../server/testing/databases.ts';
+import { serverTesting } from '../server/index.ts';
 import { emit, log, median, percentile, round } from './report.ts';
+
+const { freshPostgres, TEST_PG_URL } = serverTesting;
 
 const BENCH = 'payments';
 const ADMIN = 'bench-payments-admin-token-0123456789';
