@@ -8,6 +8,8 @@
  *   EDGEPAY_DATA=./data   where everything is kept (default ./data)
  *   PORT=8080             the server's port
  *   DEMO_EXIT=1           exit once everything is up and in sync (used by a test)
+ *   GATEWAY_PORT=8081     the gateway's kiosk/console port
+ *   OPERATOR_PIN=246810   the console's sign-in PIN
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,12 +18,15 @@ import { createInterface } from 'node:readline';
 import { formatMoney, basketTotal } from './core/index.ts';
 import {
   busCardTerminal,
+  DEFAULT_UI_DIR,
   deviceStatus,
   KioskCheckout,
   SIMULATOR_DEVICE_IDS,
   startBus,
   startDeviceSimulators,
   startGateway,
+  startGatewayApi,
+  startNetworkLink,
 } from './edge-services/index.ts';
 import { startServer } from './server/index.ts';
 
@@ -81,7 +86,10 @@ await admin(
   'PUT',
 );
 
-const gateway = await startGateway({ dataDir: join(dataDir, 'gateway'), server: { url: server.url, credential: state.gateway!.credential } });
+// The gateway reaches the server through a relay that the console's network
+// switch can cut, so "pull the network" is a real outage for the gateway.
+const link = await startNetworkLink(server.url);
+const gateway = await startGateway({ dataDir: join(dataDir, 'gateway'), server: { url: link.url, credential: state.gateway!.credential } });
 await gateway.sync!.awaitInSync();
 const bus = await startBus();
 const sims = startDeviceSimulators(bus);
@@ -91,7 +99,26 @@ const kiosk = new KioskCheckout({
   siteId: SITE,
   gatewayId: state.gateway!.gatewayId,
   terminal: busCardTerminal(bus.bus, SIMULATOR_DEVICE_IDS['card-terminal']),
-  server: { endpoint: { serverUrl: server.url, credential: state.gateway!.credential }, sync: gateway.sync! },
+  server: { endpoint: { serverUrl: link.url, credential: state.gateway!.credential }, sync: gateway.sync! },
+});
+
+// The kiosk and console UIs: built once into renderer/dist, served by the gateway.
+if (!existsSync(join(DEFAULT_UI_DIR, 'index.html'))) {
+  console.log('building the kiosk and console UIs (first run only)...');
+  const { build } = await import('vite');
+  await build({ configFile: join(import.meta.dirname, 'renderer', 'vite.config.ts'), logLevel: 'warn' });
+}
+const operatorPin = process.env.OPERATOR_PIN ?? '246810';
+const api = await startGatewayApi({
+  kiosk,
+  db: gateway.ledger.db,
+  siteId: SITE,
+  operatorPin,
+  sync: gateway.sync!,
+  bus,
+  supervisors: [sims.supervisor],
+  network: link,
+  port: Number(process.env.GATEWAY_PORT ?? 8081),
 });
 const status = await gateway.syncStatus();
 const counts = await gateway.counts();
@@ -108,9 +135,12 @@ console.log(`    documents     : ${Object.entries(counts).map(([c, n]) => `${c}=
 console.log(`    sync          : ${status?.online ? 'online' : 'offline'}, ${status?.pending.count ?? 0} payments not yet acknowledged`);
 console.log(`  device bus      : commands ${bus.bus.endpoints.commands}, events ${bus.bus.endpoints.events} (CURVE)`);
 for (const d of deviceStatus(bus, [sims.supervisor])) console.log(`    ${d.deviceId.padEnd(12)}: ${d.kind}, driver ${d.driver?.state ?? 'n/a'}`);
-console.log('  (kiosk and console UIs are not built yet)');
+console.log(`  kiosk           : ${api.kioskUrl}`);
+console.log(`  console         : ${api.consoleUrl}   (operator PIN ${operatorPin})`);
 
 const stop = async () => {
+  await api.close();
+  await link.close();
   await sims.stop();
   await bus.stop();
   await gateway.stop();

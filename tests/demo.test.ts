@@ -14,15 +14,15 @@ const run = promisify(execFile);
 const root = join(import.meta.dirname, '..');
 
 describe('npm run demo', () => {
-  it('starts the server and a synced gateway, twice on the same data', { timeout: 120_000 }, async () => {
+  it('starts the server and a synced gateway, twice on the same data', { timeout: 300_000 }, async () => {
     const data = mkdtempSync(join(tmpdir(), 'edgepay-demo-'));
     try {
       const outputs: string[] = [];
       for (let i = 0; i < 2; i++) {
         const { stdout } = await run(process.execPath, ['--import', 'tsx', 'demo.ts'], {
           cwd: root,
-          env: { ...process.env, EDGEPAY_DATA: data, DEMO_EXIT: '1', PORT: '0' },
-          timeout: 90_000,
+          env: { ...process.env, EDGEPAY_DATA: data, DEMO_EXIT: '1', PORT: '0', GATEWAY_PORT: '0' },
+          timeout: 240_000,
         });
         outputs.push(stdout);
         assert.match(stdout, /central server\s+: http:\/\/127\.0\.0\.1:\d+/);
@@ -30,6 +30,8 @@ describe('npm run demo', () => {
         assert.match(stdout, /sync\s+: online, 0 payments not yet acknowledged/);
         assert.match(stdout, /terminal-1\s+: card-terminal, driver running/);
         assert.match(stdout, /elevator-1\s+: elevator, driver running/);
+        assert.match(stdout, /kiosk\s+: http:\/\/127\.0\.0\.1:\d+\/kiosk/);
+        assert.match(stdout, /console\s+: http:\/\/127\.0\.0\.1:\d+\/console/);
       }
       const gatewayId = (s: string) => /store gateway\s+: (\S+)/.exec(s)?.[1];
       assert.ok(gatewayId(outputs[0]!));
