@@ -12,6 +12,7 @@ export type BenchModule = { run(args: string[]): Promise<number | void> };
 const BENCHES: Record<string, () => Promise<BenchModule>> = {
   storage: () => import('./storage.ts'),
   bus: () => import('./bus.ts'),
+  sync: () => import('./sync.ts'),
   recognition: () => import('./recognition.ts'),
   payments: () => import('./payments.ts'),
 };
