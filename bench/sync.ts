@@ -53,10 +53,11 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import PouchDB from 'pouchdb-node';
 import { uuidV7, type PaymentDoc } from '../core/index.ts';
-import { startServer } from '../server/index.ts';
-import { freshPostgres, TEST_PG_URL } from '../server/testing/databases.ts';
+import { serverTesting, startServer } from '../server/index.ts';
 import { GatewaySync, openLedger, type Ledger } from '../sync/index.ts';
 import { emit, log, median, percentile, round } from './report.ts';
+
+const { freshPostgres, TEST_PG_URL } = serverTesting;
 
 const BENCH = 'sync';
 const ADMIN = 'bench-sync-admin-token-0123456789';
