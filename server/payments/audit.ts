@@ -25,6 +25,27 @@ export async function audit(tx: Queryable, e: AuditEntry): Promise<void> {
   );
 }
 
+/** Several entries in one statement (a push of many payments). */
+export async function auditMany(tx: Queryable, entries: AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await tx.query(
+    `INSERT INTO audit_log (actor, action, payment_id, site_id, idempotency_key, amount, currency, details)
+     SELECT u.actor, u.action, u.payment_id, u.site_id, u.key, u.amount, u.currency, u.details
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::jsonb[])
+         AS u(actor, action, payment_id, site_id, key, amount, currency, details)`,
+    [
+      entries.map((e) => e.actor),
+      entries.map((e) => e.action),
+      entries.map((e) => e.paymentId ?? null),
+      entries.map((e) => e.siteId ?? null),
+      entries.map((e) => e.idempotencyKey ?? null),
+      entries.map((e) => e.amount ?? null),
+      entries.map((e) => e.currency ?? null),
+      entries.map((e) => JSON.stringify(e.details ?? {})),
+    ],
+  );
+}
+
 export type AuditRow = {
   seq: number;
   at: string;

@@ -11,8 +11,8 @@ import type { Queryable } from '../db/db.ts';
  * payments change notice sent after the commit (no notify inside the
  * transaction: see replication/change-notifier.ts), or by its timer.
  */
-export async function enqueueForwarding(tx: Queryable, paymentId: string, siteId: string): Promise<void> {
-  await tx.query('INSERT INTO forward_queue (payment_id, site_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [paymentId, siteId]);
+export async function enqueueForwardingMany(tx: Queryable, paymentIds: string[], siteId: string): Promise<void> {
+  await tx.query('INSERT INTO forward_queue (payment_id, site_id) SELECT p, $2 FROM unnest($1::text[]) AS p ON CONFLICT DO NOTHING', [paymentIds, siteId]);
 }
 
 export type ClaimedForward = { paymentId: string; siteId: string; attempts: number };

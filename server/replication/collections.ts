@@ -15,8 +15,8 @@ import {
   type WriteCheck,
 } from '../../core/index.ts';
 
-import { audit } from '../payments/audit.ts';
-import { enqueueForwarding } from '../payments/forward-queue.ts';
+import { auditMany } from '../payments/audit.ts';
+import { enqueueForwardingMany } from '../payments/forward-queue.ts';
 
 // ajv's CommonJS default export under NodeNext.
 const Ajv = AjvModule as unknown as typeof AjvModule.default;
@@ -37,8 +37,8 @@ export type ServerCollection = {
   checkGatewayWrite(previous: Doc | undefined, next: Doc, writer: Writer): WriteCheck;
   /** Server-owned fields the server sets when it accepts a gateway's write. */
   stampAccepted?(doc: Doc, now: string): Doc;
-  /** Runs in the push's transaction after a gateway's document was accepted. */
-  afterAccepted?(tx: Queryable, doc: Doc, writer: Writer, created: boolean): Promise<void>;
+  /** Runs in the push's transaction after a gateway's documents were accepted (not deleted ones). */
+  afterAccepted?(tx: Queryable, accepted: { doc: Doc; created: boolean }[], writer: Writer): Promise<void>;
 };
 
 export type CollectionDefinition = {
@@ -87,19 +87,24 @@ export function edgePayCollections(): ServerCollection[] {
       // The server's receipt: the gateway's console counts a payment as sent
       // once this comes back down.
       stampAccepted: (doc, now) => ({ ...doc, serverUpdatedAt: now }),
-      // An offline payment arrives: queue it for forwarding, in the same transaction.
-      afterAccepted: async (tx, doc, writer, created) => {
-        if (!created) return;
-        await audit(tx, {
-          actor: writer.gatewayId,
-          action: doc.status === 'stored' ? 'payment.received-offline' : 'payment.received',
-          paymentId: doc.id as string,
-          siteId: writer.siteId,
-          idempotencyKey: doc.id as string,
-          amount: doc.amount as number,
-          currency: doc.currency as string,
-        });
-        if (doc.status === 'stored') await enqueueForwarding(tx, doc.id as string, writer.siteId);
+      // Payments arrive: audit them, and queue offline ones for forwarding, in the same transaction.
+      afterAccepted: async (tx, accepted, writer) => {
+        const created = accepted.filter((a) => a.created).map((a) => a.doc);
+        if (created.length === 0) return;
+        await auditMany(
+          tx,
+          created.map((doc) => ({
+            actor: writer.gatewayId,
+            action: doc.status === 'stored' ? 'payment.received-offline' : 'payment.received',
+            paymentId: doc.id as string,
+            siteId: writer.siteId,
+            idempotencyKey: doc.id as string,
+            amount: doc.amount as number,
+            currency: doc.currency as string,
+          })),
+        );
+        const stored = created.filter((doc) => doc.status === 'stored').map((doc) => doc.id as string);
+        if (stored.length > 0) await enqueueForwardingMany(tx, stored, writer.siteId);
       },
     }),
     defineCollection({
