@@ -18,6 +18,7 @@ import { findCardNumbers, uuidV7, type PaymentDoc } from '../core/index.ts';
 import { openDatabase, serverTesting, startServer, type RunningServer } from '../server/index.ts';
 import { GatewaySync, openLedger, type Ledger } from '../sync/index.ts';
 import { busCardTerminal, KioskCheckout, SIMULATOR_DEVICE_IDS, startBus, startDeviceSimulators } from '../edge-services/index.ts';
+import { until } from './support/wait.ts';
 
 const ADMIN = 'card-scan-admin-token-01234';
 const SITE = 'scan-site';
@@ -37,13 +38,6 @@ function scanFile(path: string): string[] {
   return findCardNumbers(readFileSync(path).toString('latin1'));
 }
 
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('no card number anywhere', () => {
   let root: string;

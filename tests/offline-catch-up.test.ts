@@ -8,35 +8,21 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uuidV7, type PaymentDoc } from '../core/index.ts';
 import { openDatabase, type Db } from '../server/index.ts';
 import { openLedger } from '../sync/index.ts';
 import { kill, lastStatus, startGatewayProcess, startServerProcess, type Child } from './support/processes.ts';
+import { freePort, until as untilWithin } from './support/wait.ts';
+
+// Generous: a loaded 2-core machine runs this several times slower than an idle one.
+const until = (what: string, check: () => Promise<boolean> | boolean, timeoutMs = 240_000) => untilWithin(what, check, timeoutMs);
 
 const ADMIN = 'catch-up-admin-token-0123456';
 const COUNT = Number(process.env.CATCH_UP_COUNT ?? 1000);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-// Generous: a loaded 2-core machine runs this several times slower than an idle one.
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 240_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
-    await new Promise((r) => setTimeout(r, 30));
-  }
-}
 
 function payment(siteId: string, gatewayId: string, i: number): PaymentDoc {
   const createdAt = new Date().toISOString();
