@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   sync: () => import('./sync.ts'),
   recognition: () => import('./recognition.ts'),
   payments: () => import('./payments.ts'),
+  ui: () => import('./ui.ts'),
 };
 
 // stdout is reserved for JSON result lines: libraries that log with
