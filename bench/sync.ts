@@ -56,6 +56,7 @@ import { uuidV7, type PaymentDoc } from '../core/index.ts';
 import { serverTesting, startServer } from '../server/index.ts';
 import { GatewaySync, openLedger, type Ledger } from '../sync/index.ts';
 import { emit, log, median, percentile, round } from './report.ts';
+import { cleanupAll, defer } from './cleanup.ts';
 
 const { freshPostgres, TEST_PG_URL } = serverTesting;
 
@@ -77,62 +78,6 @@ const ROUND_TIMEOUT_MS = 10_000;
 const CATCH_UP_TIMEOUT_MS = 300_000;
 /** A catch-up whose server count does not move for this long has failed. */
 const STALL_MS = 20_000;
-
-// ---------------------------------------------------------------- cleanup
-
-type Cleanup = { what: string; run(): Promise<void> | void; atExit?(): void };
-const cleanups: Cleanup[] = [];
-
-/** Registers a cleanup; returns a function that runs it now (once) and forgets it. */
-function defer(what: string, run: () => Promise<void> | void, atExit?: () => void): () => Promise<void> {
-  const entry: Cleanup = { what, run, ...(atExit ? { atExit } : {}) };
-  cleanups.push(entry);
-  return async () => {
-    const i = cleanups.indexOf(entry);
-    if (i < 0) return;
-    cleanups.splice(i, 1);
-    try {
-      await entry.run();
-    } catch (err) {
-      log(`WARN: cleanup '${what}' failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  };
-}
-
-async function cleanupAll(): Promise<void> {
-  while (cleanups.length > 0) {
-    const entry = cleanups.pop()!;
-    try {
-      await entry.run();
-    } catch (err) {
-      log(`WARN: cleanup '${entry.what}' failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-}
-
-// Last resort (process.exit from elsewhere): what can be done synchronously.
-process.on('exit', () => {
-  for (const entry of cleanups) {
-    try {
-      entry.atExit?.();
-    } catch {
-      // nothing more to do
-    }
-  }
-});
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    if (interrupted) return;
-    interrupted = true;
-    log(`${signal}: cleaning up`);
-    const hardStop = setTimeout(() => process.exit(130), 10_000);
-    void cleanupAll().finally(() => {
-      clearTimeout(hardStop);
-      process.exit(130);
-    });
-  });
-}
 
 function tempDir(label: string): { dir: string; remove: () => Promise<void> } {
   const dir = mkdtempSync(join(tmpdir(), `edgepay-bench-sync-${label}-`));

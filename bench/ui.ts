@@ -46,6 +46,7 @@ import { busCardTerminal, KioskCheckout, startBus, startGatewayApi, type Running
 import { startServer } from '../server/index.ts';
 import { GatewaySync, openLedger, type Ledger } from '../sync/index.ts';
 import { emit, log, median, percentile, round } from './report.ts';
+import { cleanupAll, defer } from './cleanup.ts';
 
 const BENCH = 'ui';
 const ROUNDS = positiveInt('BENCH_ROUNDS', 200);
@@ -75,55 +76,6 @@ const CATALOGUE = Array.from({ length: PRODUCTS }, (_, i) => {
   const n = String(i + 1).padStart(2, '0');
   return { id: `p-bench-${n}`, barcode: ean13(`8801234501${n}`), name: `Bench item ${n}`, amount: 1000 + 100 * i };
 });
-
-// ---------------------------------------------------------------- cleanup
-
-type Cleanup = { what: string; run(): Promise<void> | void; atExit?(): void };
-const cleanups: Cleanup[] = [];
-
-function defer(what: string, run: () => Promise<void> | void, atExit?: () => void): void {
-  cleanups.push({ what, run, ...(atExit ? { atExit } : {}) });
-}
-
-async function cleanupAll(): Promise<void> {
-  while (cleanups.length > 0) {
-    const entry = cleanups.pop()!;
-    try {
-      await entry.run();
-    } catch (err) {
-      log(`WARN: cleanup '${entry.what}' failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-}
-
-let handlersInstalled = false;
-function installExitHandlers(): void {
-  if (handlersInstalled) return;
-  handlersInstalled = true;
-  // Last resort (process.exit from elsewhere): what can be done synchronously.
-  process.on('exit', () => {
-    for (const entry of cleanups) {
-      try {
-        entry.atExit?.();
-      } catch {
-        // nothing more to do
-      }
-    }
-  });
-  let interrupted = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      if (interrupted) return;
-      interrupted = true;
-      log(`${signal}: cleaning up`);
-      const hardStop = setTimeout(() => process.exit(130), 10_000);
-      void cleanupAll().finally(() => {
-        clearTimeout(hardStop);
-        process.exit(130);
-      });
-    });
-  }
-}
 
 function tempDir(label: string): string {
   const dir = mkdtempSync(join(tmpdir(), `edgepay-bench-ui-${label}-`));
@@ -469,7 +421,6 @@ function report(subject: string, samples: number[], extra: Record<string, number
 }
 
 export async function run(_args: string[]): Promise<number> {
-  installExitHandlers();
   try {
     log(`ui: ${ROUNDS} timed scans per subject after ${WARMUP} warm-up scans, ${PRODUCTS} products rotating`);
     const store = await startStore();
