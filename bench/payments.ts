@@ -47,7 +47,7 @@
  * Cleanup, also on failure and on SIGINT/SIGTERM: the server child stopped, the schema and the
  * pgbench database dropped.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -59,6 +59,7 @@ import { findCardDataPath, uuidV7, type PaymentDoc } from '../core/index.ts';
 import { serverTesting } from '../server/index.ts';
 import { emit, log, median, percentile, round } from './report.ts';
 import { cleanupAll, defer } from './cleanup.ts';
+import { spawnChild, waitForOutput, type Spawned } from './child-process.ts';
 
 const { freshPostgres, TEST_PG_URL } = serverTesting;
 
@@ -69,7 +70,6 @@ const AUTHORISE = '/payments/authorise';
 
 // ---------------------------------------------------------------- helpers
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function intEnv(name: string, fallback: number, min = 1): number {
   const raw = process.env[name];
@@ -93,51 +93,6 @@ function describeError(err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }
 
-type Spawned = { child: ChildProcess; output(): string; stop(): Promise<void> };
-
-/** Spawns a child process whose output is kept (bounded) and which is stopped on cleanup. */
-function spawnChild(label: string, command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Spawned {
-  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const keep = (d: Buffer) => {
-    out += d.toString();
-    if (out.length > 100_000) out = out.slice(-50_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<void>((r) => {
-    if (child.exitCode !== null || child.signalCode !== null) r();
-    else child.once('exit', () => r());
-  });
-  const stop = defer(
-    `stop ${label} (pid ${child.pid})`,
-    async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      // SIGTERM: the server closes (in-flight requests finish) and exits 0, writing a CPU profile if asked.
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-    () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    },
-  );
-  return { child, output: () => out, stop };
-}
-
-async function waitForOutput(s: Spawned, pattern: RegExp, what: string, timeoutMs = 60_000): Promise<RegExpExecArray> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const m = pattern.exec(s.output());
-    if (m) return m;
-    if (s.child.exitCode !== null || s.child.signalCode !== null) {
-      throw new Error(`${what} exited (${s.child.exitCode ?? s.child.signalCode}) before it was ready:\n${s.output().slice(-3000)}`);
-    }
-    if (Date.now() > end) throw new Error(`${what} not ready after ${timeoutMs} ms:\n${s.output().slice(-3000)}`);
-    await sleep(50);
-  }
-}
 
 // ---------------------------------------------------------------- EdgePay
 
@@ -157,6 +112,8 @@ async function startEdgePayServer(databaseUrl: string, latencyMs: [number, numbe
       EDGEPAY_SANDBOX_LATENCY_MS: latencyMs.join(','),
       LOG_LEVEL: 'warn',
     },
+    // A payments server may hold a CPU profile to write on SIGTERM.
+    killAfterMs: 10_000,
   });
   const m = await waitForOutput(spawned, /EDGEPAY_SERVER_URL=(\S+)/, 'the EdgePay server');
   return { url: m[1]!, spawned };

@@ -43,7 +43,6 @@
  * Cleanup, also on failure and on SIGINT/SIGTERM: child processes killed,
  * temp dirs removed, the schema dropped.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
@@ -57,6 +56,7 @@ import { serverTesting, startServer } from '../server/index.ts';
 import { GatewaySync, openLedger, type Ledger } from '../sync/index.ts';
 import { emit, log, median, percentile, round } from './report.ts';
 import { cleanupAll, defer } from './cleanup.ts';
+import { spawnChild, waitForOutput, type Spawned } from './child-process.ts';
 
 const { freshPostgres, TEST_PG_URL } = serverTesting;
 
@@ -136,50 +136,6 @@ function payment(siteId: string, gatewayId: string, i: number): PaymentDoc {
   };
 }
 
-type Spawned = { child: ChildProcess; output(): string; stop(): Promise<void> };
-
-/** Spawns a child process whose output is kept (bounded) and which is killed on cleanup. */
-function spawnChild(label: string, command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Spawned {
-  const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const keep = (d: Buffer) => {
-    out += d.toString();
-    if (out.length > 100_000) out = out.slice(-50_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<void>((r) => {
-    if (child.exitCode !== null || child.signalCode !== null) r();
-    else child.once('exit', () => r());
-  });
-  const stop = defer(
-    `kill ${label} (pid ${child.pid})`,
-    async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-    () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    },
-  );
-  return { child, output: () => out, stop };
-}
-
-async function waitForOutput(s: Spawned, pattern: RegExp, what: string, timeoutMs = 60_000): Promise<RegExpExecArray> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const m = pattern.exec(s.output());
-    if (m) return m;
-    if (s.child.exitCode !== null || s.child.signalCode !== null) {
-      throw new Error(`${what} exited (${s.child.exitCode ?? s.child.signalCode}) before it was ready:\n${s.output().slice(-3000)}`);
-    }
-    if (Date.now() > end) throw new Error(`${what} not ready after ${timeoutMs} ms:\n${s.output().slice(-3000)}`);
-    await sleep(50);
-  }
-}
 
 // ---------------------------------------------------------------- EdgePay
 
