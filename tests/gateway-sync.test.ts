@@ -13,6 +13,7 @@ import { uuidV7, type PaymentDoc } from '../core/index.ts';
 import { startServer, type RunningServer } from '../server/index.ts';
 import { GatewaySync, openLedger, type Ledger } from '../sync/index.ts';
 import { freePort, until } from './support/wait.ts';
+import { adminClient } from './support/admin.ts';
 
 const ADMIN = 'sync-test-admin-token-0123';
 
@@ -44,16 +45,7 @@ describe('gateway sync with the server', () => {
   let server: RunningServer | undefined;
   const gateways: Gw[] = [];
 
-  const admin = async (path: string, body: unknown, method = 'POST') => {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-      method,
-      headers: { authorization: 'Bearer ' + ADMIN, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const text = await res.text();
-    assert.ok(res.status < 300, `${path}: ${res.status} ${text}`);
-    return JSON.parse(text);
-  };
+  const admin = adminClient(() => `http://127.0.0.1:${port}`, ADMIN);
   const serverDocs = async (collection: string) =>
     (await server!.db.query<{ id: string; data: any }>('SELECT id, data FROM documents WHERE collection = $1', [collection])).rows;
   const pushedRows = async () => {

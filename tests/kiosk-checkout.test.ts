@@ -23,6 +23,7 @@ import {
   type RunningBus,
 } from '../edge-services/index.ts';
 import { freePort, until } from './support/wait.ts';
+import { adminClient } from './support/admin.ts';
 
 const ADMIN = 'kiosk-admin-token-0123456789';
 const SITE = 'kiosk-site';
@@ -46,11 +47,7 @@ describe('kiosk checkout', () => {
     root = mkdtempSync(join(tmpdir(), 'edgepay-kiosk-'));
     port = await freePort();
     server = await start();
-    const admin = async (path: string, body: unknown, method = 'POST') => {
-      const res = await fetch(server!.url + path, { method, headers: { authorization: 'Bearer ' + ADMIN, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      assert.ok(res.ok, await res.clone().text());
-      return res.json() as Promise<any>;
-    };
+    const admin = adminClient(server.url, ADMIN);
     const gw = await admin('/admin/gateways', { siteId: SITE, name: 'kiosk' });
     const now = new Date().toISOString();
     await admin(`/admin/sites/${SITE}/sites`, [{

@@ -19,6 +19,7 @@ import { openDatabase, serverTesting, startServer, type RunningServer } from '..
 import { GatewaySync, openLedger, type Ledger } from '../sync/index.ts';
 import { busCardTerminal, KioskCheckout, SIMULATOR_DEVICE_IDS, startBus, startDeviceSimulators } from '../edge-services/index.ts';
 import { until } from './support/wait.ts';
+import { adminClient } from './support/admin.ts';
 
 const ADMIN = 'card-scan-admin-token-01234';
 const SITE = 'scan-site';
@@ -69,10 +70,7 @@ describe('no card number anywhere', () => {
       let ledger: Ledger | undefined;
       let sync: GatewaySync | undefined;
       try {
-        const admin = async (path: string, body: unknown, method = 'POST') => {
-          const res = await fetch(server.url + path, { method, headers: { authorization: 'Bearer ' + ADMIN, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-          return res.json() as Promise<any>;
-        };
+        const admin = adminClient(server.url, ADMIN);
         const gw = await admin('/admin/gateways', { siteId: SITE, name: 'kiosk' });
         const now = new Date().toISOString();
         await admin(`/admin/sites/${SITE}/sites`, [{ id: SITE, name: 'Scan store', timezone: 'Asia/Seoul', currency: 'KRW', locale: 'ko-KR', updatedAt: now, offlineLimits: { perPayment: [{ amount: 100_000, currency: 'KRW' }], totalStored: [{ amount: 1_000_000, currency: 'KRW' }], maxAgeMinutes: 60 } }], 'PUT');

@@ -24,6 +24,7 @@ import {
   type RunningBus,
   type RunningGatewayApi,
 } from '../../edge-services/index.ts';
+import { adminClient } from '../support/admin.ts';
 
 export const ADMIN = 'ui-admin-token-0123456789abcdef';
 export const SITE = 'ui-store';
@@ -75,11 +76,7 @@ export async function startStore(options: { uiDir?: string } = {}): Promise<Stor
   try {
     const server = await startServer({ adminToken: ADMIN, port: 0, pgliteDir: join(root, 'server'), sandbox: { latencyMs: [2, 8] }, logger: { level: "warn" } });
     stops.push(() => server.close());
-    const admin = async (path: string, body: unknown, method = 'POST') => {
-      const res = await fetch(server.url + path, { method, headers: { authorization: 'Bearer ' + ADMIN, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      assert.ok(res.ok, await res.clone().text());
-      return res.json() as Promise<any>;
-    };
+    const admin = adminClient(server.url, ADMIN);
     const gw = await admin('/admin/gateways', { siteId: SITE, name: 'ui' });
     const now = new Date().toISOString();
     await admin(`/admin/sites/${SITE}/sites`, [{
