@@ -298,19 +298,23 @@ export class GatewayBus {
           continue;
         }
         const envelope = decoded.envelope;
-        const device = this.#options.devices.get(envelope.deviceId)!;
-        const check = checkEvent(envelope, device.kind);
-        if (!check.ok) {
-          this.#drop(check.reason, check.detail, device.deviceId);
-          continue;
-        }
-        this.#metrics.received++;
-        this.#seen(device);
-        this.#deliver(envelope, device);
+        this.#acceptEvent(envelope, this.#options.devices.get(envelope.deviceId)!);
       }
     } catch (err) {
       if (!this.#closed) process.stderr.write(`bus: event socket failed: ${String(err)}\n`);
     }
+  }
+
+  /** An event from an authenticated device: checked against its kind's catalog, then counted and delivered. */
+  #acceptEvent(envelope: Envelope, device: EnrolledDevice): void {
+    const check = checkEvent(envelope, device.kind);
+    if (!check.ok) {
+      this.#drop(check.reason, check.detail, device.deviceId);
+      return;
+    }
+    this.#metrics.received++;
+    this.#seen(device);
+    this.#deliver(envelope, device);
   }
 
   async #readCommands(): Promise<void> {
@@ -329,16 +333,8 @@ export class GatewayBus {
         }
         const device = this.#options.devices.get(envelope.deviceId)!;
         if (envelope.type === REPLY_TYPE) this.#onReply(envelope, device);
-        else if (envelope.type === 'device.hello') {
-          const check = checkEvent(envelope, device.kind);
-          if (!check.ok) {
-            this.#drop(check.reason, check.detail, device.deviceId);
-            continue;
-          }
-          this.#metrics.received++;
-          this.#seen(device);
-          this.#deliver(envelope, device);
-        } else this.#drop('unknown-type', `${envelope.type} does not belong on the command socket`, device.deviceId);
+        else if (envelope.type === 'device.hello') this.#acceptEvent(envelope, device);
+        else this.#drop('unknown-type', `${envelope.type} does not belong on the command socket`, device.deviceId);
       }
     } catch (err) {
       if (!this.#closed) process.stderr.write(`bus: command socket failed: ${String(err)}\n`);
