@@ -4,4 +4,4 @@ export { GatewayService, type GatewayServiceParts, type ScannerEvents } from './
 export { startNetworkLink, type NetworkLink, type NetworkSwitch } from './network-link.ts';
 export { OperatorSessions, type OperatorSessionsOptions } from './operator-sessions.ts';
 export { RequestGuard, type RequestGuardOptions, type RequestFacts } from './request-guard.ts';
-export { UI_CSP } from './static-ui.ts';
+export { UI_CSP, readUiFile, type StaticFile } from './static-ui.ts';
