@@ -71,17 +71,6 @@ async function finishWrites(tx: Queryable, collection: string, siteId: string, s
   await tx.query('UPDATE change_counters SET value = $3 WHERE collection = $1 AND site_id = $2', [collection, siteId, seq]);
 }
 
-async function upsert(tx: Queryable, collection: string, siteId: string, id: string, doc: Doc, deleted: boolean, seq: number, by: string) {
-  await tx.query(
-    `INSERT INTO documents (collection, id, site_id, seq, deleted, data, updated_at, updated_by)
-     VALUES ($1, $2, $3, $4, $5, $6, now(), $7)
-     ON CONFLICT (collection, id) DO UPDATE
-       SET seq = EXCLUDED.seq, deleted = EXCLUDED.deleted, data = EXCLUDED.data,
-           updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by`,
-    [collection, id, siteId, seq, deleted, JSON.stringify(doc), by],
-  );
-}
-
 async function upsertMany(
   tx: Queryable,
   collection: string,
@@ -197,6 +186,8 @@ export async function writeAsServer(
   if (docs.length === 0) return;
   const last = await db.transaction(async (tx) => {
     let seq = await lockCounter(tx, collection.name, siteId);
+    // A document given twice is written once, in its last state.
+    const writes = new Map<string, { id: string; stored: Doc; deleted: boolean; seq: number }>();
     for (const state of docs) {
       const { doc, deleted } = splitDeleted(state);
       const errors = collection.validate(doc);
@@ -205,8 +196,9 @@ export async function writeAsServer(
       if (site !== undefined && site !== siteId) throw new EdgePayError('AUTH_FORBIDDEN', { collection: collection.name, reason: 'document of another site' });
       const id = doc[collection.primaryPath] as string;
       seq++;
-      await upsert(tx, collection.name, siteId, id, doc, deleted, seq, 'server');
+      writes.set(id, { id, stored: doc, deleted, seq });
     }
+    await upsertMany(tx, collection.name, siteId, [...writes.values()], 'server');
     await finishWrites(tx, collection.name, siteId, seq);
     return seq;
   });
@@ -240,7 +232,7 @@ export async function mutateAsServer<T extends Doc>(
     if (next === undefined) return current;
     const errors = collection.validate(next);
     if (errors) throw new EdgePayError('SCHEMA_VALIDATION', { collection: collection.name, errors: errors.slice(0, 5) });
-    await upsert(tx, collection.name, siteId, id, next, false, seq + 1, 'server');
+    await upsertMany(tx, collection.name, siteId, [{ id, stored: next, deleted: false, seq: seq + 1 }], 'server');
     await finishWrites(tx, collection.name, siteId, seq + 1);
     written = seq + 1;
     return next;
