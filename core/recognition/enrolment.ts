@@ -7,9 +7,7 @@
  * re-enrolling writes a new document, removing one deletes it. Embeddings are
  * only comparable within one `modelId`; a gateway ignores enrolments of a model
  * it does not run (after a model change, products are enrolled again).
- *
- * Not yet registered in core/schemas' collection list, the ledger or the
- * server: see edge-services/recognition/README-recognition.md for the wiring.
+ * Vectors are at most MAX_EMBEDDING_DIMS long (today's embedding: 616).
  */
 import type { RxJsonSchema } from 'rxdb';
 import type { ErrorCode } from '../errors.ts';

@@ -1,10 +1,11 @@
 /**
- * The gateway runtime's entry point: the ledger, and (when a server is
- * configured) its sync with the central server. The bus, drivers and
- * recognition attach here as they are built.
+ * The gateway runtime's entry point: the ledger, (when a server is
+ * configured) its sync with the central server, and (when asked) product
+ * recognition for its site. The bus and the kiosk attach to what this returns.
  */
 import { join, resolve } from 'node:path';
 import { GatewaySync, openLedger, type Ledger, type SyncStatus } from '../../sync/index.ts';
+import { SiteRecognition, type RecognitionServiceOptions } from '../recognition/index.ts';
 
 export type GatewayOptions = {
   /** Folder for everything the gateway keeps on disk. */
@@ -13,12 +14,15 @@ export type GatewayOptions = {
   server?: { url: string; credential: string };
   /** Ledger database name (default `edgepay-ledger`); one per gateway in one process. */
   ledgerName?: string;
+  /** Start product recognition for this site (a worker thread; loads the detector, about a second). */
+  recognition?: RecognitionServiceOptions & { siteId: string; gatewayId: string };
 };
 
 export type Gateway = {
   readonly ledger: Ledger;
   readonly dataDir: string;
   readonly sync: GatewaySync | undefined;
+  readonly recognition: SiteRecognition | undefined;
   /** Counts per collection, for the console and the demo. */
   counts(): Promise<Record<string, number>>;
   syncStatus(): Promise<SyncStatus | undefined>;
@@ -32,10 +36,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ? new GatewaySync(ledger.db as any, { serverUrl: options.server.url, credential: options.server.credential })
     : undefined;
   sync?.start();
+  let recognition: SiteRecognition | undefined;
+  try {
+    recognition = options.recognition ? await SiteRecognition.start({ ...options.recognition, enrolments: ledger.db.enrolments, products: ledger.db.products }) : undefined;
+  } catch (err) {
+    await sync?.stop();
+    await ledger.close();
+    throw err;
+  }
   return {
     ledger,
     dataDir,
     sync,
+    recognition,
     async counts() {
       const out: Record<string, number> = {};
       for (const [name, collection] of Object.entries(ledger.db.collections)) out[name] = await collection.count().exec();
@@ -43,6 +56,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
     syncStatus: async () => sync?.status(),
     async stop() {
+      await recognition?.stop();
       await sync?.stop();
       await ledger.close();
     },

@@ -15,6 +15,7 @@ import type { PixelBox } from '../../core/index.ts';
 import type { RgbImage } from './image.ts';
 import { humanModelsDir, readGraphModelArtifacts } from './model-files.ts';
 import { COCO_LABELS } from './coco-labels.ts';
+import { exposureGain } from './embedding.ts';
 
 export const DETECTOR_INPUT = 512;
 const DETECTIONS = 'tower_0/detections';
@@ -133,10 +134,11 @@ export class Detector {
 
   /**
    * Object embeddings from a second, cheaper pass: each box is cut out of the
-   * frame, resized to CROP_SIZE and run through the backbone alone (the
-   * graph runs only what the requested node needs); the deepest backbone
-   * features are average- and max-pooled. Scale-normalised and object-centred,
-   * unlike pooling the whole frame's feature map.
+   * frame, brought to a common exposure, resized to CROP_SIZE and run through
+   * the backbone alone (the graph runs only what the requested node needs);
+   * the deepest backbone features are max-pooled (480 values; average pooling
+   * added nothing on the calibration sets). Scale-normalised and
+   * object-centred, unlike pooling the whole frame's feature map.
    */
   cropFeatures(image: RgbImage, boxes: PixelBox[]): Float32Array[] {
     if (boxes.length === 0) return [];
@@ -152,8 +154,11 @@ export class Detector {
         ];
       });
       const crops = tf.image.cropAndResize(tf.expandDims(pixels, 0) as tf.Tensor4D, tf.tensor2d(norm, [boxes.length, 4]), tf.zeros([boxes.length], 'int32') as tf.Tensor1D, [CROP_SIZE, CROP_SIZE]);
-      const feat = this.#backbone.execute(crops, BACKBONE_NODE) as tf.Tensor4D;
-      const pooled = tf.concat([tf.mean(feat, [1, 2]), tf.max(feat, [1, 2])], 1);
+      // The same auto-exposure as the colour part, so dim or bright light matters less.
+      const gains = tf.tensor4d(boxes.map((b) => exposureGain(image, b)), [boxes.length, 1, 1, 1]);
+      const lit = tf.minimum(tf.mul(crops, gains), 255);
+      const feat = this.#backbone.execute(lit, BACKBONE_NODE) as tf.Tensor4D;
+      const pooled = tf.max(feat, [1, 2]);
       const flat = pooled.dataSync() as Float32Array;
       const dims = pooled.shape[1]!;
       return boxes.map((_, i) => flat.slice(i * dims, (i + 1) * dims));

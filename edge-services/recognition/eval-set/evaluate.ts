@@ -25,12 +25,17 @@ export type EvalManifest = {
   frames: EvalFrame[];
 };
 
-export function loadManifest(): EvalManifest {
-  return JSON.parse(readFileSync(join(EVAL_DIR, 'manifest.json'), 'utf8')) as EvalManifest;
+/** The committed set by default; another folder holds e.g. a calibration set made by generate.ts --out. */
+export function loadManifest(dir = EVAL_DIR): EvalManifest {
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as EvalManifest;
+  for (const f of manifest.frames) frameDirs.set(f, dir);
+  return manifest;
 }
 
+const frameDirs = new WeakMap<EvalFrame, string>();
+
 export function frameBytes(frame: EvalFrame): Buffer {
-  return readFileSync(join(EVAL_DIR, frame.file));
+  return readFileSync(join(frameDirs.get(frame) ?? EVAL_DIR, frame.file));
 }
 
 export type EvalReport = {
