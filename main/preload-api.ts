@@ -23,6 +23,7 @@ export function createPreloadApi(ipc: IpcRendererLike): GatewayClient {
   return {
     kioskState: () => call('kioskState'),
     scan: (barcode) => call('scan', barcode),
+    cameraFrame: (frame) => call('cameraFrame', frame),
     setQuantity: (productId, quantity) => call('setQuantity', productId, quantity),
     remove: (productId) => call('remove', productId),
     clear: () => call('clear'),

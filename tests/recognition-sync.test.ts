@@ -4,8 +4,8 @@
  * evaluation set's views; the enrolment replicates through the server (PGlite)
  * to gateway B of the same site, which then recognises the product in a test
  * view it never saw enrolled; a gateway of another site gets nothing. The
- * catalogue pushed by the operator reaches the matcher as barcode lookups, and
- * forgetting a product on B removes it from A too.
+ * site's threshold and the catalogue, set by the operator on the server,
+ * reach the matcher, and forgetting a product on B removes it from A too.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../server/index.ts';
-import { frameBytes, loadManifest, startGateway, type Gateway } from '../edge-services/index.ts';
+import { routes, type CameraFrameResult } from '../core/index.ts';
+import { frameBytes, KioskCheckout, loadManifest, startGateway, startGatewayApi, type Gateway } from '../edge-services/index.ts';
 import { freePort, until } from './support/wait.ts';
 import { adminClient } from './support/admin.ts';
 
@@ -76,6 +77,33 @@ describe('recognition enrolments replicate to the site through sync', () => {
     assert.equal(await other.ledger.db.enrolments.count().exec(), 0, 'another site sees none of it');
   });
 
+  it("the site's threshold, set on the server, turns a less confident match into asking for a scan", { timeout: 60_000 }, async () => {
+    let chosen: { frame: Uint8Array; confidence: number } | undefined;
+    for (const frame of views('p-cola', 'test')) {
+      const top = (await b.recognition!.recognise(frame)).objects.find((o) => o.outcome === 'product');
+      if (top?.productId === 'p-cola' && top.confidence < 0.99) chosen = { frame, confidence: top.confidence };
+    }
+    assert.ok(chosen, 'a test view matched with a confidence below 0.99');
+    const site = (minConfidence: number) => ({
+      id: 'site-1', name: 'Store 1', timezone: 'Asia/Seoul', currency: 'KRW', locale: 'ko-KR',
+      offlineLimits: { perPayment: [], totalStored: [], maxAgeMinutes: 60 },
+      recognition: { minConfidence },
+      updatedAt: new Date().toISOString(),
+    });
+    const admin = adminClient(server.url, ADMIN);
+    await admin('/admin/sites/site-1/sites', [site(Math.min(1, chosen.confidence + 0.005))], 'PUT');
+    await until('B has the threshold', async () => (await b.ledger.db.sites.findOne('site-1').exec())?.recognition !== undefined);
+    await b.recognition!.settled();
+    const asked = (await b.recognition!.recognise(chosen.frame)).objects.find((o) => o.productId === 'p-cola');
+    assert.equal(asked?.outcome, 'ask');
+    assert.equal(asked?.confidence, chosen.confidence);
+
+    await admin('/admin/sites/site-1/sites', [site(0.3)], 'PUT');
+    await until('B has the lower threshold', async () => (await b.ledger.db.sites.findOne('site-1').exec())?.recognition?.minConfidence === 0.3);
+    await b.recognition!.settled();
+    assert.equal((await b.recognition!.recognise(chosen.frame)).objects.find((o) => o.productId === 'p-cola')?.outcome, 'product');
+  });
+
   it("the operator's catalogue reaches the matcher: a product's barcode is read as that product", { timeout: 60_000 }, async () => {
     const oats = manifest.products.find((p) => p.id === 'p-oats')!;
     await adminClient(server.url, ADMIN)(
@@ -89,6 +117,56 @@ describe('recognition enrolments replicate to the site through sync', () => {
     const coded = r.objects.find((o) => o.barcode);
     assert.equal(coded?.outcome, 'product');
     assert.equal(coded?.productId, 'p-oats');
+  });
+
+  it("a kiosk camera frame on B's local API puts the recognised product in the basket; bad frames change nothing", { timeout: 60_000 }, async () => {
+    const products = [
+      { id: 'p-cola', siteId: 'site-1', sku: 'COLA', barcode: '8801000000357', name: 'Fizz Cola', price: { amount: 1800, currency: 'KRW' }, active: true, updatedAt: new Date().toISOString() },
+    ];
+    await adminClient(server.url, ADMIN)('/admin/sites/site-1/products', products, 'PUT');
+    await until('B has the product', async () => (await b.ledger.db.products.findOne('p-cola').exec()) !== null);
+    // The card terminal is never reached here: no payment is made.
+    const terminal = { charge: () => Promise.reject(new Error('no payment in this test')) };
+    const kiosk = new KioskCheckout({ db: b.ledger.db, siteId: 'site-1', gatewayId: 'gw-b', terminal });
+    const api = await startGatewayApi({ kiosk, db: b.ledger.db, siteId: 'site-1', operatorPin: '135790', recognition: b.recognition!, uiDir: join(root, 'no-ui') });
+    const plain = await startGatewayApi({ kiosk: new KioskCheckout({ db: b.ledger.db, siteId: 'site-1', gatewayId: 'gw-b', terminal }), db: b.ledger.db, siteId: 'site-1', operatorPin: '135790', uiDir: join(root, 'no-ui') });
+    const post = (base: string, body: unknown) =>
+      fetch(base + routes.cameraFrame.path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    try {
+      await b.recognition!.settled();
+      const res = await post(api.url, { data: Buffer.from(views('p-cola', 'test')[1]!).toString('base64') });
+      assert.equal(res.status, 200);
+      const result = (await res.json()) as CameraFrameResult;
+      assert.deepEqual(result.added.map((a) => [a.productId, a.source]), [['p-cola', 'visual']]);
+      assert.deepEqual(result.state.basket.lines.map((l) => [l.productId, l.quantity]), [['p-cola', 1]]);
+      assert.equal(result.state.total.amount, 1800);
+
+      // An object nobody enrolled: nothing added, reported as unknown.
+      const cat = await post(api.url, { data: Buffer.from(views('u-cat', 'test')[0]!).toString('base64') });
+      const catResult = (await cat.json()) as CameraFrameResult;
+      assert.deepEqual(catResult.added, []);
+      assert.ok(catResult.unknown >= 1);
+
+      for (const [body, code] of [
+        [{ data: Buffer.from('not an image').toString('base64') }, 'RECOGNITION_FRAME_INVALID'],
+        [{ data: '%%% not base64' }, 'REQUEST_INVALID'],
+        [{}, 'REQUEST_INVALID'],
+      ] as const) {
+        const bad = await post(api.url, body);
+        assert.equal(bad.status, 400);
+        assert.equal(((await bad.json()) as { code: string }).code, code);
+      }
+      const tooBig = await post(api.url, { data: 'A'.repeat(4 * 1024 * 1024) });
+      assert.equal(tooBig.status, 413);
+      assert.deepEqual(kiosk.basket.lines.map((l) => [l.productId, l.quantity]), [['p-cola', 1]], 'bad frames changed nothing');
+
+      const none = await post(plain.url, { data: Buffer.from(views('p-cola', 'test')[1]!).toString('base64') });
+      assert.equal(none.status, 503);
+      assert.equal(((await none.json()) as { code: string }).code, 'RECOGNITION_UNAVAILABLE');
+    } finally {
+      await api.close();
+      await plain.close();
+    }
   });
 
   it('forgetting the product on B removes it from A as well', { timeout: 60_000 }, async () => {

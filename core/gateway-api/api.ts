@@ -5,6 +5,8 @@
  * `{code, message}` by the transports).
  */
 import type {
+  CameraFrame,
+  CameraFrameResult,
   ConsoleOverview,
   DeviceView,
   GatewayEvent,
@@ -22,6 +24,8 @@ import type { PaymentDoc } from '../schemas/index.ts';
 export type KioskApi = {
   kioskState(): Promise<KioskState>;
   scan(barcode: string): Promise<KioskState>;
+  /** Product recognition on a kiosk camera frame (RECOGNITION_UNAVAILABLE where the gateway runs none). */
+  cameraFrame(frame: CameraFrame): Promise<CameraFrameResult>;
   setQuantity(productId: string, quantity: number): Promise<KioskState>;
   remove(productId: string): Promise<KioskState>;
   clear(): Promise<KioskState>;

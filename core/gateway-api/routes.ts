@@ -12,6 +12,7 @@ export const API_PREFIX = '/api';
 export const routes = {
   kioskState: { method: 'GET', path: '/api/kiosk/state' },
   scan: { method: 'POST', path: '/api/kiosk/scan' }, // {barcode}
+  cameraFrame: { method: 'POST', path: '/api/kiosk/camera-frame' }, // {data: base64 JPEG/PNG}
   setQuantity: { method: 'POST', path: '/api/kiosk/quantity' }, // {productId, quantity}
   remove: { method: 'POST', path: '/api/kiosk/remove' }, // {productId}
   clear: { method: 'POST', path: '/api/kiosk/clear' },

@@ -27,6 +27,23 @@ export type KioskState = {
 };
 
 /**
+ * A kiosk camera frame: one look at what the customer put down (JPEG or PNG,
+ * base64), sent when an item is placed, like one scan; not a video stream,
+ * which would add the same item on every frame.
+ */
+export type CameraFrame = { data: string };
+
+/** What one camera frame did: confident products went into the basket; the rest asks for a scan. */
+export type CameraFrameResult = {
+  state: KioskState;
+  added: { productId: string; confidence: number; source: 'visual' | 'barcode' }[];
+  /** Something was seen but not confidently enough (below the site's threshold): the screen asks the customer to scan it. */
+  askScan: boolean;
+  /** Objects that match no enrolled product (not forced onto the nearest one). */
+  unknown: number;
+};
+
+/**
  * How a payment attempt ended, as the customer must see it. `stored` means
  * accepted offline (forwarded later); `refused` means the offline limits said
  * no before the card was touched.

@@ -33,14 +33,26 @@ export type SiteDoc = {
   /** BCP 47 locale for display, e.g. 'ko-KR'. */
   locale: string;
   offlineLimits: OfflineLimits;
+  /** Product recognition at this site; absent: the gateway's defaults. */
+  recognition?: RecognitionSettings;
   /** ISO UTC, server clock. */
   updatedAt: string;
+};
+
+/** Since schema version 1. */
+export type RecognitionSettings = {
+  /**
+   * The site's threshold: a visual match less confident than this is not
+   * taken; the kiosk or cart asks the person to scan instead. 0..1.
+   */
+  minConfidence: number;
 };
 
 export const siteSchema: RxJsonSchema<SiteDoc> = {
   title: 'EdgePay site',
   description: 'A store or building and the settings its gateways obey, written by the server.',
-  version: 0,
+  // 1: optional `recognition` settings (migration in sync/ledger/migrations.ts).
+  version: 1,
   primaryKey: 'id',
   type: 'object',
   properties: {
@@ -60,6 +72,12 @@ export const siteSchema: RxJsonSchema<SiteDoc> = {
         maxAgeMinutes: { type: 'integer', minimum: 0, maximum: 43_200 },
       },
     },
+    recognition: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['minConfidence'],
+      properties: { minConfidence: { type: 'number', minimum: 0, maximum: 1 } },
+    },
     updatedAt: isoTimestampSchema(),
   },
   required: ['id', 'name', 'timezone', 'currency', 'locale', 'offlineLimits', 'updatedAt'],
@@ -73,6 +91,7 @@ export const siteFieldOwnership: OwnershipMap<SiteDoc> = Object.freeze({
   currency: 'server',
   locale: 'server',
   offlineLimits: 'server',
+  recognition: 'server',
   updatedAt: 'server',
 });
 

@@ -13,8 +13,11 @@ import {
   EdgePayError,
   itemCount,
   sum,
+  type CameraFrame,
+  type CameraFrameResult,
   type ConsoleApi,
   type CurrencyCode,
+  type FrameRecognition,
   type DeviceView,
   type GatewayEvent,
   type KioskApi,
@@ -48,6 +51,8 @@ export type GatewayServiceParts = {
   /** Scanner reads go into the kiosk basket. */
   bus?: ScannerEvents;
   network?: NetworkSwitch;
+  /** Product recognition for kiosk camera frames (SiteRecognition); without it cameraFrame answers RECOGNITION_UNAVAILABLE. */
+  recognition?: { recognise(frame: Uint8Array): Promise<FrameRecognition> };
   operatorPin: string;
   /** How often sync and device status are compared for changes (ms). */
   pollMs?: number;
@@ -138,6 +143,32 @@ export class GatewayService implements KioskApi, ConsoleApi {
       this.notWhilePaying();
       await this.parts.kiosk.scan(barcode);
       return this.changed();
+    });
+    this.scanQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  async cameraFrame(frame: CameraFrame): Promise<CameraFrameResult> {
+    const data = frame?.data;
+    if (typeof data !== 'string' || data.length === 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) {
+      throw new EdgePayError('REQUEST_INVALID', { reason: 'data must be a base64 JPEG or PNG' });
+    }
+    const recognition = this.parts.recognition;
+    if (!recognition) throw new EdgePayError('RECOGNITION_UNAVAILABLE', { reason: 'this gateway runs no recognition' });
+    this.notWhilePaying();
+    const result = await recognition.recognise(new Uint8Array(Buffer.from(data, 'base64')));
+    // Into the basket in the same queue as scans, so a scan and a frame never interleave.
+    const run = this.scanQueue.then(async () => {
+      this.notWhilePaying();
+      const added: CameraFrameResult['added'] = [];
+      let unknown = 0;
+      for (const o of result.objects) {
+        if (o.outcome === 'unknown') unknown++;
+        if (o.outcome !== 'product' || !o.productId) continue;
+        if (await this.parts.kiosk.addRecognised(o.productId)) added.push({ productId: o.productId, confidence: o.confidence, source: o.source === 'barcode' ? 'barcode' : 'visual' });
+        else unknown++;
+      }
+      return { state: await this.changed(), added, askScan: result.objects.some((o) => o.outcome === 'ask'), unknown };
     });
     this.scanQueue = run.catch(() => undefined);
     return run;

@@ -29,6 +29,8 @@ export type GatewayHttpOptions = {
 };
 
 const BODY_LIMIT = 64 * 1024;
+/** A camera frame is a JPEG or PNG in base64: 640x480 is 50-150 KB, a 1080p frame under 2 MB. */
+const CAMERA_FRAME_LIMIT = 3 * 1024 * 1024;
 
 const facts = (req: FastifyRequest): RequestFacts => ({
   host: req.headers.host,
@@ -86,6 +88,7 @@ export function buildGatewayHttpApp(options: GatewayHttpOptions): { app: Fastify
   const r = routes;
   app.get(r.kioskState.path, () => s.kioskState());
   app.post(r.scan.path, (req) => s.scan(body(req).barcode as string));
+  app.post(r.cameraFrame.path, { bodyLimit: CAMERA_FRAME_LIMIT }, (req) => s.cameraFrame({ data: body(req).data as string }));
   app.post(r.setQuantity.path, (req) => {
     const b = body(req);
     return s.setQuantity(b.productId as string, b.quantity as number);

@@ -9,7 +9,7 @@ import type { GatewaySync, LedgerDatabase } from '../../sync/index.ts';
 import type { RunningBus } from '../bus/index.ts';
 import type { KioskCheckout } from '../checkout/index.ts';
 import { deviceStatus, type DriverSupervisor } from '../drivers/index.ts';
-import { GatewayService } from './gateway-service.ts';
+import { GatewayService, type GatewayServiceParts } from './gateway-service.ts';
 import { buildGatewayHttpApp } from './http-app.ts';
 import type { NetworkSwitch } from './network-link.ts';
 import { RequestGuard } from './request-guard.ts';
@@ -26,6 +26,8 @@ export type GatewayApiOptions = {
   bus?: RunningBus;
   supervisors?: readonly DriverSupervisor[];
   network?: NetworkSwitch;
+  /** Recognition for kiosk camera frames (the gateway's SiteRecognition). */
+  recognition?: GatewayServiceParts['recognition'];
   /** Default 127.0.0.1; give 0.0.0.0 for a second screen on the LAN (then list its names in lanHosts). */
   host?: string;
   port?: number;
@@ -57,6 +59,7 @@ export async function startGatewayApi(options: GatewayApiOptions): Promise<Runni
     ...(options.sync ? { sync: options.sync } : {}),
     ...(bus ? { bus: bus.bus, devices: () => deviceStatus(bus, supervisors) } : {}),
     ...(options.network ? { network: options.network } : {}),
+    ...(options.recognition ? { recognition: options.recognition } : {}),
     ...(options.pollMs ? { pollMs: options.pollMs } : {}),
   });
   const uiDir = options.uiDir ?? DEFAULT_UI_DIR;

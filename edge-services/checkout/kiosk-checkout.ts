@@ -71,6 +71,18 @@ export class KioskCheckout {
     return this.basketState;
   }
 
+  /**
+   * Adds a product the camera recognised (by id: no barcode was read). Only
+   * this site's active products: an enrolment can outlive its product, and
+   * then nothing is added (undefined) rather than selling something delisted.
+   */
+  async addRecognised(productId: string): Promise<Basket | undefined> {
+    const found = await this.options.db.products.findOne({ selector: { id: productId, siteId: this.options.siteId, active: true } }).exec();
+    if (!found) return undefined;
+    this.basketState = addProduct(this.basketState, found.toJSON() as ProductDoc);
+    return this.basketState;
+  }
+
   setQuantity(productId: string, quantity: number): Basket {
     this.basketState = setQuantity(this.basketState, productId, quantity);
     return this.basketState;

@@ -38,7 +38,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   sync?.start();
   let recognition: SiteRecognition | undefined;
   try {
-    recognition = options.recognition ? await SiteRecognition.start({ ...options.recognition, enrolments: ledger.db.enrolments, products: ledger.db.products }) : undefined;
+    recognition = options.recognition ? await SiteRecognition.start({ ...options.recognition, enrolments: ledger.db.enrolments, products: ledger.db.products, sites: ledger.db.sites }) : undefined;
   } catch (err) {
     await sync?.stop();
     await ledger.close();

@@ -1,13 +1,15 @@
 /**
  * Recognition as a gateway runs it for its site: the worker-thread service,
  * its matcher fed from the ledger's `enrolments` (this gateway's and, through
- * sync, the site's other gateways'), and its barcode catalogue fed from the
- * ledger's `products`. startGateway() starts one when asked; the kiosk camera
+ * sync, the site's other gateways'), its barcode catalogue fed from the
+ * ledger's `products`, and its threshold from the site's settings (`sites`:
+ * `recognition.minConfidence`; below it the kiosk or cart asks for a scan). startGateway() starts one when asked; the kiosk camera
  * and the cart adapter call `recognise`, the console calls `enrol`/`forget`.
  */
 import type { RxCollection } from 'rxdb';
 import type { Subscription } from 'rxjs';
-import type { EnrolmentDoc, FrameRecognition, ProductDoc } from '../../core/index.ts';
+import type { EnrolmentDoc, FrameRecognition, ProductDoc, SiteDoc } from '../../core/index.ts';
+import { DEFAULT_MATCH_POLICY } from './matcher.ts';
 import { EnrolmentStore } from './enrolment-store.ts';
 import { RecognitionService, type Frame, type RecognitionServiceOptions } from './service.ts';
 
@@ -15,44 +17,55 @@ export type SiteRecognitionOptions = RecognitionServiceOptions & {
   /** The gateway ledger's collections. */
   enrolments: RxCollection<EnrolmentDoc>;
   products: RxCollection<ProductDoc>;
+  sites: RxCollection<SiteDoc>;
   siteId: string;
   gatewayId: string;
 };
 
-/** The catalogue as last handed to the worker (a chain, so updates apply in order). */
-type CatalogueFeed = { subscription: Subscription; synced: Promise<void> };
+/** What the ledger last said, as handed to the worker (a chain, so updates apply in order). */
+type Feed = { subscriptions: Subscription[]; synced: Promise<void> };
 
 export class SiteRecognition {
   readonly service: RecognitionService;
   readonly enrolments: EnrolmentStore;
-  readonly #catalogue: CatalogueFeed;
+  readonly #feed: Feed;
 
-  private constructor(service: RecognitionService, enrolments: EnrolmentStore, catalogue: CatalogueFeed) {
+  private constructor(service: RecognitionService, enrolments: EnrolmentStore, feed: Feed) {
     this.service = service;
     this.enrolments = enrolments;
-    this.#catalogue = catalogue;
+    this.#feed = feed;
   }
 
   static async start(options: SiteRecognitionOptions): Promise<SiteRecognition> {
-    const { enrolments: enrolmentsCollection, products, siteId, gatewayId, ...serviceOptions } = options;
+    const { enrolments: enrolmentsCollection, products, sites, siteId, gatewayId, ...serviceOptions } = options;
     const service = await RecognitionService.start(serviceOptions);
     const enrolments = new EnrolmentStore({ collection: enrolmentsCollection, siteId, gatewayId, embedder: service });
-    let feed: CatalogueFeed | undefined;
-    try {
-      await enrolments.start();
-      // Barcode -> product for this site's active products; a deactivated product's code reads as unknown.
+    const feed: Feed = { subscriptions: [], synced: Promise.resolve() };
+    /** Each ledger query's results, turned into one worker call, applied in order; resolves on the first. */
+    const follow = <T>(query: { $: { subscribe(next: (value: T) => void): Subscription } }, apply: (value: T) => Promise<unknown>) => {
       let first!: () => void;
       const ready = new Promise<void>((r) => (first = r));
-      const catalogue: CatalogueFeed = { subscription: undefined as unknown as Subscription, synced: Promise.resolve() };
-      feed = catalogue;
-      catalogue.subscription = products.find({ selector: { siteId, active: true } }).$.subscribe((docs) => {
-        const entries = docs.filter((d) => d.barcode).map((d) => [d.barcode, d.id] as [string, string]);
-        catalogue.synced = catalogue.synced.then(() => service.setCatalogue(entries)).then(first, first);
-      });
-      await ready;
-      return new SiteRecognition(service, enrolments, catalogue);
+      feed.subscriptions.push(
+        query.$.subscribe((value) => {
+          feed.synced = feed.synced.then(() => apply(value)).then(first, first);
+        }),
+      );
+      return ready;
+    };
+    try {
+      await enrolments.start();
+      await Promise.all([
+        // Barcode -> product for this site's active products; a deactivated product's code reads as unknown.
+        follow(products.find({ selector: { siteId, active: true } }), (docs) =>
+          service.setCatalogue(docs.filter((d) => d.barcode).map((d) => [d.barcode, d.id] as [string, string])),
+        ),
+        follow(sites.findOne(siteId), (site) =>
+          service.setPolicy({ minConfidence: site?.recognition?.minConfidence ?? DEFAULT_MATCH_POLICY.minConfidence }),
+        ),
+      ]);
+      return new SiteRecognition(service, enrolments, feed);
     } catch (err) {
-      feed?.subscription?.unsubscribe();
+      for (const s of feed.subscriptions) s.unsubscribe();
       enrolments.stop();
       await service.close();
       throw err;
@@ -71,14 +84,14 @@ export class SiteRecognition {
     return this.enrolments.forget(productId);
   }
 
-  /** Resolves once the matcher and the catalogue reflect the ledger's latest state. */
+  /** Resolves once the matcher, the catalogue and the threshold reflect the ledger's latest state. */
   async settled(): Promise<void> {
     await this.enrolments.settled();
-    await this.#catalogue.synced;
+    await this.#feed.synced;
   }
 
   async stop(): Promise<void> {
-    this.#catalogue.subscription.unsubscribe();
+    for (const s of this.#feed.subscriptions) s.unsubscribe();
     this.enrolments.stop();
     await this.service.close();
   }

@@ -14,7 +14,7 @@ export type ApiMethod = keyof KioskApi | keyof ConsoleApi;
 
 /** Every method the renderer may call; anything else is refused before it reaches the gateway. */
 export const API_METHODS: readonly ApiMethod[] = [
-  'kioskState', 'scan', 'setQuantity', 'remove', 'clear', 'pay',
+  'kioskState', 'scan', 'cameraFrame', 'setQuantity', 'remove', 'clear', 'pay',
   'signIn', 'signOut', 'overview', 'syncStatus', 'devices', 'payments', 'payment',
   'declinedAfterForward', 'site', 'unsent', 'network', 'setNetwork',
 ];

@@ -86,6 +86,7 @@ export function createHttpClient(baseUrl = ''): GatewayClient {
   return {
     kioskState: () => call(r.kioskState.method, r.kioskState.path),
     scan: (barcode) => call(r.scan.method, r.scan.path, { body: { barcode } }),
+    cameraFrame: (frame) => call(r.cameraFrame.method, r.cameraFrame.path, { body: frame }),
     setQuantity: (productId, quantity) => call(r.setQuantity.method, r.setQuantity.path, { body: { productId, quantity } }),
     remove: (productId) => call(r.remove.method, r.remove.path, { body: { productId } }),
     clear: () => call(r.clear.method, r.clear.path, { body: {} }),

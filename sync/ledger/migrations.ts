@@ -6,7 +6,7 @@
  * migration plugin feeds every old document through `migrationStrategies[N]`
  * and writes the result into the new table, all on the device, before the
  * collection is usable. Version 0 needs no strategy; the table below is where
- * version 1 will go, so the path exists from day one and a test exercises it.
+ * version 1 goes, so the path exists from day one and a test exercises it.
  *
  * Rules for a strategy: pure, deterministic (replicas must agree), never drops
  * a payment (return the document, never null, for `payments`).
@@ -17,6 +17,7 @@ import type { CollectionName } from '../../core/index.ts';
 export const ledgerMigrations: { readonly [C in CollectionName]: MigrationStrategies } = {
   payments: {},
   products: {},
-  sites: {},
+  // 1 added the optional `recognition` settings: version-0 sites are valid as they are.
+  sites: { 1: (doc) => doc },
   enrolments: {},
 };
