@@ -3,13 +3,16 @@
  * the central server (PGlite), one store gateway for the demo site with its
  * ledger synced to the server and the demo catalogue, the device bus with the
  * device simulators (card terminal, elevator, BLE reader, POS agent, cart), and
- * a kiosk checkout you can drive from the terminal (type a barcode, `pay`).
+ * a kiosk checkout you can drive from the terminal (type a barcode, `pay`),
+ * and product recognition: two products of the evaluation set are enrolled on
+ * the first run, and `look <frame>` shows the kiosk camera one of its frames.
  *
  *   EDGEPAY_DATA=./data   where everything is kept (default ./data)
  *   PORT=8080             the server's port
  *   DEMO_EXIT=1           exit once everything is up and in sync (used by a test)
  *   GATEWAY_PORT=8081     the gateway's kiosk/console port
  *   OPERATOR_PIN=246810   the console's sign-in PIN
+ *   DEMO_RECOGNITION=0    start without recognition (it loads a detector in a worker, ~1 s)
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +23,9 @@ import {
   busCardTerminal,
   DEFAULT_UI_DIR,
   deviceStatus,
+  frameBytes,
   KioskCheckout,
+  loadManifest,
   SIMULATOR_DEVICE_IDS,
   startBus,
   startDeviceSimulators,
@@ -79,6 +84,9 @@ const catalogue: [string, string, string, number][] = [
   ['p-coffee', 'COFFEE-CAN', '8801234000028', 1800],
   ['p-kimbap', 'KIMBAP-1', '8801234000035', 3500],
   ['p-ramen', 'RAMEN-CUP', '8801234000042', 1500],
+  // Two packs of the recognition evaluation set, so the kiosk camera has something to sell.
+  ['p-cola', 'FIZZ-COLA', '8801000000357', 1800],
+  ['p-chips', 'CRUNCHY-SALTED', '8801000000739', 2500],
 ];
 await admin(
   `/admin/sites/${SITE}/products`,
@@ -89,8 +97,24 @@ await admin(
 // The gateway reaches the server through a relay that the console's network
 // switch can cut, so "pull the network" is a real outage for the gateway.
 const link = await startNetworkLink(server.url);
-const gateway = await startGateway({ dataDir: join(dataDir, 'gateway'), server: { url: link.url, credential: state.gateway!.credential } });
+const withRecognition = process.env.DEMO_RECOGNITION !== '0';
+const gateway = await startGateway({
+  dataDir: join(dataDir, 'gateway'),
+  server: { url: link.url, credential: state.gateway!.credential },
+  ...(withRecognition ? { recognition: { siteId: SITE, gatewayId: state.gateway!.gatewayId } } : {}),
+});
 await gateway.sync!.awaitInSync();
+// First run: an operator would show each product a few times; here the evaluation set's enrolment views do.
+const evalSet = loadManifest();
+const evalViews = (object: string, split: 'enrol' | 'test') =>
+  evalSet.frames.filter((f) => f.object === object && f.split === split && !f.barcodeVisible);
+if (gateway.recognition) {
+  for (const productId of ['p-cola', 'p-chips']) {
+    if ((await gateway.recognition.enrolments.list(productId)).some((e) => e.modelId === gateway.recognition!.service.modelId)) continue;
+    await gateway.recognition.enrol(productId, evalViews(productId, 'enrol').map((f) => new Uint8Array(frameBytes(f))));
+  }
+  await gateway.recognition.settled();
+}
 const bus = await startBus();
 const sims = startDeviceSimulators(bus);
 await sims.ready();
@@ -118,6 +142,7 @@ const api = await startGatewayApi({
   bus,
   supervisors: [sims.supervisor],
   network: link,
+  ...(gateway.recognition ? { recognition: gateway.recognition } : {}),
   port: Number(process.env.GATEWAY_PORT ?? 8081),
 });
 const status = await gateway.syncStatus();
@@ -135,6 +160,11 @@ console.log(`    documents     : ${Object.entries(counts).map(([c, n]) => `${c}=
 console.log(`    sync          : ${status?.online ? 'online' : 'offline'}, ${status?.pending.count ?? 0} payments not yet acknowledged`);
 console.log(`  device bus      : commands ${bus.bus.endpoints.commands}, events ${bus.bus.endpoints.events} (CURVE)`);
 for (const d of deviceStatus(bus, [sims.supervisor])) console.log(`    ${d.deviceId.padEnd(12)}: ${d.kind}, driver ${d.driver?.state ?? 'n/a'}`);
+if (gateway.recognition) {
+  const b = gateway.recognition.service.backend;
+  const enrolled = [...new Set((await gateway.recognition.enrolments.list()).map((e) => e.productId))];
+  console.log(`  recognition     : ${b.name}${b.simd ? ' (SIMD)' : ''}, enrolled ${enrolled.join(', ')}`);
+} else console.log('  recognition     : off (DEMO_RECOGNITION=0)');
 console.log(`  kiosk           : ${api.kioskUrl}`);
 console.log(`  console         : ${api.consoleUrl}   (operator PIN ${operatorPin})`);
 
@@ -153,6 +183,10 @@ process.on('SIGTERM', () => void stop());
 
 // A kiosk at the keyboard: barcodes add to the basket, `pay` charges the simulated card.
 console.log(`\nKiosk: type a barcode (${catalogue.map((c) => c[2]).join(', ')}), "pay", "clear", or "quit".`);
+if (gateway.recognition) {
+  const frames = evalSet.frames.filter((f) => f.split === 'test' && !f.barcodeVisible).map((f) => f.file.replace(/^frames\/|\.jpg$/g, ''));
+  console.log(`Camera: "look <frame>" shows the kiosk camera a frame of the evaluation set, e.g. look p-cola-test-1, look p-chips-test-2, look u-cat-test-0 (${frames.length} frames).`);
+}
 const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'kiosk> ' });
 rl.prompt();
 // One line at a time, in order (pasted lines arrive together).
@@ -162,7 +196,12 @@ rl.on('line', (input) => {
     const cmd = input.trim();
     try {
       if (cmd === 'quit') return void (await stop());
-      if (cmd === 'clear') kiosk.clear();
+      if (cmd.startsWith('look ')) {
+        const frame = evalSet.frames.find((f) => f.file === `frames/${cmd.slice(5).trim()}.jpg`);
+        if (!frame) throw new Error(`no frame ${cmd.slice(5).trim()} in the evaluation set`);
+        const r = await api.service.cameraFrame({ data: frameBytes(frame).toString('base64') });
+        console.log(`camera: ${r.added.map((a) => `${a.productId} (${a.source}, confidence ${a.confidence})`).join(', ') || 'nothing added'}${r.askScan ? '; please scan the item' : ''}${r.unknown ? `; ${r.unknown} unknown object(s)` : ''}`);
+      } else if (cmd === 'clear') kiosk.clear();
       else if (cmd === 'pay') {
         const r = await kiosk.pay();
         console.log(r.state === 'refused' ? `refused: ${r.code} ${JSON.stringify(r.decision ?? '')}` : `${r.state}${'payment' in r && r.payment ? ` (${r.payment.status})` : ''}${'reason' in r ? `: ${r.reason}` : ''}`);
