@@ -40,6 +40,9 @@ export function createPreloadApi(ipc: IpcRendererLike): GatewayClient {
     unsent: (token) => call('unsent', token),
     network: (token) => call('network', token),
     setNetwork: (token, enabled) => call('setNetwork', token, enabled),
+    enrolments: (token) => call('enrolments', token),
+    enrolProduct: (token, request) => call('enrolProduct', token, request),
+    forgetProduct: (token, productId) => call('forgetProduct', token, productId),
     onEvent(listener) {
       // The page gets the event only, never Electron's event object (it holds the sender).
       const wrapped = (_e: unknown, event: unknown) => listener(event as GatewayEvent);

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../server/index.ts';
-import { routes, type CameraFrameResult } from '../core/index.ts';
+import { routes, type CameraFrameResult, type EnrolmentView } from '../core/index.ts';
 import { frameBytes, KioskCheckout, loadManifest, startGateway, startGatewayApi, type Gateway } from '../edge-services/index.ts';
 import { freePort, until } from './support/wait.ts';
 import { adminClient } from './support/admin.ts';
@@ -166,6 +166,61 @@ describe('recognition enrolments replicate to the site through sync', () => {
     } finally {
       await api.close();
       await plain.close();
+    }
+  });
+
+  it("the operator enrols, lists and forgets products through B's console API; bad requests change nothing", { timeout: 90_000 }, async () => {
+    const now = new Date().toISOString();
+    await adminClient(server.url, ADMIN)(
+      '/admin/sites/site-1/products',
+      [
+        { id: 'p-cola', siteId: 'site-1', sku: 'COLA', barcode: '8801000000357', name: 'Fizz Cola', price: { amount: 1800, currency: 'KRW' }, active: true, updatedAt: now },
+        { id: 'p-chips', siteId: 'site-1', sku: 'CHIPS', barcode: '8801000000739', name: 'Crunchy Chips', price: { amount: 2500, currency: 'KRW' }, active: true, updatedAt: now },
+      ],
+      'PUT',
+    );
+    await until('B has the chips', async () => (await b.ledger.db.products.findOne('p-chips').exec()) !== null);
+    const terminal = { charge: () => Promise.reject(new Error('no payment in this test')) };
+    const kiosk = new KioskCheckout({ db: b.ledger.db, siteId: 'site-1', gatewayId: 'gw-b', terminal });
+    const api = await startGatewayApi({ kiosk, db: b.ledger.db, siteId: 'site-1', operatorPin: '135790', recognition: b.recognition!, uiDir: join(root, 'no-ui') });
+    const call = async (method: string, path: string, body?: unknown, token?: string) => {
+      const res = await fetch(api.url + path, {
+        method,
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: 'Bearer ' + token } : {}) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: res.status, json: (await res.json()) as any };
+    };
+    const b64 = (frames: Uint8Array[]) => frames.map((f) => Buffer.from(f).toString('base64'));
+    try {
+      const { json: session } = await call('POST', routes.signIn.path, { pin: '135790' });
+      const token = session.token as string;
+      assert.ok(token);
+      assert.deepEqual((await call('GET', routes.enrolments.path, undefined, token)).json.map((e: EnrolmentView) => e.productId), ['p-cola'], "A's enrolment is listed at B");
+
+      // Refusals: no session, a product the site does not sell, too few views, a broken frame.
+      assert.equal((await call('POST', routes.enrolProduct.path, { productId: 'p-chips', frames: b64(views('p-chips', 'enrol')) })).status, 401);
+      const unknownProduct = await call('POST', routes.enrolProduct.path, { productId: 'p-nothing', frames: b64(views('p-chips', 'enrol')) }, token);
+      assert.deepEqual([unknownProduct.status, unknownProduct.json.code], [400, 'REQUEST_INVALID']);
+      const tooFew = await call('POST', routes.enrolProduct.path, { productId: 'p-chips', frames: b64(views('p-chips', 'enrol').slice(0, 2)) }, token);
+      assert.deepEqual([tooFew.status, tooFew.json.code], [422, 'ENROLMENT_TOO_FEW_VIEWS']);
+      const broken = await call('POST', routes.enrolProduct.path, { productId: 'p-chips', frames: [...b64(views('p-chips', 'enrol').slice(0, 3)), 'bm90IGFuIGltYWdl'] }, token);
+      assert.deepEqual([broken.status, broken.json.code], [400, 'RECOGNITION_FRAME_INVALID']);
+      assert.equal((await call('GET', routes.enrolments.path, undefined, token)).json.length, 1, 'nothing was enrolled by the refusals');
+
+      const enrolled = await call('POST', routes.enrolProduct.path, { productId: 'p-chips', frames: b64(views('p-chips', 'enrol')) }, token);
+      assert.equal(enrolled.status, 200, JSON.stringify(enrolled.json));
+      assert.equal((enrolled.json as EnrolmentView).productId, 'p-chips');
+      assert.equal((enrolled.json as EnrolmentView).views, 5);
+      await b.recognition!.settled();
+      const seen = await call('POST', routes.cameraFrame.path, { data: b64([views('p-chips', 'test')[1]!])[0] });
+      assert.deepEqual((seen.json as CameraFrameResult).added.map((a) => a.productId), ['p-chips']);
+
+      const forgotten = await call('DELETE', routes.forgetProduct.path.replace(':productId', 'p-chips'), undefined, token);
+      assert.deepEqual(forgotten.json, { removed: 1 });
+      assert.deepEqual((await call('GET', routes.enrolments.path, undefined, token)).json.map((e: EnrolmentView) => e.productId), ['p-cola']);
+    } finally {
+      await api.close();
     }
   });
 

@@ -9,6 +9,8 @@ import type {
   CameraFrameResult,
   ConsoleOverview,
   DeviceView,
+  EnrolmentView,
+  EnrolRequest,
   GatewayEvent,
   KioskState,
   NetworkState,
@@ -46,6 +48,11 @@ export type ConsoleApi = {
   unsent(token: string): Promise<UnsentSummary>;
   network(token: string): Promise<NetworkState>;
   setNetwork(token: string, enabled: boolean): Promise<NetworkState>;
+  /** Products taught to recognition at this site (from any of its gateways). */
+  enrolments(token: string): Promise<EnrolmentView[]>;
+  enrolProduct(token: string, request: EnrolRequest): Promise<EnrolmentView>;
+  /** Deletes a product's enrolments everywhere in the site (the deletion replicates). */
+  forgetProduct(token: string, productId: string): Promise<{ removed: number }>;
 };
 
 export type Unsubscribe = () => void;

@@ -29,6 +29,9 @@ export const routes = {
   unsent: { method: 'GET', path: '/api/console/unsent' },
   network: { method: 'GET', path: '/api/console/network' },
   setNetwork: { method: 'PUT', path: '/api/console/network' }, // {enabled}
+  enrolments: { method: 'GET', path: '/api/console/enrolments' },
+  enrolProduct: { method: 'POST', path: '/api/console/enrolments' }, // {productId, frames: base64[]}
+  forgetProduct: { method: 'DELETE', path: '/api/console/enrolments/:productId' },
   events: { method: 'GET', path: '/api/events' }, // WebSocket upgrade
 } as const;
 

@@ -33,6 +33,12 @@ export type KioskState = {
  */
 export type CameraFrame = { data: string };
 
+/** The operator enrols a product: 3 to 10 frames (base64 JPEG/PNG) showing it, from several sides. */
+export type EnrolRequest = { productId: string; frames: string[] };
+
+/** One enrolment as the console lists it (the vectors stay on the gateway). */
+export type EnrolmentView = { id: string; productId: string; views: number; createdAt: string; createdBy: string };
+
 /** What one camera frame did: confident products went into the basket; the rest asks for a scan. */
 export type CameraFrameResult = {
   state: KioskState;

@@ -15,6 +15,9 @@ import {
   sum,
   type CameraFrame,
   type CameraFrameResult,
+  type EnrolmentDoc,
+  type EnrolmentView,
+  type EnrolRequest,
   type ConsoleApi,
   type CurrencyCode,
   type FrameRecognition,
@@ -38,6 +41,25 @@ import type { KioskCheckout, CheckoutResult } from '../checkout/index.ts';
 import type { NetworkSwitch } from './network-link.ts';
 import { OperatorSessions } from './operator-sessions.ts';
 
+/** Recognition as far as the API needs it (SiteRecognition has these). */
+export type RecognitionPart = {
+  recognise(frame: Uint8Array): Promise<FrameRecognition>;
+  enrol(productId: string, frames: Uint8Array[]): Promise<EnrolmentDoc>;
+  forget(productId: string): Promise<number>;
+  list(): Promise<EnrolmentDoc[]>;
+};
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** A base64 JPEG/PNG from a request, as bytes; REQUEST_INVALID otherwise. */
+function frameFromBase64(data: unknown): Uint8Array {
+  if (typeof data !== 'string' || data.length === 0 || !BASE64.test(data)) {
+    throw new EdgePayError('REQUEST_INVALID', { reason: 'a frame must be a base64 JPEG or PNG' });
+  }
+  return new Uint8Array(Buffer.from(data, 'base64'));
+}
+
+const enrolmentView = (d: EnrolmentDoc): EnrolmentView => ({ id: d.id, productId: d.productId, views: d.embeddings.length, createdAt: d.createdAt, createdBy: d.createdBy });
+
 /** The bus as far as the API needs it: scanner events. */
 export type ScannerEvents = { onEvent(listener: (envelope: { type: string; payload: unknown }) => void): () => void };
 
@@ -51,8 +73,8 @@ export type GatewayServiceParts = {
   /** Scanner reads go into the kiosk basket. */
   bus?: ScannerEvents;
   network?: NetworkSwitch;
-  /** Product recognition for kiosk camera frames (SiteRecognition); without it cameraFrame answers RECOGNITION_UNAVAILABLE. */
-  recognition?: { recognise(frame: Uint8Array): Promise<FrameRecognition> };
+  /** Product recognition (SiteRecognition): kiosk camera frames and the operator's enrolments; without it those answer RECOGNITION_UNAVAILABLE. */
+  recognition?: RecognitionPart;
   operatorPin: string;
   /** How often sync and device status are compared for changes (ms). */
   pollMs?: number;
@@ -149,14 +171,10 @@ export class GatewayService implements KioskApi, ConsoleApi {
   }
 
   async cameraFrame(frame: CameraFrame): Promise<CameraFrameResult> {
-    const data = frame?.data;
-    if (typeof data !== 'string' || data.length === 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) {
-      throw new EdgePayError('REQUEST_INVALID', { reason: 'data must be a base64 JPEG or PNG' });
-    }
-    const recognition = this.parts.recognition;
-    if (!recognition) throw new EdgePayError('RECOGNITION_UNAVAILABLE', { reason: 'this gateway runs no recognition' });
+    const bytes = frameFromBase64(frame?.data);
+    const recognition = this.recognitionPart();
     this.notWhilePaying();
-    const result = await recognition.recognise(new Uint8Array(Buffer.from(data, 'base64')));
+    const result = await recognition.recognise(bytes);
     // Into the basket in the same queue as scans, so a scan and a frame never interleave.
     const run = this.scanQueue.then(async () => {
       this.notWhilePaying();
@@ -172,6 +190,11 @@ export class GatewayService implements KioskApi, ConsoleApi {
     });
     this.scanQueue = run.catch(() => undefined);
     return run;
+  }
+
+  private recognitionPart(): RecognitionPart {
+    if (!this.parts.recognition) throw new EdgePayError('RECOGNITION_UNAVAILABLE', { reason: 'this gateway runs no recognition' });
+    return this.parts.recognition;
   }
 
   async setQuantity(productId: string, quantity: number): Promise<KioskState> {
@@ -294,6 +317,31 @@ export class GatewayService implements KioskApi, ConsoleApi {
   async site(token: string): Promise<SiteView> {
     this.sessions.check(token);
     return this.siteView();
+  }
+
+  // ---- recognition (console) ----
+
+  async enrolments(token: string): Promise<EnrolmentView[]> {
+    this.sessions.check(token);
+    return (await this.recognitionPart().list()).map(enrolmentView).sort((a, b) => a.productId.localeCompare(b.productId) || a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async enrolProduct(token: string, request: EnrolRequest): Promise<EnrolmentView> {
+    this.sessions.check(token);
+    const recognition = this.recognitionPart();
+    const { productId, frames } = request ?? ({} as EnrolRequest);
+    if (typeof productId !== 'string' || !Array.isArray(frames)) throw new EdgePayError('REQUEST_INVALID', { reason: 'productId and frames are required' });
+    const bytes = frames.map(frameFromBase64);
+    // Only what this site sells: an enrolment for a product nobody can buy would only confuse the kiosk.
+    const product = await this.parts.db.products.findOne({ selector: { id: productId, siteId: this.parts.siteId, active: true } }).exec();
+    if (!product) throw new EdgePayError('REQUEST_INVALID', { reason: `no active product ${productId} at this site` });
+    return enrolmentView(await recognition.enrol(productId, bytes));
+  }
+
+  async forgetProduct(token: string, productId: string): Promise<{ removed: number }> {
+    this.sessions.check(token);
+    if (typeof productId !== 'string' || productId.length === 0) throw new EdgePayError('REQUEST_INVALID', { reason: 'productId is required' });
+    return { removed: await this.recognitionPart().forget(productId) };
   }
 
   async unsent(token: string): Promise<UnsentSummary> {

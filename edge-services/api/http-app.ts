@@ -31,6 +31,8 @@ export type GatewayHttpOptions = {
 const BODY_LIMIT = 64 * 1024;
 /** A camera frame is a JPEG or PNG in base64: 640x480 is 50-150 KB, a 1080p frame under 2 MB. */
 const CAMERA_FRAME_LIMIT = 3 * 1024 * 1024;
+/** An enrolment carries up to 10 such frames. */
+const ENROLMENT_LIMIT = 10 * CAMERA_FRAME_LIMIT;
 
 const facts = (req: FastifyRequest): RequestFacts => ({
   host: req.headers.host,
@@ -116,6 +118,12 @@ export function buildGatewayHttpApp(options: GatewayHttpOptions): { app: Fastify
   app.get(r.unsent.path, (req) => s.unsent(bearer(req)));
   app.get(r.network.path, (req) => s.network(bearer(req)));
   app.put(r.setNetwork.path, (req) => s.setNetwork(bearer(req), body(req).enabled as boolean));
+  app.get(r.enrolments.path, (req) => s.enrolments(bearer(req)));
+  app.post(r.enrolProduct.path, { bodyLimit: ENROLMENT_LIMIT }, (req) => {
+    const b = body(req);
+    return s.enrolProduct(bearer(req), { productId: b.productId as string, frames: b.frames as string[] });
+  });
+  app.delete<{ Params: { productId: string } }>(r.forgetProduct.path, (req) => s.forgetProduct(bearer(req), req.params.productId));
 
   app.setNotFoundHandler(async (req, reply) => {
     if (req.url.startsWith('/api/') || !options.uiDir || (req.method !== 'GET' && req.method !== 'HEAD')) {

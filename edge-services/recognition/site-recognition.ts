@@ -84,6 +84,11 @@ export class SiteRecognition {
     return this.enrolments.forget(productId);
   }
 
+  /** This site's enrolments of the model this gateway runs. */
+  async list(): Promise<EnrolmentDoc[]> {
+    return (await this.enrolments.list()).filter((e) => e.modelId === this.service.modelId);
+  }
+
   /** Resolves once the matcher, the catalogue and the threshold reflect the ledger's latest state. */
   async settled(): Promise<void> {
     await this.enrolments.settled();

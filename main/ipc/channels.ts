@@ -17,6 +17,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'kioskState', 'scan', 'cameraFrame', 'setQuantity', 'remove', 'clear', 'pay',
   'signIn', 'signOut', 'overview', 'syncStatus', 'devices', 'payments', 'payment',
   'declinedAfterForward', 'site', 'unsent', 'network', 'setNetwork',
+  'enrolments', 'enrolProduct', 'forgetProduct',
 ];
 
 export type IpcResult = { ok: true; value: unknown } | { ok: false; error: EdgePayErrorJSON };

@@ -103,6 +103,9 @@ export function createHttpClient(baseUrl = ''): GatewayClient {
     unsent: (token) => call(r.unsent.method, r.unsent.path, { token }),
     network: (token) => call(r.network.method, r.network.path, { token }),
     setNetwork: (token, enabled) => call(r.setNetwork.method, r.setNetwork.path, { token, body: { enabled } }),
+    enrolments: (token) => call(r.enrolments.method, r.enrolments.path, { token }),
+    enrolProduct: (token, request) => call(r.enrolProduct.method, r.enrolProduct.path, { token, body: request }),
+    forgetProduct: (token, productId) => call(r.forgetProduct.method, r.forgetProduct.path.replace(':productId', encodeURIComponent(productId)), { token }),
     onEvent(listener) {
       listeners.add(listener);
       if (!socket) connect();
