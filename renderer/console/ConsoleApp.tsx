@@ -1,7 +1,8 @@
 /**
  * The operator console: sign in, then the store at a glance (sync, unsent
  * payments, the demo's network switch, devices, a chart), payments with
- * details, the declined-after-forward list and the site's limits. Live
+ * details, the declined-after-forward list, the site's limits and the
+ * products taught to recognition. Live
  * events refresh what changed.
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
@@ -11,10 +12,11 @@ import { LanguageSwitch, useI18n } from '../i18n/i18n.tsx';
 import { DeclinedList, DevicesTable, LimitsCard, NetworkCard, SyncCard, UnsentCard } from './Panels.tsx';
 import { PaymentsChart } from './PaymentsChart.tsx';
 import { PaymentDetails, PaymentsTable } from './PaymentsView.tsx';
+import { RecognitionPanel } from './RecognitionPanel.tsx';
 import { SignIn } from './SignIn.tsx';
 
-type Tab = 'overview' | 'payments' | 'devices' | 'declined' | 'limits';
-const TABS: Tab[] = ['overview', 'payments', 'devices', 'declined', 'limits'];
+type Tab = 'overview' | 'payments' | 'devices' | 'declined' | 'limits' | 'recognition';
+const TABS: Tab[] = ['overview', 'payments', 'devices', 'declined', 'limits', 'recognition'];
 const SESSION_KEY = 'edgepay.console.session';
 
 function savedSession(): OperatorSession | null {
@@ -132,6 +134,7 @@ export function ConsoleApp() {
           {tab === 'devices' ? <div className="grid"><DevicesTable devices={overview.devices} /></div> : null}
           {tab === 'declined' ? <div className="grid"><DeclinedList payments={declined} onOpen={setOpen} /></div> : null}
           {tab === 'limits' ? <div className="grid"><LimitsCard site={overview.site} /><UnsentCard unsent={overview.unsent} /></div> : null}
+          {tab === 'recognition' ? <RecognitionPanel token={token} /> : null}
         </main>
       )}
       {open ? <PaymentDetails token={token} id={open} onClose={() => setOpen(null)} /> : null}

@@ -14,6 +14,7 @@ import { GatewaySync, openLedger, type Ledger } from '../../sync/index.ts';
 import {
   busCardTerminal,
   KioskCheckout,
+  SiteRecognition,
   SIMULATOR_DEVICE_IDS,
   startBus,
   startDeviceSimulators,
@@ -38,6 +39,8 @@ export const ITEMS = {
   declined: { barcode: '8801234000042', name: 'Gift box (declined)', amount: 1051 },
   acquirerDeclined: { barcode: '8801234000059', name: 'Snack set', amount: 1077 },
   big: { barcode: '8801234000066', name: 'Headphones', amount: 59_000 },
+  // A pack of the recognition evaluation set, for teaching the cameras from the console.
+  cola: { barcode: '8801000000357', name: 'Fizz Cola', amount: 1800 },
 } as const;
 
 export async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
@@ -118,8 +121,12 @@ export async function startStore(options: { uiDir?: string } = {}): Promise<Stor
       terminal: busCardTerminal(bus.bus, terminalId),
       server: { endpoint: { serverUrl: link.url, credential: gw.credential }, sync },
     });
+    const recognition = await SiteRecognition.start({
+      enrolments: ledger.db.enrolments, products: ledger.db.products, sites: ledger.db.sites, siteId: SITE, gatewayId: gw.gatewayId, backend: 'wasm',
+    });
+    stops.push(() => recognition.stop());
     const api = await startGatewayApi({
-      kiosk, db: ledger.db, siteId: SITE, operatorPin: PIN, sync, bus, supervisors: [sims.supervisor], network: link, pollMs: 200,
+      kiosk, db: ledger.db, siteId: SITE, operatorPin: PIN, sync, bus, supervisors: [sims.supervisor], network: link, pollMs: 200, recognition,
       ...(options.uiDir ? { uiDir: options.uiDir } : {}),
     });
     stops.push(() => api.close());

@@ -9,6 +9,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { buildUi, launchBrowser, shot } from './browser.ts';
+import { frameBytes, loadManifest } from '../../edge-services/index.ts';
 import { ITEMS, PIN, startStore, until, type Store } from './harness.ts';
 
 describe('kiosk and console in Chromium', { timeout: 240_000 }, () => {
@@ -96,6 +97,25 @@ describe('kiosk and console in Chromium', { timeout: 240_000 }, () => {
     assert.match((await consolePage.getByTestId('payments-table').textContent()) ?? '', /₩5,300/);
     await consolePage.screenshot({ path: shot('console-payments-ko'), fullPage: true });
     await consolePage.getByRole('button', { name: '영어로 바꾸기' }).click();
+  });
+
+  it('console: the operator teaches the cameras a product from photos, then forgets it', { timeout: 90_000 }, async () => {
+    await consolePage.getByRole('tab', { name: 'Recognition' }).click();
+    await consolePage.getByText('No product has been taught yet.').waitFor();
+    await consolePage.getByLabel('Product id').fill('p-cola');
+    const photos = loadManifest().frames
+      .filter((f) => f.object === 'p-cola' && f.split === 'enrol')
+      .map((f) => ({ name: f.file.split('/').pop()!, mimeType: 'image/jpeg', buffer: frameBytes(f) }));
+    await consolePage.getByLabel('Photos').setInputFiles(photos);
+    await consolePage.getByRole('button', { name: 'Learn from 5 photos' }).click();
+    await consolePage.getByRole('status').filter({ hasText: 'p-cola learnt from 5 views.' }).waitFor({ timeout: 60_000 });
+    await consolePage.getByTestId('enrolment-p-cola').waitFor();
+    assert.equal((await store.ledger.db.enrolments.find({ selector: { productId: 'p-cola' } }).exec()).length, 1, 'stored in the ledger (and so replicated)');
+    await consolePage.screenshot({ path: shot('console-recognition-en'), fullPage: true });
+    await consolePage.getByTestId('enrolment-p-cola').getByRole('button', { name: 'Forget' }).click();
+    await consolePage.getByRole('status').filter({ hasText: 'p-cola forgotten' }).waitFor();
+    await consolePage.getByText('No product has been taught yet.').waitFor();
+    await consolePage.getByRole('tab', { name: 'Overview' }).click();
   });
 
   it('offline: the cable cut from the console, a payment stored, one refused over the limit', { timeout: 90_000 }, async () => {
