@@ -6,6 +6,16 @@
  * it opens, then sends "RESYNC" so the client pulls from its own checkpoint;
  * everything up to the noted checkpoint comes with that pull, everything after
  * it comes through the stream (a document may come twice, never not at all).
+ *
+ * Far behind, pull: when more than a page of changes is waiting (a gateway's
+ * catch-up pushing thousands of payments, whose stamped receipts would all
+ * come back down), the stream sends "RESYNC" instead of the pages and moves
+ * its cursor to the newest announced change. The client then pulls them from
+ * its own checkpoint when it is ready (RxDB does so once its own pushes are
+ * done) instead of the server reading and sending them while the catch-up is
+ * still running. Nothing is skipped: every change up to that point is
+ * committed and lies above the client's checkpoint, so its pull returns it;
+ * later changes come through the stream as before.
  */
 import type { FastifyReply } from 'fastify';
 import type { PullStreamEvent } from '../../sync/index.ts';
@@ -17,6 +27,8 @@ import { headCheckpoint, pull } from './documents.ts';
 
 const KEEPALIVE_MS = 15_000;
 const BATCH = 200;
+/** More changes than this waiting: "RESYNC" (the client pulls) instead of streaming them. */
+export const STREAM_RESYNC_GAP = BATCH;
 
 export async function openPullStream(
   db: Db,
@@ -28,6 +40,8 @@ export async function openPullStream(
 ): Promise<void> {
   let cursor = await headCheckpoint(db, collection.name, gateway.siteId);
   let lastId = '';
+  /** The newest change announced to this stream (committed). */
+  let announced = cursor;
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -53,6 +67,12 @@ export async function openPullStream(
     try {
       do {
         again = false;
+        if (announced - cursor > STREAM_RESYNC_GAP) {
+          cursor = announced;
+          lastId = '';
+          send('RESYNC');
+          continue;
+        }
         for (;;) {
           const page = await pull(db, collection, gateway.siteId, { id: lastId, lwt: cursor }, BATCH);
           if (closed || page.documents.length === 0 || !page.checkpoint) break;
@@ -83,6 +103,7 @@ export async function openPullStream(
     siteId: gateway.siteId,
     gatewayId: gateway.gatewayId,
     onChange: (seq) => {
+      if (seq > announced) announced = seq;
       if (seq > cursor) void catchUp();
     },
     onResync: () => {
