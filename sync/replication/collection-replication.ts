@@ -11,7 +11,7 @@
 import { Subject } from 'rxjs';
 import type { RxCollection } from 'rxdb';
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
-import type { PullStreamEvent, SyncCheckpoint } from './protocol.ts';
+import type { PullStreamEvent, PushRow, ReplicatedDocument, SyncCheckpoint } from './protocol.ts';
 import { pullChanges, pushChanges, ServerUnreachable, type SyncEndpoint } from './http-client.ts';
 import { readPullStream } from './event-stream.ts';
 
@@ -23,7 +23,15 @@ export type CollectionSyncOptions = {
   push: boolean;
   pull: boolean;
   live: boolean;
+  /** Rows per push request (at most the server's 1,000). */
   pushBatchSize?: number;
+  /**
+   * Push requests in flight at once (default 3). RxDB hands the push handler
+   * up to pushBatchSize × pushConcurrency rows; they go up as that many
+   * requests side by side, so the server validates one while it writes
+   * another, instead of the gateway waiting a full round trip per batch.
+   */
+  pushConcurrency?: number;
   pullBatchSize?: number;
   /** Told about every call's outcome (for online/offline and the status). */
   onCallResult(result: { ok: true } | { ok: false; unreachable: boolean; error: Error }): void;
@@ -36,9 +44,59 @@ export type CollectionSync = {
   closeStream(): void;
 };
 
+export const DEFAULT_PUSH_BATCH_SIZE = 100;
+export const DEFAULT_PUSH_CONCURRENCY = 3;
+
+/** Runs at most `n` of the given calls at once, the others in call order after them. */
+function limiter(n: number): <T>(call: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (call) => {
+    if (running >= n) await new Promise<void>((r) => waiting.push(r));
+    running++;
+    try {
+      return await call();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/**
+ * Pushes `rows` as requests of at most `batchSize` rows, `limit` deciding how
+ * many run at once. Resolves with all conflicts once every request succeeded;
+ * otherwise rejects with the first failure, but only after every request has
+ * settled, so RxDB's retry never overlaps a request of the failed attempt.
+ * A retry after a partial failure sends rows the server already stored: they
+ * come back as conflicts with the server's (stamped) state, as after any lost
+ * answer, so nothing is stored twice.
+ */
+async function pushInRequests(
+  rows: PushRow[],
+  batchSize: number,
+  limit: <T>(call: () => Promise<T>) => Promise<T>,
+  send: (rows: PushRow[]) => Promise<ReplicatedDocument[]>,
+): Promise<ReplicatedDocument[]> {
+  if (rows.length <= batchSize) return limit(() => send(rows));
+  const requests: Promise<ReplicatedDocument[]>[] = [];
+  for (let i = 0; i < rows.length; i += batchSize) {
+    const chunk = rows.slice(i, i + batchSize);
+    requests.push(limit(() => send(chunk)));
+  }
+  const settled = await Promise.allSettled(requests);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.flatMap((r) => (r as PromiseFulfilledResult<ReplicatedDocument[]>).value);
+}
+
 export function replicateCollection(options: CollectionSyncOptions): CollectionSync {
   const { collection, endpoint } = options;
   const version = collection.schema.version;
+  const pushBatchSize = options.pushBatchSize ?? DEFAULT_PUSH_BATCH_SIZE;
+  const pushConcurrency = Math.max(1, options.pushConcurrency ?? DEFAULT_PUSH_CONCURRENCY);
+  // Shared by all of RxDB's push calls of this collection (it may make several at once).
+  const pushLimit = limiter(pushConcurrency);
   const stream$ = new Subject<PullStreamEvent<any>>();
   const report = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
@@ -77,8 +135,11 @@ export function replicateCollection(options: CollectionSyncOptions): CollectionS
     ...(options.push
       ? {
           push: {
-            batchSize: options.pushBatchSize ?? 100,
-            handler: (rows) => report(() => pushChanges(endpoint, collection.name, version, rows as any)),
+            batchSize: pushBatchSize * pushConcurrency,
+            handler: (rows) =>
+              report(() =>
+                pushInRequests(rows as PushRow[], pushBatchSize, pushLimit, (chunk) => pushChanges(endpoint, collection.name, version, chunk)),
+              ),
           },
         }
       : {}),

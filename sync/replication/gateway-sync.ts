@@ -37,7 +37,10 @@ export type GatewaySyncOptions = SyncEndpoint & {
   collections?: SyncedCollection[];
   backoff?: Backoff;
   live?: boolean;
+  /** Rows per push request (default 100, at most the server's 1,000). */
   pushBatchSize?: number;
+  /** Push requests in flight at once per collection (default 3). */
+  pushConcurrency?: number;
   pullBatchSize?: number;
 };
 
@@ -68,6 +71,7 @@ export class GatewaySync {
           pull: c.pull,
           live: options.live ?? true,
           ...(options.pushBatchSize ? { pushBatchSize: options.pushBatchSize } : {}),
+          ...(options.pushConcurrency ? { pushConcurrency: options.pushConcurrency } : {}),
           ...(options.pullBatchSize ? { pullBatchSize: options.pullBatchSize } : {}),
           onCallResult: (r) => this.onCallResult(r),
         }),
