@@ -33,6 +33,8 @@
  *                         25 ms pause between rounds)
  *   BENCH_PUSH_BATCH, BENCH_PULL_BATCH   GatewaySync's pushBatchSize / pullBatchSize (default:
  *                         PUSH_BATCH / PULL_BATCH below; the library's own defaults are 100 / 200)
+ *   BENCH_PUSH_CONCURRENCY  GatewaySync's pushConcurrency, push requests in flight (default: the
+ *                         library's, DEFAULT_PUSH_CONCURRENCY)
  *   BENCH_SERVER=child|in-process   the EdgePay server as a child process (default, like the
  *                         peer's server and like production, the gateway and server do not share
  *                         an event loop) or startServer() in this process
@@ -54,6 +56,7 @@ import PouchDB from 'pouchdb-node';
 import { uuidV7, type PaymentDoc } from '../core/index.ts';
 import { serverTesting, startServer } from '../server/index.ts';
 import { GatewaySync, openLedger, type Ledger } from '../sync/index.ts';
+import { DEFAULT_PUSH_CONCURRENCY } from '../sync/replication/collection-replication.ts';
 import { emit, log, median, percentile, round } from './report.ts';
 import { cleanupAll, defer } from './cleanup.ts';
 import { spawnChild, waitForOutput, type Spawned } from './child-process.ts';
@@ -66,9 +69,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /**
  * Batch sizes passed to GatewaySync (library defaults: push 100, pull 200).
  * 1000 = the server's MAX_PUSH_ROWS (1000 payments are far below its 4 MiB
- * body limit). It helps little while the server writes each pushed row with
- * its own statements (per-row round trips dominate); it was the better of the
- * two in every comparison run here.
+ * body limit): the server writes a push with a few statements whatever its
+ * size, so fewer, larger pushes cost less per payment on both sides.
  */
 const PUSH_BATCH = 1000;
 const PULL_BATCH = 1000;
@@ -176,8 +178,9 @@ async function enrol(serverUrl: string, siteId: string, name: string): Promise<E
 }
 
 type Gateway = { ledger: Ledger; sync: GatewaySync; close(): Promise<void> };
+type Batches = { push: number; pull: number; pushConcurrency: number };
 
-async function openGateway(label: string, serverUrl: string, enrolled: Enrolled, batches: { push: number; pull: number }): Promise<Gateway> {
+async function openGateway(label: string, serverUrl: string, enrolled: Enrolled, batches: Batches): Promise<Gateway> {
   const tmp = tempDir(label);
   // RxDB refuses two open databases of one name in one process: one name per ledger.
   const ledger = await openLedger({ directory: tmp.dir, name: `bench-${label}` });
@@ -186,6 +189,7 @@ async function openGateway(label: string, serverUrl: string, enrolled: Enrolled,
     credential: enrolled.credential,
     backoff: { initialMs: 100, maxMs: 400 },
     pushBatchSize: batches.push,
+    pushConcurrency: batches.pushConcurrency,
     pullBatchSize: batches.pull,
   });
   // Bounded: a hung stop must not hang the bench (the files are removed regardless).
@@ -225,7 +229,7 @@ async function edgePayCatchUp(
   check: pg.Client,
   run: number,
   docsCount: number,
-  batches: { push: number; pull: number },
+  batches: Batches,
 ): Promise<number> {
   const siteId = `bench-catch-up-${run}`;
   const enrolled = await enrol(serverUrl, siteId, `catch-up gateway ${run}`);
@@ -286,7 +290,7 @@ async function edgePayCatchUp(
   }
 }
 
-async function edgePayLive(serverUrl: string, rounds: number, batches: { push: number; pull: number }): Promise<{ latencies: number[]; localCommit: number[] }> {
+async function edgePayLive(serverUrl: string, rounds: number, batches: Batches): Promise<{ latencies: number[]; localCommit: number[] }> {
   const siteId = 'bench-live';
   const ea = await enrol(serverUrl, siteId, 'live gateway A');
   const eb = await enrol(serverUrl, siteId, 'live gateway B');
@@ -499,12 +503,16 @@ export async function run(_args: string[]): Promise<number> {
   const docsCount = intEnv('BENCH_DOCS', 10_000);
   const runs = intEnv('BENCH_RUNS', 3);
   const rounds = intEnv('BENCH_ROUNDS', 200);
-  const batches = { push: intEnv('BENCH_PUSH_BATCH', PUSH_BATCH), pull: intEnv('BENCH_PULL_BATCH', PULL_BATCH) };
+  const batches: Batches = {
+    push: intEnv('BENCH_PUSH_BATCH', PUSH_BATCH),
+    pull: intEnv('BENCH_PULL_BATCH', PULL_BATCH),
+    pushConcurrency: intEnv('BENCH_PUSH_CONCURRENCY', DEFAULT_PUSH_CONCURRENCY),
+  };
   const serverMode = process.env['BENCH_SERVER'] || 'child';
   if (serverMode !== 'child' && serverMode !== 'in-process') throw new Error(`BENCH_SERVER must be child or in-process, got '${serverMode}'`);
   log(
     `sync bench: ${docsCount} docs per catch-up, ${runs} catch-up run(s) per subject, ${rounds} live rounds; ` +
-      `EdgePay server: ${serverMode}, pushBatchSize ${batches.push}, pullBatchSize ${batches.pull}`,
+      `EdgePay server: ${serverMode}, pushBatchSize ${batches.push}, pushConcurrency ${batches.pushConcurrency}, pullBatchSize ${batches.pull}`,
   );
 
   let exitCode = 0;
@@ -545,6 +553,7 @@ export async function run(_args: string[]): Promise<number> {
             docs: docsCount,
             runs,
             pushBatchSize: batches.push,
+            pushConcurrency: batches.pushConcurrency,
             pullBatchSize: batches.pull,
           });
         } catch (err) {
