@@ -33,8 +33,8 @@
  *                         25 ms pause between rounds)
  *   BENCH_PUSH_BATCH, BENCH_PULL_BATCH   GatewaySync's pushBatchSize / pullBatchSize (default:
  *                         PUSH_BATCH / PULL_BATCH below; the library's own defaults are 100 / 200)
- *   BENCH_PUSH_CONCURRENCY  GatewaySync's pushConcurrency, push requests in flight (default: the
- *                         library's, DEFAULT_PUSH_CONCURRENCY)
+ *   BENCH_PUSH_CONCURRENCY  GatewaySync's pushConcurrency, push requests in flight (default
+ *                         PUSH_CONCURRENCY below, the library's own default)
  *   BENCH_SERVER=child|in-process   the EdgePay server as a child process (default, like the
  *                         peer's server and like production, the gateway and server do not share
  *                         an event loop) or startServer() in this process
@@ -56,7 +56,6 @@ import PouchDB from 'pouchdb-node';
 import { uuidV7, type PaymentDoc } from '../core/index.ts';
 import { serverTesting, startServer } from '../server/index.ts';
 import { GatewaySync, openLedger, type Ledger } from '../sync/index.ts';
-import { DEFAULT_PUSH_CONCURRENCY } from '../sync/replication/collection-replication.ts';
 import { emit, log, median, percentile, round } from './report.ts';
 import { cleanupAll, defer } from './cleanup.ts';
 import { spawnChild, waitForOutput, type Spawned } from './child-process.ts';
@@ -73,6 +72,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
  * size, so fewer, larger pushes cost less per payment on both sides.
  */
 const PUSH_BATCH = 1000;
+/** Push requests in flight per collection: the library's default (sync/replication). */
+const PUSH_CONCURRENCY = 3;
 const PULL_BATCH = 1000;
 const WARM_UP_ROUNDS = 10;
 const GAP_MS = 25;
@@ -506,7 +507,7 @@ export async function run(_args: string[]): Promise<number> {
   const batches: Batches = {
     push: intEnv('BENCH_PUSH_BATCH', PUSH_BATCH),
     pull: intEnv('BENCH_PULL_BATCH', PULL_BATCH),
-    pushConcurrency: intEnv('BENCH_PUSH_CONCURRENCY', DEFAULT_PUSH_CONCURRENCY),
+    pushConcurrency: intEnv('BENCH_PUSH_CONCURRENCY', PUSH_CONCURRENCY),
   };
   const serverMode = process.env['BENCH_SERVER'] || 'child';
   if (serverMode !== 'child' && serverMode !== 'in-process') throw new Error(`BENCH_SERVER must be child or in-process, got '${serverMode}'`);
