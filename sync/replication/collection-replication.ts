@@ -48,7 +48,7 @@ export const DEFAULT_PUSH_BATCH_SIZE = 100;
 export const DEFAULT_PUSH_CONCURRENCY = 3;
 
 /** Runs at most `n` of the given calls at once, the others in call order after them. */
-function limiter(n: number): <T>(call: () => Promise<T>) => Promise<T> {
+export function limiter(n: number): <T>(call: () => Promise<T>) => Promise<T> {
   let running = 0;
   const waiting: (() => void)[] = [];
   return async (call) => {
@@ -72,7 +72,7 @@ function limiter(n: number): <T>(call: () => Promise<T>) => Promise<T> {
  * come back as conflicts with the server's (stamped) state, as after any lost
  * answer, so nothing is stored twice.
  */
-async function pushInRequests(
+export async function pushInRequests(
   rows: PushRow[],
   batchSize: number,
   limit: <T>(call: () => Promise<T>) => Promise<T>,

@@ -1,0 +1,54 @@
+/**
+ * The gateway's push in several requests: rows split by pushBatchSize, at
+ * most `limit` requests in flight (also across calls), conflicts of all
+ * requests returned, and a failure reported only once every request settled.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { limiter, pushInRequests } from './collection-replication.ts';
+import type { PushRow, ReplicatedDocument } from './protocol.ts';
+
+const rows = (n: number, from = 0): PushRow[] =>
+  Array.from({ length: n }, (_, i) => ({ newDocumentState: { id: `d${from + i}`, _deleted: false } }));
+const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('push in requests', () => {
+  it('splits by batch size, keeps at most the limit in flight across calls, returns every conflict', async () => {
+    const limit = limiter(2);
+    let inFlight = 0;
+    let most = 0;
+    const sizes: number[] = [];
+    const send = async (chunk: PushRow[]): Promise<ReplicatedDocument[]> => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      sizes.push(chunk.length);
+      await tick(5);
+      inFlight--;
+      // Every tenth row "conflicts".
+      return chunk.filter((r) => Number(String(r.newDocumentState.id).slice(1)) % 10 === 0).map((r) => r.newDocumentState);
+    };
+    const [a, b] = await Promise.all([pushInRequests(rows(25), 10, limit, send), pushInRequests(rows(7, 100), 10, limit, send)]);
+    assert.equal(most, 2, 'never more than the limit in flight');
+    assert.deepEqual([...sizes].sort((x, y) => x - y), [5, 7, 10, 10]);
+    assert.deepEqual(a.map((d) => d.id).sort(), ['d0', 'd10', 'd20']);
+    assert.deepEqual(b.map((d) => d.id), ['d100']);
+  });
+
+  it('fails with the first failure, only after every request has settled', async () => {
+    const limit = limiter(3);
+    let settled = 0;
+    const send = async (chunk: PushRow[]): Promise<ReplicatedDocument[]> => {
+      const first = chunk[0]!.newDocumentState.id;
+      if (first === 'd0') {
+        await tick(1);
+        settled++;
+        throw new Error('server unreachable');
+      }
+      await tick(20);
+      settled++;
+      return [];
+    };
+    await assert.rejects(pushInRequests(rows(30), 10, limit, send), /server unreachable/);
+    assert.equal(settled, 3, 'the other requests had finished when the call failed');
+  });
+});
