@@ -115,11 +115,11 @@ export function colourDescriptor(image: RgbImage, box: PixelBox): Float32Array {
 }
 
 /**
- * Auto-exposure for the colour histogram: the gain that brings the box's
- * bright end (95th percentile of each pixel's brightest channel) to full
- * scale, within 0.7-2. Under dimmer or brighter light than at enrolment the
- * same packaging then lands in the same value bins; hue and saturation are
- * ratios and do not change with a gain.
+ * Auto-exposure of one object, for both descriptors: the gain that brings the
+ * box's bright end (95th percentile of each pixel's brightest channel) to
+ * full scale, within 0.7-2. Under dimmer or brighter light than at enrolment
+ * the same packaging then lands in the same value bins and the backbone sees
+ * about the same pixels; hue and saturation are ratios a gain leaves alone.
  */
 export function exposureGain(image: RgbImage, box: PixelBox): number {
   const x0 = Math.max(0, Math.floor(box.x));

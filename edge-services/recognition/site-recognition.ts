@@ -3,8 +3,9 @@
  * its matcher fed from the ledger's `enrolments` (this gateway's and, through
  * sync, the site's other gateways'), its barcode catalogue fed from the
  * ledger's `products`, and its threshold from the site's settings (`sites`:
- * `recognition.minConfidence`; below it the kiosk or cart asks for a scan). startGateway() starts one when asked; the kiosk camera
- * and the cart adapter call `recognise`, the console calls `enrol`/`forget`.
+ * `recognition.minConfidence`; below it the kiosk or cart asks for a scan).
+ * startGateway() starts one when asked; the kiosk camera and the cart adapter
+ * call `recognise`, the console calls `enrol`/`forget`.
  */
 import type { RxCollection } from 'rxdb';
 import type { Subscription } from 'rxjs';
@@ -41,7 +42,11 @@ export class SiteRecognition {
     const service = await RecognitionService.start(serviceOptions);
     const enrolments = new EnrolmentStore({ collection: enrolmentsCollection, siteId, gatewayId, embedder: service });
     const feed: Feed = { subscriptions: [], synced: Promise.resolve() };
-    /** Each ledger query's results, turned into one worker call, applied in order; resolves on the first. */
+    /**
+     * Each ledger query's results, turned into one worker call, applied in
+     * order; resolves on the first. A failed call (the worker gone) leaves the
+     * previous state and does not stop the next change from being applied.
+     */
     const follow = <T>(query: { $: { subscribe(next: (value: T) => void): Subscription } }, apply: (value: T) => Promise<unknown>) => {
       let first!: () => void;
       const ready = new Promise<void>((r) => (first = r));
