@@ -31,6 +31,39 @@ describe('bus envelope', () => {
     assert.equal(!arrayPayload.ok && arrayPayload.reason, 'envelope');
   });
 
+  it('refuses every field that is out of shape, each with its path', () => {
+    const good = envelope('device.hello', {});
+    const { v: _v, ...withoutV } = good;
+    const cases: [object, RegExp][] = [
+      [withoutV, /^\/v is required/],
+      [{ ...good, v: '1' }, /^\/v must be 1/],
+      [{ ...good, type: 'Device.hello' }, /^\/type does not match/],
+      [{ ...good, type: 'a'.repeat(65) }, /^\/type longer than 64/],
+      [{ ...good, type: 7 }, /^\/type must be a string/],
+      [{ ...good, id: good.id.toUpperCase() }, /^\/id does not match/],
+      [{ ...good, id: good.id.slice(0, 14) + '4' + good.id.slice(15) }, /^\/id does not match/],
+      [{ ...good, deviceId: 'Scanner-1' }, /^\/deviceId does not match/],
+      [{ ...good, deviceId: 's'.repeat(64) }, /^\/deviceId longer than 63/],
+      [{ ...good, ts: -1 }, /^\/ts below 0/],
+      [{ ...good, ts: 1.5 }, /^\/ts must be a safe integer/],
+      [{ ...good, ts: 8_640_000_000_000_001 }, /^\/ts above/],
+      [{ ...good, ts: '1' }, /^\/ts must be a finite integer/],
+      [{ ...good, payload: null }, /^\/payload must be an object/],
+      [{ ...good, payload: 'x' }, /^\/payload must be an object/],
+    ];
+    for (const [value, detail] of cases) {
+      const result = decodeEnvelope(JSON.stringify(value));
+      assert.equal(result.ok, false, JSON.stringify(value));
+      assert.equal(!result.ok && result.reason, 'envelope');
+      assert.match(!result.ok ? result.detail : '', detail);
+    }
+    // JSON.parse makes "__proto__" an own field like any other: refused as unknown.
+    const proto = decodeEnvelope(JSON.stringify(good).replace('{', '{"__proto__":{},'));
+    assert.equal(!proto.ok && proto.detail, '/__proto__ is not allowed');
+    assert.ok(decodeEnvelope(JSON.stringify({ ...good, ts: 0 })).ok);
+    assert.ok(decodeEnvelope(JSON.stringify({ payload: {}, ts: good.ts, deviceId: good.deviceId, id: good.id, type: good.type, v: 1 })).ok, 'field order does not matter');
+  });
+
   it('refuses payloads that do not match their type, and extra fields such as card data', () => {
     const card = envelope('terminal.card-presented', { reference: 'ref-00000001', entry: 'chip', pan: '4111111111111111' }, 'terminal-1');
     const check = checkEvent(card, 'card-terminal');

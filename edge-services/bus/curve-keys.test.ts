@@ -27,10 +27,23 @@ describe('CURVE keys and message MACs', () => {
   });
 
   it('computes exactly HMAC-SHA256', () => {
-    for (const size of [0, 1, 63, 64, 65, 1000]) {
+    // Sizes on both sides of the 16 KiB scratch buffer the MAC reuses.
+    for (const size of [0, 1, 63, 64, 65, 1000, 16 * 1024, 16 * 1024 + 1, 100_000]) {
       const key = randomBytes(32);
       const message = randomBytes(size);
       assert.deepEqual(macOf(macKeyFromBytes(key), message), createHmac('sha256', key).update(message).digest(), `message of ${size} bytes`);
     }
+  });
+
+  it('takes a string as its UTF-8 bytes, and a large message does not disturb the next one', () => {
+    const key = macKeyFromBytes(randomBytes(32));
+    for (const text of ['', '{"v":1}', 'é€😀'.repeat(3000), 'x'.repeat(6000), '{"code":"' + 'ü'.repeat(20_000) + '"}']) {
+      assert.deepEqual(macOf(key, text), macOf(key, Buffer.from(text, 'utf8')), `${text.length} chars`);
+      assert.ok(macMatches(key, Buffer.from(text, 'utf8'), macOf(key, text)));
+    }
+    const small = Buffer.from('{"v":1}');
+    const before = macOf(key, small);
+    macOf(key, randomBytes(50_000));
+    assert.deepEqual(macOf(key, small), before);
   });
 });

@@ -108,13 +108,38 @@ export function deriveMacKey(ownSecretKey: string, peerPublicKey: string, peerId
   return macKeyFromBytes(createHmac('sha256', shared).update(MAC_KEY_LABEL).digest());
 }
 
-/** HMAC-SHA256(key, message). */
-export function macOf(key: MacKey, message: Uint8Array): Buffer {
-  const inner = hash('sha256', Buffer.concat([key.innerPad, message]), 'buffer') as unknown as Buffer;
-  return hash('sha256', Buffer.concat([key.outerPad, inner]), 'buffer') as unknown as Buffer;
+// HMAC's two inputs are built in scratch buffers reused by every MAC (the hash
+// calls are synchronous, so nothing else can touch them in between): a MAC then
+// allocates only the two digests, not two concatenations per message.
+const SCRATCH_BYTES = 16 * 1024;
+const innerScratch = Buffer.allocUnsafe(SHA256_BLOCK + SCRATCH_BYTES);
+const outerScratch = Buffer.allocUnsafe(SHA256_BLOCK + MAC_BYTES);
+
+/** `pad || message` in the scratch buffer (or in a buffer of its own when the message is larger than the scratch). */
+function innerInput(pad: Buffer, message: Uint8Array | string): Buffer {
+  if (typeof message === 'string') {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    const room = message.length * 3;
+    const target = room <= SCRATCH_BYTES ? innerScratch : Buffer.allocUnsafe(SHA256_BLOCK + room);
+    pad.copy(target, 0);
+    const written = target.write(message, SHA256_BLOCK, 'utf8');
+    return target.subarray(0, SHA256_BLOCK + written);
+  }
+  const target = message.length <= SCRATCH_BYTES ? innerScratch : Buffer.allocUnsafe(SHA256_BLOCK + message.length);
+  pad.copy(target, 0);
+  target.set(message, SHA256_BLOCK);
+  return target.subarray(0, SHA256_BLOCK + message.length);
 }
 
-export function macMatches(key: MacKey, message: Uint8Array, mac: Uint8Array): boolean {
+/** HMAC-SHA256(key, message); a string message is taken as its UTF-8 bytes. */
+export function macOf(key: MacKey, message: Uint8Array | string): Buffer {
+  const inner = hash('sha256', innerInput(key.innerPad, message), 'buffer') as unknown as Buffer;
+  key.outerPad.copy(outerScratch, 0);
+  inner.copy(outerScratch, SHA256_BLOCK);
+  return hash('sha256', outerScratch, 'buffer') as unknown as Buffer;
+}
+
+export function macMatches(key: MacKey, message: Uint8Array | string, mac: Uint8Array): boolean {
   if (mac.length !== MAC_BYTES) return false;
   return timingSafeEqual(macOf(key, message), mac);
 }

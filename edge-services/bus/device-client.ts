@@ -26,7 +26,7 @@ import {
 } from '../../core/index.ts';
 import { deriveMacKey, type MacKey } from './curve-keys.ts';
 import { SerialSender } from './serial-sender.ts';
-import { DEFAULT_MAX_MESSAGE_BYTES, decodeFrames, encodeFrames, makeEnvelope } from './wire.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, decodeFrames, encodeFrames, makeEnvelope, type Frames } from './wire.ts';
 
 /** Everything a device needs to join the bus; the gateway hands it out at enrolment. */
 export type DeviceCredentials = {
@@ -68,8 +68,8 @@ export class DeviceBusClient {
   readonly #xpubOut: SerialSender;
   readonly #macKey: MacKey;
   readonly #handlers = new Map<string, CommandHandler<BusCommandType>>();
-  readonly #replies = new Map<string, Promise<[Buffer, Buffer]>>();
-  readonly #held: [Buffer, Buffer][] = [];
+  readonly #replies = new Map<string, Promise<Frames>>();
+  readonly #held: Frames[] = [];
   readonly #loops: Promise<void>[] = [];
   #subscribers = 0;
   #closed = false;
@@ -191,42 +191,51 @@ export class DeviceBusClient {
 
   async #readCommands(): Promise<void> {
     const keyFor = (deviceId: string) => (deviceId === this.credentials.deviceId ? this.#macKey : undefined);
+    const dealer = this.#dealer;
     try {
-      for await (const frames of this.#dealer) {
+      // receive() rather than `for await`: the iterator wraps each message in one more async call and result object.
+      for (;;) {
+        const frames = await dealer.receive();
         const decoded = decodeFrames(frames, DEFAULT_MAX_MESSAGE_BYTES, keyFor);
         // Not from our gateway (or not for us): ignore. Answering would tell a forger something.
         if (!decoded.ok) continue;
-        void this.#answer(decoded.envelope);
+        this.#answer(decoded.envelope);
       }
     } catch {
       // Closing the socket ends the loop.
     }
   }
 
-  async #answer(command: Envelope): Promise<void> {
+  #answer(command: Envelope): void {
     let reply = this.#replies.get(command.id);
     if (!reply) {
-      reply = this.#run(command).then((payload) => encodeFrames(makeEnvelope(REPLY_TYPE, this.credentials.deviceId, payload, command.id), this.#macKey));
+      reply = this.#run(command);
       this.#replies.set(command.id, reply);
       if (this.#replies.size > REPLY_CACHE_SIZE) this.#replies.delete(this.#replies.keys().next().value!);
     }
     // A repeated id (a retry) gets the same answer without running the command again.
-    const frames = await reply;
-    await this.#dealerOut.send(frames).catch(() => undefined);
+    void reply.then(this.#sendReply, () => undefined);
   }
 
-  async #run(command: Envelope): Promise<object> {
-    const fail = (code: string, message: string) => ({ ok: false, error: { code, message: message.slice(0, 500) } });
+  #sendReply = (frames: Frames): void => {
+    this.#dealerOut.send(frames).catch(() => undefined);
+  };
+
+  /** Runs a command and gives the frames of its reply (a result or an error; never rejects). */
+  async #run(command: Envelope): Promise<Frames> {
+    const reply = (payload: object) => encodeFrames(makeEnvelope(REPLY_TYPE, this.credentials.deviceId, payload, command.id), this.#macKey);
+    const fail = (code: string, message: string) => reply({ ok: false, error: { code, message: message.slice(0, 500) } });
     const check = checkCommand(command, this.credentials.kind);
     if (!check.ok) return fail(check.reason === 'payload' ? 'BUS_MESSAGE_INVALID' : 'BUS_COMMAND_UNKNOWN', check.detail);
     const handler = this.#handlers.get(command.type);
     if (!handler) return fail('BUS_COMMAND_UNKNOWN', `${this.credentials.deviceId} does not handle ${command.type}`);
     try {
       const result = await handler(command.payload as never, command);
-      const payload = { ok: true, result };
-      const replyCheck = checkReply(makeEnvelope(REPLY_TYPE, this.credentials.deviceId, payload) as Envelope, command.type);
+      // The reply is checked as the gateway will check it, then sent as it is.
+      const envelope = makeEnvelope(REPLY_TYPE, this.credentials.deviceId, { ok: true, result }, command.id);
+      const replyCheck = checkReply(envelope as Envelope, command.type);
       if (!replyCheck.ok) return fail('INTERNAL', `the device produced an invalid result: ${replyCheck.detail}`);
-      return payload;
+      return encodeFrames(envelope, this.#macKey);
     } catch (err) {
       if (err instanceof DeviceCommandError || isEdgePayError(err)) return fail(err.code, err.message);
       return fail('INTERNAL', err instanceof Error ? err.message : String(err));

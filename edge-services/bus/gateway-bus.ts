@@ -71,7 +71,8 @@ export class GatewayBus {
   readonly #options: GatewayBusOptions;
   readonly #maxBytes: number;
   readonly #metrics: BusMetrics;
-  readonly #macKeys = new Map<string, MacKey>();
+  // Keyed by the enrolment record itself: re-enrolling makes a new record (and a new key), revoking removes it from `devices`.
+  readonly #macKeys = new WeakMap<EnrolledDevice, MacKey>();
   readonly #pending = new Map<string, Pending>();
   readonly #listeners = new Set<BusEventListener>();
   readonly #presence = new Map<string, DevicePresence>();
@@ -254,11 +255,10 @@ export class GatewayBus {
   }
 
   #macKey(device: EnrolledDevice): MacKey {
-    const cacheKey = `${device.deviceId}\u0000${device.publicKey}`;
-    let key = this.#macKeys.get(cacheKey);
+    let key = this.#macKeys.get(device);
     if (!key) {
       key = deriveMacKey(this.#options.keys.secretKey, device.publicKey, device.deviceId);
-      this.#macKeys.set(cacheKey, key);
+      this.#macKeys.set(device, key);
     }
     return key;
   }
@@ -289,9 +289,13 @@ export class GatewayBus {
     }
   }
 
+  // Both readers call receive() rather than `for await`: the socket's async
+  // iterator wraps each message in one more async call and result object.
   async #readEvents(): Promise<void> {
+    const sub = this.#sub;
     try {
-      for await (const frames of this.#sub) {
+      for (;;) {
+        const frames = await sub.receive();
         const decoded = decodeFrames(frames, this.#maxBytes, this.#keyFor);
         if (!decoded.ok) {
           this.#drop(decoded.reason, decoded.detail, decoded.deviceId);
@@ -318,8 +322,12 @@ export class GatewayBus {
   }
 
   async #readCommands(): Promise<void> {
+    const router = this.#router;
     try {
-      for await (const [routingId, ...frames] of this.#router) {
+      for (;;) {
+        const frames = await router.receive();
+        // The routing id first, then the message's own frames.
+        const routingId = frames.shift();
         const decoded = decodeFrames(frames, this.#maxBytes, this.#keyFor);
         if (!decoded.ok) {
           this.#drop(decoded.reason, decoded.detail, decoded.deviceId);

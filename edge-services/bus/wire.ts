@@ -30,8 +30,18 @@ export function makeEnvelope<P extends object>(type: string, deviceId: string, p
   return { v: BUS_PROTOCOL_VERSION, type, id, deviceId, ts: Date.now(), payload };
 }
 
-export function encodeFrames(envelope: Envelope<object>, macKey: MacKey): [Buffer, Buffer] {
-  const body = Buffer.from(JSON.stringify(envelope));
+/** What goes on the wire for one message: the envelope's JSON text and its MAC. */
+export type Frames = [body: string, mac: Buffer];
+
+/**
+ * The body travels as the JSON string itself: zeromq.js copies a string into
+ * the message once (UTF-8, the same bytes `Buffer.from` would give) and frees
+ * it on ZeroMQ's I/O thread, while a Buffer above 128 bytes is pinned with a
+ * persistent handle that only the main thread may release (one more wake-up
+ * and GC root per message). The MAC is over those UTF-8 bytes.
+ */
+export function encodeFrames(envelope: Envelope<object>, macKey: MacKey): Frames {
+  const body = JSON.stringify(envelope);
   return [body, macOf(macKey, body)];
 }
 
