@@ -65,8 +65,9 @@ type Pending = { deviceId: string; type: BusCommandType; settle(reply: Envelope 
 
 export class GatewayBus {
   readonly endpoints: { readonly commands: string; readonly events: string };
-  readonly #router: zmq.Router;
-  readonly #sub: zmq.Subscriber;
+  // Replaced by fresh sockets when a revocation drops every connection (see #reopen).
+  #router: zmq.Router;
+  #sub: zmq.Subscriber;
   readonly #routerOut: SerialSender;
   readonly #options: GatewayBusOptions;
   readonly #maxBytes: number;
@@ -76,7 +77,7 @@ export class GatewayBus {
   readonly #pending = new Map<string, Pending>();
   readonly #listeners = new Set<BusEventListener>();
   readonly #presence = new Map<string, DevicePresence>();
-  readonly #loops: Promise<void>[] = [];
+  #loops: Promise<void>[] = [];
   readonly #stopRevokeWatch: () => void;
   #rebinding: Promise<void> = Promise.resolve();
   #closed = false;
@@ -101,21 +102,7 @@ export class GatewayBus {
     assertZapHandler(options.zap, options.context, 'ROUTER', commandEndpoint);
     assertZapHandler(options.zap, options.context, 'SUB', eventEndpoint);
     const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    const common = curveServerOptions(options.zap, options.keys, maxBytes);
-    // mandatory: sending to a device that is not connected fails at once instead of vanishing.
-    // handover: a device that reconnects takes its routing id over from its own dead connection.
-    // sendTimeout 0: zeromq.js would otherwise wait forever for an unknown routing id instead of failing.
-    const router = new zmq.Router({ ...common, mandatory: true, handover: true, sendTimeout: 0 });
-    const sub = new zmq.Subscriber({ ...common, receiveHighWaterMark: 100_000 });
-    try {
-      await router.bind(commandEndpoint);
-      await sub.bind(eventEndpoint);
-      sub.subscribe();
-    } catch (err) {
-      router.close();
-      sub.close();
-      throw err;
-    }
+    const { router, sub } = await bindSockets(options.zap, options, maxBytes, commandEndpoint, eventEndpoint);
     return new GatewayBus(options, router, sub, maxBytes);
   }
 
@@ -195,8 +182,9 @@ export class GatewayBus {
             (err: unknown) => {
               if (!this.#pending.has(envelope.id)) return;
               const code = (err as { code?: string }).code;
-              // EHOSTUNREACH: no connection with that routing id; EAGAIN: its queue is full (it stopped reading).
-              const unreachable = code === 'EHOSTUNREACH' || code === 'EAGAIN';
+              // EHOSTUNREACH: no connection with that routing id; EAGAIN: its queue is full (it stopped reading);
+              // EBUSY: the socket is being bound after a revocation (nothing was sent).
+              const unreachable = code === 'EHOSTUNREACH' || code === 'EAGAIN' || code === 'EBUSY';
               if (unreachable && spec.idempotent) {
                 // The device may be reconnecting (driver restart, gateway rebind): try again within this attempt.
                 resend = setTimeout(send, 50);
@@ -249,6 +237,7 @@ export class GatewayBus {
     this.#stopRevokeWatch();
     for (const pending of [...this.#pending.values()]) pending.settle(new EdgePayError('BUS_CLOSED'));
     await this.#rebinding.catch(() => undefined);
+    this.#routerOut.retarget(undefined);
     this.#router.close();
     this.#sub.close();
     await Promise.allSettled(this.#loops);
@@ -305,7 +294,7 @@ export class GatewayBus {
         this.#acceptEvent(envelope, this.#options.devices.get(envelope.deviceId)!);
       }
     } catch (err) {
-      if (!this.#closed) process.stderr.write(`bus: event socket failed: ${String(err)}\n`);
+      if (!this.#closed && !sub.closed) process.stderr.write(`bus: event socket failed: ${String(err)}\n`);
     }
   }
 
@@ -345,7 +334,7 @@ export class GatewayBus {
         else this.#drop('unknown-type', `${envelope.type} does not belong on the command socket`, device.deviceId);
       }
     } catch (err) {
-      if (!this.#closed) process.stderr.write(`bus: command socket failed: ${String(err)}\n`);
+      if (!this.#closed && !router.closed) process.stderr.write(`bus: command socket failed: ${String(err)}\n`);
     }
   }
 
@@ -373,30 +362,85 @@ export class GatewayBus {
       if (pending.deviceId === device.deviceId) pending.settle(new EdgePayError('BUS_DEVICE_NOT_CONNECTED', { deviceId: device.deviceId }));
     }
     const previous = this.#rebinding;
-    this.#rebinding = previous.then(() => this.#rebind()).catch((err: unknown) => {
-      process.stderr.write(`bus: could not rebind after revoking ${device.deviceId}: ${String(err)}\n`);
+    this.#rebinding = previous.then(() => this.#reopen()).catch((err: unknown) => {
+      process.stderr.write(`bus: could not reopen the bus sockets after revoking ${device.deviceId}: ${String(err)}\n`);
     });
     await this.#rebinding;
   }
 
-  async #rebind(): Promise<void> {
+  /**
+   * Drops every connection by closing both sockets and binding fresh ones on
+   * the same endpoints. Not unbind/bind on the same sockets: libzmq 4.3.5
+   * aborts the whole process now and then (pipe.cpp:355, `_state ==
+   * term_ack_sent || _state == term_req_sent2`) when a listener is unbound
+   * while its connections carry traffic and their peers reconnect; closing the
+   * socket terminates its pipes the ordinary way. The new sockets are swapped
+   * in at once (sends meanwhile fail with EBUSY during the bind and count as
+   * "not connected", which idempotent commands retry), and their readers start
+   * once they are bound.
+   */
+  async #reopen(): Promise<void> {
     if (this.#closed) return;
-    for (const [socket, endpoint] of [
-      [this.#router, this.endpoints.commands],
-      [this.#sub, this.endpoints.events],
-    ] as const) {
-      await socket.unbind(endpoint);
-      // The port is ours again as soon as libzmq's I/O thread has closed the listener; retry briefly.
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await socket.bind(endpoint);
-          break;
-        } catch (err) {
-          if (attempt >= 50 || (err as { code?: string }).code !== 'EADDRINUSE') throw err;
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      }
+    const zap = this.#options.zap;
+    const usable = zap !== undefined && zap.running && zap.context === this.#options.context;
+    const { router, sub, bound } = usable ? openSockets(zap, this.#options, this.#maxBytes) : {};
+    this.#router.close();
+    this.#sub.close();
+    this.#routerOut.retarget(router);
+    // Fail closed here too: the revoked device's connection is gone, but without a running ZAP handler no new socket opens.
+    if (!router || !sub || !bound) throw new EdgePayError('BUS_ZAP_HANDLER_MISSING', { socket: 'ROUTER', endpoint: this.endpoints.commands });
+    this.#router = router;
+    this.#sub = sub;
+    try {
+      // The port is ours again as soon as libzmq's I/O thread has closed the old listener; retry briefly.
+      await bound(this.endpoints.commands, this.endpoints.events, true);
+    } catch (err) {
+      router.close();
+      sub.close();
+      throw err;
     }
+    if (this.#closed) return;
+    this.#loops = [...this.#loops.slice(-2), this.#readCommands(), this.#readEvents()];
   }
 }
 
+/**
+ * The gateway's two sockets, not yet bound: CURVE servers behind the ZAP handler.
+ * mandatory: sending to a device that is not connected fails at once instead of vanishing.
+ * handover: a device that reconnects takes its routing id over from its own dead connection.
+ * sendTimeout 0: zeromq.js would otherwise wait forever for an unknown routing id instead of failing.
+ */
+function openSockets(zap: ZapHandler, options: GatewayBusOptions, maxBytes: number) {
+  const common = curveServerOptions(zap, options.keys, maxBytes);
+  const router = new zmq.Router({ ...common, mandatory: true, handover: true, sendTimeout: 0 });
+  const sub = new zmq.Subscriber({ ...common, receiveHighWaterMark: 100_000 });
+  const bind = async (socket: zmq.Router | zmq.Subscriber, endpoint: string, retryInUse: boolean) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await socket.bind(endpoint);
+        return;
+      } catch (err) {
+        if (!retryInUse || attempt >= 50 || (err as { code?: string }).code !== 'EADDRINUSE') throw err;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  };
+  const bound = async (commandEndpoint: string, eventEndpoint: string, retryInUse: boolean) => {
+    await bind(router, commandEndpoint, retryInUse);
+    await bind(sub, eventEndpoint, retryInUse);
+    sub.subscribe();
+  };
+  return { router, sub, bound };
+}
+
+async function bindSockets(zap: ZapHandler, options: GatewayBusOptions, maxBytes: number, commandEndpoint: string, eventEndpoint: string) {
+  const { router, sub, bound } = openSockets(zap, options, maxBytes);
+  try {
+    await bound(commandEndpoint, eventEndpoint, false);
+  } catch (err) {
+    router.close();
+    sub.close();
+    throw err;
+  }
+  return { router, sub };
+}

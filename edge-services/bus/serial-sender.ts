@@ -8,6 +8,8 @@
 import type * as zmq from 'zeromq';
 
 type Sendable = { send(message: zmq.MessageLike | zmq.MessageLike[]): Promise<void> };
+
+const CLOSED = Object.assign(new Error('the socket was closed'), { code: 'EBADF' });
 type Queued = { frames: zmq.MessageLike[]; resolve(): void; reject(err: unknown): void };
 
 export class SerialSender {
@@ -15,7 +17,15 @@ export class SerialSender {
   #queue: Queued[] = [];
   #head = 0;
   #draining = false;
-  constructor(private readonly socket: Sendable) {}
+  #socket: Sendable | undefined;
+  constructor(socket: Sendable) {
+    this.#socket = socket;
+  }
+
+  /** Queued and later sends go to `socket` (a replacement after a reopen); undefined: fail them (closing). */
+  retarget(socket: Sendable | undefined): void {
+    this.#socket = socket;
+  }
 
   send(frames: zmq.MessageLike[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -31,7 +41,9 @@ export class SerialSender {
         const next = this.#queue[this.#head]!;
         this.#queue[this.#head++] = undefined as never;
         try {
-          await this.socket.send(next.frames);
+          const socket = this.#socket;
+          if (!socket) throw CLOSED;
+          await socket.send(next.frames);
           next.resolve();
         } catch (err) {
           // One failed send (unreachable peer, closed socket) fails only its caller.
