@@ -15,7 +15,11 @@
  *               sequential, ROUNDTRIPS per run (after WARMUP untimed ones).
  *   events      msg/s, value = median over runs — EVENTS `scanner.scan` events published
  *               back to back, timed until the gateway has received (and, for edgepay-bus,
- *               validated) the last one.
+ *               validated) the last one. edgepay-bus events each carry their own code and
+ *               the run fails unless every one arrived exactly once. The device coalesces
+ *               events waiting behind a send into one ZeroMQ message (EventBatcher: each
+ *               envelope still validated on its own at both ends); bare-zeromq sends one
+ *               message per event. `zmqMessagesPerRun` says how many messages carried them.
  * Plus ratio lines: metric `round-trip/ratio-to-bare-zeromq` (p50 ratio, extra field
  * `p99Ratio`) and `events/ratio-to-bare-zeromq` (bare throughput / ours: > 1 means slower).
  * BENCH_RUNS (default 5) sets the runs; runs alternate between subjects.
@@ -30,8 +34,11 @@ const ROUNDTRIPS = 2_000;
 const WARMUP = 300;
 const EVENTS = 20_000;
 const SCAN = { code: '4006381333931', symbology: ']E0', source: 'hid-pos' as const, complete: true };
+const CODE_PREFIX = '4006381';
+const eventCode = (i: number) => CODE_PREFIX + String(i).padStart(6, '0');
 
-type RunResult = { roundTripsMs: number[]; eventsPerSecond: number };
+/** eventMessages: ZeroMQ messages that carried the EVENTS events (the bus coalesces a burst into batches). */
+type RunResult = { roundTripsMs: number[]; eventsPerSecond: number; eventMessages: number };
 
 async function edgepayRun(): Promise<RunResult> {
   const gw = await startBus({ log: () => undefined });
@@ -46,19 +53,28 @@ async function edgepayRun(): Promise<RunResult> {
       await gw.bus.command('scanner-1', 'device.ping', {});
       roundTripsMs.push(performance.now() - t0);
     }
+    // Every event has its own code, so the count proves each one arrived once (validated), none twice.
+    const seen = new Uint8Array(EVENTS);
     let received = 0;
+    let repeated = 0;
     const all = new Promise<void>((resolve) => {
       gw.bus.onEvent((e) => {
-        if (e.type === 'scanner.scan' && ++received === EVENTS) resolve();
+        if (e.type !== 'scanner.scan') return;
+        const i = Number((e.payload['code'] as string).slice(CODE_PREFIX.length));
+        if (seen[i] !== 0) repeated++;
+        seen[i] = 1;
+        if (++received === EVENTS) resolve();
       });
     });
+    const messagesBefore = gw.bus.metrics().eventMessages;
     const t0 = performance.now();
-    for (let i = 0; i < EVENTS; i++) void device.publish('scanner.scan', SCAN);
+    for (let i = 0; i < EVENTS; i++) void device.publish('scanner.scan', { ...SCAN, code: eventCode(i) });
     await all;
     const eventsPerSecond = EVENTS / ((performance.now() - t0) / 1000);
-    const dropped = gw.bus.metrics().dropped;
-    if (dropped > 0) throw new Error(`edgepay-bus dropped ${dropped} messages`);
-    return { roundTripsMs, eventsPerSecond };
+    const metrics = gw.bus.metrics();
+    if (metrics.dropped > 0) throw new Error(`edgepay-bus dropped ${metrics.dropped} messages`);
+    if (repeated > 0 || seen.includes(0)) throw new Error(`edgepay-bus: ${repeated} events repeated, or some missing`);
+    return { roundTripsMs, eventsPerSecond, eventMessages: metrics.eventMessages - messagesBefore };
   } finally {
     await device.close();
     await gw.stop();
@@ -121,7 +137,7 @@ async function bareRun(curve: boolean): Promise<RunResult> {
     for (let i = 0; i < EVENTS; i++) await pub.send(eventBody);
     await all;
     void reader;
-    return { roundTripsMs, eventsPerSecond: EVENTS / ((performance.now() - t0) / 1000) };
+    return { roundTripsMs, eventsPerSecond: EVENTS / ((performance.now() - t0) / 1000), eventMessages: EVENTS };
   } finally {
     for (const s of [dealer, pub, router, sub]) s.close();
     await echo;
@@ -143,7 +159,7 @@ export async function run(_args: string[]): Promise<number> {
     for (const name of Object.keys(subjects) as (keyof typeof subjects)[]) {
       const result = await subjects[name]();
       results[name].push(result);
-      log(`run ${r}/${runs} ${name}: round trip p50 ${median(result.roundTripsMs).toFixed(3)} ms, events ${Math.round(result.eventsPerSecond)}/s`);
+      log(`run ${r}/${runs} ${name}: round trip p50 ${median(result.roundTripsMs).toFixed(3)} ms, events ${Math.round(result.eventsPerSecond)}/s in ${result.eventMessages} messages`);
     }
   }
   const figures = {} as Record<keyof typeof subjects, { p50: number; p99: number; events: number }>;
@@ -151,7 +167,8 @@ export async function run(_args: string[]): Promise<number> {
     const samples = results[name].flatMap((r) => r.roundTripsMs);
     figures[name] = { p50: median(samples), p99: percentile(samples, 99), events: median(results[name].map((r) => r.eventsPerSecond)) };
     emit({ bench: BENCH, subject: name, metric: 'round-trip', value: round(figures[name].p50, 3), unit: 'ms', p99: round(figures[name].p99, 3), runs, samples: samples.length });
-    emit({ bench: BENCH, subject: name, metric: 'events', value: Math.round(figures[name].events), unit: 'msg/s', runs, eventsPerRun: EVENTS });
+    const zmqMessagesPerRun = median(results[name].map((r) => r.eventMessages));
+    emit({ bench: BENCH, subject: name, metric: 'events', value: Math.round(figures[name].events), unit: 'msg/s', runs, eventsPerRun: EVENTS, zmqMessagesPerRun });
   }
   const ours = figures['edgepay-bus'];
   const bare = figures['bare-zeromq'];

@@ -72,57 +72,71 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 export function validateSchema(schema: BusSchema, value: unknown, path = ''): SchemaProblem | undefined {
+  const problem = check(schema, value);
+  return problem && path !== '' ? { path: path + problem.path, problem: problem.problem } : problem;
+}
+
+/** A problem one level down: its path gets the key in front (built only when something is wrong). */
+function under(key: string | number, problem: SchemaProblem): SchemaProblem {
+  return { path: `/${key}${problem.path}`, problem: problem.problem };
+}
+
+// Paths are relative to `value` and built on the way out of a failure, so a
+// valid message (every message but the rare bad one) allocates no path strings.
+function check(schema: BusSchema, value: unknown): SchemaProblem | undefined {
   if ('oneOf' in schema) {
     for (const alternative of schema.oneOf) {
-      if (validateSchema(alternative, value, path) === undefined) return undefined;
+      if (check(alternative, value) === undefined) return undefined;
     }
-    return { path, problem: 'matches none of the allowed shapes' };
+    return { path: '', problem: 'matches none of the allowed shapes' };
   }
   if ('const' in schema) {
-    return value === schema.const ? undefined : { path, problem: `must be ${JSON.stringify(schema.const)}` };
+    return value === schema.const ? undefined : { path: '', problem: `must be ${JSON.stringify(schema.const)}` };
   }
   switch (schema.type) {
     case 'string': {
-      if (typeof value !== 'string') return { path, problem: 'must be a string' };
-      if (value.length > schema.maxLength) return { path, problem: `longer than ${schema.maxLength}` };
-      if (schema.minLength !== undefined && value.length < schema.minLength) return { path, problem: `shorter than ${schema.minLength}` };
-      if (schema.enum && !schema.enum.includes(value)) return { path, problem: `must be one of ${schema.enum.join(', ')}` };
-      if (schema.pattern !== undefined && !compiled(schema.pattern).test(value)) return { path, problem: `does not match ${schema.pattern}` };
+      if (typeof value !== 'string') return { path: '', problem: 'must be a string' };
+      if (value.length > schema.maxLength) return { path: '', problem: `longer than ${schema.maxLength}` };
+      if (schema.minLength !== undefined && value.length < schema.minLength) return { path: '', problem: `shorter than ${schema.minLength}` };
+      if (schema.enum && !schema.enum.includes(value)) return { path: '', problem: `must be one of ${schema.enum.join(', ')}` };
+      if (schema.pattern !== undefined && !compiled(schema.pattern).test(value)) return { path: '', problem: `does not match ${schema.pattern}` };
       return undefined;
     }
     case 'integer':
     case 'number': {
-      if (typeof value !== 'number' || !Number.isFinite(value)) return { path, problem: `must be a finite ${schema.type}` };
-      if (schema.type === 'integer' && !Number.isSafeInteger(value)) return { path, problem: 'must be a safe integer' };
-      if (schema.minimum !== undefined && value < schema.minimum) return { path, problem: `below ${schema.minimum}` };
-      if (schema.maximum !== undefined && value > schema.maximum) return { path, problem: `above ${schema.maximum}` };
+      if (typeof value !== 'number' || !Number.isFinite(value)) return { path: '', problem: `must be a finite ${schema.type}` };
+      if (schema.type === 'integer' && !Number.isSafeInteger(value)) return { path: '', problem: 'must be a safe integer' };
+      if (schema.minimum !== undefined && value < schema.minimum) return { path: '', problem: `below ${schema.minimum}` };
+      if (schema.maximum !== undefined && value > schema.maximum) return { path: '', problem: `above ${schema.maximum}` };
       return undefined;
     }
     case 'boolean':
-      return typeof value === 'boolean' ? undefined : { path, problem: 'must be a boolean' };
+      return typeof value === 'boolean' ? undefined : { path: '', problem: 'must be a boolean' };
     case 'array': {
-      if (!Array.isArray(value)) return { path, problem: 'must be an array' };
-      if (value.length > schema.maxItems) return { path, problem: `more than ${schema.maxItems} items` };
-      if (schema.minItems !== undefined && value.length < schema.minItems) return { path, problem: `fewer than ${schema.minItems} items` };
+      if (!Array.isArray(value)) return { path: '', problem: 'must be an array' };
+      if (value.length > schema.maxItems) return { path: '', problem: `more than ${schema.maxItems} items` };
+      if (schema.minItems !== undefined && value.length < schema.minItems) return { path: '', problem: `fewer than ${schema.minItems} items` };
       for (let i = 0; i < value.length; i++) {
-        const problem = validateSchema(schema.items, value[i], `${path}/${i}`);
-        if (problem) return problem;
+        const problem = check(schema.items, value[i]);
+        if (problem) return under(i, problem);
       }
       return undefined;
     }
     case 'object': {
-      if (!isPlainObject(value)) return { path, problem: 'must be an object' };
+      if (!isPlainObject(value)) return { path: '', problem: 'must be an object' };
       for (const key of schema.required) {
-        if (!Object.hasOwn(value, key)) return { path: `${path}/${key}`, problem: 'is required' };
+        if (!Object.hasOwn(value, key)) return { path: `/${key}`, problem: 'is required' };
       }
-      for (const key of Object.keys(value)) {
+      // for-in with hasOwn rather than Object.keys: the same own enumerable string keys in the same order, without an array per object.
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) continue;
         const property = Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;
         if (!property) {
           if (schema.additionalProperties) continue;
-          return { path: `${path}/${key}`, problem: 'is not allowed' };
+          return { path: `/${key}`, problem: 'is not allowed' };
         }
-        const problem = validateSchema(property, value[key], `${path}/${key}`);
-        if (problem) return problem;
+        const problem = check(property, value[key]);
+        if (problem) return under(key, problem);
       }
       return undefined;
     }

@@ -11,7 +11,10 @@ import type { BusDropReason } from '../../core/index.ts';
 export type BusLogger = (line: string) => void;
 
 export type BusMetricsSnapshot = {
+  /** Valid messages (envelopes) taken, events and replies. */
   received: number;
+  /** ZeroMQ messages read on the event socket; one may carry a batch of envelopes. */
+  eventMessages: number;
   dropped: number;
   droppedByReason: Partial<Record<BusDropReason, number>>;
   droppedByDevice: Record<string, number>;
@@ -29,6 +32,7 @@ const MAX_TRACKED_DEVICES = 1_000;
 
 export class BusMetrics {
   received = 0;
+  eventMessages = 0;
   commandsSent = 0;
   commandRetries = 0;
   commandTimeouts = 0;
@@ -65,6 +69,7 @@ export class BusMetrics {
   snapshot(): BusMetricsSnapshot {
     return {
       received: this.received,
+      eventMessages: this.eventMessages,
       dropped: this.#dropped,
       droppedByReason: Object.fromEntries(this.#byReason),
       droppedByDevice: Object.fromEntries(this.#byDevice),

@@ -182,6 +182,51 @@ describe('device bus over real CURVE sockets', () => {
     assert.ok(gw.logLines.every((line) => !line.includes('4006381333931')), 'payload values are never logged');
   });
 
+  it('coalesces a burst of events into few messages, yet checks and delivers every event on its own, in order', async () => {
+    const gw = await bus();
+    const scanner = device(gw.enrollNewDevice('scanner-2', 'scanner'));
+    const cart = device(gw.enrollNewDevice('cart-2', 'cart'));
+    await scanner.whenSubscribed(10_000);
+    await cart.whenSubscribed(10_000);
+    const codes: string[] = [];
+    gw.bus.onEvent((e) => {
+      if (e.type === 'scanner.scan') codes.push(e.payload['code'] as string);
+    });
+
+    // A lone event goes at once, in a message of its own.
+    const before = scanner.eventCounts.messages;
+    await scanner.publish('scanner.scan', { code: 'lone', source: 'hid-pos', complete: true });
+    assert.equal(scanner.eventCounts.messages, before + 1);
+    await eventually(() => codes.length === 1, 'the lone event');
+
+    // A burst: published back to back, carried by far fewer messages, every event delivered once and in order.
+    const messagesBefore = gw.bus.metrics().eventMessages;
+    const burst = Array.from({ length: 2_000 }, (_, i) => `burst-${i}`);
+    await Promise.all(burst.map((code) => scanner.publish('scanner.scan', { code, source: 'hid-pos', complete: true })));
+    await eventually(() => codes.length === 1 + burst.length, 'every event of the burst');
+    assert.deepEqual(codes.slice(1), burst);
+    const messages = gw.bus.metrics().eventMessages - messagesBefore;
+    assert.ok(messages < burst.length / 10, `${messages} messages for ${burst.length} events`);
+    assert.equal(gw.bus.metrics().dropped, 0);
+
+    // Hand-made batches: each envelope is checked on its own; the MAC covers the whole body, under the one device it names.
+    const line = (type: string, payload: object, deviceId = 'scanner-2') => JSON.stringify(makeEnvelope(type, deviceId, payload));
+    const scan = (code: string) => line('scanner.scan', { code, source: 'hid-pos', complete: true });
+    const batch = (...lines: string[]) => Buffer.from(lines.join('\n'));
+    await scanner.sendRawEvent(await scanner.macFor(batch(scan('raw-1'), line('scanner.scan', { code: 'raw-bad', complete: 'yes' }), '{not json', scan('raw-2'))));
+    await eventually(() => codes.includes('raw-2'), 'the valid envelopes of the mixed batch');
+    assert.deepEqual(gw.bus.metrics().droppedByReason, { payload: 1, malformed: 1 });
+    // A batch that names another device too, or whose MAC is wrong, is refused whole: no envelope of it is taken.
+    await scanner.sendRawEvent(await scanner.macFor(batch(scan('forged-1'), line('cart.weight', { grams: 1, stable: true }, 'cart-2'))));
+    await scanner.sendRawEvent([batch(scan('forged-2'), scan('forged-3')), Buffer.alloc(32)]);
+    await eventually(() => gw.bus.metrics().droppedByReason.unauthenticated === 4, 'the forged batches to be refused');
+    const lateCode = 'after-forgeries';
+    await scanner.publish('scanner.scan', { code: lateCode, source: 'hid-pos', complete: true });
+    await eventually(() => codes.includes(lateCode), 'an event after the forgeries');
+    assert.ok(!codes.some((c) => c.startsWith('forged')), codes.filter((c) => c.startsWith('forged')).join());
+    assert.deepEqual(gw.bus.metrics().droppedByDevice, { 'scanner-2': 4, 'cart-2': 1, '(unknown)': 1 });
+  });
+
   it('retries only idempotent commands, with the same id, and matches replies by id', async () => {
     const gw = await bus();
     const creds = gw.enrollNewDevice('pos-9', 'pos-agent');

@@ -25,6 +25,7 @@ import {
   type Envelope,
 } from '../../core/index.ts';
 import { deriveMacKey, type MacKey } from './curve-keys.ts';
+import { DEFAULT_EVENT_BATCH_BYTES, EventBatcher } from './event-batcher.ts';
 import { SerialSender } from './serial-sender.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, decodeFrames, encodeFrames, makeEnvelope, type Frames } from './wire.ts';
 
@@ -58,7 +59,13 @@ const MAX_HELD_EVENTS = 10_000;
 /** Replies remembered for repeated command ids (retries of idempotent commands). */
 const REPLY_CACHE_SIZE = 256;
 
-export type DeviceClientOptions = { model: string; firmware: string; context?: zmq.Context };
+export type DeviceClientOptions = {
+  model: string;
+  firmware: string;
+  context?: zmq.Context;
+  /** Most UTF-8 bytes of events coalesced into one message (default 16 KiB); 0 sends every event on its own. */
+  eventBatchBytes?: number;
+};
 
 export class DeviceBusClient {
   readonly credentials: DeviceCredentials;
@@ -66,10 +73,12 @@ export class DeviceBusClient {
   readonly #xpub: zmq.XPublisher;
   readonly #dealerOut: SerialSender;
   readonly #xpubOut: SerialSender;
+  readonly #events: EventBatcher;
   readonly #macKey: MacKey;
   readonly #handlers = new Map<string, CommandHandler<BusCommandType>>();
   readonly #replies = new Map<string, Promise<Frames>>();
-  readonly #held: Frames[] = [];
+  /** Envelope JSON of events published while the gateway is not subscribed. */
+  readonly #held: string[] = [];
   readonly #loops: Promise<void>[] = [];
   #subscribers = 0;
   #closed = false;
@@ -91,6 +100,7 @@ export class DeviceBusClient {
     this.#dealerOut = new SerialSender(this.#dealer);
     this.#xpubOut = new SerialSender(this.#xpub);
     this.#macKey = deriveMacKey(credentials.secretKey, credentials.gatewayPublicKey, 'gateway');
+    this.#events = new EventBatcher(this.#xpubOut, this.#macKey, options.eventBatchBytes ?? DEFAULT_EVENT_BATCH_BYTES);
     // Every device answers pings (the catalog sends device.ping to all kinds).
     const started = performance.now();
     this.#handlers.set('device.ping', () => ({ uptimeMs: Math.round(performance.now() - started) }));
@@ -132,13 +142,18 @@ export class DeviceBusClient {
     const envelope = makeEnvelope(type, this.credentials.deviceId, payload as object);
     const check = checkEvent(envelope as Envelope, this.credentials.kind);
     if (!check.ok) throw new EdgePayError('BUS_MESSAGE_INVALID', { type, detail: check.detail });
-    const frames = encodeFrames(envelope, this.#macKey);
-    if (this.#subscribers > 0) return this.#xpubOut.send(frames);
-    this.#held.push(frames);
+    const body = JSON.stringify(envelope);
+    if (this.#subscribers > 0) return this.#events.send(body);
+    this.#held.push(body);
     if (this.#held.length > MAX_HELD_EVENTS) {
       this.#held.shift();
       this.eventsDiscarded++;
     }
+  }
+
+  /** Event messages sent and the envelopes they carried (a batch carries several). */
+  get eventCounts(): { messages: number; envelopes: number } {
+    return { messages: this.#events.messages, envelopes: this.#events.envelopes };
   }
 
   /** Sends raw frames on the event socket, bypassing every check: for tests of the gateway's defences only. */
@@ -181,7 +196,7 @@ export class DeviceBusClient {
         else if (message[0] === 0) this.#subscribers = Math.max(0, this.#subscribers - 1);
         if (this.#subscribers > 0) {
           const held = this.#held.splice(0);
-          for (const frames of held) void this.#xpubOut.send(frames).catch(() => undefined);
+          for (const body of held) void this.#events.send(body).catch(() => undefined);
         }
       }
     } catch {

@@ -31,7 +31,7 @@ import { deriveMacKey, type CurveKeyPair, type MacKey } from './curve-keys.ts';
 import type { EnrolledDevice, EnrolledDevices } from './enrolled-devices.ts';
 import { assertZapHandler, curveServerOptions } from './fail-closed.ts';
 import { SerialSender } from './serial-sender.ts';
-import { DEFAULT_MAX_MESSAGE_BYTES, decodeFrames, encodeFrames, makeEnvelope } from './wire.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, decodeEventFrames, decodeFrames, encodeFrames, makeEnvelope } from './wire.ts';
 import type { ZapHandler } from './zap-handler.ts';
 
 export type GatewayBusOptions = {
@@ -285,13 +285,13 @@ export class GatewayBus {
     try {
       for (;;) {
         const frames = await sub.receive();
-        const decoded = decodeFrames(frames, this.#maxBytes, this.#keyFor);
-        if (!decoded.ok) {
-          this.#drop(decoded.reason, decoded.detail, decoded.deviceId);
-          continue;
-        }
-        const envelope = decoded.envelope;
-        this.#acceptEvent(envelope, this.#options.devices.get(envelope.deviceId)!);
+        this.#metrics.eventMessages++;
+        // One envelope or a batch of them (one device's events coalesced into one message); each is checked and counted on its own.
+        const { envelopes, failures } = decodeEventFrames(frames, this.#maxBytes, this.#keyFor);
+        for (const failure of failures) this.#drop(failure.reason, failure.detail, failure.deviceId);
+        if (envelopes.length === 0) continue;
+        const device = this.#options.devices.get(envelopes[0]!.deviceId)!;
+        for (const envelope of envelopes) this.#acceptEvent(envelope, device);
       }
     } catch (err) {
       if (!this.#closed && !sub.closed) process.stderr.write(`bus: event socket failed: ${String(err)}\n`);

@@ -1,10 +1,12 @@
 /**
- * Frames on the wire: `[envelope JSON, MAC]` on PUB/SUB and DEALER, with the
- * ROUTER's routing id in front on the gateway side. The size limit is checked
- * before anything is parsed.
+ * Frames on the wire (edge-services/bus/PROTOCOL.md): `[envelope JSON, MAC]`
+ * on DEALER, with the ROUTER's routing id in front on the gateway side;
+ * `[body, MAC]` on PUB/SUB where the body is one envelope's JSON or several
+ * joined by "\n" (a batch, see EventBatcher), the MAC over the whole body.
+ * The size limit is checked before anything is parsed.
  */
 import { randomFillSync } from 'node:crypto';
-import { createUuidV7Generator, decodeEnvelope, BUS_PROTOCOL_VERSION, type DecodeResult, type Envelope } from '../../core/index.ts';
+import { createUuidV7Generator, decodeEnvelope, BUS_PROTOCOL_VERSION, type BusDropReason, type DecodeResult, type Envelope } from '../../core/index.ts';
 import { macMatches, macOf, type MacKey } from './curve-keys.ts';
 
 // Message ids draw their random bits from a pool filled 4 KiB at a time: one
@@ -66,4 +68,56 @@ export function decodeFrames(
     return { ok: false, reason: 'unauthenticated', detail: key ? 'MAC does not match' : 'device not enrolled', deviceId };
   }
   return decoded;
+}
+
+/** Separates the envelopes of a batch: JSON.stringify never writes a raw line feed, so it cannot occur inside one. */
+export const BATCH_SEPARATOR = '\n';
+const LINE_FEED = 0x0a;
+
+export type DecodeFailure = { reason: BusDropReason; detail: string; deviceId?: string };
+/** What one event message held: the envelopes that passed size, JSON, envelope and MAC checks, and one failure per envelope that did not. */
+export type DecodedEvents = { envelopes: Envelope[]; failures: DecodeFailure[] };
+
+/**
+ * An event message: `[body, MAC]` where the body is one envelope or a batch
+ * of envelopes separated by line feeds. The same checks in the same order as
+ * decodeFrames, per envelope: size (of the whole message), JSON, envelope;
+ * then the MAC over the whole body under the key of the one device every
+ * envelope in it claims (a batch that names two devices is refused whole).
+ * The caller checks each envelope's type and payload on its own.
+ */
+export function decodeEventFrames(
+  frames: readonly Buffer[],
+  maxBytes: number,
+  keyFor: (deviceId: string) => MacKey | undefined,
+): DecodedEvents {
+  const body = frames[0];
+  if (frames.length !== 2 || body === undefined || body.indexOf(LINE_FEED) === -1) {
+    const single = decodeFrames(frames, maxBytes, keyFor);
+    return single.ok ? { envelopes: [single.envelope], failures: [] } : { envelopes: [], failures: [single] };
+  }
+  const mac = frames[1]!;
+  if (body.length > maxBytes) return { envelopes: [], failures: [{ reason: 'oversized', detail: `${body.length} bytes > ${maxBytes}` }] };
+  const envelopes: Envelope[] = [];
+  const failures: DecodeFailure[] = [];
+  let deviceId: string | undefined;
+  let mixed = false;
+  for (const line of body.toString('utf8').split(BATCH_SEPARATOR)) {
+    const decoded = decodeEnvelope(line);
+    if (!decoded.ok) {
+      failures.push(decoded);
+      continue;
+    }
+    if (deviceId === undefined) deviceId = decoded.envelope.deviceId;
+    else if (decoded.envelope.deviceId !== deviceId) mixed = true;
+    envelopes.push(decoded.envelope);
+  }
+  if (deviceId === undefined) return { envelopes, failures };
+  const key = mixed ? undefined : keyFor(deviceId);
+  if (!key || !macMatches(key, body, mac)) {
+    const detail = mixed ? 'a batch names more than one device' : key ? 'MAC does not match' : 'device not enrolled';
+    for (const envelope of envelopes) failures.push({ reason: 'unauthenticated', detail, deviceId: envelope.deviceId });
+    return { envelopes: [], failures };
+  }
+  return { envelopes, failures };
 }
