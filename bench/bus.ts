@@ -3,7 +3,9 @@
  *
  * Subjects:
  *   edgepay-bus   startBus() + DeviceBusClient: CURVE on both sockets, ZAP handler,
- *                 per-message MAC, envelope + schema validation at both ends.
+ *                 MACs on what devices send (the gateway verifies the first one on a
+ *                 command connection, which binds it, and every event message),
+ *                 envelope + schema validation at both ends (edge-services/bus/PROTOCOL.md).
  *   bare-zeromq   the same socket pairs (ROUTER/DEALER, SUB/PUB) on tcp 127.0.0.1 with
  *                 no CURVE, no MAC, no parsing: the same envelope bytes are passed through.
  *   bare-zeromq-curve  the bare pairs with CURVE only, to show what encryption alone costs.

@@ -227,6 +227,98 @@ describe('device bus over real CURVE sockets', () => {
     assert.deepEqual(gw.bus.metrics().droppedByDevice, { 'scanner-2': 4, 'cart-2': 1, '(unknown)': 1 });
   });
 
+  it('an enrolled device can neither answer as another device nor receive its commands', async () => {
+    const gw = await bus();
+    const a = device(gw.enrollNewDevice('pos-a', 'pos-agent'));
+    const bCreds = gw.enrollNewDevice('pos-b', 'pos-agent');
+    const bKey = deriveMacKey(bCreds.secretKey, bCreds.gatewayPublicKey, 'gateway');
+    // Device B on bare sockets, with its own enrolled key: one DEALER takes A's device id as its routing id (the
+    // old way to take A's commands over), one takes an id of the shape libzmq gives itself (a zero byte first).
+    const stolen: Buffer[][] = [];
+    const dealers = ['pos-a', '\u0000\u0000\u0000\u0000\u0001'].map((routingId) => {
+      const dealer = new zmq.Dealer({ routingId, curveServerKey: bCreds.gatewayPublicKey, curvePublicKey: bCreds.publicKey, curveSecretKey: bCreds.secretKey, linger: 0 });
+      cleanups.push(() => dealer.close());
+      dealer.connect(bCreds.commandEndpoint);
+      void (async () => {
+        for await (const frames of dealer) stolen.push(frames);
+      })().catch(() => undefined);
+      return dealer;
+    });
+    for (const dealer of dealers) await dealer.send(encodeFrames(makeEnvelope('device.hello', 'pos-b', { kind: 'pos-agent', model: 'b', firmware: '0' }), bKey));
+    await eventually(() => gw.bus.presence().some((p) => p.deviceId === 'pos-b'), 'B to say hello');
+
+    // A's handler holds the command while B, which cannot see it, is handed its id and answers as A.
+    let forged = 0;
+    a.handle('pos.fields', async (_params, command) => {
+      const reply = (deviceId: string) => makeEnvelope('reply', deviceId, { ok: true, result: { fields: [{ appId: 'forged', label: 'B' }] } }, command.id);
+      for (const dealer of dealers) {
+        await dealer.send(encodeFrames(reply('pos-a'), bKey)); // MAC under B's key, claiming A
+        await dealer.send([JSON.stringify(reply('pos-a')), Buffer.alloc(32)]); // on a connection bound to B, claiming A
+        forged += 2;
+      }
+      await eventually(() => (gw.bus.metrics().droppedByReason.unauthenticated ?? 0) >= forged, 'the forged replies to be refused');
+      return { fields: [{ appId: 'genuine', label: 'A' }] };
+    });
+    await a.whenSubscribed(10_000);
+    const result = await gw.bus.command('pos-a', 'pos.fields', {}, { timeoutMs: 5_000, retries: 3 });
+    assert.deepEqual(result.fields, [{ appId: 'genuine', label: 'A' }], 'the answer is A\'s');
+    assert.equal(gw.bus.metrics().droppedByReason.unauthenticated, 4);
+    assert.equal((await gw.bus.command('pos-a', 'pos.fields', {})).fields[0]?.label, 'A');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(stolen, [], 'no command for A reached B');
+    // B is served on its own connection as itself.
+    const commandForB = gw.bus.command('pos-b', 'device.ping', {}, { timeoutMs: 300, retries: 0 }).catch((err: unknown) => err);
+    await eventually(() => stolen.length === 1, 'B to get its own command');
+    const own = (stolen as Buffer[][])[0]!;
+    assert.equal((JSON.parse(own[0]!.toString()) as Envelope).deviceId, 'pos-b');
+    assert.equal(own.length, 1, 'a command is one frame: CURVE with the pinned gateway key authenticates it');
+    await commandForB;
+  });
+
+  it('reaches a device again after the gateway restarted: the device says hello on its new connection', async () => {
+    const context = new zmq.Context();
+    const devices = new EnrolledDevices();
+    const keys = zmq.curveKeyPair();
+    const [commandPort, eventPort] = [await freePort(), await freePort()];
+    const open = async () => {
+      const zap = await startZapHandler({ context, devices });
+      const gateway = await GatewayBus.open({
+        context,
+        zap,
+        devices,
+        keys,
+        commandEndpoint: `tcp://127.0.0.1:${commandPort}`,
+        eventEndpoint: `tcp://127.0.0.1:${eventPort}`,
+        log: () => undefined,
+      });
+      return { gateway, zap };
+    };
+    const pair = zmq.curveKeyPair();
+    devices.enroll({ deviceId: 'ble-9', kind: 'ble-reader', publicKey: pair.publicKey });
+    let first = await open();
+    const reader = device({
+      deviceId: 'ble-9',
+      kind: 'ble-reader',
+      publicKey: pair.publicKey,
+      secretKey: pair.secretKey,
+      gatewayPublicKey: keys.publicKey,
+      commandEndpoint: first.gateway.endpoints.commands,
+      eventEndpoint: first.gateway.endpoints.events,
+    });
+    reader.handle('ble.scan', ({ enabled }) => ({ scanning: enabled, minRssi: -127 }));
+    assert.equal((await first.gateway.command('ble-9', 'ble.scan', { enabled: true }, { retries: 5 })).scanning, true);
+    await first.gateway.close();
+    await first.zap.stop();
+    // A new gateway process knows no connection; the device reconnects by itself and says hello, nothing else.
+    first = await open();
+    cleanups.push(async () => {
+      await first.gateway.close();
+      await first.zap.stop();
+    });
+    await eventually(() => first.gateway.presence().some((p) => p.deviceId === 'ble-9'), 'the device to say hello to the new gateway');
+    assert.equal((await first.gateway.command('ble-9', 'ble.scan', { enabled: false }, { retries: 0 })).scanning, false);
+  });
+
   it('retries only idempotent commands, with the same id, and matches replies by id', async () => {
     const gw = await bus();
     const creds = gw.enrollNewDevice('pos-9', 'pos-agent');

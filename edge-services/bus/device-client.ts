@@ -1,12 +1,16 @@
 /**
  * A device's end of the bus: what drivers, simulators and real devices' adapters
- * use. CURVE client on both sockets (the gateway's public key is pinned), a
- * DEALER with the device id as routing id for commands, an XPUB for events.
+ * use (wire: edge-services/bus/PROTOCOL.md). CURVE client on both sockets (the
+ * gateway's public key is pinned), a DEALER for commands with a random routing
+ * id of its own (128 bits, never the device id: the gateway binds it to this
+ * device when the MAC'd hello arrives, and nobody who does not know it can
+ * take it over), an XPUB for events.
  *
  * Events are held back until the gateway's subscription has arrived (XPUB sees
  * it) and while the gateway is away (revocation of another device rebinds the
  * gateway's sockets): a plain PUB would drop them silently in both cases.
  */
+import { randomBytes } from 'node:crypto';
 import * as zmq from 'zeromq';
 import {
   EdgePayError,
@@ -27,7 +31,7 @@ import {
 import { deriveMacKey, type MacKey } from './curve-keys.ts';
 import { DEFAULT_EVENT_BATCH_BYTES, EventBatcher } from './event-batcher.ts';
 import { SerialSender } from './serial-sender.ts';
-import { DEFAULT_MAX_MESSAGE_BYTES, decodeFrames, encodeFrames, makeEnvelope, type Frames } from './wire.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, decodeCommandFrames, encodeFrames, makeEnvelope, type Frames } from './wire.ts';
 
 /** Everything a device needs to join the bus; the gateway hands it out at enrolment. */
 export type DeviceCredentials = {
@@ -94,7 +98,8 @@ export class DeviceBusClient {
       linger: 0,
       ...(options.context ? { context: options.context } : {}),
     };
-    this.#dealer = new zmq.Dealer({ ...curve, routingId: credentials.deviceId, maxMessageSize: 2 * DEFAULT_MAX_MESSAGE_BYTES });
+    // A fresh routing id per socket; it must not start with a zero byte (libzmq's own ids do).
+    this.#dealer = new zmq.Dealer({ ...curve, routingId: `r${randomBytes(16).toString('hex')}`, maxMessageSize: 2 * DEFAULT_MAX_MESSAGE_BYTES });
     // A burst of events (a cart's frames, a reader's advertisements) must queue, not be dropped at the default 1000.
     this.#xpub = new zmq.XPublisher({ ...curve, sendHighWaterMark: EVENT_HIGH_WATER_MARK });
     this.#dealerOut = new SerialSender(this.#dealer);
@@ -112,10 +117,17 @@ export class DeviceBusClient {
    */
   static connect(credentials: DeviceCredentials, options: DeviceClientOptions): DeviceBusClient {
     const client = new DeviceBusClient(credentials, options);
+    const hello = { kind: credentials.kind, model: options.model, firmware: options.firmware };
+    // The hello below waits in the DEALER's queue for the first connection. After a reconnect (the gateway
+    // restarted, or reopened its sockets after a revocation) the gateway may no longer know this connection:
+    // say hello again, so that commands reach this device even before it next replies.
+    let handshakes = 0;
+    client.#dealer.events.on('handshake', () => {
+      if (++handshakes > 1 && !client.#closed) void client.#sendOnDealer(makeEnvelope('device.hello', credentials.deviceId, hello));
+    });
     client.#dealer.connect(credentials.commandEndpoint);
     client.#xpub.connect(credentials.eventEndpoint);
     client.#loops.push(client.#readCommands(), client.#readSubscriptions());
-    const hello = { kind: credentials.kind, model: options.model, firmware: options.firmware };
     void client.#sendOnDealer(makeEnvelope('device.hello', credentials.deviceId, hello));
     void client.publish('device.hello', hello);
     return client;
@@ -205,15 +217,14 @@ export class DeviceBusClient {
   }
 
   async #readCommands(): Promise<void> {
-    const keyFor = (deviceId: string) => (deviceId === this.credentials.deviceId ? this.#macKey : undefined);
     const dealer = this.#dealer;
     try {
       // receive() rather than `for await`: the iterator wraps each message in one more async call and result object.
       for (;;) {
         const frames = await dealer.receive();
-        const decoded = decodeFrames(frames, DEFAULT_MAX_MESSAGE_BYTES, keyFor);
-        // Not from our gateway (or not for us): ignore. Answering would tell a forger something.
-        if (!decoded.ok) continue;
+        // Only the gateway can send here (CURVE, its key pinned): no MAC. Malformed, or not for us: ignore.
+        const decoded = decodeCommandFrames(frames, DEFAULT_MAX_MESSAGE_BYTES);
+        if (!decoded.ok || decoded.envelope.deviceId !== this.credentials.deviceId) continue;
         this.#answer(decoded.envelope);
       }
     } catch {

@@ -1,15 +1,19 @@
 /**
- * The gateway's end of the device bus.
+ * The gateway's end of the device bus (wire: edge-services/bus/PROTOCOL.md).
  *
  * - Events: a SUB socket bound on `eventEndpoint`; devices connect XPUB/PUB to it.
- * - Commands: a ROUTER bound on `commandEndpoint`; devices connect a DEALER whose
- *   routing id is their device id. A command goes to that routing id; the reply
- *   comes back with the command's id.
+ * - Commands: a ROUTER bound on `commandEndpoint`; devices connect a DEALER with a
+ *   random routing id of their own (a secret of that socket: it travels only
+ *   inside the CURVE session). The first MAC-verified message on it (the hello)
+ *   binds that routing id to the device; commands go to the routing id bound to
+ *   the device, and later messages from it are the device's without verifying
+ *   their MACs again. The reply comes back with the command's id.
  *
  * Both sockets are CURVE servers behind the ZAP handler (fail closed), and every
  * message is checked in this order: size, envelope, MAC under the claimed
- * device's key, then the type's schema for that device's kind. Whatever fails
- * is dropped and counted; nothing a device sends can throw out of here.
+ * device's key (or the routing id bound to it), then the type's schema for
+ * that device's kind. Whatever fails is dropped and counted; nothing a device
+ * sends can throw out of here.
  */
 import * as zmq from 'zeromq';
 import {
@@ -31,7 +35,7 @@ import { deriveMacKey, type CurveKeyPair, type MacKey } from './curve-keys.ts';
 import type { EnrolledDevice, EnrolledDevices } from './enrolled-devices.ts';
 import { assertZapHandler, curveServerOptions } from './fail-closed.ts';
 import { SerialSender } from './serial-sender.ts';
-import { DEFAULT_MAX_MESSAGE_BYTES, decodeEventFrames, decodeFrames, encodeFrames, makeEnvelope } from './wire.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, decodeBoundFrames, decodeEventFrames, decodeFrames, encodeCommand, makeEnvelope } from './wire.ts';
 import type { ZapHandler } from './zap-handler.ts';
 
 export type GatewayBusOptions = {
@@ -61,6 +65,9 @@ export type BusEventListener = (envelope: Envelope, device: EnrolledDevice) => v
 
 export type DevicePresence = { deviceId: string; kind: string; firstSeen: number; lastSeen: number };
 
+/** What a send to a device without a bound connection fails with: nothing left the gateway. */
+const NOT_BOUND = Object.assign(new Error('no connection of this device has said hello'), { code: 'EHOSTUNREACH' });
+
 type Pending = { deviceId: string; type: BusCommandType; settle(reply: Envelope | EdgePayError): void };
 
 export class GatewayBus {
@@ -77,6 +84,15 @@ export class GatewayBus {
   readonly #pending = new Map<string, Pending>();
   readonly #listeners = new Set<BusEventListener>();
   readonly #presence = new Map<string, DevicePresence>();
+  /**
+   * Command-socket routing ids (latin1 of the bytes) bound to the enrolment record
+   * whose MAC-verified message last came from them, and each device's current one.
+   * Kept across a reopen: a routing id is a secret of the device's socket, so only
+   * that socket can present it on a fresh connection. A revocation or re-enrolment
+   * (a new record) makes a binding stale.
+   */
+  readonly #routes = new Map<string, EnrolledDevice>();
+  readonly #routeOf = new Map<string, { key: string; id: Buffer }>();
   #loops: Promise<void>[] = [];
   readonly #stopRevokeWatch: () => void;
   #rebinding: Promise<void> = Promise.resolve();
@@ -152,7 +168,7 @@ export class GatewayBus {
     if (!check.ok) throw new EdgePayError('BUS_MESSAGE_INVALID', { type, detail: check.detail });
     const timeoutMs = options.timeoutMs ?? spec.timeoutMs;
     const attempts = 1 + (spec.idempotent ? Math.max(0, options.retries ?? 2) : 0);
-    const frames = encodeFrames(envelope, this.#macKey(device));
+    const body = encodeCommand(envelope);
 
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const reply = await new Promise<Envelope | EdgePayError>((resolve) => {
@@ -173,17 +189,11 @@ export class GatewayBus {
           );
         }, timeoutMs);
         this.#pending.set(envelope.id, { deviceId, type, settle });
-        const send = () => {
-          this.#metrics.commandsSent++;
-          this.#routerOut.send([deviceId, ...frames]).then(
-            () => {
-              delivered = true;
-            },
-            (err: unknown) => {
+        const failed = (err: unknown) => {
               if (!this.#pending.has(envelope.id)) return;
               const code = (err as { code?: string }).code;
-              // EHOSTUNREACH: no connection with that routing id; EAGAIN: its queue is full (it stopped reading);
-              // EBUSY: the socket is being bound after a revocation (nothing was sent).
+              // EHOSTUNREACH: no connection with that routing id, or none bound to the device yet; EAGAIN: its queue
+              // is full (it stopped reading); EBUSY: the socket is being bound after a revocation (nothing was sent).
               const unreachable = code === 'EHOSTUNREACH' || code === 'EAGAIN' || code === 'EBUSY';
               if (unreachable && spec.idempotent) {
                 // The device may be reconnecting (driver restart, gateway rebind): try again within this attempt.
@@ -197,8 +207,18 @@ export class GatewayBus {
                     ? new EdgePayError('BUS_CLOSED')
                     : new EdgePayError('INTERNAL', { reason: String(err) }, { cause: err }),
               );
-            },
-          );
+        };
+        const send = () => {
+          // Looked up at every send: the device may have reconnected with a new socket (and routing id) meanwhile.
+          const route = this.#currentRoute(deviceId);
+          if (!route) {
+            failed(NOT_BOUND);
+            return;
+          }
+          this.#metrics.commandsSent++;
+          this.#routerOut.send([route.id, body]).then(() => {
+            delivered = true;
+          }, failed);
         };
         if (attempt > 1) this.#metrics.commandRetries++;
         send();
@@ -256,6 +276,28 @@ export class GatewayBus {
     const device = this.#options.devices.get(deviceId);
     return device ? this.#macKey(device) : undefined;
   };
+
+  #bind(key: string, routingId: Buffer, device: EnrolledDevice): void {
+    const previous = this.#routeOf.get(device.deviceId);
+    if (previous?.key === key && this.#routes.get(key) === device) return;
+    if (previous) this.#routes.delete(previous.key);
+    this.#routes.set(key, device);
+    this.#routeOf.set(device.deviceId, { key, id: routingId });
+  }
+
+  /** The routing id commands to the device go to, if a connection of its current enrolment is bound. */
+  #currentRoute(deviceId: string): { key: string; id: Buffer } | undefined {
+    const route = this.#routeOf.get(deviceId);
+    const device = this.#options.devices.get(deviceId);
+    return route && device && this.#routes.get(route.key) === device ? route : undefined;
+  }
+
+  #unbind(deviceId: string): void {
+    const route = this.#routeOf.get(deviceId);
+    if (!route) return;
+    this.#routeOf.delete(deviceId);
+    if (this.#routes.get(route.key)?.deviceId === deviceId) this.#routes.delete(route.key);
+  }
 
   #drop(reason: BusDropReason, detail: string, deviceId: string | undefined): void {
     this.#metrics.drop(reason, detail, deviceId);
@@ -316,19 +358,35 @@ export class GatewayBus {
       for (;;) {
         const frames = await router.receive();
         // The routing id first, then the message's own frames.
-        const routingId = frames.shift();
-        const decoded = decodeFrames(frames, this.#maxBytes, this.#keyFor);
-        if (!decoded.ok) {
-          this.#drop(decoded.reason, decoded.detail, decoded.deviceId);
-          continue;
+        const routingId = frames.shift()!;
+        const key = routingId.toString('latin1');
+        const bound = this.#routes.get(key);
+        let envelope: Envelope;
+        let device: EnrolledDevice;
+        if (bound !== undefined && this.#options.devices.get(bound.deviceId) === bound) {
+          // This connection proved its device with a MAC before, and nobody else can present its routing id.
+          const decoded = decodeBoundFrames(frames, this.#maxBytes);
+          if (!decoded.ok) {
+            this.#drop(decoded.reason, decoded.detail, decoded.deviceId ?? bound.deviceId);
+            continue;
+          }
+          if (decoded.envelope.deviceId !== bound.deviceId) {
+            this.#drop('unauthenticated', 'the connection belongs to another device', decoded.envelope.deviceId);
+            continue;
+          }
+          envelope = decoded.envelope;
+          device = bound;
+        } else {
+          const decoded = decodeFrames(frames, this.#maxBytes, this.#keyFor);
+          if (!decoded.ok) {
+            this.#drop(decoded.reason, decoded.detail, decoded.deviceId);
+            continue;
+          }
+          envelope = decoded.envelope;
+          device = this.#options.devices.get(envelope.deviceId)!;
+          // The MAC proved the device: commands to it go to this connection from now on.
+          this.#bind(key, routingId, device);
         }
-        const envelope = decoded.envelope;
-        // The routing id is what commands are addressed to: it must be the device the MAC proved.
-        if (routingId?.toString() !== envelope.deviceId) {
-          this.#drop('unauthenticated', 'routing id is not the sending device', envelope.deviceId);
-          continue;
-        }
-        const device = this.#options.devices.get(envelope.deviceId)!;
         if (envelope.type === REPLY_TYPE) this.#onReply(envelope, device);
         else if (envelope.type === 'device.hello') this.#acceptEvent(envelope, device);
         else this.#drop('unknown-type', `${envelope.type} does not belong on the command socket`, device.deviceId);
@@ -358,6 +416,7 @@ export class GatewayBus {
 
   async #onRevoked(device: EnrolledDevice): Promise<void> {
     this.#presence.delete(device.deviceId);
+    this.#unbind(device.deviceId);
     for (const pending of [...this.#pending.values()]) {
       if (pending.deviceId === device.deviceId) pending.settle(new EdgePayError('BUS_DEVICE_NOT_CONNECTED', { deviceId: device.deviceId }));
     }

@@ -1,8 +1,12 @@
 /**
- * Frames on the wire (edge-services/bus/PROTOCOL.md): `[envelope JSON, MAC]`
- * on DEALER, with the ROUTER's routing id in front on the gateway side;
- * `[body, MAC]` on PUB/SUB where the body is one envelope's JSON or several
- * joined by "\n" (a batch, see EventBatcher), the MAC over the whole body.
+ * Frames on the wire (edge-services/bus/PROTOCOL.md):
+ * - device -> gateway on DEALER/ROUTER: `[envelope JSON, MAC]` (the ROUTER sees
+ *   the DEALER's routing id in front);
+ * - gateway -> device on ROUTER/DEALER: `[envelope JSON]`, no MAC: the device's
+ *   DEALER talks to one CURVE server whose public key it pinned, so CURVE alone
+ *   proves that a command came from the gateway;
+ * - device -> gateway on PUB/SUB: `[body, MAC]` where the body is one
+ *   envelope's JSON or several joined by "\n" (a batch, see EventBatcher).
  * The size limit is checked before anything is parsed.
  */
 import { randomFillSync } from 'node:crypto';
@@ -45,6 +49,33 @@ export type Frames = [body: string, mac: Buffer];
 export function encodeFrames(envelope: Envelope<object>, macKey: MacKey): Frames {
   const body = JSON.stringify(envelope);
   return [body, macOf(macKey, body)];
+}
+
+/** A command's one frame: the envelope's JSON (a string: see encodeFrames). */
+export function encodeCommand(envelope: Envelope<object>): string {
+  return JSON.stringify(envelope);
+}
+
+/** A command as a device receives it: one frame, checked for size, then parsed and checked as an envelope. */
+export function decodeCommandFrames(frames: readonly Buffer[], maxBytes: number): DecodeResult {
+  if (frames.length !== 1) return { ok: false, reason: 'malformed', detail: `expected 1 frame, got ${frames.length}` };
+  const body = frames[0]!;
+  if (body.length > maxBytes) return { ok: false, reason: 'oversized', detail: `${body.length} bytes > ${maxBytes}` };
+  return decodeEnvelope(body.toString('utf8'));
+}
+
+/**
+ * `[body, MAC]` from a connection already bound to its device (GatewayBus: a
+ * MAC-verified message came on it, and its routing id is a secret of that
+ * device's socket): the same size, JSON and envelope checks as decodeFrames,
+ * without verifying the MAC again. The caller checks that the envelope names
+ * the bound device.
+ */
+export function decodeBoundFrames(frames: readonly Buffer[], maxBytes: number): DecodeResult {
+  if (frames.length !== 2) return { ok: false, reason: 'malformed', detail: `expected 2 frames, got ${frames.length}` };
+  const body = frames[0]!;
+  if (body.length > maxBytes) return { ok: false, reason: 'oversized', detail: `${body.length} bytes > ${maxBytes}` };
+  return decodeEnvelope(body.toString('utf8'));
 }
 
 /**
