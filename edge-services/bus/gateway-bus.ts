@@ -190,23 +190,23 @@ export class GatewayBus {
         }, timeoutMs);
         this.#pending.set(envelope.id, { deviceId, type, settle });
         const failed = (err: unknown) => {
-              if (!this.#pending.has(envelope.id)) return;
-              const code = (err as { code?: string }).code;
-              // EHOSTUNREACH: no connection with that routing id, or none bound to the device yet; EAGAIN: its queue
-              // is full (it stopped reading); EBUSY: the socket is being bound after a revocation (nothing was sent).
-              const unreachable = code === 'EHOSTUNREACH' || code === 'EAGAIN' || code === 'EBUSY';
-              if (unreachable && spec.idempotent) {
-                // The device may be reconnecting (driver restart, gateway rebind): try again within this attempt.
-                resend = setTimeout(send, 50);
-                return;
-              }
-              settle(
-                unreachable
-                  ? new EdgePayError('BUS_DEVICE_NOT_CONNECTED', { deviceId })
-                  : this.#closed
-                    ? new EdgePayError('BUS_CLOSED')
-                    : new EdgePayError('INTERNAL', { reason: String(err) }, { cause: err }),
-              );
+          if (!this.#pending.has(envelope.id)) return;
+          const code = (err as { code?: string }).code;
+          // EHOSTUNREACH: no connection with that routing id, or none bound to the device yet; EAGAIN: its queue
+          // is full (it stopped reading); EBUSY: the socket is being bound after a revocation (nothing was sent).
+          const unreachable = code === 'EHOSTUNREACH' || code === 'EAGAIN' || code === 'EBUSY';
+          if (unreachable && spec.idempotent) {
+            // The device may be reconnecting (driver restart, gateway rebind): try again within this attempt.
+            resend = setTimeout(send, 50);
+            return;
+          }
+          settle(
+            unreachable
+              ? new EdgePayError('BUS_DEVICE_NOT_CONNECTED', { deviceId })
+              : this.#closed
+                ? new EdgePayError('BUS_CLOSED')
+                : new EdgePayError('INTERNAL', { reason: String(err) }, { cause: err }),
+          );
         };
         const send = () => {
           // Looked up at every send: the device may have reconnected with a new socket (and routing id) meanwhile.
