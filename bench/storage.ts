@@ -33,6 +33,11 @@
  * Each run gives one sample per step, except insert-documents-500 which gives 6
  * (one per batch). So with the default 10 runs `value` is a best-of-10.
  *
+ * Subject `json-parse-floor` (when memory ran): JSON.parse alone of 3,000 / 3,050
+ * documents of the harness's shape, for find-by-ids-3000 and find-by-query, with
+ * its ratio to memory: the floor for any storage that decodes what it stores
+ * (storage-floor.ts says why).
+ *
  * Ratios are SEPARATE lines, for every non-memory subject and step, when memory
  * was benched in the same run and its figure is > 0:
  *   {"bench":"storage","subject":"sqlite-full","metric":"find-by-query/ratio-to-memory","value":4.87,"unit":"x"}
@@ -53,6 +58,7 @@ import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { emit, log, round } from './report.ts';
+import { jsonParseFloorsMs } from './storage-floor.ts';
 
 const BENCH = 'storage';
 const DEFAULT_RUNS = 10;
@@ -216,5 +222,28 @@ export async function run(_args: string[]): Promise<number> {
       emit({ bench: BENCH, subject, metric: `${step}/ratio-to-memory`, value: round(value / base), unit: 'x' });
     }
   }
+  if (memory !== undefined) emitDecodingFloor(memory, runs);
   return exitCode;
+}
+
+/**
+ * Subject `json-parse-floor`: JSON.parse alone of the documents the read steps
+ * return (3,000 for find-by-ids, 3,050 for find-by-query), beside memory's whole
+ * step (see storage-floor.ts). Its ratio is the lowest any storage that decodes
+ * stored documents can show on that step.
+ */
+function emitDecodingFloor(memory: Map<string, number>, runs: number): void {
+  const steps: [step: string, documents: number][] = [
+    ['find-by-ids-3000', 3000],
+    ['find-by-query', 3050],
+  ];
+  const samples = Math.max(runs, 20);
+  const floors = jsonParseFloorsMs(steps.map(([, documents]) => documents), samples);
+  steps.forEach(([step, documents], k) => {
+    const base = memory.get(step);
+    if (base === undefined || base <= 0) return;
+    const value = round(floors[k]!);
+    emit({ bench: BENCH, subject: 'json-parse-floor', metric: step, value, unit: 'ms', samples, documents });
+    emit({ bench: BENCH, subject: 'json-parse-floor', metric: `${step}/ratio-to-memory`, value: round(value / base), unit: 'x' });
+  });
 }
