@@ -83,15 +83,28 @@ async function upsertMany(tx: Queryable, collection: string, siteId: string, row
     '[' +
     rows.map((r) => `{"id":${JSON.stringify(r.id)},"seq":${r.seq},"deleted":${r.deleted},"data":${r.json ?? JSON.stringify(r.stored)}}`).join(',') +
     ']';
-  await tx.query(
-    `INSERT INTO documents (collection, id, site_id, seq, deleted, data, updated_at, updated_by)
-     SELECT $1, u.id, $2, u.seq, u.deleted, u.data, now(), $3
-       FROM jsonb_to_recordset($4::jsonb) AS u(id text, seq bigint, deleted boolean, data jsonb)
-     ON CONFLICT (collection, id) DO UPDATE
-       SET seq = EXCLUDED.seq, deleted = EXCLUDED.deleted, data = EXCLUDED.data,
-           updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by`,
+  // The site condition on the update: the caller checked under its own site's
+  // lock that no other site holds these ids, but two sites do not wait for each
+  // other, so another site's INSERT of the same id may commit between that check
+  // and this statement. Without the condition, ON CONFLICT would then write this
+  // site's data into the other site's row; with it, that row is left alone and
+  // the count below refuses the whole write (rolled back by the caller's throw).
+  const { rows: counted } = await tx.query<{ n: number }>(
+    `WITH w AS (
+       INSERT INTO documents (collection, id, site_id, seq, deleted, data, updated_at, updated_by)
+       SELECT $1, u.id, $2, u.seq, u.deleted, u.data, now(), $3
+         FROM jsonb_to_recordset($4::jsonb) AS u(id text, seq bigint, deleted boolean, data jsonb)
+       ON CONFLICT (collection, id) DO UPDATE
+         SET seq = EXCLUDED.seq, deleted = EXCLUDED.deleted, data = EXCLUDED.data,
+             updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by
+         WHERE documents.site_id = EXCLUDED.site_id
+       RETURNING 1)
+     SELECT count(*)::int AS n FROM w`,
     [collection, siteId, by, param],
   );
+  if (counted[0]!.n !== rows.length) {
+    throw new PushRefused('AUTH_FORBIDDEN', { collection, reason: 'document of another site', written: counted[0]!.n, rows: rows.length });
+  }
 }
 
 /** A push row the server refuses: the whole push is rolled back. */
