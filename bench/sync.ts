@@ -38,6 +38,9 @@
  *   BENCH_SERVER=child|in-process   the EdgePay server as a child process (default, like the
  *                         peer's server and like production, the gateway and server do not share
  *                         an event loop) or startServer() in this process
+ *   BENCH_SUBJECTS=edgepay-postgres,pouchdb-server   which subjects run (default both; the ratio line
+ *                         needs both). For profiling one side; the goal is judged on a run of both.
+ *   BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"   extra node flags for the server child
  *   EDGEPAY_TEST_PG_URL   PostgreSQL (default postgres://postgres@127.0.0.1:5432/test); each run
  *                         uses a fresh schema, dropped at the end. No PostgreSQL: the edgepay part fails.
  *
@@ -45,7 +48,7 @@
  * Cleanup, also on failure and on SIGINT/SIGTERM: child processes killed,
  * temp dirs removed, the schema dropped.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -142,14 +145,56 @@ function payment(siteId: string, gatewayId: string, i: number): PaymentDoc {
 
 // ---------------------------------------------------------------- EdgePay
 
-type EdgePayServer = { url: string; stop(): Promise<void> };
+type EdgePayServer = { url: string; pid: number | undefined; stop(): Promise<void> };
+
+/**
+ * CPU seconds (user + system) used so far by a process, from /proc (Linux;
+ * undefined elsewhere). The timings of a loaded 2-core machine are noisy; the
+ * CPU each side spends on a catch-up is a steadier figure of its cost.
+ */
+function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds of all PostgreSQL server processes on this machine (Linux), or undefined. */
+function postgresCpuSeconds(): number | undefined {
+  try {
+    let total = 0;
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        if (readFileSync(`/proc/${name}/comm`, 'utf8').trim() !== 'postgres') continue;
+      } catch {
+        continue;
+      }
+      total += cpuSeconds(Number(name)) ?? 0;
+    }
+    return total;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds of the gateway (this process), the server child and PostgreSQL. */
+function cpuSnapshot(serverPid: number | undefined): { gateway: number; server: number | undefined; postgres: number | undefined } {
+  const u = process.cpuUsage();
+  return { gateway: (u.user + u.system) / 1e6, server: serverPid === undefined ? undefined : cpuSeconds(serverPid), postgres: postgresCpuSeconds() };
+}
 
 async function startEdgePayServer(databaseUrl: string, mode: 'child' | 'in-process'): Promise<EdgePayServer> {
   if (mode === 'in-process') {
     const server = await startServer({ adminToken: ADMIN, databaseUrl, port: 0 });
-    return { url: server.url, stop: defer('close the EdgePay server', () => server.close()) };
+    return { url: server.url, pid: undefined, stop: defer('close the EdgePay server', () => server.close()) };
   }
-  const s = spawnChild('edgepay server', process.execPath, ['--import', 'tsx', join(ROOT, 'server', 'cli.ts')], {
+  // BENCH_SERVER_NODE_ARGS: extra node flags for the server child (e.g. --cpu-prof --cpu-prof-dir=DIR).
+  const nodeArgs = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const s = spawnChild('edgepay server', process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, 'server', 'cli.ts')], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -162,7 +207,7 @@ async function startEdgePayServer(databaseUrl: string, mode: 'child' | 'in-proce
     },
   });
   const m = await waitForOutput(s, /EDGEPAY_SERVER_URL=(\S+)/, 'the EdgePay server');
-  return { url: m[1]!, stop: s.stop };
+  return { url: m[1]!, pid: s.child.pid, stop: s.stop };
 }
 
 type Enrolled = { gatewayId: string; credential: string };
@@ -227,6 +272,7 @@ async function pushedPayments(serverUrl: string): Promise<number> {
 
 async function edgePayCatchUp(
   serverUrl: string,
+  serverPid: number | undefined,
   check: pg.Client,
   run: number,
   docsCount: number,
@@ -250,6 +296,7 @@ async function edgePayCatchUp(
     if ((await count()) !== 0) throw new Error('the server already holds payments of a fresh site');
 
     const writtenBefore = await pushedPayments(serverUrl);
+    const cpuBefore = cpuSnapshot(serverPid);
     const started = performance.now();
     gw.sync.start();
     let held = 0;
@@ -268,6 +315,7 @@ async function edgePayCatchUp(
       await sleep(10);
     }
     const ms = performance.now() - started;
+    const cpuAfter = cpuSnapshot(serverPid);
 
     // Once each: exactly these ids, and the server counted exactly N rows
     // written by pushes for this run (none twice). Not the site's commit
@@ -284,7 +332,12 @@ async function edgePayCatchUp(
     if (written !== docsCount) throw new Error(`the server wrote ${written} pushed payments for ${docsCount} documents`);
 
     const rate = docsCount / (ms / 1000);
-    log(`edgepay-postgres catch-up run ${run}: ${docsCount} docs in ${ms.toFixed(0)} ms = ${rate.toFixed(0)} docs/s (ids and once-each verified)`);
+    const used = (k: 'gateway' | 'server' | 'postgres') =>
+      cpuBefore[k] === undefined || cpuAfter[k] === undefined ? '?' : (cpuAfter[k]! - cpuBefore[k]!).toFixed(2);
+    log(
+      `edgepay-postgres catch-up run ${run}: ${docsCount} docs in ${ms.toFixed(0)} ms = ${rate.toFixed(0)} docs/s (ids and once-each verified); ` +
+        `CPU s in that time: gateway${serverPid === undefined ? '+server' : ''} ${used('gateway')}, server ${used('server')}, PostgreSQL ${used('postgres')}`,
+    );
     return rate;
   } finally {
     await gw.close();
@@ -509,6 +562,8 @@ export async function run(_args: string[]): Promise<number> {
     pull: intEnv('BENCH_PULL_BATCH', PULL_BATCH),
     pushConcurrency: intEnv('BENCH_PUSH_CONCURRENCY', PUSH_CONCURRENCY),
   };
+  const subjects = new Set((process.env['BENCH_SUBJECTS'] || 'edgepay-postgres,pouchdb-server').split(',').map((s) => s.trim()));
+  for (const s of subjects) if (s !== 'edgepay-postgres' && s !== 'pouchdb-server') throw new Error(`BENCH_SUBJECTS: unknown subject '${s}'`);
   const serverMode = process.env['BENCH_SERVER'] || 'child';
   if (serverMode !== 'child' && serverMode !== 'in-process') throw new Error(`BENCH_SERVER must be child or in-process, got '${serverMode}'`);
   log(
@@ -520,7 +575,7 @@ export async function run(_args: string[]): Promise<number> {
   const rates = new Map<string, number>();
   try {
     // ---- EdgePay on PostgreSQL
-    try {
+    if (subjects.has('edgepay-postgres')) try {
       const database = await freshPostgres();
       defer('drop the PostgreSQL schema', () => database.drop());
       if (database.label !== 'postgres' || !database.databaseUrl) throw new Error(`PostgreSQL is not reachable at ${TEST_PG_URL}`);
@@ -542,7 +597,7 @@ export async function run(_args: string[]): Promise<number> {
         }
         try {
           const samples: number[] = [];
-          for (let r = 1; r <= runs; r++) samples.push(await edgePayCatchUp(server.url, check, r, docsCount, batches));
+          for (let r = 1; r <= runs; r++) samples.push(await edgePayCatchUp(server.url, server.pid, check, r, docsCount, batches));
           const value = median(samples);
           rates.set('edgepay-postgres', value);
           emit({
@@ -571,7 +626,7 @@ export async function run(_args: string[]): Promise<number> {
     }
 
     // ---- the peer: PouchDB into pouchdb-server
-    try {
+    if (subjects.has('pouchdb-server')) try {
       const tmp = tempDir('pouchdb');
       const server = await startPouchServer(tmp.dir);
       log(`pouchdb-server: ${server.url}, files in ${tmp.dir}`);
