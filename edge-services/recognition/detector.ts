@@ -17,7 +17,14 @@ import { humanModelsDir, readGraphModelArtifacts } from './model-files.ts';
 import { COCO_LABELS } from './coco-labels.ts';
 import { exposureGain } from './embedding.ts';
 
+/** The input the model ships with (square); `inputSize` picks another. */
 export const DETECTOR_INPUT = 512;
+/**
+ * What we run it at: 384x512 (height x width), the frame's 4:3 shape at the
+ * model's width. 0.71 of the 512x512 work (detector ~175 -> ~125 ms on one
+ * core here); on the calibration sets about as accurate (see matcher.ts).
+ */
+export const DEFAULT_DETECTOR_SIZE: [height: number, width: number] = [384, 512];
 const DETECTIONS = 'tower_0/detections';
 
 /** The last backbone stage (stride 32, 480 channels). */
@@ -35,6 +42,22 @@ export type DetectorOptions = {
   maxObjects?: number;
   /** Boxes smaller than this fraction of the frame's shorter side are ignored. */
   minSide?: number;
+  /** A box this much inside a better-scoring one (share of its own area) is a part of that object and dropped. */
+  contained?: number;
+  /**
+   * Keep a box that contains a better-scoring one (default true). COCO's
+   * detector often scores a product's emblem or label above the whole pack;
+   * dropping the container then left only the emblem, at enrolment and at
+   * recognition alike. Kept, the whole pack is a candidate of its own.
+   */
+  keepContainers?: boolean;
+  /**
+   * The detector's input [height, width] (multiples of 32). The shipped graph
+   * is 512x512 only because its head has the feature-map sizes folded into
+   * seven constants (upsampling targets, the gather's row width and size);
+   * withInputSize rewrites them, so the same weights run at other sizes.
+   */
+  inputSize?: [height: number, width: number];
 };
 
 export function iou(a: PixelBox, b: PixelBox): number {
@@ -56,6 +79,22 @@ function containedIn(inner: PixelBox, outer: PixelBox): number {
 }
 
 /**
+ * Greedy non-maximum suppression, best score first: a box overlapping a kept
+ * one by more than `iou`, or lying mostly inside one (a part of it), is
+ * dropped; a box that contains a kept one is kept unless keepContainers is off.
+ */
+export function suppress(detections: Detection[], options: Pick<Required<DetectorOptions>, 'iou' | 'contained' | 'keepContainers' | 'maxObjects'>): Detection[] {
+  const all = [...detections].sort((a, b) => b.score - a.score);
+  const kept: Detection[] = [];
+  for (const d of all) {
+    if (kept.some((k) => iou(k.box, d.box) > options.iou || containedIn(d.box, k.box) > options.contained || (!options.keepContainers && containedIn(k.box, d.box) > options.contained))) continue;
+    kept.push(d);
+    if (kept.length >= options.maxObjects) break;
+  }
+  return kept;
+}
+
+/**
  * The same graph with a free input size (batch, height, width): the model
  * declares 1x512x512, which TF.js enforces, but the backbone is fully
  * convolutional, so object crops can go through it in one batch.
@@ -71,6 +110,45 @@ function withFreeInputShape(artifacts: tf.io.ModelArtifacts): tf.io.ModelArtifac
   return { ...rest, modelTopology: topology };
 }
 
+/** The head's constants that encode the 512x512 feature-map sizes, as functions of the input. */
+const SIZE_CONSTANTS: Record<string, (h: number, w: number) => number[]> = {
+  'tower_0/CenternetHead/c5_upsample/up_sampling2d/mul': (h, w) => [h / 16, w / 16],
+  'tower_0/CenternetHead/c4_upsample/up_sampling2d_1/mul': (h, w) => [h / 8, w / 8],
+  'tower_0/CenternetHead/c3_upsample/up_sampling2d_2/mul': (h, w) => [h / 4, w / 4],
+  'tower_0/BatchGather/concat': (h, w) => [(h / 4) * (w / 4), 4],
+  'tower_0/strided_slice_6': (_h, w) => [w / 4],
+};
+
+/** The detection graph for an input of h x w (multiples of 32): same weights, the size constants rewritten. */
+export function withInputSize(artifacts: tf.io.ModelArtifacts, h: number, w: number): tf.io.ModelArtifacts {
+  if (!(h % 32 === 0 && w % 32 === 0 && h >= 128 && w >= 128)) throw new Error(`detector input ${h}x${w}: need multiples of 32, at least 128`);
+  if (h === DETECTOR_INPUT && w === DETECTOR_INPUT) return artifacts;
+  const topology = structuredClone(artifacts.modelTopology) as { node: { name: string; op: string; attr?: any }[] };
+  for (const node of topology.node) {
+    if (node.op === 'Placeholder' && node.attr?.shape?.shape?.dim) node.attr.shape.shape.dim = [{ size: '1' }, { size: String(h) }, { size: String(w) }, { size: '3' }];
+  }
+  const data = (artifacts.weightData as ArrayBuffer).slice(0);
+  let offset = 0;
+  const found = new Set<string>();
+  for (const spec of artifacts.weightSpecs!) {
+    const n = spec.shape.reduce((a, b) => a * b, 1);
+    const bytes = n * (spec.quantization ? (spec.quantization.dtype === 'uint8' ? 1 : 2) : 4);
+    const make = SIZE_CONSTANTS[spec.name];
+    if (make) {
+      if (spec.dtype !== 'int32' || spec.quantization) throw new Error(`detector constant ${spec.name} is not plain int32`);
+      const old = new Int32Array(data, offset, n);
+      const want512 = make(DETECTOR_INPUT, DETECTOR_INPUT);
+      if (old.some((v, i) => v !== want512[i])) throw new Error(`detector constant ${spec.name} is ${Array.from(old)}, expected ${want512}: not the model this code knows`);
+      old.set(make(h, w));
+      found.add(spec.name);
+    }
+    offset += bytes;
+  }
+  if (found.size !== Object.keys(SIZE_CONSTANTS).length || offset !== data.byteLength) throw new Error('detector graph: size constants not found where expected');
+  const { signature: _signature, ...rest } = artifacts;
+  return { ...rest, modelTopology: topology, weightData: data };
+}
+
 export class Detector {
   readonly #model: GraphModel;
   readonly #backbone: GraphModel;
@@ -84,16 +162,29 @@ export class Detector {
 
   static async load(options: DetectorOptions = {}): Promise<Detector> {
     const artifacts = readGraphModelArtifacts(join(humanModelsDir(), 'centernet.json'));
-    const model = await loadGraphModel(tf.io.fromMemory(artifacts));
     const backbone = await loadGraphModel(tf.io.fromMemory(withFreeInputShape(artifacts)));
-    return new Detector(model, backbone, { minScore: 0.03, iou: 0.45, maxObjects: 6, minSide: 0.12, ...options });
+    const all = { minScore: 0.04, iou: 0.45, maxObjects: 6, minSide: 0.12, contained: 0.8, keepContainers: true, inputSize: DEFAULT_DETECTOR_SIZE, ...options };
+    const model = await loadGraphModel(tf.io.fromMemory(withInputSize(artifacts, all.inputSize[0], all.inputSize[1])));
+    return new Detector(model, backbone, all);
   }
 
   /** One forward pass: the boxes, in the frame's pixels. */
-  async run(image: RgbImage): Promise<DetectorOutput> {
+  get inputSize(): [number, number] {
+    return [...this.#options.inputSize];
+  }
+
+  /**
+   * The frame as a float tensor, uploaded once per frame and shared by run()
+   * and cropFeatures() (the caller disposes it).
+   */
+  upload(image: RgbImage): tf.Tensor3D {
+    return tf.tidy(() => tf.cast(tf.tensor3d(image.data, [image.height, image.width, 3], 'int32'), 'float32'));
+  }
+
+  async run(image: RgbImage, uploaded?: tf.Tensor3D): Promise<DetectorOutput> {
     const input = tf.tidy(() => {
-      const pixels = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
-      return tf.expandDims(tf.image.resizeBilinear(tf.cast(pixels, 'float32'), [DETECTOR_INPUT, DETECTOR_INPUT]), 0);
+      const pixels = uploaded ?? this.upload(image);
+      return tf.expandDims(tf.image.resizeBilinear(pixels, this.#options.inputSize), 0);
     });
     let output: tf.Tensor | undefined;
     try {
@@ -107,8 +198,8 @@ export class Detector {
   }
 
   #boxes(raw: Float32Array, width: number, height: number): Detection[] {
-    const sx = width / DETECTOR_INPUT;
-    const sy = height / DETECTOR_INPUT;
+    const sx = width / this.#options.inputSize[1];
+    const sy = height / this.#options.inputSize[0];
     const minSide = this.#options.minSide * Math.min(width, height);
     const all: Detection[] = [];
     for (let i = 0; i + 5 < raw.length; i += 6) {
@@ -122,14 +213,7 @@ export class Detector {
       const cls = Math.round(raw[i + 5]!);
       all.push({ box: { x: Math.round(x0), y: Math.round(y0), w: Math.round(x1 - x0), h: Math.round(y1 - y0) }, score, label: COCO_LABELS[cls] ?? `class-${cls}` });
     }
-    all.sort((a, b) => b.score - a.score);
-    const kept: Detection[] = [];
-    for (const d of all) {
-      if (kept.some((k) => iou(k.box, d.box) > this.#options.iou || containedIn(d.box, k.box) > 0.8 || containedIn(k.box, d.box) > 0.8)) continue;
-      kept.push(d);
-      if (kept.length >= this.#options.maxObjects) break;
-    }
-    return kept;
+    return suppress(all, this.#options);
   }
 
   /**
@@ -140,10 +224,10 @@ export class Detector {
    * added nothing on the calibration sets). Scale-normalised and
    * object-centred, unlike pooling the whole frame's feature map.
    */
-  cropFeatures(image: RgbImage, boxes: PixelBox[]): Float32Array[] {
+  cropFeatures(image: RgbImage, boxes: PixelBox[], uploaded?: tf.Tensor3D): Float32Array[] {
     if (boxes.length === 0) return [];
     return tf.tidy(() => {
-      const pixels = tf.cast(tf.tensor3d(image.data, [image.height, image.width, 3], 'int32'), 'float32');
+      const pixels = uploaded ?? this.upload(image);
       const norm = boxes.map((b) => {
         const pad = 0.04;
         return [

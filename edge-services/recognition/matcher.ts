@@ -28,7 +28,7 @@ export type MatchPolicy = {
  * Calibrated on two generated calibration sets (seeds 777 and 778, see
  * embedding.ts), not on the evaluation set; the site may raise minConfidence.
  */
-export const DEFAULT_MATCH_POLICY: MatchPolicy = { unknownBelow: 0.76, sureAbove: 0.92, fullMargin: 0.15, minConfidence: 0.5 };
+export const DEFAULT_MATCH_POLICY: MatchPolicy = { unknownBelow: 0.78, sureAbove: 0.94, fullMargin: 0.15, minConfidence: 0.5 };
 
 export type MatchResult = {
   outcome: RecognitionOutcome;

@@ -13,8 +13,9 @@
  */
 import type { FrameRecognition, PixelBox, RecognisedObject } from '../../core/index.ts';
 import { selectBackend, type BackendInfo, type BackendPreference } from './backend.ts';
-import { prepareBarcodeReader, readBarcodesInImage, type BarcodeRead } from './barcode.ts';
-import { Detector, type Detection } from './detector.ts';
+import { prepareBarcodeReader } from './barcode.ts';
+import { BarcodeThread, readHere, type TimedReads } from './barcode-thread.ts';
+import { Detector, type Detection, type DetectorOptions } from './detector.ts';
 import { EMBEDDING_ID, embed } from './embedding.ts';
 import { checkImage, type RgbImage } from './image.ts';
 import { DEFAULT_MATCH_POLICY, ProductIndex, type MatchPolicy, type Reference } from './matcher.ts';
@@ -24,6 +25,19 @@ export type PipelineOptions = {
   policy?: Partial<MatchPolicy>;
   /** Skip barcode reading (e.g. a cart camera that never sees codes). */
   barcodes?: boolean;
+  /** Read barcodes on a thread of their own, beside the detector (default true; falls back to this thread). */
+  barcodeThread?: boolean;
+  /**
+   * The centre of the frame (this share of each side) as one more candidate
+   * when no detected box is a product and no barcode was read: the kiosk
+   * camera looks at the place where a customer shows an item, and COCO's
+   * detector sometimes boxes only clutter or a hand there. Matched under the
+   * same policy and kept only if that makes it a product (not for `ask`), so
+   * an unknown item still comes out unknown. `false` turns it off (e.g. a cart
+   * camera that sees the whole basket). Default 0.55.
+   */
+  centreProposal?: number | false;
+  detector?: DetectorOptions;
 };
 
 export type EnrolmentViews = { vectors: Float32Array[]; usedViews: number; skipped: number };
@@ -42,19 +56,35 @@ export class RecognitionPipeline {
   #policy: MatchPolicy;
   #catalogue = new Map<string, string>();
   readonly #barcodes: boolean;
+  readonly #barcodeThread: BarcodeThread | undefined;
+  readonly #centre: number | false;
 
-  private constructor(backend: BackendInfo, detector: Detector, options: PipelineOptions) {
+  private constructor(backend: BackendInfo, detector: Detector, barcodeThread: BarcodeThread | undefined, options: PipelineOptions) {
     this.backend = backend;
     this.#detector = detector;
+    this.#barcodeThread = barcodeThread;
     this.#policy = { ...DEFAULT_MATCH_POLICY, ...options.policy };
     this.#barcodes = options.barcodes ?? true;
+    this.#centre = options.centreProposal ?? DEFAULT_CENTRE_PROPOSAL;
   }
 
   static async create(options: PipelineOptions = {}): Promise<RecognitionPipeline> {
     const backend = await selectBackend(options.backend ?? 'auto');
-    const detector = await Detector.load();
-    if (options.barcodes ?? true) await prepareBarcodeReader();
-    return new RecognitionPipeline(backend, detector, options);
+    const detector = await Detector.load(options.detector);
+    const barcodes = options.barcodes ?? true;
+    if (barcodes) await prepareBarcodeReader();
+    const thread = barcodes && (options.barcodeThread ?? true) ? await BarcodeThread.start() : undefined;
+    return new RecognitionPipeline(backend, detector, thread, options);
+  }
+
+  /** The detector's input, [height, width]. */
+  get detectorInput(): [number, number] {
+    return this.#detector.inputSize;
+  }
+
+  /** Whether barcodes are read on their own thread (false: on this one, after the detector). */
+  get barcodeThread(): boolean {
+    return this.#barcodeThread !== undefined;
   }
 
   /** The site's enrolled products (from the enrolment store). */
@@ -78,12 +108,34 @@ export class RecognitionPipeline {
   async recognise(image: RgbImage, frameId?: number, decodeMs = 0): Promise<FrameRecognition> {
     checkImage(image);
     const t0 = performance.now();
-    const { detections } = await this.#detector.run(image);
-    const t1 = performance.now();
-    const reads: BarcodeRead[] = this.#barcodes ? await readBarcodesInImage(image) : [];
-    const t2 = performance.now();
-    const features = this.#detector.cropFeatures(image, detections.map((d) => d.box));
-    const objects: RecognisedObject[] = detections.map((d, i) => this.#visual(image, d, features[i]!));
+    // Barcodes are read beside the detector when they have a thread; collected after the crops.
+    const reading: Promise<TimedReads> | undefined = this.#barcodes && this.#barcodeThread ? this.#barcodeThread.read(image) : undefined;
+    // If the detector throws, the read still settles later: never as an unhandled rejection.
+    reading?.catch(() => undefined);
+    const pixels = this.#detector.upload(image);
+    let t1: number, t2: number, t3: number;
+    let barcodeRun: TimedReads;
+    const objects: RecognisedObject[] = [];
+    try {
+      const { detections } = await this.#detector.run(image, pixels);
+      t1 = performance.now();
+      const features = this.#detector.cropFeatures(image, detections.map((d) => d.box), pixels);
+      objects.push(...detections.map((d, i) => this.#visual(image, d, features[i]!)));
+      t2 = performance.now();
+      barcodeRun = reading ? await reading : this.#barcodes ? await readHere(image) : { reads: [], ms: 0, thread: false };
+      t3 = performance.now();
+      if (this.#centre !== false && barcodeRun.reads.length === 0 && !objects.some((o) => o.outcome === 'product')) {
+        const box = centreBox(image, this.#centre);
+        const [f] = this.#detector.cropFeatures(image, [box], pixels);
+        const centre = this.#visual(image, { box, score: 0, label: 'centre' }, f!);
+        // Only as a confident product: an unsure or unknown centre (mostly background
+        // around an unknown item) adds nothing the boxes did not say.
+        if (centre.outcome === 'product') objects.push(centre);
+      }
+    } finally {
+      pixels.dispose();
+    }
+    const reads = barcodeRun.reads;
     // Barcodes: attach each to the object it sits on, or make it an object of its own.
     const barcodes: FrameRecognition['barcodes'] = [];
     for (const read of reads) {
@@ -107,7 +159,7 @@ export class RecognitionPipeline {
       }
     }
     objects.sort((a, b) => b.confidence - a.confidence);
-    const t3 = performance.now();
+    const t4 = performance.now();
     return {
       ...(frameId === undefined ? {} : { frameId }),
       width: image.width,
@@ -119,9 +171,10 @@ export class RecognitionPipeline {
       timingsMs: {
         decode: round(decodeMs),
         detect: round(t1 - t0),
-        barcode: round(t2 - t1),
-        match: round(t3 - t2),
-        total: round(decodeMs + t3 - t0),
+        // The read's own time; on its thread it overlaps detect and match (the frame waited t3 - t2 for it).
+        barcode: round(barcodeRun.ms),
+        match: round(t2 - t1 + t4 - t3),
+        total: round(decodeMs + t4 - t0),
       },
     };
   }
@@ -149,21 +202,36 @@ export class RecognitionPipeline {
     let skipped = 0;
     for (const image of images) {
       checkImage(image);
-      const { detections } = await this.#detector.run(image);
-      const main = mainObject(detections, image);
-      if (!main) {
-        skipped++;
-        continue;
+      const pixels = this.#detector.upload(image);
+      try {
+        const { detections } = await this.#detector.run(image, pixels);
+        const main = mainObject(detections, image);
+        if (!main) {
+          skipped++;
+          continue;
+        }
+        const [features] = this.#detector.cropFeatures(image, [main.box], pixels);
+        vectors.push(embed(image, features!, main.box));
+      } finally {
+        pixels.dispose();
       }
-      const [features] = this.#detector.cropFeatures(image, [main.box]);
-      vectors.push(embed(image, features!, main.box));
     }
     return { vectors, usedViews: vectors.length, skipped };
   }
 
   dispose(): void {
     this.#detector.dispose();
+    void this.#barcodeThread?.close();
   }
+}
+
+export const DEFAULT_CENTRE_PROPOSAL = 0.55;
+
+/** The centred box covering `fraction` of each side of the frame. */
+export function centreBox(image: { width: number; height: number }, fraction: number): PixelBox {
+  const w = Math.round(image.width * fraction);
+  const h = Math.round(image.height * fraction);
+  return { x: Math.round((image.width - w) / 2), y: Math.round((image.height - h) / 2), w, h };
 }
 
 /** The detection an operator is showing: best score, discounted by distance from the centre. */

@@ -5,6 +5,10 @@ import { checkGatewayEnrolmentWrite, type EnrolmentDoc, type FrameRecognition, t
 import { CartBasket } from './cart.ts';
 import { decodeImage, imageFromFramePayload } from './image.ts';
 import { DEFAULT_MATCH_POLICY, ProductIndex, decide } from './matcher.ts';
+import { join } from 'node:path';
+import { suppress, withInputSize } from './detector.ts';
+import { humanModelsDir, readGraphModelArtifacts } from './model-files.ts';
+import { centreBox } from './pipeline.ts';
 
 const unit = (xs: number[]) => {
   const n = Math.hypot(...xs);
@@ -47,6 +51,40 @@ describe('matching', () => {
 
   it('an empty index knows nothing', () => {
     assert.equal(new ProductIndex().match(unit([1, 0, 0])).outcome, 'unknown');
+  });
+});
+
+describe('detector boxes and input size', () => {
+  const pack = { box: { x: 100, y: 50, w: 300, h: 360 }, score: 0.05, label: 'book' };
+  const emblem = { box: { x: 200, y: 180, w: 80, h: 80 }, score: 0.3, label: 'clock' };
+  const twin = { box: { x: 105, y: 52, w: 296, h: 355 }, score: 0.04, label: 'book' };
+  const opts = { iou: 0.45, contained: 0.8, maxObjects: 6, keepContainers: true };
+
+  it('keeps the whole pack when its emblem scores higher; drops parts and near-duplicates', () => {
+    assert.deepEqual(suppress([pack, emblem, twin], opts).map((d) => d.label), ['clock', 'book']);
+    // A part scoring lower than the pack it lies in is dropped.
+    assert.deepEqual(suppress([{ ...pack, score: 0.5 }, emblem], opts).map((d) => d.score), [0.5]);
+    // The old rule dropped the pack.
+    assert.deepEqual(suppress([pack, emblem, twin], { ...opts, keepContainers: false }).map((d) => d.label), ['clock']);
+  });
+
+  it('rewrites the head constants for another input size, refuses sizes the head cannot take', () => {
+    const artifacts = readGraphModelArtifacts(join(humanModelsDir(), 'centernet.json'));
+    const before = Buffer.from(artifacts.weightData as ArrayBuffer).toString('base64');
+    const other = withInputSize(artifacts, 352, 448);
+    const dims = (a: typeof artifacts) => (a.modelTopology as { node: { op: string; attr?: any }[] }).node.find((n) => n.op === 'Placeholder')!.attr.shape.shape.dim.map((d: { size: string }) => Number(d.size));
+    assert.deepEqual(dims(other), [1, 352, 448, 3]);
+    const changed = new Uint8Array(other.weightData as ArrayBuffer).reduce((n, b, i) => n + (b !== new Uint8Array(artifacts.weightData as ArrayBuffer)[i] ? 1 : 0), 0);
+    assert.ok(changed > 0 && changed <= 7 * 8, `${changed} bytes changed`);
+    assert.equal(Buffer.from(artifacts.weightData as ArrayBuffer).toString('base64'), before, 'the original is left alone');
+    assert.equal(withInputSize(artifacts, 512, 512), artifacts);
+    assert.throws(() => withInputSize(artifacts, 350, 448), /multiples of 32/);
+    // Applied twice, the constants are no longer the 512x512 ones this code knows.
+    assert.throws(() => withInputSize(other, 320, 416), /not the model this code knows/);
+  });
+
+  it('the centre proposal is centred and covers the given share of each side', () => {
+    assert.deepEqual(centreBox({ width: 640, height: 480 }, 0.55), { x: 144, y: 108, w: 352, h: 264 });
   });
 });
 

@@ -47,6 +47,12 @@ export type EvalReport = {
   barcodeReadRate: number;
   /** Enrolled products' views answered `ask` (the person scans instead). */
   askRate: number;
+  /**
+   * Enrolled products' views where every object answered `product` is the
+   * right one (what the kiosk would put in the basket: top-1 alone does not
+   * see a second, wrong product further down the list).
+   */
+  exactRate: number;
   counts: { known: number; unknown: number; barcode: number };
   wrong: { file: string; expected: string | null; got: string | undefined; confidence: number }[];
   frameMs: number[];
@@ -68,7 +74,7 @@ export async function enrolEvalSet(pipeline: RecognitionPipeline, manifest: Eval
 /** `every`: take every n-th test frame (1 = all), for a quicker run. */
 export async function evaluate(pipeline: RecognitionPipeline, manifest: EvalManifest, every = 1): Promise<EvalReport> {
   const tests = manifest.frames.filter((f) => f.split === 'test').filter((_, i) => i % every === 0);
-  let known = 0, knownOk = 0, asked = 0, unknown = 0, unknownOut = 0, barcode = 0, barcodeRead = 0;
+  let known = 0, knownOk = 0, exact = 0, asked = 0, unknown = 0, unknownOut = 0, barcode = 0, barcodeRead = 0;
   const wrong: EvalReport['wrong'] = [];
   const frameMs: number[] = [];
   for (const f of tests) {
@@ -88,6 +94,8 @@ export async function evaluate(pipeline: RecognitionPipeline, manifest: EvalMani
       else wrong.push({ file: f.file, expected: null, got: top.productId, confidence: top.confidence });
     } else if (!f.barcodeVisible) {
       known++;
+      const products = result.objects.filter((o) => o.outcome === 'product');
+      if (products.length > 0 && products.every((o) => o.productId === f.expected)) exact++;
       if (top?.productId === f.expected) knownOk++;
       else {
         if (!top && result.objects.some((o) => o.outcome === 'ask')) asked++;
@@ -100,6 +108,7 @@ export async function evaluate(pipeline: RecognitionPipeline, manifest: EvalMani
     unknownRejection: unknown ? unknownOut / unknown : 0,
     barcodeReadRate: barcode ? barcodeRead / barcode : 0,
     askRate: known ? asked / known : 0,
+    exactRate: known ? exact / known : 0,
     counts: { known, unknown, barcode },
     wrong,
     frameMs,
