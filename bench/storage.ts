@@ -11,8 +11,10 @@
  * BENCH_RUNS=<n> sets the harness's run count (default 10: about 2.5 minutes
  * on 2 cores, Dexie over fake-indexeddb being the slowest subject by far).
  *
- * One untimed warm-up run on the memory storage comes first (JIT warm-up of
- * RxDB itself would otherwise be charged to memory, the first subject).
+ * Each subject runs in a fresh child process (`bench/run.ts storage` with
+ * BENCH_STORAGE_CHILD set), after one untimed warm-up run on the memory storage
+ * there (JIT warm-up of RxDB itself would otherwise be charged to the subject),
+ * so that no subject inherits the heap another left behind.
  * Setup mirrors RxDB's own performance test: plain storages, no schema
  * validator wrapper, dev-mode NOT enabled (RxDB's test asserts that, since
  * dev-mode would distort the timings). The harness's defaults are kept
@@ -48,7 +50,8 @@
  * for explicitly in BENCH_SUBJECTS). If it exists but cannot be loaded, or any
  * subject fails, the others are still benched and the exit code is 1.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -123,22 +126,21 @@ function parseRuns(raw: string | undefined): number {
   return n;
 }
 
+/** Set in a subject's child process: which subject it runs, and the file its figures go to. */
+const CHILD_SUBJECT = 'BENCH_STORAGE_CHILD';
+const CHILD_RESULT = 'BENCH_STORAGE_RESULT';
+type ChildResult = { steps: [string, number][]; floors?: number[] };
+
 export async function run(_args: string[]): Promise<number> {
   const runs = parseRuns(process.env['BENCH_RUNS']);
 
   let sqliteLoad: Promise<GetRxStorageSQLite | undefined> | undefined;
   const loadSqlite = () => (sqliteLoad ??= loadSqliteStorage());
 
-  const all: Subject[] = [
-    { name: 'memory', prepare: async () => ({ storage: getRxStorageMemory(), cleanup: () => {} }) },
-    {
-      name: 'dexie-fake-indexeddb',
-      // A fresh in-memory IndexedDB factory: nothing left over from earlier subjects.
-      prepare: async () => ({ storage: getRxStorageDexie({ indexedDB: new IDBFactory(), IDBKeyRange }), cleanup: () => {} }),
-    },
-    sqliteSubject('sqlite-full', 'FULL', loadSqlite),
-    sqliteSubject('sqlite-normal', 'NORMAL', loadSqlite),
-  ];
+  const childSubject = process.env[CHILD_SUBJECT];
+  if (childSubject !== undefined) return runChild(allSubjects(loadSqlite), childSubject, runs);
+
+  const all = allSubjects(loadSqlite);
   const known = all.map((s) => s.name);
 
   const requestedRaw = process.env['BENCH_SUBJECTS'];
@@ -170,41 +172,22 @@ export async function run(_args: string[]): Promise<number> {
   }
 
   log(`storage bench: ${runs} run(s) per subject; subjects: ${subjects.map((s) => s.name).join(', ') || '(none)'}`);
-  if (subjects.length > 0) {
-    // One untimed run first, so that the first subject (memory, the reference
-    // for the ratios) is not the one paying for the JIT warm-up of RxDB itself.
-    const started = performance.now();
-    await runPerformanceTests(getRxStorageMemory(), 'warm-up', { runs: 1, log: false });
-    log(`warm-up run (memory storage, not reported): ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  }
+  // Each subject runs in a fresh child process, so that none of them runs in
+  // the heap and JIT state the subjects before it left behind (in one process,
+  // the SQLite subjects came after Dexie's large fake-IndexedDB heap).
   const results = new Map<string, Map<string, number>>();
+  let floors: number[] | undefined;
   for (const subject of subjects) {
     const started = performance.now();
-    log(`--- ${subject.name}: ${runs} run(s)`);
-    let prepared: Prepared | undefined;
+    log(`--- ${subject.name}: ${runs} run(s), in a child process`);
     try {
-      prepared = await subject.prepare();
-      // log: true prints the harness's 'runsDone' progress and its result through
-      // console.log, which bench/run.ts sends to stderr.
-      const result = await runPerformanceTests(prepared.storage, subject.name, { runs, log: true });
-      const steps = new Map<string, number>();
-      for (const [key, value] of Object.entries(result)) {
-        if (NON_STEP_KEYS.has(key)) continue;
-        if (typeof value !== 'number') throw new Error(`harness returned a non-numeric '${key}': ${String(value)}`);
-        steps.set(key, value);
-      }
-      if (steps.size === 0) throw new Error('harness returned no step timings');
-      results.set(subject.name, steps);
+      const result = await runInChild(subject.name, runs);
+      results.set(subject.name, new Map(result.steps));
+      if (result.floors) floors = result.floors;
       log(`--- ${subject.name}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     } catch (err) {
       exitCode = 1;
       log(`ERROR: ${subject.name} failed after ${((performance.now() - started) / 1000).toFixed(1)} s: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    } finally {
-      try {
-        prepared?.cleanup();
-      } catch (err) {
-        log(`WARN: cleanup of ${subject.name} failed: ${String(err)}`);
-      }
     }
   }
 
@@ -222,8 +205,95 @@ export async function run(_args: string[]): Promise<number> {
       emit({ bench: BENCH, subject, metric: `${step}/ratio-to-memory`, value: round(value / base), unit: 'x' });
     }
   }
-  if (memory !== undefined) emitDecodingFloor(memory, runs);
+  if (memory !== undefined && floors !== undefined) emitDecodingFloor(memory, floors, runs);
   return exitCode;
+}
+
+function allSubjects(loadSqlite: () => Promise<GetRxStorageSQLite | undefined>): Subject[] {
+  return [
+    { name: 'memory', prepare: async () => ({ storage: getRxStorageMemory(), cleanup: () => {} }) },
+    {
+      name: 'dexie-fake-indexeddb',
+      // A fresh in-memory IndexedDB factory: nothing left over from earlier subjects.
+      prepare: async () => ({ storage: getRxStorageDexie({ indexedDB: new IDBFactory(), IDBKeyRange }), cleanup: () => {} }),
+    },
+    sqliteSubject('sqlite-full', 'FULL', loadSqlite),
+    sqliteSubject('sqlite-normal', 'NORMAL', loadSqlite),
+  ];
+}
+
+const RUN_FILE = fileURLToPath(new URL('./run.ts', import.meta.url));
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+/** Runs one subject in `node --import tsx bench/run.ts storage` with the child variables set; its progress goes to our stderr. */
+async function runInChild(name: string, runs: number): Promise<ChildResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'edgepay-bench-result-'));
+  tempDirs.add(dir);
+  const file = join(dir, 'result.json');
+  try {
+    const child = spawn(process.execPath, ['--import', 'tsx', RUN_FILE, 'storage'], {
+      env: { ...process.env, [CHILD_SUBJECT]: name, [CHILD_RESULT]: file, BENCH_RUNS: String(runs) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    children.add(child);
+    const code = await new Promise<number | string>((resolve) => child.once('exit', (c, signal) => resolve(c ?? signal ?? 'unknown')));
+    children.delete(child);
+    if (code !== 0) throw new Error(`the child process for ${name} exited with ${code}`);
+    return JSON.parse(readFileSync(file, 'utf8')) as ChildResult;
+  } finally {
+    removeTempDir(dir);
+  }
+}
+
+/** In a subject's child process: one untimed warm-up run, the harness, and (for memory) the decoding floor. */
+async function runChild(all: Subject[], name: string, runs: number): Promise<number> {
+  const subject = all.find((s) => s.name === name);
+  const file = process.env[CHILD_RESULT];
+  if (!subject || !file) {
+    log(`storage bench child: unknown subject '${name}' or no ${CHILD_RESULT}`);
+    return 2;
+  }
+  // So that no subject pays for the JIT warm-up of RxDB itself.
+  const warm = performance.now();
+  await runPerformanceTests(getRxStorageMemory(), 'warm-up', { runs: 1, log: false });
+  log(`warm-up run (memory storage, not reported): ${((performance.now() - warm) / 1000).toFixed(1)} s`);
+  const prepared = await subject.prepare();
+  try {
+    // log: true prints the harness's 'runsDone' progress and its result through
+    // console.log, which bench/run.ts sends to stderr.
+    const result = await runPerformanceTests(prepared.storage, subject.name, { runs, log: true });
+    const steps: [string, number][] = [];
+    for (const [key, value] of Object.entries(result)) {
+      if (NON_STEP_KEYS.has(key)) continue;
+      if (typeof value !== 'number') throw new Error(`harness returned a non-numeric '${key}': ${String(value)}`);
+      steps.push([key, value]);
+    }
+    if (steps.length === 0) throw new Error('harness returned no step timings');
+    // The floor is taken right after memory, in the process state memory's own steps ran in.
+    const out: ChildResult = subject.name === 'memory' ? { steps, floors: decodingFloors(runs) } : { steps };
+    writeFileSync(file, JSON.stringify(out));
+    return 0;
+  } finally {
+    try {
+      prepared.cleanup();
+    } catch (err) {
+      log(`WARN: cleanup of ${subject.name} failed: ${String(err)}`);
+    }
+  }
+}
+
+/** Documents the two big read steps return. */
+const FLOOR_STEPS: [step: string, documents: number][] = [
+  ['find-by-ids-3000', 3000],
+  ['find-by-query', 3050],
+];
+const floorSamples = (runs: number) => Math.max(runs, 20);
+
+function decodingFloors(runs: number): number[] {
+  return jsonParseFloorsMs(FLOOR_STEPS.map(([, documents]) => documents), floorSamples(runs));
 }
 
 /**
@@ -232,18 +302,12 @@ export async function run(_args: string[]): Promise<number> {
  * step (see storage-floor.ts). Its ratio is the lowest any storage that decodes
  * stored documents can show on that step.
  */
-function emitDecodingFloor(memory: Map<string, number>, runs: number): void {
-  const steps: [step: string, documents: number][] = [
-    ['find-by-ids-3000', 3000],
-    ['find-by-query', 3050],
-  ];
-  const samples = Math.max(runs, 20);
-  const floors = jsonParseFloorsMs(steps.map(([, documents]) => documents), samples);
-  steps.forEach(([step, documents], k) => {
+function emitDecodingFloor(memory: Map<string, number>, floors: number[], runs: number): void {
+  FLOOR_STEPS.forEach(([step, documents], k) => {
     const base = memory.get(step);
     if (base === undefined || base <= 0) return;
     const value = round(floors[k]!);
-    emit({ bench: BENCH, subject: 'json-parse-floor', metric: step, value, unit: 'ms', samples, documents });
+    emit({ bench: BENCH, subject: 'json-parse-floor', metric: step, value, unit: 'ms', samples: floorSamples(runs), documents });
     emit({ bench: BENCH, subject: 'json-parse-floor', metric: `${step}/ratio-to-memory`, value: round(value / base), unit: 'x' });
   });
 }
