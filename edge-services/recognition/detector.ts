@@ -168,7 +168,7 @@ export class Detector {
     return new Detector(model, backbone, all);
   }
 
-  /** One forward pass: the boxes, in the frame's pixels. */
+  /** The detector's input, [height, width]. */
   get inputSize(): [number, number] {
     return [...this.#options.inputSize];
   }
@@ -181,6 +181,7 @@ export class Detector {
     return tf.tidy(() => tf.cast(tf.tensor3d(image.data, [image.height, image.width, 3], 'int32'), 'float32'));
   }
 
+  /** One forward pass: the boxes, in the frame's pixels (`uploaded`: the frame from upload(), if the caller has it). */
   async run(image: RgbImage, uploaded?: tf.Tensor3D): Promise<DetectorOutput> {
     const input = tf.tidy(() => {
       const pixels = uploaded ?? this.upload(image);
