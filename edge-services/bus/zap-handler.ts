@@ -41,10 +41,31 @@ export type ZapHandlerOptions = {
 
 const ZAP_VERSION = '1.0';
 
+/**
+ * libzmq frees an inproc endpoint only once the closed socket that held it has
+ * been reaped (on its own thread, a moment after close()): a handler started
+ * again on the same context right after stop() can find the endpoint still
+ * taken. Retry that case briefly; any other error, or one that lasts, is thrown.
+ */
+async function bindZapEndpoint(socket: zmq.Router): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await socket.bind(ZAP_ENDPOINT);
+      return;
+    } catch (err) {
+      if (attempt >= 50 || (err as { code?: string }).code !== 'EADDRINUSE') {
+        socket.close();
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
 export async function startZapHandler(options: ZapHandlerOptions): Promise<ZapHandler> {
   const domain = options.domain ?? ZAP_DOMAIN;
   const socket = new zmq.Router({ context: options.context, linger: 0 });
-  await socket.bind(ZAP_ENDPOINT);
+  await bindZapEndpoint(socket);
   const counts = { admitted: 0, refused: 0 };
   let running = true;
 
