@@ -16,24 +16,7 @@ import { openDatabase, type Db } from '../index.ts';
 import { edgePayCollections } from './collections.ts';
 import { push, PushRefused } from './documents.ts';
 import { freshPostgres, type TestDatabase } from '../testing/databases.ts';
-
-function payment(id: string, siteId: string, gatewayId: string) {
-  const createdAt = new Date().toISOString();
-  return {
-    id,
-    siteId,
-    gatewayId,
-    flow: 'kiosk',
-    amount: 100,
-    currency: 'KRW',
-    method: 'card-terminal',
-    lineItems: [{ name: 'x', quantity: 1, unitAmount: 100, lineAmount: 100 }],
-    createdAt,
-    offline: false,
-    status: 'created',
-    statusHistory: [{ status: 'created', at: createdAt, by: 'gateway' }],
-  };
-}
+import { testPayment } from '../testing/payments.ts';
 
 describe('a push meeting another site\'s concurrent insert of the same id', () => {
   let database: TestDatabase;
@@ -51,7 +34,7 @@ describe('a push meeting another site\'s concurrent insert of the same id', () =
     if (!db || !database.databaseUrl) return t.skip('needs PostgreSQL (two connections at once)');
     const payments = edgePayCollections().find((c) => c.name === 'payments')!;
     const id = uuidV7();
-    const siteA = payment(id, 'site-race-a', 'gw-a');
+    const siteA = testPayment('site-race-a', 'gw-a', { id });
 
     // Site A's write, in flight: the row is inserted but not committed yet.
     const other = new pg.Client({ connectionString: database.databaseUrl });
@@ -64,7 +47,7 @@ describe('a push meeting another site\'s concurrent insert of the same id', () =
       );
       // Site B pushes the same id: it sees no such row (uncommitted) and blocks on the key.
       const pushed = push(db, payments, { gatewayId: 'gw-b', siteId: 'site-race-b' }, [
-        { newDocumentState: { ...payment(id, 'site-race-b', 'gw-b'), _deleted: false } },
+        { newDocumentState: testPayment('site-race-b', 'gw-b', { id }) },
       ]).then(
         () => undefined,
         (err: unknown) => err,

@@ -6,31 +6,12 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { uuidV7, type PaymentDoc } from '../../core/index.ts';
+import { testPayment } from '../testing/payments.ts';
 import { startServer, type RunningServer } from '../index.ts';
 import { freshPostgres, pglite, type TestDatabase } from '../testing/databases.ts';
 import { STREAM_RESYNC_GAP } from './pull-stream.ts';
 
 const ADMIN = 'test-admin-token-0123456789';
-
-function payment(siteId: string, gatewayId: string): PaymentDoc & { _deleted: boolean } {
-  const createdAt = new Date().toISOString();
-  return {
-    id: uuidV7(),
-    siteId,
-    gatewayId,
-    flow: 'kiosk',
-    amount: 3000,
-    currency: 'KRW',
-    method: 'card-terminal',
-    lineItems: [{ name: 'Coffee', quantity: 1, unitAmount: 3000, lineAmount: 3000 }],
-    createdAt,
-    offline: true,
-    status: 'stored',
-    statusHistory: [{ status: 'stored', at: createdAt, by: 'gateway' }],
-    _deleted: false,
-  };
-}
 
 type Client = { gatewayId: string; siteId: string; credential: string };
 
@@ -112,14 +93,14 @@ for (const which of ['pglite', 'postgres'] as const) {
         const before = await pullAll(reader, null);
         assert.equal(before.length, 0);
 
-        const batch = Array.from({ length: STREAM_RESYNC_GAP + 50 }, () => payment('site-far', writer.gatewayId));
+        const batch = Array.from({ length: STREAM_RESYNC_GAP + 50 }, () => testPayment('site-far', writer.gatewayId));
         await push(writer, batch);
         assert.equal(await nextEvent(), 'RESYNC', 'a batch larger than a page is announced, not streamed');
         const pulled = await pullAll(reader, null);
         assert.deepEqual(pulled.map((d) => d.id).sort(), batch.map((d) => d.id).sort(), 'the pull returns every document of the batch, once');
         assert.ok(pulled.every((d) => typeof d.serverUpdatedAt === 'string'), 'with the server stamp');
 
-        const single = payment('site-far', writer.gatewayId);
+        const single = testPayment('site-far', writer.gatewayId);
         await push(writer, [single]);
         const event = await nextEvent();
         assert.notEqual(event, 'RESYNC');

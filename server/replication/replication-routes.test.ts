@@ -6,31 +6,12 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { uuidV7, type PaymentDoc } from '../../core/index.ts';
+import type { PaymentDoc } from '../../core/index.ts';
+import { testPayment } from '../testing/payments.ts';
 import { startServer, type RunningServer } from '../index.ts';
 import { freshPostgres, pglite, type TestDatabase } from '../testing/databases.ts';
 
 const ADMIN = 'test-admin-token-0123456789';
-
-function payment(siteId: string, gatewayId: string, overrides: Partial<PaymentDoc> = {}): PaymentDoc & { _deleted: boolean } {
-  const createdAt = new Date().toISOString();
-  return {
-    id: uuidV7(),
-    siteId,
-    gatewayId,
-    flow: 'kiosk',
-    amount: 3000,
-    currency: 'KRW',
-    method: 'card-terminal',
-    lineItems: [{ name: 'Coffee', quantity: 1, unitAmount: 3000, lineAmount: 3000 }],
-    createdAt,
-    offline: true,
-    status: 'stored',
-    statusHistory: [{ status: 'stored', at: createdAt, by: 'gateway' }],
-    ...overrides,
-    _deleted: false,
-  };
-}
 
 type Client = { gatewayId: string; siteId: string; credential: string };
 
@@ -103,7 +84,7 @@ for (const which of ['pglite', 'postgres'] as const) {
     });
 
     it('stores a pushed payment once, stamps its receipt, and serves it to the site only', async () => {
-      const p = payment('site-a', a1.gatewayId);
+      const p = testPayment('site-a', a1.gatewayId);
       const first = await pushRows(a1, [{ newDocumentState: p }]);
       assert.equal(first.status, 200);
       assert.deepEqual(first.body, []);
@@ -131,17 +112,17 @@ for (const which of ['pglite', 'postgres'] as const) {
 
     it('refuses hostile pushes with a stable code and stores nothing of them', async () => {
       const before = (await pullAll(a1)).length;
-      const good = payment('site-a', a1.gatewayId);
+      const good = testPayment('site-a', a1.gatewayId);
       const cases: [string, unknown, number, string][] = [
-        ['another site', [{ newDocumentState: payment('site-b', a1.gatewayId) }], 403, 'PAYMENT_FOREIGN_WRITER'],
-        ['as another gateway', [{ newDocumentState: payment('site-a', a2.gatewayId) }], 403, 'PAYMENT_FOREIGN_WRITER'],
-        ['server-owned field', [{ newDocumentState: payment('site-a', a1.gatewayId, { approvalCode: 'X1' }) }], 403, 'PAYMENT_FIELD_NOT_WRITABLE'],
-        ['status decided by gateway', [{ newDocumentState: payment('site-a', a1.gatewayId, { status: 'captured' }) }], 403, 'PAYMENT_INITIAL_STATE_INVALID'],
-        ['schema break', [{ newDocumentState: { ...payment('site-a', a1.gatewayId), amount: 'lots' } }], 400, 'SCHEMA_VALIDATION'],
-        ['card number field', [{ newDocumentState: { ...payment('site-a', a1.gatewayId), pan: '4111111111111111' } }], 400, 'CARD_DATA_REFUSED'],
-        ['card number in a line', [{ newDocumentState: payment('site-a', a1.gatewayId, { lineItems: [{ name: 'card 4111 1111 1111 1111', quantity: 1, unitAmount: 3000, lineAmount: 3000 }] }) }], 400, 'CARD_DATA_REFUSED'],
-        ['card number as token', [{ newDocumentState: payment('site-a', a1.gatewayId, { token: '5555555555554444' }) }], 400, 'CARD_DATA_REFUSED'],
-        ['one bad row spoils the batch', [{ newDocumentState: good }, { newDocumentState: payment('site-b', a1.gatewayId) }], 403, 'PAYMENT_FOREIGN_WRITER'],
+        ['another site', [{ newDocumentState: testPayment('site-b', a1.gatewayId) }], 403, 'PAYMENT_FOREIGN_WRITER'],
+        ['as another gateway', [{ newDocumentState: testPayment('site-a', a2.gatewayId) }], 403, 'PAYMENT_FOREIGN_WRITER'],
+        ['server-owned field', [{ newDocumentState: testPayment('site-a', a1.gatewayId, { approvalCode: 'X1' }) }], 403, 'PAYMENT_FIELD_NOT_WRITABLE'],
+        ['status decided by gateway', [{ newDocumentState: testPayment('site-a', a1.gatewayId, { status: 'captured' }) }], 403, 'PAYMENT_INITIAL_STATE_INVALID'],
+        ['schema break', [{ newDocumentState: { ...testPayment('site-a', a1.gatewayId), amount: 'lots' } }], 400, 'SCHEMA_VALIDATION'],
+        ['card number field', [{ newDocumentState: { ...testPayment('site-a', a1.gatewayId), pan: '4111111111111111' } }], 400, 'CARD_DATA_REFUSED'],
+        ['card number in a line', [{ newDocumentState: testPayment('site-a', a1.gatewayId, { lineItems: [{ name: 'card 4111 1111 1111 1111', quantity: 1, unitAmount: 3000, lineAmount: 3000 }] }) }], 400, 'CARD_DATA_REFUSED'],
+        ['card number as token', [{ newDocumentState: testPayment('site-a', a1.gatewayId, { token: '5555555555554444' }) }], 400, 'CARD_DATA_REFUSED'],
+        ['one bad row spoils the batch', [{ newDocumentState: good }, { newDocumentState: testPayment('site-b', a1.gatewayId) }], 403, 'PAYMENT_FOREIGN_WRITER'],
         ['catalogue write', [{ newDocumentState: { id: 'p1', siteId: 'site-a', sku: 'X', barcode: '', name: 'x', price: { amount: 1, currency: 'KRW' }, active: true, updatedAt: new Date().toISOString(), _deleted: false } }], 403, 'COLLECTION_READ_ONLY'],
       ];
       for (const [name, rows, status, code] of cases) {
@@ -155,7 +136,7 @@ for (const which of ['pglite', 'postgres'] as const) {
     });
 
     it('refuses to change an accepted payment: immutable and server-owned fields', async () => {
-      const p = payment('site-a', a1.gatewayId);
+      const p = testPayment('site-a', a1.gatewayId);
       assert.equal((await pushRows(a1, [{ newDocumentState: p }])).status, 200);
       const [master] = (await pullAll(a1)).filter((d) => d.id === p.id);
       const cases: [Partial<PaymentDoc>, string][] = [
@@ -224,7 +205,7 @@ for (const which of ['pglite', 'postgres'] as const) {
         }
       };
       assert.equal(await nextEvent(), 'RESYNC');
-      const p = payment('site-a', a1.gatewayId);
+      const p = testPayment('site-a', a1.gatewayId);
       await pushRows(a1, [{ newDocumentState: p }]);
       const event = await nextEvent();
       assert.deepEqual(event.documents.map((d: any) => d.id), [p.id]);
