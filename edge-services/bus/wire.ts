@@ -58,7 +58,12 @@ export function encodeCommand(envelope: Envelope<object>): string {
 
 /** A command as a device receives it: one frame, checked for size, then parsed and checked as an envelope. */
 export function decodeCommandFrames(frames: readonly Buffer[], maxBytes: number): DecodeResult {
-  if (frames.length !== 1) return { ok: false, reason: 'malformed', detail: `expected 1 frame, got ${frames.length}` };
+  return decodeBody(frames, 1, maxBytes);
+}
+
+/** The checks every message gets, in order: frame count, size of the body (frame 0), then JSON and envelope. */
+function decodeBody(frames: readonly Buffer[], count: number, maxBytes: number): DecodeResult {
+  if (frames.length !== count) return { ok: false, reason: 'malformed', detail: `expected ${count} frame${count === 1 ? '' : 's'}, got ${frames.length}` };
   const body = frames[0]!;
   if (body.length > maxBytes) return { ok: false, reason: 'oversized', detail: `${body.length} bytes > ${maxBytes}` };
   return decodeEnvelope(body.toString('utf8'));
@@ -72,10 +77,7 @@ export function decodeCommandFrames(frames: readonly Buffer[], maxBytes: number)
  * the bound device.
  */
 export function decodeBoundFrames(frames: readonly Buffer[], maxBytes: number): DecodeResult {
-  if (frames.length !== 2) return { ok: false, reason: 'malformed', detail: `expected 2 frames, got ${frames.length}` };
-  const body = frames[0]!;
-  if (body.length > maxBytes) return { ok: false, reason: 'oversized', detail: `${body.length} bytes > ${maxBytes}` };
-  return decodeEnvelope(body.toString('utf8'));
+  return decodeBody(frames, 2, maxBytes);
 }
 
 /**
@@ -88,11 +90,9 @@ export function decodeFrames(
   maxBytes: number,
   keyFor: (deviceId: string) => MacKey | undefined,
 ): DecodeResult {
-  if (frames.length !== 2) return { ok: false, reason: 'malformed', detail: `expected 2 frames, got ${frames.length}` };
-  const [body, mac] = frames as [Buffer, Buffer];
-  if (body.length > maxBytes) return { ok: false, reason: 'oversized', detail: `${body.length} bytes > ${maxBytes}` };
-  const decoded = decodeEnvelope(body.toString('utf8'));
+  const decoded = decodeBody(frames, 2, maxBytes);
   if (!decoded.ok) return decoded;
+  const [body, mac] = frames as [Buffer, Buffer];
   const { deviceId } = decoded.envelope;
   const key = keyFor(deviceId);
   if (!key || !macMatches(key, body, mac)) {
