@@ -33,6 +33,7 @@ import {
 import { BusMetrics, type BusLogger, type BusMetricsSnapshot } from './bus-metrics.ts';
 import { deriveMacKey, type CurveKeyPair, type MacKey } from './curve-keys.ts';
 import type { EnrolledDevice, EnrolledDevices } from './enrolled-devices.ts';
+import { bindWhenFree } from './bind.ts';
 import { assertZapHandler, curveServerOptions } from './fail-closed.ts';
 import { SerialSender } from './serial-sender.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, decodeBoundFrames, decodeEventFrames, decodeFrames, encodeCommand, makeEnvelope } from './wire.ts';
@@ -451,8 +452,8 @@ export class GatewayBus {
     this.#router = router;
     this.#sub = sub;
     try {
-      // The port is ours again as soon as libzmq's I/O thread has closed the old listener; retry briefly.
-      await bound(this.endpoints.commands, this.endpoints.events, true);
+      // The port is ours again once libzmq's I/O thread has reaped the old listener (bindWhenFree retries until then).
+      await bound(this.endpoints.commands, this.endpoints.events);
     } catch (err) {
       router.close();
       sub.close();
@@ -473,20 +474,9 @@ function openSockets(zap: ZapHandler, options: GatewayBusOptions, maxBytes: numb
   const common = curveServerOptions(zap, options.keys, maxBytes);
   const router = new zmq.Router({ ...common, mandatory: true, handover: true, sendTimeout: 0 });
   const sub = new zmq.Subscriber({ ...common, receiveHighWaterMark: 100_000 });
-  const bind = async (socket: zmq.Router | zmq.Subscriber, endpoint: string, retryInUse: boolean) => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await socket.bind(endpoint);
-        return;
-      } catch (err) {
-        if (!retryInUse || attempt >= 50 || (err as { code?: string }).code !== 'EADDRINUSE') throw err;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
-  };
-  const bound = async (commandEndpoint: string, eventEndpoint: string, retryInUse: boolean) => {
-    await bind(router, commandEndpoint, retryInUse);
-    await bind(sub, eventEndpoint, retryInUse);
+  const bound = async (commandEndpoint: string, eventEndpoint: string) => {
+    await bindWhenFree(router, commandEndpoint);
+    await bindWhenFree(sub, eventEndpoint);
     sub.subscribe();
   };
   return { router, sub, bound };
@@ -495,7 +485,7 @@ function openSockets(zap: ZapHandler, options: GatewayBusOptions, maxBytes: numb
 async function bindSockets(zap: ZapHandler, options: GatewayBusOptions, maxBytes: number, commandEndpoint: string, eventEndpoint: string) {
   const { router, sub, bound } = openSockets(zap, options, maxBytes);
   try {
-    await bound(commandEndpoint, eventEndpoint, false);
+    await bound(commandEndpoint, eventEndpoint);
   } catch (err) {
     router.close();
     sub.close();

@@ -14,6 +14,7 @@
  * Reply: version, request id, status code, status text, user id, metadata.
  */
 import * as zmq from 'zeromq';
+import { bindWhenFree } from './bind.ts';
 import { z85Encode } from './curve-keys.ts';
 import type { EnrolledDevices } from './enrolled-devices.ts';
 
@@ -41,31 +42,15 @@ export type ZapHandlerOptions = {
 
 const ZAP_VERSION = '1.0';
 
-/**
- * libzmq frees an inproc endpoint only once the closed socket that held it has
- * been reaped (on its own thread, a moment after close()): a handler started
- * again on the same context right after stop() can find the endpoint still
- * taken. Retry that case briefly; any other error, or one that lasts, is thrown.
- */
-async function bindZapEndpoint(socket: zmq.Router): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await socket.bind(ZAP_ENDPOINT);
-      return;
-    } catch (err) {
-      if (attempt >= 50 || (err as { code?: string }).code !== 'EADDRINUSE') {
-        socket.close();
-        throw err;
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-}
-
 export async function startZapHandler(options: ZapHandlerOptions): Promise<ZapHandler> {
   const domain = options.domain ?? ZAP_DOMAIN;
   const socket = new zmq.Router({ context: options.context, linger: 0 });
-  await bindZapEndpoint(socket);
+  try {
+    await bindWhenFree(socket, ZAP_ENDPOINT);
+  } catch (err) {
+    socket.close();
+    throw err;
+  }
   const counts = { admitted: 0, refused: 0 };
   let running = true;
 
