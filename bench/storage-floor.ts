@@ -33,7 +33,7 @@ function parseSample(stored: string[]): number {
 }
 
 /** The harness's documents as the storage holds them: JSON text with RxDB's meta fields, each a flat string. */
-export function storedHarnessDocuments(count: number): string[] {
+function storedHarnessDocuments(count: number): string[] {
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
     const doc = { ...averageSchemaData(), _meta: { lwt: Date.now() + i / 1000 }, _rev: '1-' + i.toString(36).padStart(10, 'a'), _deleted: false, _attachments: {} };
