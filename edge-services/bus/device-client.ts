@@ -31,7 +31,7 @@ import {
 import { deriveMacKey, type MacKey } from './curve-keys.ts';
 import { DEFAULT_EVENT_BATCH_BYTES, EventBatcher } from './event-batcher.ts';
 import { SerialSender } from './serial-sender.ts';
-import { DEFAULT_MAX_MESSAGE_BYTES, decodeCommandFrames, encodeFrames, makeEnvelope, type Frames } from './wire.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, decodeCommandFrames, encodeFrames, encodeReply, makeEnvelope } from './wire.ts';
 
 /** Everything a device needs to join the bus; the gateway hands it out at enrolment. */
 export type DeviceCredentials = {
@@ -60,7 +60,7 @@ export class DeviceCommandError extends Error {
 export const EVENT_HIGH_WATER_MARK = 100_000;
 /** Events kept while nobody subscribes; beyond this the oldest go (and are counted). */
 const MAX_HELD_EVENTS = 10_000;
-/** Replies remembered for repeated command ids (retries of idempotent commands). */
+/** Replies of commands that are not idempotent remembered, should their id come again. */
 const REPLY_CACHE_SIZE = 256;
 
 export type DeviceClientOptions = {
@@ -80,7 +80,8 @@ export class DeviceBusClient {
   readonly #events: EventBatcher;
   readonly #macKey: MacKey;
   readonly #handlers = new Map<string, CommandHandler<BusCommandType>>();
-  readonly #replies = new Map<string, Promise<Frames>>();
+  /** Reply bodies of the last commands that are not idempotent, by command id (a retry gets the first answer). */
+  readonly #replies = new Map<string, string | Promise<string>>();
   /** Envelope JSON of events published while the gateway is not subscribed. */
   readonly #held: string[] = [];
   readonly #loops: Promise<void>[] = [];
@@ -233,38 +234,65 @@ export class DeviceBusClient {
   }
 
   #answer(command: Envelope): void {
-    let reply = this.#replies.get(command.id);
-    if (!reply) {
+    // Only a command that is not idempotent needs its first answer remembered: running an idempotent one
+    // again for a repeated id (a retry) answers the same by definition, and remembering every ping's reply
+    // would keep 256 replies alive through every garbage collection.
+    const remember = busCommands[command.type as BusCommandType]?.idempotent === false;
+    let reply = remember ? this.#replies.get(command.id) : undefined;
+    if (reply === undefined) {
       reply = this.#run(command);
-      this.#replies.set(command.id, reply);
-      if (this.#replies.size > REPLY_CACHE_SIZE) this.#replies.delete(this.#replies.keys().next().value!);
+      if (remember) {
+        this.#replies.set(command.id, reply);
+        if (this.#replies.size > REPLY_CACHE_SIZE) this.#replies.delete(this.#replies.keys().next().value!);
+      }
     }
-    // A repeated id (a retry) gets the same answer without running the command again.
-    void reply.then(this.#sendReply, () => undefined);
+    // Most handlers answer at once: their reply goes out in this turn, without waiting for a promise.
+    if (typeof reply === 'string') this.#sendReply(reply);
+    else void reply.then(this.#sendReply, () => undefined);
   }
 
-  #sendReply = (frames: Frames): void => {
-    this.#dealerOut.send(frames).catch(() => undefined);
+  #sendReply = (body: string): void => {
+    this.#dealerOut.send([body]).catch(() => undefined);
   };
 
-  /** Runs a command and gives the frames of its reply (a result or an error; never rejects). */
-  async #run(command: Envelope): Promise<Frames> {
-    const reply = (payload: object) => encodeFrames(makeEnvelope(REPLY_TYPE, this.credentials.deviceId, payload, command.id), this.#macKey);
-    const fail = (code: string, message: string) => reply({ ok: false, error: { code, message: message.slice(0, 500) } });
+  /**
+   * Runs a command and gives the body of its reply (a result or an error; never
+   * throws or rejects): at once when the handler returns a value, as a promise
+   * when it returns one.
+   */
+  #run(command: Envelope): string | Promise<string> {
     const check = checkCommand(command, this.credentials.kind);
-    if (!check.ok) return fail(check.reason === 'payload' ? 'BUS_MESSAGE_INVALID' : 'BUS_COMMAND_UNKNOWN', check.detail);
+    if (!check.ok) return this.#failure(command, check.reason === 'payload' ? 'BUS_MESSAGE_INVALID' : 'BUS_COMMAND_UNKNOWN', check.detail);
     const handler = this.#handlers.get(command.type);
-    if (!handler) return fail('BUS_COMMAND_UNKNOWN', `${this.credentials.deviceId} does not handle ${command.type}`);
+    if (!handler) return this.#failure(command, 'BUS_COMMAND_UNKNOWN', `${this.credentials.deviceId} does not handle ${command.type}`);
+    let result: BusCommandResult<BusCommandType> | Promise<BusCommandResult<BusCommandType>>;
     try {
-      const result = await handler(command.payload as never, command);
-      // The reply is checked as the gateway will check it, then sent as it is.
-      const envelope = makeEnvelope(REPLY_TYPE, this.credentials.deviceId, { ok: true, result }, command.id);
-      const replyCheck = checkReply(envelope as Envelope, command.type);
-      if (!replyCheck.ok) return fail('INTERNAL', `the device produced an invalid result: ${replyCheck.detail}`);
-      return encodeFrames(envelope, this.#macKey);
+      result = handler(command.payload as never, command);
     } catch (err) {
-      if (err instanceof DeviceCommandError || isEdgePayError(err)) return fail(err.code, err.message);
-      return fail('INTERNAL', err instanceof Error ? err.message : String(err));
+      return this.#thrown(command, err);
     }
+    if (isPromiseLike(result)) return Promise.resolve(result).then((value) => this.#success(command, value), (err: unknown) => this.#thrown(command, err));
+    return this.#success(command, result);
   }
+
+  /** The reply to a handler's result, checked as the gateway will check it. */
+  #success(command: Envelope, result: BusCommandResult<BusCommandType>): string {
+    const envelope = makeEnvelope(REPLY_TYPE, this.credentials.deviceId, { ok: true, result }, command.id);
+    const replyCheck = checkReply(envelope as Envelope, command.type);
+    if (!replyCheck.ok) return this.#failure(command, 'INTERNAL', `the device produced an invalid result: ${replyCheck.detail}`);
+    return encodeReply(envelope);
+  }
+
+  #thrown(command: Envelope, err: unknown): string {
+    if (err instanceof DeviceCommandError || isEdgePayError(err)) return this.#failure(command, err.code, err.message);
+    return this.#failure(command, 'INTERNAL', err instanceof Error ? err.message : String(err));
+  }
+
+  #failure(command: Envelope, code: string, message: string): string {
+    return encodeReply(makeEnvelope(REPLY_TYPE, this.credentials.deviceId, { ok: false, error: { code, message: message.slice(0, 500) } }, command.id));
+  }
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }

@@ -69,7 +69,24 @@ export type DevicePresence = { deviceId: string; kind: string; firstSeen: number
 /** What a send to a device without a bound connection fails with: nothing left the gateway. */
 const NOT_BOUND = Object.assign(new Error('no connection of this device has said hello'), { code: 'EHOSTUNREACH' });
 
-type Pending = { deviceId: string; type: BusCommandType; settle(reply: Envelope | EdgePayError): void };
+/**
+ * One attempt of a command waiting for its reply. A plain record and methods of
+ * GatewayBus rather than closures per attempt: a command is the bus's hot path.
+ */
+type Pending = {
+  readonly id: string;
+  readonly deviceId: string;
+  readonly type: BusCommandType;
+  readonly body: string;
+  readonly idempotent: boolean;
+  readonly attempt: number;
+  readonly timeoutMs: number;
+  /** Whether any copy of this attempt reached a connected device. */
+  delivered: boolean;
+  readonly resolve: (reply: Envelope | EdgePayError) => void;
+  timer: NodeJS.Timeout | undefined;
+  resend: NodeJS.Timeout | undefined;
+};
 
 export class GatewayBus {
   readonly endpoints: { readonly commands: string; readonly events: string };
@@ -172,57 +189,12 @@ export class GatewayBus {
     const body = encodeCommand(envelope);
 
     for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (attempt > 1) this.#metrics.commandRetries++;
       const reply = await new Promise<Envelope | EdgePayError>((resolve) => {
-        // Whether any copy of this attempt reached a connected device.
-        let delivered = false;
-        let resend: NodeJS.Timeout | undefined;
-        const settle = (value: Envelope | EdgePayError) => {
-          clearTimeout(timer);
-          clearTimeout(resend);
-          this.#pending.delete(envelope.id);
-          resolve(value);
-        };
-        const timer = setTimeout(() => {
-          settle(
-            delivered
-              ? new EdgePayError('BUS_COMMAND_TIMEOUT', { deviceId, type, timeoutMs, attempts: attempt })
-              : new EdgePayError('BUS_DEVICE_NOT_CONNECTED', { deviceId }),
-          );
-        }, timeoutMs);
-        this.#pending.set(envelope.id, { deviceId, type, settle });
-        const failed = (err: unknown) => {
-          if (!this.#pending.has(envelope.id)) return;
-          const code = (err as { code?: string }).code;
-          // EHOSTUNREACH: no connection with that routing id, or none bound to the device yet; EAGAIN: its queue
-          // is full (it stopped reading); EBUSY: the socket is being bound after a revocation (nothing was sent).
-          const unreachable = code === 'EHOSTUNREACH' || code === 'EAGAIN' || code === 'EBUSY';
-          if (unreachable && spec.idempotent) {
-            // The device may be reconnecting (driver restart, gateway rebind): try again within this attempt.
-            resend = setTimeout(send, 50);
-            return;
-          }
-          settle(
-            unreachable
-              ? new EdgePayError('BUS_DEVICE_NOT_CONNECTED', { deviceId })
-              : this.#closed
-                ? new EdgePayError('BUS_CLOSED')
-                : new EdgePayError('INTERNAL', { reason: String(err) }, { cause: err }),
-          );
-        };
-        const send = () => {
-          // Looked up at every send: the device may have reconnected with a new socket (and routing id) meanwhile.
-          const route = this.#currentRoute(deviceId);
-          if (!route) {
-            failed(NOT_BOUND);
-            return;
-          }
-          this.#metrics.commandsSent++;
-          this.#routerOut.send([route.id, body]).then(() => {
-            delivered = true;
-          }, failed);
-        };
-        if (attempt > 1) this.#metrics.commandRetries++;
-        send();
+        const pending: Pending = { id: envelope.id, deviceId, type, body, idempotent: spec.idempotent, attempt, timeoutMs, delivered: false, resolve, timer: undefined, resend: undefined };
+        pending.timer = setTimeout(this.#onAttemptTimeout, timeoutMs, pending);
+        this.#pending.set(envelope.id, pending);
+        this.#sendAttempt(pending);
       });
       if (reply instanceof EdgePayError) {
         if (reply.code === 'BUS_COMMAND_TIMEOUT' || (reply.code === 'BUS_DEVICE_NOT_CONNECTED' && spec.idempotent)) {
@@ -236,6 +208,67 @@ export class GatewayBus {
       throw new EdgePayError('BUS_COMMAND_FAILED', { deviceId, type, deviceCode: payload.error.code, deviceMessage: payload.error.message });
     }
     throw new EdgePayError('INTERNAL', { reason: 'unreachable' });
+  }
+
+  /** Ends an attempt with its reply or error (once: later calls find it gone from #pending). */
+  #settle(pending: Pending, value: Envelope | EdgePayError): void {
+    if (this.#pending.get(pending.id) !== pending) return;
+    clearTimeout(pending.timer);
+    clearTimeout(pending.resend);
+    this.#pending.delete(pending.id);
+    pending.resolve(value);
+  }
+
+  #onAttemptTimeout = (pending: Pending): void => {
+    const { deviceId, type, timeoutMs, attempt } = pending;
+    this.#settle(
+      pending,
+      pending.delivered
+        ? new EdgePayError('BUS_COMMAND_TIMEOUT', { deviceId, type, timeoutMs, attempts: attempt })
+        : new EdgePayError('BUS_DEVICE_NOT_CONNECTED', { deviceId }),
+    );
+  };
+
+  #resendAttempt = (pending: Pending): void => {
+    pending.resend = undefined;
+    if (this.#pending.get(pending.id) === pending) this.#sendAttempt(pending);
+  };
+
+  #sendAttempt(pending: Pending): void {
+    // Looked up at every send: the device may have reconnected with a new socket (and routing id) meanwhile.
+    const route = this.#currentRoute(pending.deviceId);
+    if (!route) {
+      this.#sendFailed(pending, NOT_BOUND);
+      return;
+    }
+    this.#metrics.commandsSent++;
+    this.#routerOut.send([route.id, pending.body]).then(
+      () => {
+        pending.delivered = true;
+      },
+      (err: unknown) => this.#sendFailed(pending, err),
+    );
+  }
+
+  #sendFailed(pending: Pending, err: unknown): void {
+    if (this.#pending.get(pending.id) !== pending) return;
+    const code = (err as { code?: string }).code;
+    // EHOSTUNREACH: no connection with that routing id, or none bound to the device yet; EAGAIN: its queue
+    // is full (it stopped reading); EBUSY: the socket is being bound after a revocation (nothing was sent).
+    const unreachable = code === 'EHOSTUNREACH' || code === 'EAGAIN' || code === 'EBUSY';
+    if (unreachable && pending.idempotent) {
+      // The device may be reconnecting (driver restart, gateway rebind): try again within this attempt.
+      pending.resend = setTimeout(this.#resendAttempt, 50, pending);
+      return;
+    }
+    this.#settle(
+      pending,
+      unreachable
+        ? new EdgePayError('BUS_DEVICE_NOT_CONNECTED', { deviceId: pending.deviceId })
+        : this.#closed
+          ? new EdgePayError('BUS_CLOSED')
+          : new EdgePayError('INTERNAL', { reason: String(err) }, { cause: err }),
+    );
   }
 
   /**
@@ -256,7 +289,7 @@ export class GatewayBus {
     if (this.#closed) return;
     this.#closed = true;
     this.#stopRevokeWatch();
-    for (const pending of [...this.#pending.values()]) pending.settle(new EdgePayError('BUS_CLOSED'));
+    for (const pending of [...this.#pending.values()]) this.#settle(pending, new EdgePayError('BUS_CLOSED'));
     await this.#rebinding.catch(() => undefined);
     this.#routerOut.retarget(undefined);
     this.#router.close();
@@ -364,8 +397,12 @@ export class GatewayBus {
         const bound = this.#routes.get(key);
         let envelope: Envelope;
         let device: EnrolledDevice;
-        if (bound !== undefined && this.#options.devices.get(bound.deviceId) === bound) {
-          // This connection proved its device with a MAC before, and nobody else can present its routing id.
+        if (frames.length === 1) {
+          // No MAC: taken only from a connection that proved its device with one before (nobody else can present its routing id).
+          if (bound === undefined || this.#options.devices.get(bound.deviceId) !== bound) {
+            this.#drop('unauthenticated', 'a message without a MAC on a connection that has not said hello', undefined);
+            continue;
+          }
           const decoded = decodeBoundFrames(frames, this.#maxBytes);
           if (!decoded.ok) {
             this.#drop(decoded.reason, decoded.detail, decoded.deviceId ?? bound.deviceId);
@@ -409,17 +446,17 @@ export class GatewayBus {
     if (!check.ok) {
       this.#drop(check.reason, check.detail, device.deviceId);
       // The device did answer, with something unusable: waiting or retrying would not help.
-      pending.settle(new EdgePayError('BUS_MESSAGE_INVALID', { type: pending.type, detail: check.detail }));
+      this.#settle(pending, new EdgePayError('BUS_MESSAGE_INVALID', { type: pending.type, detail: check.detail }));
       return;
     }
-    pending.settle(envelope);
+    this.#settle(pending, envelope);
   }
 
   async #onRevoked(device: EnrolledDevice): Promise<void> {
     this.#presence.delete(device.deviceId);
     this.#unbind(device.deviceId);
     for (const pending of [...this.#pending.values()]) {
-      if (pending.deviceId === device.deviceId) pending.settle(new EdgePayError('BUS_DEVICE_NOT_CONNECTED', { deviceId: device.deviceId }));
+      if (pending.deviceId === device.deviceId) this.#settle(pending, new EdgePayError('BUS_DEVICE_NOT_CONNECTED', { deviceId: device.deviceId }));
     }
     const previous = this.#rebinding;
     this.#rebinding = previous.then(() => this.#reopen()).catch((err: unknown) => {

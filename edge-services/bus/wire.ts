@@ -1,7 +1,8 @@
 /**
  * Frames on the wire (edge-services/bus/PROTOCOL.md):
- * - device -> gateway on DEALER/ROUTER: `[envelope JSON, MAC]` (the ROUTER sees
- *   the DEALER's routing id in front);
+ * - device -> gateway on DEALER/ROUTER: `device.hello` as `[envelope JSON, MAC]`,
+ *   which binds the connection to the device; replies as `[envelope JSON]`, taken
+ *   only from a bound connection (the ROUTER sees the DEALER's routing id in front);
  * - gateway -> device on ROUTER/DEALER: `[envelope JSON]`, no MAC: the device's
  *   DEALER talks to one CURVE server whose public key it pinned, so CURVE alone
  *   proves that a command came from the gateway;
@@ -51,10 +52,11 @@ export function encodeFrames(envelope: Envelope<object>, macKey: MacKey): Frames
   return [body, macOf(macKey, body)];
 }
 
-/** A command's one frame: the envelope's JSON (a string: see encodeFrames). */
+/** A command's or a reply's one frame: the envelope's JSON (a string: see encodeFrames). */
 export function encodeCommand(envelope: Envelope<object>): string {
   return JSON.stringify(envelope);
 }
+export const encodeReply = encodeCommand;
 
 /** A command as a device receives it: one frame, checked for size, then parsed and checked as an envelope. */
 export function decodeCommandFrames(frames: readonly Buffer[], maxBytes: number): DecodeResult {
@@ -70,14 +72,14 @@ function decodeBody(frames: readonly Buffer[], count: number, maxBytes: number):
 }
 
 /**
- * `[body, MAC]` from a connection already bound to its device (GatewayBus: a
+ * `[body]` from a connection already bound to its device (GatewayBus: a
  * MAC-verified message came on it, and its routing id is a secret of that
  * device's socket): the same size, JSON and envelope checks as decodeFrames,
- * without verifying the MAC again. The caller checks that the envelope names
- * the bound device.
+ * with no MAC to verify. The caller checks that the envelope names the bound
+ * device.
  */
 export function decodeBoundFrames(frames: readonly Buffer[], maxBytes: number): DecodeResult {
-  return decodeBody(frames, 2, maxBytes);
+  return decodeBody(frames, 1, maxBytes);
 }
 
 /**
