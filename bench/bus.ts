@@ -3,8 +3,9 @@
  *
  * Subjects:
  *   edgepay-bus   startBus() + DeviceBusClient: CURVE on both sockets, ZAP handler,
- *                 MACs on what devices send (the gateway verifies the first one on a
- *                 command connection, which binds it, and every event message),
+ *                 MACs on what devices send but replies (the gateway verifies the
+ *                 hello on a command connection, which binds it, and every event
+ *                 message; replies come only from a bound connection),
  *                 envelope + schema validation at both ends (edge-services/bus/PROTOCOL.md).
  *   bare-zeromq   the same socket pairs (ROUTER/DEALER, SUB/PUB) on tcp 127.0.0.1 with
  *                 no CURVE, no MAC, no parsing: the same envelope bytes are passed through.

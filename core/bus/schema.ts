@@ -56,24 +56,33 @@ export type BusSchema =
 /** The first problem found, with a JSON-pointer-like path; `undefined` when valid. */
 export type SchemaProblem = { readonly path: string; readonly problem: string };
 
-/** Compiled patterns are cached: a payload is validated on every bus message. */
-const patternCache = new Map<string, RegExp>();
-function compiled(pattern: string): RegExp {
-  let re = patternCache.get(pattern);
-  if (!re) {
-    re = new RegExp(pattern, 'u');
-    patternCache.set(pattern, re);
-  }
-  return re;
-}
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A schema turned into a function: the first problem (path relative to the value), or undefined. */
+type Validator = (value: unknown) => SchemaProblem | undefined;
+
+/**
+ * Every schema is compiled once into a tree of closures, one per node, each
+ * knowing its node's shape: a payload is validated on every bus message, and
+ * walking the schema objects themselves (eight shapes through one function)
+ * made every property read in it megamorphic.
+ */
+const validators = new WeakMap<BusSchema, Validator>();
+
 export function validateSchema(schema: BusSchema, value: unknown, path = ''): SchemaProblem | undefined {
-  const problem = check(schema, value);
+  const problem = compile(schema)(value);
   return problem && path !== '' ? { path: path + problem.path, problem: problem.problem } : problem;
+}
+
+function compile(schema: BusSchema): Validator {
+  let validator = validators.get(schema);
+  if (!validator) {
+    validator = build(schema);
+    validators.set(schema, validator);
+  }
+  return validator;
 }
 
 /** A problem one level down: its path gets the key in front (built only when something is wrong). */
@@ -81,64 +90,90 @@ function under(key: string | number, problem: SchemaProblem): SchemaProblem {
   return { path: `/${key}${problem.path}`, problem: problem.problem };
 }
 
-// Paths are relative to `value` and built on the way out of a failure, so a
+const fail = (problem: string): SchemaProblem => ({ path: '', problem });
+
+// Paths are relative to the value and built on the way out of a failure, so a
 // valid message (every message but the rare bad one) allocates no path strings.
-function check(schema: BusSchema, value: unknown): SchemaProblem | undefined {
+function build(schema: BusSchema): Validator {
   if ('oneOf' in schema) {
-    for (const alternative of schema.oneOf) {
-      if (check(alternative, value) === undefined) return undefined;
-    }
-    return { path: '', problem: 'matches none of the allowed shapes' };
+    const alternatives = schema.oneOf.map(compile);
+    return (value) => {
+      for (const alternative of alternatives) {
+        if (alternative(value) === undefined) return undefined;
+      }
+      return fail('matches none of the allowed shapes');
+    };
   }
   if ('const' in schema) {
-    return value === schema.const ? undefined : { path: '', problem: `must be ${JSON.stringify(schema.const)}` };
+    const expected = schema.const;
+    const problem = `must be ${JSON.stringify(expected)}`;
+    return (value) => (value === expected ? undefined : fail(problem));
   }
   switch (schema.type) {
     case 'string': {
-      if (typeof value !== 'string') return { path: '', problem: 'must be a string' };
-      if (value.length > schema.maxLength) return { path: '', problem: `longer than ${schema.maxLength}` };
-      if (schema.minLength !== undefined && value.length < schema.minLength) return { path: '', problem: `shorter than ${schema.minLength}` };
-      if (schema.enum && !schema.enum.includes(value)) return { path: '', problem: `must be one of ${schema.enum.join(', ')}` };
-      if (schema.pattern !== undefined && !compiled(schema.pattern).test(value)) return { path: '', problem: `does not match ${schema.pattern}` };
-      return undefined;
+      const { maxLength, minLength } = schema;
+      const allowed = schema.enum ? new Set(schema.enum) : undefined;
+      const pattern = schema.pattern === undefined ? undefined : new RegExp(schema.pattern, 'u');
+      return (value) => {
+        if (typeof value !== 'string') return fail('must be a string');
+        if (value.length > maxLength) return fail(`longer than ${maxLength}`);
+        if (minLength !== undefined && value.length < minLength) return fail(`shorter than ${minLength}`);
+        if (allowed !== undefined && !allowed.has(value)) return fail(`must be one of ${[...allowed].join(', ')}`);
+        if (pattern !== undefined && !pattern.test(value)) return fail(`does not match ${schema.pattern}`);
+        return undefined;
+      };
     }
     case 'integer':
     case 'number': {
-      if (typeof value !== 'number' || !Number.isFinite(value)) return { path: '', problem: `must be a finite ${schema.type}` };
-      if (schema.type === 'integer' && !Number.isSafeInteger(value)) return { path: '', problem: 'must be a safe integer' };
-      if (schema.minimum !== undefined && value < schema.minimum) return { path: '', problem: `below ${schema.minimum}` };
-      if (schema.maximum !== undefined && value > schema.maximum) return { path: '', problem: `above ${schema.maximum}` };
-      return undefined;
+      const { type, minimum, maximum } = schema;
+      const integer = type === 'integer';
+      return (value) => {
+        if (typeof value !== 'number' || !Number.isFinite(value)) return fail(`must be a finite ${type}`);
+        if (integer && !Number.isSafeInteger(value)) return fail('must be a safe integer');
+        if (minimum !== undefined && value < minimum) return fail(`below ${minimum}`);
+        if (maximum !== undefined && value > maximum) return fail(`above ${maximum}`);
+        return undefined;
+      };
     }
     case 'boolean':
-      return typeof value === 'boolean' ? undefined : { path: '', problem: 'must be a boolean' };
+      return (value) => (typeof value === 'boolean' ? undefined : fail('must be a boolean'));
     case 'array': {
-      if (!Array.isArray(value)) return { path: '', problem: 'must be an array' };
-      if (value.length > schema.maxItems) return { path: '', problem: `more than ${schema.maxItems} items` };
-      if (schema.minItems !== undefined && value.length < schema.minItems) return { path: '', problem: `fewer than ${schema.minItems} items` };
-      for (let i = 0; i < value.length; i++) {
-        const problem = check(schema.items, value[i]);
-        if (problem) return under(i, problem);
-      }
-      return undefined;
+      const { maxItems, minItems } = schema;
+      const items = compile(schema.items);
+      return (value) => {
+        if (!Array.isArray(value)) return fail('must be an array');
+        if (value.length > maxItems) return fail(`more than ${maxItems} items`);
+        if (minItems !== undefined && value.length < minItems) return fail(`fewer than ${minItems} items`);
+        for (let i = 0; i < value.length; i++) {
+          const problem = items(value[i]);
+          if (problem) return under(i, problem);
+        }
+        return undefined;
+      };
     }
     case 'object': {
-      if (!isPlainObject(value)) return { path: '', problem: 'must be an object' };
-      for (const key of schema.required) {
-        if (!Object.hasOwn(value, key)) return { path: `/${key}`, problem: 'is required' };
-      }
-      // for-in with hasOwn rather than Object.keys: the same own enumerable string keys in the same order, without an array per object.
-      for (const key in value) {
-        if (!Object.hasOwn(value, key)) continue;
-        const property = Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;
-        if (!property) {
-          if (schema.additionalProperties) continue;
-          return { path: `/${key}`, problem: 'is not allowed' };
+      const required = [...schema.required];
+      const open = schema.additionalProperties;
+      // A Map, not the properties object: a key such as "constructor" or "__proto__" must not find anything inherited.
+      const properties = new Map(Object.entries(schema.properties).map(([key, child]) => [key, compile(child)]));
+      return (value) => {
+        if (!isPlainObject(value)) return fail('must be an object');
+        for (const key of required) {
+          if (!Object.hasOwn(value, key)) return { path: `/${key}`, problem: 'is required' };
         }
-        const problem = check(property, value[key]);
-        if (problem) return under(key, problem);
-      }
-      return undefined;
+        // for-in with hasOwn rather than Object.keys: the same own enumerable string keys in the same order, without an array per object.
+        for (const key in value) {
+          if (!Object.hasOwn(value, key)) continue;
+          const property = properties.get(key);
+          if (!property) {
+            if (open) continue;
+            return { path: `/${key}`, problem: 'is not allowed' };
+          }
+          const problem = property(value[key]);
+          if (problem) return under(key, problem);
+        }
+        return undefined;
+      };
     }
   }
 }
