@@ -367,7 +367,10 @@ export class GatewayBus {
         for (const failure of failures) this.#drop(failure.reason, failure.detail, failure.deviceId);
         if (envelopes.length === 0) continue;
         const device = this.#options.devices.get(envelopes[0]!.deviceId)!;
-        for (const envelope of envelopes) this.#acceptEvent(envelope, device);
+        let accepted = false;
+        for (const envelope of envelopes) accepted = this.#acceptEvent(envelope, device, false) || accepted;
+        // Once per message, not per envelope of a batch: they all arrived now, from this device.
+        if (accepted) this.#seen(device);
       }
     } catch (err) {
       if (!this.#closed && !sub.closed) process.stderr.write(`bus: event socket failed: ${String(err)}\n`);
@@ -375,15 +378,16 @@ export class GatewayBus {
   }
 
   /** An event from an authenticated device: checked against its kind's catalog, then counted and delivered. */
-  #acceptEvent(envelope: Envelope, device: EnrolledDevice): void {
+  #acceptEvent(envelope: Envelope, device: EnrolledDevice, markSeen = true): boolean {
     const check = checkEvent(envelope, device.kind);
     if (!check.ok) {
       this.#drop(check.reason, check.detail, device.deviceId);
-      return;
+      return false;
     }
     this.#metrics.received++;
-    this.#seen(device);
+    if (markSeen) this.#seen(device);
     this.#deliver(envelope, device);
+    return true;
   }
 
   async #readCommands(): Promise<void> {
