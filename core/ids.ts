@@ -41,6 +41,7 @@ const COUNTER_MAX = 0xfff;
 const SEED_MASK = 0x7ff;
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX3 = Array.from({ length: COUNTER_MAX + 1 }, (_, i) => i.toString(16).padStart(3, '0'));
 
 /**
  * A generator with its own monotonic state. Use the shared `uuidV7` unless you
@@ -51,6 +52,8 @@ export function createUuidV7Generator(options: UuidV7GeneratorOptions = {}): () 
   const randomBytes = options.randomBytes ?? cryptoRandomBytes;
   let lastMs = -1;
   let counter = 0;
+  let prefixMs = -1;
+  let prefix = '';
 
   return function uuidV7(): string {
     const ms = now();
@@ -76,24 +79,20 @@ export function createUuidV7Generator(options: UuidV7GeneratorOptions = {}): () 
       }
     }
 
-    const bytes = new Uint8Array(16);
-    // 48-bit big-endian timestamp. Dividing by 2^32 is exact for integers < 2^53.
-    const high = Math.floor(lastMs / 0x1_0000_0000);
-    const low = lastMs % 0x1_0000_0000;
-    bytes[0] = (high >>> 8) & 0xff;
-    bytes[1] = high & 0xff;
-    bytes[2] = (low >>> 24) & 0xff;
-    bytes[3] = (low >>> 16) & 0xff;
-    bytes[4] = (low >>> 8) & 0xff;
-    bytes[5] = low & 0xff;
-    bytes[6] = 0x70 | (counter >>> 8); // version 7 + counter's top 4 bits
-    bytes[7] = counter & 0xff;
-    bytes[8] = 0x80 | ((random[2] ?? 0) & 0x3f); // variant 10 + 6 random bits
-    for (let i = 9; i < 16; i += 1) bytes[i] = random[i - 6] ?? 0;
-
-    let hex = '';
-    for (const b of bytes) hex += HEX[b];
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    // The text is built from lookup tables, not from a 16-byte array and slices: ids are made for
+    // every bus message. The timestamp's 12 hex digits change once per millisecond.
+    if (lastMs !== prefixMs) {
+      prefixMs = lastMs;
+      // 48-bit big-endian timestamp. Dividing by 2^32 is exact for integers < 2^53.
+      const high = Math.floor(lastMs / 0x1_0000_0000);
+      const low = lastMs % 0x1_0000_0000;
+      prefix =
+        HEX[(high >>> 8) & 0xff]! + HEX[high & 0xff]! + HEX[(low >>> 24) & 0xff]! + HEX[(low >>> 16) & 0xff]! +
+        '-' + HEX[(low >>> 8) & 0xff]! + HEX[low & 0xff]! + '-7';
+    }
+    // version 7 + the 12-bit counter, then variant 10 + 6 random bits, then 7 more random bytes.
+    const [, , r2 = 0, r3 = 0, r4 = 0, r5 = 0, r6 = 0, r7 = 0, r8 = 0, r9 = 0] = random;
+    return prefix + HEX3[counter]! + '-' + HEX[0x80 | (r2 & 0x3f)]! + HEX[r3]! + '-' + HEX[r4]! + HEX[r5]! + HEX[r6]! + HEX[r7]! + HEX[r8]! + HEX[r9]!;
   };
 }
 

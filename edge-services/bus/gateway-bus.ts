@@ -81,12 +81,20 @@ type Pending = {
   readonly idempotent: boolean;
   readonly attempt: number;
   readonly timeoutMs: number;
+  /** performance.now() after which the attempt has timed out (see SWEEP_MS). */
+  readonly deadline: number;
   /** Whether any copy of this attempt reached a connected device. */
   delivered: boolean;
   readonly resolve: (reply: Envelope | EdgePayError) => void;
-  timer: NodeJS.Timeout | undefined;
   resend: NodeJS.Timeout | undefined;
 };
+
+/**
+ * How often waiting commands are checked against their deadlines: one interval
+ * timer while any command waits, instead of a Timeout object per attempt (made
+ * and cleared on every round trip). A timeout fires at most this much late.
+ */
+const SWEEP_MS = 10;
 
 export class GatewayBus {
   readonly endpoints: { readonly commands: string; readonly events: string };
@@ -100,6 +108,8 @@ export class GatewayBus {
   // Keyed by the enrolment record itself: re-enrolling makes a new record (and a new key), revoking removes it from `devices`.
   readonly #macKeys = new WeakMap<EnrolledDevice, MacKey>();
   readonly #pending = new Map<string, Pending>();
+  /** Runs while commands wait (see SWEEP_MS). */
+  #sweep: NodeJS.Timeout | undefined;
   readonly #listeners = new Set<BusEventListener>();
   readonly #presence = new Map<string, DevicePresence>();
   /**
@@ -191,9 +201,10 @@ export class GatewayBus {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (attempt > 1) this.#metrics.commandRetries++;
       const reply = await new Promise<Envelope | EdgePayError>((resolve) => {
-        const pending: Pending = { id: envelope.id, deviceId, type, body, idempotent: spec.idempotent, attempt, timeoutMs, delivered: false, resolve, timer: undefined, resend: undefined };
-        pending.timer = setTimeout(this.#onAttemptTimeout, timeoutMs, pending);
+        const deadline = performance.now() + timeoutMs;
+        const pending: Pending = { id: envelope.id, deviceId, type, body, idempotent: spec.idempotent, attempt, timeoutMs, deadline, delivered: false, resolve, resend: undefined };
         this.#pending.set(envelope.id, pending);
+        this.#sweep ??= setInterval(this.#sweepExpired, SWEEP_MS);
         this.#sendAttempt(pending);
       });
       if (reply instanceof EdgePayError) {
@@ -213,13 +224,27 @@ export class GatewayBus {
   /** Ends an attempt with its reply or error (once: later calls find it gone from #pending). */
   #settle(pending: Pending, value: Envelope | EdgePayError): void {
     if (this.#pending.get(pending.id) !== pending) return;
-    clearTimeout(pending.timer);
-    clearTimeout(pending.resend);
+    if (pending.resend !== undefined) clearTimeout(pending.resend);
     this.#pending.delete(pending.id);
     pending.resolve(value);
   }
 
-  #onAttemptTimeout = (pending: Pending): void => {
+  #sweepExpired = (): void => {
+    const now = performance.now();
+    // Settling deletes the entry being visited, which a Map iteration allows.
+    for (const pending of this.#pending.values()) {
+      if (pending.deadline <= now) this.#onAttemptTimeout(pending);
+    }
+    if (this.#pending.size === 0) this.#stopSweep();
+  };
+
+  #stopSweep(): void {
+    if (this.#sweep === undefined) return;
+    clearInterval(this.#sweep);
+    this.#sweep = undefined;
+  }
+
+  #onAttemptTimeout(pending: Pending): void {
     const { deviceId, type, timeoutMs, attempt } = pending;
     this.#settle(
       pending,
@@ -227,7 +252,7 @@ export class GatewayBus {
         ? new EdgePayError('BUS_COMMAND_TIMEOUT', { deviceId, type, timeoutMs, attempts: attempt })
         : new EdgePayError('BUS_DEVICE_NOT_CONNECTED', { deviceId }),
     );
-  };
+  }
 
   #resendAttempt = (pending: Pending): void => {
     pending.resend = undefined;
@@ -290,6 +315,7 @@ export class GatewayBus {
     this.#closed = true;
     this.#stopRevokeWatch();
     for (const pending of [...this.#pending.values()]) this.#settle(pending, new EdgePayError('BUS_CLOSED'));
+    this.#stopSweep();
     await this.#rebinding.catch(() => undefined);
     this.#routerOut.retarget(undefined);
     this.#router.close();
