@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { busCommands, busEvents, checkCommand, checkEvent, checkReply, decodeEnvelope, uuidV7, type Envelope } from '../index.ts';
+import { envelopeShape, isDeviceIdText, isMessageTypeText, isUuidV7Text } from './envelope.ts';
 
 function envelope(type: string, payload: object, deviceId = 'scanner-1'): Envelope {
   return { v: 1, type, id: uuidV7(), deviceId, ts: Date.now(), payload: payload as Record<string, unknown> };
@@ -104,5 +105,37 @@ describe('bus envelope', () => {
     assert.equal(busCommands['terminal.lookup'].idempotent, true);
     for (const [type, spec] of Object.entries(busCommands)) assert.ok(spec.timeoutMs > 0, type);
     for (const type of Object.keys(busEvents)) assert.ok(!Object.hasOwn(busCommands, type), `${type} is both an event and a command`);
+  });
+});
+
+describe('bus envelope patterns as character loops', () => {
+  // decodeEnvelope's fast path checks these three fields with loops; each must agree with its pattern exactly.
+  const patterns: [string, (s: string) => boolean, RegExp][] = [
+    ['type', isMessageTypeText, new RegExp(envelopeShape.properties.type.pattern!, 'u')],
+    ['id', isUuidV7Text, new RegExp(envelopeShape.properties.id.pattern!, 'u')],
+    ['deviceId', isDeviceIdText, new RegExp(envelopeShape.properties.deviceId.pattern!, 'u')],
+  ];
+  it('agree with the envelope schema on edge cases and 200,000 random strings', () => {
+    let seed = 7;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    const alphabet = 'abcfgz0789-.AF_ \u00e9';
+    const edge = ['', '-', 'a', 'a.', '.a', 'a..b', 'a.b', 'a-', 'a.-b', '9a', 'scanner.scan', 'device.hello', 'x'.repeat(63), 'x'.repeat(64), uuidV7(), uuidV7().toUpperCase(), uuidV7().replace('-7', '-6'), '0'.repeat(36)];
+    for (const [name, loop, regex] of patterns) {
+      const samples = [...edge];
+      for (let n = 0; n < 200_000 / patterns.length; n++) {
+        // Mutate a valid id half of the time: random strings almost never come close to a UUID.
+        if (name === 'id' && n % 2 === 0) {
+          const chars = [...uuidV7()];
+          chars[next() % 36] = alphabet[next() % alphabet.length]!;
+          samples.push(chars.join(''));
+          continue;
+        }
+        const length = next() % 70;
+        let s = '';
+        for (let i = 0; i < length; i++) s += alphabet[next() % alphabet.length];
+        samples.push(s);
+      }
+      for (const s of samples) assert.equal(loop(s), regex.test(s), `${name}: ${JSON.stringify(s)}`);
+    }
   });
 });
