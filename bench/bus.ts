@@ -10,6 +10,13 @@
  *   bare-zeromq   the same socket pairs (ROUTER/DEALER, SUB/PUB) on tcp 127.0.0.1 with
  *                 no CURVE, no MAC, no parsing: the same envelope bytes are passed through.
  *   bare-zeromq-curve  the bare pairs with CURVE only, to show what encryption alone costs.
+ *   envelope-floor  the bare ROUTER/DEALER pair with CURVE doing only the bus's essential
+ *                 per-message work for a command: make the envelope, check its params,
+ *                 JSON both ways, decode and check the envelope at the device, check and
+ *                 JSON the reply, decode and check it at the gateway. No MAC, no maps,
+ *                 no timeouts, no queueing: the least any JSON bus with this validation
+ *                 could do, so edgepay-bus's distance from it is what the bus itself adds.
+ *                 Round trip only.
  * Both ends of each subject live in this process (loopback TCP), so both subjects pay
  * the same event-loop costs.
  *
@@ -24,12 +31,14 @@
  *               envelope still validated on its own at both ends); bare-zeromq sends one
  *               message per event. `zmqMessagesPerRun` says how many messages carried them.
  * Plus ratio lines: metric `round-trip/ratio-to-bare-zeromq` (p50 ratio, extra field
- * `p99Ratio`) and `events/ratio-to-bare-zeromq` (bare throughput / ours: > 1 means slower).
+ * `p99Ratio`) and `events/ratio-to-bare-zeromq` (bare throughput / ours: > 1 means slower),
+ * and `round-trip/ratio-to-envelope-floor` for edgepay-bus.
  * BENCH_RUNS (default 5) sets the runs; runs alternate between subjects.
  */
 import * as zmq from 'zeromq';
 import { startBus, DeviceBusClient } from '../edge-services/index.ts';
-import { uuidV7 } from '../core/index.ts';
+import { checkCommand, checkReply, decodeEnvelope, uuidV7, type Envelope } from '../core/index.ts';
+import { makeEnvelope } from '../edge-services/bus/wire.ts';
 import { emit, log, median, percentile, round } from './report.ts';
 
 const BENCH = 'bus';
@@ -40,8 +49,8 @@ const SCAN = { code: '4006381333931', symbology: ']E0', source: 'hid-pos' as con
 const CODE_PREFIX = '4006381';
 const eventCode = (i: number) => CODE_PREFIX + String(i).padStart(6, '0');
 
-/** eventMessages: ZeroMQ messages that carried the EVENTS events (the bus coalesces a burst into batches). */
-type RunResult = { roundTripsMs: number[]; eventsPerSecond: number; eventMessages: number };
+/** eventMessages: ZeroMQ messages that carried the EVENTS events (the bus coalesces a burst into batches); undefined: no events phase. */
+type RunResult = { roundTripsMs: number[]; eventsPerSecond?: number; eventMessages?: number };
 
 async function edgepayRun(): Promise<RunResult> {
   const gw = await startBus({ log: () => undefined });
@@ -147,6 +156,53 @@ async function bareRun(curve: boolean): Promise<RunResult> {
   }
 }
 
+/** The bare CURVE pair doing only the envelope and schema work of a command round trip (see envelope-floor above). */
+async function envelopeFloorRun(): Promise<RunResult> {
+  const context = new zmq.Context();
+  const server = zmq.curveKeyPair();
+  const client = zmq.curveKeyPair();
+  const router = new zmq.Router({ context, linger: 0, curveServer: true, curvePublicKey: server.publicKey, curveSecretKey: server.secretKey });
+  await router.bind('tcp://127.0.0.1:*');
+  const dealer = new zmq.Dealer({ context, linger: 0, routingId: 'scanner-1', curveServerKey: server.publicKey, curvePublicKey: client.publicKey, curveSecretKey: client.secretKey });
+  dealer.connect(router.lastEndpoint!);
+  const started = performance.now();
+  // The device side: decode and check the command, answer with a checked reply.
+  const device = (async () => {
+    for (;;) {
+      const [frame] = await dealer.receive();
+      const decoded = decodeEnvelope(frame!.toString('utf8'));
+      if (!decoded.ok || !checkCommand(decoded.envelope, 'scanner').ok) continue;
+      const reply = makeEnvelope('reply', 'scanner-1', { ok: true, result: { uptimeMs: Math.round(performance.now() - started) } }, decoded.envelope.id);
+      if (!checkReply(reply as Envelope, decoded.envelope.type).ok) continue;
+      await dealer.send(JSON.stringify(reply));
+    }
+  })().catch(() => undefined);
+  try {
+    await dealer.send('hello');
+    await router.receive();
+    const roundTrip = async () => {
+      const command = makeEnvelope('device.ping', 'scanner-1', {});
+      if (!checkCommand(command as Envelope, 'scanner').ok) throw new Error('envelope-floor: invalid command');
+      await router.send(['scanner-1', JSON.stringify(command)]);
+      const [, frame] = await router.receive();
+      const decoded = decodeEnvelope(frame!.toString('utf8'));
+      if (!decoded.ok || decoded.envelope.id !== command.id || !checkReply(decoded.envelope, 'device.ping').ok) throw new Error('envelope-floor: bad reply');
+    };
+    for (let i = 0; i < WARMUP; i++) await roundTrip();
+    const roundTripsMs: number[] = [];
+    for (let i = 0; i < ROUNDTRIPS; i++) {
+      const t0 = performance.now();
+      await roundTrip();
+      roundTripsMs.push(performance.now() - t0);
+    }
+    return { roundTripsMs };
+  } finally {
+    router.close();
+    dealer.close();
+    await device;
+  }
+}
+
 function parseRuns(raw: string | undefined): number {
   if (raw === undefined || raw === '') return 5;
   const n = Number(raw);
@@ -156,29 +212,41 @@ function parseRuns(raw: string | undefined): number {
 
 export async function run(_args: string[]): Promise<number> {
   const runs = parseRuns(process.env['BENCH_RUNS']);
-  const subjects = { 'bare-zeromq': () => bareRun(false), 'bare-zeromq-curve': () => bareRun(true), 'edgepay-bus': edgepayRun } as const;
-  const results: Record<keyof typeof subjects, RunResult[]> = { 'bare-zeromq': [], 'bare-zeromq-curve': [], 'edgepay-bus': [] };
+  const subjects = {
+    'bare-zeromq': () => bareRun(false),
+    'bare-zeromq-curve': () => bareRun(true),
+    'envelope-floor': envelopeFloorRun,
+    'edgepay-bus': edgepayRun,
+  } as const;
+  type Subject = keyof typeof subjects;
+  const names = Object.keys(subjects) as Subject[];
+  const results = Object.fromEntries(names.map((name) => [name, [] as RunResult[]])) as Record<Subject, RunResult[]>;
   for (let r = 1; r <= runs; r++) {
-    for (const name of Object.keys(subjects) as (keyof typeof subjects)[]) {
+    for (const name of names) {
       const result = await subjects[name]();
       results[name].push(result);
-      log(`run ${r}/${runs} ${name}: round trip p50 ${median(result.roundTripsMs).toFixed(3)} ms, events ${Math.round(result.eventsPerSecond)}/s in ${result.eventMessages} messages`);
+      const events = result.eventsPerSecond === undefined ? '' : `, events ${Math.round(result.eventsPerSecond)}/s in ${result.eventMessages} messages`;
+      log(`run ${r}/${runs} ${name}: round trip p50 ${median(result.roundTripsMs).toFixed(3)} ms${events}`);
     }
   }
-  const figures = {} as Record<keyof typeof subjects, { p50: number; p99: number; events: number }>;
-  for (const name of Object.keys(subjects) as (keyof typeof subjects)[]) {
+  const figures = {} as Record<Subject, { p50: number; p99: number; events: number }>;
+  for (const name of names) {
     const samples = results[name].flatMap((r) => r.roundTripsMs);
-    figures[name] = { p50: median(samples), p99: percentile(samples, 99), events: median(results[name].map((r) => r.eventsPerSecond)) };
+    const eventRuns = results[name].filter((r) => r.eventsPerSecond !== undefined);
+    figures[name] = { p50: median(samples), p99: percentile(samples, 99), events: eventRuns.length ? median(eventRuns.map((r) => r.eventsPerSecond!)) : NaN };
     emit({ bench: BENCH, subject: name, metric: 'round-trip', value: round(figures[name].p50, 3), unit: 'ms', p99: round(figures[name].p99, 3), runs, samples: samples.length });
-    const zmqMessagesPerRun = median(results[name].map((r) => r.eventMessages));
+    if (eventRuns.length === 0) continue;
+    const zmqMessagesPerRun = median(eventRuns.map((r) => r.eventMessages!));
     emit({ bench: BENCH, subject: name, metric: 'events', value: Math.round(figures[name].events), unit: 'msg/s', runs, eventsPerRun: EVENTS, zmqMessagesPerRun });
   }
-  const ours = figures['edgepay-bus'];
   const bare = figures['bare-zeromq'];
-  emit({ bench: BENCH, subject: 'edgepay-bus', metric: 'round-trip/ratio-to-bare-zeromq', value: round(ours.p50 / bare.p50), unit: 'x', p99Ratio: round(ours.p99 / bare.p99) });
-  emit({ bench: BENCH, subject: 'edgepay-bus', metric: 'events/ratio-to-bare-zeromq', value: round(bare.events / ours.events), unit: 'x' });
-  const curve = figures['bare-zeromq-curve'];
-  emit({ bench: BENCH, subject: 'bare-zeromq-curve', metric: 'round-trip/ratio-to-bare-zeromq', value: round(curve.p50 / bare.p50), unit: 'x', p99Ratio: round(curve.p99 / bare.p99) });
-  emit({ bench: BENCH, subject: 'bare-zeromq-curve', metric: 'events/ratio-to-bare-zeromq', value: round(bare.events / curve.events), unit: 'x' });
+  for (const name of ['edgepay-bus', 'bare-zeromq-curve', 'envelope-floor'] as const) {
+    const subject = figures[name];
+    emit({ bench: BENCH, subject: name, metric: 'round-trip/ratio-to-bare-zeromq', value: round(subject.p50 / bare.p50), unit: 'x', p99Ratio: round(subject.p99 / bare.p99) });
+    if (!Number.isNaN(subject.events)) emit({ bench: BENCH, subject: name, metric: 'events/ratio-to-bare-zeromq', value: round(bare.events / subject.events), unit: 'x' });
+  }
+  const ours = figures['edgepay-bus'];
+  const floor = figures['envelope-floor'];
+  emit({ bench: BENCH, subject: 'edgepay-bus', metric: 'round-trip/ratio-to-envelope-floor', value: round(ours.p50 / floor.p50), unit: 'x', p99Ratio: round(ours.p99 / floor.p99) });
   return 0;
 }
