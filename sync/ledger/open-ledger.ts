@@ -5,12 +5,11 @@
  * It runs on the SQLite RxStorage with synchronous=FULL (a payment is
  * acknowledged only after its commit reached the disk), behind RxDB's ajv
  * schema validator (a document that breaks the schema is refused before it
- * reaches the storage), with the migration plugin so that schema versions can
+ * reaches the storage; see validated-storage.ts), with the migration plugin so that schema versions can
  * move forward on devices in the field.
  */
 import { addRxPlugin, createRxDatabase, type RxCollection, type RxDatabase } from 'rxdb';
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
-import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
 import { join } from 'node:path';
 import {
   collectionSchemas,
@@ -21,6 +20,7 @@ import {
 } from '../../core/index.ts';
 import { databaseFileName, getRxStorageSQLite, type SQLiteSynchronous } from '../sqlite-storage/index.ts';
 import { ledgerMigrations } from './migrations.ts';
+import { validatedLedgerStorage } from './validated-storage.ts';
 import { forgetFailedMigrations } from './failed-migrations.ts';
 
 addRxPlugin(RxDBMigrationSchemaPlugin);
@@ -55,9 +55,7 @@ export const DEFAULT_LEDGER_NAME = 'edgepay-ledger';
 export async function openLedger(options: OpenLedgerOptions): Promise<Ledger> {
   const name = options.name ?? DEFAULT_LEDGER_NAME;
   const synchronous = options.synchronous ?? 'FULL';
-  const storage = wrappedValidateAjvStorage({
-    storage: getRxStorageSQLite({ directory: options.directory, synchronous, checkIntegrityOnOpen: true }),
-  });
+  const storage = validatedLedgerStorage(getRxStorageSQLite({ directory: options.directory, synchronous, checkIntegrityOnOpen: true }));
   let db: LedgerDatabase | undefined;
   try {
     db = await createRxDatabase<LedgerCollections>({
