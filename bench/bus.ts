@@ -52,19 +52,25 @@ const eventCode = (i: number) => CODE_PREFIX + String(i).padStart(6, '0');
 /** eventMessages: ZeroMQ messages that carried the EVENTS events (the bus coalesces a burst into batches); undefined: no events phase. */
 type RunResult = { roundTripsMs: number[]; eventsPerSecond?: number; eventMessages?: number };
 
+/** WARMUP untimed round trips, then ROUNDTRIPS timed ones, one after another. */
+async function timeRoundTrips(roundTrip: () => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < WARMUP; i++) await roundTrip();
+  const roundTripsMs: number[] = [];
+  for (let i = 0; i < ROUNDTRIPS; i++) {
+    const t0 = performance.now();
+    await roundTrip();
+    roundTripsMs.push(performance.now() - t0);
+  }
+  return roundTripsMs;
+}
+
 async function edgepayRun(): Promise<RunResult> {
   const gw = await startBus({ log: () => undefined });
   // The device on the gateway's context, as the bare subjects share one context (one ZeroMQ I/O thread).
   const device = DeviceBusClient.connect(gw.enrollNewDevice('scanner-1', 'scanner'), { model: 'bench', firmware: '1', context: gw.context });
   try {
     await device.whenSubscribed(10_000);
-    for (let i = 0; i < WARMUP; i++) await gw.bus.command('scanner-1', 'device.ping', {});
-    const roundTripsMs: number[] = [];
-    for (let i = 0; i < ROUNDTRIPS; i++) {
-      const t0 = performance.now();
-      await gw.bus.command('scanner-1', 'device.ping', {});
-      roundTripsMs.push(performance.now() - t0);
-    }
+    const roundTripsMs = await timeRoundTrips(() => gw.bus.command('scanner-1', 'device.ping', {}));
     // Every event has its own code, so the count proves each one arrived once (validated), none twice.
     const seen = new Uint8Array(EVENTS);
     let received = 0;
@@ -121,13 +127,7 @@ async function bareRun(curve: boolean): Promise<RunResult> {
       await router.send(['scanner-1', body()]);
       await router.receive();
     };
-    for (let i = 0; i < WARMUP; i++) await roundTrip();
-    const roundTripsMs: number[] = [];
-    for (let i = 0; i < ROUNDTRIPS; i++) {
-      const t0 = performance.now();
-      await roundTrip();
-      roundTripsMs.push(performance.now() - t0);
-    }
+    const roundTripsMs = await timeRoundTrips(roundTrip);
     // One reader for the whole phase (zeromq.js allows one receive at a time): probes, then events.
     let probes = 0;
     let received = 0;
@@ -188,14 +188,7 @@ async function envelopeFloorRun(): Promise<RunResult> {
       const decoded = decodeEnvelope(frame!.toString('utf8'));
       if (!decoded.ok || decoded.envelope.id !== command.id || !checkReply(decoded.envelope, 'device.ping').ok) throw new Error('envelope-floor: bad reply');
     };
-    for (let i = 0; i < WARMUP; i++) await roundTrip();
-    const roundTripsMs: number[] = [];
-    for (let i = 0; i < ROUNDTRIPS; i++) {
-      const t0 = performance.now();
-      await roundTrip();
-      roundTripsMs.push(performance.now() - t0);
-    }
-    return { roundTripsMs };
+    return { roundTripsMs: await timeRoundTrips(roundTrip) };
   } finally {
     router.close();
     dealer.close();
