@@ -36,9 +36,8 @@
  * BENCH_RUNS (default 5) sets the runs; runs alternate between subjects.
  */
 import * as zmq from 'zeromq';
-import { startBus, DeviceBusClient } from '../edge-services/index.ts';
 import { checkCommand, checkReply, decodeEnvelope, uuidV7, type Envelope } from '../core/index.ts';
-import { makeEnvelope } from '../edge-services/bus/wire.ts';
+import { startBus, DeviceBusClient, makeEnvelope } from '../edge-services/index.ts';
 import { emit, log, median, percentile, round } from './report.ts';
 
 const BENCH = 'bus';

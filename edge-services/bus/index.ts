@@ -6,4 +6,5 @@ export { EnrolledDevices, type EnrolledDevice } from './enrolled-devices.ts';
 export { startZapHandler, ZAP_DOMAIN, ZAP_ENDPOINT, type ZapHandler, type ZapDecision } from './zap-handler.ts';
 export { BusMetrics, DROP_LOG_INTERVAL_MS, type BusMetricsSnapshot, type BusLogger } from './bus-metrics.ts';
 export { isCurveKey, type CurveKeyPair } from './curve-keys.ts';
-export { DEFAULT_MAX_MESSAGE_BYTES } from './wire.ts';
+// makeEnvelope: for a device's adapter (or a benchmark) that speaks the wire without DeviceBusClient.
+export { DEFAULT_MAX_MESSAGE_BYTES, makeEnvelope } from './wire.ts';
