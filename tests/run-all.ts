@@ -27,9 +27,13 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// --test-force-exit: a test file whose test failed before it closed its sockets or
+// timers would otherwise keep its process, and the whole run, waiting for ever
+// (seen on CI: a failed RxDB suite case left a live replication open).
+// --test-timeout: a test that never settles fails after 10 minutes instead of hanging.
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files],
+  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', '--test-force-exit', '--test-timeout=600000', ...files],
   { cwd: root, stdio: 'inherit' },
 );
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
