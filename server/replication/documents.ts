@@ -119,13 +119,17 @@ function splitDeleted(state: ReplicatedDocument): { doc: Doc; deleted: boolean }
   return { doc, deleted: _deleted === true };
 }
 
+/** What a push did: the conflicting rows, and the site's commit counter after its writes (undefined: it wrote nothing). */
+export type PushOutcome = { conflicts: ReplicatedDocument[]; lwt: number | undefined };
+
 /**
  * Applies a gateway's push. Returns the conflicts (the server's state of each
- * row whose assumed master state was not the server's). Throws PushRefused
- * (and stores nothing of the push) when a row breaks the schema or the field
- * ownership rules, or belongs to another site.
+ * row whose assumed master state was not the server's) and the commit counter
+ * its writes reached. Throws PushRefused (and stores nothing of the push) when
+ * a row breaks the schema or the field ownership rules, or belongs to another
+ * site.
  */
-export async function push(db: Db, collection: ServerCollection, writer: Writer, rows: PushRow[]): Promise<ReplicatedDocument[]> {
+export async function push(db: Db, collection: ServerCollection, writer: Writer, rows: PushRow[]): Promise<PushOutcome> {
   // What depends on the pushed document alone (its id, card-data scan, schema,
   // the state stored if it is accepted and that state's JSON) is worked out
   // before the transaction, so the (collection, site) lock is held only for
@@ -195,7 +199,7 @@ export async function push(db: Db, collection: ServerCollection, writer: Writer,
   }).then(({ conflicts, seq }) => {
     // After COMMIT: every server process's live streams (and forwarder) hear of it.
     if (seq !== undefined) announceChange(db, { collection: collection.name, siteId: writer.siteId, seq });
-    return conflicts;
+    return { conflicts, lwt: seq };
   });
 }
 

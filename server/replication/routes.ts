@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { EdgePayError } from '../../core/index.ts';
-import type { PushRow } from '../../sync/index.ts';
+import type { PushCommitHeader, PushRow } from '../../sync/index.ts';
 import type { Db } from '../db/db.ts';
 import { authenticateGateway, type GatewayIdentity } from '../auth/gateways.ts';
 import type { ServerMetrics } from '../http/metrics.ts';
@@ -17,6 +17,8 @@ import { pull, push, PushRefused } from './documents.ts';
 import { openPullStream } from './pull-stream.ts';
 
 export const MAX_PULL_LIMIT = 1000;
+/** sync/replication/protocol.ts's PUSH_COMMIT_HEADER (the server may import only types from sync: the type keeps the two equal). */
+const PUSH_COMMIT_HEADER: PushCommitHeader = 'edgepay-commit-lwt';
 export const MAX_PUSH_ROWS = 1000;
 
 const errorResponse = {
@@ -107,11 +109,13 @@ export function registerReplicationRoutes(
         response: { 200: { type: 'array', items: documentSchema }, ...errors },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { gateway, collection } = await resolve(request);
       const rows = request.body as PushRow[];
       try {
-        const conflicts = await push(db, collection, gateway, rows);
+        const { conflicts, lwt } = await push(db, collection, gateway, rows);
+        // The commit this push's writes reached: the gateway tells by it a live event or pull page read before them.
+        if (lwt !== undefined) void reply.header(PUSH_COMMIT_HEADER, String(lwt));
         metrics.pushedDocuments.inc({ collection: collection.name, outcome: 'written' }, rows.length - conflicts.length);
         metrics.pushedDocuments.inc({ collection: collection.name, outcome: 'conflict' }, conflicts.length);
         return conflicts;

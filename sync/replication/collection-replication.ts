@@ -7,12 +7,18 @@
  * RxDB keeps the replication's checkpoints and the last known server state of
  * every document in the same local database, so after a restart it resumes
  * where it was and does not push again what the server already has.
+ *
+ * A live event or pull page read on the server before one of our acknowledged
+ * writes to a document it holds (AckedWrites) is not handed to RxDB: an event
+ * becomes "RESYNC" (RxDB pulls again, now after the write), a page is asked
+ * for again. RxDB would otherwise take its older state for news.
  */
 import { Subject } from 'rxjs';
 import type { RxCollection } from 'rxdb';
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
 import type { PullStreamEvent, PushRow, ReplicatedDocument, SyncCheckpoint } from './protocol.ts';
 import { pullChanges, pushChanges, ServerUnreachable, type SyncEndpoint } from './http-client.ts';
+import { AckedWrites } from './acked-writes.ts';
 import { readPullStream } from './event-stream.ts';
 
 export type CollectionSyncOptions = {
@@ -98,6 +104,16 @@ export function replicateCollection(options: CollectionSyncOptions): CollectionS
   // Shared by all of RxDB's push calls of this collection (it may make several at once).
   const pushLimit = limiter(pushConcurrency);
   const stream$ = new Subject<PullStreamEvent<any>>();
+  const primaryPath = collection.schema.primaryPath as string;
+  const acked = new AckedWrites();
+  const push = async (rows: PushRow[]): Promise<ReplicatedDocument[]> => {
+    const { conflicts, commitLwt } = await pushChanges(endpoint, collection.name, version, rows);
+    if (commitLwt !== undefined) {
+      const refused = new Set(conflicts.map((doc) => doc[primaryPath] as string));
+      acked.record(rows.map((row) => row.newDocumentState[primaryPath] as string).filter((id) => !refused.has(id)), commitLwt);
+    }
+    return conflicts;
+  };
   const report = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       const result = await call();
@@ -125,7 +141,11 @@ export function replicateCollection(options: CollectionSyncOptions): CollectionS
             batchSize: options.pullBatchSize ?? 200,
             handler: (checkpoint: SyncCheckpoint | undefined, batchSize: number) =>
               report(async () => {
-                const page = await pullChanges(endpoint, collection.name, version, checkpoint, batchSize);
+                let page = await pullChanges(endpoint, collection.name, version, checkpoint, batchSize);
+                // Read before a write of ours that has been acknowledged since: ask again (bounded: each ask is read later).
+                for (let again = 0; again < 3 && acked.readBefore(page.documents, primaryPath, page.checkpoint?.lwt); again++) {
+                  page = await pullChanges(endpoint, collection.name, version, checkpoint, batchSize);
+                }
                 return { documents: page.documents, checkpoint: page.checkpoint ?? checkpoint };
               }),
             stream$: stream$.asObservable() as any,
@@ -138,7 +158,7 @@ export function replicateCollection(options: CollectionSyncOptions): CollectionS
             batchSize: pushBatchSize * pushConcurrency,
             handler: (rows) =>
               report(() =>
-                pushInRequests(rows as PushRow[], pushBatchSize, pushLimit, (chunk) => pushChanges(endpoint, collection.name, version, chunk)),
+                pushInRequests(rows as PushRow[], pushBatchSize, pushLimit, push),
               ),
           },
         }
@@ -150,7 +170,9 @@ export function replicateCollection(options: CollectionSyncOptions): CollectionS
     if (!options.pull || !options.live || abort) return;
     const controller = new AbortController();
     abort = controller;
-    void readPullStream(endpoint, collection.name, version, controller.signal, (event) => stream$.next(event)).then(
+    const deliver = (event: PullStreamEvent) =>
+      stream$.next(event !== 'RESYNC' && acked.readBefore(event.documents, primaryPath, event.checkpoint?.lwt) ? 'RESYNC' : event);
+    void readPullStream(endpoint, collection.name, version, controller.signal, deliver).then(
       () => {
         // The server ended the stream (restart, revocation): we are not sure
         // we are online any more; let the monitor find out.

@@ -4,7 +4,7 @@
  * (retry later, we are offline) and "the server refused" (a stable code).
  */
 import { EdgePayError, edgePayErrorFromJSON } from '../../core/index.ts';
-import { syncBasePath, type PullResponse, type PushRow, type PushResponse, type SyncCheckpoint } from './protocol.ts';
+import { PUSH_COMMIT_HEADER, syncBasePath, type PullResponse, type PushRow, type PushResponse, type SyncCheckpoint } from './protocol.ts';
 
 export type SyncEndpoint = {
   /** e.g. http://127.0.0.1:8080 */
@@ -31,6 +31,10 @@ export function headers(endpoint: SyncEndpoint, json: boolean): Record<string, s
 }
 
 async function request<T>(endpoint: SyncEndpoint, path: string, init: RequestInit): Promise<T> {
+  return (await exchange<T>(endpoint, path, init)).body;
+}
+
+async function exchange<T>(endpoint: SyncEndpoint, path: string, init: RequestInit): Promise<{ body: T; headers: Headers }> {
   let res: Response;
   try {
     res = await fetch(endpoint.serverUrl + path, { ...init, signal: AbortSignal.timeout(endpoint.timeoutMs ?? 10_000) });
@@ -45,7 +49,7 @@ async function request<T>(endpoint: SyncEndpoint, path: string, init: RequestIni
   }
   if (res.status >= 500) throw new ServerUnreachable(`server error ${res.status}: ${JSON.stringify(body).slice(0, 200)}`);
   if (res.status >= 400) throw edgePayErrorFromJSON(body);
-  return body as T;
+  return { body: body as T, headers: res.headers };
 }
 
 export function pullChanges(
@@ -63,12 +67,18 @@ export function pullChanges(
   return request(endpoint, `${syncBasePath(collection, schemaVersion)}/pull?${q}`, { headers: headers(endpoint, false) });
 }
 
-export function pushChanges(endpoint: SyncEndpoint, collection: string, schemaVersion: number, rows: PushRow[]): Promise<PushResponse> {
-  return request(endpoint, `${syncBasePath(collection, schemaVersion)}/push`, {
+/** The conflicts, and the commit counter the push's writes reached (undefined: it wrote nothing). */
+export type PushResult = { conflicts: PushResponse; commitLwt: number | undefined };
+
+export async function pushChanges(endpoint: SyncEndpoint, collection: string, schemaVersion: number, rows: PushRow[]): Promise<PushResult> {
+  const { body, headers: answer } = await exchange<PushResponse>(endpoint, `${syncBasePath(collection, schemaVersion)}/push`, {
     method: 'POST',
     headers: headers(endpoint, true),
     body: JSON.stringify(rows),
   });
+  const commit = answer.get(PUSH_COMMIT_HEADER);
+  const commitLwt = commit === null ? undefined : Number(commit);
+  return { conflicts: body, commitLwt: commitLwt !== undefined && Number.isSafeInteger(commitLwt) ? commitLwt : undefined };
 }
 
 export async function probeServer(endpoint: SyncEndpoint): Promise<void> {

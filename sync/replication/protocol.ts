@@ -7,7 +7,9 @@
  *
  *   base  /sync/{collection}/{schemaVersion}
  *   GET   {base}/pull?id=&lwt=&limit=     → PullResponse
- *   POST  {base}/push   PushRow[]         → conflicts: the server's documents
+ *   POST  {base}/push   PushRow[]         → conflicts: the server's documents; header
+ *                                           `edgepay-commit-lwt`: the site's commit counter
+ *                                           after the push's writes (absent: none written)
  *   GET   {base}/pullStream               → Server-Sent Events, each `data:` a
  *                                           PullResponse or the string "RESYNC"
  *   Authorization: Bearer <gateway credential>
@@ -40,6 +42,16 @@ export type PushRow<T = Record<string, unknown>> = {
 
 /** The conflicting rows: the server's current state of each. */
 export type PushResponse<T = Record<string, unknown>> = ReplicatedDocument<T>[];
+
+/**
+ * Push response header: the checkpoint `lwt` (the site's commit counter) that
+ * the push's writes reached. A live event or pull page whose checkpoint is
+ * below it was read before those writes, so it may hold older states of the
+ * pushed documents than the gateway now has (see collection-replication.ts).
+ * Lower-case, as Fetch and Fastify give header names.
+ */
+export const PUSH_COMMIT_HEADER = 'edgepay-commit-lwt';
+export type PushCommitHeader = typeof PUSH_COMMIT_HEADER;
 
 /** One event of the live stream. */
 export type PullStreamEvent<T = Record<string, unknown>> = PullResponse<T> | 'RESYNC';

@@ -1,0 +1,53 @@
+/**
+ * The documents this gateway's pushes wrote, each with the server's commit
+ * counter (`lwt`) its push reached, so that live events and pull pages read
+ * before those writes can be told apart from news.
+ *
+ * Why: the server reads a live event's rows when a commit is announced, and
+ * that event can reach us after a later push of ours was acknowledged (seen on
+ * CI as a rare failure of RxDB's own replication suite: insert, update, then
+ * the insert's event arrives). RxDB then takes the event's older state for a
+ * change made on the server: the fork equals the assumed master state, so it
+ * writes the older state over the fork, and the next local write, based on
+ * it, is refused as a conflict and replaced by the server's state. A local
+ * change would be lost. A page or event whose checkpoint is below the lwt of
+ * one of its documents' writes of ours was read before that write.
+ */
+import type { ReplicatedDocument } from './protocol.ts';
+
+/** Long after any answer read before the write could still arrive. */
+const KEEP_MS = 10 * 60_000;
+
+export class AckedWrites {
+  // In acknowledgement order (a re-recorded id moves to the end), so the oldest are pruned from the front.
+  readonly #writes = new Map<string, { lwt: number; at: number }>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  /** A push wrote these documents; its writes reached commit `lwt`. */
+  record(ids: Iterable<string>, lwt: number): void {
+    const at = this.#now();
+    for (const id of ids) {
+      this.#writes.delete(id);
+      this.#writes.set(id, { lwt, at });
+    }
+    for (const [id, write] of this.#writes) {
+      if (write.at >= at - KEEP_MS) break;
+      this.#writes.delete(id);
+    }
+  }
+
+  /** True when one of `documents`, from a page or event with checkpoint `lwt`, was read before a write of ours to it. */
+  readBefore(documents: readonly ReplicatedDocument[], primaryPath: string, lwt: number | undefined): boolean {
+    if (this.#writes.size === 0) return false;
+    const read = lwt ?? 0;
+    return documents.some((doc) => (this.#writes.get(doc[primaryPath] as string)?.lwt ?? -1) > read);
+  }
+
+  get size(): number {
+    return this.#writes.size;
+  }
+}
