@@ -319,6 +319,24 @@ describe('device bus over real CURVE sockets', () => {
     assert.equal((await first.gateway.command('ble-9', 'ble.scan', { enabled: false }, { retries: 0 })).scanning, false);
   });
 
+  it('answers INTERNAL when a handler gives a result that cannot be written as JSON, and keeps answering', async () => {
+    const gw = await bus();
+    const reader = device(gw.enrollNewDevice('ble-7', 'ble-reader'));
+    // Passes the result schema (toJSON is not enumerable), then JSON.stringify throws: the device must answer, not stop.
+    reader.handle('ble.scan', ({ enabled }) =>
+      Object.defineProperty({ scanning: enabled, minRssi: -90 }, 'toJSON', {
+        value: () => {
+          throw new Error('cannot encode');
+        },
+      }),
+    );
+    await assert.rejects(
+      gw.bus.command('ble-7', 'ble.scan', { enabled: true }, { retries: 5 }),
+      (err) => isEdgePayError(err, 'BUS_COMMAND_FAILED') && err.details?.['deviceCode'] === 'INTERNAL',
+    );
+    assert.ok((await gw.bus.command('ble-7', 'device.ping', {})).uptimeMs >= 0, 'the device still answers');
+  });
+
   it('retries only idempotent commands, with the same id, and matches replies by id', async () => {
     const gw = await bus();
     const creds = gw.enrollNewDevice('pos-9', 'pos-agent');

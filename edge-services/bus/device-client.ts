@@ -284,12 +284,16 @@ export class DeviceBusClient {
     return this.#success(command, result);
   }
 
-  /** The reply to a handler's result, checked as the gateway will check it. */
+  /** The reply to a handler's result, checked as the gateway will check it; never throws (a result JSON cannot hold is INTERNAL). */
   #success(command: Envelope, result: BusCommandResult<BusCommandType>): string {
-    const envelope = makeEnvelope(REPLY_TYPE, this.credentials.deviceId, { ok: true, result }, command.id);
-    const replyCheck = checkReply(envelope as Envelope, command.type);
-    if (!replyCheck.ok) return this.#failure(command, 'INTERNAL', `the device produced an invalid result: ${replyCheck.detail}`);
-    return encodeReply(envelope);
+    try {
+      const envelope = makeEnvelope(REPLY_TYPE, this.credentials.deviceId, { ok: true, result }, command.id);
+      const replyCheck = checkReply(envelope as Envelope, command.type);
+      if (!replyCheck.ok) return this.#failure(command, 'INTERNAL', `the device produced an invalid result: ${replyCheck.detail}`);
+      return encodeReply(envelope);
+    } catch (err) {
+      return this.#thrown(command, err);
+    }
   }
 
   #thrown(command: Envelope, err: unknown): string {
