@@ -10,4 +10,4 @@ export { writeAsServer, pull, push } from './replication/documents.ts';
 export { enrolGateway, revokeGateway, authenticateGateway, type EnrolledGateway } from './auth/gateways.ts';
 export type { Db } from './db/db.ts';
 /** Test support for other folders' tests and benches: fresh PostgreSQL schemas, PGlite. */
-export * as serverTesting from './testing/databases.ts';
+export * as serverTesting from './testing/index.ts';

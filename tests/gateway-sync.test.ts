@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { uuidV7, type PaymentDoc } from '../core/index.ts';
-import { startServer, type RunningServer } from '../server/index.ts';
+import type { PaymentDoc } from '../core/index.ts';
+import { serverTesting, startServer, type RunningServer } from '../server/index.ts';
 import { GatewaySync, openLedger, type Ledger } from '../sync/index.ts';
 import { freePort, until } from './support/wait.ts';
 import { adminClient } from './support/admin.ts';
@@ -19,22 +19,10 @@ const ADMIN = 'sync-test-admin-token-0123';
 
 
 
+/** The server tests' offline kiosk sale, of `amount`, as the ledger stores it (no `_deleted`). */
 function payment(siteId: string, gatewayId: string, amount: number, currency: 'KRW' | 'USD' = 'KRW'): PaymentDoc {
-  const createdAt = new Date().toISOString();
-  return {
-    id: uuidV7(),
-    siteId,
-    gatewayId,
-    flow: 'kiosk',
-    amount,
-    currency,
-    method: 'card-terminal',
-    lineItems: [{ name: 'item', quantity: 1, unitAmount: amount, lineAmount: amount }],
-    createdAt,
-    offline: true,
-    status: 'stored',
-    statusHistory: [{ status: 'stored', at: createdAt, by: 'gateway' }],
-  };
+  const { _deleted: _, ...doc } = serverTesting.testPayment(siteId, gatewayId, { amount, currency, lineItems: [{ name: 'item', quantity: 1, unitAmount: amount, lineAmount: amount }] });
+  return doc;
 }
 
 type Gw = { id: string; siteId: string; credential: string; ledger: Ledger; sync: GatewaySync; dir: string };
