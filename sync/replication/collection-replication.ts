@@ -106,7 +106,7 @@ export function replicateCollection(options: CollectionSyncOptions): CollectionS
   const stream$ = new Subject<PullStreamEvent<any>>();
   const primaryPath = collection.schema.primaryPath as string;
   const acked = new AckedWrites();
-  const push = async (rows: PushRow[]): Promise<ReplicatedDocument[]> => {
+  const pushChunk = async (rows: PushRow[]): Promise<ReplicatedDocument[]> => {
     const { conflicts, commitLwt } = await pushChanges(endpoint, collection.name, version, rows);
     if (commitLwt !== undefined) {
       const refused = new Set(conflicts.map((doc) => doc[primaryPath] as string));
@@ -158,7 +158,7 @@ export function replicateCollection(options: CollectionSyncOptions): CollectionS
             batchSize: pushBatchSize * pushConcurrency,
             handler: (rows) =>
               report(() =>
-                pushInRequests(rows as PushRow[], pushBatchSize, pushLimit, push),
+                pushInRequests(rows as PushRow[], pushBatchSize, pushLimit, pushChunk),
               ),
           },
         }
