@@ -119,13 +119,18 @@ function splitDeleted(state: ReplicatedDocument): { doc: Doc; deleted: boolean }
   return { doc, deleted: _deleted === true };
 }
 
-/** What a push did: the conflicting rows, and the site's commit counter after its writes (undefined: it wrote nothing). */
-export type PushOutcome = { conflicts: ReplicatedDocument[]; lwt: number | undefined };
+/**
+ * What a push did: the conflicting rows, and the commit counter of its first write (undefined: it
+ * wrote nothing). Its writes commit together under the site's counter lock, so a read before the
+ * commit has a checkpoint below `firstLwt`, and a read after it holds each pushed document at
+ * `firstLwt` or later.
+ */
+export type PushOutcome = { conflicts: ReplicatedDocument[]; firstLwt: number | undefined };
 
 /**
  * Applies a gateway's push. Returns the conflicts (the server's state of each
  * row whose assumed master state was not the server's) and the commit counter
- * its writes reached. Throws PushRefused (and stores nothing of the push) when
+ * of its first write. Throws PushRefused (and stores nothing of the push) when
  * a row breaks the schema or the field ownership rules, or belongs to another
  * site.
  */
@@ -195,11 +200,11 @@ export async function push(db: Db, collection: ServerCollection, writer: Writer,
     if (writes.size > 0) await upsertMany(tx, collection.name, writer.siteId, [...writes.values()], writer.gatewayId);
     if (accepted.length > 0 && collection.afterAccepted) await collection.afterAccepted(tx, accepted, writer);
     if (seq !== startSeq) await finishWrites(tx, collection.name, writer.siteId, seq);
-    return { conflicts, seq: seq !== startSeq ? seq : undefined };
-  }).then(({ conflicts, seq }) => {
+    return { conflicts, seq: seq !== startSeq ? seq : undefined, firstLwt: seq !== startSeq ? startSeq + 1 : undefined };
+  }).then(({ conflicts, seq, firstLwt }) => {
     // After COMMIT: every server process's live streams (and forwarder) hear of it.
     if (seq !== undefined) announceChange(db, { collection: collection.name, siteId: writer.siteId, seq });
-    return { conflicts, lwt: seq };
+    return { conflicts, firstLwt };
   });
 }
 

@@ -113,9 +113,9 @@ export function registerReplicationRoutes(
       const { gateway, collection } = await resolve(request);
       const rows = request.body as PushRow[];
       try {
-        const { conflicts, lwt } = await push(db, collection, gateway, rows);
-        // The commit this push's writes reached: the gateway tells by it a live event or pull page read before them.
-        if (lwt !== undefined) void reply.header(PUSH_COMMIT_HEADER, String(lwt));
+        const { conflicts, firstLwt } = await push(db, collection, gateway, rows);
+        // The lwt of the push's first write: the gateway tells by it a live event or pull page read before the push's commit.
+        if (firstLwt !== undefined) void reply.header(PUSH_COMMIT_HEADER, String(firstLwt));
         metrics.pushedDocuments.inc({ collection: collection.name, outcome: 'written' }, rows.length - conflicts.length);
         metrics.pushedDocuments.inc({ collection: collection.name, outcome: 'conflict' }, conflicts.length);
         return conflicts;

@@ -1,7 +1,7 @@
 /**
  * The documents this gateway's pushes wrote, each with the server's commit
- * counter (`lwt`) its push reached, so that live events and pull pages read
- * before those writes can be told apart from news.
+ * counter (`lwt`) of its push's first write, so that live events and pull
+ * pages read before those writes can be told apart from news.
  *
  * Why: the server reads a live event's rows when a commit is announced, and
  * that event can reach us after a later push of ours was acknowledged (seen on
@@ -10,8 +10,10 @@
  * change made on the server: the fork equals the assumed master state, so it
  * writes the older state over the fork, and the next local write, based on
  * it, is refused as a conflict and replaced by the server's state. A local
- * change would be lost. A page or event whose checkpoint is below the lwt of
- * one of its documents' writes of ours was read before that write.
+ * change would be lost. A push's writes commit together, so a page or event
+ * whose checkpoint is below the first lwt of a push that wrote one of its
+ * documents was read before that push; one read after it is never below.
+ * (The push's last lwt would not do: a fresh page may end inside the push.)
  */
 import type { ReplicatedDocument } from './protocol.ts';
 
@@ -27,7 +29,7 @@ export class AckedWrites {
     this.#now = now;
   }
 
-  /** A push wrote these documents; its writes reached commit `lwt`. */
+  /** A push wrote these documents; its first write had commit counter `lwt`. */
   record(ids: Iterable<string>, lwt: number): void {
     const at = this.#now();
     for (const id of ids) {

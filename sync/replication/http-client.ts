@@ -67,7 +67,7 @@ export function pullChanges(
   return request(endpoint, `${syncBasePath(collection, schemaVersion)}/pull?${q}`, { headers: headers(endpoint, false) });
 }
 
-/** The conflicts, and the commit counter the push's writes reached (undefined: it wrote nothing). */
+/** The conflicts, and the commit counter of the push's first write (undefined: it wrote nothing). */
 export type PushResult = { conflicts: PushResponse; commitLwt: number | undefined };
 
 export async function pushChanges(endpoint: SyncEndpoint, collection: string, schemaVersion: number, rows: PushRow[]): Promise<PushResult> {

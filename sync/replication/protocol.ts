@@ -8,8 +8,8 @@
  *   base  /sync/{collection}/{schemaVersion}
  *   GET   {base}/pull?id=&lwt=&limit=     → PullResponse
  *   POST  {base}/push   PushRow[]         → conflicts: the server's documents; header
- *                                           `edgepay-commit-lwt`: the site's commit counter
- *                                           after the push's writes (absent: none written)
+ *                                           `edgepay-commit-lwt`: the commit counter of the
+ *                                           push's first write (absent: none written)
  *   GET   {base}/pullStream               → Server-Sent Events, each `data:` a
  *                                           PullResponse or the string "RESYNC"
  *   Authorization: Bearer <gateway credential>
@@ -44,10 +44,12 @@ export type PushRow<T = Record<string, unknown>> = {
 export type PushResponse<T = Record<string, unknown>> = ReplicatedDocument<T>[];
 
 /**
- * Push response header: the checkpoint `lwt` (the site's commit counter) that
- * the push's writes reached. A live event or pull page whose checkpoint is
- * below it was read before those writes, so it may hold older states of the
- * pushed documents than the gateway now has (see collection-replication.ts).
+ * Push response header: the checkpoint `lwt` (the site's commit counter) of
+ * the push's first write. The push's writes commit together under the
+ * counter's lock, so a live event or pull page whose checkpoint is below it
+ * was read before them and may hold older states of the pushed documents than
+ * the gateway now has; one read after them has a checkpoint at or above it
+ * whenever it holds a pushed document (see collection-replication.ts).
  * Lower-case, as Fetch and Fastify give header names.
  */
 export const PUSH_COMMIT_HEADER = 'edgepay-commit-lwt';
