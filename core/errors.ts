@@ -60,6 +60,7 @@ export const errorRegistry = {
   STORAGE_WRITE_FAILED: { httpStatus: 500, message: 'The write was rolled back, nothing of it was stored: {reason}.' },
   STORAGE_ATTACHMENT_MISSING: { httpStatus: 404, message: 'Attachment {attachmentId} of document {documentId} with digest {digest} does not exist.' },
   STORAGE_CONFLICT: { httpStatus: 409, message: 'The document was changed by someone else.' },
+  SYNC_CONTENDED: { httpStatus: 503, message: 'The pushed documents kept changing while the push was written ({attempts} attempts); nothing of it was stored, push again.' },
   LEDGER_OPEN_FAILED: { httpStatus: 503, message: 'The payment ledger {name} in {directory} could not be opened: {reason}' },
   LEDGER_MIGRATION_FAILED: { httpStatus: 500, message: 'The payment ledger {name} in {directory} could not be migrated; its data is untouched: {reason}' },
 

@@ -25,26 +25,16 @@ export async function audit(tx: Queryable, e: AuditEntry): Promise<void> {
   );
 }
 
-/** Several entries in one statement (a push of many payments). */
-export async function auditMany(tx: Queryable, entries: AuditEntry[]): Promise<void> {
-  if (entries.length === 0) return;
-  await tx.query(
-    `INSERT INTO audit_log (actor, action, payment_id, site_id, idempotency_key, amount, currency, details)
-     SELECT u.actor, u.action, u.payment_id, u.site_id, u.key, u.amount, u.currency, u.details
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::jsonb[])
-         AS u(actor, action, payment_id, site_id, key, amount, currency, details)`,
-    [
-      entries.map((e) => e.actor),
-      entries.map((e) => e.action),
-      entries.map((e) => e.paymentId ?? null),
-      entries.map((e) => e.siteId ?? null),
-      entries.map((e) => e.idempotencyKey ?? null),
-      entries.map((e) => e.amount ?? null),
-      entries.map((e) => e.currency ?? null),
-      entries.map((e) => JSON.stringify(e.details ?? {})),
-    ],
-  );
-}
+/**
+ * The audit entries of payments a gateway's push created: one statement of
+ * the push's own SQL (ServerCollection.createdSql), so they commit with it: it reads the CTE
+ * `created` (id, seq, data) and takes the site as $2 and the gateway as $3.
+ * Entries come in the push's order.
+ */
+export const AUDIT_CREATED_PAYMENTS_SQL = `INSERT INTO audit_log (actor, action, payment_id, site_id, idempotency_key, amount, currency)
+  SELECT $3, CASE WHEN c.data->>'status' = 'stored' THEN 'payment.received-offline' ELSE 'payment.received' END,
+         c.id, $2, c.id, (c.data->>'amount')::bigint, c.data->>'currency'
+    FROM created c ORDER BY c.seq`;
 
 export type AuditRow = {
   seq: number;

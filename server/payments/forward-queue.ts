@@ -7,13 +7,15 @@
 import type { Queryable } from '../db/db.ts';
 
 /**
- * Queued in the push's transaction. The forwarder hears of it through the
- * payments change notice sent after the commit (no notify inside the
- * transaction: see replication/change-notifier.ts), or by its timer.
+ * Queues the offline payments (status "stored") a gateway's push created: one
+ * statement of the push's own SQL (ServerCollection.createdSql), reading the
+ * CTE `created` (id, seq, data), with the site as $2. So it commits with the
+ * push. The forwarder hears of it through the payments change notice sent
+ * after the commit (no notify inside the transaction: see
+ * replication/change-notifier.ts), or by its timer.
  */
-export async function enqueueForwardingMany(tx: Queryable, paymentIds: string[], siteId: string): Promise<void> {
-  await tx.query('INSERT INTO forward_queue (payment_id, site_id) SELECT p, $2 FROM unnest($1::text[]) AS p ON CONFLICT DO NOTHING', [paymentIds, siteId]);
-}
+export const ENQUEUE_CREATED_OFFLINE_PAYMENTS_SQL = `INSERT INTO forward_queue (payment_id, site_id)
+  SELECT c.id, $2 FROM created c WHERE c.data->>'status' = 'stored' ON CONFLICT DO NOTHING`;
 
 export type ClaimedForward = { paymentId: string; siteId: string; attempts: number };
 

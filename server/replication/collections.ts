@@ -4,7 +4,6 @@
  * the field-ownership check a gateway's write must pass (from core).
  */
 import AjvModule from 'ajv';
-import type { Queryable } from '../db/db.ts';
 import {
   checkGatewayEnrolmentWrite,
   checkGatewayWrite as checkPaymentWrite,
@@ -15,8 +14,8 @@ import {
   type WriteCheck,
 } from '../../core/index.ts';
 
-import { auditMany } from '../payments/audit.ts';
-import { enqueueForwardingMany } from '../payments/forward-queue.ts';
+import { AUDIT_CREATED_PAYMENTS_SQL } from '../payments/audit.ts';
+import { ENQUEUE_CREATED_OFFLINE_PAYMENTS_SQL } from '../payments/forward-queue.ts';
 
 // ajv's CommonJS default export under NodeNext.
 const Ajv = AjvModule as unknown as typeof AjvModule.default;
@@ -37,8 +36,14 @@ export type ServerCollection = {
   checkGatewayWrite(previous: Doc | undefined, next: Doc, writer: Writer): WriteCheck;
   /** Server-owned fields the server sets when it accepts a gateway's write. */
   stampAccepted?(doc: Doc, now: string): Doc;
-  /** Runs in the push's transaction after a gateway's documents were accepted (not deleted ones). */
-  afterAccepted?(tx: Queryable, accepted: { doc: Doc; created: boolean }[], writer: Writer): Promise<void>;
+  /**
+   * Follow-up writes for the documents a gateway's push creates (new ids, not
+   * deleted): SQL statements (INSERT ... SELECT) that become part of the push's
+   * single statement, so they commit with it or not at all. They read the CTE
+   * `created` (id text, seq bigint, data jsonb, in push order) and may use $2
+   * (the site) and $3 (the gateway).
+   */
+  createdSql?: readonly string[];
 };
 
 export type CollectionDefinition = {
@@ -47,7 +52,7 @@ export type CollectionDefinition = {
   siteField?: string;
   checkGatewayWrite: ServerCollection['checkGatewayWrite'];
   stampAccepted?: ServerCollection['stampAccepted'];
-  afterAccepted?: ServerCollection['afterAccepted'];
+  createdSql?: ServerCollection['createdSql'];
 };
 
 export function defineCollection(def: CollectionDefinition): ServerCollection {
@@ -70,7 +75,7 @@ export function defineCollection(def: CollectionDefinition): ServerCollection {
     },
     checkGatewayWrite: def.checkGatewayWrite,
     ...(def.stampAccepted ? { stampAccepted: def.stampAccepted } : {}),
-    ...(def.afterAccepted ? { afterAccepted: def.afterAccepted } : {}),
+    ...(def.createdSql ? { createdSql: def.createdSql } : {}),
   };
 }
 
@@ -87,25 +92,8 @@ export function edgePayCollections(): ServerCollection[] {
       // The server's receipt: the gateway's console counts a payment as sent
       // once this comes back down.
       stampAccepted: (doc, now) => ({ ...doc, serverUpdatedAt: now }),
-      // Payments arrive: audit them, and queue offline ones for forwarding, in the same transaction.
-      afterAccepted: async (tx, accepted, writer) => {
-        const created = accepted.filter((a) => a.created).map((a) => a.doc);
-        if (created.length === 0) return;
-        await auditMany(
-          tx,
-          created.map((doc) => ({
-            actor: writer.gatewayId,
-            action: doc.status === 'stored' ? 'payment.received-offline' : 'payment.received',
-            paymentId: doc.id as string,
-            siteId: writer.siteId,
-            idempotencyKey: doc.id as string,
-            amount: doc.amount as number,
-            currency: doc.currency as string,
-          })),
-        );
-        const stored = created.filter((doc) => doc.status === 'stored').map((doc) => doc.id as string);
-        if (stored.length > 0) await enqueueForwardingMany(tx, stored, writer.siteId);
-      },
+      // Payments arrive: audit them, and queue offline ones for forwarding, in the same statement.
+      createdSql: [AUDIT_CREATED_PAYMENTS_SQL, ENQUEUE_CREATED_OFFLINE_PAYMENTS_SQL],
     }),
     defineCollection({
       name: 'products',
