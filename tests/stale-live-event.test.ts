@@ -1,6 +1,10 @@
 /**
- * A live event read on the server before a later push of ours must not undo
- * that push on the gateway (sync/replication/acked-writes.ts).
+ * The server's news about a document must reach the gateway's RxDB in a state
+ * it can use:
+ * - a live event read on the server before a later push of ours must not undo
+ *   that push on the gateway (sync/replication/acked-writes.ts);
+ * - a server change made while a push call of that document is still under
+ *   way must not be dropped (sync/replication/pushes-in-flight.ts).
  *
  * Real server (PGlite), real HTTP, the gateway's replication on the SQLite
  * storage. Between them a proxy holds the live stream's document events until
@@ -20,7 +24,7 @@ import { createRxDatabase, addRxPlugin } from 'rxdb';
 import { RxDBDevModePlugin } from 'rxdb/plugins/dev-mode';
 import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
 import { WRITE_OK } from '../core/index.ts';
-import { defineCollection, edgePayCollections, serverTesting, startServer } from '../server/index.ts';
+import { defineCollection, edgePayCollections, serverTesting, startServer, writeAsServer } from '../server/index.ts';
 import { getRxStorageSQLite, replicateCollection } from '../sync/index.ts';
 
 addRxPlugin(RxDBDevModePlugin);
@@ -37,19 +41,49 @@ const itemSchema = {
   primaryKey: 'id',
   type: 'object',
   additionalProperties: false,
-  properties: { id: { type: 'string', maxLength: 40 }, age: { type: 'integer', minimum: 0, maximum: 1000 } },
+  properties: {
+    id: { type: 'string', maxLength: 40 },
+    age: { type: 'integer', minimum: 0, maximum: 1000 },
+    /** Set by the server on `receipts` when it accepts a push (like a payment's serverUpdatedAt). */
+    receivedAt: { type: 'string', maxLength: 40 },
+  },
   required: ['id', 'age'],
 } as const;
 
-/** Passes every request through to `target`, but holds the live stream's events until release() lets one go. */
-async function holdingProxy(target: string) {
+const itemsCollection = defineCollection({ name: 'items', schema: itemSchema as any, checkGatewayWrite: () => WRITE_OK });
+const receiptsCollection = defineCollection({
+  name: 'receipts',
+  schema: itemSchema as any,
+  checkGatewayWrite: () => WRITE_OK,
+  stampAccepted: (doc, now) => ({ ...doc, receivedAt: now }),
+});
+
+/**
+ * Passes every request through to `target`, but: with events 'hold', holds
+ * the live stream's document events until release() lets one go; with
+ * 'resync', turns each into "RESYNC" (as the server does when many changes
+ * wait), so that the gateway pulls them instead; with `holdPush`, holds the
+ * answer to push request number `holdPush` (1-based) until releasePush().
+ */
+async function holdingProxy(target: string, hold: { events: 'pass' | 'hold' | 'resync'; holdPush?: number }) {
   const held: string[] = [];
   let downstream: ServerResponse | undefined;
   let seen = 0;
+  let pushes = 0;
+  let heldPush: (() => void) | undefined;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const isPush = req.method === 'POST' && !!req.url?.endsWith('/push');
+    const number = isPush ? ++pushes : 0;
     const upstream = httpRequest(target + req.url, { method: req.method, headers: req.headers }, (answer) => {
+      if (isPush && number === hold.holdPush) {
+        heldPush = () => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        };
+        return;
+      }
       res.writeHead(answer.statusCode ?? 502, answer.headers);
-      if (!req.url?.endsWith('/pullStream')) {
+      if (!req.url?.endsWith('/pullStream') || hold.events === 'pass') {
         answer.pipe(res);
         return;
       }
@@ -64,6 +98,7 @@ async function holdingProxy(target: string) {
           buffer = buffer.slice(end + 2);
           // Comments (heartbeats) and RESYNC pass; events with documents wait.
           if (!event.includes('"documents"')) res.write(event);
+          else if (hold.events === 'resync') res.write('data: "RESYNC"\n\n');
           else {
             held.push(event);
             seen++;
@@ -86,6 +121,14 @@ async function holdingProxy(target: string) {
       assert.ok(event && downstream, 'an event to release');
       downstream.write(event);
     },
+    /** The held push answer has come back from the server (the server committed that push). */
+    get pushHeld() {
+      return heldPush !== undefined;
+    },
+    releasePush(): void {
+      assert.ok(heldPush, 'a push answer to release');
+      heldPush();
+    },
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
@@ -102,40 +145,60 @@ async function eventually(check: () => boolean | Promise<boolean>, what: string,
   }
 }
 
+/** A server (PGlite) with an `items` collection, one enrolled gateway credential, and a proxy to it. */
+async function site(siteId: string, hold: Parameters<typeof holdingProxy>[1]) {
+  const database = serverTesting.pglite();
+  const server = await startServer({
+    adminToken: ADMIN,
+    collections: [...edgePayCollections(), itemsCollection, receiptsCollection],
+  });
+  cleanups.push(() => database.drop(), () => server.close());
+  const enrolled = await fetch(server.url + '/admin/gateways', {
+    method: 'POST',
+    headers: { authorization: 'Bearer ' + ADMIN, 'content-type': 'application/json' },
+    body: JSON.stringify({ siteId, name: 'gw' }),
+  });
+  const { credential } = (await enrolled.json()) as { credential: string };
+  const proxy = await holdingProxy(server.url, hold);
+  cleanups.push(() => proxy.close());
+  return { server, credential, proxy };
+}
+
+/** The gateway side: an RxDB database on the SQLite storage, its `items` replicated live through `serverUrl`. */
+async function gateway(
+  name: string,
+  serverUrl: string,
+  credential: string,
+  options: { collection?: 'items' | 'receipts'; pushBatchSize?: number; pushConcurrency?: number; recordedOffline?: { id: string; age: number }[] } = {},
+) {
+  const { recordedOffline, collection: _, ...batches } = options;
+  const db = await createRxDatabase({ name, storage: wrappedValidateAjvStorage({ storage: getRxStorageSQLite({ directory: dir }) }), multiInstance: false });
+  cleanups.push(() => db.close());
+  await db.addCollections({ items: { schema: itemSchema as any }, receipts: { schema: itemSchema as any } });
+  const items = db[options.collection ?? 'items']!;
+  if (recordedOffline) await items.bulkInsert(recordedOffline);
+  const sync = replicateCollection({
+    collection: items,
+    endpoint: { serverUrl, credential },
+    replicationIdentifier: name + '-test',
+    push: true,
+    pull: true,
+    live: true,
+    ...batches,
+    onCallResult: () => undefined,
+  });
+  cleanups.push(() => sync.replication.cancel(), () => sync.closeStream());
+  await sync.replication.start();
+  sync.openStream();
+  // Documents recorded offline go up in the initial replication, which the caller watches.
+  if (!recordedOffline) await sync.replication.awaitInitialReplication();
+  return { items, sync };
+}
+
 describe('a live event read before a later push of ours', () => {
   it('does not undo that push, and the next change still reaches the server', async () => {
-    const database = serverTesting.pglite();
-    const server = await startServer({
-      adminToken: ADMIN,
-      collections: [...edgePayCollections(), defineCollection({ name: 'items', schema: itemSchema as any, checkGatewayWrite: () => WRITE_OK })],
-    });
-    cleanups.push(() => database.drop(), () => server.close());
-    const enrolled = await fetch(server.url + '/admin/gateways', {
-      method: 'POST',
-      headers: { authorization: 'Bearer ' + ADMIN, 'content-type': 'application/json' },
-      body: JSON.stringify({ siteId: 'stale-site', name: 'gw' }),
-    });
-    const { credential } = (await enrolled.json()) as { credential: string };
-    const proxy = await holdingProxy(server.url);
-    cleanups.push(() => proxy.close());
-
-    const db = await createRxDatabase({ name: 'stale', storage: wrappedValidateAjvStorage({ storage: getRxStorageSQLite({ directory: dir }) }), multiInstance: false });
-    cleanups.push(() => db.close());
-    await db.addCollections({ items: { schema: itemSchema as any } });
-    const items = db['items']!;
-    const sync = replicateCollection({
-      collection: items,
-      endpoint: { serverUrl: proxy.url, credential },
-      replicationIdentifier: 'stale-test',
-      push: true,
-      pull: true,
-      live: true,
-      onCallResult: () => undefined,
-    });
-    cleanups.push(() => sync.replication.cancel(), () => sync.closeStream());
-    await sync.replication.start();
-    sync.openStream();
-    await sync.replication.awaitInitialReplication();
+    const { server, credential, proxy } = await site('stale-site', { events: 'hold' });
+    const { items, sync } = await gateway('stale', proxy.url, credential);
 
     const serverAge = async () => {
       const { rows } = await server.db.query<{ data: { age: number }; deleted: boolean }>("SELECT data, deleted FROM documents WHERE collection = 'items' AND id = 'item-1'");
@@ -157,4 +220,32 @@ describe('a live event read before a later push of ours', () => {
     await sync.replication.awaitInSync();
     await eventually(async () => (await serverAge())?.deleted === true, 'the removal on the server', 5_000);
   });
+});
+
+describe('a server change while a push call of that document is under way', () => {
+  for (const path of ['live event', 'pull'] as const) {
+    it(`reaches the gateway once the push call is done (${path})`, async () => {
+      const siteId = `in-flight-${path.replace(' ', '-')}`;
+      const { credential, proxy } = await site(siteId, { events: path === 'pull' ? 'resync' : 'pass', holdPush: 2 });
+      // Recorded while offline, so they go up in the initial replication, as in a catch-up; one
+      // row per request, one request at a time: RxDB's push call of the two is two requests.
+      const { items: receipts, sync } = await gateway(siteId, proxy.url, credential, {
+        collection: 'receipts',
+        pushBatchSize: 1,
+        pushConcurrency: 1,
+        recordedOffline: [
+          { id: 'item-a', age: 1 },
+          { id: 'item-b', age: 2 },
+        ],
+      });
+      // item-a is stored and stamped with its receipt; its news (an event, or a pull after RESYNC)
+      // reaches the gateway while the answer to item-b's request is held, i.e. RxDB's push call is under way.
+      await eventually(() => proxy.pushHeld, 'the second push request answered by the server');
+      await new Promise((r) => setTimeout(r, 500));
+      proxy.releasePush();
+      await sync.replication.awaitInSync();
+      await eventually(async () => (await receipts.findOne('item-a').exec(true)).receivedAt !== undefined, 'item-a\'s receipt on the gateway', 5_000);
+      await eventually(async () => (await receipts.findOne('item-b').exec(true)).receivedAt !== undefined, 'item-b\'s receipt on the gateway', 5_000);
+    });
+  }
 });
