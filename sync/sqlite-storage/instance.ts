@@ -6,7 +6,8 @@
  * conflicts against the rows read from the table, and all of it runs inside
  * one synchronous SQLite transaction, so no other write of this process can
  * interleave and the caller hears back only after the commit (fsynced with
- * synchronous=FULL). Change events are emitted after the commit.
+ * synchronous=FULL). Change events are emitted after the commit. A write of
+ * more than WRITE_CHUNK_ROWS rows is several such transactions, in order.
  */
 import type Database from 'better-sqlite3';
 import { Subject, type Observable } from 'rxjs';
@@ -46,6 +47,19 @@ type ChangeBulk<T> = EventBulk<RxStorageChangeEvent<Doc<T>>, RxStorageDefaultChe
  * one process see each other's writes.
  */
 const LISTENERS = new Map<string, Set<Subject<ChangeBulk<any>>>>();
+
+/**
+ * A bulkWrite of more rows is committed in chunks of this many, one
+ * transaction each, with a turn of the event loop between them. The gateway
+ * process also runs the device bus and the kiosk's API: RxDB's bookkeeping
+ * after a catch-up push call of 12,000 payments was one write of about 140 ms
+ * during which nothing else ran. Each chunk is a normal write (conflicts per
+ * row, change events after its commit). A document given twice is refused
+ * before anything is written, as in one transaction; a crash or I/O error
+ * between chunks keeps the chunks before it, which RxDB's replication treats
+ * like any write it has to repeat (its checkpoints move only after the call).
+ */
+const WRITE_CHUNK_ROWS = 1000;
 
 export class RxStorageInstanceSQLite<RxDocType>
   implements RxStorageInstance<RxDocType, SQLiteInternals, SQLiteInstanceCreationOptions, RxStorageDefaultCheckpoint>
@@ -103,7 +117,7 @@ export class RxStorageInstanceSQLite<RxDocType>
     const hasBlobs = !!this.schema.attachments && rows.some((r) => hasAttachmentData(r.document._attachments));
     // Fast path: nothing to await and nobody queued before us, so run now and
     // keep call order = commit order.
-    if (!hasBlobs && this.pendingWrites === 0) {
+    if (!hasBlobs && this.pendingWrites === 0 && rows.length <= WRITE_CHUNK_ROWS) {
       try {
         return Promise.resolve(this.writeNow(rows, context, new Map()));
       } catch (err) {
@@ -115,7 +129,16 @@ export class RxStorageInstanceSQLite<RxDocType>
       try {
         const bodies = hasBlobs ? await readAttachmentBodies(rows, this.primaryPath) : new Map<Blob, Buffer>();
         this.ensureOpen('bulkWrite');
-        return this.writeNow(rows, context, bodies);
+        if (rows.length <= WRITE_CHUNK_ROWS) return this.writeNow(rows, context, bodies);
+        // The one bad input SQLite itself would refuse mid-way: refused before any chunk is written.
+        this.refuseDuplicateIds(rows, context);
+        const error: RxStorageBulkWriteResponse<RxDocType>['error'] = [];
+        for (let i = 0; i < rows.length; i += WRITE_CHUNK_ROWS) {
+          // Later writes of this instance wait in writeChain, and close() waits for it too.
+          if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+          for (const e of this.writeNow(rows.slice(i, i + WRITE_CHUNK_ROWS), context, bodies).error) error.push(e);
+        }
+        return { error };
       } finally {
         this.pendingWrites--;
       }
@@ -123,6 +146,22 @@ export class RxStorageInstanceSQLite<RxDocType>
     const result = this.writeChain.then(run, run);
     this.writeChain = result.catch(() => undefined);
     return result;
+  }
+
+  private refuseDuplicateIds(rows: BulkWriteRow<RxDocType>[], context: string): void {
+    const seen = new Set<string>();
+    for (const r of rows) {
+      const id = (r.document as any)[this.primaryPath] as string;
+      if (seen.has(id)) {
+        throw storageError('STORAGE_WRITE_FAILED', {
+          databaseName: this.databaseName,
+          collectionName: this.collectionName,
+          context,
+          reason: `document ${id} appears twice in one bulkWrite`,
+        });
+      }
+      seen.add(id);
+    }
   }
 
   /** The whole write, synchronously: read current rows, decide, write, commit. */

@@ -169,6 +169,37 @@ describe('sqlite storage: bulkWrite', () => {
     assert.deepEqual(await s.findDocumentsById(['dup', 'other'], true), []);
   });
 
+  it('commits a write of more than 1,000 rows in chunks, in order, yielding to the event loop between them', async () => {
+    const s = await instance(sqlite());
+    await s.bulkWrite([{ document: doc('d-2400', { name: 'already' }) }], 'test');
+    const bulks: number[] = [];
+    const sub = s.changeStream().subscribe((bulk) => bulks.push(bulk.events.length));
+    const rows = Array.from({ length: 2500 }, (_, i) => ({ document: doc(`d-${String(i).padStart(4, '0')}`) }));
+    let turned = false;
+    setImmediate(() => (turned = true));
+    const writing = s.bulkWrite(rows, 'test');
+    // Issued during the chunked write: it must wait for it (it updates a row of the last chunk).
+    const after = writing.then(() => s.findDocumentsById(['d-2499'], false)).then(([d]) => s.bulkWrite([{ previous: d!, document: { ...d!, name: 'after', _rev: REV_2, _meta: { lwt: now() } } }], 'test'));
+    const res = await writing;
+    assert.ok(turned, 'other work ran while the write was under way');
+    assert.deepEqual(res.error.map((e) => [e.status, e.documentId]), [[409, 'd-2400']], 'a conflict in a later chunk is reported as data');
+    assert.deepEqual((await after).error, []);
+    sub.unsubscribe();
+    assert.deepEqual(bulks, [1000, 1000, 499, 1], 'one change bulk per chunk (the conflict is no event), then the later write');
+    const all = await s.findDocumentsById(rows.map((r) => r.document.id), false);
+    assert.equal(all.length, 2500);
+    assert.equal(all.find((d) => d.id === 'd-2400')!.name, 'already');
+    assert.equal(all.find((d) => d.id === 'd-2499')!.name, 'after');
+  });
+
+  it('refuses a large write that names a document twice before writing any of it', async () => {
+    const s = await instance(sqlite());
+    const rows = Array.from({ length: 1500 }, (_, i) => ({ document: doc(`e-${i}`) }));
+    rows.push({ document: doc('e-3') });
+    await assert.rejects(s.bulkWrite(rows, 'test'), (err: unknown) => isEdgePayError(err, 'STORAGE_WRITE_FAILED'));
+    assert.deepEqual(await s.findDocumentsById(['e-0', 'e-999', 'e-1400'], true), []);
+  });
+
   it('returns documents by id in the order asked, skipping unknown ids', async () => {
     const s = await instance(sqlite());
     await s.bulkWrite(['a', 'b', 'c'].map((id) => ({ document: doc(id) })), 'test');
