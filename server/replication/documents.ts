@@ -146,7 +146,10 @@ const PUSH_STALE_READ = 'EP409';
  * under the lock that each document is still as read (absent, or at the seq
  * read, and of this site). If one is not, the statement fails, nothing of it
  * is kept, and the push is read and checked again (a concurrent writer got
- * there first). With the lock held across the read, checks and several
+ * there first). Conflicts and refusals are judged against the state read: a
+ * conflict then answers a state the server really held, which RxDB resolves
+ * as any conflict; a refusal judges the change the gateway meant to make,
+ * from the state it assumed. With the lock held across the read, checks and several
  * statements, a 1,000-payment push held it about 40 ms on a loaded 2-core
  * machine, and a site's catch-up is a queue of such pushes.
  */
