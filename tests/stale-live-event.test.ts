@@ -248,4 +248,28 @@ describe('a server change while a push call of that document is under way', () =
       await eventually(async () => (await receipts.findOne('item-b').exec(true)).receivedAt !== undefined, 'item-b\'s receipt on the gateway', 5_000);
     });
   }
+
+  it('reaches the gateway when RxDB writes its records of a large push call in several chunks', async () => {
+    // 2,400 rows in one push call, as 4 requests of 600; the answer to the second is held. RxDB
+    // then records the call in one write that the storage commits as chunks of 1,000 rows, so the
+    // receipts of the second request's rows 1,000-1,199 must wait for the second chunk.
+    const siteId = 'in-flight-chunks';
+    const { credential, proxy } = await site(siteId, { events: 'pass', holdPush: 2 });
+    const ids = Array.from({ length: 2400 }, (_, i) => `bulk-${String(i).padStart(4, '0')}`);
+    const { items: receipts, sync } = await gateway(siteId, proxy.url, credential, {
+      collection: 'receipts',
+      pushBatchSize: 600,
+      pushConcurrency: 1,
+      recordedOffline: ids.map((id, i) => ({ id, age: i % 1000 })),
+    });
+    await eventually(() => proxy.pushHeld, 'the second push request answered by the server');
+    await new Promise((r) => setTimeout(r, 500));
+    proxy.releasePush();
+    await sync.replication.awaitInSync();
+    const unreceipted = async () => (await receipts.find({ selector: { receivedAt: { $exists: false } } }).exec()).map((d) => d.id);
+    await eventually(async () => (await unreceipted()).length === 0, 'every receipt on the gateway', 10_000).catch(async (err: Error) => {
+      const left = await unreceipted();
+      throw new Error(`${err.message}: ${left.length} without one, from ${left[0]} to ${left[left.length - 1]}`);
+    });
+  });
 });

@@ -15,12 +15,13 @@
  * were healed by the forwarder's later outcome, one was not);
  * tests/stale-live-event.test.ts makes it certain.
  *
- * A push call counts as done one macrotask after it settled: RxDB writes its
- * records in the promise callbacks that follow (no timer or I/O between, and
- * this repository's SQLite storage writes synchronously), so by the next turn
- * of the event loop they are in the ledger.
+ * A push call counts as done once it settled and the ledger has no write
+ * left under way (sqliteWritesSettled): RxDB writes its records in the
+ * promise callbacks that follow the call, in one write or several (the
+ * storage commits a large one in chunks, across turns of the event loop).
  */
 import type { ReplicatedDocument } from './protocol.ts';
+import { sqliteWritesSettled } from '../sqlite-storage/index.ts';
 
 export class PushesInFlight {
   /** Document id → number of unfinished push calls that hold it. */
@@ -34,7 +35,7 @@ export class PushesInFlight {
     return () => {
       if (ended) return;
       ended = true;
-      setImmediate(() => {
+      void sqliteWritesSettled().then(() => {
         for (const id of ids) {
           const n = this.#ids.get(id)! - 1;
           if (n === 0) this.#ids.delete(id);

@@ -10,6 +10,7 @@ import { ensureRxStorageInstanceParamsAreCorrect, RXDB_VERSION, type RxStorageIn
 import { acquireConnection, releaseConnection } from './connection.ts';
 import { getIndexColumns } from './index-keys.ts';
 import { RxStorageInstanceSQLite } from './instance.ts';
+export { sqliteWritesSettled } from './instance.ts';
 import { ensureTables, tableNameFor } from './tables.ts';
 import type { RxStorageSQLite, SQLiteInstanceCreationOptions, SQLiteStorageSettings } from './types.ts';
 import { wrapSqliteError } from './errors.ts';

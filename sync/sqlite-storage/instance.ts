@@ -61,6 +61,27 @@ const LISTENERS = new Map<string, Set<Subject<ChangeBulk<any>>>>();
  */
 const WRITE_CHUNK_ROWS = 1000;
 
+/** Writes of any instance in this process that are queued or under way across turns of the event loop. */
+let writesAcrossTurns = 0;
+const onWritesDone = new Set<() => void>();
+
+/**
+ * Resolves at the first turn of the event loop at which no write of this
+ * storage, in any instance of this process, is queued or under way (writes
+ * that run within one call are never seen). For code that must act only
+ * after a caller's chain of writes is in the file, such as RxDB's
+ * replication bookkeeping after a push (sync/replication/pushes-in-flight.ts):
+ * that chain issues its next write in promise callbacks, so at a turn with
+ * nothing under way it has none left.
+ */
+export async function sqliteWritesSettled(): Promise<void> {
+  for (;;) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (writesAcrossTurns === 0) return;
+    await new Promise<void>((resolve) => onWritesDone.add(resolve));
+  }
+}
+
 export class RxStorageInstanceSQLite<RxDocType>
   implements RxStorageInstance<RxDocType, SQLiteInternals, SQLiteInstanceCreationOptions, RxStorageDefaultCheckpoint>
 {
@@ -125,6 +146,7 @@ export class RxStorageInstanceSQLite<RxDocType>
       }
     }
     this.pendingWrites++;
+    writesAcrossTurns++;
     const run = async () => {
       try {
         const bodies = hasBlobs ? await readAttachmentBodies(rows, this.primaryPath) : new Map<Blob, Buffer>();
@@ -141,6 +163,10 @@ export class RxStorageInstanceSQLite<RxDocType>
         return { error };
       } finally {
         this.pendingWrites--;
+        if (--writesAcrossTurns === 0) {
+          for (const done of [...onWritesDone]) done();
+          onWritesDone.clear();
+        }
       }
     };
     const result = this.writeChain.then(run, run);
