@@ -145,7 +145,7 @@ async function eventually(check: () => boolean | Promise<boolean>, what: string,
   }
 }
 
-/** A server (PGlite) with an `items` collection, one enrolled gateway credential, and a proxy to it. */
+/** A server (PGlite) with the `items` and `receipts` collections, one enrolled gateway credential, and a proxy to it. */
 async function site(siteId: string, hold: Parameters<typeof holdingProxy>[1]) {
   const database = serverTesting.pglite();
   const server = await startServer({
@@ -164,7 +164,7 @@ async function site(siteId: string, hold: Parameters<typeof holdingProxy>[1]) {
   return { server, credential, proxy };
 }
 
-/** The gateway side: an RxDB database on the SQLite storage, its `items` replicated live through `serverUrl`. */
+/** The gateway side: an RxDB database on the SQLite storage, its `items` (or `receipts`) replicated live through `serverUrl`. */
 async function gateway(
   name: string,
   serverUrl: string,
