@@ -216,6 +216,29 @@ describe('Electron main process', () => {
     }
   });
 
+  it('a call to a process that died before its exit was reported answers GATEWAY_API_UNAVAILABLE, never throws', async () => {
+    let onMessage: ((m: any) => void) | undefined;
+    const dying: ChildLike = {
+      postMessage: () => {
+        throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+      },
+      on: ((ev: string, f: (x: any) => void) => {
+        if (ev === 'message') onMessage = f;
+      }) as ChildLike['on'],
+      kill: () => true,
+    };
+    const host = new GatewayHost({ fork: () => dying });
+    host.start();
+    onMessage!({ type: 'ready' });
+    try {
+      const answer = await host.call('kioskState', []);
+      assert.equal(answer.ok, false);
+      assert.equal(!answer.ok && answer.error.code, 'GATEWAY_API_UNAVAILABLE');
+    } finally {
+      host.stop();
+    }
+  });
+
   it('a crashed renderer is reloaded; a clean exit is not', () => {
     const c = fakeContents();
     watchRenderer(c as never, { setTimeout: ((f: () => void) => f()) as never });

@@ -103,7 +103,15 @@ export class GatewayHost {
         resolve({ ok: false, error: new EdgePayError('GATEWAY_API_UNAVAILABLE', { reason: 'no answer in time' }).toJSON() });
       }, this.options.callTimeoutMs ?? 90_000);
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      this.child!.postMessage({ type: 'call', id, method, args });
+      try {
+        this.child!.postMessage({ type: 'call', id, method, args });
+      } catch (err) {
+        // The process died and its exit is not reported yet (a closed pipe: EPIPE):
+        // the caller gets the same answer as for a call cut off by the exit.
+        this.pending.delete(id);
+        clearTimeout(timer);
+        resolve({ ok: false, error: new EdgePayError('GATEWAY_API_UNAVAILABLE', { reason: `the gateway process stopped (${(err as Error).message})` }).toJSON() });
+      }
     });
   }
 
