@@ -26,7 +26,7 @@ import { sqliteWritesSettled } from '../sqlite-storage/index.ts';
 export class PushesInFlight {
   /** Document id → number of unfinished push calls that hold it. */
   readonly #ids = new Map<string, number>();
-  readonly #onIdle = new Set<() => void>();
+  readonly #onEnd = new Set<() => void>();
 
   /** A push call with these documents starts; call the returned function once it settled. */
   begin(ids: readonly string[]): () => void {
@@ -41,7 +41,7 @@ export class PushesInFlight {
           if (n === 0) this.#ids.delete(id);
           else this.#ids.set(id, n);
         }
-        for (const listener of [...this.#onIdle]) listener();
+        for (const listener of [...this.#onEnd]) listener();
       });
     };
   }
@@ -54,21 +54,19 @@ export class PushesInFlight {
 
   /** Resolves once none of `documents` is in an unfinished push call. */
   async settled(documents: readonly ReplicatedDocument[], primaryPath: string): Promise<void> {
-    while (this.holds(documents, primaryPath)) await new Promise<void>((resolve) => this.#whenSomeEnd(resolve));
+    while (this.holds(documents, primaryPath)) {
+      await new Promise<void>((resolve) => {
+        const stop = this.subscribe(() => {
+          stop();
+          resolve();
+        });
+      });
+    }
   }
 
-  /** Calls `listener` after each push call ends (its documents are released first). */
-  #whenSomeEnd(listener: () => void): void {
-    const once = () => {
-      this.#onIdle.delete(once);
-      listener();
-    };
-    this.#onIdle.add(once);
-  }
-
-  /** For callers that keep their own queue: `listener` runs after every push call that ends. */
+  /** `listener` runs after every push call that ends (its documents are released first). */
   subscribe(listener: () => void): () => void {
-    this.#onIdle.add(listener);
-    return () => this.#onIdle.delete(listener);
+    this.#onEnd.add(listener);
+    return () => this.#onEnd.delete(listener);
   }
 }
