@@ -192,7 +192,10 @@ describe('Electron main process', () => {
       const child = fork(entry, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       children.push(child);
       return {
-        postMessage: (m) => void child.send(m),
+        // Node reports a send to a process that just died (EPIPE) as an 'error' event, not
+        // a throw; with a callback it comes here instead. The exit that follows answers
+        // the call (GATEWAY_API_UNAVAILABLE), as Electron's utilityProcess does.
+        postMessage: (m) => void child.send(m, () => undefined),
         on: (ev: 'message' | 'exit', f: (x: any) => void) => child.on(ev, f),
         kill: () => child.kill('SIGKILL'),
       } as ChildLike;
