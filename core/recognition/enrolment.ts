@@ -8,6 +8,12 @@
  * only comparable within one `modelId`; a gateway ignores enrolments of a model
  * it does not run (after a model change, products are enrolled again).
  * Vectors are at most MAX_EMBEDDING_DIMS long (today's embedding: 616).
+ *
+ * Schema version 1 added `keypoints`: per view, the object's local features
+ * in a versioned text encoding (`orb1.` + base64, see
+ * edge-services/recognition/keypoints.ts), used to verify a visual match.
+ * Version-0 documents have none and stay valid (matched by vectors alone).
+ * Like the vectors, keypoints are derived numbers, never the image.
  */
 import type { RxJsonSchema } from 'rxdb';
 import type { ErrorCode } from '../errors.ts';
@@ -16,6 +22,8 @@ import type { OwnershipMap, WriteCheck } from '../schemas/index.ts';
 export const MAX_ENROLMENT_VIEWS = 10;
 export const MIN_ENROLMENT_VIEWS = 3;
 export const MAX_EMBEDDING_DIMS = 1024;
+/** One view's encoded keypoints: 200 keypoints of 34 bytes, base64, with its prefix, fit. */
+export const MAX_KEYPOINTS_TEXT = 12_000;
 
 export type EnrolmentDoc = {
   /** Client-made UUIDv7 (also the idempotency key of the enrolment). */
@@ -29,6 +37,8 @@ export type EnrolmentDoc = {
   dims: number;
   /** One L2-normalised vector per view shown, rounded to 4 decimals. */
   embeddings: number[][];
+  /** Per view (same order as `embeddings`): encoded keypoints. Absent in version-0 documents. */
+  keypoints?: string[];
   /** ISO UTC, the enrolling gateway's clock. */
   createdAt: string;
   /** The gateway id that enrolled it. */
@@ -40,7 +50,7 @@ const REF = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9
 export const enrolmentSchema: RxJsonSchema<EnrolmentDoc> = {
   title: 'EdgePay enrolment',
   description: 'Reference embeddings of one product, learnt on a gateway and shared with the site.',
-  version: 0,
+  version: 1,
   primaryKey: 'id',
   type: 'object',
   properties: {
@@ -54,6 +64,12 @@ export const enrolmentSchema: RxJsonSchema<EnrolmentDoc> = {
       minItems: MIN_ENROLMENT_VIEWS,
       maxItems: MAX_ENROLMENT_VIEWS,
       items: { type: 'array', minItems: 1, maxItems: MAX_EMBEDDING_DIMS, items: { type: 'number', minimum: -1, maximum: 1 } },
+    },
+    keypoints: {
+      type: 'array',
+      minItems: MIN_ENROLMENT_VIEWS,
+      maxItems: MAX_ENROLMENT_VIEWS,
+      items: { type: 'string', minLength: 6, maxLength: MAX_KEYPOINTS_TEXT, pattern: '^[a-z0-9]+\\.[A-Za-z0-9+/]*={0,2}$' },
     },
     createdAt: { type: 'string', minLength: 24, maxLength: 24, pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$' },
     createdBy: { ...REF },
@@ -74,6 +90,7 @@ export const enrolmentFieldOwnership: OwnershipMap<EnrolmentDoc> = Object.freeze
   modelId: 'gateway-create-only',
   dims: 'gateway-create-only',
   embeddings: 'gateway-create-only',
+  keypoints: 'gateway-create-only',
   createdAt: 'gateway-create-only',
   createdBy: 'gateway-create-only',
 });
@@ -84,7 +101,8 @@ function refuse(code: ErrorCode, field: string): WriteCheck {
 
 /**
  * The check a server applies to a gateway's push of an enrolment: created by
- * the pushing gateway for its own site, vectors of the declared size, never
+ * the pushing gateway for its own site, vectors of the declared size,
+ * keypoints (if any) one per view, never
  * changed afterwards; any gateway of the site may delete one (an operator
  * removing a bad enrolment at another till).
  */
@@ -103,6 +121,9 @@ export function checkGatewayEnrolmentWrite(
     if (next.createdBy !== writer.gatewayId) return refuse('ENROLMENT_FOREIGN_WRITER', 'createdBy');
     if (!Array.isArray(next.embeddings) || next.embeddings.some((v) => !Array.isArray(v) || v.length !== next.dims)) {
       return refuse('ENROLMENT_INVALID', 'embeddings');
+    }
+    if (next.keypoints !== undefined && (!Array.isArray(next.keypoints) || next.keypoints.length !== next.embeddings.length)) {
+      return refuse('ENROLMENT_INVALID', 'keypoints');
     }
     return { ok: true };
   }

@@ -28,8 +28,12 @@ export type RecognisedObject = {
   barcode?: { text: string; format: string };
   /** The detector's own view (COCO class and score); informational. */
   detector: { label: string; score: number };
-  /** Best visual candidates, best first (at most 3). */
-  candidates: { productId: string; similarity: number }[];
+  /**
+   * Best visual candidates by similarity, best first (at most 3); `inliers`:
+   * how many of the object's keypoints matched that product's enrolled print
+   * under one transform, where its enrolment has keypoints.
+   */
+  candidates: { productId: string; similarity: number; inliers?: number }[];
 };
 
 export type FrameRecognition = {

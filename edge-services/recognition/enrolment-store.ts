@@ -1,6 +1,7 @@
 /**
  * Enrolment: an operator shows a product 3-10 times; the gateway embeds the
- * main object of each view and writes one `enrolments` document, which sync
+ * main object of each view (a vector and its keypoints) and writes one
+ * `enrolments` document, which sync
  * replicates to the site's other gateways. Every gateway (this one included)
  * keeps its matcher's references equal to the collection's documents of its
  * site and model, whoever wrote them, through the collection's change stream.
@@ -9,12 +10,12 @@ import type { RxCollection } from 'rxdb';
 import type { Subscription } from 'rxjs';
 import { EdgePayError, MAX_ENROLMENT_VIEWS, MIN_ENROLMENT_VIEWS, uuidV7, type EnrolmentDoc } from '../../core/index.ts';
 import type { Reference } from './matcher.ts';
-import type { Frame } from './service.ts';
+import type { Frame, ViewEmbeddings } from './service.ts';
 
 /** What the store needs from recognition (RecognitionService, or a pipeline adapter in tests). */
 export type Embedder = {
   readonly modelId: string;
-  embedViews(frames: Frame[]): Promise<{ vectors: number[][]; usedViews: number; skipped: number }>;
+  embedViews(frames: Frame[]): Promise<ViewEmbeddings>;
   setReferences(refs: Reference[]): Promise<void> | void;
 };
 
@@ -48,6 +49,8 @@ export class EnrolmentStore {
           enrolmentId: d.id,
           productId: d.productId,
           vectors: d.embeddings.map((v) => Float32Array.from(v)),
+          // Enrolments from before schema version 1 have none: matched by their vectors alone.
+          ...(d.keypoints ? { keypoints: [...d.keypoints] } : {}),
         }));
         this.#synced = this.#synced.then(() => this.#o.embedder.setReferences(refs)).then(first, first);
       });
@@ -64,7 +67,7 @@ export class EnrolmentStore {
     if (views.length < MIN_ENROLMENT_VIEWS || views.length > MAX_ENROLMENT_VIEWS) {
       throw new EdgePayError('ENROLMENT_TOO_FEW_VIEWS', { min: MIN_ENROLMENT_VIEWS, max: MAX_ENROLMENT_VIEWS, got: views.length });
     }
-    const { vectors } = await this.#o.embedder.embedViews(views);
+    const { vectors, keypoints } = await this.#o.embedder.embedViews(views);
     if (vectors.length < MIN_ENROLMENT_VIEWS) {
       throw new EdgePayError('ENROLMENT_TOO_FEW_VIEWS', { min: MIN_ENROLMENT_VIEWS, max: MAX_ENROLMENT_VIEWS, got: vectors.length });
     }
@@ -75,6 +78,7 @@ export class EnrolmentStore {
       modelId: this.#o.embedder.modelId,
       dims: vectors[0]!.length,
       embeddings: vectors.map((v) => v.map(round4)),
+      keypoints,
       createdAt: (this.#o.now?.() ?? new Date()).toISOString(),
       createdBy: this.#o.gatewayId,
     };

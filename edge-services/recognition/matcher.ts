@@ -1,17 +1,27 @@
 /**
  * Nearest-neighbour matching of an object's embedding against the products
- * enrolled at the site, with open-set rejection. Pure: no TensorFlow here.
+ * enrolled at the site, with open-set rejection, then geometric verification
+ * of the best candidates' print. Pure: no TensorFlow here.
  *
  * A product's score is its best reference's cosine similarity. The answer:
  * - below `unknownBelow`: unknown (never forced onto the nearest product);
  * - otherwise a confidence from how far above that line the best product is
  *   and how clearly it beats the runner-up; at or above the site's
  *   `minConfidence` it is the product, below it the person is asked to scan.
+ * Then, where the enrolments carry keypoints (keypoints.ts), the best
+ * `verifyCandidates` products are checked against the object's own keypoints
+ * (verify.ts) and that evidence wins (`verify()` below): enough inliers, well
+ * ahead of the next candidate, make the product (even from an `ask` or an
+ * `unknown`, e.g. a box covering only part of the pack); a visual `product`
+ * whose print does not match at all becomes `ask`.
  */
 import type { RecognitionOutcome } from '../../core/index.ts';
 import { dot } from './embedding.ts';
+import { decodeKeypoints, type Keypoints } from './keypoints.ts';
+import { countInliers } from './verify.ts';
 
-export type Reference = { enrolmentId: string; productId: string; vectors: Float32Array[] };
+/** One enrolment: a vector per view and, for enrolments made since keypoints exist, encoded keypoints per view. */
+export type Reference = { enrolmentId: string; productId: string; vectors: Float32Array[]; keypoints?: string[] };
 
 export type MatchPolicy = {
   /** Cosine similarity under which an object is unknown. */
@@ -22,28 +32,78 @@ export type MatchPolicy = {
   fullMargin: number;
   /** The site's threshold: below it the kiosk or cart asks the person. */
   minConfidence: number;
+  /** How many of the best products (by similarity) are verified by keypoints; 0 turns verification off. */
+  verifyCandidates: number;
+  /** Products under this similarity are not verified (nothing visual points at them). */
+  verifyAbove: number;
+  /** Inliers a verified product needs (an unknown object's crops reached 15 on the calibration sets). */
+  minInliers: number;
+  /** Inliers at which the verified confidence is 1 (it is minInliers / fullInliers at minInliers). */
+  fullInliers: number;
+  /** The verified product needs this many times the next candidate's inliers (near-twin packs share print). */
+  inlierLead: number;
+  /** A visual product with fewer inliers than this (and keypoints to check) becomes `ask`. */
+  vetoBelow: number;
 };
 
 /**
  * Calibrated on two generated calibration sets (seeds 777 and 778, see
  * embedding.ts), not on the evaluation set; the site may raise minConfidence.
  */
-export const DEFAULT_MATCH_POLICY: MatchPolicy = { unknownBelow: 0.78, sureAbove: 0.94, fullMargin: 0.15, minConfidence: 0.5 };
+export const DEFAULT_MATCH_POLICY: MatchPolicy = {
+  unknownBelow: 0.78,
+  sureAbove: 0.94,
+  fullMargin: 0.15,
+  minConfidence: 0.5,
+  verifyCandidates: 3,
+  verifyAbove: 0.75,
+  minInliers: 20,
+  fullInliers: 40,
+  inlierLead: 1.2,
+  vetoBelow: 8,
+};
+
+export type Candidate = { productId: string; similarity: number; inliers?: number };
 
 export type MatchResult = {
   outcome: RecognitionOutcome;
   productId?: string;
   confidence: number;
-  candidates: { productId: string; similarity: number }[];
+  candidates: Candidate[];
 };
 
-export class ProductIndex {
-  readonly #refs = new Map<string, Reference>();
+type Indexed = Reference & { decoded: Keypoints[] };
 
-  /** Replaces everything (e.g. after the enrolment collection changed). */
+export class ProductIndex {
+  readonly #refs = new Map<string, Indexed>();
+
+  /**
+   * Replaces everything (e.g. after the enrolment collection changed).
+   * Enrolments are immutable, so an enrolment already held keeps its decoded keypoints.
+   */
   replaceAll(refs: Reference[]): void {
+    const old = new Map(this.#refs);
     this.#refs.clear();
-    for (const r of refs) this.#refs.set(r.enrolmentId, r);
+    for (const r of refs) {
+      const decoded = old.get(r.enrolmentId)?.decoded ?? (r.keypoints ?? []).map(decodeKeypoints).filter((k): k is Keypoints => k !== undefined);
+      this.#refs.set(r.enrolmentId, { ...r, decoded });
+    }
+  }
+
+  /** Whether any of these products has keypoints to verify against. */
+  hasKeypoints(productIds: string[]): boolean {
+    for (const r of this.#refs.values()) if (r.decoded.length > 0 && productIds.includes(r.productId)) return true;
+    return false;
+  }
+
+  /** Per product (of those given, with keypoints): the most inliers of any of its views. */
+  inliers(query: Keypoints, productIds: string[]): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const r of this.#refs.values()) {
+      if (r.decoded.length === 0 || !productIds.includes(r.productId)) continue;
+      for (const k of r.decoded) out.set(r.productId, Math.max(out.get(r.productId) ?? 0, countInliers(query, k)));
+    }
+    return out;
   }
 
   get size(): number {
@@ -69,6 +129,46 @@ export class ProductIndex {
   match(vector: Float32Array, policy: MatchPolicy = DEFAULT_MATCH_POLICY): MatchResult {
     return decide(this.rank(vector), policy);
   }
+
+  /**
+   * match(), then keypoint verification of the best candidates. `keypoints` is
+   * called only when there is something to verify (it costs a few ms per object).
+   */
+  matchVerified(vector: Float32Array, keypoints: () => Keypoints, policy: MatchPolicy = DEFAULT_MATCH_POLICY): MatchResult {
+    const ranked = this.rank(vector);
+    const visual = decide(ranked, policy);
+    const ids = verifiable(ranked, policy);
+    if (ids.length === 0 || !this.hasKeypoints(ids)) return visual;
+    return verify(visual, this.inliers(keypoints(), ids), policy);
+  }
+}
+
+/** The products that keypoint verification looks at: the best few by similarity, above `verifyAbove`. */
+export function verifiable(ranked: { productId: string; similarity: number }[], policy: MatchPolicy): string[] {
+  return ranked.slice(0, policy.verifyCandidates).filter((c) => c.similarity >= policy.verifyAbove).map((c) => c.productId);
+}
+
+/**
+ * The visual answer, corrected by keypoint evidence (inliers per product that
+ * has keypoints). Pure. A product with enough inliers and a clear lead over
+ * the next candidate wins, with confidence inliers / fullInliers (or the
+ * visual confidence, if that is the same product and higher). A visual
+ * product whose own print has fewer than `vetoBelow` inliers is only a guess:
+ * `ask`. Anything else keeps the visual answer.
+ */
+export function verify(visual: MatchResult, inliers: Map<string, number>, policy: MatchPolicy): MatchResult {
+  const candidates = visual.candidates.map((c) => (inliers.has(c.productId) ? { ...c, inliers: inliers.get(c.productId)! } : c));
+  const ordered = [...inliers.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const [best, next] = ordered;
+  if (best && best[1] >= policy.minInliers && best[1] >= policy.inlierLead * (next?.[1] ?? 0)) {
+    const geometric = Math.round(clamp01(best[1] / policy.fullInliers) * 1e3) / 1e3;
+    const confidence = visual.productId === best[0] && visual.outcome !== 'unknown' ? Math.max(geometric, visual.confidence) : geometric;
+    return { outcome: confidence >= policy.minConfidence ? 'product' : 'ask', productId: best[0], confidence, candidates };
+  }
+  if (visual.outcome === 'product' && visual.productId !== undefined && inliers.has(visual.productId) && inliers.get(visual.productId)! < policy.vetoBelow) {
+    return { ...visual, outcome: 'ask', confidence: Math.round(Math.min(visual.confidence, policy.minConfidence) * 0.9 * 1e3) / 1e3, candidates };
+  }
+  return { ...visual, candidates };
 }
 
 const clamp01 = (x: number) => Math.max(0, Math.min(1, x));

@@ -18,6 +18,7 @@ import { BarcodeThread, readHere, type TimedReads } from './barcode-thread.ts';
 import { Detector, type Detection, type DetectorOptions } from './detector.ts';
 import { EMBEDDING_ID, embed } from './embedding.ts';
 import { checkImage, type RgbImage } from './image.ts';
+import { encodeKeypoints, extractKeypoints } from './keypoints.ts';
 import { DEFAULT_MATCH_POLICY, ProductIndex, type MatchPolicy, type Reference } from './matcher.ts';
 
 export type PipelineOptions = {
@@ -40,7 +41,8 @@ export type PipelineOptions = {
   detector?: DetectorOptions;
 };
 
-export type EnrolmentViews = { vectors: Float32Array[]; usedViews: number; skipped: number };
+/** Per used view: its vector and its encoded keypoints (same order). */
+export type EnrolmentViews = { vectors: Float32Array[]; keypoints: string[]; usedViews: number; skipped: number };
 
 function centreIn(inner: PixelBox, outer: PixelBox): boolean {
   const cx = inner.x + inner.w / 2;
@@ -180,7 +182,7 @@ export class RecognitionPipeline {
   }
 
   #visual(image: RgbImage, d: Detection, cropFeatures: Float32Array): RecognisedObject {
-    const m = this.#index.match(embed(image, cropFeatures, d.box), this.#policy);
+    const m = this.#index.matchVerified(embed(image, cropFeatures, d.box), () => extractKeypoints(image, d.box), this.#policy);
     return {
       box: d.box,
       outcome: m.outcome,
@@ -193,12 +195,13 @@ export class RecognitionPipeline {
   }
 
   /**
-   * Embeddings for enrolment: per view, the main object (the detection with
-   * the best score, favouring the centre, where the operator holds it).
-   * Views where nothing was found are skipped.
+   * Embeddings and keypoints for enrolment: per view, the main object (the
+   * detection with the best score, favouring the centre, where the operator
+   * holds it). Views where nothing was found are skipped.
    */
   async embedViews(images: RgbImage[]): Promise<EnrolmentViews> {
     const vectors: Float32Array[] = [];
+    const keypoints: string[] = [];
     let skipped = 0;
     for (const image of images) {
       checkImage(image);
@@ -212,11 +215,12 @@ export class RecognitionPipeline {
         }
         const [features] = this.#detector.cropFeatures(image, [main.box], pixels);
         vectors.push(embed(image, features!, main.box));
+        keypoints.push(encodeKeypoints(extractKeypoints(image, main.box)));
       } finally {
         pixels.dispose();
       }
     }
-    return { vectors, usedViews: vectors.length, skipped };
+    return { vectors, keypoints, usedViews: vectors.length, skipped };
   }
 
   dispose(): void {

@@ -4,8 +4,10 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRxDatabase, type RxDatabase } from 'rxdb';
+import { addRxPlugin, createRxDatabase, type RxDatabase } from 'rxdb';
+import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
+import { ledgerMigrations } from '../../sync/index.ts';
 import { enrolmentSchema, type Envelope, type EnrolmentDoc } from '../../core/index.ts';
 import { frameBytes, loadManifest } from './eval-set/evaluate.ts';
 import { RecognitionService } from './service.ts';
@@ -13,6 +15,7 @@ import { EnrolmentStore } from './enrolment-store.ts';
 import { CartAdapter } from './cart-adapter.ts';
 import type { CartEvent } from './cart.ts';
 import { decodeImage } from './image.ts';
+import { decodeKeypoints } from './keypoints.ts';
 
 const manifest = loadManifest();
 const views = (object: string, split: 'enrol' | 'test') =>
@@ -26,7 +29,9 @@ describe('recognition service (worker thread) with the enrolment store', () => {
   before(async () => {
     service = await RecognitionService.start({ backend: 'wasm', maxPending: 1 });
     db = await createRxDatabase({ name: `enrol${Date.now()}`, storage: getRxStorageMemory(), multiInstance: false });
-    await db.addCollections({ enrolments: { schema: enrolmentSchema } });
+    // The schema is at version 1: RxDB wants the migration plugin and its strategies.
+    addRxPlugin(RxDBMigrationSchemaPlugin);
+    await db.addCollections({ enrolments: { schema: enrolmentSchema, migrationStrategies: ledgerMigrations.enrolments } });
   });
   after(async () => {
     for (const s of stores) s.stop();
@@ -70,9 +75,16 @@ describe('recognition service (worker thread) with the enrolment store', () => {
     assert.equal(doc.embeddings[0]!.length, doc.dims);
     // The stored document is what replicates: it must pass the schema RxDB checks and every number is rounded.
     assert.ok(doc.embeddings.flat().every((x) => Math.abs(x * 1e4 - Math.round(x * 1e4)) < 1e-6));
+    // One keypoint set per view, in the versioned encoding, crossing the worker boundary intact.
+    assert.equal(doc.keypoints?.length, 5);
+    const counts = doc.keypoints!.map((k) => decodeKeypoints(k)?.count);
+    assert.ok(counts.every((n) => n !== undefined), 'every view decodes');
+    assert.ok(counts.filter((n) => n! > 50).length >= 4, `keypoints per view: ${counts}`);
     await a.settled();
     const hit = await service.recognise(views('p-cola', 'test')[1]!);
-    assert.equal(hit.objects.find((o) => o.outcome === 'product')?.productId, 'p-cola');
+    const found = hit.objects.find((o) => o.outcome === 'product');
+    assert.equal(found?.productId, 'p-cola');
+    assert.ok((found.candidates.find((c) => c.productId === 'p-cola')?.inliers ?? 0) >= 20, JSON.stringify(found.candidates));
 
     // Another gateway's enrolment arrives in the collection (what sync delivers): the matcher picks it up.
     const other: EnrolmentDoc = { ...doc, id: '01890a5d-ac96-774b-bcce-b302099a8058', productId: 'p-cola-2', createdBy: 'gw-b' };

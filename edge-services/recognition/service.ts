@@ -19,6 +19,9 @@ export type RecognitionServiceOptions = PipelineOptions & {
   timeoutMs?: number;
 };
 
+/** What enrolment gets per used view: its vector and its encoded keypoints (same order). */
+export type ViewEmbeddings = { vectors: number[][]; keypoints: string[]; usedViews: number; skipped: number };
+
 export type Frame = RgbImage | Uint8Array;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type Pending = { resolve(v: unknown): void; reject(e: unknown): void; timer: NodeJS.Timeout; frame: boolean };
@@ -89,14 +92,10 @@ export class RecognitionService {
     return this.#call({ op: 'recognise', frame: msg, ...(frameId === undefined ? {} : { frameId }) }, transfer, true) as Promise<FrameRecognition>;
   }
 
-  /** Embeddings of the main object in each view (for enrolment); views without an object are skipped. */
-  async embedViews(frames: Frame[]): Promise<{ vectors: number[][]; usedViews: number; skipped: number }> {
+  /** Embeddings and keypoints of the main object in each view (for enrolment); views without an object are skipped. */
+  async embedViews(frames: Frame[]): Promise<ViewEmbeddings> {
     const parts = frames.map(toWorkerFrame);
-    return (await this.#call({ op: 'embed', frames: parts.map((p) => p.msg) }, parts.flatMap((p) => p.transfer), false)) as {
-      vectors: number[][];
-      usedViews: number;
-      skipped: number;
-    };
+    return (await this.#call({ op: 'embed', frames: parts.map((p) => p.msg) }, parts.flatMap((p) => p.transfer), false)) as ViewEmbeddings;
   }
 
   async setReferences(refs: Reference[]): Promise<void> {

@@ -12,7 +12,7 @@ export type WorkerFrame = { rgb: RgbImage } | { encoded: Uint8Array };
 export type WorkerRequest =
   | { id: number; op: 'recognise'; frame: WorkerFrame; frameId?: number }
   | { id: number; op: 'embed'; frames: WorkerFrame[] }
-  | { id: number; op: 'references'; refs: { enrolmentId: string; productId: string; vectors: number[][] }[] }
+  | { id: number; op: 'references'; refs: { enrolmentId: string; productId: string; vectors: number[][]; keypoints?: string[] }[] }
   | { id: number; op: 'catalogue'; entries: [string, string][] }
   | { id: number; op: 'policy'; policy: Partial<MatchPolicy> };
 export type WorkerAnswer = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: { name: string; message: string; code?: string; details?: unknown } };
@@ -47,7 +47,7 @@ port.on('message', (req: WorkerRequest) => {
         }
         case 'embed': {
           const views = await p.embedViews(req.frames.map((f) => toImage(f).image));
-          result = { usedViews: views.usedViews, skipped: views.skipped, vectors: views.vectors.map((v) => Array.from(v)) };
+          result = { usedViews: views.usedViews, skipped: views.skipped, vectors: views.vectors.map((v) => Array.from(v)), keypoints: views.keypoints };
           break;
         }
         case 'references':

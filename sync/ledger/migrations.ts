@@ -19,5 +19,6 @@ export const ledgerMigrations: { readonly [C in CollectionName]: MigrationStrate
   products: {},
   // 1 added the optional `recognition` settings: version-0 sites are valid as they are.
   sites: { 1: (doc) => doc },
-  enrolments: {},
+  // 1 added the optional `keypoints` per view: version-0 enrolments are valid as they are.
+  enrolments: { 1: (doc) => doc },
 };

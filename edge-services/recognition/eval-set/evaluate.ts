@@ -63,8 +63,8 @@ export async function enrolEvalSet(pipeline: RecognitionPipeline, manifest: Eval
   const refs: Reference[] = [];
   for (const p of manifest.products.filter((x) => x.enrolled)) {
     const views = manifest.frames.filter((f) => f.split === 'enrol' && f.object === p.id).map((f) => decodeImage(frameBytes(f)));
-    const { vectors } = await pipeline.embedViews(views);
-    refs.push({ enrolmentId: `eval-${p.id}`, productId: p.id, vectors });
+    const { vectors, keypoints } = await pipeline.embedViews(views);
+    refs.push({ enrolmentId: `eval-${p.id}`, productId: p.id, vectors, keypoints });
   }
   pipeline.setReferences(refs);
   pipeline.setCatalogue(manifest.products.filter((p) => p.enrolled && p.barcode).map((p) => [p.barcode, p.id] as [string, string]));

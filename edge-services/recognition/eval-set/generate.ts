@@ -11,11 +11,12 @@
  *   that differ only in flavour colour and text) and one real photograph
  *   (`sources/coffee.jpg`, a cup of coffee, CC0, from Debian's python3-skimage
  *   data set) shown as a café item.
- * - 7 unknown objects that are never enrolled: 3 more generated products
+ * - 9 unknown objects that are never enrolled: 3 more generated products
  *   (2 of them carry an EAN-13 that is not in the catalogue), a generated mug,
- *   a generated phone, and 2 real photographs (`sources/chelsea.jpg`, a cat,
+ *   a generated phone, 2 real photographs (`sources/chelsea.jpg`, a cat,
  *   CC0; `sources/rocket.jpg`, a rocket launch, public domain; both from
- *   python3-skimage).
+ *   python3-skimage), and 2 near-twins of enrolled products (same brand and
+ *   print as Fizz Cola and the salted chips, other flavour and colour).
  * - Frames (640x480 JPEG): per enrolled product 5 enrolment views and 6 test
  *   views of the front, plus one test view of the back where the EAN-13 is
  *   (generated products only); 5 views per unknown object. Conditions vary per
@@ -26,7 +27,7 @@
  *
  * `manifest.json` lists every frame with its split, label and conditions.
  */
-import { createCanvas, loadImage, type Image, type SKRSContext2D } from '@napi-rs/canvas';
+import { createCanvas, GlobalFonts, loadImage, type Image, type SKRSContext2D } from '@napi-rs/canvas';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -40,6 +41,11 @@ const FRAMES = join(OUT, 'frames');
 const W = 640;
 const H = 480;
 const SEED = Number(arg('--seed') ?? 20240611);
+// Text is drawn in DejaVu Sans (Debian's fonts-dejavu-core), named explicitly: the generic
+// `sans-serif` resolves through fontconfig, and with other fonts installed (fonts-noto-cjk)
+// it became a serif face, so the same script drew other pictures.
+const SANS = 'EdgePay Eval Sans';
+for (const file of ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf']) GlobalFonts.registerFromPath(join('/usr/share/fonts/truetype/dejavu', file), SANS);
 
 // ---- deterministic randomness -------------------------------------------
 function mulberry32(seed: number): () => number {
@@ -93,7 +99,7 @@ function drawBarcodeLabel(g: SKRSContext2D, code: string, x: number, y: number, 
   g.fillRect(x, y, w, h);
   g.fillStyle = '#111';
   for (let i = 0; i < bits.length; i++) if (bits[i] === '1') g.fillRect(x + quiet + i * module, y + module * 4, module, barH);
-  g.font = `${Math.round(module * 8)}px sans-serif`;
+  g.font = `${Math.round(module * 8)}px ${SANS}`;
   g.fillText(`${code[0]} ${code.slice(1, 7)} ${code.slice(7)}`, x + quiet - module * 6, y + barH + module * 12);
   return { w, h };
 }
@@ -145,6 +151,11 @@ const DESIGNS: Design[] = [
   { id: 'u-phone', name: 'unknown: phone', shape: 'phone', colours: ['#1f2937', '#60a5fa', '#e5e7eb'], brand: '', flavour: '', pattern: 'none', emblem: 'none', aspect: 0.5, barcode: '', enrolled: false },
   { id: 'u-cat', name: 'unknown: cat (photograph)', shape: 'photo', colours: ['#000', '#000', '#000'], brand: '', flavour: '', pattern: 'none', emblem: 'none', aspect: 1.5, barcode: '', photo: 'chelsea.jpg', enrolled: false },
   { id: 'u-rocket', name: 'unknown: rocket (photograph)', shape: 'photo', colours: ['#000', '#000', '#000'], brand: '', flavour: '', pattern: 'none', emblem: 'none', aspect: 1.5, barcode: '', photo: 'rocket.jpg', enrolled: false },
+  // Unknown near-twins of enrolled products (same brand, layout and print, other flavour and
+  // colour), never enrolled: a matcher that trusts shared print alone would sell them as the
+  // enrolled twin. Last in the list, so the frames before them are the same as without them.
+  { id: 'u-cherry', name: 'unknown: Fizz Cherry 355 ml (twin of Fizz Cola, not enrolled)', shape: 'can', colours: ['#6d1b3b', '#ffffff', '#ffffff'], brand: 'FIZZ', flavour: 'CHERRY', pattern: 'diagonal', emblem: 'none', aspect: 0.55, barcode: ean('880199000032'), enrolled: false },
+  { id: 'u-onion', name: 'unknown: Crunchy Chips Onion 150 g (twin of the salted chips, not enrolled)', shape: 'pouch', colours: ['#15803d', '#facc15', '#ffffff'], brand: 'CRUNCHY', flavour: 'ONION', pattern: 'stripes', emblem: 'star', aspect: 0.78, barcode: ean('880199000049'), enrolled: false },
 ];
 
 // ---- drawing a product ----------------------------------------------------
@@ -203,10 +214,10 @@ function frontText(g: SKRSContext2D, d: Design, w: number, h: number): void {
   const [, accent, text] = d.colours;
   g.textAlign = 'center';
   g.fillStyle = text;
-  g.font = `bold ${Math.round(Math.min(w / (d.brand.length * 0.62), h * 0.16))}px sans-serif`;
+  g.font = `bold ${Math.round(Math.min(w / (d.brand.length * 0.62), h * 0.16))}px ${SANS}`;
   g.fillText(d.brand, w / 2, h * 0.2);
   g.fillStyle = d.pattern === 'diagonal' ? text : accent;
-  g.font = `${Math.round(Math.min(w / (d.flavour.length * 0.6), h * 0.11))}px sans-serif`;
+  g.font = `${Math.round(Math.min(w / (d.flavour.length * 0.6), h * 0.11))}px ${SANS}`;
   g.fillText(d.flavour, w / 2, h * 0.33);
   g.textAlign = 'start';
 }
@@ -288,7 +299,7 @@ function drawObject(g: SKRSContext2D, d: Design, h: number, back: boolean, photo
     g.fillStyle = accent;
     g.fillRect(0, h * 0.05, w, h * 0.04);
     g.fillStyle = text;
-    g.font = `${Math.round(h * 0.04)}px sans-serif`;
+    g.font = `${Math.round(h * 0.04)}px ${SANS}`;
     for (let i = 0; i < 4; i++) g.fillText('Ingredients & nutrition', w * 0.08, h * (0.16 + i * 0.05));
   } else {
     if (d.shape === 'bottle') {
@@ -355,7 +366,7 @@ function drawBackground(g: SKRSContext2D, kind: Background): void {
       }
     }
     g.fillStyle = 'rgba(20,20,20,0.6)';
-    g.font = '18px sans-serif';
+    g.font = `18px ${SANS}`;
     g.fillText('RECEIPT  12.50', between(0, W - 150), between(20, H));
   }
 }
