@@ -6,7 +6,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PaymentDoc } from '../../core/index.ts';
+import { uuidV7, type PaymentDoc } from '../../core/index.ts';
 import { testPayment } from '../testing/payments.ts';
 import { startServer, type RunningServer } from '../index.ts';
 import { freshPostgres, pglite, type TestDatabase } from '../testing/databases.ts';
@@ -42,14 +42,14 @@ for (const which of ['pglite', 'postgres'] as const) {
       assert.equal(r.status, 201, JSON.stringify(r.body));
       return r.body;
     };
-    const pushRows = (c: Client, rows: unknown, collection = 'payments') =>
-      call(`/sync/${collection}/0/push`, { method: 'POST', token: c.credential, body: JSON.stringify(rows) });
-    const pullAll = async (c: Client, collection = 'payments') => {
+    const pushRows = (c: Client, rows: unknown, collection = 'payments', version = 0) =>
+      call(`/sync/${collection}/${version}/push`, { method: 'POST', token: c.credential, body: JSON.stringify(rows) });
+    const pullAll = async (c: Client, collection = 'payments', version = 0) => {
       const docs: any[] = [];
       let cp: any = null;
       for (;;) {
         const q = cp ? `?id=${encodeURIComponent(cp.id)}&lwt=${cp.lwt}&limit=7` : '?limit=7';
-        const r = await call(`/sync/${collection}/0/pull${q}`, { token: c.credential });
+        const r = await call(`/sync/${collection}/${version}/pull${q}`, { token: c.credential });
         assert.equal(r.status, 200, JSON.stringify(r.body));
         if (r.body.documents.length === 0) return docs;
         docs.push(...r.body.documents);
@@ -133,6 +133,30 @@ for (const which of ['pglite', 'postgres'] as const) {
       }
       assert.equal((await pullAll(a1)).length, before, 'nothing of the refused pushes was stored');
       assert.equal((await pullAll(a1, 'products')).length, 0);
+    });
+
+    it('takes enrolments at schema version 1 with one keypoint set per view, and refuses the rest', async () => {
+      const enrolment = (overrides: Record<string, unknown> = {}) => ({
+        id: uuidV7(), siteId: 'site-a', productId: 'p-1', modelId: 'm', dims: 2,
+        embeddings: [[1, 0], [0, 1], [0.6, 0.8]], keypoints: ['orb1.AAA=', 'orb1.AAA=', 'orb1.AAA='],
+        createdAt: '2026-12-01T10:00:00.000Z', createdBy: a1.gatewayId, _deleted: false, ...overrides,
+      });
+      const cases: [string, unknown, number, string, number][] = [
+        ['an old client (version 0)', [{ newDocumentState: enrolment() }], 426, 'SCHEMA_VERSION_OUTDATED', 0],
+        ['keypoints for fewer views', [{ newDocumentState: enrolment({ keypoints: ['orb1.AAA='] }) }], 400, 'SCHEMA_VALIDATION', 1],
+        ['keypoints for other views', [{ newDocumentState: enrolment({ embeddings: [[1, 0], [0, 1], [0.6, 0.8], [0.8, 0.6]] }) }], 400, 'ENROLMENT_INVALID', 1],
+        ['keypoints that are not the encoding', [{ newDocumentState: enrolment({ keypoints: ['orb1.AAA=', 'orb1.AAA=', 'not base64!'] }) }], 400, 'SCHEMA_VALIDATION', 1],
+      ];
+      for (const [name, rows, status, code, version] of cases) {
+        const r = await pushRows(a1, rows, 'enrolments', version);
+        assert.equal(r.status, status, `${name}: ${JSON.stringify(r.body)}`);
+        assert.equal(r.body.code, code, name);
+      }
+      assert.equal((await pullAll(a1, 'enrolments', 1)).length, 0, 'nothing of the refused pushes was stored');
+      const good = enrolment();
+      assert.deepEqual((await pushRows(a1, [{ newDocumentState: good }], 'enrolments', 1)).body, []);
+      const [stored] = await pullAll(a2, 'enrolments', 1);
+      assert.deepEqual(stored.keypoints, good.keypoints);
     });
 
     it('refuses to change an accepted payment: immutable and server-owned fields', async () => {

@@ -125,6 +125,27 @@ describe('gateway ledger', () => {
     }
   });
 
+  it('opens a ledger with version-0 enrolments (no keypoints) at version 1: kept as they are, new ones carry keypoints', async () => {
+    const directory = join(dir, 'enrolments-v0');
+    const v1 = collectionSchemas.enrolments;
+    const { keypoints: _keypoints, ...v0Properties } = v1.properties;
+    const v0 = { ...v1, version: 0, properties: v0Properties } as any;
+    const old = { id: uuidV7(), siteId: 'site-1', productId: 'p-1', modelId: 'm', dims: 2, embeddings: [[1, 0], [0, 1], [0.6, 0.8]], createdAt: '2026-11-01T10:00:00.000Z', createdBy: 'gw-1' };
+    const before = await openLedger({ directory, schemas: { enrolments: v0 } });
+    await before.db.enrolments.insert(old);
+    await before.close();
+
+    const after = await openLedger({ directory });
+    try {
+      const doc = (await after.db.enrolments.findOne(old.id).exec())!.toMutableJSON();
+      assert.deepEqual({ ...doc, _meta: undefined, _rev: undefined, _attachments: undefined, _deleted: undefined }, { ...old, _meta: undefined, _rev: undefined, _attachments: undefined, _deleted: undefined });
+      await after.db.enrolments.insert({ ...old, id: uuidV7(), keypoints: ['orb1.AAA=', 'orb1.AAA=', 'orb1.AAA='] });
+      assert.equal(await after.db.enrolments.count().exec(), 2);
+    } finally {
+      await after.close();
+    }
+  });
+
   it('refuses to open a ledger file that is not a database, with a clear code', async () => {
     const directory = join(dir, 'corrupt');
     const ledger = await openLedger({ directory });
