@@ -13,12 +13,19 @@
  *                              views (RGB in, luminance conversion included); extra
  *                              field `read` = share of views whose EAN-13 was read.
  *   top1-accuracy, unknown-rejection, barcode-read-rate   ratio, subject edgepay:
- *                              the whole evaluation set on the WASM backend.
+ *                              the whole evaluation set on the WASM backend; the peer
+ *                              `edgepay-unverified` is the same pipeline without keypoint
+ *                              verification (policy verifyCandidates 0).
+ *   frame-interleaved  ms, p99 subjects wasm-verified, wasm-unverified: what keypoint
+ *                              verification costs, both policies on each frame in turn
+ *                              on one pipeline (the VM's speed drifts between runs);
+ *                              JPEG decode not included.
  * `value` is the median. Env: BENCH_WASM_FRAMES (default 60), BENCH_CPU_FRAMES
  * (default 6: the CPU backend takes seconds per frame), BENCH_BARCODE_ROUNDS (5).
  */
 import zxingJs from '@zxing/library';
 import {
+  DEFAULT_MATCH_POLICY,
   RecognitionPipeline,
   decodeImage,
   enrolEvalSet,
@@ -58,6 +65,25 @@ async function frameLatency(subject: string, backend: 'wasm' | 'cpu' | 'tensorfl
     emit({ bench: BENCH, subject, metric: 'frame', value: round(median(times)), unit: 'ms', p99: round(percentile(times, 99)), frames: times.length, input: `640x480 jpeg, detector ${pipeline.detectorInput.join('x')} (h x w)`, barcodeThread: pipeline.barcodeThread, ...(pipeline.backend.simd === undefined ? {} : { simd: pipeline.backend.simd }) });
   } finally {
     pipeline.dispose();
+  }
+}
+
+/** Both policies on each frame in turn (order alternating), on one pipeline. */
+async function verificationCost(pipeline: RecognitionPipeline, jpegs: Buffer[], frames: number): Promise<void> {
+  const times = { verified: [] as number[], unverified: [] as number[] };
+  const verifyCandidates = DEFAULT_MATCH_POLICY.verifyCandidates;
+  for (let i = 0; i < frames; i++) {
+    const image = decodeImage(jpegs[i % jpegs.length]!);
+    for (const which of i % 2 ? (['verified', 'unverified'] as const) : (['unverified', 'verified'] as const)) {
+      pipeline.setPolicy({ verifyCandidates: which === 'verified' ? verifyCandidates : 0 });
+      const t0 = performance.now();
+      await pipeline.recognise(image);
+      times[which].push(performance.now() - t0);
+    }
+  }
+  pipeline.setPolicy({ verifyCandidates });
+  for (const [which, t] of Object.entries(times)) {
+    emit({ bench: BENCH, subject: `wasm-${which}`, metric: 'frame-interleaved', value: round(median(t)), unit: 'ms', p99: round(percentile(t, 99)), frames: t.length, ratioToUnverified: round(median(t) / median(times.unverified), 3) });
   }
 }
 
@@ -117,6 +143,12 @@ export async function run(): Promise<number> {
     emit({ bench: BENCH, subject: 'edgepay', metric: 'top1-accuracy', value: round(r.top1Accuracy, 3), unit: 'ratio', frames: n.known, ask: round(r.askRate, 3), exact: round(r.exactRate, 3) });
     emit({ bench: BENCH, subject: 'edgepay', metric: 'unknown-rejection', value: round(r.unknownRejection, 3), unit: 'ratio', frames: n.unknown });
     emit({ bench: BENCH, subject: 'edgepay', metric: 'barcode-read-rate', value: round(r.barcodeReadRate, 3), unit: 'ratio', frames: r.counts.barcode });
+    pipeline.setPolicy({ verifyCandidates: 0 });
+    const plain = await evaluate(pipeline, manifest);
+    emit({ bench: BENCH, subject: 'edgepay-unverified', metric: 'top1-accuracy', value: round(plain.top1Accuracy, 3), unit: 'ratio', frames: n.known, ask: round(plain.askRate, 3), exact: round(plain.exactRate, 3) });
+    emit({ bench: BENCH, subject: 'edgepay-unverified', metric: 'unknown-rejection', value: round(plain.unknownRejection, 3), unit: 'ratio', frames: n.unknown });
+    log('what verification costs per frame (interleaved)...');
+    await verificationCost(pipeline, jpegs, env('BENCH_WASM_FRAMES', 60));
   } finally {
     pipeline.dispose();
   }
