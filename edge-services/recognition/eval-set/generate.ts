@@ -4,7 +4,8 @@
  *   npx tsx edge-services/recognition/eval-set/generate.ts
  *
  * Deterministic (seeded): the same script gives the same manifest and, with
- * the same @napi-rs/canvas build, the same pictures. What it makes:
+ * the same @napi-rs/canvas build and DejaVu Sans (Debian's fonts-dejavu-core),
+ * the same pictures. What it makes:
  *
  * - 12 enrolled products: 11 generated product renders (boxes, cans, bottles,
  *   pouches with brand text, colour bands, emblems; two pairs are near-twins
