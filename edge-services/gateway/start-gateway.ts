@@ -51,7 +51,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     recognition,
     async counts() {
       const out: Record<string, number> = {};
-      for (const [name, collection] of Object.entries(ledger.db.collections)) out[name] = await collection.count().exec();
+      // By name: RxDB lists collections in the order they finished opening, which
+      // changes with migrations (a collection above version 0 opens later).
+      for (const [name, collection] of Object.entries(ledger.db.collections).sort(([a], [b]) => (a < b ? -1 : 1))) out[name] = await collection.count().exec();
       return out;
     },
     syncStatus: async () => sync?.status(),
