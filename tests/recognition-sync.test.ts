@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../server/index.ts';
-import { routes, type CameraFrameResult, type EnrolmentView } from '../core/index.ts';
+import { routes, uuidV7, type CameraFrameResult, type EnrolmentView } from '../core/index.ts';
 import { decodeImage, frameBytes, KioskCheckout, loadManifest, startGateway, startGatewayApi, type Gateway, type RgbImage } from '../edge-services/index.ts';
 import { freePort, until } from './support/wait.ts';
 import { adminClient } from './support/admin.ts';
@@ -42,6 +42,7 @@ describe('recognition enrolments replicate to the site through sync', () => {
   let server: RunningServer;
   const gateways: Gateway[] = [];
   let a: Gateway, b: Gateway, other: Gateway;
+  const gatewayIds = new Map<string, string>();
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'edgepay-recog-sync-'));
@@ -49,6 +50,7 @@ describe('recognition enrolments replicate to the site through sync', () => {
     const admin = adminClient(server.url, ADMIN);
     const start = async (name: string, siteId: string, withRecognition: boolean) => {
       const enrolled = await admin('/admin/gateways', { siteId, name });
+      gatewayIds.set(name, enrolled.gatewayId);
       const gw = await startGateway({
         dataDir: join(root, name),
         ledgerName: name,
@@ -244,5 +246,28 @@ describe('recognition enrolments replicate to the site through sync', () => {
     await a.recognition!.settled();
     const r = await a.recognition!.recognise(views('p-cola', 'test')[1]!);
     assert.ok(r.objects.every((o) => o.outcome !== 'product'), JSON.stringify(r.objects.map((o) => [o.outcome, o.productId])));
+  });
+
+  it('a backlog of large enrolments (10 views with keypoints each) goes up in requests under the server body limit', { timeout: 120_000 }, async () => {
+    // Another model id, so that no matcher loads these made-up vectors.
+    let seed = 5;
+    const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const base64 = (bytes: number) => Buffer.from(Array.from({ length: bytes }, () => Math.floor(next() * 256))).toString('base64');
+    const docs = Array.from({ length: 40 }, (_, i) => ({
+      id: uuidV7(),
+      siteId: 'site-1',
+      productId: `bulk-${i}`,
+      modelId: 'bulk-test-model',
+      dims: 616,
+      embeddings: Array.from({ length: 10 }, () => Array.from({ length: 616 }, () => Math.round((next() * 2 - 1) * 1e4) / 1e4)),
+      keypoints: Array.from({ length: 10 }, () => `orb1.${base64(6802)}`),
+      createdAt: new Date().toISOString(),
+      createdBy: gatewayIds.get('gw-a')!,
+    }));
+    assert.ok(JSON.stringify(docs).length > 5 * 1024 * 1024, 'more than the 4 MB body limit in all');
+    await a.ledger.db.enrolments.bulkInsert(docs);
+    await until('B has every one of them', async () => (await b.ledger.db.enrolments.count({ selector: { modelId: 'bulk-test-model' } }).exec()) === docs.length, 100_000);
+    const stored = await server.db.query("SELECT count(*)::int AS n FROM documents WHERE collection = 'enrolments' AND data->>'modelId' = 'bulk-test-model'");
+    assert.equal(stored.rows[0]?.n, docs.length);
   });
 });

@@ -1,8 +1,8 @@
 /**
  * Enrolment: an operator shows a product 3-10 times; the gateway embeds the
  * main object of each view (a vector and its keypoints) and writes one
- * `enrolments` document, which sync
- * replicates to the site's other gateways. Every gateway (this one included)
+ * `enrolments` document, which sync replicates to the site's other
+ * gateways. Every gateway (this one included)
  * keeps its matcher's references equal to the collection's documents of its
  * site and model, whoever wrote them, through the collection's change stream.
  */

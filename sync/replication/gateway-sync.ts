@@ -13,14 +13,24 @@ import { ConnectionMonitor, DEFAULT_BACKOFF, type Backoff } from './connection-m
 import { replicateCollection, type CollectionSync } from './collection-replication.ts';
 import type { SyncEndpoint } from './http-client.ts';
 
-export type SyncedCollection = { name: string; push: boolean; pull: boolean };
+export type SyncedCollection = {
+  name: string;
+  push: boolean;
+  pull: boolean;
+  /** Rows per push request and per pull page for this collection, where its documents are large. */
+  pushBatchSize?: number;
+  pullBatchSize?: number;
+};
 
 export const LEDGER_SYNC: SyncedCollection[] = [
   { name: 'payments', push: true, pull: true },
   { name: 'products', push: false, pull: true },
   { name: 'sites', push: false, pull: true },
-  // Recognition enrolments: made at any gateway of the site, shared by all.
-  { name: 'enrolments', push: true, pull: true },
+  // Recognition enrolments: made at any gateway of the site, shared by all. One
+  // document holds up to 10 views of vectors and keypoints, up to ~170 KB: 100 of
+  // them in one push (the default) would pass the server's 4 MB body limit, and the
+  // backlog would never go up. 10 per request, 20 per pull page.
+  { name: 'enrolments', push: true, pull: true, pushBatchSize: 10, pullBatchSize: 20 },
 ];
 
 export type SyncStatus = {
@@ -70,9 +80,9 @@ export class GatewaySync {
           push: c.push,
           pull: c.pull,
           live: options.live ?? true,
-          ...(options.pushBatchSize ? { pushBatchSize: options.pushBatchSize } : {}),
+          ...((c.pushBatchSize ?? options.pushBatchSize) ? { pushBatchSize: c.pushBatchSize ?? options.pushBatchSize } : {}),
           ...(options.pushConcurrency ? { pushConcurrency: options.pushConcurrency } : {}),
-          ...(options.pullBatchSize ? { pullBatchSize: options.pullBatchSize } : {}),
+          ...((c.pullBatchSize ?? options.pullBatchSize) ? { pullBatchSize: c.pullBatchSize ?? options.pullBatchSize } : {}),
           onCallResult: (r) => this.onCallResult(r),
         }),
       );
