@@ -63,8 +63,13 @@ export function matchDescriptors(q: Keypoints, r: Keypoints): { query: Int32Arra
 export function countInliers(q: Keypoints, r: Keypoints): number {
   const m = matchDescriptors(q, r);
   if (m.count < 3) return 0;
+  // A 32-bit LCG in integer arithmetic (Math.imul), indices from its high bits:
+  // its low bits repeat with short periods, and a float product would round.
   let seed = 987654321;
-  const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % m.count;
+  const next = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % m.count;
+  };
   const qx = new Float32Array(m.count), qy = new Float32Array(m.count), rx = new Float32Array(m.count), ry = new Float32Array(m.count);
   for (let k = 0; k < m.count; k++) {
     qx[k] = q.x[m.query[k]!]!;
