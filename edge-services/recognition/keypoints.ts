@@ -47,45 +47,49 @@ export function grayCrop(image: RgbImage, box: PixelBox, side = KEYPOINT_SIDE): 
   const s = side / Math.max(1, box.w, box.h);
   const w = Math.max(8, Math.round(box.w * s));
   const h = Math.max(8, Math.round(box.h * s));
+  // The frame's pixels the samples fall between, each turned to brightness once.
+  const x0 = Math.max(0, Math.floor(box.x + 0.5 / s - 0.5));
+  const y0 = Math.max(0, Math.floor(box.y + 0.5 / s - 0.5));
+  const x1 = Math.min(image.width, Math.floor(box.x + (w - 0.5) / s - 0.5) + 2);
+  const y1 = Math.min(image.height, Math.floor(box.y + (h - 0.5) / s - 0.5) + 2);
+  // At least 2 x 2, so that every sample has its right and lower neighbours.
+  const left = Math.max(0, Math.min(x0, x1 - 2));
+  const top = Math.max(0, Math.min(y0, y1 - 2));
+  return resample(brightness(image, left, top, x1, y1), box.x - left, box.y - top, 1 / s, w, h);
+}
+
+/** Brightness (Rec. 601 luma) of the frame's pixels in [x0, x1) x [y0, y1). */
+function brightness(image: RgbImage, x0: number, y0: number, x1: number, y1: number): Gray {
+  const w = x1 - x0;
+  const h = y1 - y0;
   const out = new Float32Array(w * h);
   const src = image.data;
-  const W = image.width;
-  const maxX = image.width - 1.001;
-  const maxY = image.height - 1.001;
   for (let y = 0; y < h; y++) {
-    const sy = Math.min(maxY, Math.max(0, box.y + (y + 0.5) / s - 0.5));
-    const y0 = Math.floor(sy);
-    const fy = sy - y0;
-    for (let x = 0; x < w; x++) {
-      const sx = Math.min(maxX, Math.max(0, box.x + (x + 0.5) / s - 0.5));
-      const x0 = Math.floor(sx);
-      const fx = sx - x0;
-      const i00 = (y0 * W + x0) * 3;
-      const i10 = i00 + 3;
-      const i01 = i00 + W * 3;
-      const i11 = i01 + 3;
-      const g00 = 0.299 * src[i00]! + 0.587 * src[i00 + 1]! + 0.114 * src[i00 + 2]!;
-      const g10 = 0.299 * src[i10]! + 0.587 * src[i10 + 1]! + 0.114 * src[i10 + 2]!;
-      const g01 = 0.299 * src[i01]! + 0.587 * src[i01 + 1]! + 0.114 * src[i01 + 2]!;
-      const g11 = 0.299 * src[i11]! + 0.587 * src[i11 + 1]! + 0.114 * src[i11 + 2]!;
-      out[y * w + x] = (g00 * (1 - fx) + g10 * fx) * (1 - fy) + (g01 * (1 - fx) + g11 * fx) * fy;
+    for (let x = 0, i = ((y0 + y) * image.width + x0) * 3; x < w; x++, i += 3) {
+      out[y * w + x] = 0.299 * src[i]! + 0.587 * src[i + 1]! + 0.114 * src[i + 2]!;
     }
   }
   return { w, h, data: out };
 }
 
-function downscale(g: Gray, f: number): Gray {
-  const w = Math.round(g.w / f);
-  const h = Math.round(g.h / f);
+/**
+ * A w x h image of bilinear samples of `g`: pixel (x, y) samples g at
+ * (ox + (x + 0.5) * step - 0.5, oy + (y + 0.5) * step - 0.5), clamped to g's edges.
+ * The crop (step < 1 enlarges) and the pyramid's levels (step > 1) alike.
+ */
+function resample(g: Gray, ox: number, oy: number, step: number, w: number, h: number): Gray {
   const out = new Float32Array(w * h);
   const d = g.data;
   const W = g.w;
+  // g is at least 2 x 2: a sample's right and lower neighbours exist.
+  const maxX = g.w - 1.001;
+  const maxY = g.h - 1.001;
   for (let y = 0; y < h; y++) {
-    const sy = Math.min(g.h - 1.001, Math.max(0, (y + 0.5) * f - 0.5));
+    const sy = Math.min(maxY, Math.max(0, oy + (y + 0.5) * step - 0.5));
     const y0 = Math.floor(sy);
     const fy = sy - y0;
     for (let x = 0; x < w; x++) {
-      const sx = Math.min(g.w - 1.001, Math.max(0, (x + 0.5) * f - 0.5));
+      const sx = Math.min(maxX, Math.max(0, ox + (x + 0.5) * step - 0.5));
       const x0 = Math.floor(sx);
       const fx = sx - x0;
       const i = y0 * W + x0;
@@ -233,7 +237,7 @@ export function extractKeypoints(image: RgbImage, box: PixelBox, maxKeypoints = 
   const scales: number[] = [];
   for (let level = 0, scale = 1; level < PYRAMID_LEVELS; level++, scale *= PYRAMID_FACTOR) {
     if (base.w / scale < 2 * BORDER + 8 || base.h / scale < 2 * BORDER + 8) break;
-    const g = level === 0 ? base : downscale(base, scale);
+    const g = level === 0 ? base : resample(base, 0, 0, scale, Math.round(base.w / scale), Math.round(base.h / scale));
     corners(g, level, found);
     smoothed.push(blur(g));
     scales.push(scale);
