@@ -20,14 +20,15 @@ import { adminClient } from './support/admin.ts';
 
 const ADMIN = 'recognition-sync-admin-token-01';
 const manifest = loadManifest();
-const views = (object: string, split: 'enrol' | 'test') =>
-  manifest.frames.filter((f) => f.object === object && f.split === split && !f.barcodeVisible).map((f) => new Uint8Array(frameBytes(f)));
+/** The front views (barcode side away) of an object in one split. */
+const fronts = (object: string, split: 'enrol' | 'test') => manifest.frames.filter((f) => f.object === object && f.split === split && !f.barcodeVisible);
+const views = (object: string, split: 'enrol' | 'test') => fronts(object, split).map((f) => new Uint8Array(frameBytes(f)));
 /**
  * A test view of `object` with the lower `share` of the object painted grey (as if covered):
  * fewer of its keypoints are left, so a match is less confident.
  */
 const covered = (object: string, share: number) =>
-  manifest.frames.filter((f) => f.object === object && f.split === 'test' && !f.barcodeVisible).map((f) => {
+  fronts(object, 'test').map((f) => {
     const image = decodeImage(frameBytes(f));
     const box = f.conditions['box'] as { x: number; y: number; w: number; h: number };
     for (let y = Math.round(box.y + box.h * (1 - share)); y < box.y + box.h; y++) {

@@ -75,19 +75,19 @@ export type MatchResult = {
 type Indexed = Reference & { decoded: Keypoints[] };
 
 export class ProductIndex {
-  readonly #refs = new Map<string, Indexed>();
+  #refs = new Map<string, Indexed>();
 
   /**
    * Replaces everything (e.g. after the enrolment collection changed).
    * Enrolments are immutable, so an enrolment already held keeps its decoded keypoints.
    */
   replaceAll(refs: Reference[]): void {
-    const old = new Map(this.#refs);
-    this.#refs.clear();
+    const next = new Map<string, Indexed>();
     for (const r of refs) {
-      const decoded = old.get(r.enrolmentId)?.decoded ?? (r.keypoints ?? []).map(decodeKeypoints).filter((k): k is Keypoints => k !== undefined);
-      this.#refs.set(r.enrolmentId, { ...r, decoded });
+      const decoded = this.#refs.get(r.enrolmentId)?.decoded ?? (r.keypoints ?? []).map(decodeKeypoints).filter((k): k is Keypoints => k !== undefined);
+      next.set(r.enrolmentId, { ...r, decoded });
     }
+    this.#refs = next;
   }
 
   /** Whether any of these products has keypoints to verify against. */
