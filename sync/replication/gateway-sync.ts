@@ -71,6 +71,8 @@ export class GatewaySync {
     const origin = new URL(options.serverUrl).origin;
     for (const c of options.collections ?? LEDGER_SYNC) {
       const collection = db.collections[c.name];
+      const pushBatchSize = c.pushBatchSize ?? options.pushBatchSize;
+      const pullBatchSize = c.pullBatchSize ?? options.pullBatchSize;
       if (!collection) throw new EdgePayError('UNKNOWN_COLLECTION', { collection: c.name });
       this.syncs.push(
         replicateCollection({
@@ -80,9 +82,9 @@ export class GatewaySync {
           push: c.push,
           pull: c.pull,
           live: options.live ?? true,
-          ...((c.pushBatchSize ?? options.pushBatchSize) ? { pushBatchSize: c.pushBatchSize ?? options.pushBatchSize } : {}),
+          ...(pushBatchSize ? { pushBatchSize } : {}),
           ...(options.pushConcurrency ? { pushConcurrency: options.pushConcurrency } : {}),
-          ...((c.pullBatchSize ?? options.pullBatchSize) ? { pullBatchSize: c.pullBatchSize ?? options.pullBatchSize } : {}),
+          ...(pullBatchSize ? { pullBatchSize } : {}),
           onCallResult: (r) => this.onCallResult(r),
         }),
       );
