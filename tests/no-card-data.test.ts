@@ -4,7 +4,9 @@
  * through the card terminal simulator, and hostile requests that try to slip
  * card numbers in), every place data lands is scanned for 13-19 digit runs
  * that pass the Luhn check: the gateway's SQLite files, PostgreSQL's tables,
- * PGlite's data directory, and the server logs.
+ * PGlite's data directory, and the server logs. The server log must not hold
+ * the gateway credential's secret or the admin token either (issue 3: JSON
+ * logs with no secrets in them).
  *
  * A positive control first shows the scan finds a card number in such files.
  */
