@@ -40,6 +40,11 @@
  * its ratio to memory: the floor for any storage that decodes what it stores
  * (storage-floor.ts says why).
  *
+ * Lines `find-by-ids-3000/storage-call` and `find-by-query/storage-call` (ms, every
+ * subject): the storage's own call inside that step, from the call to its answer
+ * (its fastest over the runs; storage-calls.ts). The rest of the step is RxDB's
+ * work on the answer, so the two show which side a ratio comes from.
+ *
  * Ratios are SEPARATE lines, for every non-memory subject and step, when memory
  * was benched in the same run and its figure is > 0:
  *   {"bench":"storage","subject":"sqlite-full","metric":"find-by-query/ratio-to-memory","value":4.87,"unit":"x"}
@@ -62,6 +67,7 @@ import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { emit, log, round } from './report.ts';
 import { jsonParseFloorsMs } from './storage-floor.ts';
+import { fastestCalls, timedReadCalls, type StorageCallTimes } from './storage-calls.ts';
 
 const BENCH = 'storage';
 const DEFAULT_RUNS = 10;
@@ -129,7 +135,7 @@ function parseRuns(raw: string | undefined): number {
 /** Set in a subject's child process: which subject it runs, and the file its figures go to. */
 const CHILD_SUBJECT = 'BENCH_STORAGE_CHILD';
 const CHILD_RESULT = 'BENCH_STORAGE_RESULT';
-type ChildResult = { steps: [string, number][]; floors?: number[] };
+type ChildResult = { steps: [string, number][]; calls: [string, number][]; floors?: number[] };
 
 export async function run(_args: string[]): Promise<number> {
   const runs = parseRuns(process.env['BENCH_RUNS']);
@@ -176,6 +182,7 @@ export async function run(_args: string[]): Promise<number> {
   // the heap and JIT state the subjects before it left behind (in one process,
   // the SQLite subjects came after Dexie's large fake-IndexedDB heap).
   const results = new Map<string, Map<string, number>>();
+  const calls = new Map<string, [string, number][]>();
   let floors: number[] | undefined;
   for (const subject of subjects) {
     const started = performance.now();
@@ -183,6 +190,7 @@ export async function run(_args: string[]): Promise<number> {
     try {
       const result = await runInChild(subject.name, runs);
       results.set(subject.name, new Map(result.steps));
+      calls.set(subject.name, result.calls);
       if (result.floors) floors = result.floors;
       log(`--- ${subject.name}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     } catch (err) {
@@ -204,6 +212,9 @@ export async function run(_args: string[]): Promise<number> {
       }
       emit({ bench: BENCH, subject, metric: `${step}/ratio-to-memory`, value: round(value / base), unit: 'x' });
     }
+  }
+  for (const [subject, timed] of calls) {
+    for (const [step, value] of timed) emit({ bench: BENCH, subject, metric: `${step}/storage-call`, value: round(value, 3), unit: 'ms', runs });
   }
   if (memory !== undefined && floors !== undefined) emitDecodingFloor(memory, floors, runs);
   return exitCode;
@@ -264,7 +275,8 @@ async function runChild(all: Subject[], name: string, runs: number): Promise<num
   try {
     // log: true prints the harness's 'runsDone' progress and its result through
     // console.log, which bench/run.ts sends to stderr.
-    const result = await runPerformanceTests(prepared.storage, subject.name, { runs, log: true });
+    const callTimes: StorageCallTimes = { 'find-by-ids-3000': [], 'find-by-query': [] };
+    const result = await runPerformanceTests(timedReadCalls(prepared.storage, callTimes), subject.name, { runs, log: true });
     const steps: [string, number][] = [];
     for (const [key, value] of Object.entries(result)) {
       if (NON_STEP_KEYS.has(key)) continue;
@@ -273,7 +285,8 @@ async function runChild(all: Subject[], name: string, runs: number): Promise<num
     }
     if (steps.length === 0) throw new Error('harness returned no step timings');
     // The floor is taken right after memory, in the process state memory's own steps ran in.
-    const out: ChildResult = subject.name === 'memory' ? { steps, floors: decodingFloors(runs) } : { steps };
+    const calls = fastestCalls(callTimes);
+    const out: ChildResult = subject.name === 'memory' ? { steps, calls, floors: decodingFloors(runs) } : { steps, calls };
     writeFileSync(file, JSON.stringify(out));
     return 0;
   } finally {
