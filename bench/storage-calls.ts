@@ -21,24 +21,19 @@ export type StorageCallTimes = { 'find-by-ids-3000': number[]; 'find-by-query': 
 /** `storage` with its instances' findDocumentsById and query timed into `times`. */
 export function timedReadCalls<S extends RxStorage<any, any>>(storage: S, times: StorageCallTimes): S {
   const wrapped = Object.create(storage) as S;
+  /** `call`, recording its time under `step` when its answer holds enough documents. */
+  const timed = <A extends unknown[], R>(step: keyof StorageCallTimes, call: (...args: A) => Promise<R>, documents: (answer: R) => number) =>
+    (...args: A): Promise<R> => {
+      const started = performance.now();
+      return call(...args).then((answer) => {
+        if (documents(answer) >= READ_STEP_MIN_DOCUMENTS) times[step].push(performance.now() - started);
+        return answer;
+      });
+    };
   wrapped.createStorageInstance = async (params) => {
     const instance: RxStorageInstance<any, any, any> = await storage.createStorageInstance(params);
-    const findDocumentsById = instance.findDocumentsById.bind(instance);
-    const query = instance.query.bind(instance);
-    instance.findDocumentsById = (ids, withDeleted) => {
-      const started = performance.now();
-      return findDocumentsById(ids, withDeleted).then((docs) => {
-        if (docs.length >= READ_STEP_MIN_DOCUMENTS) times['find-by-ids-3000'].push(performance.now() - started);
-        return docs;
-      });
-    };
-    instance.query = (preparedQuery) => {
-      const started = performance.now();
-      return query(preparedQuery).then((result) => {
-        if (result.documents.length >= READ_STEP_MIN_DOCUMENTS) times['find-by-query'].push(performance.now() - started);
-        return result;
-      });
-    };
+    instance.findDocumentsById = timed('find-by-ids-3000', instance.findDocumentsById.bind(instance), (docs) => docs.length);
+    instance.query = timed('find-by-query', instance.query.bind(instance), (result) => result.documents.length);
     return instance;
   };
   return wrapped;
