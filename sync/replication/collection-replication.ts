@@ -185,18 +185,14 @@ export function replicateCollection(options: CollectionSyncOptions): CollectionS
 
   // Live events in arrival order, from the first one that holds a document of an unfinished push call.
   const held: PullStreamEvent[] = [];
+  const mustWait = (event: PullStreamEvent) => event !== 'RESYNC' && inFlight.holds(event.documents, primaryPath);
   const forward = (event: PullStreamEvent) =>
     stream$.next(event !== 'RESYNC' && acked.readBefore(event.documents, primaryPath, event.checkpoint?.lwt) ? 'RESYNC' : event);
   inFlight.subscribe(() => {
-    while (held.length > 0) {
-      const next = held[0]!;
-      if (next !== 'RESYNC' && inFlight.holds(next.documents, primaryPath)) return;
-      held.shift();
-      forward(next);
-    }
+    while (held.length > 0 && !mustWait(held[0]!)) forward(held.shift()!);
   });
   const deliver = (event: PullStreamEvent) => {
-    if (held.length > 0 || (event !== 'RESYNC' && inFlight.holds(event.documents, primaryPath))) held.push(event);
+    if (held.length > 0 || mustWait(event)) held.push(event);
     else forward(event);
   };
 
