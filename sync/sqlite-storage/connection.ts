@@ -11,10 +11,13 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SQLiteSynchronous } from './types.ts';
 import { storageError, wrapSqliteError } from './errors.ts';
+import { RowShapes } from './row-shapes.ts';
 
 export type SharedConnection = {
   readonly filePath: string;
   readonly db: Database.Database;
+  /** The file's row shapes, cached for this connection (row-shapes.ts). */
+  readonly shapes: RowShapes;
   refCount: number;
 };
 
@@ -48,6 +51,7 @@ export function acquireConnection(opts: OpenOptions): SharedConnection {
   }
   mkdirSync(opts.directory, { recursive: true });
   let db: Database.Database | undefined;
+  let shapes: RowShapes;
   try {
     db = new Database(filePath, { timeout: opts.busyTimeoutMs });
     // Reading the header happens on the first statement: a file that is not a
@@ -68,6 +72,7 @@ export function acquireConnection(opts: OpenOptions): SharedConnection {
       schema_version INTEGER NOT NULL,
       schema_json TEXT NOT NULL
     )`);
+    shapes = new RowShapes(db, filePath);
   } catch (err) {
     try {
       db?.close();
@@ -76,7 +81,7 @@ export function acquireConnection(opts: OpenOptions): SharedConnection {
     }
     throw wrapSqliteError(err, { filePath });
   }
-  const conn: SharedConnection = { filePath, db, refCount: 1 };
+  const conn: SharedConnection = { filePath, db, shapes, refCount: 1 };
   OPEN.set(filePath, conn);
   return conn;
 }

@@ -23,6 +23,7 @@ export function getRxStorageSQLite(settings: SQLiteStorageSettings): RxStorageSQ
     synchronous: settings.synchronous ?? 'FULL',
     checkIntegrityOnOpen: settings.checkIntegrityOnOpen ?? false,
     busyTimeoutMs: settings.busyTimeoutMs ?? 5000,
+    rowFormat: settings.rowFormat ?? 'shaped',
   };
   return {
     name: RX_STORAGE_NAME_SQLITE,
@@ -47,6 +48,7 @@ export function getRxStorageSQLite(settings: SQLiteStorageSettings): RxStorageSQ
           connection,
           tableName,
           columns,
+          resolved.rowFormat,
         );
       } catch (err) {
         releaseConnection(connection);

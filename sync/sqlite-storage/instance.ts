@@ -37,6 +37,7 @@ import type { IndexColumn } from './index-keys.ts';
 import { runCount, runQuery, type QueryContext } from './query.ts';
 import { dropTables, quoteIdent } from './tables.ts';
 import type { SQLiteInstanceCreationOptions, SQLiteInternals } from './types.ts';
+import { isUnknownShape, type PendingShapes, type RowFormat, type RowShapes } from './row-shapes.ts';
 
 type Doc<T> = RxDocumentData<T>;
 type ChangeBulk<T> = EventBulk<RxStorageChangeEvent<Doc<T>>, RxStorageDefaultCheckpoint>;
@@ -94,6 +95,7 @@ export class RxStorageInstanceSQLite<RxDocType>
   private readonly db: Database.Database;
   private readonly stmts: ReturnType<typeof prepareStatements>;
   private readonly queryContext: QueryContext;
+  private readonly shapes: RowShapes;
   /** Writes wait here while an earlier write converts attachment Blobs. */
   private writeChain: Promise<unknown> = Promise.resolve();
   private pendingWrites = 0;
@@ -106,12 +108,14 @@ export class RxStorageInstanceSQLite<RxDocType>
     private readonly connection: SharedConnection,
     readonly tableName: string,
     private readonly indexColumns: IndexColumn[],
+    private readonly rowFormat: RowFormat = 'shaped',
   ) {
     this.primaryPath = getPrimaryFieldOfPrimaryKey(schema.primaryKey) as string;
     this.internals = { filePath: connection.filePath, tableName };
     this.db = connection.db;
+    this.shapes = connection.shapes;
     this.stmts = prepareStatements(this.db, tableName, indexColumns);
-    this.queryContext = { db: this.db, tableName, schema: this.schema, indexColumns };
+    this.queryContext = { db: this.db, tableName, schema: this.schema, indexColumns, shapes: this.shapes };
     this.listenerKey = connection.filePath + '\u0000' + tableName;
     let set = LISTENERS.get(this.listenerKey);
     if (!set) LISTENERS.set(this.listenerKey, (set = new Set()));
@@ -198,22 +202,26 @@ export class RxStorageInstanceSQLite<RxDocType>
   ): RxStorageBulkWriteResponse<RxDocType> {
     const primaryPath = this.primaryPath;
     const ids = rows.map((r) => (r.document as any)[primaryPath] as string);
-    const { stmts, indexColumns } = this;
+    const { stmts, indexColumns, shapes, tableName, rowFormat } = this;
     let categorized!: ReturnType<typeof categorizeBulkWriteRows<RxDocType>>;
+    // Shapes this write registers; cached only once its transaction committed.
+    let pending: PendingShapes = new Map();
+    const data = (doc: Doc<RxDocType>) => shapes.encode(tableName, doc, rowFormat, pending);
     const transaction = this.db.transaction(() => {
+      pending = new Map();
       const docsInDb = new Map<string, Doc<RxDocType>>();
-      for (const data of stmts.selectByIds.all(JSON.stringify(ids)) as string[]) {
-        const doc = JSON.parse(data) as Doc<RxDocType>;
+      for (const row of stmts.selectByIds.all(JSON.stringify(ids)) as string[]) {
+        const doc = shapes.decode(row) as Doc<RxDocType>;
         docsInDb.set((doc as any)[primaryPath], doc);
       }
       categorized = categorizeBulkWriteRows<RxDocType>(this, primaryPath as any, docsInDb, rows, context);
       for (const row of categorized.bulkInsertDocs) {
         const doc = row.document;
-        stmts.insert.run(rowParams(doc, primaryPath, indexColumns));
+        stmts.insert.run(rowParams(doc, data(doc), primaryPath, indexColumns));
       }
       for (const row of categorized.bulkUpdateDocs) {
         const doc = row.document;
-        const params = rowParams(doc, primaryPath, indexColumns);
+        const params = rowParams(doc, data(doc), primaryPath, indexColumns);
         params.push(params.shift());
         stmts.update.run(params);
       }
@@ -229,9 +237,13 @@ export class RxStorageInstanceSQLite<RxDocType>
     try {
       // IMMEDIATE takes the write lock before reading, so another process
       // cannot change the rows between our conflict check and our write.
-      transaction.immediate();
+      // A stored row of a shape another process registered since we loaded
+      // them rolls the transaction back before anything is written; reading()
+      // reloads the shapes and runs it again.
+      shapes.reading(() => transaction.immediate());
+      shapes.adopt(pending);
     } catch (err) {
-      if (isEdgePayError(err)) throw err;
+      if (isEdgePayError(err) || isUnknownShape(err)) throw err;
       throw storageError(
         'STORAGE_WRITE_FAILED',
         { databaseName: this.databaseName, collectionName: this.collectionName, context, reason: String((err as Error)?.message ?? err) },
@@ -267,9 +279,13 @@ export class RxStorageInstanceSQLite<RxDocType>
       this.ensureOpen('findDocumentsById');
       if (ids.length === 0) return Promise.resolve([]);
       const stmt = withDeleted ? this.stmts.selectByIds : this.stmts.selectByIdsNotDeleted;
-      const rows = stmt.all(JSON.stringify(ids)) as string[];
-      const out: Doc<RxDocType>[] = new Array(rows.length);
-      for (let i = 0; i < rows.length; i++) out[i] = JSON.parse(rows[i]!);
+      const shapes = this.shapes;
+      const out = shapes.reading(() => {
+        const rows = stmt.all(JSON.stringify(ids)) as string[];
+        const docs: Doc<RxDocType>[] = new Array(rows.length);
+        for (let i = 0; i < rows.length; i++) docs[i] = shapes.decode(rows[i]!);
+        return docs;
+      });
       return Promise.resolve(out);
     } catch (err) {
       return Promise.reject(err);
@@ -279,7 +295,7 @@ export class RxStorageInstanceSQLite<RxDocType>
   query(preparedQuery: PreparedQuery<RxDocType>): Promise<RxStorageQueryResult<RxDocType>> {
     try {
       this.ensureOpen('query');
-      return Promise.resolve({ documents: runQuery(this.queryContext, preparedQuery) });
+      return Promise.resolve({ documents: this.shapes.reading(() => runQuery(this.queryContext, preparedQuery)) });
     } catch (err) {
       return Promise.reject(err);
     }
@@ -288,7 +304,7 @@ export class RxStorageInstanceSQLite<RxDocType>
   count(preparedQuery: PreparedQuery<RxDocType>): Promise<RxStorageCountResult> {
     try {
       this.ensureOpen('count');
-      return Promise.resolve({ count: runCount(this.queryContext, preparedQuery), mode: 'fast' });
+      return Promise.resolve({ count: this.shapes.reading(() => runCount(this.queryContext, preparedQuery)), mode: 'fast' });
     } catch (err) {
       return Promise.reject(err);
     }
@@ -300,12 +316,14 @@ export class RxStorageInstanceSQLite<RxDocType>
   ): Promise<{ documents: Doc<RxDocType>[]; checkpoint: RxStorageDefaultCheckpoint }> {
     try {
       this.ensureOpen('getChangedDocumentsSince');
-      const rows = (
-        checkpoint
-          ? this.stmts.changesSince.all(checkpoint.lwt, checkpoint.id, limit)
-          : this.stmts.changesFromStart.all(limit)
-      ) as string[];
-      const documents = rows.map((data) => JSON.parse(data) as Doc<RxDocType>);
+      const documents = this.shapes.reading(() => {
+        const rows = (
+          checkpoint
+            ? this.stmts.changesSince.all(checkpoint.lwt, checkpoint.id, limit)
+            : this.stmts.changesFromStart.all(limit)
+        ) as string[];
+        return rows.map((row) => this.shapes.decode(row) as Doc<RxDocType>);
+      });
       const last = documents[documents.length - 1];
       return Promise.resolve({
         documents,
@@ -396,8 +414,8 @@ async function readAttachmentBodies<T>(rows: BulkWriteRow<T>[], primaryPath: str
   return out;
 }
 
-function rowParams(doc: Doc<any>, primaryPath: string, indexColumns: IndexColumn[]): unknown[] {
-  const params: unknown[] = [doc[primaryPath], JSON.stringify(doc), doc._deleted ? 1 : 0, doc._meta.lwt];
+function rowParams(doc: Doc<any>, data: string, primaryPath: string, indexColumns: IndexColumn[]): unknown[] {
+  const params: unknown[] = [doc[primaryPath], data, doc._deleted ? 1 : 0, doc._meta.lwt];
   for (const c of indexColumns) params.push(c.key(doc));
   return params;
 }

@@ -22,19 +22,25 @@ import {
 import { storageError } from './errors.ts';
 import { encodeIndexString, indexName, type IndexColumn } from './index-keys.ts';
 import { quoteIdent } from './tables.ts';
+import type { RowShapes } from './row-shapes.ts';
 
 export type QueryContext = {
   db: Database.Database;
   tableName: string;
   schema: Readonly<RxJsonSchema<RxDocumentData<any>>>;
   indexColumns: IndexColumn[];
+  /** Decodes rows of either format; callers run queries inside `shapes.reading()`. */
+  shapes: RowShapes;
   /** Prepared statements by shape; a process runs few distinct shapes. */
   statements?: Map<string, Database.Statement>;
 };
 
 type Range = { column: string; where: string; params: Buffer[] };
 
-function rangeOf(ctx: QueryContext, preparedQuery: PreparedQuery<any>): Range {
+/** What planning a query's SQL needs (no connection state). */
+type PlanContext = Pick<QueryContext, 'tableName' | 'schema' | 'indexColumns'>;
+
+function rangeOf(ctx: PlanContext, preparedQuery: PreparedQuery<any>): Range {
   const plan = preparedQuery.queryPlan;
   const name = indexName(plan.index);
   const col = ctx.indexColumns.find((c) => indexName(c.fields) === name);
@@ -66,7 +72,7 @@ function statement(ctx: QueryContext, sql: string, pluck = true): Database.State
 }
 
 /** The SQL a query runs; exported so a test can EXPLAIN QUERY PLAN it. */
-export function querySql(ctx: QueryContext, preparedQuery: PreparedQuery<any>): { sql: string; params: unknown[] } {
+export function querySql(ctx: PlanContext, preparedQuery: PreparedQuery<any>): { sql: string; params: unknown[] } {
   const range = rangeOf(ctx, preparedQuery);
   const plan = preparedQuery.queryPlan;
   const query = preparedQuery.query;
@@ -86,7 +92,10 @@ export function runQuery(ctx: QueryContext, preparedQuery: PreparedQuery<any>): 
   const { sql, params } = querySql(ctx, preparedQuery);
   const stmt = statement(ctx, sql);
   if (plan.selectorSatisfiedByIndex && plan.sortSatisfiedByIndex) {
-    return (stmt.all(...params) as string[]).map((data) => JSON.parse(data));
+    const rows = stmt.all(...params) as string[];
+    const docs: RxDocumentData<any>[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) docs[i] = ctx.shapes.decode(rows[i]!);
+    return docs;
   }
   const skip = query.skip ?? 0;
   const limit = typeof query.limit === 'number' ? query.limit : Infinity;
@@ -95,7 +104,7 @@ export function runQuery(ctx: QueryContext, preparedQuery: PreparedQuery<any>): 
   const mustSort = !plan.sortSatisfiedByIndex;
   let rows: RxDocumentData<any>[] = [];
   for (const data of stmt.iterate(...params) as Iterable<string>) {
-    const doc = JSON.parse(data);
+    const doc = ctx.shapes.decode(data);
     if (matcher && !matcher(doc)) continue;
     rows.push(doc);
     // In index order the first skip+limit matches are the answer; stop reading.
@@ -116,7 +125,7 @@ export function runCount(ctx: QueryContext, preparedQuery: PreparedQuery<any>): 
   let n = 0;
   const stmt = statement(ctx, `SELECT data FROM ${t} WHERE ${range.where}`);
   for (const data of stmt.iterate(...range.params) as Iterable<string>) {
-    if (matcher(JSON.parse(data))) n++;
+    if (matcher(ctx.shapes.decode(data))) n++;
   }
   return n;
 }

@@ -284,7 +284,7 @@ describe('sqlite storage: queries behave exactly like RxDB memory storage', () =
       ];
       for (const [q, expected] of cases) {
         const p = prepared(schema, q);
-        const { sql, params } = querySql({ db, tableName: s.internals.tableName, schema, indexColumns: (s as any).indexColumns }, p);
+        const { sql, params } = querySql({ tableName: s.internals.tableName, schema, indexColumns: (s as any).indexColumns }, p);
         const plan = db
           .prepare('EXPLAIN QUERY PLAN ' + sql)
           .all(...params)

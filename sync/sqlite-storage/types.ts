@@ -2,6 +2,8 @@
  * Public types of the EdgePay SQLite RxStorage.
  */
 import type { RxStorage, RxStorageDefaultCheckpoint } from 'rxdb';
+import type { RowFormat } from './row-shapes.ts';
+export type { RowFormat } from './row-shapes.ts';
 
 /**
  * `FULL` fsyncs the WAL on every commit: a commit that returned survives power
@@ -25,6 +27,14 @@ export type SQLiteStorageSettings = {
   checkIntegrityOnOpen?: boolean;
   /** Milliseconds a writer waits for another process's lock. Default 5000. */
   busyTimeoutMs?: number;
+  /**
+   * How documents are written. `shaped` (default): values only, with the
+   * shape's template kept once in `rxdb_shapes` (row-codec.ts); large reads
+   * decode several times faster. `json`: each row is the document's JSON,
+   * readable with the sqlite3 shell as it is. Rows of both formats are always
+   * read, so the setting can change at any time.
+   */
+  rowFormat?: RowFormat;
 };
 
 /** Per-instance options: none yet; kept so the type has a stable place. */
