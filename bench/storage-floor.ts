@@ -7,12 +7,13 @@
  * must build fresh objects from bytes on every cold read, and the harness makes
  * every read cold: it closes and reopens the database before each read step.
  *
- * This module times only that unavoidable part: `JSON.parse` of the harness's own
- * documents (`averageSchemaData()` plus the `_meta`, `_rev`, `_deleted` and
- * `_attachments` fields RxDB stores), as flat strings, as they come out of
- * SQLite, with no SQL, no RxDB and no I/O. Its ratio to memory is the lowest
- * ratio such a storage can reach on these steps without handing out cached
- * objects that outlive `close()` (see sync/sqlite-storage/instance.ts).
+ * This module times only the decoding a storage of JSON rows cannot avoid:
+ * `JSON.parse` of the harness's own documents (`averageSchemaData()` plus the
+ * `_meta`, `_rev`, `_deleted` and `_attachments` fields RxDB stores), as flat
+ * strings, as they come out of SQLite, with no SQL, no RxDB and no I/O. Its
+ * ratio to memory is the lowest ratio a storage of JSON rows can reach on these
+ * steps (our `sqlite-full-json` subject is one). Our default shaped rows
+ * (sync/sqlite-storage/row-codec.ts) do not parse JSON and can go below it.
  *
  * The statistic is the harness's own (`averageOfTimeValues(samples, 95)`: the
  * mean of the fastest 5%, or the fastest sample below 20), so that the floor

@@ -8,6 +8,9 @@
  *   dexie-fake-indexeddb  RxDB's Dexie storage over fake-indexeddb (fresh IDBFactory)
  *   sqlite-full           our sync/sqlite-storage, synchronous=FULL, fresh temp directory
  *   sqlite-normal         our sync/sqlite-storage, synchronous=NORMAL, fresh temp directory
+ *   sqlite-full-json      sqlite-full with rowFormat 'json' (each row the document's JSON):
+ *                         the same storage before shaped rows, so the gain of the row
+ *                         format (sync/sqlite-storage/row-codec.ts) is measured in the same run
  * BENCH_RUNS=<n> sets the harness's run count (default 10: about 2.5 minutes
  * on 2 cores, Dexie over fake-indexeddb being the slowest subject by far).
  *
@@ -74,7 +77,7 @@ const DEFAULT_RUNS = 10;
 /** Fields of the harness's result that are not step timings. */
 const NON_STEP_KEYS = new Set(['description', 'collectionsAmount', 'docsAmount']);
 
-type SqliteSettings = { directory: string; synchronous?: 'FULL' | 'NORMAL' };
+type SqliteSettings = { directory: string; synchronous?: 'FULL' | 'NORMAL'; rowFormat?: 'shaped' | 'json' };
 type GetRxStorageSQLite = (settings: SqliteSettings) => RxStorage<any, any>;
 
 const SQLITE_MODULE = fileURLToPath(new URL('../sync/sqlite-storage/index.ts', import.meta.url));
@@ -112,7 +115,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => process.exit(130));
 }
 
-function sqliteSubject(name: string, synchronous: 'FULL' | 'NORMAL', load: () => Promise<GetRxStorageSQLite | undefined>): Subject {
+function sqliteSubject(
+  name: string,
+  settings: Omit<SqliteSettings, 'directory'>,
+  load: () => Promise<GetRxStorageSQLite | undefined>,
+): Subject {
   return {
     name,
     async prepare() {
@@ -120,7 +127,7 @@ function sqliteSubject(name: string, synchronous: 'FULL' | 'NORMAL', load: () =>
       if (getRxStorageSQLite === undefined) throw new Error(`${SQLITE_MODULE} does not exist`);
       const directory = makeTempDir(name);
       log(`${name}: SQLite files in ${directory}`);
-      return { storage: getRxStorageSQLite({ directory, synchronous }), cleanup: () => removeTempDir(directory) };
+      return { storage: getRxStorageSQLite({ directory, ...settings }), cleanup: () => removeTempDir(directory) };
     },
   };
 }
@@ -228,8 +235,9 @@ function allSubjects(loadSqlite: () => Promise<GetRxStorageSQLite | undefined>):
       // A fresh in-memory IndexedDB factory: nothing left over from earlier subjects.
       prepare: async () => ({ storage: getRxStorageDexie({ indexedDB: new IDBFactory(), IDBKeyRange }), cleanup: () => {} }),
     },
-    sqliteSubject('sqlite-full', 'FULL', loadSqlite),
-    sqliteSubject('sqlite-normal', 'NORMAL', loadSqlite),
+    sqliteSubject('sqlite-full', { synchronous: 'FULL' }, loadSqlite),
+    sqliteSubject('sqlite-normal', { synchronous: 'NORMAL' }, loadSqlite),
+    sqliteSubject('sqlite-full-json', { synchronous: 'FULL', rowFormat: 'json' }, loadSqlite),
   ];
 }
 

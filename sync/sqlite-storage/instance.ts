@@ -37,7 +37,7 @@ import type { IndexColumn } from './index-keys.ts';
 import { runCount, runQuery, type QueryContext } from './query.ts';
 import { dropTables, quoteIdent } from './tables.ts';
 import type { SQLiteInstanceCreationOptions, SQLiteInternals } from './types.ts';
-import { isUnknownShape, type PendingShapes, type RowFormat, type RowShapes } from './row-shapes.ts';
+import type { PendingShapes, RowFormat, RowShapes } from './row-shapes.ts';
 
 type Doc<T> = RxDocumentData<T>;
 type ChangeBulk<T> = EventBulk<RxStorageChangeEvent<Doc<T>>, RxStorageDefaultCheckpoint>;
@@ -243,7 +243,7 @@ export class RxStorageInstanceSQLite<RxDocType>
       shapes.reading(() => transaction.immediate());
       shapes.adopt(pending);
     } catch (err) {
-      if (isEdgePayError(err) || isUnknownShape(err)) throw err;
+      if (isEdgePayError(err)) throw err;
       throw storageError(
         'STORAGE_WRITE_FAILED',
         { databaseName: this.databaseName, collectionName: this.collectionName, context, reason: String((err as Error)?.message ?? err) },
@@ -260,19 +260,16 @@ export class RxStorageInstanceSQLite<RxDocType>
   }
 
   /*
-   * Why big reads (here and in query.ts) parse every row and keep no cache of
-   * parsed documents. Measured with RxDB's storage bench (3000 documents of
-   * about 380 characters each, most with non-ASCII strings): the SQLite lookups
-   * and building the row strings take about a fifth of the step, JSON.parse
-   * about two thirds, and RxDB's own work afterwards about 2 ms. Parsing is the
-   * floor for building fresh documents: v8.deserialize and structuredClone of
-   * the same documents were no cheaper; .iterate() or .raw() instead of .all()
-   * with .pluck(), and a larger cache_size or mmap_size, changed nothing; an
-   * `id IN (...)` list or one get() per id was slower than the json_each join.
-   * Only handing out documents parsed earlier would avoid it. The bench reopens
-   * the database before each read step, so such a cache would help there only
-   * if it outlived close(), which would defeat the bench's intent, and it would
-   * give every caller the same object.
+   * Why big reads (here and in query.ts) decode every row and keep no cache of
+   * decoded documents. Measured with RxDB's storage bench (3000 documents of
+   * about 380 characters each, most with non-ASCII strings): with JSON rows,
+   * JSON.parse was about two thirds of the step, and v8.deserialize,
+   * structuredClone, .iterate()/.raw(), a larger cache_size or mmap_size, an
+   * `id IN (...)` list or one get() per id were no better. Shaped rows
+   * (row-codec.ts) cut the decoding itself by about 3.8x. A cache of decoded
+   * documents would help the bench only if it outlived close() (the bench
+   * reopens the database before each read step, to measure cold reads), which
+   * would defeat its intent, and it would give every caller the same object.
    */
   findDocumentsById(ids: string[], withDeleted: boolean): Promise<Doc<RxDocType>[]> {
     try {

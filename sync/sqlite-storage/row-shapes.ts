@@ -150,8 +150,3 @@ export class RowShapes {
     }
   }
 }
-
-/** True for the error decode() throws for an unknown shape (a write must let it through untouched). */
-export function isUnknownShape(err: unknown): boolean {
-  return err instanceof UnknownShape;
-}
