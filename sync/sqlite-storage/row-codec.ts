@@ -65,7 +65,27 @@ function skippedByJson(v: unknown): boolean {
   return v === undefined || typeof v === 'function' || typeof v === 'symbol';
 }
 
-/** The template text of `v`, pushing its values; undefined when JSON must carry it. */
+/**
+ * `"key":` for a key, as it appears in template text. Keys come from schemas,
+ * so a few hundred cover a gateway; the cache stops growing at 4,096 keys
+ * (documents keyed by ids would otherwise fill it), after which keys are
+ * quoted each time.
+ */
+const QUOTED_KEYS = new Map<string, string>();
+function quotedKey(key: string): string {
+  let q = QUOTED_KEYS.get(key);
+  if (q === undefined) {
+    q = JSON.stringify(key) + ':';
+    if (QUOTED_KEYS.size < 4096) QUOTED_KEYS.set(key, q);
+  }
+  return q;
+}
+
+/**
+ * The template text of `v`, pushing its values; undefined when JSON must
+ * carry it. Runs on every written document, so it builds the text by
+ * concatenation in one walk (arrays of parts and join were 40% slower).
+ */
 function templateOf(v: unknown, values: string[], depth: number): string | undefined {
   switch (typeof v) {
     case 'string':
@@ -87,27 +107,31 @@ function templateOf(v: unknown, values: string[], depth: number): string | undef
       const proto = Object.getPrototypeOf(v);
       if (Array.isArray(v)) {
         if (proto !== Array.prototype) return undefined;
-        const parts: string[] = new Array(v.length);
+        let out = '[';
         for (let i = 0; i < v.length; i++) {
           const e = v[i];
           const t = skippedByJson(e) ? 'null' : templateOf(e, values, depth + 1);
           if (t === undefined) return undefined;
-          parts[i] = t;
+          out += i === 0 ? t : ',' + t;
         }
-        return '[' + parts.join(',') + ']';
+        return out + ']';
       }
       if (proto !== Object.prototype && proto !== null) return undefined;
       if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return undefined;
-      const parts: string[] = [];
-      for (const key of Object.keys(v)) {
+      let out = '{';
+      let first = true;
+      const keys = Object.keys(v);
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
         if (key === '__proto__') return undefined;
         const e = (v as Record<string, unknown>)[key];
         if (skippedByJson(e)) continue;
         const t = templateOf(e, values, depth + 1);
         if (t === undefined) return undefined;
-        parts.push(JSON.stringify(key) + ':' + t);
+        out += (first ? '' : ',') + quotedKey(key) + t;
+        first = false;
       }
-      return '{' + parts.join(',') + '}';
+      return out + '}';
     }
     default:
       // bigint (JSON.stringify throws, and so will the JSON path), undefined at the top.

@@ -33,14 +33,14 @@ class UnknownShape extends Error {
   }
 }
 
-/** Shapes registered by a write whose transaction has not committed yet. */
-export type PendingShapes = Map<string, { id: number; shape: string }>;
+/** Shapes registered by a write (of one table) whose transaction has not committed yet, by template text. */
+export type PendingShapes = Map<string, { id: number; tableName: string }>;
 
 export class RowShapes {
   private readonly decoders: (RowDecoder | undefined)[] = [];
   private readonly templates = new Map<number, string>();
-  /** `<table>\u0000<template>` to shape id. */
-  private readonly ids = new Map<string, number>();
+  /** Per table, template text to shape id. */
+  private readonly ids = new Map<string, Map<string, number>>();
   private readonly stmts: {
     all: Database.Statement;
     find: Database.Statement;
@@ -67,9 +67,15 @@ export class RowShapes {
   /** Reads every shape of the file into the cache (a few hundred short rows at most per collection). */
   reload(): void {
     for (const row of this.stmts.all.all() as { shape_id: number; table_name: string; shape: string }[]) {
-      this.templates.set(row.shape_id, row.shape);
-      this.ids.set(row.table_name + '\u0000' + row.shape, row.shape_id);
+      this.remember(row.table_name, row.shape, row.shape_id);
     }
+  }
+
+  private remember(tableName: string, shape: string, id: number): void {
+    this.templates.set(id, shape);
+    let byShape = this.ids.get(tableName);
+    if (!byShape) this.ids.set(tableName, (byShape = new Map()));
+    byShape.set(shape, id);
   }
 
   /**
@@ -81,29 +87,25 @@ export class RowShapes {
     if (format === 'json') return JSON.stringify(doc);
     const shaped = shapeDocument(doc);
     if (!shaped) return JSON.stringify(doc);
-    const key = tableName + '\u0000' + shaped.shape;
-    const id = this.ids.get(key) ?? pending.get(key)?.id ?? this.register(tableName, shaped.shape, key, pending);
+    const id = this.ids.get(tableName)?.get(shaped.shape) ?? pending.get(shaped.shape)?.id ?? this.register(tableName, shaped.shape, pending);
     if (id === undefined) return JSON.stringify(doc);
     return shapedRow(id, shaped.values) ?? JSON.stringify(doc);
   }
 
-  private register(tableName: string, shape: string, key: string, pending: PendingShapes): number | undefined {
+  private register(tableName: string, shape: string, pending: PendingShapes): number | undefined {
     // Another process may have registered it since we loaded: we hold the write lock, so this read is current.
     let id = this.stmts.find.get(tableName, shape) as number | undefined;
     if (id === undefined) {
       if ((this.stmts.count.get(tableName) as number) >= MAX_SHAPES_PER_TABLE) return undefined;
       id = Number(this.stmts.insert.run(tableName, shape).lastInsertRowid);
     }
-    pending.set(key, { id, shape });
+    pending.set(shape, { id, tableName });
     return id;
   }
 
   /** Called after the transaction that registered `pending` committed. */
   adopt(pending: PendingShapes): void {
-    for (const [key, { id, shape }] of pending) {
-      this.ids.set(key, id);
-      this.templates.set(id, shape);
-    }
+    for (const [shape, { id, tableName }] of pending) this.remember(tableName, shape, id);
   }
 
   /** The document a row holds, in either format. */
