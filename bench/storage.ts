@@ -43,10 +43,11 @@
  * its ratio to memory: the floor for any storage that decodes what it stores
  * (storage-floor.ts says why).
  *
- * Lines `find-by-ids-3000/storage-call` and `find-by-query/storage-call` (ms, every
- * subject): the storage's own call inside that step, from the call to its answer
- * (its fastest over the runs; storage-calls.ts). The rest of the step is RxDB's
- * work on the answer, so the two show which side a ratio comes from.
+ * Lines `insert-documents-500/storage-call`, `find-by-ids-3000/storage-call` and
+ * `find-by-query/storage-call` (ms, every subject): the storage's own call inside
+ * that step, from the call to its answer (its fastest over the runs;
+ * storage-calls.ts). The rest of the step is RxDB's work before the write or on
+ * the answer, so the two show which side a ratio comes from.
  *
  * Ratios are SEPARATE lines, for every non-memory subject and step, when memory
  * was benched in the same run and its figure is > 0:
@@ -70,7 +71,7 @@ import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { emit, log, round } from './report.ts';
 import { jsonParseFloorsMs } from './storage-floor.ts';
-import { fastestCalls, timedReadCalls, type StorageCallTimes } from './storage-calls.ts';
+import { emptyCallTimes, fastestCalls, timedStorageCalls } from './storage-calls.ts';
 
 const BENCH = 'storage';
 const DEFAULT_RUNS = 10;
@@ -283,8 +284,8 @@ async function runChild(all: Subject[], name: string, runs: number): Promise<num
   try {
     // log: true prints the harness's 'runsDone' progress and its result through
     // console.log, which bench/run.ts sends to stderr.
-    const callTimes: StorageCallTimes = { 'find-by-ids-3000': [], 'find-by-query': [] };
-    const result = await runPerformanceTests(timedReadCalls(prepared.storage, callTimes), subject.name, { runs, log: true });
+    const callTimes = emptyCallTimes();
+    const result = await runPerformanceTests(timedStorageCalls(prepared.storage, callTimes), subject.name, { runs, log: true });
     const steps: [string, number][] = [];
     for (const [key, value] of Object.entries(result)) {
       if (NON_STEP_KEYS.has(key)) continue;
