@@ -5,7 +5,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileDecoder, shapeDocument, shapedRow, SHAPED_SEPARATOR, MAX_SHAPE_VALUES, ShapeTemplateError } from './row-codec.ts';
+import { shapeDocument, shapedRow, SHAPED_SEPARATOR, MAX_SHAPE_VALUES } from './row-codec.ts';
+import { compileDecoder, compileEncoder, ShapeTemplateError } from './row-compile.ts';
 
 /** Encodes and decodes without SQLite; undefined when the document goes to JSON. */
 function roundTrip(doc: unknown): unknown {
@@ -74,6 +75,41 @@ function randomObject(r: () => number, depth: number): Record<string, unknown> {
   return out;
 }
 
+/** Copies of `doc` that differ from it in one place. */
+function nearVariants(doc: Record<string, unknown>, r: () => number): unknown[] {
+  const keys = Object.keys(doc);
+  const out: unknown[] = [];
+  const copy = () => structuredCloneLoose(doc);
+  if (keys.length > 0) {
+    const k = keys[Math.floor(r() * keys.length)]!;
+    const v = doc[k];
+    out.push({ ...copy(), [k]: typeof v === 'string' ? 1 : 'x' });
+    const removed = copy();
+    delete removed[k];
+    out.push(removed);
+    out.push({ ...copy(), [k]: undefined });
+    out.push({ ...copy(), [k]: NaN });
+    out.push(Object.fromEntries(Object.entries(copy()).reverse()));
+    if (Array.isArray(v)) out.push({ ...copy(), [k]: [...v, 'extra'] });
+  }
+  out.push({ ...copy(), added: 1 });
+  out.push(Object.assign(Object.create({ inherited: 1 }), copy()));
+  return out;
+}
+
+/** A deep copy that keeps undefined, NaN and functions where they were (structuredClone refuses functions). */
+function structuredCloneLoose(v: any): any {
+  if (Array.isArray(v)) return v.map(structuredCloneLoose);
+  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, e]) => [k, structuredCloneLoose(e)]));
+  return v;
+}
+
+function hasSkippedValues(v: unknown): boolean {
+  if (v === undefined || typeof v === 'function' || (typeof v === 'number' && !Number.isFinite(v))) return true;
+  if (typeof v === 'object' && v !== null) return Object.values(v).some(hasSkippedValues);
+  return false;
+}
+
 describe('shaped rows: a document comes back exactly as JSON would give it', () => {
   it('round-trips 5,000 random documents (unicode, odd numbers, integer-like keys, undefined and functions)', () => {
     let shaped = 0;
@@ -91,6 +127,35 @@ describe('shaped rows: a document comes back exactly as JSON would give it', () 
     }
     // The generator's pieces never include the separator, NUL or a lone surrogate: every document is shaped.
     assert.equal(shaped, 5_000);
+  });
+
+  it('takes the fast path only for a document of exactly the shape, and then gives the same values as the general path', () => {
+    let accepted = 0;
+    let refused = 0;
+    for (let seed = 1; seed <= 3_000; seed++) {
+      const r = rng(seed);
+      const a = randomObject(r, 0);
+      const shapedA = shapeDocument(a);
+      if (!shapedA) continue;
+      const encode = compileEncoder(shapedA.shape);
+      // A itself, a fresh document and near variants of A: a type, a key, an order, a length changed.
+      const variants: unknown[] = [a, randomObject(r, 0), ...nearVariants(a, r)];
+      for (const b of variants) {
+        const values: string[] = [];
+        const fast = encode(b, values);
+        const general = shapeDocument(b);
+        if (fast) {
+          accepted++;
+          assert.ok(general, `seed ${seed}: fast path took a document the general path leaves to JSON`);
+          assert.equal(general.shape, shapedA.shape, `seed ${seed}: fast path took another shape`);
+          assert.deepEqual(values, general.values, `seed ${seed}`);
+        } else {
+          refused++;
+          if (b === a && !JSON.stringify(a).includes('null') && !hasSkippedValues(a)) assert.fail(`seed ${seed}: refused its own document`);
+        }
+      }
+    }
+    assert.ok(accepted > 1_000 && refused > 1_000, `accepted ${accepted}, refused ${refused}`);
   });
 
   it("round-trips RxDB's own document fields and a payment with line items", () => {

@@ -6,11 +6,10 @@
  * thirds of the storage call). Documents of one collection share a handful of
  * shapes (the same keys, nesting and value types), so a row can hold just its
  * values joined by a separator, and a function generated once per shape builds
- * the object with one literal. V8 builds an object literal from a boilerplate,
- * which is several times cheaper than JSON.parse finding each key and growing
- * each object. Measured on those 3,000 documents (`.exp`-style standalone and
- * in the bench, see README): decoding 3.8x faster than JSON.parse, the whole
- * read about 2.5x.
+ * the object with one literal (row-compile.ts). Measured on those 3,000
+ * documents, read from SQLite in a standalone script: decoding 3.8x faster than
+ * JSON.parse, the whole read about 2.5x; the bench's `sqlite-full-json` subject
+ * shows the gain in every run.
  *
  * A shaped row is `<shape id>\u0001<value 1>\u0001<value 2>...`; the shape's
  * template (the document with every string replaced by "s", number by "n",
@@ -31,12 +30,12 @@
 export const SHAPED_SEPARATOR = '\u0001';
 
 /** Strings that cannot sit in a shaped row: the separator, and NUL (TEXT handling in tools). */
-const UNSAFE_STRING = /[\u0000\u0001]/;
+export const UNSAFE_STRING = /[\u0000\u0001]/;
 
 /** A document with more values than this is stored as JSON (its decoder would be a huge function). */
 export const MAX_SHAPE_VALUES = 1024;
 /** Nesting deeper than this is stored as JSON. */
-const MAX_SHAPE_DEPTH = 32;
+export const MAX_SHAPE_DEPTH = 32;
 /** A shape whose template text is longer than this is stored as JSON. */
 export const MAX_SHAPE_CHARS = 16 * 1024;
 
@@ -148,51 +147,3 @@ export function shapedRow(shapeId: number, values: string[]): string | undefined
 
 /** `String.prototype.isWellFormed` (Node 20; TypeScript's lib here predates ES2024). */
 type WellFormedCheck = string & { isWellFormed(): boolean };
-
-export type RowDecoder = {
-  /** Number of parts a row of this shape splits into (its id plus its values). */
-  readonly width: number;
-  /** Builds the document from the split row (part 0 is the shape id). */
-  readonly build: (parts: string[]) => unknown;
-};
-
-export class ShapeTemplateError extends Error {}
-
-/**
- * Generates the decoder of one shape from its template text. Keys enter the
- * generated code only as JSON string literals, which are valid JavaScript
- * string literals, so no key can inject code; a template that is not one this
- * module writes is refused.
- */
-export function compileDecoder(shapeText: string): RowDecoder {
-  let template: unknown;
-  try {
-    template = JSON.parse(shapeText);
-  } catch {
-    throw new ShapeTemplateError('shape template is not JSON');
-  }
-  let next = 1;
-  const gen = (t: unknown, depth: number): string => {
-    if (depth > MAX_SHAPE_DEPTH) throw new ShapeTemplateError('shape template too deep');
-    if (t === 's') return `v[${next++}]`;
-    if (t === 'n') return `+v[${next++}]`;
-    if (t === 'b') return `v[${next++}]==="1"`;
-    if (t === null) return 'null';
-    if (Array.isArray(t)) return '[' + t.map((e) => gen(e, depth + 1)).join(',') + ']';
-    if (typeof t === 'object') {
-      const fields = Object.keys(t).map((key) => {
-        if (key === '__proto__') throw new ShapeTemplateError('shape template names __proto__');
-        return JSON.stringify(key) + ':' + gen((t as Record<string, unknown>)[key], depth + 1);
-      });
-      return '{' + fields.join(',') + '}';
-    }
-    throw new ShapeTemplateError('shape template holds ' + JSON.stringify(t));
-  };
-  if (typeof template !== 'object' || template === null || Array.isArray(template)) {
-    throw new ShapeTemplateError('shape template is not an object');
-  }
-  const body = gen(template, 0);
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from a checked template, see above
-  const build = new Function('v', `'use strict'; return ${body};`) as (parts: string[]) => unknown;
-  return { width: next, build };
-}

@@ -18,7 +18,8 @@
  *   documents costs a little speed, never correctness.
  */
 import type Database from 'better-sqlite3';
-import { compileDecoder, shapedRow, shapeDocument, SHAPED_SEPARATOR, type RowDecoder } from './row-codec.ts';
+import { shapedRow, shapeDocument, SHAPED_SEPARATOR } from './row-codec.ts';
+import { compileDecoder, compileEncoder, type RowDecoder, type RowEncoder } from './row-compile.ts';
 import { storageError } from './errors.ts';
 
 export const MAX_SHAPES_PER_TABLE = 512;
@@ -38,6 +39,9 @@ export type PendingShapes = Map<string, { id: number; tableName: string }>;
 
 export class RowShapes {
   private readonly decoders: (RowDecoder | undefined)[] = [];
+  private readonly encoders: (RowEncoder | undefined)[] = [];
+  /** Per table, the committed shape its last document had: most documents of a collection share one. */
+  private readonly lastShape = new Map<string, { id: number; encode: RowEncoder }>();
   private readonly templates = new Map<number, string>();
   /** Per table, template text to shape id. */
   private readonly ids = new Map<string, Map<string, number>>();
@@ -85,11 +89,24 @@ export class RowShapes {
    */
   encode(tableName: string, doc: unknown, format: RowFormat, pending: PendingShapes): string {
     if (format === 'json') return JSON.stringify(doc);
+    const last = this.lastShape.get(tableName);
+    if (last) {
+      const values: string[] = [];
+      // Same values as shapeDocument() gives for this shape; a row it cannot hold exactly stays JSON either way.
+      if (last.encode(doc, values)) return shapedRow(last.id, values) ?? JSON.stringify(doc);
+    }
     const shaped = shapeDocument(doc);
     if (!shaped) return JSON.stringify(doc);
-    const id = this.ids.get(tableName)?.get(shaped.shape) ?? pending.get(shaped.shape)?.id ?? this.register(tableName, shaped.shape, pending);
+    const committed = this.ids.get(tableName)?.get(shaped.shape);
+    const id = committed ?? pending.get(shaped.shape)?.id ?? this.register(tableName, shaped.shape, pending);
     if (id === undefined) return JSON.stringify(doc);
+    // Only a committed shape: a pending one's id is handed out again if its transaction rolls back.
+    if (committed !== undefined) this.lastShape.set(tableName, { id, encode: this.encoderFor(id, shaped.shape) });
     return shapedRow(id, shaped.values) ?? JSON.stringify(doc);
+  }
+
+  private encoderFor(id: number, shape: string): RowEncoder {
+    return (this.encoders[id] ??= compileEncoder(shape));
   }
 
   private register(tableName: string, shape: string, pending: PendingShapes): number | undefined {
