@@ -11,7 +11,7 @@
  *   sqlite-full-json      sqlite-full with rowFormat 'json' (each row the document's JSON):
  *                         the same storage before shaped rows, so the gain of the row
  *                         format (sync/sqlite-storage/row-codec.ts) is measured in the same run
- * BENCH_RUNS=<n> sets the harness's run count (default 10: about 2.5 minutes
+ * BENCH_RUNS=<n> sets the harness's run count (default 10: about 3 to 4.5 minutes
  * on 2 cores, Dexie over fake-indexeddb being the slowest subject by far).
  *
  * Each subject runs in a fresh child process (`bench/run.ts storage` with
