@@ -276,13 +276,7 @@ export class RxStorageInstanceSQLite<RxDocType>
       this.ensureOpen('findDocumentsById');
       if (ids.length === 0) return Promise.resolve([]);
       const stmt = withDeleted ? this.stmts.selectByIds : this.stmts.selectByIdsNotDeleted;
-      const shapes = this.shapes;
-      const out = shapes.reading(() => {
-        const rows = stmt.all(JSON.stringify(ids)) as string[];
-        const docs: Doc<RxDocType>[] = new Array(rows.length);
-        for (let i = 0; i < rows.length; i++) docs[i] = shapes.decode(rows[i]!);
-        return docs;
-      });
+      const out = this.shapes.reading(() => this.shapes.decodeAll(stmt.all(JSON.stringify(ids)) as string[]) as Doc<RxDocType>[]);
       return Promise.resolve(out);
     } catch (err) {
       return Promise.reject(err);
@@ -319,7 +313,7 @@ export class RxStorageInstanceSQLite<RxDocType>
             ? this.stmts.changesSince.all(checkpoint.lwt, checkpoint.id, limit)
             : this.stmts.changesFromStart.all(limit)
         ) as string[];
-        return rows.map((row) => this.shapes.decode(row) as Doc<RxDocType>);
+        return this.shapes.decodeAll(rows) as Doc<RxDocType>[];
       });
       const last = documents[documents.length - 1];
       return Promise.resolve({

@@ -92,10 +92,7 @@ export function runQuery(ctx: QueryContext, preparedQuery: PreparedQuery<any>): 
   const { sql, params } = querySql(ctx, preparedQuery);
   const stmt = statement(ctx, sql);
   if (plan.selectorSatisfiedByIndex && plan.sortSatisfiedByIndex) {
-    const rows = stmt.all(...params) as string[];
-    const docs: RxDocumentData<any>[] = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) docs[i] = ctx.shapes.decode(rows[i]!);
-    return docs;
+    return ctx.shapes.decodeAll(stmt.all(...params) as string[]);
   }
   const skip = query.skip ?? 0;
   const limit = typeof query.limit === 'number' ? query.limit : Infinity;
