@@ -3,10 +3,14 @@ import assert from 'node:assert/strict';
 import {
   EdgePayError,
   edgePayErrorFromJSON,
+  errorCodes,
   errorRegistry,
+  errorResponseSchema,
+  errorResponses,
   isEdgePayError,
   isErrorCode,
   renderErrorMessage,
+  toEdgePayError,
   type ErrorCode,
 } from './index.ts';
 
@@ -112,5 +116,52 @@ describe('EdgePayError', () => {
     assert.equal(unknown.code, 'INTERNAL');
     assert.deepEqual(unknown.details, { originalCode: 'FROM_THE_FUTURE' });
     assert.equal(edgePayErrorFromJSON('garbage').code, 'INTERNAL');
+  });
+});
+
+describe('toEdgePayError (the one mapping of HTTP handler errors, server and gateway)', () => {
+  const fastifyError = (code: string, statusCode: number, message = 'x') => Object.assign(new Error(message), { code, statusCode });
+
+  test('passes EdgePay errors through unchanged', () => {
+    const e = new EdgePayError('PAYMENT_NOT_FOUND', { paymentId: 'p1' });
+    assert.equal(toEdgePayError(e), e);
+  });
+
+  test('maps the framework\'s request errors to 4xx registry codes', () => {
+    assert.equal(toEdgePayError(fastifyError('FST_ERR_CTP_INVALID_MEDIA_TYPE', 415)).code, 'REQUEST_UNSUPPORTED_MEDIA_TYPE');
+    const tooLarge = toEdgePayError(fastifyError('FST_ERR_CTP_BODY_TOO_LARGE', 413), { bodyLimit: 1024 });
+    assert.deepEqual(tooLarge.toJSON(), { code: 'REQUEST_TOO_LARGE', message: 'The request body is larger than the 1024 bytes allowed.', details: { limit: 1024 } });
+    assert.equal(toEdgePayError(fastifyError('FST_ERR_CTP_EMPTY_JSON_BODY', 400)).code, 'REQUEST_BAD_JSON');
+    assert.equal(toEdgePayError(fastifyError('FST_ERR_CTP_INVALID_JSON_BODY', 400)).code, 'REQUEST_BAD_JSON');
+    assert.equal(toEdgePayError(new SyntaxError('Unexpected token')).code, 'REQUEST_BAD_JSON');
+    assert.equal(toEdgePayError(fastifyError('FST_WHATEVER', 400, 'Body is not valid JSON')).code, 'REQUEST_BAD_JSON');
+    const invalid = toEdgePayError(Object.assign(new Error('bad'), {
+      statusCode: 400,
+      validation: [{ instancePath: '/siteId', message: 'must match pattern' }],
+      validationContext: 'body',
+    }));
+    assert.equal(invalid.code, 'REQUEST_INVALID');
+    assert.equal(invalid.details?.reason, 'body/siteId must match pattern');
+    assert.equal(toEdgePayError(fastifyError('FST_ERR_OTHER', 404, 'nope')).httpStatus, 400);
+  });
+
+  test('anything else is INTERNAL (a 500 that says nothing of the cause)', () => {
+    for (const thrown of [new Error('boom'), fastifyError('FST_X', 500), 'a string', null, undefined, { code: 'ID_INVALID' }]) {
+      const e = toEdgePayError(thrown);
+      assert.equal(e.code, 'INTERNAL');
+      assert.deepEqual(e.toJSON(), { code: 'INTERNAL', message: 'Internal error.' });
+    }
+  });
+});
+
+describe('errorResponseSchema (the one schema of an error answer)', () => {
+  test('requires code and message and allows exactly the registry\'s codes', () => {
+    assert.deepEqual(errorResponseSchema.required, ['code', 'message']);
+    assert.deepEqual([...errorResponseSchema.properties.code.enum].sort(), Object.keys(errorRegistry).sort());
+    assert.equal(errorCodes.length, Object.keys(errorRegistry).length);
+  });
+
+  test('errorResponses puts it under each status given', () => {
+    assert.deepEqual(errorResponses(401, 404), { 401: errorResponseSchema, 404: errorResponseSchema });
   });
 });

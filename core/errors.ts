@@ -12,127 +12,135 @@
  * (PAN, CVV, track, PIN) — at most BIN + last 4 (DESIGN.md section 4).
  */
 
-type ErrorSpec = { readonly httpStatus: number; readonly message: string };
+/** `when` says in which situation the code is raised; docs/errors.md is generated from it (npm run errors:doc). */
+type ErrorSpec = { readonly httpStatus: number; readonly message: string; readonly when: string };
 
 export const errorRegistry = {
   // Money: amounts are integer minor units of a known ISO 4217 currency.
-  MONEY_CURRENCY_MISMATCH: { httpStatus: 400, message: 'Cannot combine amounts in {left} and {right}.' },
-  MONEY_OVERFLOW: { httpStatus: 400, message: 'The amount is too large to be represented exactly.' },
-  MONEY_INVALID_AMOUNT: { httpStatus: 400, message: 'An amount must be a whole number of minor units (got {amount}).' },
-  MONEY_NEGATIVE: { httpStatus: 400, message: 'The amount must not be negative here.' },
-  MONEY_INVALID_QUANTITY: { httpStatus: 400, message: 'A quantity must be a non-negative whole number (got {quantity}).' },
-  MONEY_INVALID_RATIOS: { httpStatus: 400, message: 'Allocation ratios must be non-negative whole numbers with a positive sum.' },
-  MONEY_UNKNOWN_CURRENCY: { httpStatus: 400, message: 'Unknown or unsupported currency "{currency}".' },
+  MONEY_CURRENCY_MISMATCH: { httpStatus: 400, message: 'Cannot combine amounts in {left} and {right}.', when: 'Adding, subtracting or comparing two amounts of different currencies.' },
+  MONEY_OVERFLOW: { httpStatus: 400, message: 'The amount is too large to be represented exactly.', when: 'An amount or a sum goes beyond Number.MAX_SAFE_INTEGER minor units.' },
+  MONEY_INVALID_AMOUNT: { httpStatus: 400, message: 'An amount must be a whole number of minor units (got {amount}).', when: 'An amount is not an integer (a float, NaN, a string).' },
+  MONEY_NEGATIVE: { httpStatus: 400, message: 'The amount must not be negative here.', when: 'A negative amount where only zero or more is allowed (prices, payments).' },
+  MONEY_INVALID_QUANTITY: { httpStatus: 400, message: 'A quantity must be a non-negative whole number (got {quantity}).', when: 'Multiplying an amount by a fractional or negative quantity.' },
+  MONEY_INVALID_RATIOS: { httpStatus: 400, message: 'Allocation ratios must be non-negative whole numbers with a positive sum.', when: 'Allocating an amount by ratios that are negative, fractional or all zero.' },
+  MONEY_UNKNOWN_CURRENCY: { httpStatus: 400, message: 'Unknown or unsupported currency "{currency}".', when: 'A currency code that is not in the ISO 4217 table core knows.' },
   // The raw text is deliberately not echoed: someone may type a card number into an amount field.
-  MONEY_PARSE: { httpStatus: 400, message: 'Cannot read the text as an amount in {currency}: {reason}.' },
-  MONEY_INVALID_LOCALE: { httpStatus: 400, message: 'Cannot format money for locale "{locale}".' },
+  MONEY_PARSE: { httpStatus: 400, message: 'Cannot read the text as an amount in {currency}: {reason}.', when: 'Reading typed text as an amount fails (letters, too many decimals).' },
+  MONEY_INVALID_LOCALE: { httpStatus: 400, message: 'Cannot format money for locale "{locale}".', when: 'Formatting money for a locale the runtime\'s Intl does not accept.' },
 
   // Ids: client-made UUIDv7s are also idempotency keys.
-  ID_INVALID: { httpStatus: 400, message: 'Not a valid UUIDv7: "{id}".' },
-  ID_RANDOM_UNAVAILABLE: { httpStatus: 500, message: 'No cryptographic random source (globalThis.crypto.getRandomValues) is available.' },
-  ID_CLOCK_INVALID: { httpStatus: 500, message: 'The clock returned an unusable time ({ms}).' },
+  ID_INVALID: { httpStatus: 400, message: 'Not a valid UUIDv7: "{id}".', when: 'An id that must be a UUIDv7 (payment ids, idempotency keys) is not one.' },
+  ID_RANDOM_UNAVAILABLE: { httpStatus: 500, message: 'No cryptographic random source (globalThis.crypto.getRandomValues) is available.', when: 'Making an id in a runtime without crypto.getRandomValues.' },
+  ID_CLOCK_INVALID: { httpStatus: 500, message: 'The clock returned an unusable time ({ms}).', when: 'Making an id while the clock returns a time outside what a UUIDv7 holds.' },
 
   // Documents and requests.
-  SCHEMA_VALIDATION: { httpStatus: 400, message: 'The document does not match the {collection} schema.' },
-  SCHEMA_VERSION_OUTDATED: { httpStatus: 426, message: 'Schema version {version} of {collection} is no longer accepted; update the client.' },
-  NOT_FOUND: { httpStatus: 404, message: 'Not found.' },
+  SCHEMA_VALIDATION: { httpStatus: 400, message: 'The document does not match the {collection} schema.', when: 'A document written or pushed does not match its collection\'s JSON schema.' },
+  SCHEMA_VERSION_OUTDATED: { httpStatus: 426, message: 'Schema version {version} of {collection} is no longer accepted; update the client.', when: 'A gateway replicates with a schema version older than the server accepts.' },
+  NOT_FOUND: { httpStatus: 404, message: 'Not found.', when: 'An HTTP request to a path the server does not serve.' },
 
   // HTTP requests (server and gateway APIs): malformed input is always a 4xx.
-  REQUEST_INVALID: { httpStatus: 400, message: 'The request is not valid: {reason}' },
-  REQUEST_BAD_JSON: { httpStatus: 400, message: 'The request body is not valid JSON.' },
-  REQUEST_TOO_LARGE: { httpStatus: 413, message: 'The request body is larger than the {limit} bytes allowed.' },
-  REQUEST_UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, message: 'Send the request body as application/json.' },
-  UNKNOWN_COLLECTION: { httpStatus: 404, message: 'There is no replicated collection "{collection}".' },
-  SCHEMA_VERSION_UNKNOWN: { httpStatus: 404, message: 'Schema version {version} of {collection} does not exist on this server.' },
+  REQUEST_INVALID: { httpStatus: 400, message: 'The request is not valid: {reason}', when: 'An HTTP request fails its schema (missing or wrong field, header or query).' },
+  REQUEST_BAD_JSON: { httpStatus: 400, message: 'The request body is not valid JSON.', when: 'An HTTP request body is empty or not parseable JSON.' },
+  REQUEST_TOO_LARGE: { httpStatus: 413, message: 'The request body is larger than the {limit} bytes allowed.', when: 'An HTTP request body is over the route\'s body limit.' },
+  REQUEST_UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, message: 'Send the request body as application/json.', when: 'An HTTP request body is sent with a content type other than JSON.' },
+  UNKNOWN_COLLECTION: { httpStatus: 404, message: 'There is no replicated collection "{collection}".', when: 'Replicating or writing a collection the server or gateway does not have.' },
+  SCHEMA_VERSION_UNKNOWN: { httpStatus: 404, message: 'Schema version {version} of {collection} does not exist on this server.', when: 'A gateway replicates with a schema version newer than the server knows.' },
 
   // Authentication of gateways, devices and users.
-  AUTH_REQUIRED: { httpStatus: 401, message: 'Missing, unknown or revoked credential.' },
-  AUTH_FORBIDDEN: { httpStatus: 403, message: 'This credential may not do that.' },
+  AUTH_REQUIRED: { httpStatus: 401, message: 'Missing, unknown or revoked credential.', when: 'A server request without a valid gateway credential or admin token (missing, wrong, revoked).' },
+  AUTH_FORBIDDEN: { httpStatus: 403, message: 'This credential may not do that.', when: 'A valid credential asks for something it is not allowed to do.' },
 
   // Local and central storage.
-  STORAGE_CLOSED: { httpStatus: 503, message: 'The store is closed ({collectionName}: {operation}).' },
-  STORAGE_REMOVED: { httpStatus: 503, message: 'The collection {collectionName} was removed ({operation}).' },
-  STORAGE_CORRUPT: { httpStatus: 500, message: 'The store file {filePath} is corrupt or not a database: {reason}.' },
-  STORAGE_OPEN_FAILED: { httpStatus: 503, message: 'The store file {filePath} could not be opened: {reason}.' },
-  STORAGE_INVALID_NAME: { httpStatus: 400, message: 'Not a usable database name: "{databaseName}".' },
-  STORAGE_SCHEMA_MISMATCH: { httpStatus: 500, message: 'The table {tableName} was created with a different schema layout than the one given.' },
-  STORAGE_INDEX_MISSING: { httpStatus: 400, message: 'The query uses an index the schema does not declare: {index}.' },
-  STORAGE_WRITE_FAILED: { httpStatus: 500, message: 'The write was rolled back, nothing of it was stored: {reason}.' },
-  STORAGE_ATTACHMENT_MISSING: { httpStatus: 404, message: 'Attachment {attachmentId} of document {documentId} with digest {digest} does not exist.' },
-  STORAGE_CONFLICT: { httpStatus: 409, message: 'The document was changed by someone else.' },
-  SYNC_CONTENDED: { httpStatus: 503, message: 'The pushed documents kept changing while the push was written ({attempts} attempts); nothing of it was stored, push again.' },
-  LEDGER_OPEN_FAILED: { httpStatus: 503, message: 'The payment ledger {name} in {directory} could not be opened: {reason}' },
-  LEDGER_MIGRATION_FAILED: { httpStatus: 500, message: 'The payment ledger {name} in {directory} could not be migrated; its data is untouched: {reason}' },
+  STORAGE_CLOSED: { httpStatus: 503, message: 'The store is closed ({collectionName}: {operation}).', when: 'Using a store after it was closed, or the server\'s database does not answer (/healthz).' },
+  STORAGE_REMOVED: { httpStatus: 503, message: 'The collection {collectionName} was removed ({operation}).', when: 'Using a collection after it was removed.' },
+  STORAGE_CORRUPT: { httpStatus: 500, message: 'The store file {filePath} is corrupt or not a database: {reason}.', when: 'Opening a SQLite file that is not a database or is damaged.' },
+  STORAGE_OPEN_FAILED: { httpStatus: 503, message: 'The store file {filePath} could not be opened: {reason}.', when: 'A SQLite file cannot be opened (permissions, missing directory, locked).' },
+  STORAGE_INVALID_NAME: { httpStatus: 400, message: 'Not a usable database name: "{databaseName}".', when: 'Creating a store with a database name that is not a safe file name.' },
+  STORAGE_SCHEMA_MISMATCH: { httpStatus: 500, message: 'The table {tableName} was created with a different schema layout than the one given.', when: 'Opening a table whose stored layout differs from the schema given.' },
+  STORAGE_INDEX_MISSING: { httpStatus: 400, message: 'The query uses an index the schema does not declare: {index}.', when: 'A query asks for an index its collection\'s schema does not declare.' },
+  STORAGE_WRITE_FAILED: { httpStatus: 500, message: 'The write was rolled back, nothing of it was stored: {reason}.', when: 'A bulk write to the local store fails and is rolled back.' },
+  STORAGE_ATTACHMENT_MISSING: { httpStatus: 404, message: 'Attachment {attachmentId} of document {documentId} with digest {digest} does not exist.', when: 'Reading an attachment that is not stored.' },
+  STORAGE_CONFLICT: { httpStatus: 409, message: 'The document was changed by someone else.', when: 'Writing a document from a revision that is no longer the latest.' },
+  SYNC_CONTENDED: { httpStatus: 503, message: 'The pushed documents kept changing while the push was written ({attempts} attempts); nothing of it was stored, push again.', when: 'A push keeps losing to concurrent writes of the same documents on the server.' },
+  LEDGER_OPEN_FAILED: { httpStatus: 503, message: 'The payment ledger {name} in {directory} could not be opened: {reason}', when: 'The gateway\'s payment ledger cannot be opened at start.' },
+  LEDGER_MIGRATION_FAILED: { httpStatus: 500, message: 'The payment ledger {name} in {directory} could not be migrated; its data is untouched: {reason}', when: 'Migrating the gateway\'s ledger to the current schema versions fails.' },
 
   // Who writes what (DESIGN.md section 3): refusals of a gateway's push.
-  PAYMENT_FIELD_NOT_WRITABLE: { httpStatus: 403, message: 'A gateway may not write the payment field "{field}".' },
-  PAYMENT_IMMUTABLE_FIELD: { httpStatus: 403, message: 'The payment field "{field}" cannot change after the payment was created.' },
-  PAYMENT_INITIAL_STATE_INVALID: { httpStatus: 403, message: 'A new payment must start as "created" or "stored" with one matching history entry (field "{field}").' },
-  PAYMENT_DELETE_FORBIDDEN: { httpStatus: 403, message: 'Payments are never deleted.' },
-  PAYMENT_AMOUNT_MISMATCH: { httpStatus: 400, message: 'A payment amount must be positive, and lines must add up to it (field "{field}").' },
-  PAYMENT_FOREIGN_WRITER: { httpStatus: 403, message: 'A gateway may only write payments of its own site and as itself (field "{field}").' },
-  COLLECTION_READ_ONLY: { httpStatus: 403, message: 'Gateways may not write the {collection} collection (field "{field}").' },
+  PAYMENT_FIELD_NOT_WRITABLE: { httpStatus: 403, message: 'A gateway may not write the payment field "{field}".', when: 'A gateway pushes a payment field only the server may write (status, approval code, ...).' },
+  PAYMENT_IMMUTABLE_FIELD: { httpStatus: 403, message: 'The payment field "{field}" cannot change after the payment was created.', when: 'A gateway changes a payment field that is fixed at creation (amount, token, ...).' },
+  PAYMENT_INITIAL_STATE_INVALID: { httpStatus: 403, message: 'A new payment must start as "created" or "stored" with one matching history entry (field "{field}").', when: 'A gateway creates a payment with another status or history than created or stored.' },
+  PAYMENT_DELETE_FORBIDDEN: { httpStatus: 403, message: 'Payments are never deleted.', when: 'A gateway pushes the deletion of a payment.' },
+  PAYMENT_AMOUNT_MISMATCH: { httpStatus: 400, message: 'A payment amount must be positive, and lines must add up to it (field "{field}").', when: 'A payment\'s amount is not positive or its lines do not add up to it.' },
+  PAYMENT_FOREIGN_WRITER: { httpStatus: 403, message: 'A gateway may only write payments of its own site and as itself (field "{field}").', when: 'A gateway writes a payment of another site or in another gateway\'s name.' },
+  COLLECTION_READ_ONLY: { httpStatus: 403, message: 'Gateways may not write the {collection} collection (field "{field}").', when: 'A gateway pushes to a server-owned collection (sites, products).' },
 
   // The payment state machine (core/payments).
-  PAYMENT_ILLEGAL_TRANSITION: { httpStatus: 409, message: 'A payment in status "{from}" cannot take "{event}".' },
-  PAYMENT_REFUND_INVALID: { httpStatus: 400, message: 'A refund must be more than nothing and at most what is left ({left}); got {amount}.' },
-  PAYMENT_NOT_FOUND: { httpStatus: 404, message: 'There is no payment {paymentId}.' },
+  PAYMENT_ILLEGAL_TRANSITION: { httpStatus: 409, message: 'A payment in status "{from}" cannot take "{event}".', when: 'A payment event its current status does not allow (voiding a captured payment, ...).' },
+  PAYMENT_REFUND_INVALID: { httpStatus: 400, message: 'A refund must be more than nothing and at most what is left ({left}); got {amount}.', when: 'A refund of nothing, or of more than is left to refund.' },
+  PAYMENT_NOT_FOUND: { httpStatus: 404, message: 'There is no payment {paymentId}.', when: 'Refunding, voiding or reading a payment that does not exist (or is another site\'s).' },
+  PAYMENT_NOT_COMPLETED: { httpStatus: 409, message: 'The payment was not completed ({status}).', when: 'The server answers an online kiosk payment with a status other than authorised, captured or declined.' },
 
   // The kiosk checkout (core/checkout, edge-services/checkout).
-  CHECKOUT_PRODUCT_UNKNOWN: { httpStatus: 404, message: 'No product with barcode {barcode} in this store.' },
-  CHECKOUT_PRODUCT_UNAVAILABLE: { httpStatus: 409, message: 'Product {productId} is not on sale.' },
-  CHECKOUT_LINE_NOT_FOUND: { httpStatus: 404, message: 'Product {productId} is not in the basket.' },
-  CHECKOUT_EMPTY: { httpStatus: 400, message: 'The basket is empty.' },
-  CHECKOUT_BUSY: { httpStatus: 409, message: 'A payment is already in progress at this kiosk.' },
-  CHECKOUT_NO_SITE: { httpStatus: 503, message: 'The site settings have not arrived from the server yet; offline payments are refused.' },
-  TERMINAL_UNAVAILABLE: { httpStatus: 503, message: 'The card terminal does not answer: {reason}' },
+  CHECKOUT_PRODUCT_UNKNOWN: { httpStatus: 404, message: 'No product with barcode {barcode} in this store.', when: 'The kiosk scans a barcode that is not in the site\'s catalogue.' },
+  CHECKOUT_PRODUCT_UNAVAILABLE: { httpStatus: 409, message: 'Product {productId} is not on sale.', when: 'The kiosk adds a product that is in the catalogue but not on sale.' },
+  CHECKOUT_LINE_NOT_FOUND: { httpStatus: 404, message: 'Product {productId} is not in the basket.', when: 'Changing or removing a basket line that is not in the basket.' },
+  CHECKOUT_EMPTY: { httpStatus: 400, message: 'The basket is empty.', when: 'Paying with an empty basket.' },
+  CHECKOUT_BUSY: { httpStatus: 409, message: 'A payment is already in progress at this kiosk.', when: 'Paying while a payment of the same kiosk is still in progress.' },
+  CHECKOUT_NO_SITE: { httpStatus: 503, message: 'The site settings have not arrived from the server yet; offline payments are refused.', when: 'Paying offline before the site settings (and so its offline limits) have arrived.' },
+  CHECKOUT_CARD_CANCELLED: { httpStatus: 409, message: 'No card payment: cancelled.', when: 'The customer cancels the card payment at the terminal.' },
+  CHECKOUT_CARD_TIMEOUT: { httpStatus: 504, message: 'No card payment: timeout.', when: 'The card terminal gives up waiting for the customer\'s card.' },
+  CHECKOUT_SERVER_UNREACHABLE: { httpStatus: 503, message: 'The server did not answer; the card was not charged. Try again.', when: 'An online kiosk payment cannot reach the server; the card is not charged.' },
+  TERMINAL_UNAVAILABLE: { httpStatus: 503, message: 'The card terminal does not answer: {reason}', when: 'The card terminal does not answer or answers something unexpected.' },
 
   // Card data (DESIGN.md section 4). The value is never echoed.
-  CARD_DATA_REFUSED: { httpStatus: 400, message: 'A card number was found at {path}; card numbers are never stored. Send the terminal token instead.' },
+  CARD_DATA_REFUSED: { httpStatus: 400, message: 'A card number was found at {path}; card numbers are never stored. Send the terminal token instead.', when: 'A request or document holds something that looks like a card number.' },
 
   // Offline store-and-forward limits set by the site.
-  OFFLINE_LIMIT_EXCEEDED: { httpStatus: 422, message: 'This payment is beyond the offline limits of the site ({limit}).' },
+  OFFLINE_LIMIT_EXCEEDED: { httpStatus: 422, message: 'This payment is beyond the offline limits of the site ({limit}).', when: 'An offline payment would go beyond the site\'s offline limits (per payment, total, age).' },
 
   // Idempotency (DESIGN.md section 4).
-  IDEMPOTENCY_KEY_REUSED: { httpStatus: 409, message: 'This idempotency key was already used with a different request.' },
-  IDEMPOTENCY_IN_PROGRESS: { httpStatus: 409, message: 'A request with this idempotency key is still being processed.' },
+  IDEMPOTENCY_KEY_REUSED: { httpStatus: 409, message: 'This idempotency key was already used with a different request.', when: 'An Idempotency-Key (or payment id) is used again with a different request.' },
+  IDEMPOTENCY_IN_PROGRESS: { httpStatus: 409, message: 'A request with this idempotency key is still being processed.', when: 'A duplicate request arrives while the first one with its key still runs.' },
 
   // The device bus, drivers and devices (edge-services/bus, drivers, devices, simulators).
-  BUS_ZAP_HANDLER_MISSING: { httpStatus: 500, message: 'Refusing to open the {socket} socket on {endpoint}: no ZAP handler is running on its ZeroMQ context (fail closed).' },
-  BUS_CLOSED: { httpStatus: 503, message: 'The device bus is closed.' },
-  BUS_DEVICE_KEY_INVALID: { httpStatus: 400, message: 'Not a CURVE public key (40 Z85 characters) for device {deviceId}.' },
-  BUS_DEVICE_UNKNOWN: { httpStatus: 404, message: 'No enrolled device {deviceId}.' },
-  BUS_DEVICE_NOT_CONNECTED: { httpStatus: 503, message: 'Device {deviceId} is not connected to the bus.' },
-  BUS_MESSAGE_INVALID: { httpStatus: 400, message: 'The bus message {type} is not valid: {detail}' },
-  BUS_COMMAND_TIMEOUT: { httpStatus: 504, message: 'Device {deviceId} did not answer {type} within {timeoutMs} ms (attempts: {attempts}).' },
-  BUS_COMMAND_FAILED: { httpStatus: 502, message: 'Device {deviceId} refused {type}: {deviceCode} {deviceMessage}' },
-  BUS_COMMAND_UNKNOWN: { httpStatus: 400, message: 'This device does not handle {type}.' },
-  DRIVER_FAILED: { httpStatus: 503, message: 'The driver {name} crashed {crashes} times in a row and was stopped.' },
-  HID_REPORT_INVALID: { httpStatus: 400, message: 'Not a valid {kind} report: {reason}.' },
-  HID_UNAVAILABLE: { httpStatus: 503, message: 'The HID library could not be loaded: {reason}.' },
+  BUS_ZAP_HANDLER_MISSING: { httpStatus: 500, message: 'Refusing to open the {socket} socket on {endpoint}: no ZAP handler is running on its ZeroMQ context (fail closed).', when: 'Opening a CURVE socket of the device bus without its ZAP authenticator.' },
+  BUS_CLOSED: { httpStatus: 503, message: 'The device bus is closed.', when: 'Using the device bus after it was closed.' },
+  BUS_DEVICE_KEY_INVALID: { httpStatus: 400, message: 'Not a CURVE public key (40 Z85 characters) for device {deviceId}.', when: 'Enrolling a device (or loading a key) that is not a CURVE key.' },
+  BUS_DEVICE_UNKNOWN: { httpStatus: 404, message: 'No enrolled device {deviceId}.', when: 'Sending a command to a device that is not enrolled.' },
+  BUS_DEVICE_NOT_CONNECTED: { httpStatus: 503, message: 'Device {deviceId} is not connected to the bus.', when: 'Sending a command to an enrolled device that is not connected.' },
+  BUS_MESSAGE_INVALID: { httpStatus: 400, message: 'The bus message {type} is not valid: {detail}', when: 'A bus message that does not match its type\'s shape.' },
+  BUS_COMMAND_TIMEOUT: { httpStatus: 504, message: 'Device {deviceId} did not answer {type} within {timeoutMs} ms (attempts: {attempts}).', when: 'A device does not answer a command within its timeout, retries included.' },
+  BUS_COMMAND_FAILED: { httpStatus: 502, message: 'Device {deviceId} refused {type}: {deviceCode} {deviceMessage}', when: 'A device answers a command with an error of its own.' },
+  BUS_COMMAND_UNKNOWN: { httpStatus: 400, message: 'This device does not handle {type}.', when: 'A device receives a command type it has no handler for.' },
+  DRIVER_FAILED: { httpStatus: 503, message: 'The driver {name} crashed {crashes} times in a row and was stopped.', when: 'A device driver keeps crashing and its supervisor stops restarting it.' },
+  HID_REPORT_INVALID: { httpStatus: 400, message: 'Not a valid {kind} report: {reason}.', when: 'A USB HID report (keyboard-wedge or HID-POS scanner) of the wrong shape.' },
+  HID_UNAVAILABLE: { httpStatus: 503, message: 'The HID library could not be loaded: {reason}.', when: 'The native HID library cannot be loaded on this machine.' },
 
   // Product recognition and enrolment (edge-services/recognition, core/recognition).
-  RECOGNITION_UNAVAILABLE: { httpStatus: 503, message: 'Product recognition is not available: {reason}' },
-  RECOGNITION_BUSY: { httpStatus: 503, message: 'Recognition is busy ({pending} frames waiting); the frame was dropped.' },
-  RECOGNITION_TIMEOUT: { httpStatus: 504, message: 'Recognition did not answer within {timeoutMs} ms.' },
-  RECOGNITION_FRAME_INVALID: { httpStatus: 400, message: 'Not a usable camera frame: {reason}.' },
-  ENROLMENT_TOO_FEW_VIEWS: { httpStatus: 422, message: 'Enrolment needs {min} to {max} views showing the product; got {got}.' },
-  ENROLMENT_INVALID: { httpStatus: 400, message: 'The enrolment is not valid (field "{field}").' },
-  ENROLMENT_FOREIGN_WRITER: { httpStatus: 403, message: 'A gateway may only enrol products for its own site and as itself (field "{field}").' },
-  ENROLMENT_IMMUTABLE: { httpStatus: 403, message: 'An enrolment cannot change after it was created (field "{field}"); enrol again instead.' },
+  RECOGNITION_UNAVAILABLE: { httpStatus: 503, message: 'Product recognition is not available: {reason}', when: 'Product recognition is off, its model is missing or its worker died.' },
+  RECOGNITION_BUSY: { httpStatus: 503, message: 'Recognition is busy ({pending} frames waiting); the frame was dropped.', when: 'Camera frames arrive faster than recognition keeps up; the frame is dropped.' },
+  RECOGNITION_TIMEOUT: { httpStatus: 504, message: 'Recognition did not answer within {timeoutMs} ms.', when: 'Recognition does not answer one frame in time.' },
+  RECOGNITION_FRAME_INVALID: { httpStatus: 400, message: 'Not a usable camera frame: {reason}.', when: 'A camera frame that is not a decodable JPEG or PNG of a usable size.' },
+  ENROLMENT_TOO_FEW_VIEWS: { httpStatus: 422, message: 'Enrolment needs {min} to {max} views showing the product; got {got}.', when: 'Enrolling a product with too few (or too many) usable views.' },
+  ENROLMENT_INVALID: { httpStatus: 400, message: 'The enrolment is not valid (field "{field}").', when: 'An enrolment document that is malformed.' },
+  ENROLMENT_FOREIGN_WRITER: { httpStatus: 403, message: 'A gateway may only enrol products for its own site and as itself (field "{field}").', when: 'A gateway pushes an enrolment of another site or in another gateway\'s name.' },
+  ENROLMENT_IMMUTABLE: { httpStatus: 403, message: 'An enrolment cannot change after it was created (field "{field}"); enrol again instead.', when: 'A gateway changes an enrolment after it was created.' },
 
   // The gateway's local API for the kiosk and console (edge-services/api, core/gateway-api).
-  GATEWAY_API_ORIGIN_FORBIDDEN: { httpStatus: 403, message: 'The kiosk API answers only the kiosk itself (origin {origin}).' },
-  GATEWAY_API_SIGN_IN_FAILED: { httpStatus: 401, message: 'Wrong operator PIN.' },
-  GATEWAY_API_SIGN_IN_LOCKED: { httpStatus: 429, message: 'Too many wrong PINs; try again in {seconds} seconds.' },
-  GATEWAY_API_SESSION_REQUIRED: { httpStatus: 401, message: 'Sign in as an operator first (or the session expired).' },
-  GATEWAY_API_UNAVAILABLE: { httpStatus: 503, message: 'The gateway does not answer: {reason}' },
-  GATEWAY_API_NOT_FOUND: { httpStatus: 404, message: 'No such gateway API route: {method} {path}.' },
+  GATEWAY_API_ORIGIN_FORBIDDEN: { httpStatus: 403, message: 'The kiosk API answers only the kiosk itself (origin {origin}).', when: 'A request to the gateway API from another origin or host than the kiosk\'s.' },
+  GATEWAY_API_SIGN_IN_FAILED: { httpStatus: 401, message: 'Wrong operator PIN.', when: 'An operator signs in with a wrong PIN.' },
+  GATEWAY_API_SIGN_IN_LOCKED: { httpStatus: 429, message: 'Too many wrong PINs; try again in {seconds} seconds.', when: 'Signing in after too many wrong PINs, before the lock-out ends.' },
+  GATEWAY_API_SESSION_REQUIRED: { httpStatus: 401, message: 'Sign in as an operator first (or the session expired).', when: 'A console request without a valid operator session.' },
+  GATEWAY_API_UNAVAILABLE: { httpStatus: 503, message: 'The gateway does not answer: {reason}', when: 'The UI cannot reach the gateway (process stopped, no answer, no network control).' },
+  GATEWAY_API_NOT_FOUND: { httpStatus: 404, message: 'No such gateway API route: {method} {path}.', when: 'A request to a gateway API path that does not exist.' },
 
-  INTERNAL: { httpStatus: 500, message: 'Internal error.' },
+  INTERNAL: { httpStatus: 500, message: 'Internal error.', when: 'Anything unexpected; the details stay in the log.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorRegistry;
+
+/** Every code, in the registry's order. */
+export const errorCodes = Object.keys(errorRegistry) as ErrorCode[];
 
 /** JSON-friendly extra facts about an error; rendered into the message and sent to clients. */
 export type ErrorDetails = Readonly<Record<string, unknown>>;
@@ -208,5 +216,68 @@ export function edgePayErrorFromJSON(body: unknown): EdgePayError {
     if (isErrorCode(code)) return new EdgePayError(code, detailsObject);
     if (typeof code === 'string') return new EdgePayError('INTERNAL', { ...detailsObject, originalCode: code });
   }
+  return new EdgePayError('INTERNAL');
+}
+
+/**
+ * The JSON schema of every error answer `{code, message, details?}`, for the
+ * servers' route schemas (Fastify response schemas and the OpenAPI page).
+ * `code` is one of the registry's codes; `details` is free-form.
+ */
+export const errorResponseSchema = {
+  type: 'object',
+  required: ['code', 'message'],
+  properties: {
+    code: { type: 'string', enum: errorCodes },
+    message: { type: 'string' },
+    details: { type: 'object', additionalProperties: true },
+  },
+} as const;
+
+/** Route schema `response` entries: the error schema under each given HTTP status. */
+export function errorResponses<S extends number>(...statuses: S[]): Record<S, typeof errorResponseSchema> {
+  return Object.fromEntries(statuses.map((s) => [s, errorResponseSchema])) as Record<S, typeof errorResponseSchema>;
+}
+
+/**
+ * What an HTTP framework throws at us, read structurally (core imports no
+ * framework): Fastify's errors carry a `code` of their own (FST_ERR_...),
+ * a `statusCode`, and for a failed schema check `validation` and its context.
+ */
+type FrameworkError = {
+  code?: unknown;
+  statusCode?: unknown;
+  message?: unknown;
+  validation?: readonly { message?: string; instancePath?: string }[];
+  validationContext?: string;
+};
+
+/**
+ * Maps anything thrown inside an HTTP handler (server and gateway API alike)
+ * to a registry error: EdgePay errors pass through, malformed requests become
+ * a 4xx code, anything else is INTERNAL (whose cause the caller logs).
+ */
+export function toEdgePayError(err: unknown, options: { bodyLimit?: number } = {}): EdgePayError {
+  if (isEdgePayError(err)) return err as EdgePayError;
+  const f = (typeof err === 'object' && err !== null ? err : {}) as FrameworkError;
+  const message = typeof f.message === 'string' ? f.message : '';
+  switch (f.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new EdgePayError('REQUEST_UNSUPPORTED_MEDIA_TYPE');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new EdgePayError('REQUEST_TOO_LARGE', options.bodyLimit === undefined ? undefined : { limit: options.bodyLimit });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new EdgePayError('REQUEST_BAD_JSON');
+  }
+  if (f.validation) {
+    const first = f.validation[0];
+    const where = `${f.validationContext ?? 'request'}${first?.instancePath ?? ''}`;
+    return new EdgePayError('REQUEST_INVALID', { reason: `${where} ${first?.message ?? 'is invalid'}` });
+  }
+  // Body parser errors (bad JSON) come as SyntaxError, or with a 400 status.
+  const status = typeof f.statusCode === 'number' ? f.statusCode : undefined;
+  if (err instanceof SyntaxError || (status === 400 && /JSON/i.test(message))) return new EdgePayError('REQUEST_BAD_JSON');
+  if (status !== undefined && status >= 400 && status < 500) return new EdgePayError('REQUEST_INVALID', { reason: message.slice(0, 200) });
   return new EdgePayError('INTERNAL');
 }

@@ -4,6 +4,7 @@
  * may change without notice.
  */
 export * from './errors.ts';
+export { renderErrorsDoc } from './errors-doc.ts';
 export * from './currencies.ts';
 export * from './money.ts';
 export * from './money-text.ts';

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../server/index.ts';
 import { GatewaySync, openLedger, type Ledger } from '../sync/index.ts';
+import { renderErrorMessage } from '../core/index.ts';
 import {
   busCardTerminal,
   KioskCheckout,
@@ -60,13 +61,14 @@ describe('kiosk checkout', () => {
       product('lunch', '8800000000028', 15_000),
       product('terminal-decline', '8800000000035', 1051), // the terminal simulator declines amounts ending in 51
       product('acquirer-decline', '8800000000042', 1077), // the sandbox acquirer declines amounts ending in 77
+      product('terminal-timeout', '8800000000059', 1099), // the terminal simulator waits for a card that never comes on amounts ending in 99
     ], 'PUT');
 
     ledger = await openLedger({ directory: join(root, 'gateway') });
     sync = new GatewaySync(ledger.db as any, { serverUrl: server.url, credential: gw.credential, backoff: { initialMs: 100, maxMs: 300 } });
     sync.start();
     await until('catalogue and site on the gateway', async () =>
-      (await ledger.db.products.count().exec()) === 4 && (await ledger.db.sites.findOne(SITE).exec()) !== null,
+      (await ledger.db.products.count().exec()) === 5 && (await ledger.db.sites.findOne(SITE).exec()) !== null,
     );
     bus = await startBus();
     sims = startDeviceSimulators(bus, { only: ['card-terminal'], options: { 'card-terminal': { stepMs: 5 } } });
@@ -124,6 +126,16 @@ describe('kiosk checkout', () => {
     assert.ok(atAcquirer.state === 'declined' && atAcquirer.reason === 'do-not-honor' && atAcquirer.payment?.status === 'declined');
     kiosk.clear();
     await assert.rejects(kiosk.scan('0000000000000'), (e: any) => e.code === 'CHECKOUT_PRODUCT_UNKNOWN');
+  });
+
+  it('online: a card that never comes fails with the registry\'s code and message, and nothing is recorded', { timeout: 60_000 }, async () => {
+    kiosk.clear();
+    await kiosk.scan('8800000000059');
+    const before = await ledger.db.payments.count().exec();
+    const r = await kiosk.pay();
+    assert.deepEqual(r, { state: 'failed', code: 'CHECKOUT_CARD_TIMEOUT', message: renderErrorMessage('CHECKOUT_CARD_TIMEOUT') });
+    assert.equal(await ledger.db.payments.count().exec(), before, 'no payment without a card');
+    kiosk.clear();
   });
 
   it('offline: stores within the limits, refuses past each limit before the card is charged', { timeout: 60_000 }, async () => {

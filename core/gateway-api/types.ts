@@ -8,7 +8,7 @@ import type { DeviceKind } from '../bus/index.ts';
 import type { Basket } from '../checkout/index.ts';
 import type { Money } from '../money.ts';
 import type { OfflineLimits, PaymentDoc, PaymentStatus } from '../schemas/index.ts';
-import type { EdgePayErrorJSON } from '../errors.ts';
+import type { EdgePayErrorJSON, ErrorCode } from '../errors.ts';
 
 /** Count and sums per currency of payments not yet in the server's hands. */
 export type UnsentSummary = { count: number; sums: Money[] };
@@ -59,13 +59,13 @@ export type PayOutcome =
   | { state: 'declined'; reason: string; payment?: PaymentDoc }
   | { state: 'stored'; payment: PaymentDoc }
   | { state: 'refused'; code: 'OFFLINE_LIMIT_EXCEEDED' | 'CHECKOUT_NO_SITE'; limit?: string }
-  | { state: 'failed'; code: string; message: string };
+  | { state: 'failed'; code: ErrorCode; message: string };
 
 /** Mirrors sync's SyncStatus (core may not import sync); the API passes it through. */
 export type SyncStatusView = {
   online: boolean;
   pending: UnsentSummary;
-  lastError?: { at: string; message: string; code?: string };
+  lastError?: { at: string; message: string; code?: ErrorCode };
   lastSuccessAt?: string;
   nextAttemptAt?: string;
 };

@@ -8,10 +8,10 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest }
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   EdgePayError,
-  isEdgePayError,
   KIOSK_EVENT_TYPES,
   parsePaymentFilter,
   routes,
+  toEdgePayError,
   type ClientMessage,
   type GatewayEvent,
   type ServerMessage,
@@ -45,16 +45,6 @@ function bearer(req: FastifyRequest): string {
   return h?.startsWith('Bearer ') ? h.slice(7) : '';
 }
 
-function toEdgePayError(err: FastifyError | Error): EdgePayError {
-  if (isEdgePayError(err)) return err as EdgePayError;
-  const f = err as FastifyError;
-  if (f.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new EdgePayError('REQUEST_UNSUPPORTED_MEDIA_TYPE');
-  if (f.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new EdgePayError('REQUEST_TOO_LARGE', { limit: BODY_LIMIT });
-  if (f.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || f.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError) return new EdgePayError('REQUEST_BAD_JSON');
-  if (f.statusCode && f.statusCode >= 400 && f.statusCode < 500) return new EdgePayError('REQUEST_INVALID', { reason: err.message.slice(0, 200) });
-  return new EdgePayError('INTERNAL');
-}
-
 /** Reads a JSON object body (or none). */
 function body(req: FastifyRequest): Record<string, unknown> {
   const b = req.body;
@@ -68,7 +58,7 @@ export function buildGatewayHttpApp(options: GatewayHttpOptions): { app: Fastify
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const mapped = toEdgePayError(err);
+    const mapped = toEdgePayError(err, { bodyLimit: BODY_LIMIT });
     if (mapped.code === 'INTERNAL') request.log.error({ err }, 'unexpected error');
     void reply.status(mapped.httpStatus).send(mapped.toJSON());
   });

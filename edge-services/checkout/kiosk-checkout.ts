@@ -15,25 +15,38 @@ import {
   EdgePayError,
   emptyBasket,
   removeLine,
+  renderErrorMessage,
   setQuantity,
   toLineItems,
   uuidV7,
   type Basket,
   type CurrencyCode,
+  type ErrorCode,
+  type ErrorDetails,
   type OfflineDecision,
   type PaymentDoc,
   type ProductDoc,
   type SiteDoc,
 } from '../../core/index.ts';
 import { authorisePayment, ServerUnreachable, type GatewaySync, type LedgerDatabase, type SyncEndpoint } from '../../sync/index.ts';
-import type { CardTerminal } from './card-terminal-client.ts';
+import type { CardResult, CardTerminal } from './card-terminal-client.ts';
 
 export type CheckoutResult =
   | { state: 'approved'; payment: PaymentDoc }
   | { state: 'declined'; reason: string; payment?: PaymentDoc }
   | { state: 'stored'; payment: PaymentDoc }
   | { state: 'refused'; code: 'OFFLINE_LIMIT_EXCEEDED' | 'CHECKOUT_NO_SITE'; decision?: OfflineDecision }
-  | { state: 'failed'; code: string; message: string; payment?: PaymentDoc };
+  | { state: 'failed'; code: ErrorCode; message: string; payment?: PaymentDoc };
+
+/** The registry's code for each way the terminal can end without a card payment. */
+const CARD_FAILURES = {
+  cancelled: 'CHECKOUT_CARD_CANCELLED',
+  timeout: 'CHECKOUT_CARD_TIMEOUT',
+} as const satisfies Record<Exclude<CardResult['outcome'], 'approved' | 'declined'>, ErrorCode>;
+
+/** A failed result whose message is the registry's, like every other error. */
+const failed = (code: ErrorCode, details?: ErrorDetails, payment?: PaymentDoc): CheckoutResult =>
+  ({ state: 'failed', code, message: renderErrorMessage(code, details), ...(payment ? { payment } : {}) });
 
 export type KioskCheckoutOptions = {
   db: LedgerDatabase;
@@ -133,7 +146,7 @@ export class KioskCheckout {
       const id = uuidV7();
       const card = await this.options.terminal.charge(id, total);
       if (card.outcome === 'declined') return { state: 'declined', reason: card.reason };
-      if (card.outcome !== 'approved') return { state: 'failed', code: 'CHECKOUT_CARD_' + card.outcome.toUpperCase(), message: `No card payment: ${card.outcome}.` };
+      if (card.outcome !== 'approved') return failed(CARD_FAILURES[card.outcome]);
 
       const createdAt = this.now().toISOString();
       const status = online ? 'created' : 'stored';
@@ -166,11 +179,11 @@ export class KioskCheckout {
           return { state: 'approved', payment: decided };
         }
         if (decided.status === 'declined') return { state: 'declined', reason: decided.declineReason ?? 'declined', payment: decided };
-        return { state: 'failed', code: 'PAYMENT_' + decided.status.toUpperCase().replace(/-/g, '_'), message: `The payment was not completed (${decided.status}).`, payment: decided };
+        return failed('PAYMENT_NOT_COMPLETED', { status: decided.status }, decided);
       } catch (err) {
         if (err instanceof ServerUnreachable) {
           // Not charged: the server never completed it. The record stays as created and the server expires it.
-          return { state: 'failed', code: 'CHECKOUT_SERVER_UNREACHABLE', message: 'The server did not answer; the card was not charged. Try again.', payment };
+          return failed('CHECKOUT_SERVER_UNREACHABLE', undefined, payment);
         }
         throw err;
       }

@@ -3,28 +3,18 @@
  * revoke gateways, write the server-owned collections (site settings,
  * catalogue). Credentials are returned once, at enrolment, and never logged.
  */
-import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { EdgePayError } from '../../core/index.ts';
+import type { FastifyInstance } from 'fastify';
+import { EdgePayError, errorResponseSchema as errorResponse } from '../../core/index.ts';
 import type { ReplicatedDocument } from '../../sync/index.ts';
 import type { Db } from '../db/db.ts';
 import { enrolGateway, revokeGateway } from '../auth/gateways.ts';
+import { adminTokenCheck } from '../auth/admin-token.ts';
 import type { ServerCollection } from '../replication/collections.ts';
 import { writeAsServer } from '../replication/documents.ts';
 
-const errorResponse = {
-  type: 'object',
-  properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object', additionalProperties: true } },
-} as const;
-
 export function registerAdminRoutes(app: FastifyInstance, deps: { db: Db; adminToken: string; collections: Map<string, ServerCollection> }): void {
   const { db, adminToken, collections } = deps;
-  const expected = Buffer.from(adminToken);
-  const requireAdmin = async (request: FastifyRequest) => {
-    const header = request.headers.authorization ?? '';
-    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new EdgePayError('AUTH_REQUIRED');
-  };
+  const requireAdmin = adminTokenCheck(adminToken);
   const security = [{ adminToken: [] }];
 
   app.post(

@@ -4,6 +4,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import { EdgePayError, errorResponses } from '../../core/index.ts';
 import type { Db } from '../db/db.ts';
 import { ChangeHub } from '../replication/change-hub.ts';
 import type { ServerCollection } from '../replication/collections.ts';
@@ -82,12 +83,12 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
     metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
-  app.get('/healthz', { schema: { summary: 'Liveness and database reachability', tags: ['ops'] } }, async (_req, reply) => {
+  app.get('/healthz', { schema: { summary: 'Liveness and database reachability', tags: ['ops'], response: errorResponses(503) } }, async () => {
     try {
       await options.db.query('SELECT 1');
       return { status: 'ok', database: options.db.kind };
-    } catch {
-      return reply.status(503).send({ code: 'STORAGE_CLOSED', message: 'The database does not answer.' });
+    } catch (cause) {
+      throw new EdgePayError('STORAGE_CLOSED', { collectionName: 'database', operation: 'SELECT 1' }, { cause });
     }
   });
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['ops'] } }, async (_req, reply) => {

@@ -8,26 +8,22 @@
  *   POST /payments/{id}/void                      (gateway of the payment's site)
  *   GET  /admin/audit?paymentId=&siteId=&afterSeq=&limit=   the audit log (admin token)
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { EdgePayError, type PaymentDoc } from '../../core/index.ts';
+import { errorResponses, type PaymentDoc } from '../../core/index.ts';
 import type { Db } from '../db/db.ts';
 import { requireGateway } from '../auth/gateways.ts';
+import { adminTokenCheck } from '../auth/admin-token.ts';
 import type { PaymentAuthority } from './authority.ts';
 import { readAudit } from './audit.ts';
 import { requestHash, runIdempotent } from './idempotency.ts';
 
-const errorResponse = {
-  type: 'object',
-  properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object', additionalProperties: true } },
-} as const;
 const idempotencyHeader = {
   type: 'object',
   required: ['idempotency-key'],
   properties: { 'idempotency-key': { type: 'string', minLength: 8, maxLength: 200 } },
 } as const;
 const paymentResponse = { type: 'object', properties: { payment: { type: 'object', additionalProperties: true } } } as const;
-const errors = { 400: errorResponse, 401: errorResponse, 403: errorResponse, 404: errorResponse, 409: errorResponse };
+const errors = errorResponses(400, 401, 403, 404, 409);
 
 export function registerPaymentRoutes(app: FastifyInstance, deps: { db: Db; authority: PaymentAuthority; adminToken: string }): void {
   const { db, authority } = deps;
@@ -101,10 +97,10 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: { db: Db; auth
       ),
   );
 
-  const expected = Buffer.from(deps.adminToken);
   app.get(
     '/admin/audit',
     {
+      preHandler: adminTokenCheck(deps.adminToken),
       schema: {
         summary: 'The append-only audit log of money events',
         tags: ['admin'],
@@ -118,13 +114,10 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: { db: Db; auth
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
           },
         },
-        response: { 200: { type: 'object', properties: { entries: { type: 'array', items: { type: 'object', additionalProperties: true } } } }, 401: errorResponse },
+        response: { 200: { type: 'object', properties: { entries: { type: 'array', items: { type: 'object', additionalProperties: true } } } }, ...errorResponses(401) },
       },
     },
     async (request) => {
-      const header = request.headers.authorization ?? '';
-      const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new EdgePayError('AUTH_REQUIRED');
       const q = request.query as { paymentId?: string; siteId?: string; afterSeq?: number; limit: number };
       return { entries: await readAudit(db, q) };
     },

@@ -6,7 +6,7 @@
  * Every request carries `Authorization: Bearer <gateway credential>`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { EdgePayError } from '../../core/index.ts';
+import { EdgePayError, errorResponses } from '../../core/index.ts';
 import type { PushCommitHeader, PushRow } from '../../sync/index.ts';
 import type { Db } from '../db/db.ts';
 import { authenticateGateway, type GatewayIdentity } from '../auth/gateways.ts';
@@ -21,11 +21,6 @@ export const MAX_PULL_LIMIT = 1000;
 const PUSH_COMMIT_HEADER: PushCommitHeader = 'edgepay-commit-lwt';
 export const MAX_PUSH_ROWS = 1000;
 
-const errorResponse = {
-  type: 'object',
-  properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object', additionalProperties: true } },
-  required: ['code', 'message'],
-} as const;
 const documentSchema = { type: 'object', additionalProperties: true, properties: { _deleted: { type: 'boolean' } } } as const;
 const checkpointSchema = {
   type: ['object', 'null'],
@@ -37,7 +32,7 @@ const params = {
   properties: { collection: { type: 'string', maxLength: 64 }, version: { type: 'integer', minimum: 0 } },
 } as const;
 const security = [{ gatewayCredential: [] }];
-const errors = { 400: errorResponse, 401: errorResponse, 403: errorResponse, 404: errorResponse, 426: errorResponse };
+const errors = errorResponses(400, 401, 403, 404, 426);
 
 export function registerReplicationRoutes(
   app: FastifyInstance,

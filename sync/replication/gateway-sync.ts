@@ -8,7 +8,7 @@
  * recognition enrolments both ways (shared by the site's gateways).
  */
 import type { RxDatabase } from 'rxdb';
-import { EdgePayError, sum, type CurrencyCode, type Money } from '../../core/index.ts';
+import { EdgePayError, isErrorCode, sum, type CurrencyCode, type ErrorCode, type Money } from '../../core/index.ts';
 import { ConnectionMonitor, DEFAULT_BACKOFF, type Backoff } from './connection-monitor.ts';
 import { replicateCollection, type CollectionSync } from './collection-replication.ts';
 import type { SyncEndpoint } from './http-client.ts';
@@ -37,7 +37,7 @@ export type SyncStatus = {
   online: boolean;
   /** Payments the server has not acknowledged yet: count and sums per currency. */
   pending: { count: number; sums: Money[] };
-  lastError?: { at: string; message: string; code?: string };
+  lastError?: { at: string; message: string; code?: ErrorCode };
   lastSuccessAt?: string;
   /** While offline: when the next attempt to reach the server is due. */
   nextAttemptAt?: string;
@@ -165,8 +165,9 @@ export class GatewaySync {
       this.lastSuccessAt = new Date().toISOString();
       return;
     }
+    // Only registry codes: a library's own code (RxDB, undici) stays in the message.
     const code = (r.error as { code?: unknown }).code;
-    this.lastError = { at: new Date().toISOString(), message: r.error.message, ...(typeof code === 'string' ? { code } : {}) };
+    this.lastError = { at: new Date().toISOString(), message: r.error.message, ...(isErrorCode(code) ? { code } : {}) };
     if (r.unreachable) this.monitor.reportFailure();
   }
 }
