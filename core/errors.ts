@@ -78,6 +78,24 @@ export const errorRegistry = {
   PAYMENT_REFUND_INVALID: { httpStatus: 400, message: 'A refund must be more than nothing and at most what is left ({left}); got {amount}.' },
   PAYMENT_NOT_FOUND: { httpStatus: 404, message: 'There is no payment {paymentId}.' },
 
+  // The server's double-entry money ledger (server/ledger/). Not the gateway's
+  // payment ledger of LEDGER_OPEN_FAILED above: these are about accounts and transfers.
+  LEDGER_TRANSFER_INVALID: { httpStatus: 400, message: 'The ledger transfer is not valid (field "{field}").' },
+  LEDGER_ACCOUNT_INVALID: { httpStatus: 400, message: 'The ledger account is not valid (field "{field}").' },
+  LEDGER_ACCOUNT_NOT_FOUND: { httpStatus: 404, message: 'There is no ledger account {accountId}.' },
+  LEDGER_ACCOUNT_EXISTS_DIFFERENT: { httpStatus: 409, message: 'The ledger account {accountId} already exists with other settings.' },
+  LEDGER_CURRENCY_MISMATCH: { httpStatus: 400, message: 'The transfer\'s currency is not the currency of the ledger account {accountId}.' },
+  LEDGER_BALANCE_RULE: { httpStatus: 409, message: 'The transfer would break the balance rule of the ledger account {accountId}.' },
+  LEDGER_TRANSFER_EXISTS_DIFFERENT: { httpStatus: 409, message: 'The transfer id {transferId} was already used for a different transfer.' },
+  LEDGER_PENDING_NOT_FOUND: { httpStatus: 404, message: 'There is no pending transfer {pendingId}.' },
+  LEDGER_PENDING_ALREADY_RESOLVED: { httpStatus: 409, message: 'The pending transfer {pendingId} was already posted or voided.' },
+  LEDGER_PENDING_EXPIRED: { httpStatus: 409, message: 'The pending transfer {pendingId} timed out and can no longer be posted.' },
+  LEDGER_PENDING_MISMATCH: { httpStatus: 400, message: 'The accounts, currency or amount given do not match the pending transfer {pendingId}.' },
+  LEDGER_EXCEEDS_PENDING_AMOUNT: { httpStatus: 400, message: 'Cannot post more than the pending transfer {pendingId} reserved.' },
+  LEDGER_LINKED_EVENT_FAILED: { httpStatus: 409, message: 'Not done: the linked transfer {failedId} failed, so its whole chain failed.' },
+  LEDGER_LINKED_CHAIN_OPEN: { httpStatus: 400, message: 'The last transfer of the batch is flagged linked, so its chain never ends.' },
+  LEDGER_INVARIANT_VIOLATED: { httpStatus: 500, message: 'The ledger check failed: {violations}' },
+
   // The kiosk checkout (core/checkout, edge-services/checkout).
   CHECKOUT_PRODUCT_UNKNOWN: { httpStatus: 404, message: 'No product with barcode {barcode} in this store.' },
   CHECKOUT_PRODUCT_UNAVAILABLE: { httpStatus: 409, message: 'Product {productId} is not on sale.' },
