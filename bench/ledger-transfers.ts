@@ -12,10 +12,7 @@
  * invariant check must pass, or the bench fails.
  */
 import { randomInt } from 'node:crypto';
-import { serverTesting } from '../server/index.ts';
-import { openPostgresDb } from '../server/db/pg-db.ts';
-import { migrate } from '../server/db/migrate.ts';
-import { checkLedgerInvariants, createTransfers, openAccount, type TransferInput } from '../server/ledger/index.ts';
+import { ledger, openDatabase, serverTesting } from '../server/index.ts';
 import { defer } from './cleanup.ts';
 import { log, median } from './report.ts';
 
@@ -42,12 +39,14 @@ export async function benchLedgerTransfers(s: LedgerTransfersSettings): Promise<
   const schema = await serverTesting.freshPostgres();
   if (!schema.databaseUrl) throw new Error('the ledger-transfers bench needs PostgreSQL');
   const dropSchema = defer('drop the ledger bench schema', () => schema.drop());
-  const db = await openPostgresDb(schema.databaseUrl, s.clients);
+  // One pooled connection per client (openDatabase reads the pool size from
+  // the environment, as the server does).
+  process.env['EDGEPAY_PG_POOL'] = String(s.clients);
+  const db = await openDatabase({ databaseUrl: schema.databaseUrl });
   const closeDb = defer('close the ledger bench pool', () => db.close());
   try {
-    await migrate(db);
     const t0 = performance.now();
-    await openAccount(db, { id: 'issuer', kind: 'issuer_float', currency: 'KRW' });
+    await ledger.openAccount(db, { id: 'issuer', kind: 'issuer_float', currency: 'KRW' });
     const buyers = Array.from({ length: s.accounts }, (_, i) => `buyer-${i}`);
     const merchants = Array.from({ length: MERCHANTS }, (_, i) => `merchant-${i}`);
     const opening = [
@@ -55,17 +54,17 @@ export async function benchLedgerTransfers(s: LedgerTransfersSettings): Promise<
       ...merchants.map((id) => ({ id, kind: 'merchant_payable', currency: 'KRW' })),
     ];
     await Promise.all(Array.from({ length: s.clients }, async () => {
-      for (let a = opening.shift(); a; a = opening.shift()) await openAccount(db, a);
+      for (let a = opening.shift(); a; a = opening.shift()) await ledger.openAccount(db, a);
     }));
     for (let i = 0; i < buyers.length; i += 500) {
-      const funded = await createTransfers(db, buyers.slice(i, i + 500).map((b) => ({ id: `fund-${b}`, debitAccountId: 'issuer', creditAccountId: b, amount: 1_000_000_000_000, currency: 'KRW', code: 'fund' })));
+      const funded = await ledger.createTransfers(db, buyers.slice(i, i + 500).map((b) => ({ id: `fund-${b}`, debitAccountId: 'issuer', creditAccountId: b, amount: 1_000_000_000_000, currency: 'KRW', code: 'fund' })));
       if (!funded.every((r) => r.ok)) throw new Error('funding the buyers failed');
     }
     log(`ledger-transfers: ${s.accounts} buyers, ${MERCHANTS} merchants opened and funded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     let serial = 0;
     let refused = 0;
-    const nextBatch = (): TransferInput[] =>
+    const nextBatch = (): ledger.TransferInput[] =>
       Array.from({ length: s.batchSize }, () => ({
         id: `t-${++serial}`,
         debitAccountId: buyers[randomInt(buyers.length)]!,
@@ -83,7 +82,7 @@ export async function benchLedgerTransfers(s: LedgerTransfersSettings): Promise<
       await Promise.all(
         Array.from({ length: s.clients }, async () => {
           while (performance.now() < end) {
-            const results = await createTransfers(db, nextBatch());
+            const results = await ledger.createTransfers(db, nextBatch());
             calls++;
             for (const r of results) {
               if (r.ok) transfers++;
@@ -103,7 +102,7 @@ export async function benchLedgerTransfers(s: LedgerTransfersSettings): Promise<
       callsPerRun.push(r.calls / r.seconds);
       log(`ledger-transfers run ${run}/${s.runs}: ${r.transfers} transfers in ${r.calls} calls in ${r.seconds.toFixed(2)} s = ${(r.transfers / r.seconds).toFixed(0)} transfers/s`);
     }
-    const report = await checkLedgerInvariants(db);
+    const report = await ledger.checkLedgerInvariants(db);
     if (!report.ok) throw new Error(`the ledger invariants failed after the bench: ${JSON.stringify(report.violations.slice(0, 5))}`);
     if (refused > 0) throw new Error(`${refused} bench transfers were refused; every one should fit its buyer's rule`);
     log(`ledger-transfers: invariants hold after ${serial} transfers`);
