@@ -150,7 +150,9 @@ for (const which of ['pglite', 'postgres'] as const) {
       const { buyer, merchant } = await threeAccounts(db, 5_000);
       const pendingId = fresh('auth');
       await transfer(db, { id: pendingId, kind: 'pending', debitAccountId: buyer, creditAccountId: merchant, amount: 5_000, currency: 'KRW', code: 'authorise' });
-      await rejects(voidPending(db, { id: fresh('void'), pendingId, reference: 'x' }).then(() => transfer(db, { id: fresh('y'), kind: 'void_pending', pendingId, amount: 1 })), 'LEDGER_PENDING_ALREADY_RESOLVED');
+      await rejects(transfer(db, { id: fresh('void'), kind: 'void_pending', pendingId, currency: 'USD' }), 'LEDGER_PENDING_MISMATCH');
+      assert.deepEqual(await voidPending(db, { id: fresh('void'), pendingId, reference: 'payment:v' }), { created: true });
+      await rejects(voidPending(db, { id: fresh('void'), pendingId }), 'LEDGER_PENDING_ALREADY_RESOLVED');
       const b = await balances(db, buyer);
       assert.deepEqual([b.debitsPending, b.debitsPosted, b.creditsPosted], [0, 0, 5_000]);
       await rejects(postPending(db, { id: fresh('late'), pendingId }), 'LEDGER_PENDING_ALREADY_RESOLVED');
