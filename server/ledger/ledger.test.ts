@@ -16,6 +16,7 @@ import {
   openAccount,
   postPending,
   registerLedgerInvariant,
+  startPendingSweeper,
   sweepExpiredPending,
   transfer,
   transfersFor,
@@ -181,6 +182,23 @@ for (const which of ['pglite', 'postgres'] as const) {
       assert.deepEqual([b.debitsPending, b.debitsPosted], [300, 0]);
       await postPending(db, { id: fresh('capture'), pendingId: keep });
       assert.deepEqual([(await balances(db, buyer)).debitsPending, (await balances(db, buyer)).debitsPosted], [0, 300]);
+    });
+
+    it('the periodic sweeper voids a pending transfer soon after its timeout, and stops when told', async () => {
+      const { buyer, merchant } = await threeAccounts(db, 1_000);
+      const pendingId = fresh('auth');
+      await transfer(db, { id: pendingId, kind: 'pending', debitAccountId: buyer, creditAccountId: merchant, amount: 100, currency: 'KRW', code: 'authorise', timeoutSeconds: 1 });
+      const errors: unknown[] = [];
+      const stop = startPendingSweeper(db, { intervalMs: 100, onError: (e) => errors.push(e) });
+      try {
+        const deadline = Date.now() + 10_000;
+        while (!(await getTransfer(db, `timeout:${pendingId}`)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      } finally {
+        await stop();
+      }
+      assert.equal((await getTransfer(db, `timeout:${pendingId}`))?.kind, 'void_pending');
+      assert.deepEqual(errors, []);
+      assert.equal((await balances(db, buyer)).debitsPending, 0);
     });
 
     it('idempotency: the same id and body again does nothing; the same id with another body is refused', async () => {
