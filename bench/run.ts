@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   recognition: () => import('./recognition.ts'),
   payments: () => import('./payments.ts'),
   ui: () => import('./ui.ts'),
+  wallet: () => import('./wallet.ts'),
 };
 
 // stdout is reserved for JSON result lines: libraries that log with

@@ -80,6 +80,24 @@ export const errorRegistry = {
   PAYMENT_NOT_FOUND: { httpStatus: 404, message: 'There is no payment {paymentId}.', when: 'Refunding, voiding or reading a payment that does not exist (or is another site\'s).' },
   PAYMENT_NOT_COMPLETED: { httpStatus: 409, message: 'The payment was not completed ({status}).', when: 'The server answers an online kiosk payment with a status other than authorised, captured or declined.' },
 
+  // The server's double-entry money ledger (server/ledger/). Not the gateway's
+  // payment ledger of LEDGER_OPEN_FAILED above: these are about accounts and transfers.
+  LEDGER_TRANSFER_INVALID: { httpStatus: 400, message: 'The ledger transfer is not valid (field "{field}").', when: 'A transfer given to the server ledger is malformed: a missing or wrong-typed field, an amount not a positive integer, equal debit and credit accounts.' },
+  LEDGER_ACCOUNT_INVALID: { httpStatus: 400, message: 'The ledger account is not valid (field "{field}").', when: 'An account opened in the server ledger is malformed (kind, currency, balance rule or limit).' },
+  LEDGER_ACCOUNT_NOT_FOUND: { httpStatus: 404, message: 'There is no ledger account {accountId}.', when: 'A transfer or balance query names a ledger account that was never opened.' },
+  LEDGER_ACCOUNT_EXISTS_DIFFERENT: { httpStatus: 409, message: 'The ledger account {accountId} already exists with other settings.', when: 'Opening a ledger account again with the same id but another kind, currency or rule.' },
+  LEDGER_CURRENCY_MISMATCH: { httpStatus: 400, message: 'The transfer\'s currency is not the currency of the ledger account {accountId}.', when: 'A transfer\'s currency differs from the currency of its debit or credit account.' },
+  LEDGER_BALANCE_RULE: { httpStatus: 409, message: 'The transfer would break the balance rule of the ledger account {accountId}.', when: 'A transfer would take an account past its balance rule (below zero, or over its limit); the database refuses it.' },
+  LEDGER_TRANSFER_EXISTS_DIFFERENT: { httpStatus: 409, message: 'The transfer id {transferId} was already used for a different transfer.', when: 'A transfer id is sent again with another body (accounts, amount, currency, flags or reference).' },
+  LEDGER_PENDING_NOT_FOUND: { httpStatus: 404, message: 'There is no pending transfer {pendingId}.', when: 'Posting or voiding a pending transfer id that does not exist or is not pending.' },
+  LEDGER_PENDING_ALREADY_RESOLVED: { httpStatus: 409, message: 'The pending transfer {pendingId} was already posted or voided.', when: 'Posting or voiding a pending transfer that was already posted or voided.' },
+  LEDGER_PENDING_EXPIRED: { httpStatus: 409, message: 'The pending transfer {pendingId} timed out and can no longer be posted.', when: 'Posting a pending transfer after its timeout (the sweeper voids it).' },
+  LEDGER_PENDING_MISMATCH: { httpStatus: 400, message: 'The accounts, currency or amount given do not match the pending transfer {pendingId}.', when: 'A post or void names accounts, a currency or an amount other than its pending transfer\'s.' },
+  LEDGER_EXCEEDS_PENDING_AMOUNT: { httpStatus: 400, message: 'Cannot post more than the pending transfer {pendingId} reserved.', when: 'Posting more than the pending transfer reserved.' },
+  LEDGER_LINKED_EVENT_FAILED: { httpStatus: 409, message: 'Not done: the linked transfer {failedId} failed, so its whole chain failed.', when: 'Another transfer of the same linked chain failed, so this one was not made either.' },
+  LEDGER_LINKED_CHAIN_OPEN: { httpStatus: 400, message: 'The last transfer of the batch is flagged linked, so its chain never ends.', when: 'The last transfer of a batch carries the linked flag, so its chain has no end.' },
+  LEDGER_INVARIANT_VIOLATED: { httpStatus: 500, message: 'The ledger check failed: {violations}', when: 'The ledger\'s invariant check (npm run ledger:check, or a test) found an imbalance, a total that differs from its transfers, or an overdue pending transfer.' },
+
   // The kiosk checkout (core/checkout, edge-services/checkout).
   CHECKOUT_PRODUCT_UNKNOWN: { httpStatus: 404, message: 'No product with barcode {barcode} in this store.', when: 'The kiosk scans a barcode that is not in the site\'s catalogue.' },
   CHECKOUT_PRODUCT_UNAVAILABLE: { httpStatus: 409, message: 'Product {productId} is not on sale.', when: 'The kiosk adds a product that is in the catalogue but not on sale.' },

@@ -9,5 +9,7 @@ export { defineCollection, edgePayCollections, type ServerCollection, type Colle
 export { writeAsServer, pull, push } from './replication/documents.ts';
 export { enrolGateway, revokeGateway, authenticateGateway, type EnrolledGateway } from './auth/gateways.ts';
 export type { Db } from './db/db.ts';
+/** The double-entry money ledger (accounts, transfers, invariant check) for the payments and flow contexts. */
+export * as ledger from './ledger/index.ts';
 /** Test support for other folders' tests and benches: fresh PostgreSQL schemas, PGlite. */
 export * as serverTesting from './testing/index.ts';

@@ -1,0 +1,44 @@
+/**
+ * Voiding pending transfers past their timeout. The work is the database
+ * function ledger_sweep_expired_pending: one process at a time sweeps (a
+ * transaction-scoped advisory lock; the others return at once), so every
+ * server process may run the loop below.
+ */
+import type { Queryable } from '../db/db.ts';
+import { int } from './rows.ts';
+
+/** Voids up to `max` expired pending transfers; answers how many it voided. */
+export async function sweepExpiredPending(db: Queryable, max = 1000): Promise<number> {
+  const { rows } = await db.query('SELECT ledger_sweep_expired_pending($1) AS voided', [max]);
+  return int(rows[0]?.['voided'] ?? 0, 'voided');
+}
+
+/**
+ * Sweeps every `intervalMs` (and again at once while a sweep was full) until
+ * the returned function is called. Errors (a lost connection) are reported to
+ * `onError` and the loop goes on.
+ */
+export function startPendingSweeper(db: Queryable, options: { intervalMs?: number; max?: number; onError?: (err: unknown) => void } = {}): () => Promise<void> {
+  const intervalMs = options.intervalMs ?? 1000;
+  const max = options.max ?? 1000;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const tick = (): void => {
+    running = (async () => {
+      let again = false;
+      try {
+        again = (await sweepExpiredPending(db, max)) >= max;
+      } catch (err) {
+        options.onError?.(err);
+      }
+      if (!stopped) timer = setTimeout(tick, again ? 0 : intervalMs);
+    })();
+  };
+  timer = setTimeout(tick, intervalMs);
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await running;
+  };
+}
