@@ -43,6 +43,7 @@ export const errorRegistry = {
   REQUEST_TOO_LARGE: { httpStatus: 413, message: 'The request body is larger than the {limit} bytes allowed.' },
   REQUEST_UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, message: 'Send the request body as application/json.' },
   UNKNOWN_COLLECTION: { httpStatus: 404, message: 'There is no replicated collection "{collection}".' },
+  COLLECTION_ALREADY_REGISTERED: { httpStatus: 500, message: 'The collection "{collection}" is declared twice; each collection has one declaration.' },
   SCHEMA_VERSION_UNKNOWN: { httpStatus: 404, message: 'Schema version {version} of {collection} does not exist on this server.' },
 
   // Authentication of gateways, devices and users.

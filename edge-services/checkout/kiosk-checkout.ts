@@ -17,6 +17,7 @@ import {
   removeLine,
   setQuantity,
   toLineItems,
+  UNSENT_PAYMENTS_SELECTOR,
   uuidV7,
   type Basket,
   type CurrencyCode,
@@ -97,9 +98,9 @@ export class KioskCheckout {
     this.basketState = emptyBasket(this.basketState.currency);
   }
 
-  /** Stored offline payments the server has not taken over yet (for the limits and the console). */
+  /** Unsent payments, oldest first (core's rule, core/payments/unsent.ts): for the limits and the console. */
   async unsent(): Promise<PaymentDoc[]> {
-    const docs = await this.options.db.payments.find({ selector: { status: 'stored' }, sort: [{ createdAt: 'asc' }] }).exec();
+    const docs = await this.options.db.payments.find({ selector: { ...UNSENT_PAYMENTS_SELECTOR }, sort: [{ createdAt: 'asc' }] }).exec();
     return docs.map((d) => d.toJSON() as PaymentDoc);
   }
 
