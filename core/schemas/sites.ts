@@ -52,7 +52,7 @@ export type RecognitionSettings = {
 export const siteSchema: RxJsonSchema<SiteDoc> = {
   title: 'EdgePay site',
   description: 'A store or building and the settings its gateways obey, written by the server.',
-  // 1: optional `recognition` settings (migration in sync/ledger/migrations.ts).
+  // 1: optional `recognition` settings (migration in sitesCollection below).
   version: 1,
   primaryKey: 'id',
   type: 'object',
