@@ -22,7 +22,6 @@ import { EdgePayError } from '../errors.ts';
 import type { CollectionDeclaration } from './declaration.ts';
 
 /** Collection name -> document type of every registered collection (extended by each owner). */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface CollectionDocs {}
 export type CollectionName = keyof CollectionDocs & string;
 

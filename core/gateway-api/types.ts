@@ -14,7 +14,6 @@ import type { UnsentSummary } from '../payments/unsent.ts';
 // Part of this contract; the rule that counts it is core/payments/unsent.ts.
 export type { UnsentSummary };
 
-
 /** What the kiosk screen shows, sent whole on every change (it is small). */
 export type KioskState = {
   basket: Basket;
