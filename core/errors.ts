@@ -44,6 +44,7 @@ export const errorRegistry = {
   REQUEST_TOO_LARGE: { httpStatus: 413, message: 'The request body is larger than the {limit} bytes allowed.', when: 'An HTTP request body is over the route\'s body limit.' },
   REQUEST_UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, message: 'Send the request body as application/json.', when: 'An HTTP request body is sent with a content type other than JSON.' },
   UNKNOWN_COLLECTION: { httpStatus: 404, message: 'There is no replicated collection "{collection}".', when: 'Replicating or writing a collection the server or gateway does not have.' },
+  COLLECTION_ALREADY_REGISTERED: { httpStatus: 500, message: 'The collection "{collection}" is declared twice; each collection has one declaration.', when: 'Two declarations of one collection name are added to a collection registry (a programming error, found at start).' },
   SCHEMA_VERSION_UNKNOWN: { httpStatus: 404, message: 'Schema version {version} of {collection} does not exist on this server.', when: 'A gateway replicates with a schema version newer than the server knows.' },
 
   // Authentication of gateways, devices and users.

@@ -10,6 +10,7 @@ export * from './money.ts';
 export * from './money-text.ts';
 export * from './ids.ts';
 export * from './json-equal.ts';
+export * from './collections/index.ts';
 export * from './schemas/index.ts';
 export * from './bus/index.ts';
 export * from './payments/index.ts';

@@ -4,8 +4,8 @@
  * health, metrics, OpenAPI. It imports core, and only types from sync.
  */
 export { startServer, openDatabase, type ServerOptions, type RunningServer } from './start-server.ts';
-export { buildApp, type AppOptions, type EdgePayServer } from './http/app.ts';
-export { defineCollection, edgePayCollections, type ServerCollection, type CollectionDefinition } from './replication/collections.ts';
+export { buildApp, edgePayServerCollections, type AppOptions, type EdgePayServer } from './http/app.ts';
+export { serverCollection, serverCollections, type ServerCollection, type CreatedFollowUps } from './replication/collections.ts';
 export { writeAsServer, pull, push } from './replication/documents.ts';
 export { enrolGateway, revokeGateway, authenticateGateway, type EnrolledGateway } from './auth/gateways.ts';
 export type { Db } from './db/db.ts';

@@ -7,7 +7,8 @@ import { openPgliteDb } from './db/pglite-db.ts';
 import { openPostgresDb } from './db/pg-db.ts';
 import { migrate } from './db/migrate.ts';
 import { buildApp, type EdgePayServer } from './http/app.ts';
-import { edgePayCollections, type ServerCollection } from './replication/collections.ts';
+import type { CollectionRegistry } from '../core/index.ts';
+import type { CreatedFollowUps } from './replication/collections.ts';
 
 export type ServerOptions = {
   /** PostgreSQL URL; when absent, PGlite on `pgliteDir` (in memory if that is absent too). */
@@ -16,7 +17,9 @@ export type ServerOptions = {
   host?: string;
   port?: number;
   adminToken: string;
-  collections?: ServerCollection[];
+  /** The collections to replicate (default: core's registry; tests pass a copy with throwaway ones). */
+  collections?: CollectionRegistry;
+  followUps?: CreatedFollowUps;
   logger?: boolean | { level: string; file?: string };
   bodyLimit?: number;
   sandbox?: import('./payments/sandbox-acquirer.ts').SandboxOptions;
@@ -38,7 +41,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const db = await openDatabase(options);
   const server = await buildApp({
     db,
-    collections: options.collections ?? edgePayCollections(),
+    ...(options.collections ? { collections: options.collections } : {}),
+    ...(options.followUps ? { followUps: options.followUps } : {}),
     adminToken: options.adminToken,
     logger: options.logger ?? false,
     processMetrics: true,

@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { addRxPlugin, type RxCollection } from 'rxdb';
 import { RxDBDevModePlugin } from 'rxdb/plugins/dev-mode';
 import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
-import { WRITE_OK } from '../core/index.ts';
-import { defineCollection, edgePayCollections, serverTesting, startServer, type RunningServer } from '../server/index.ts';
+import { defineCollection, edgePayCollections, WRITE_OK } from '../core/index.ts';
+import { serverTesting, startServer, type RunningServer } from '../server/index.ts';
 import { getRxStorageSQLite, replicateCollection } from '../sync/index.ts';
 
 const { freshPostgres, pglite } = serverTesting;
@@ -57,10 +57,9 @@ for (const which of ['pglite', 'postgres'] as const) {
       server = await startServer({
         ...(database.databaseUrl ? { databaseUrl: database.databaseUrl } : {}),
         adminToken: ADMIN,
-        collections: [
-          ...edgePayCollections(),
-          defineCollection({ name: 'human', schema: testUtils.schemas.human as any, checkGatewayWrite: () => WRITE_OK }),
-        ],
+        collections: edgePayCollections.with(
+          defineCollection({ name: 'human', schema: testUtils.schemas.human as any, checkGatewayWrite: () => WRITE_OK, sync: { push: true, pull: true } }),
+        ),
       });
       const res = await fetch(server.url + '/admin/gateways', {
         method: 'POST',

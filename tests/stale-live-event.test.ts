@@ -23,8 +23,8 @@ import type { AddressInfo } from 'node:net';
 import { createRxDatabase, addRxPlugin } from 'rxdb';
 import { RxDBDevModePlugin } from 'rxdb/plugins/dev-mode';
 import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
-import { WRITE_OK } from '../core/index.ts';
-import { defineCollection, edgePayCollections, serverTesting, startServer, writeAsServer } from '../server/index.ts';
+import { defineCollection, edgePayCollections, WRITE_OK } from '../core/index.ts';
+import { serverTesting, startServer, writeAsServer } from '../server/index.ts';
 import { getRxStorageSQLite, replicateCollection } from '../sync/index.ts';
 
 addRxPlugin(RxDBDevModePlugin);
@@ -50,12 +50,13 @@ const itemSchema = {
   required: ['id', 'age'],
 } as const;
 
-const itemsCollection = defineCollection({ name: 'items', schema: itemSchema as any, checkGatewayWrite: () => WRITE_OK });
+const itemsCollection = defineCollection({ name: 'items', schema: itemSchema as any, checkGatewayWrite: () => WRITE_OK, sync: { push: true, pull: true } });
 const receiptsCollection = defineCollection({
   name: 'receipts',
   schema: itemSchema as any,
   checkGatewayWrite: () => WRITE_OK,
-  stampAccepted: (doc, now) => ({ ...doc, receivedAt: now }),
+  stampAccepted: (doc: any, now: string) => ({ ...doc, receivedAt: now }),
+  sync: { push: true, pull: true },
 });
 
 /**
@@ -150,7 +151,7 @@ async function site(siteId: string, hold: Parameters<typeof holdingProxy>[1]) {
   const database = serverTesting.pglite();
   const server = await startServer({
     adminToken: ADMIN,
-    collections: [...edgePayCollections(), itemsCollection, receiptsCollection],
+    collections: edgePayCollections.with(itemsCollection, receiptsCollection),
   });
   cleanups.push(() => database.drop(), () => server.close());
   const enrolled = await fetch(server.url + '/admin/gateways', {

@@ -18,7 +18,7 @@ import type {
   PayOutcome,
   PaymentFilter,
   SiteView,
-  SyncStatusView,
+  SyncStatus,
   UnsentSummary,
 } from './types.ts';
 import type { PaymentDoc } from '../schemas/index.ts';
@@ -39,7 +39,7 @@ export type ConsoleApi = {
   signIn(pin: string): Promise<OperatorSession>;
   signOut(token: string): Promise<void>;
   overview(token: string): Promise<ConsoleOverview>;
-  syncStatus(token: string): Promise<SyncStatusView | null>;
+  syncStatus(token: string): Promise<SyncStatus | null>;
   devices(token: string): Promise<DeviceView[]>;
   payments(token: string, filter: PaymentFilter): Promise<PaymentDoc[]>;
   payment(token: string, id: string): Promise<PaymentDoc>;

@@ -9,9 +9,10 @@ import type { Basket } from '../checkout/index.ts';
 import type { Money } from '../money.ts';
 import type { OfflineLimits, PaymentDoc, PaymentStatus } from '../schemas/index.ts';
 import type { EdgePayErrorJSON, ErrorCode } from '../errors.ts';
+import type { UnsentSummary } from '../payments/unsent.ts';
 
-/** Count and sums per currency of payments not yet in the server's hands. */
-export type UnsentSummary = { count: number; sums: Money[] };
+// Part of this contract; the rule that counts it is core/payments/unsent.ts.
+export type { UnsentSummary };
 
 /** What the kiosk screen shows, sent whole on every change (it is small). */
 export type KioskState = {
@@ -61,12 +62,14 @@ export type PayOutcome =
   | { state: 'refused'; code: 'OFFLINE_LIMIT_EXCEEDED' | 'CHECKOUT_NO_SITE'; limit?: string }
   | { state: 'failed'; code: ErrorCode; message: string };
 
-/** Mirrors sync's SyncStatus (core may not import sync); the API passes it through. */
-export type SyncStatusView = {
+/** The gateway's sync with the server, as GatewaySync (sync/replication) reports it and the console shows it. */
+export type SyncStatus = {
   online: boolean;
+  /** Unsent payments (core/payments/unsent.ts): count and sums per currency. */
   pending: UnsentSummary;
   lastError?: { at: string; message: string; code?: ErrorCode };
   lastSuccessAt?: string;
+  /** While offline: when the next attempt to reach the server is due. */
   nextAttemptAt?: string;
 };
 
@@ -95,7 +98,7 @@ export type SiteView = { siteId: string; name?: string; locale?: string; currenc
 /** The console's first screen in one answer. */
 export type ConsoleOverview = {
   site: SiteView;
-  sync: SyncStatusView | null;
+  sync: SyncStatus | null;
   unsent: UnsentSummary;
   network: NetworkState;
   devices: DeviceView[];
@@ -112,7 +115,7 @@ export type GatewayEvent =
   | { type: 'kiosk'; state: KioskState }
   | { type: 'payment'; phase: 'waiting' }
   | { type: 'payment'; phase: 'done'; outcome: PayOutcome }
-  | { type: 'sync'; status: SyncStatusView | null; network: NetworkState }
+  | { type: 'sync'; status: SyncStatus | null; network: NetworkState }
   | { type: 'devices'; devices: DeviceView[] }
   | { type: 'payments-changed' };
 

@@ -17,7 +17,7 @@
  */
 import type { RxJsonSchema } from 'rxdb';
 import type { ErrorCode } from '../errors.ts';
-import type { OwnershipMap, WriteCheck } from '../schemas/index.ts';
+import { defineCollection, edgePayCollections, type OwnershipMap, type WriteCheck } from '../collections/index.ts';
 
 export const MAX_ENROLMENT_VIEWS = 10;
 export const MIN_ENROLMENT_VIEWS = 3;
@@ -134,3 +134,25 @@ export function checkGatewayEnrolmentWrite(
   if (deleted(previous) && !deleted(next)) return refuse('ENROLMENT_IMMUTABLE', '_deleted');
   return { ok: true };
 }
+
+declare module '../collections/registry.ts' {
+  interface CollectionDocs {
+    enrolments: EnrolmentDoc;
+  }
+}
+
+/** Made at any gateway of the site, shared by all: synced both ways. */
+export const enrolmentsCollection = edgePayCollections.register(
+  defineCollection({
+    name: 'enrolments',
+    schema: enrolmentSchema,
+    siteField: 'siteId',
+    checkGatewayWrite: checkGatewayEnrolmentWrite,
+    // One document holds up to 10 views of vectors and keypoints, up to ~170 KB:
+    // 100 of them in one push (the default) would pass the server's 4 MB body
+    // limit, and the backlog would never go up. 10 per request, 20 per pull page.
+    sync: { push: true, pull: true, pushBatchSize: 10, pullBatchSize: 20 },
+    // 1 added the optional `keypoints` per view: version-0 enrolments are valid as they are.
+    migrations: { 1: (doc) => doc },
+  }),
+);

@@ -5,7 +5,7 @@ import {
   checkGatewaySiteWrite,
   checkGatewayWrite,
   checkPaymentAmounts,
-  gatewayWriteChecks,
+  edgePayCollections,
   paymentFieldOwnership,
   paymentGatewayFields,
   paymentSchema,
@@ -221,9 +221,11 @@ describe('products and sites: gateways may not write', () => {
     refused(checkGatewaySiteWrite(undefined, site), 'COLLECTION_READ_ONLY', 'id');
   });
 
-  test('gatewayWriteChecks routes each collection to its check', () => {
-    assert.deepEqual(gatewayWriteChecks.payments(undefined, examplePayment()), OK);
-    refused(gatewayWriteChecks.products(undefined, exampleProduct()), 'COLLECTION_READ_ONLY', 'id');
-    refused(gatewayWriteChecks.sites(undefined, exampleSite()), 'COLLECTION_READ_ONLY', 'id');
+  test("each collection's declaration routes to its check", () => {
+    const payment = examplePayment();
+    const writer = { siteId: payment.siteId, gatewayId: payment.gatewayId };
+    assert.deepEqual(edgePayCollections.get('payments').checkGatewayWrite(undefined, payment, writer), OK);
+    refused(edgePayCollections.get('products').checkGatewayWrite(undefined, exampleProduct(), writer), 'COLLECTION_READ_ONLY', 'id');
+    refused(edgePayCollections.get('sites').checkGatewayWrite(undefined, exampleSite(), writer), 'COLLECTION_READ_ONLY', 'id');
   });
 });

@@ -8,7 +8,7 @@
  */
 import { isEdgePayError } from '../errors.ts';
 import { add, multiply, signedMoney, zero } from '../money.ts';
-import { refuse, WRITE_OK, type WriteCheck } from './ownership.ts';
+import { refuse, WRITE_OK, type WriteCheck } from '../collections/ownership.ts';
 import type { PaymentDoc } from './payments.ts';
 
 export function checkPaymentAmounts(doc: Pick<PaymentDoc, 'amount' | 'currency' | 'lineItems'>): WriteCheck {

@@ -16,7 +16,7 @@ import { isCurrencyCode } from '../currencies.ts';
 import { isUuidV7 } from '../ids.ts';
 import { jsonEqual } from '../json-equal.ts';
 import { checkPaymentAmounts } from './payment-amounts.ts';
-import { isDeleted, ownKeys, refuse, WRITE_OK, type OwnershipMap, type WriteCheck } from './ownership.ts';
+import { isDeleted, ownKeys, refuse, WRITE_OK, type GatewayIdentity, type OwnershipMap, type WriteCheck } from '../collections/ownership.ts';
 import { initialPaymentStatuses, type PaymentDoc } from './payments.ts';
 
 export const paymentFieldOwnership: OwnershipMap<PaymentDoc> = Object.freeze({
@@ -51,9 +51,6 @@ export const paymentGatewayFields: readonly PaymentField[] = Object.freeze(
 export const paymentServerFields: readonly PaymentField[] = Object.freeze(
   fields.filter((f) => paymentFieldOwnership[f] === 'server'),
 );
-
-/** The identity a push is authenticated as; a gateway writes only as itself, in its own site. */
-export type GatewayIdentity = { readonly siteId: string; readonly gatewayId: string };
 
 /**
  * May a gateway push `next`, given the server's current `previous` (undefined

@@ -9,8 +9,10 @@
  * one, a retried push of the same payment can only ever hit the same document.
  *
  * Ownership (who writes which field) is in payment-ownership.ts. Refunds and
- * voids are *requested* through separate intent documents, never by a gateway
- * editing a payment; the server reflects their outcome here in `status`.
+ * voids are *requested* from the server's payment authority over HTTP
+ * (`POST /payments/{id}/refund` and `/void`, with an Idempotency-Key; see
+ * server/payments/routes.ts), never by a gateway editing a payment; the server
+ * reflects their outcome here in `status`, `statusHistory` and `refundedAmount`.
  */
 import type { RxJsonSchema } from 'rxdb';
 import type { CurrencyCode } from '../currencies.ts';
@@ -114,7 +116,7 @@ export const paymentSchema: RxJsonSchema<PaymentDoc> = {
     siteId: { ...referenceIdSchema(), final: true },
     gatewayId: { ...referenceIdSchema(), final: true },
     flow: { type: 'string', enum: [...paymentFlows], maxLength: 16, final: true },
-    // A payment moves money; a zero or negative one is a bug, refunds are their own intents.
+    // A payment moves money; a zero or negative one is a bug (a refund is requested from the server, see above).
     amount: { ...minorUnitsSchema(1), final: true },
     currency: { ...currencySchema(), final: true },
     method: { type: 'string', enum: [...paymentMethods], maxLength: 16, final: true },

@@ -4,7 +4,8 @@
  */
 import type { RxJsonSchema } from 'rxdb';
 import type { Money } from '../money.ts';
-import { checkReadOnlyWrite, type OwnershipMap, type WriteCheck } from './ownership.ts';
+import { checkReadOnlyWrite, type OwnershipMap, type WriteCheck } from '../collections/ownership.ts';
+import { defineCollection, edgePayCollections } from '../collections/index.ts';
 import { isoTimestampSchema, moneySchema, referenceIdSchema } from './fragments.ts';
 
 export type ProductDoc = {
@@ -66,3 +67,20 @@ export const productFieldOwnership: OwnershipMap<ProductDoc> = Object.freeze({
 export function checkGatewayProductWrite(previous: ProductDoc | undefined, next: ProductDoc): WriteCheck {
   return checkReadOnlyWrite(productFieldOwnership, previous, next);
 }
+
+declare module '../collections/registry.ts' {
+  interface CollectionDocs {
+    products: ProductDoc;
+  }
+}
+
+/** The catalogue travels down only: the server writes it, each gateway of the site reads it. */
+export const productsCollection = edgePayCollections.register(
+  defineCollection({
+    name: 'products',
+    schema: productSchema,
+    siteField: 'siteId',
+    checkGatewayWrite: checkGatewayProductWrite,
+    sync: { push: false, pull: true },
+  }),
+);

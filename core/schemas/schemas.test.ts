@@ -5,8 +5,11 @@ import { RxDBDevModePlugin, checkSchema, disableWarnings } from 'rxdb/plugins/de
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { getValidator, wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
-import { collectionSchemas, paymentSchema, productSchema, siteSchema, type PaymentDoc } from '../index.ts';
+import { edgePayCollections, paymentSchema, productSchema, siteSchema, type PaymentDoc } from '../index.ts';
 import { examplePayment, exampleProduct, exampleSite, exampleStoredPayment } from './fixtures.ts';
+
+// Each registered collection's schema, by name, from its one declaration.
+const collectionSchemas: Record<string, RxJsonSchema<any>> = Object.fromEntries(edgePayCollections.list().map((c) => [c.name, c.schema]));
 
 disableWarnings();
 addRxPlugin(RxDBDevModePlugin);
@@ -28,7 +31,7 @@ describe('RxDB dev-mode checkSchema', () => {
     assert.deepEqual(Object.keys(collectionSchemas).sort(), ['enrolments', 'payments', 'products', 'sites']);
     for (const [name, schema] of Object.entries(collectionSchemas)) {
       assert.doesNotThrow(() => checkSchema(schema as RxJsonSchema<unknown>), name);
-      // A version bump needs a ledger migration (sync/ledger/migrations.ts): this list changes with it.
+      // A version bump needs a ledger migration (the declaration's `migrations`): this list changes with it.
       assert.equal(schema.version, ({ payments: 0, products: 0, sites: 1, enrolments: 1 } as Record<string, number>)[name], name);
       assert.equal(schema.additionalProperties, false);
     }
@@ -126,9 +129,9 @@ describe('in a real RxDB database (memory storage, ajv, dev-mode)', () => {
       multiInstance: false,
     });
     const collections = await db.addCollections({
-      payments: { schema: collectionSchemas.payments },
-      products: { schema: collectionSchemas.products },
-      sites: { schema: collectionSchemas.sites, migrationStrategies: { 1: (doc) => doc } },
+      payments: { schema: edgePayCollections.get('payments').schema },
+      products: { schema: edgePayCollections.get('products').schema },
+      sites: { schema: edgePayCollections.get('sites').schema, migrationStrategies: { 1: (doc) => doc } },
     });
 
     const first = examplePayment({ createdAt: '2025-03-01T09:00:00.000Z', statusHistory: [{ status: 'created', at: '2025-03-01T09:00:00.000Z', by: 'gateway' }] });

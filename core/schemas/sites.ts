@@ -5,7 +5,8 @@
 import type { RxJsonSchema } from 'rxdb';
 import type { CurrencyCode } from '../currencies.ts';
 import type { Money } from '../money.ts';
-import { checkReadOnlyWrite, type OwnershipMap, type WriteCheck } from './ownership.ts';
+import { checkReadOnlyWrite, type OwnershipMap, type WriteCheck } from '../collections/ownership.ts';
+import { defineCollection, edgePayCollections } from '../collections/index.ts';
 import { currencySchema, isoTimestampSchema, moneySchema, referenceIdSchema } from './fragments.ts';
 
 /**
@@ -51,7 +52,7 @@ export type RecognitionSettings = {
 export const siteSchema: RxJsonSchema<SiteDoc> = {
   title: 'EdgePay site',
   description: 'A store or building and the settings its gateways obey, written by the server.',
-  // 1: optional `recognition` settings (migration in sync/ledger/migrations.ts).
+  // 1: optional `recognition` settings (migration in sitesCollection below).
   version: 1,
   primaryKey: 'id',
   type: 'object',
@@ -99,3 +100,22 @@ export const siteFieldOwnership: OwnershipMap<SiteDoc> = Object.freeze({
 export function checkGatewaySiteWrite(previous: SiteDoc | undefined, next: SiteDoc): WriteCheck {
   return checkReadOnlyWrite(siteFieldOwnership, previous, next);
 }
+
+declare module '../collections/registry.ts' {
+  interface CollectionDocs {
+    sites: SiteDoc;
+  }
+}
+
+/** Site settings travel down only; a site document is its own site (`id`). */
+export const sitesCollection = edgePayCollections.register(
+  defineCollection({
+    name: 'sites',
+    schema: siteSchema,
+    siteField: 'id',
+    checkGatewayWrite: checkGatewaySiteWrite,
+    sync: { push: false, pull: true },
+    // 1 added the optional `recognition` settings: version-0 sites are valid as they are.
+    migrations: { 1: (doc) => doc },
+  }),
+);

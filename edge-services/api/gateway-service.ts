@@ -12,27 +12,25 @@ import {
   basketTotal,
   EdgePayError,
   itemCount,
-  sum,
+  summariseUnsent,
   type CameraFrame,
   type CameraFrameResult,
   type EnrolmentDoc,
   type EnrolmentView,
   type EnrolRequest,
   type ConsoleApi,
-  type CurrencyCode,
   type FrameRecognition,
   type DeviceView,
   type GatewayEvent,
   type KioskApi,
   type KioskState,
-  type Money,
   type NetworkState,
   type PaymentDoc,
   type PaymentFilter,
   type PayOutcome,
   type SiteDoc,
   type SiteView,
-  type SyncStatusView,
+  type SyncStatus,
   type UnsentSummary,
   type ConsoleOverview,
 } from '../../core/index.ts';
@@ -278,7 +276,7 @@ export class GatewayService implements KioskApi, ConsoleApi {
     };
   }
 
-  async syncStatus(token: string): Promise<SyncStatusView | null> {
+  async syncStatus(token: string): Promise<SyncStatus | null> {
     this.sessions.check(token);
     return this.syncView();
   }
@@ -373,7 +371,7 @@ export class GatewayService implements KioskApi, ConsoleApi {
     return this.parts.devices?.() ?? [];
   }
 
-  private async syncView(): Promise<SyncStatusView | null> {
+  private async syncView(): Promise<SyncStatus | null> {
     return (await this.parts.sync?.status()) ?? null;
   }
 
@@ -389,10 +387,7 @@ export class GatewayService implements KioskApi, ConsoleApi {
   }
 
   private async unsentSummary(): Promise<UnsentSummary> {
-    const unsent = await this.parts.kiosk.unsent();
-    const byCurrency = new Map<CurrencyCode, Money[]>();
-    for (const p of unsent) byCurrency.set(p.currency, [...(byCurrency.get(p.currency) ?? []), { amount: p.amount, currency: p.currency }]);
-    return { count: unsent.length, sums: [...byCurrency].map(([c, list]) => sum(list, c)) };
+    return summariseUnsent(await this.parts.kiosk.unsent());
   }
 
   /** Sends sync and device events when something changed since the last look. */

@@ -18,6 +18,7 @@ import {
   renderErrorMessage,
   setQuantity,
   toLineItems,
+  UNSENT_PAYMENTS_SELECTOR,
   uuidV7,
   type Basket,
   type CurrencyCode,
@@ -110,9 +111,9 @@ export class KioskCheckout {
     this.basketState = emptyBasket(this.basketState.currency);
   }
 
-  /** Stored offline payments the server has not taken over yet (for the limits and the console). */
+  /** Unsent payments, oldest first (core's rule, core/payments/unsent.ts): for the limits and the console. */
   async unsent(): Promise<PaymentDoc[]> {
-    const docs = await this.options.db.payments.find({ selector: { status: 'stored' }, sort: [{ createdAt: 'asc' }] }).exec();
+    const docs = await this.options.db.payments.find({ selector: { ...UNSENT_PAYMENTS_SELECTOR }, sort: [{ createdAt: 'asc' }] }).exec();
     return docs.map((d) => d.toJSON() as PaymentDoc);
   }
 

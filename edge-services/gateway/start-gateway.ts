@@ -4,7 +4,8 @@
  * recognition for its site. The bus and the kiosk attach to what this returns.
  */
 import { join, resolve } from 'node:path';
-import { GatewaySync, openLedger, type Ledger, type SyncStatus } from '../../sync/index.ts';
+import type { SyncStatus } from '../../core/index.ts';
+import { GatewaySync, openLedger, type Ledger } from '../../sync/index.ts';
 import { SiteRecognition, type RecognitionServiceOptions } from '../recognition/index.ts';
 
 export type GatewayOptions = {

@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { addRxPlugin, createRxDatabase, type RxDatabase } from 'rxdb';
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
-import { ledgerMigrations } from '../../sync/index.ts';
-import { enrolmentSchema, type Envelope, type EnrolmentDoc } from '../../core/index.ts';
+import { edgePayCollections, enrolmentSchema, type Envelope, type EnrolmentDoc } from '../../core/index.ts';
 import { frameBytes, loadManifest } from './eval-set/evaluate.ts';
 import { RecognitionService } from './service.ts';
 import { EnrolmentStore } from './enrolment-store.ts';
@@ -31,7 +30,7 @@ describe('recognition service (worker thread) with the enrolment store', () => {
     db = await createRxDatabase({ name: `enrol${Date.now()}`, storage: getRxStorageMemory(), multiInstance: false });
     // The schema is at version 1: RxDB wants the migration plugin and its strategies.
     addRxPlugin(RxDBMigrationSchemaPlugin);
-    await db.addCollections({ enrolments: { schema: enrolmentSchema, migrationStrategies: ledgerMigrations.enrolments } });
+    await db.addCollections({ enrolments: { schema: enrolmentSchema, migrationStrategies: edgePayCollections.get('enrolments').migrations } });
   });
   after(async () => {
     for (const s of stores) s.stop();

@@ -1,8 +1,8 @@
 /** The console's read-only panels: sync, unsent, devices, site limits, declined-after-forward. */
-import type { ConsoleOverview, DeviceView, PaymentDoc, SiteView, SyncStatusView, UnsentSummary } from '../../core/index.ts';
+import type { ConsoleOverview, DeviceView, PaymentDoc, SiteView, SyncStatus, UnsentSummary } from '../../core/index.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 
-export function SyncCard({ sync }: { sync: SyncStatusView | null }) {
+export function SyncCard({ sync }: { sync: SyncStatus | null }) {
   const { t, money, time } = useI18n();
   const online = !!sync?.online;
   return (

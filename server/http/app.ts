@@ -4,10 +4,10 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
-import { EdgePayError, errorResponses } from '../../core/index.ts';
+import { EdgePayError, edgePayCollections, errorResponses, type CollectionRegistry } from '../../core/index.ts';
 import type { Db } from '../db/db.ts';
 import { ChangeHub } from '../replication/change-hub.ts';
-import type { ServerCollection } from '../replication/collections.ts';
+import { mergeFollowUps, serverCollections, type CreatedFollowUps, type ServerCollection } from '../replication/collections.ts';
 import { registerReplicationRoutes } from '../replication/routes.ts';
 import { registerAdminRoutes } from '../admin/routes.ts';
 import { installErrorHandling } from './errors.ts';
@@ -18,10 +18,23 @@ import type { ProcessorAdapter } from '../payments/processor.ts';
 import { createSandboxAcquirer, type SandboxOptions } from '../payments/sandbox-acquirer.ts';
 import { registerPaymentRoutes } from '../payments/routes.ts';
 import { queueLength } from '../payments/forward-queue.ts';
+import { PAYMENT_CREATED_FOLLOW_UPS } from '../payments/replication-follow-ups.ts';
+
+/**
+ * The collections this server replicates: core's declarations (default: its
+ * registry), with the follow-up work of the server's contexts (payments: audit
+ * and forwarding queue) and any `extra` follow-ups (tests).
+ */
+export function edgePayServerCollections(registry: CollectionRegistry = edgePayCollections, extra: CreatedFollowUps = {}): ServerCollection[] {
+  return serverCollections(registry, mergeFollowUps(PAYMENT_CREATED_FOLLOW_UPS, extra));
+}
 
 export type AppOptions = {
   db: Db;
-  collections: ServerCollection[];
+  /** The collections to replicate (default: core's registry). */
+  collections?: CollectionRegistry;
+  /** More follow-up SQL per collection, besides the payments context's. */
+  followUps?: CreatedFollowUps;
   adminToken: string;
   /** Largest request body in bytes (default 4 MiB: a push of 1,000 payments fits). */
   bodyLimit?: number;
@@ -60,7 +73,7 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
   const metrics = createMetrics(options.processMetrics ?? false);
   const hub = new ChangeHub(options.db);
   await hub.start();
-  const collections = new Map(options.collections.map((c) => [c.name, c]));
+  const collections = new Map(edgePayServerCollections(options.collections, options.followUps).map((c) => [c.name, c]));
 
   installErrorHandling(app, bodyLimit);
   // JSON only: a text/plain body is refused with 415 rather than parsed as a string.

@@ -4,14 +4,14 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { errorRegistry, renderErrorMessage } from '../../core/index.ts';
+import { CollectionRegistry, errorRegistry, renderErrorMessage } from '../../core/index.ts';
 import { openDatabase } from '../start-server.ts';
 import { buildApp } from './app.ts';
 
 describe('/healthz', () => {
   it('is 200 while the database answers and a registry 503 once it does not', async () => {
     const db = await openDatabase({});
-    const { app } = await buildApp({ db, collections: [], adminToken: 'healthz-admin-token-0123', forwarder: false });
+    const { app } = await buildApp({ db, collections: new CollectionRegistry(), adminToken: 'healthz-admin-token-0123', forwarder: false });
     try {
       const up = await app.inject({ method: 'GET', url: '/healthz' });
       assert.equal(up.statusCode, 200);

@@ -18,7 +18,6 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { uuidV7 } from '../../core/index.ts';
 import { buildApp, openDatabase, type Db } from '../index.ts';
-import { edgePayCollections } from './collections.ts';
 import { freshPostgres, pglite, postgresReachable, TEST_PG_URL, type TestDatabase } from '../testing/databases.ts';
 import { withSlowCommits } from '../testing/slow-commit-db.ts';
 
@@ -114,7 +113,7 @@ async function race(urls: string[]): Promise<{ written: Set<string>; seen: Set<s
 }
 
 async function startInProcess(db: Db): Promise<{ url: string; close(): Promise<void> }> {
-  const { app } = await buildApp({ db: withSlowCommits(db, 15), collections: edgePayCollections(), adminToken: ADMIN });
+  const { app } = await buildApp({ db: withSlowCommits(db, 15), adminToken: ADMIN });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { url, close: () => app.close() };
 }

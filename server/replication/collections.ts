@@ -1,21 +1,13 @@
 /**
- * The collections the server replicates, and for each: its schema version,
- * how to validate a pushed document, which site a document belongs to, and
- * the field-ownership check a gateway's write must pass (from core).
+ * The collections the server replicates, as the server sees them: each one's
+ * declaration from core's registry (schema, site field, the field-ownership
+ * check a gateway's write must pass, the receipt it stamps), compiled into a
+ * schema validator, plus the follow-up SQL that the server's contexts hand in
+ * for it (server/http/app.ts composes them). Replication imports no other
+ * context: whoever needs work done with a push registers it.
  */
 import AjvModule from 'ajv';
-import {
-  checkGatewayEnrolmentWrite,
-  checkGatewayWrite as checkPaymentWrite,
-  collectionSchemas,
-  gatewayWriteChecks,
-  type EnrolmentDoc,
-  type PaymentDoc,
-  type WriteCheck,
-} from '../../core/index.ts';
-
-import { AUDIT_CREATED_PAYMENTS_SQL } from '../payments/audit.ts';
-import { ENQUEUE_CREATED_OFFLINE_PAYMENTS_SQL } from '../payments/forward-queue.ts';
+import type { CollectionDeclaration, CollectionRegistry, WriteCheck } from '../../core/index.ts';
 
 // ajv's CommonJS default export under NodeNext.
 const Ajv = AjvModule as unknown as typeof AjvModule.default;
@@ -46,73 +38,50 @@ export type ServerCollection = {
   createdSql?: readonly string[];
 };
 
-export type CollectionDefinition = {
-  name: string;
-  schema: { version: number; primaryKey: unknown } & Record<string, unknown>;
-  siteField?: string;
-  checkGatewayWrite: ServerCollection['checkGatewayWrite'];
-  stampAccepted?: ServerCollection['stampAccepted'];
-  createdSql?: ServerCollection['createdSql'];
-};
+/**
+ * Follow-up SQL per collection name, from the contexts that need it (payments:
+ * audit and forwarding queue); see ServerCollection.createdSql.
+ */
+export type CreatedFollowUps = { readonly [collection: string]: readonly string[] };
 
-export function defineCollection(def: CollectionDefinition): ServerCollection {
+/** Both sets of follow-ups, a collection's statements in the order given. */
+export function mergeFollowUps(...sets: CreatedFollowUps[]): CreatedFollowUps {
+  const merged: Record<string, string[]> = {};
+  for (const set of sets) for (const [name, sql] of Object.entries(set)) (merged[name] ??= []).push(...sql);
+  return merged;
+}
+
+/** The server's view of one declared collection, with its follow-ups. */
+export function serverCollection(declaration: CollectionDeclaration, createdSql: readonly string[] = []): ServerCollection {
+  const { schema, siteField } = declaration;
   // strict: false: RxDB schemas carry their own keywords (primaryKey, indexes,
   // final, version) which ajv should ignore.
   const ajv = new Ajv({ strict: false, allErrors: false });
-  const validator = ajv.compile(def.schema);
+  const validator = ajv.compile(schema as object);
   return {
-    name: def.name,
-    schemaVersion: def.schema.version,
-    primaryPath: typeof def.schema.primaryKey === 'string' ? def.schema.primaryKey : String((def.schema.primaryKey as { key: string }).key),
+    name: declaration.name,
+    schemaVersion: schema.version,
+    primaryPath: typeof schema.primaryKey === 'string' ? schema.primaryKey : String((schema.primaryKey as { key: string }).key),
     validate(doc) {
       if (validator(doc)) return null;
       return (validator.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'invalid'}`);
     },
     siteOf: (doc) => {
-      if (!def.siteField) return undefined;
-      const v = doc[def.siteField];
+      if (!siteField) return undefined;
+      const v = doc[siteField];
       return typeof v === 'string' ? v : undefined;
     },
-    checkGatewayWrite: def.checkGatewayWrite,
-    ...(def.stampAccepted ? { stampAccepted: def.stampAccepted } : {}),
-    ...(def.createdSql ? { createdSql: def.createdSql } : {}),
+    checkGatewayWrite: declaration.checkGatewayWrite,
+    ...(declaration.stampAccepted ? { stampAccepted: declaration.stampAccepted } : {}),
+    ...(createdSql.length > 0 ? { createdSql } : {}),
   };
 }
 
-/** EdgePay's replicated collections, from core. */
-export function edgePayCollections(): ServerCollection[] {
-  return [
-    defineCollection({
-      name: 'payments',
-      schema: collectionSchemas.payments as any,
-      siteField: 'siteId',
-      // With the writer: a gateway writes only its own site's payments, as itself.
-      checkGatewayWrite: (previous, next, writer) =>
-        checkPaymentWrite(previous as PaymentDoc | undefined, next as PaymentDoc, writer),
-      // The server's receipt: the gateway's console counts a payment as sent
-      // once this comes back down.
-      stampAccepted: (doc, now) => ({ ...doc, serverUpdatedAt: now }),
-      // Payments arrive: audit them, and queue offline ones for forwarding, in the same statement.
-      createdSql: [AUDIT_CREATED_PAYMENTS_SQL, ENQUEUE_CREATED_OFFLINE_PAYMENTS_SQL],
-    }),
-    defineCollection({
-      name: 'products',
-      schema: collectionSchemas.products as any,
-      siteField: 'siteId',
-      checkGatewayWrite: (previous, next) => gatewayWriteChecks.products(previous as any, next as any),
-    }),
-    defineCollection({
-      name: 'enrolments',
-      schema: collectionSchemas.enrolments as any,
-      siteField: 'siteId',
-      checkGatewayWrite: (previous, next, writer) =>
-        checkGatewayEnrolmentWrite(previous as EnrolmentDoc | undefined, next as EnrolmentDoc, writer),
-    }),
-    defineCollection({
-      name: 'sites',
-      schema: collectionSchemas.sites as any,
-      siteField: 'id',
-      checkGatewayWrite: (previous, next) => gatewayWriteChecks.sites(previous as any, next as any),
-    }),
-  ];
+/**
+ * Every collection of `registry` as the server replicates it. Follow-ups of a
+ * collection the registry does not hold are dropped: a server without
+ * payments has no payment work to do.
+ */
+export function serverCollections(registry: CollectionRegistry, followUps: CreatedFollowUps = {}): ServerCollection[] {
+  return registry.list().map((d) => serverCollection(d, followUps[d.name]));
 }

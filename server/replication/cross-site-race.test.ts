@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { uuidV7 } from '../../core/index.ts';
 import { openDatabase, type Db } from '../index.ts';
-import { edgePayCollections } from './collections.ts';
+import { edgePayServerCollections } from '../http/app.ts';
 import { push, PushRefused } from './documents.ts';
 import { freshPostgres, type TestDatabase } from '../testing/databases.ts';
 import { testPayment } from '../testing/payments.ts';
@@ -32,7 +32,7 @@ describe('a push meeting another site\'s concurrent insert of the same id', () =
 
   it('is refused with AUTH_FORBIDDEN and leaves the other site\'s row as it was', async (t) => {
     if (!db || !database.databaseUrl) return t.skip('needs PostgreSQL (two connections at once)');
-    const payments = edgePayCollections().find((c) => c.name === 'payments')!;
+    const payments = edgePayServerCollections().find((c) => c.name === 'payments')!;
     const id = uuidV7();
     const siteA = testPayment('site-race-a', 'gw-a', { id });
 

@@ -9,9 +9,10 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EdgePayError, uuidV7 } from '../../core/index.ts';
+import { defineCollection, EdgePayError, uuidV7 } from '../../core/index.ts';
 import { openDatabase, type Db } from '../index.ts';
-import { defineCollection, edgePayCollections } from './collections.ts';
+import { serverCollection } from './collections.ts';
+import { edgePayServerCollections } from '../http/app.ts';
 import { pull, push, writeAsServer } from './documents.ts';
 import { freshPostgres, pglite, type TestDatabase } from '../testing/databases.ts';
 import { testPayment } from '../testing/payments.ts';
@@ -20,7 +21,7 @@ const SITE = 'site-optimistic';
 const writer = { siteId: SITE, gatewayId: 'gw-1' };
 
 /** A collection with no ownership rules: the tests are about the write, not the checks. */
-const notes = defineCollection({
+const notes = serverCollection(defineCollection({
   name: 'notes',
   schema: {
     version: 0,
@@ -31,8 +32,9 @@ const notes = defineCollection({
   },
   siteField: 'siteId',
   checkGatewayWrite: () => ({ ok: true }),
-});
-const payments = edgePayCollections().find((c) => c.name === 'payments')!;
+  sync: { push: true, pull: true },
+}));
+const payments = edgePayServerCollections().find((c) => c.name === 'payments')!;
 
 /** The push's read of its documents: the only SELECT it makes before its write. */
 const isPushRead = (sql: string) => sql.trimStart().startsWith('SELECT id, site_id, data, deleted, seq FROM documents');

@@ -6,13 +6,11 @@
  */
 import { openDatabase } from '../start-server.ts';
 import { buildApp } from '../http/app.ts';
-import { edgePayCollections } from '../replication/collections.ts';
 import { withSlowCommits } from './slow-commit-db.ts';
 
 const db = await openDatabase({ databaseUrl: process.env.DATABASE_URL! });
 const { app } = await buildApp({
   db: withSlowCommits(db, Number(process.env.SLOW_COMMIT_MS ?? 15)),
-  collections: edgePayCollections(),
   adminToken: process.env.EDGEPAY_ADMIN_TOKEN!,
 });
 const url = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { collectionSchemas, isEdgePayError, uuidV7, type PaymentDoc } from '../../core/index.ts';
+import { edgePayCollections, isEdgePayError, uuidV7, type PaymentDoc } from '../../core/index.ts';
 import { openLedger } from '../index.ts';
 
 function payment(overrides: Partial<PaymentDoc> = {}): PaymentDoc {
@@ -89,7 +89,8 @@ describe('gateway ledger', () => {
     await v0.db.payments.bulkInsert(ids);
     await v0.close();
 
-    const base = collectionSchemas.payments;
+    const declared = edgePayCollections.get('payments');
+    const base = declared.schema;
     const v1 = {
       ...base,
       version: 1,
@@ -99,22 +100,22 @@ describe('gateway ledger', () => {
     await assert.rejects(
       openLedger({
         directory,
-        schemas: { payments: v1 },
-        migrations: {
-          payments: {
+        collections: edgePayCollections.with({
+          ...declared,
+          schema: v1,
+          migrations: {
             1: () => {
               throw new Error('strategy bug');
             },
           },
-        },
+        }),
       }),
       (e: unknown) => isEdgePayError(e, 'LEDGER_MIGRATION_FAILED'),
     );
 
     const migrated = await openLedger({
       directory,
-      schemas: { payments: v1 },
-      migrations: { payments: { 1: (doc: any) => ({ ...doc, receiptNo: 'R-' + doc.id.slice(-6) }) } },
+      collections: edgePayCollections.with({ ...declared, schema: v1, migrations: { 1: (doc: any) => ({ ...doc, receiptNo: 'R-' + doc.id.slice(-6) }) } }),
     });
     try {
       const docs = await migrated.db.payments.find().exec();
@@ -127,11 +128,11 @@ describe('gateway ledger', () => {
 
   it('opens a ledger with version-0 enrolments (no keypoints) at version 1: kept as they are, new ones carry keypoints', async () => {
     const directory = join(dir, 'enrolments-v0');
-    const v1 = collectionSchemas.enrolments;
+    const v1 = edgePayCollections.get('enrolments').schema;
     const { keypoints: _keypoints, ...v0Properties } = v1.properties;
     const v0 = { ...v1, version: 0, properties: v0Properties } as any;
     const old = { id: uuidV7(), siteId: 'site-1', productId: 'p-1', modelId: 'm', dims: 2, embeddings: [[1, 0], [0, 1], [0.6, 0.8]], createdAt: '2026-11-01T10:00:00.000Z', createdBy: 'gw-1' };
-    const before = await openLedger({ directory, schemas: { enrolments: v0 } });
+    const before = await openLedger({ directory, collections: edgePayCollections.with({ ...edgePayCollections.get('enrolments'), schema: v0 }) });
     await before.db.enrolments.insert(old);
     await before.close();
 

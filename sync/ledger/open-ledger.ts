@@ -7,19 +7,22 @@
  * schema validator (a document that breaks the schema is refused before it
  * reaches the storage; see validated-storage.ts), with the migration plugin so that schema versions can
  * move forward on devices in the field.
+ *
+ * Its collections, their schemas and their migrations are the declarations in
+ * core's collection registry; the ledger keeps no list of its own.
  */
 import { addRxPlugin, createRxDatabase, type RxCollection, type RxDatabase } from 'rxdb';
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { join } from 'node:path';
 import {
-  collectionSchemas,
   EdgePayError,
+  edgePayCollections,
   isEdgePayError,
   type CollectionDocs,
   type CollectionName,
+  type CollectionRegistry,
 } from '../../core/index.ts';
 import { databaseFileName, getRxStorageSQLite, type SQLiteSynchronous } from '../sqlite-storage/index.ts';
-import { ledgerMigrations } from './migrations.ts';
 import { validatedLedgerStorage } from './validated-storage.ts';
 import { forgetFailedMigrations } from './failed-migrations.ts';
 
@@ -38,9 +41,11 @@ export type OpenLedgerOptions = {
    * loss; only tests and benchmarks should.
    */
   synchronous?: SQLiteSynchronous;
-  /** Overrides for tests of the migration path; production uses core's schemas. */
-  schemas?: Partial<{ [C in CollectionName]: (typeof collectionSchemas)[C] }>;
-  migrations?: Partial<typeof ledgerMigrations>;
+  /**
+   * The collections (default: core's registry). Tests pass a copy with a
+   * throwaway collection, or with another schema version and migrations.
+   */
+  collections?: CollectionRegistry;
 };
 
 export type Ledger = {
@@ -66,15 +71,14 @@ export async function openLedger(options: OpenLedgerOptions): Promise<Ledger> {
       multiInstance: false,
       eventReduce: true,
     });
-    const names = Object.keys(collectionSchemas) as CollectionName[];
-    const schemaOf = (c: CollectionName) => options.schemas?.[c] ?? collectionSchemas[c];
-    await forgetFailedMigrations(db as unknown as RxDatabase, names.map((c) => ({ name: c, version: schemaOf(c).version })));
+    const declared = (options.collections ?? edgePayCollections).list();
+    await forgetFailedMigrations(db as unknown as RxDatabase, declared.map((c) => ({ name: c.name, version: c.schema.version })));
     const collections = Object.fromEntries(
-      names.map((c) => [
-        c,
+      declared.map((c) => [
+        c.name,
         {
-          schema: schemaOf(c),
-          migrationStrategies: options.migrations?.[c] ?? ledgerMigrations[c],
+          schema: c.schema,
+          migrationStrategies: c.migrations,
           // Migrate before the collection is handed out: a half-migrated
           // ledger must never take a payment.
           autoMigrate: true,

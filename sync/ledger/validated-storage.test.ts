@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fillWithDefaultSettings, getRxReplicationMetaInstanceSchema, now, type RxJsonSchema } from 'rxdb';
-import { collectionSchemas } from '../../core/index.ts';
+import { edgePayCollections } from '../../core/index.ts';
 import { getRxStorageSQLite } from '../sqlite-storage/index.ts';
 import { validatedLedgerStorage } from './validated-storage.ts';
 
@@ -32,7 +32,7 @@ async function instanceFor(collectionName: string, schema: RxJsonSchema<any>) {
 
 describe('ledger storage validation', () => {
   it('refuses a ledger document that breaks its schema, with 422 and nothing written', async () => {
-    const products = await instanceFor('products', collectionSchemas.products as RxJsonSchema<any>);
+    const products = await instanceFor('products', edgePayCollections.get('products').schema as RxJsonSchema<any>);
     const result = await products.bulkWrite([{ document: { id: 'p-1', unexpected: true, _deleted: false, _rev: '1-a', _attachments: {}, _meta: meta } }], 'test');
     assert.equal(result.error.length, 1);
     assert.equal(result.error[0]!.status, 422);
@@ -41,7 +41,7 @@ describe('ledger storage validation', () => {
   });
 
   it('writes replication bookkeeping documents without validating them', async () => {
-    const schema = getRxReplicationMetaInstanceSchema(fillWithDefaultSettings(collectionSchemas.payments as RxJsonSchema<any>), false);
+    const schema = getRxReplicationMetaInstanceSchema(fillWithDefaultSettings(edgePayCollections.get('payments').schema as RxJsonSchema<any>), false);
     const metaInstance = await instanceFor('rx-replication-meta-payments', schema);
     // Out of the meta schema (an extra field): the validator would refuse it with 422; RxDB never writes such a
     // document, and the storage takes what RxDB writes as it is.

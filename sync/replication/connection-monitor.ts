@@ -7,8 +7,9 @@
 import { BehaviorSubject } from 'rxjs';
 import { probeServer, type SyncEndpoint } from './http-client.ts';
 
-export type Backoff = { initialMs: number; maxMs: number };
-export const DEFAULT_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000 };
+/** How the probes of an offline gateway space out (not the drivers' restart backoff, edge-services/drivers). */
+export type ProbeBackoff = { initialMs: number; maxMs: number };
+export const SYNC_PROBE_BACKOFF: ProbeBackoff = { initialMs: 500, maxMs: 30_000 };
 
 export class ConnectionMonitor {
   readonly online$ = new BehaviorSubject<boolean>(false);
@@ -20,7 +21,7 @@ export class ConnectionMonitor {
 
   constructor(
     private readonly endpoint: SyncEndpoint,
-    private readonly backoff: Backoff = DEFAULT_BACKOFF,
+    private readonly backoff: ProbeBackoff = SYNC_PROBE_BACKOFF,
     /** Told about each failed probe, so the status can say why we are offline. */
     private readonly onProbeFailure: (error: Error) => void = () => undefined,
   ) {}

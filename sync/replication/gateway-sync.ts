@@ -3,49 +3,31 @@
  * collection, started when the server answers, paused while it does not
  * (the connection monitor probes with backoff), and a status for the console.
  *
- * What goes up and down: payments both ways (the gateway creates them, the
- * server writes outcomes back); products and sites only down (server-owned);
- * recognition enrolments both ways (shared by the site's gateways).
+ * What goes up and down is each collection's declaration in core's registry
+ * (`sync`: push, pull, batch sizes): payments both ways (the gateway creates
+ * them, the server writes outcomes back); products and sites only down
+ * (server-owned); recognition enrolments both ways (shared by the site's
+ * gateways).
  */
 import type { RxDatabase } from 'rxdb';
-import { EdgePayError, isErrorCode, sum, type CurrencyCode, type ErrorCode, type Money } from '../../core/index.ts';
-import { ConnectionMonitor, DEFAULT_BACKOFF, type Backoff } from './connection-monitor.ts';
+import {
+  EdgePayError,
+  edgePayCollections,
+  isErrorCode,
+  summariseUnsent,
+  UNSENT_PAYMENTS_SELECTOR,
+  type CollectionRegistry,
+  type PaymentDoc,
+  type SyncStatus,
+} from '../../core/index.ts';
+import { ConnectionMonitor, SYNC_PROBE_BACKOFF, type ProbeBackoff } from './connection-monitor.ts';
 import { replicateCollection, type CollectionSync } from './collection-replication.ts';
 import type { SyncEndpoint } from './http-client.ts';
 
-export type SyncedCollection = {
-  name: string;
-  push: boolean;
-  pull: boolean;
-  /** Rows per push request and per pull page for this collection, where its documents are large. */
-  pushBatchSize?: number;
-  pullBatchSize?: number;
-};
-
-export const LEDGER_SYNC: SyncedCollection[] = [
-  { name: 'payments', push: true, pull: true },
-  { name: 'products', push: false, pull: true },
-  { name: 'sites', push: false, pull: true },
-  // Recognition enrolments: made at any gateway of the site, shared by all. One
-  // document holds up to 10 views of vectors and keypoints, up to ~170 KB: 100 of
-  // them in one push (the default) would pass the server's 4 MB body limit, and the
-  // backlog would never go up. 10 per request, 20 per pull page.
-  { name: 'enrolments', push: true, pull: true, pushBatchSize: 10, pullBatchSize: 20 },
-];
-
-export type SyncStatus = {
-  online: boolean;
-  /** Payments the server has not acknowledged yet: count and sums per currency. */
-  pending: { count: number; sums: Money[] };
-  lastError?: { at: string; message: string; code?: ErrorCode };
-  lastSuccessAt?: string;
-  /** While offline: when the next attempt to reach the server is due. */
-  nextAttemptAt?: string;
-};
-
 export type GatewaySyncOptions = SyncEndpoint & {
-  collections?: SyncedCollection[];
-  backoff?: Backoff;
+  /** The collections to replicate, as declared (default: core's registry); those with neither push nor pull are left out. */
+  collections?: CollectionRegistry;
+  backoff?: ProbeBackoff;
   live?: boolean;
   /** Rows per push request (default 100, at most the server's 1,000). */
   pushBatchSize?: number;
@@ -65,20 +47,21 @@ export class GatewaySync {
     private readonly db: RxDatabase,
     private readonly options: GatewaySyncOptions,
   ) {
-    this.monitor = new ConnectionMonitor(options, options.backoff ?? DEFAULT_BACKOFF, (error) =>
+    this.monitor = new ConnectionMonitor(options, options.backoff ?? SYNC_PROBE_BACKOFF, (error) =>
       this.onCallResult({ ok: false, unreachable: false, error }),
     );
     const origin = new URL(options.serverUrl).origin;
-    for (const c of options.collections ?? LEDGER_SYNC) {
-      const collection = db.collections[c.name];
+    for (const { name, sync: c } of (options.collections ?? edgePayCollections).list()) {
+      if (!c.push && !c.pull) continue;
+      const collection = db.collections[name];
       const pushBatchSize = c.pushBatchSize ?? options.pushBatchSize;
       const pullBatchSize = c.pullBatchSize ?? options.pullBatchSize;
-      if (!collection) throw new EdgePayError('UNKNOWN_COLLECTION', { collection: c.name });
+      if (!collection) throw new EdgePayError('UNKNOWN_COLLECTION', { collection: name });
       this.syncs.push(
         replicateCollection({
           collection,
           endpoint: options,
-          replicationIdentifier: `edgepay-sync:${origin}:${c.name}`,
+          replicationIdentifier: `edgepay-sync:${origin}:${name}`,
           push: c.push,
           pull: c.pull,
           live: options.live ?? true,
@@ -132,28 +115,10 @@ export class GatewaySync {
 
   async status(): Promise<SyncStatus> {
     const payments = this.db.collections.payments;
-    // Only the server moves a payment past `created`/`stored`, and it stamps
-    // serverUpdatedAt whenever it writes one; so the unacknowledged payments are
-    // found through the status index instead of by reading the whole ledger,
-    // which the console polls twice a second.
-    // (One equality query per status: RxDB plans `$eq` on an index as a range, `$in` not.)
-    const unacknowledged = payments
-      ? (
-          await Promise.all(
-            ['created', 'stored'].map((status) => payments.find({ selector: { status, serverUpdatedAt: { $exists: false } } }).exec()),
-          )
-        ).flat()
-      : [];
-    const byCurrency = new Map<CurrencyCode, Money[]>();
-    for (const p of unacknowledged) {
-      const list = byCurrency.get(p.currency) ?? [];
-      list.push({ amount: p.amount, currency: p.currency });
-      byCurrency.set(p.currency, list);
-    }
-    const status: SyncStatus = {
-      online: this.monitor.online,
-      pending: { count: unacknowledged.length, sums: [...byCurrency].map(([currency, list]) => sum(list, currency)) },
-    };
+    // Unsent by core's one rule, found through the status index instead of by
+    // reading the whole ledger, which the console polls twice a second.
+    const unsent = payments ? await payments.find({ selector: { ...UNSENT_PAYMENTS_SELECTOR } }).exec() : [];
+    const status: SyncStatus = { online: this.monitor.online, pending: summariseUnsent(unsent as PaymentDoc[]) };
     if (this.lastError) status.lastError = this.lastError;
     if (this.lastSuccessAt) status.lastSuccessAt = this.lastSuccessAt;
     if (!this.monitor.online && this.monitor.nextProbeAt) status.nextAttemptAt = new Date(this.monitor.nextProbeAt).toISOString();
@@ -165,8 +130,8 @@ export class GatewaySync {
       this.lastSuccessAt = new Date().toISOString();
       return;
     }
-    // Only registry codes: a library's own code (RxDB, undici) stays in the message.
     const code = (r.error as { code?: unknown }).code;
+    // Only registry codes: a library's own code (RxDB, undici) stays in the message.
     this.lastError = { at: new Date().toISOString(), message: r.error.message, ...(isErrorCode(code) ? { code } : {}) };
     if (r.unreachable) this.monitor.reportFailure();
   }

@@ -20,6 +20,9 @@ export type FieldRule = 'gateway-create-only' | 'server';
 
 export type OwnershipMap<Doc> = { readonly [K in keyof Doc]-?: FieldRule };
 
+/** The identity a push is authenticated as; a gateway writes only as itself, in its own site. */
+export type GatewayIdentity = { readonly siteId: string; readonly gatewayId: string };
+
 /** The answer to "may this gateway push this document?": `field` names the first offending field. */
 export type WriteCheck = { readonly ok: true } | { readonly ok: false; readonly code: ErrorCode; readonly field: string };
 
