@@ -204,7 +204,7 @@ rl.on('line', (input) => {
       } else if (cmd === 'clear') kiosk.clear();
       else if (cmd === 'pay') {
         const r = await kiosk.pay();
-        console.log(r.state === 'refused' ? `refused: ${r.code} ${JSON.stringify(r.decision ?? '')}` : `${r.state}${'payment' in r && r.payment ? ` (${r.payment.status})` : ''}${'reason' in r ? `: ${r.reason}` : ''}`);
+        console.log(r.state === 'refused' ? `refused: ${r.code}${r.limit ? ` (${r.limit} limit)` : ''}` : `${r.state}${'payment' in r && r.payment ? ` (${r.payment.status})` : ''}${'reason' in r ? `: ${r.reason}` : ''}`);
       } else if (cmd) await kiosk.scan(cmd);
       const total = basketTotal(kiosk.basket);
       console.log(`basket: ${kiosk.basket.lines.map((l) => `${l.name}×${l.quantity}`).join(', ') || '(empty)'}  total ${formatMoney(total, 'ko-KR')}  ${kiosk.online ? 'online' : 'OFFLINE'}`);
