@@ -15,7 +15,7 @@ import { arg, gatewayMethods, isEdgePayError, method } from '../core/index.ts';
 import { openLedger, type Ledger } from '../sync/index.ts';
 import { KioskCheckout, startGatewayApi, type RunningGatewayApi } from '../edge-services/index.ts';
 import { APP_ORIGIN, createPreloadApi, handleCall } from '../main/index.ts';
-import { createHttpClient } from '../renderer/api/http-client.ts';
+import { createHttpClient } from '../renderer/index.ts';
 
 const PIN = '135790';
 
