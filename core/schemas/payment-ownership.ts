@@ -52,7 +52,11 @@ export const paymentServerFields: readonly PaymentField[] = Object.freeze(
   fields.filter((f) => paymentFieldOwnership[f] === 'server'),
 );
 
-/** The identity a push is authenticated as; a gateway writes only as itself, in its own site. */
+/**
+ * An enrolled gateway as the server authenticated it (from its credential):
+ * the one identity type for pushes, payment calls and live streams. A gateway
+ * writes only as itself, in its own site.
+ */
 export type GatewayIdentity = { readonly siteId: string; readonly gatewayId: string };
 
 /**
