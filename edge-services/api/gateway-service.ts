@@ -14,6 +14,7 @@ import {
   isMethodName,
   type ClientOf,
   type GatewayEvent,
+  type GatewayHandlers,
   type GatewayMethodTable,
   type HandlersOf,
   type MethodTable,
@@ -62,12 +63,13 @@ export function createGatewayService<X extends MethodTable = {}>(parts: GatewayS
   const reads = new GatewayReads(parts);
   const desk = new KioskDesk(parts, reads, events);
   let sources: ReturnType<typeof startEventSources> | undefined;
-  const handlers = {
+  // Typed as the whole map: a method declared in core without a handler here does not compile.
+  const coreHandlers: GatewayHandlers = {
     ...kioskHandlers(parts, desk, events),
     ...consoleHandlers(parts, reads, sessions, async () => sources?.poll()),
     ...recognitionHandlers(parts, desk),
-    ...extension?.handlers,
-  } as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  };
+  const handlers = { ...coreHandlers, ...extension?.handlers } as Record<string, (...args: unknown[]) => Promise<unknown>>;
 
   for (const name of Object.keys(methods)) {
     if (RESERVED.has(name)) throw new Error(`gateway API method ${name}: the name is taken by the service itself`);
