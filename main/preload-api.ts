@@ -5,7 +5,7 @@
  * hands the page ipcRenderer itself, only these functions (contextBridge
  * copies them: a plain object, not a Proxy, which contextBridge cannot copy).
  */
-import { edgePayErrorFromJSON, gatewayMethods, type ClientOf, type GatewayClient, type GatewayEvent, type GatewayEventsClient, type GatewayMethodTable, type MethodTable } from '../core/index.ts';
+import { edgePayErrorFromJSON, gatewayMethods, type ClientOf, type GatewayClient, type GatewayEvent, type GatewayEventsClient, type MethodTable } from '../core/index.ts';
 import { IPC_CALL, IPC_EVENT, IPC_EVENTS_AUTH, type IpcResult } from './ipc/channels.ts';
 
 /** The part of Electron's ipcRenderer the bridge uses. */
@@ -24,7 +24,7 @@ export function createPreloadApi(ipc: IpcRendererLike, methods: MethodTable = ga
     if (!r.ok) throw edgePayErrorFromJSON(r.error);
     return r.value;
   };
-  const calls = Object.fromEntries(Object.keys(methods).map((name) => [name, (...args: unknown[]) => call(name, args)])) as ClientOf<GatewayMethodTable>;
+  const calls = Object.fromEntries(Object.keys(methods).map((name) => [name, (...args: unknown[]) => call(name, args)])) as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const events: GatewayEventsClient = {
     onEvent(listener) {
       // The page gets the event only, never Electron's event object (it holds the sender).

@@ -15,7 +15,6 @@ import {
   type GatewayClient,
   type GatewayEvent,
   type GatewayEventsClient,
-  type GatewayMethodTable,
   type MethodTable,
   type ServerMessage,
 } from '../../core/index.ts';
@@ -96,7 +95,7 @@ export function createHttpClient(baseUrl = '', methods: MethodTable = gatewayMet
         return call(method, path, { ...(body !== undefined ? { body } : {}), ...(token ? { token } : {}) });
       },
     ]),
-  ) as ClientOf<GatewayMethodTable>;
+  ) as Record<string, (...args: unknown[]) => Promise<unknown>>;
   return {
     ...calls,
     onEvent(listener) {
