@@ -19,20 +19,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { formatMoney, basketTotal } from './core/index.ts';
-import {
-  busCardTerminal,
-  DEFAULT_UI_DIR,
-  deviceStatus,
-  frameBytes,
-  KioskCheckout,
-  loadManifest,
-  SIMULATOR_DEVICE_IDS,
-  startBus,
-  startDeviceSimulators,
-  startGateway,
-  startGatewayApi,
-  startNetworkLink,
-} from './edge-services/index.ts';
+import { DEFAULT_UI_DIR, frameBytes, loadManifest, startGatewayRuntime, startNetworkLink } from './edge-services/index.ts';
 import { startServer } from './server/index.ts';
 
 const dataDir = resolve(process.env.EDGEPAY_DATA ?? 'data');
@@ -94,15 +81,32 @@ await admin(
   'PUT',
 );
 
+// The kiosk and console UIs: built once into renderer/dist, served by the gateway.
+if (!existsSync(join(DEFAULT_UI_DIR, 'index.html'))) {
+  console.log('building the kiosk and console UIs (first run only)...');
+  const { build } = await import('vite');
+  await build({ configFile: join(import.meta.dirname, 'renderer', 'vite.config.ts'), logLevel: 'warn' });
+}
+
 // The gateway reaches the server through a relay that the console's network
 // switch can cut, so "pull the network" is a real outage for the gateway.
 const link = await startNetworkLink(server.url);
 const withRecognition = process.env.DEMO_RECOGNITION !== '0';
-const gateway = await startGateway({
+const operatorPin = process.env.OPERATOR_PIN ?? '246810';
+const runtime = await startGatewayRuntime({
   dataDir: join(dataDir, 'gateway'),
+  siteId: SITE,
+  gatewayId: state.gateway!.gatewayId,
   server: { url: link.url, credential: state.gateway!.credential },
-  ...(withRecognition ? { recognition: { siteId: SITE, gatewayId: state.gateway!.gatewayId } } : {}),
+  ...(withRecognition ? { recognition: {} } : {}),
+  // The demo has no hardware: all five device simulators.
+  devices: { simulators: {} },
+  operatorPin,
+  network: link,
+  http: { port: Number(process.env.GATEWAY_PORT ?? 8081) },
 });
+const { gateway, bus, kiosk } = runtime;
+const api = runtime.api!;
 await gateway.sync!.awaitInSync();
 // First run: an operator would show each product a few times; here the evaluation set's enrolment views do.
 const evalSet = loadManifest();
@@ -115,36 +119,6 @@ if (gateway.recognition) {
   }
   await gateway.recognition.settled();
 }
-const bus = await startBus();
-const sims = startDeviceSimulators(bus);
-await sims.ready();
-const kiosk = new KioskCheckout({
-  db: gateway.ledger.db,
-  siteId: SITE,
-  gatewayId: state.gateway!.gatewayId,
-  terminal: busCardTerminal(bus.bus, SIMULATOR_DEVICE_IDS['card-terminal']),
-  server: { endpoint: { serverUrl: link.url, credential: state.gateway!.credential }, sync: gateway.sync! },
-});
-
-// The kiosk and console UIs: built once into renderer/dist, served by the gateway.
-if (!existsSync(join(DEFAULT_UI_DIR, 'index.html'))) {
-  console.log('building the kiosk and console UIs (first run only)...');
-  const { build } = await import('vite');
-  await build({ configFile: join(import.meta.dirname, 'renderer', 'vite.config.ts'), logLevel: 'warn' });
-}
-const operatorPin = process.env.OPERATOR_PIN ?? '246810';
-const api = await startGatewayApi({
-  kiosk,
-  db: gateway.ledger.db,
-  siteId: SITE,
-  operatorPin,
-  sync: gateway.sync!,
-  bus,
-  supervisors: [sims.supervisor],
-  network: link,
-  ...(gateway.recognition ? { recognition: gateway.recognition } : {}),
-  port: Number(process.env.GATEWAY_PORT ?? 8081),
-});
 const status = await gateway.syncStatus();
 const counts = await gateway.counts();
 
@@ -159,7 +133,7 @@ console.log(`    ledger        : ${gateway.ledger.filePath}  (SQLite WAL, synchr
 console.log(`    documents     : ${Object.entries(counts).map(([c, n]) => `${c}=${n}`).join(', ')}`);
 console.log(`    sync          : ${status?.online ? 'online' : 'offline'}, ${status?.pending.count ?? 0} payments not yet acknowledged`);
 console.log(`  device bus      : commands ${bus.bus.endpoints.commands}, events ${bus.bus.endpoints.events} (CURVE)`);
-for (const d of deviceStatus(bus, [sims.supervisor])) console.log(`    ${d.deviceId.padEnd(12)}: ${d.kind}, driver ${d.driver?.state ?? 'n/a'}`);
+for (const d of runtime.devices()) console.log(`    ${d.deviceId.padEnd(12)}: ${d.kind}, driver ${d.driver?.state ?? 'n/a'}`);
 if (gateway.recognition) {
   const b = gateway.recognition.service.backend;
   const enrolled = [...new Set((await gateway.recognition.enrolments.list()).map((e) => e.productId))];
@@ -169,11 +143,8 @@ console.log(`  kiosk           : ${api.kioskUrl}`);
 console.log(`  console         : ${api.consoleUrl}   (operator PIN ${operatorPin})`);
 
 const stop = async () => {
-  await api.close();
+  await runtime.stop();
   await link.close();
-  await sims.stop();
-  await bus.stop();
-  await gateway.stop();
   await server.close();
   process.exit(0);
 };
@@ -199,12 +170,12 @@ rl.on('line', (input) => {
       if (cmd.startsWith('look ')) {
         const frame = evalSet.frames.find((f) => f.file === `frames/${cmd.slice(5).trim()}.jpg`);
         if (!frame) throw new Error(`no frame ${cmd.slice(5).trim()} in the evaluation set`);
-        const r = await api.service.cameraFrame({ data: frameBytes(frame).toString('base64') });
+        const r = await runtime.service.cameraFrame({ data: frameBytes(frame).toString('base64') });
         console.log(`camera: ${r.added.map((a) => `${a.productId} (${a.source}, confidence ${a.confidence})`).join(', ') || 'nothing added'}${r.askScan ? '; please scan the item' : ''}${r.unknown ? `; ${r.unknown} unknown object(s)` : ''}`);
       } else if (cmd === 'clear') kiosk.clear();
       else if (cmd === 'pay') {
         const r = await kiosk.pay();
-        console.log(r.state === 'refused' ? `refused: ${r.code} ${JSON.stringify(r.decision ?? '')}` : `${r.state}${'payment' in r && r.payment ? ` (${r.payment.status})` : ''}${'reason' in r ? `: ${r.reason}` : ''}`);
+        console.log(r.state === 'refused' ? `refused: ${r.code}${r.limit ? ` (${r.limit} limit)` : ''}` : `${r.state}${'payment' in r && r.payment ? ` (${r.payment.status})` : ''}${'reason' in r ? `: ${r.reason}` : ''}`);
       } else if (cmd) await kiosk.scan(cmd);
       const total = basketTotal(kiosk.basket);
       console.log(`basket: ${kiosk.basket.lines.map((l) => `${l.name}×${l.quantity}`).join(', ') || '(empty)'}  total ${formatMoney(total, 'ko-KR')}  ${kiosk.online ? 'online' : 'OFFLINE'}`);

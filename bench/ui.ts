@@ -4,10 +4,10 @@
  * browser.
  *
  * The store, from real parts (as tests/ui/harness.ts builds it): the central
- * server (PGlite in a temp dir) with a site and a catalogue, the gateway's
- * ledger filled by GatewaySync, the device bus (startBus: CURVE, ZAP, MAC),
- * the kiosk checkout, and startGatewayApi serving a UI that Vite builds into a
- * temp folder. The scanner is a separate Node process (bench/ui-scanner.ts)
+ * server (PGlite in a temp dir) with a site and a catalogue, and the gateway
+ * as startGatewayRuntime wires it: the ledger filled by GatewaySync, the
+ * device bus (CURVE, ZAP, MAC), the kiosk checkout, and the API serving a UI
+ * that Vite builds into a temp folder. The scanner is a separate Node process (bench/ui-scanner.ts)
  * with a DeviceBusClient enrolled on the bus, as a driver would be; it
  * publishes `scanner.scan` and reports Date.now() taken right before publish().
  *
@@ -42,9 +42,8 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
 import WebSocket from 'ws';
 import type { ServerMessage } from '../core/index.ts';
-import { busCardTerminal, KioskCheckout, startBus, startGatewayApi, type RunningGatewayApi } from '../edge-services/index.ts';
+import { startGatewayRuntime, type RunningGatewayApi } from '../edge-services/index.ts';
 import { startServer } from '../server/index.ts';
-import { GatewaySync, openLedger, type Ledger } from '../sync/index.ts';
 import { emit, log, median, percentile, round } from './report.ts';
 import { cleanupAll, defer } from './cleanup.ts';
 
@@ -134,28 +133,25 @@ async function startStore(): Promise<Store> {
     id: p.id, siteId: SITE, sku: p.id.toUpperCase(), barcode: p.barcode, name: p.name, price: { amount: p.amount, currency: 'KRW' }, active: true, updatedAt: now,
   })), 'PUT');
 
-  const ledger: Ledger = await openLedger({ directory: join(root, 'gateway') });
-  defer('close ledger', () => ledger.close());
-  const sync = new GatewaySync(ledger.db as never, { serverUrl: server.url, credential: gw.credential, backoff: { initialMs: 100, maxMs: 400 } });
-  sync.start();
-  defer('stop sync', () => sync.stop());
+  // The gateway as every gateway starts (startGatewayRuntime); no card terminal or simulator: no payment is made here.
+  const runtime = await startGatewayRuntime({
+    dataDir: join(root, 'gateway'),
+    siteId: SITE,
+    gatewayId: gw.gatewayId,
+    server: { url: server.url, credential: gw.credential, backoff: { initialMs: 100, maxMs: 400 } },
+    devices: { bus: { log: (line) => log('bus: ' + line) } },
+    operatorPin: '246810',
+    http: { uiDir },
+  });
+  defer('stop the gateway', () => runtime.stop());
+  const ledger = runtime.gateway.ledger;
+  const sync = runtime.gateway.sync!;
+  const { bus } = runtime;
+  const api = runtime.api!;
   await until('the catalogue on the gateway', async () =>
     (await ledger.db.products.count().exec()) === CATALOGUE.length && (await ledger.db.sites.findOne(SITE).exec()) !== null,
   );
   await until('the gateway online', () => sync.online);
-
-  const bus = await startBus({ log: (line) => log('bus: ' + line) });
-  defer('stop bus', () => bus.stop());
-  const kiosk = new KioskCheckout({
-    db: ledger.db,
-    siteId: SITE,
-    gatewayId: gw.gatewayId,
-    // No payments are made here; the terminal is never asked.
-    terminal: busCardTerminal(bus.bus, 'terminal-1'),
-    server: { endpoint: { serverUrl: server.url, credential: gw.credential }, sync },
-  });
-  const api = await startGatewayApi({ kiosk, db: ledger.db, siteId: SITE, operatorPin: '246810', sync, bus, uiDir });
-  defer('close gateway API', () => api.close());
   if (!api.servesUi) throw new Error(`the gateway does not serve the UI built in ${uiDir}`);
 
   const scanner = await startScanner(bus.enrollNewDevice(SCANNER_ID, 'scanner'));

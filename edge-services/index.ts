@@ -1,10 +1,12 @@
 /**
  * edge-services: the gateway runtime in the store (device drivers, the ZeroMQ
  * bus, product recognition, flow orchestration, the local API).
- * Built so far: starting the gateway with its ledger.
+ * startGatewayRuntime() is the one composition root; startGateway() is its
+ * ledger + sync + recognition part.
  */
 export { startGateway } from './gateway/start-gateway.ts';
 export type { Gateway, GatewayOptions } from './gateway/start-gateway.ts';
+export { startGatewayRuntime, type GatewayRuntime, type GatewayRuntimeConfig, type GatewayDevicesConfig } from './gateway/start-gateway-runtime.ts';
 // The device bus, supervised drivers, HID devices and simulators (issue 4).
 export * from './bus/index.ts';
 export * from './drivers/index.ts';

@@ -18,8 +18,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { findCardNumbers, uuidV7, type PaymentDoc } from '../core/index.ts';
 import { openDatabase, serverTesting, startServer, type RunningServer } from '../server/index.ts';
-import { GatewaySync, openLedger, type Ledger } from '../sync/index.ts';
-import { busCardTerminal, KioskCheckout, SIMULATOR_DEVICE_IDS, startBus, startDeviceSimulators } from '../edge-services/index.ts';
+import { startGatewayRuntime, type GatewayRuntime } from '../edge-services/index.ts';
 import { until } from './support/wait.ts';
 import { adminClient } from './support/admin.ts';
 
@@ -67,10 +66,7 @@ describe('no card number anywhere', () => {
         logger: { level: 'debug', file: logFile },
         sandbox: { latencyMs: [1, 4] },
       });
-      const bus = await startBus();
-      const sims = startDeviceSimulators(bus, { only: ['card-terminal'], options: { 'card-terminal': { stepMs: 5 } } });
-      let ledger: Ledger | undefined;
-      let sync: GatewaySync | undefined;
+      let runtime: GatewayRuntime | undefined;
       let credential = '';
       try {
         const admin = adminClient(server.url, ADMIN);
@@ -83,18 +79,20 @@ describe('no card number anywhere', () => {
           { id: 'p2', siteId: SITE, sku: 'P2', barcode: '8800000000028', name: 'Meal', price: { amount: 7000, currency: 'KRW' }, active: true, updatedAt: now },
         ], 'PUT');
 
-        ledger = await openLedger({ directory: join(dir, 'gateway'), name: 'ledger-' + which });
-        sync = new GatewaySync(ledger.db as any, { serverUrl: server.url, credential: gw.credential, backoff: { initialMs: 100, maxMs: 300 } });
-        sync.start();
-        await until('catalogue', async () => (await ledger!.db.products.count().exec()) === 2 && (await ledger!.db.sites.count().exec()) === 1);
-        await sims.ready();
-        const terminalId = SIMULATOR_DEVICE_IDS['card-terminal'];
-        const kiosk = new KioskCheckout({
-          db: ledger.db, siteId: SITE, gatewayId: gw.gatewayId,
-          terminal: busCardTerminal(bus.bus, terminalId),
-          server: { endpoint: { serverUrl: server.url, credential: gw.credential }, sync },
+        runtime = await startGatewayRuntime({
+          dataDir: join(dir, 'gateway'),
+          ledgerName: 'ledger-' + which,
+          siteId: SITE,
+          gatewayId: gw.gatewayId,
+          server: { url: server.url, credential: gw.credential, backoff: { initialMs: 100, maxMs: 300 } },
+          devices: { simulators: { only: ['card-terminal'], options: { 'card-terminal': { stepMs: 5 } } } },
+          awaitCardTerminal: true,
+          operatorPin: '135790',
         });
-        await until('terminal', async () => bus.bus.command(terminalId, 'device.ping', {}).then(() => true, () => false));
+        const { kiosk } = runtime;
+        const ledger = runtime.gateway.ledger;
+        const sync = runtime.gateway.sync!;
+        await until('catalogue', async () => (await ledger.db.products.count().exec()) === 2 && (await ledger.db.sites.count().exec()) === 1);
 
         // Online sales with the terminal's test card (chip and PIN above 5,000).
         for (const codes of [['8800000000011'], ['8800000000028'], ['8800000000011', '8800000000028']]) {
@@ -112,7 +110,7 @@ describe('no card number anywhere', () => {
           createdAt, offline: true, status: 'stored', statusHistory: [{ status: 'stored', at: createdAt, by: 'gateway' }],
         };
         await ledger.db.payments.insert(stored);
-        await until('forwarded', async () => (await ledger!.db.payments.findOne(stored.id).exec())?.status === 'captured');
+        await until('forwarded', async () => (await ledger.db.payments.findOne(stored.id).exec())?.status === 'captured');
 
         // Hostile attempts to slip card numbers in: refused, never stored or logged.
         for (const pan of TEST_PANS) {
@@ -136,10 +134,7 @@ describe('no card number anywhere', () => {
         }
         await sync.awaitInSync();
       } finally {
-        await sync?.stop();
-        await ledger?.close();
-        await sims.stop();
-        await bus.stop();
+        await runtime?.stop();
         // PostgreSQL is read before its schema is dropped.
         if (database.databaseUrl) {
           const c = new pg.Client({ connectionString: database.databaseUrl });

@@ -9,12 +9,14 @@ import type { OfflineLimits } from '../schemas/sites.ts';
 
 export type StoredPaymentSummary = { amount: number; currency: string; createdAt: string };
 
+/** Which limit: no limits for the currency, the single payment, the total stored, or the oldest unsent payment's age. */
+export type OfflineLimitName = 'currency' | 'per-payment' | 'total-stored' | 'oldest-age';
+
 export type OfflineDecision =
   | { ok: true }
   | {
       ok: false;
-      /** Which limit: no limits for the currency, the single payment, the total stored, or the oldest unsent payment's age. */
-      limit: 'currency' | 'per-payment' | 'total-stored' | 'oldest-age';
+      limit: OfflineLimitName;
       allowed?: Money;
       current?: Money;
     };

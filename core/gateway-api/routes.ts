@@ -1,88 +1,75 @@
 /**
- * The HTTP shape of the API, shared by the gateway's routes and the browser
- * client so that a path cannot drift between them. Console routes carry
- * `Authorization: Bearer <session token>`.
+ * The HTTP shape of the API, derived from the method table so that a path
+ * cannot drift between the gateway's routes and the browser client. Operator
+ * methods carry `Authorization: Bearer <session token>`.
  */
 import { EdgePayError } from '../errors.ts';
-import { paymentStatuses, type PaymentStatus } from '../schemas/index.ts';
-import type { PaymentFilter } from './types.ts';
+import type { Arg, HttpVerb, MethodDeclaration, MethodTable } from './declare.ts';
+import { gatewayMethods, type GatewayMethodName } from './methods.ts';
 
 export const API_PREFIX = '/api';
+/** The live channel (a WebSocket upgrade), not a method. */
+export const EVENTS_PATH = '/api/events';
 
+/** Method and path per method, plus the events socket (for tests and tools that speak HTTP by hand). */
 export const routes = {
-  kioskState: { method: 'GET', path: '/api/kiosk/state' },
-  scan: { method: 'POST', path: '/api/kiosk/scan' }, // {barcode}
-  cameraFrame: { method: 'POST', path: '/api/kiosk/camera-frame' }, // {data: base64 JPEG/PNG}
-  setQuantity: { method: 'POST', path: '/api/kiosk/quantity' }, // {productId, quantity}
-  remove: { method: 'POST', path: '/api/kiosk/remove' }, // {productId}
-  clear: { method: 'POST', path: '/api/kiosk/clear' },
-  pay: { method: 'POST', path: '/api/kiosk/pay' },
-  signIn: { method: 'POST', path: '/api/console/session' }, // {pin}
-  signOut: { method: 'DELETE', path: '/api/console/session' },
-  overview: { method: 'GET', path: '/api/console/overview' },
-  syncStatus: { method: 'GET', path: '/api/console/sync' },
-  devices: { method: 'GET', path: '/api/console/devices' },
-  payments: { method: 'GET', path: '/api/console/payments' }, // ?status=&offline=&from=&to=&limit=
-  payment: { method: 'GET', path: '/api/console/payments/:id' },
-  declinedAfterForward: { method: 'GET', path: '/api/console/declined-after-forward' },
-  site: { method: 'GET', path: '/api/console/site' },
-  unsent: { method: 'GET', path: '/api/console/unsent' },
-  network: { method: 'GET', path: '/api/console/network' },
-  setNetwork: { method: 'PUT', path: '/api/console/network' }, // {enabled}
-  enrolments: { method: 'GET', path: '/api/console/enrolments' },
-  enrolProduct: { method: 'POST', path: '/api/console/enrolments' }, // {productId, frames: base64[]}
-  forgetProduct: { method: 'DELETE', path: '/api/console/enrolments/:productId' },
-  events: { method: 'GET', path: '/api/events' }, // WebSocket upgrade
+  ...(Object.fromEntries(Object.entries(gatewayMethods).map(([name, d]) => [name, d.http])) as { readonly [K in GatewayMethodName]: { readonly method: HttpVerb; readonly path: string } }),
+  events: { method: 'GET', path: EVENTS_PATH },
 } as const;
 
 export type RouteName = keyof typeof routes;
 
-/** Filters as query parameters and back (both ends use these). */
-export function paymentFilterToQuery(filter: PaymentFilter): string {
-  const q: string[] = [];
-  const put = (k: string, v: string | number | boolean | undefined) => {
-    if (v !== undefined && v !== '') q.push(`${k}=${encodeURIComponent(String(v))}`);
-  };
-  put('status', filter.status);
-  put('offline', filter.offline);
-  put('from', filter.from);
-  put('to', filter.to);
-  put('limit', filter.limit);
-  return q.length ? '?' + q.join('&') : '';
+/** One HTTP request as the browser client sends it. */
+export type HttpCall = { method: HttpVerb; path: string; body?: unknown; token?: string };
+
+const hasBody = (verb: HttpVerb) => verb === 'POST' || verb === 'PUT';
+
+/** A client call (token first for operator methods) as an HTTP request. */
+export function toHttpCall(declaration: MethodDeclaration, clientArgs: readonly unknown[]): HttpCall {
+  const operator = declaration.access === 'operator';
+  const call: HttpCall = { method: declaration.http.method, path: declaration.http.path };
+  if (operator && typeof clientArgs[0] === 'string') call.token = clientArgs[0];
+  const values = operator ? clientArgs.slice(1) : clientArgs;
+  let body: Record<string, unknown> | unknown = hasBody(call.method) ? {} : undefined;
+  let query = '';
+  (declaration.args as unknown as readonly Arg<unknown>[]).forEach((arg, i) => {
+    const v = values[i];
+    const p = arg.place;
+    if (p.in === 'body') (body as Record<string, unknown>)[p.field] = v;
+    else if (p.in === 'body-whole') body = v;
+    else if (p.in === 'path') call.path = call.path.replace(`:${p.param}`, encodeURIComponent(String(v)));
+    else if (p.in === 'query') query = (p.toQuery as (value: unknown) => string)(v ?? {});
+    else if (typeof v === 'string' && v) call.token = v;
+  });
+  call.path += query;
+  if (body !== undefined) call.body = body;
+  return call;
 }
 
-const ISO = /^\d{4}-\d{2}-\d{2}(T[0-9:.]+Z?)?$/;
+/** What the gateway reads of an HTTP request. */
+export type HttpRequestParts = { body: unknown; params: Readonly<Record<string, unknown>>; query: Readonly<Record<string, unknown>>; bearer: string };
 
-/** Reads filters from query parameters; anything malformed is REQUEST_INVALID (a 400, never a 500). */
-export function parsePaymentFilter(query: Readonly<Record<string, unknown>>): PaymentFilter {
-  const filter: PaymentFilter = {};
-  const text = (k: string): string | undefined => {
-    const v = query[k];
-    if (v === undefined || v === '') return undefined;
-    if (typeof v !== 'string') throw new EdgePayError('REQUEST_INVALID', { reason: `${k} must be given once` });
-    return v;
+/** The handler's arguments from an HTTP request, unchecked (the declaration's checks run next). */
+export function fromHttpRequest(declaration: MethodDeclaration, req: HttpRequestParts): unknown[] {
+  const object = (): Record<string, unknown> => {
+    const b = req.body;
+    if (b === undefined || b === null) return {};
+    if (typeof b !== 'object' || Array.isArray(b)) throw new EdgePayError('REQUEST_INVALID', { reason: 'the body must be a JSON object' });
+    return b as Record<string, unknown>;
   };
-  const status = text('status');
-  if (status !== undefined) {
-    if (!(paymentStatuses as readonly string[]).includes(status)) throw new EdgePayError('REQUEST_INVALID', { reason: 'unknown status' });
-    filter.status = status as PaymentStatus;
-  }
-  const offline = text('offline');
-  if (offline !== undefined) {
-    if (offline !== 'true' && offline !== 'false') throw new EdgePayError('REQUEST_INVALID', { reason: 'offline must be true or false' });
-    filter.offline = offline === 'true';
-  }
-  for (const k of ['from', 'to'] as const) {
-    const v = text(k);
-    if (v === undefined) continue;
-    if (!ISO.test(v) || Number.isNaN(Date.parse(v))) throw new EdgePayError('REQUEST_INVALID', { reason: `${k} must be an ISO date` });
-    filter[k] = new Date(Date.parse(v)).toISOString();
-  }
-  const limit = text('limit');
-  if (limit !== undefined) {
-    const n = Number(limit);
-    if (!Number.isInteger(n) || n < 1 || n > 1000) throw new EdgePayError('REQUEST_INVALID', { reason: 'limit must be 1 to 1000' });
-    filter.limit = n;
-  }
-  return filter;
+  return (declaration.args as unknown as readonly Arg<unknown>[]).map((arg) => {
+    const p = arg.place;
+    if (p.in === 'body') return object()[p.field];
+    if (p.in === 'body-whole') return object();
+    if (p.in === 'path') return req.params[p.param];
+    if (p.in === 'query') return req.query;
+    return req.bearer;
+  });
 }
+
+/** Every declared route of a table, for the gateway's HTTP app. */
+export function httpRoutes<M extends MethodTable>(methods: M): { name: keyof M & string; declaration: MethodDeclaration }[] {
+  return Object.entries(methods).map(([name, declaration]) => ({ name, declaration }));
+}
+
+export { paymentFilterToQuery, parsePaymentFilter, checkPaymentFilter } from './payment-filter.ts';

@@ -5,7 +5,7 @@
  * JSON shapes: no classes, no Dates.
  */
 import type { DeviceKind } from '../bus/index.ts';
-import type { Basket } from '../checkout/index.ts';
+import type { Basket, OfflineLimitName } from '../checkout/index.ts';
 import type { Money } from '../money.ts';
 import type { OfflineLimits, PaymentDoc, PaymentStatus } from '../schemas/index.ts';
 import type { EdgePayErrorJSON, ErrorCode } from '../errors.ts';
@@ -51,16 +51,17 @@ export type CameraFrameResult = {
 };
 
 /**
- * How a payment attempt ended, as the customer must see it. `stored` means
- * accepted offline (forwarded later); `refused` means the offline limits said
- * no before the card was touched.
+ * How a payment attempt ended, as the kiosk checkout returns it and the
+ * customer sees it (one type for both: the API only strips the card token).
+ * `stored` means accepted offline (forwarded later); `refused` means the
+ * offline limits (which one: `limit`) said no before the card was touched.
  */
 export type PayOutcome =
   | { state: 'approved'; payment: PaymentDoc }
   | { state: 'declined'; reason: string; payment?: PaymentDoc }
   | { state: 'stored'; payment: PaymentDoc }
-  | { state: 'refused'; code: 'OFFLINE_LIMIT_EXCEEDED' | 'CHECKOUT_NO_SITE'; limit?: string }
-  | { state: 'failed'; code: ErrorCode; message: string };
+  | { state: 'refused'; code: 'OFFLINE_LIMIT_EXCEEDED' | 'CHECKOUT_NO_SITE'; limit?: OfflineLimitName }
+  | { state: 'failed'; code: ErrorCode; message: string; payment?: PaymentDoc };
 
 /** The gateway's sync with the server, as GatewaySync (sync/replication) reports it and the console shows it. */
 export type SyncStatus = {

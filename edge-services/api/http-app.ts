@@ -1,6 +1,7 @@
 /**
  * The HTTP + WebSocket transport of the gateway's API: a small Fastify app
- * whose routes are core's route table, each calling the one GatewayService.
+ * with one route per declared method (core's method table), each calling the
+ * one GatewayService.
  * It also serves the built UI. Errors are always `{code, message}` from
  * core's registry.
  */
@@ -8,20 +9,22 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest }
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   EdgePayError,
-  KIOSK_EVENT_TYPES,
-  parsePaymentFilter,
-  routes,
+  EVENTS_PATH,
+  fromHttpRequest,
+  httpRoutes,
   toEdgePayError,
+  KIOSK_EVENT_TYPES,
+  type Access,
   type ClientMessage,
   type GatewayEvent,
   type ServerMessage,
 } from '../../core/index.ts';
-import type { GatewayService } from './gateway-service.ts';
+import type { GatewayServiceRuntime } from './gateway-service.ts';
 import { RequestGuard, type RequestFacts } from './request-guard.ts';
 import { readUiFile, UI_CSP } from './static-ui.ts';
 
 export type GatewayHttpOptions = {
-  service: GatewayService;
+  service: GatewayServiceRuntime;
   guard: RequestGuard;
   /** The built UI (renderer/dist); without it only the API is served. */
   uiDir?: string;
@@ -29,10 +32,6 @@ export type GatewayHttpOptions = {
 };
 
 const BODY_LIMIT = 64 * 1024;
-/** A camera frame is a JPEG or PNG in base64: 640x480 is 50-150 KB, a 1080p frame under 2 MB. */
-const CAMERA_FRAME_LIMIT = 3 * 1024 * 1024;
-/** An enrolment carries up to 10 such frames. */
-const ENROLMENT_LIMIT = 10 * CAMERA_FRAME_LIMIT;
 
 const facts = (req: FastifyRequest): RequestFacts => ({
   host: req.headers.host,
@@ -43,14 +42,6 @@ const facts = (req: FastifyRequest): RequestFacts => ({
 function bearer(req: FastifyRequest): string {
   const h = req.headers.authorization;
   return h?.startsWith('Bearer ') ? h.slice(7) : '';
-}
-
-/** Reads a JSON object body (or none). */
-function body(req: FastifyRequest): Record<string, unknown> {
-  const b = req.body;
-  if (b === undefined || b === null) return {};
-  if (typeof b !== 'object' || Array.isArray(b)) throw new EdgePayError('REQUEST_INVALID', { reason: 'the body must be a JSON object' });
-  return b as Record<string, unknown>;
 }
 
 export function buildGatewayHttpApp(options: GatewayHttpOptions): { app: FastifyInstance; wss: WebSocketServer } {
@@ -70,50 +61,30 @@ export function buildGatewayHttpApp(options: GatewayHttpOptions): { app: Fastify
     reply.header('x-frame-options', 'DENY');
   });
 
+  // Who may call: the kiosk's routes answer the kiosk itself; every other /api/ URL (console routes, unknown ones) the same origin.
   app.addHook('onRequest', async (req) => {
     if (!req.url.startsWith('/api/')) return;
-    if (req.url.startsWith('/api/kiosk/')) guard.checkKiosk(facts(req));
+    const access = (req.routeOptions.config as { access?: Access } | undefined)?.access;
+    if (access === 'kiosk') guard.checkKiosk(facts(req));
     else guard.checkSameOrigin(facts(req));
   });
 
-  const s = service;
-  const r = routes;
-  app.get(r.kioskState.path, () => s.kioskState());
-  app.post(r.scan.path, (req) => s.scan(body(req).barcode as string));
-  app.post(r.cameraFrame.path, { bodyLimit: CAMERA_FRAME_LIMIT }, (req) => s.cameraFrame({ data: body(req).data as string }));
-  app.post(r.setQuantity.path, (req) => {
-    const b = body(req);
-    return s.setQuantity(b.productId as string, b.quantity as number);
-  });
-  app.post(r.remove.path, (req) => s.remove(body(req).productId as string));
-  app.post(r.clear.path, () => s.clear());
-  app.post(r.pay.path, () => s.pay());
-
-  app.post(r.signIn.path, (req) => s.signIn(body(req).pin as string));
-  app.delete(r.signOut.path, async (req, reply) => {
-    await s.signOut(bearer(req));
-    return reply.status(204).send();
-  });
-  app.get(r.overview.path, (req) => s.overview(bearer(req)));
-  app.get(r.syncStatus.path, (req) => s.syncStatus(bearer(req)));
-  app.get(r.devices.path, (req) => s.devices(bearer(req)));
-  app.get(r.payments.path, (req) => {
-    const token = bearer(req);
-    s.sessions.check(token); // before reading the filter: no hints to strangers
-    return s.payments(token, parsePaymentFilter(req.query as Record<string, unknown>));
-  });
-  app.get<{ Params: { id: string } }>(r.payment.path, (req) => s.payment(bearer(req), req.params.id));
-  app.get(r.declinedAfterForward.path, (req) => s.declinedAfterForward(bearer(req)));
-  app.get(r.site.path, (req) => s.site(bearer(req)));
-  app.get(r.unsent.path, (req) => s.unsent(bearer(req)));
-  app.get(r.network.path, (req) => s.network(bearer(req)));
-  app.put(r.setNetwork.path, (req) => s.setNetwork(bearer(req), body(req).enabled as boolean));
-  app.get(r.enrolments.path, (req) => s.enrolments(bearer(req)));
-  app.post(r.enrolProduct.path, { bodyLimit: ENROLMENT_LIMIT }, (req) => {
-    const b = body(req);
-    return s.enrolProduct(bearer(req), { productId: b.productId as string, frames: b.frames as string[] });
-  });
-  app.delete<{ Params: { productId: string } }>(r.forgetProduct.path, (req) => s.forgetProduct(bearer(req), req.params.productId));
+  // One route per declared method: the token from the bearer header, the arguments from where the declaration puts them.
+  for (const { name, declaration } of httpRoutes(service.methods)) {
+    app.route({
+      method: declaration.http.method,
+      url: declaration.http.path,
+      config: { access: declaration.access },
+      ...(declaration.maxBytes ? { bodyLimit: declaration.maxBytes } : {}),
+      handler: async (req, reply) => {
+        const parts = { body: req.body, params: req.params as Record<string, unknown>, query: req.query as Record<string, unknown>, bearer: bearer(req) };
+        const result = await service.invoke(name, declaration.access === 'operator' ? parts.bearer : undefined, () => fromHttpRequest(declaration, parts));
+        // Nothing to say (signOut): 204, as a DELETE without an answer should.
+        if (result === undefined) return reply.status(204).send();
+        return result;
+      },
+    });
+  }
 
   app.setNotFoundHandler(async (req, reply) => {
     if (req.url.startsWith('/api/') || !options.uiDir || (req.method !== 'GET' && req.method !== 'HEAD')) {
@@ -136,13 +107,13 @@ export function buildGatewayHttpApp(options: GatewayHttpOptions): { app: Fastify
  * (same rules as its routes); console events only after `{type:'auth', token}`
  * with a live operator session.
  */
-function attachEvents(app: FastifyInstance, service: GatewayService, guard: RequestGuard): WebSocketServer {
+function attachEvents(app: FastifyInstance, service: GatewayServiceRuntime, guard: RequestGuard): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   app.server.on('upgrade', (req, socket, head) => {
     const url = req.url ?? '';
     const f: RequestFacts = { host: req.headers.host, origin: req.headers.origin, remoteAddress: req.socket.remoteAddress };
     try {
-      if (url.split('?')[0] !== routes.events.path) throw new EdgePayError('GATEWAY_API_NOT_FOUND', { method: 'GET', path: url.slice(0, 100) });
+      if (url.split('?')[0] !== EVENTS_PATH) throw new EdgePayError('GATEWAY_API_NOT_FOUND', { method: 'GET', path: url.slice(0, 100) });
       guard.checkSameOrigin(f);
     } catch (err) {
       const e = err as EdgePayError;
@@ -154,7 +125,7 @@ function attachEvents(app: FastifyInstance, service: GatewayService, guard: Requ
   return wss;
 }
 
-function serveSocket(ws: WebSocket, service: GatewayService, kiosk: boolean): void {
+function serveSocket(ws: WebSocket, service: GatewayServiceRuntime, kiosk: boolean): void {
   let token: string | null = null;
   const send = (m: ServerMessage) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));

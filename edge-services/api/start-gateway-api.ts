@@ -1,15 +1,18 @@
 /**
- * Starts the gateway's local API (HTTP + WebSocket) over running parts and
- * returns where the kiosk and the console live. Used by the demo, the UI
- * tests and (inside Electron's utility process) the app.
+ * Serves the gateway's local API (HTTP + WebSocket) and returns where the
+ * kiosk and the console live. `serveGatewayApi` serves a running
+ * GatewayService (the composition root, startGatewayRuntime, uses it);
+ * `startGatewayApi` makes the service from parts too (a gateway put together
+ * by a test).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { MethodTable } from '../../core/index.ts';
 import type { GatewaySync, LedgerDatabase } from '../../sync/index.ts';
 import type { RunningBus } from '../bus/index.ts';
 import type { KioskCheckout } from '../checkout/index.ts';
 import { deviceStatus, type DriverSupervisor } from '../drivers/index.ts';
-import { GatewayService, type GatewayServiceParts } from './gateway-service.ts';
+import { createGatewayService, type ApiExtension, type GatewayService, type GatewayServiceParts } from './gateway-service.ts';
 import { buildGatewayHttpApp } from './http-app.ts';
 import type { NetworkSwitch } from './network-link.ts';
 import { RequestGuard } from './request-guard.ts';
@@ -17,7 +20,19 @@ import { RequestGuard } from './request-guard.ts';
 /** Where `vite build` puts the UI (renderer/dist). */
 export const DEFAULT_UI_DIR = join(import.meta.dirname, '..', '..', 'renderer', 'dist');
 
-export type GatewayApiOptions = {
+/** Where and how the API listens. */
+export type GatewayHttpServeOptions = {
+  /** Default 127.0.0.1; give 0.0.0.0 for a second screen on the LAN (then list its names in lanHosts). */
+  host?: string;
+  port?: number;
+  /** host:port names the gateway answers to besides 127.0.0.1/localhost (e.g. '192.168.1.20:8181'). */
+  lanHosts?: string[];
+  kioskFromLan?: boolean;
+  uiDir?: string;
+  logger?: boolean | { level: string };
+};
+
+export type GatewayApiOptions = GatewayHttpServeOptions & {
   kiosk: KioskCheckout;
   db: LedgerDatabase;
   siteId: string;
@@ -28,15 +43,9 @@ export type GatewayApiOptions = {
   network?: NetworkSwitch;
   /** Recognition for kiosk camera frames (the gateway's SiteRecognition). */
   recognition?: GatewayServiceParts['recognition'];
-  /** Default 127.0.0.1; give 0.0.0.0 for a second screen on the LAN (then list its names in lanHosts). */
-  host?: string;
-  port?: number;
-  /** host:port names the gateway answers to besides 127.0.0.1/localhost (e.g. '192.168.1.20:8181'). */
-  lanHosts?: string[];
-  kioskFromLan?: boolean;
-  uiDir?: string;
   pollMs?: number;
-  logger?: boolean | { level: string };
+  /** Methods beyond core's table, each with its handler (served by every transport like the rest). */
+  extension?: ApiExtension<MethodTable>;
 };
 
 export type RunningGatewayApi = {
@@ -49,19 +58,8 @@ export type RunningGatewayApi = {
   close(): Promise<void>;
 };
 
-export async function startGatewayApi(options: GatewayApiOptions): Promise<RunningGatewayApi> {
-  const { bus, supervisors = [] } = options;
-  const service = new GatewayService({
-    kiosk: options.kiosk,
-    db: options.db,
-    siteId: options.siteId,
-    operatorPin: options.operatorPin,
-    ...(options.sync ? { sync: options.sync } : {}),
-    ...(bus ? { bus: bus.bus, devices: () => deviceStatus(bus, supervisors) } : {}),
-    ...(options.network ? { network: options.network } : {}),
-    ...(options.recognition ? { recognition: options.recognition } : {}),
-    ...(options.pollMs ? { pollMs: options.pollMs } : {}),
-  });
+/** Serves `service` over HTTP + WebSocket; close() stops serving (the service is the caller's to stop). */
+export async function serveGatewayApi(service: GatewayService, options: GatewayHttpServeOptions = {}): Promise<RunningGatewayApi> {
   const uiDir = options.uiDir ?? DEFAULT_UI_DIR;
   const servesUi = existsSync(join(uiDir, 'index.html'));
   const host = options.host ?? '127.0.0.1';
@@ -71,7 +69,6 @@ export async function startGatewayApi(options: GatewayApiOptions): Promise<Runni
   await app.listen({ host, port: options.port ?? 0 });
   const port = (app.server.address() as { port: number }).port;
   guard.setAllowedHosts([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, ...(host === '0.0.0.0' || host === '::' ? [] : [`${host}:${port}`]), ...(options.lanHosts ?? [])]);
-  service.start();
   const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
   return {
     url,
@@ -80,7 +77,6 @@ export async function startGatewayApi(options: GatewayApiOptions): Promise<Runni
     service,
     servesUi,
     async close() {
-      service.stop();
       for (const c of wss.clients) c.terminate();
       wss.close();
       await app.close();
@@ -88,3 +84,30 @@ export async function startGatewayApi(options: GatewayApiOptions): Promise<Runni
   };
 }
 
+/** Makes the service from parts, starts it and serves it; close() stops both. */
+export async function startGatewayApi(options: GatewayApiOptions): Promise<RunningGatewayApi> {
+  const { bus, supervisors = [] } = options;
+  const service = createGatewayService(
+    {
+      kiosk: options.kiosk,
+      db: options.db,
+      siteId: options.siteId,
+      operatorPin: options.operatorPin,
+      ...(options.sync ? { sync: options.sync } : {}),
+      ...(bus ? { bus: bus.bus, devices: () => deviceStatus(bus, supervisors) } : {}),
+      ...(options.network ? { network: options.network } : {}),
+      ...(options.recognition ? { recognition: options.recognition } : {}),
+      ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+    },
+    options.extension,
+  );
+  const served = await serveGatewayApi(service, options);
+  service.start();
+  return {
+    ...served,
+    async close() {
+      service.stop();
+      await served.close();
+    },
+  };
+}

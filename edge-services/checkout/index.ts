@@ -1,2 +1,2 @@
-export { KioskCheckout, type CheckoutResult, type KioskCheckoutOptions } from './kiosk-checkout.ts';
+export { KioskCheckout, type KioskCheckoutOptions } from './kiosk-checkout.ts';
 export { busCardTerminal, type CardTerminal, type CardResult } from './card-terminal-client.ts';

@@ -26,18 +26,12 @@ import {
   type ErrorDetails,
   type OfflineDecision,
   type PaymentDoc,
+  type PayOutcome,
   type ProductDoc,
   type SiteDoc,
 } from '../../core/index.ts';
 import { authorisePayment, ServerUnreachable, type GatewaySync, type LedgerDatabase, type SyncEndpoint } from '../../sync/index.ts';
 import type { CardResult, CardTerminal } from './card-terminal-client.ts';
-
-export type CheckoutResult =
-  | { state: 'approved'; payment: PaymentDoc }
-  | { state: 'declined'; reason: string; payment?: PaymentDoc }
-  | { state: 'stored'; payment: PaymentDoc }
-  | { state: 'refused'; code: 'OFFLINE_LIMIT_EXCEEDED' | 'CHECKOUT_NO_SITE'; decision?: OfflineDecision }
-  | { state: 'failed'; code: ErrorCode; message: string; payment?: PaymentDoc };
 
 /** The registry's code for each way the terminal can end without a card payment. */
 const CARD_FAILURES = {
@@ -46,7 +40,7 @@ const CARD_FAILURES = {
 } as const satisfies Record<Exclude<CardResult['outcome'], 'approved' | 'declined'>, ErrorCode>;
 
 /** A failed result whose message is the registry's, like every other error. */
-const failed = (code: ErrorCode, details?: ErrorDetails, payment?: PaymentDoc): CheckoutResult =>
+const failed = (code: ErrorCode, details?: ErrorDetails, payment?: PaymentDoc): PayOutcome =>
   ({ state: 'failed', code, message: renderErrorMessage(code, details), ...(payment ? { payment } : {}) });
 
 export type KioskCheckoutOptions = {
@@ -131,7 +125,8 @@ export class KioskCheckout {
     return checkOfflineLimits((site.toJSON() as SiteDoc).offlineLimits, basketTotal(this.basketState), unsent, this.now());
   }
 
-  async pay(): Promise<CheckoutResult> {
+  /** How it ended: core's PayOutcome, the type the API answers too (it only strips the card token). */
+  async pay(): Promise<PayOutcome> {
     if (this.paying) throw new EdgePayError('CHECKOUT_BUSY');
     const total = basketTotal(this.basketState);
     if (total.amount === 0) throw new EdgePayError('CHECKOUT_EMPTY');
@@ -142,7 +137,7 @@ export class KioskCheckout {
         // Before the card: a refusal must cost the customer nothing.
         const decision = await this.offlineDecision();
         if (decision === 'no-site') return { state: 'refused', code: 'CHECKOUT_NO_SITE' };
-        if (!decision.ok) return { state: 'refused', code: 'OFFLINE_LIMIT_EXCEEDED', decision };
+        if (!decision.ok) return { state: 'refused', code: 'OFFLINE_LIMIT_EXCEEDED', limit: decision.limit };
       }
       const id = uuidV7();
       const card = await this.options.terminal.charge(id, total);

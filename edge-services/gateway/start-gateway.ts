@@ -5,14 +5,14 @@
  */
 import { join, resolve } from 'node:path';
 import type { SyncStatus } from '../../core/index.ts';
-import { GatewaySync, openLedger, type Ledger } from '../../sync/index.ts';
+import { GatewaySync, openLedger, type GatewaySyncOptions, type Ledger } from '../../sync/index.ts';
 import { SiteRecognition, type RecognitionServiceOptions } from '../recognition/index.ts';
 
 export type GatewayOptions = {
   /** Folder for everything the gateway keeps on disk. */
   dataDir: string;
   /** The central server and this gateway's credential; without it the gateway runs standalone. */
-  server?: { url: string; credential: string };
+  server?: { url: string; credential: string; backoff?: GatewaySyncOptions['backoff'] };
   /** Ledger database name (default `edgepay-ledger`); one per gateway in one process. */
   ledgerName?: string;
   /** Start product recognition for this site (a worker thread; loads the detector, about a second). */
@@ -34,7 +34,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const dataDir = resolve(options.dataDir);
   const ledger = await openLedger({ directory: join(dataDir, 'ledger'), ...(options.ledgerName ? { name: options.ledgerName } : {}) });
   const sync = options.server
-    ? new GatewaySync(ledger.db as any, { serverUrl: options.server.url, credential: options.server.credential })
+    ? new GatewaySync(ledger.db as any, { serverUrl: options.server.url, credential: options.server.credential, ...(options.server.backoff ? { backoff: options.server.backoff } : {}) })
     : undefined;
   sync?.start();
   let recognition: SiteRecognition | undefined;

@@ -7,16 +7,21 @@
 import {
   EdgePayError,
   edgePayErrorFromJSON,
-  paymentFilterToQuery,
-  routes,
+  EVENTS_PATH,
+  gatewayMethods,
+  toHttpCall,
   type ClientMessage,
+  type ClientOf,
   type GatewayClient,
   type GatewayEvent,
-  type PaymentDoc,
+  type GatewayEventsClient,
+  type MethodTable,
   type ServerMessage,
 } from '../../core/index.ts';
 
-export function createHttpClient(baseUrl = ''): GatewayClient {
+export function createHttpClient(baseUrl?: string): GatewayClient;
+export function createHttpClient<M extends MethodTable>(baseUrl: string, methods: M): ClientOf<M> & GatewayEventsClient;
+export function createHttpClient(baseUrl = '', methods: MethodTable = gatewayMethods): GatewayEventsClient & Record<string, (...args: never[]) => unknown> {
   const listeners = new Set<(e: GatewayEvent) => void>();
   const connectionListeners = new Set<(c: boolean) => void>();
   let eventToken: string | null = null;
@@ -60,7 +65,7 @@ export function createHttpClient(baseUrl = ''): GatewayClient {
 
   function connect(): void {
     const origin = baseUrl || location.origin;
-    const ws = new WebSocket(origin.replace(/^http/, 'ws') + routes.events.path);
+    const ws = new WebSocket(origin.replace(/^http/, 'ws') + EVENTS_PATH);
     socket = ws;
     ws.onopen = () => {
       retryMs = 250;
@@ -81,31 +86,18 @@ export function createHttpClient(baseUrl = ''): GatewayClient {
     };
   }
 
-  const r = routes;
-  const id = (path: string, value: string) => path.replace(':id', encodeURIComponent(value));
+  // One function per declared method: core's declaration says where each argument goes.
+  const calls = Object.fromEntries(
+    Object.entries(methods).map(([name, declaration]) => [
+      name,
+      (...args: unknown[]) => {
+        const { method, path, body, token } = toHttpCall(declaration, args);
+        return call(method, path, { ...(body !== undefined ? { body } : {}), ...(token ? { token } : {}) });
+      },
+    ]),
+  ) as Record<string, (...args: unknown[]) => Promise<unknown>>;
   return {
-    kioskState: () => call(r.kioskState.method, r.kioskState.path),
-    scan: (barcode) => call(r.scan.method, r.scan.path, { body: { barcode } }),
-    cameraFrame: (frame) => call(r.cameraFrame.method, r.cameraFrame.path, { body: frame }),
-    setQuantity: (productId, quantity) => call(r.setQuantity.method, r.setQuantity.path, { body: { productId, quantity } }),
-    remove: (productId) => call(r.remove.method, r.remove.path, { body: { productId } }),
-    clear: () => call(r.clear.method, r.clear.path, { body: {} }),
-    pay: () => call(r.pay.method, r.pay.path, { body: {} }),
-    signIn: (pin) => call(r.signIn.method, r.signIn.path, { body: { pin } }),
-    signOut: (token) => call(r.signOut.method, r.signOut.path, { token }),
-    overview: (token) => call(r.overview.method, r.overview.path, { token }),
-    syncStatus: (token) => call(r.syncStatus.method, r.syncStatus.path, { token }),
-    devices: (token) => call(r.devices.method, r.devices.path, { token }),
-    payments: (token, filter) => call(r.payments.method, r.payments.path + paymentFilterToQuery(filter), { token }),
-    payment: (token, paymentId) => call<PaymentDoc>(r.payment.method, id(r.payment.path, paymentId), { token }),
-    declinedAfterForward: (token) => call(r.declinedAfterForward.method, r.declinedAfterForward.path, { token }),
-    site: (token) => call(r.site.method, r.site.path, { token }),
-    unsent: (token) => call(r.unsent.method, r.unsent.path, { token }),
-    network: (token) => call(r.network.method, r.network.path, { token }),
-    setNetwork: (token, enabled) => call(r.setNetwork.method, r.setNetwork.path, { token, body: { enabled } }),
-    enrolments: (token) => call(r.enrolments.method, r.enrolments.path, { token }),
-    enrolProduct: (token, request) => call(r.enrolProduct.method, r.enrolProduct.path, { token, body: request }),
-    forgetProduct: (token, productId) => call(r.forgetProduct.method, r.forgetProduct.path.replace(':productId', encodeURIComponent(productId)), { token }),
+    ...calls,
     onEvent(listener) {
       listeners.add(listener);
       if (!socket) connect();

@@ -8,12 +8,10 @@
  * revocation takes effect at once in every server process.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { EdgePayError, uuidV7 } from '../../core/index.ts';
+import { EdgePayError, uuidV7, type GatewayIdentity } from '../../core/index.ts';
 import type { Db } from '../db/db.ts';
 
 export const REVOCATIONS_CHANNEL = 'edgepay_revocations';
-
-export type GatewayIdentity = { gatewayId: string; siteId: string };
 
 export type EnrolledGateway = GatewayIdentity & { name: string; credential: string };
 

@@ -13,11 +13,11 @@ import {
   checkGatewayWrite,
   EdgePayError,
   findCardDataPath,
+  type GatewayIdentity,
   type PaymentDoc,
   type PaymentEvent,
 } from '../../core/index.ts';
 import type { Db, Queryable } from '../db/db.ts';
-import type { GatewayIdentity } from '../auth/gateways.ts';
 import type { ServerCollection } from '../replication/collections.ts';
 import { mutateAsServer } from '../replication/documents.ts';
 import { audit } from './audit.ts';

@@ -20,7 +20,8 @@
 import type { FastifyReply } from 'fastify';
 import type { PullStreamEvent } from '../../sync/index.ts';
 import type { Db } from '../db/db.ts';
-import { isGatewayActive, type GatewayIdentity } from '../auth/gateways.ts';
+import { isGatewayActive } from '../auth/gateways.ts';
+import type { GatewayIdentity } from '../../core/index.ts';
 import type { ChangeHub } from './change-hub.ts';
 import type { ServerCollection } from './collections.ts';
 import { headCheckpoint, pull } from './documents.ts';

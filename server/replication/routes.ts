@@ -6,10 +6,10 @@
  * Every request carries `Authorization: Bearer <gateway credential>`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { EdgePayError, errorResponses } from '../../core/index.ts';
+import { EdgePayError, errorResponses, type GatewayIdentity } from '../../core/index.ts';
 import type { PushCommitHeader, PushRow } from '../../sync/index.ts';
 import type { Db } from '../db/db.ts';
-import { authenticateGateway, type GatewayIdentity } from '../auth/gateways.ts';
+import { authenticateGateway } from '../auth/gateways.ts';
 import type { ServerMetrics } from '../http/metrics.ts';
 import type { ChangeHub } from './change-hub.ts';
 import type { ServerCollection } from './collections.ts';

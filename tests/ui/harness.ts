@@ -1,24 +1,20 @@
 /**
  * A whole store for the UI tests, from real parts: the central server
- * (PGlite, sandbox acquirer), a gateway ledger synced through the network
- * link (the console's cable switch), the device bus with the card terminal
- * simulator process, the kiosk checkout, and the gateway's API serving the
- * built UI. Everything is stopped and deleted by `stop()`.
+ * (PGlite, sandbox acquirer) and the gateway as startGatewayRuntime wires it
+ * (ledger synced through the network link, the console's cable switch; the
+ * device bus with the card terminal simulator process; recognition; the
+ * kiosk checkout; the API serving the built UI). Everything is stopped and
+ * deleted by `stop()`.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../server/index.ts';
-import { GatewaySync, openLedger, type Ledger } from '../../sync/index.ts';
+import type { GatewaySync, Ledger } from '../../sync/index.ts';
 import {
-  busCardTerminal,
-  KioskCheckout,
-  SiteRecognition,
-  SIMULATOR_DEVICE_IDS,
-  startBus,
-  startDeviceSimulators,
-  startGatewayApi,
+  startGatewayRuntime,
+  type KioskCheckout,
   startNetworkLink,
   type DeviceSimulators,
   type NetworkLink,
@@ -92,44 +88,28 @@ export async function startStore(options: { uiDir?: string } = {}): Promise<Stor
 
     const link = await startNetworkLink(server.url);
     stops.push(() => link.close());
-    const ledger = await openLedger({ directory: join(root, 'gateway') });
-    stops.push(() => ledger.close());
-    const sync = new GatewaySync(ledger.db as any, { serverUrl: link.url, credential: gw.credential, backoff: { initialMs: 100, maxMs: 400 } });
-    sync.start();
-    stops.push(() => sync.stop());
+    const runtime = await startGatewayRuntime({
+      dataDir: join(root, 'gateway'),
+      siteId: SITE,
+      gatewayId: gw.gatewayId,
+      server: { url: link.url, credential: gw.credential, backoff: { initialMs: 100, maxMs: 400 } },
+      recognition: { backend: 'wasm' },
+      devices: { simulators: { only: ['card-terminal'], options: { 'card-terminal': { stepMs: 5 } } } },
+      awaitCardTerminal: true,
+      operatorPin: PIN,
+      network: link,
+      pollMs: 200,
+      http: options.uiDir ? { uiDir: options.uiDir } : {},
+    });
+    stops.push(() => runtime.stop());
+    const { ledger } = runtime.gateway;
+    const sync = runtime.gateway.sync!;
     await until('catalogue on the gateway', async () =>
       (await ledger.db.products.count().exec()) === Object.keys(ITEMS).length && (await ledger.db.sites.findOne(SITE).exec()) !== null,
     );
-    const bus = await startBus();
-    stops.push(() => bus.stop());
-    const sims = startDeviceSimulators(bus, { only: ['card-terminal'], options: { 'card-terminal': { stepMs: 5 } } });
-    stops.push(() => sims.stop());
-    await sims.ready();
-    const terminalId = SIMULATOR_DEVICE_IDS['card-terminal'];
-    await until('terminal on the bus', async () => {
-      try {
-        await bus.bus.command(terminalId, 'device.ping', {});
-        return true;
-      } catch {
-        return false;
-      }
-    });
-    const kiosk = new KioskCheckout({
-      db: ledger.db,
-      siteId: SITE,
-      gatewayId: gw.gatewayId,
-      terminal: busCardTerminal(bus.bus, terminalId),
-      server: { endpoint: { serverUrl: link.url, credential: gw.credential }, sync },
-    });
-    const recognition = await SiteRecognition.start({
-      enrolments: ledger.db.enrolments, products: ledger.db.products, sites: ledger.db.sites, siteId: SITE, gatewayId: gw.gatewayId, backend: 'wasm',
-    });
-    stops.push(() => recognition.stop());
-    const api = await startGatewayApi({
-      kiosk, db: ledger.db, siteId: SITE, operatorPin: PIN, sync, bus, supervisors: [sims.supervisor], network: link, pollMs: 200, recognition,
-      ...(options.uiDir ? { uiDir: options.uiDir } : {}),
-    });
-    stops.push(() => api.close());
+    const { bus, kiosk } = runtime;
+    const sims = runtime.simulators!;
+    const api = runtime.api!;
     return { root, server, ledger, sync, link, bus, sims, kiosk, api, stop };
   } catch (err) {
     await stop();

@@ -1,0 +1,118 @@
+/**
+ * The gateway's local API, each method declared once: name, who may call it,
+ * HTTP method and path, its arguments (where each travels, how it is
+ * checked) and its signature. The HTTP routes, the browser client, the IPC
+ * allow-list and checks, and the preload bridge are all derived from this
+ * table; a new method is one entry here and one handler in edge-services/api.
+ */
+import type { PaymentDoc } from '../schemas/index.ts';
+import { arrayOf, asBody, asIs, base64Image, boolean, inBearer, inBody, inPath, inQuery, integer, object, text } from './args.ts';
+import { method } from './declare.ts';
+import { checkPaymentFilter, paymentFilterToQuery } from './payment-filter.ts';
+import type {
+  CameraFrame,
+  CameraFrameResult,
+  ConsoleOverview,
+  DeviceView,
+  EnrolmentView,
+  EnrolRequest,
+  KioskState,
+  NetworkState,
+  OperatorSession,
+  PaymentFilter,
+  PayOutcome,
+  SiteView,
+  SyncStatus,
+  UnsentSummary,
+} from './types.ts';
+
+/** A camera frame is a JPEG or PNG in base64: 640x480 is 50-150 KB, a 1080p frame under 2 MB. */
+export const CAMERA_FRAME_MAX_BYTES = 3 * 1024 * 1024;
+/** An enrolment carries up to 10 such frames. */
+export const ENROLMENT_MAX_BYTES = 10 * CAMERA_FRAME_MAX_BYTES;
+
+const productId = text(1, 128);
+
+export const gatewayMethods = {
+  // ---- kiosk ----
+  kioskState: method<() => KioskState>()({ access: 'kiosk', http: { method: 'GET', path: '/api/kiosk/state' }, args: [] }),
+  scan: method<(barcode: string) => KioskState>()({
+    access: 'kiosk',
+    http: { method: 'POST', path: '/api/kiosk/scan' },
+    args: [inBody('barcode', text(1, 64))],
+  }),
+  /** Product recognition on a kiosk camera frame (RECOGNITION_UNAVAILABLE where the gateway runs none). */
+  cameraFrame: method<(frame: CameraFrame) => CameraFrameResult>()({
+    access: 'kiosk',
+    http: { method: 'POST', path: '/api/kiosk/camera-frame' },
+    args: [asBody('frame', object<CameraFrame>({ data: base64Image }))],
+    maxBytes: CAMERA_FRAME_MAX_BYTES,
+  }),
+  setQuantity: method<(productId: string, quantity: number) => KioskState>()({
+    access: 'kiosk',
+    http: { method: 'POST', path: '/api/kiosk/quantity' },
+    args: [inBody('productId', productId), inBody('quantity', integer)],
+  }),
+  remove: method<(productId: string) => KioskState>()({
+    access: 'kiosk',
+    http: { method: 'POST', path: '/api/kiosk/remove' },
+    args: [inBody('productId', productId)],
+  }),
+  clear: method<() => KioskState>()({ access: 'kiosk', http: { method: 'POST', path: '/api/kiosk/clear' }, args: [] }),
+  pay: method<() => PayOutcome>()({ access: 'kiosk', http: { method: 'POST', path: '/api/kiosk/pay' }, args: [] }),
+
+  // ---- console: signing in and out ----
+  signIn: method<(pin: string) => OperatorSession>()({
+    access: 'console',
+    http: { method: 'POST', path: '/api/console/session' },
+    // The sessions judge it: anything but the right PIN counts towards the lock-out.
+    args: [inBody('pin', asIs<string>())],
+  }),
+  signOut: method<(token: string) => void>()({
+    access: 'console',
+    http: { method: 'DELETE', path: '/api/console/session' },
+    args: [inBearer('token', (v) => (typeof v === 'string' ? v : ''))],
+  }),
+
+  // ---- console: a signed-in operator ----
+  overview: method<() => ConsoleOverview>()({ access: 'operator', http: { method: 'GET', path: '/api/console/overview' }, args: [] }),
+  syncStatus: method<() => SyncStatus | null>()({ access: 'operator', http: { method: 'GET', path: '/api/console/sync' }, args: [] }),
+  devices: method<() => DeviceView[]>()({ access: 'operator', http: { method: 'GET', path: '/api/console/devices' }, args: [] }),
+  payments: method<(filter: PaymentFilter) => PaymentDoc[]>()({
+    access: 'operator',
+    http: { method: 'GET', path: '/api/console/payments' },
+    args: [inQuery('filter', paymentFilterToQuery, checkPaymentFilter)],
+  }),
+  payment: method<(id: string) => PaymentDoc>()({
+    access: 'operator',
+    http: { method: 'GET', path: '/api/console/payments/:id' },
+    args: [inPath('id', text(1, 64))],
+  }),
+  declinedAfterForward: method<() => PaymentDoc[]>()({ access: 'operator', http: { method: 'GET', path: '/api/console/declined-after-forward' }, args: [] }),
+  site: method<() => SiteView>()({ access: 'operator', http: { method: 'GET', path: '/api/console/site' }, args: [] }),
+  unsent: method<() => UnsentSummary>()({ access: 'operator', http: { method: 'GET', path: '/api/console/unsent' }, args: [] }),
+  network: method<() => NetworkState>()({ access: 'operator', http: { method: 'GET', path: '/api/console/network' }, args: [] }),
+  /** The demo's "pull the cable" switch. */
+  setNetwork: method<(enabled: boolean) => NetworkState>()({
+    access: 'operator',
+    http: { method: 'PUT', path: '/api/console/network' },
+    args: [inBody('enabled', boolean)],
+  }),
+  /** Products taught to recognition at this site (from any of its gateways). */
+  enrolments: method<() => EnrolmentView[]>()({ access: 'operator', http: { method: 'GET', path: '/api/console/enrolments' }, args: [] }),
+  enrolProduct: method<(request: EnrolRequest) => EnrolmentView>()({
+    access: 'operator',
+    http: { method: 'POST', path: '/api/console/enrolments' },
+    args: [asBody('request', object<EnrolRequest>({ productId, frames: arrayOf(base64Image) }))],
+    maxBytes: ENROLMENT_MAX_BYTES,
+  }),
+  /** Deletes a product's enrolments everywhere in the site (the deletion replicates). */
+  forgetProduct: method<(productId: string) => { removed: number }>()({
+    access: 'operator',
+    http: { method: 'DELETE', path: '/api/console/enrolments/:productId' },
+    args: [inPath('productId', productId)],
+  }),
+};
+
+export type GatewayMethodTable = typeof gatewayMethods;
+export type GatewayMethodName = keyof GatewayMethodTable;

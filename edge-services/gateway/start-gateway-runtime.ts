@@ -1,0 +1,163 @@
+/**
+ * The gateway's composition root: everything a store gateway runs, wired in
+ * one place and stopped in reverse order. The ledger and its sync with the
+ * server, product recognition (when configured), the device bus with the
+ * devices the configuration names (real HID drivers, enrolled LAN devices,
+ * and the simulators only when asked), the kiosk checkout, the GatewayService
+ * (the API in process) and, when asked, its HTTP + WebSocket transport.
+ *
+ * Electron's gateway process, the demo, the UI test harness, the end-to-end
+ * tests and the UI bench all start a gateway through this, so they run the
+ * same wiring.
+ */
+import type { DeviceKind, MethodTable } from '../../core/index.ts';
+import { serveGatewayApi, createGatewayService, type ApiExtension, type GatewayHttpServeOptions, type GatewayService, type NetworkSwitch, type RunningGatewayApi } from '../api/index.ts';
+import { startBus, type RunningBus, type StartBusOptions } from '../bus/index.ts';
+import { busCardTerminal, KioskCheckout } from '../checkout/index.ts';
+import { deviceStatus, DriverSupervisor, HID_DRIVER_ENTRY, type DeviceStatusRow, type HidDriverConfig } from '../drivers/index.ts';
+import type { RecognitionServiceOptions } from '../recognition/index.ts';
+import { SIMULATOR_DEVICE_IDS, startDeviceSimulators, type DeviceSimulators, type StartDeviceSimulatorsOptions } from '../simulators/index.ts';
+import { startGateway, type Gateway, type GatewayOptions } from './start-gateway.ts';
+
+/** Which devices the gateway runs. Nothing is simulated unless `simulators` says so. */
+export type GatewayDevicesConfig = {
+  /** Supervised HID driver processes on real hardware (node-hid), one per device id (e.g. the kiosk's scanner). */
+  hid?: { deviceId: string; kind?: DeviceKind; config: HidDriverConfig }[];
+  /** LAN devices (a card terminal, an elevator controller...) admitted by their CURVE public key. */
+  enrolled?: { deviceId: string; kind: DeviceKind; publicKey: string }[];
+  /** Device simulator processes (demo, tests): only when given. */
+  simulators?: StartDeviceSimulatorsOptions;
+  /** The card terminal the kiosk charges (default: the simulator's when it runs, else `terminal-1`). */
+  cardTerminalId?: string;
+  bus?: StartBusOptions;
+};
+
+export type GatewayRuntimeConfig = {
+  /** Folder for everything the gateway keeps on disk (the ledger in `<dataDir>/ledger`). */
+  dataDir: string;
+  ledgerName?: string;
+  /** This gateway's site and id (from its enrolment). */
+  siteId: string;
+  gatewayId: string;
+  /** The central server and this gateway's credential; without it the gateway sells offline only. */
+  server?: GatewayOptions['server'];
+  /** Start product recognition (a worker thread; loads the detector, about a second). */
+  recognition?: RecognitionServiceOptions;
+  devices?: GatewayDevicesConfig;
+  /** The console's sign-in PIN. */
+  operatorPin: string;
+  /** The console's network switch (the demo's cable). */
+  network?: NetworkSwitch;
+  /** How often sync and device status are compared for live events (ms). */
+  pollMs?: number;
+  /** Serve the API over HTTP + WebSocket (the kiosk and console in a browser); Electron's process calls the service over IPC instead. */
+  http?: GatewayHttpServeOptions;
+  /** API methods beyond core's, with their handlers. */
+  extension?: ApiExtension<MethodTable>;
+  /** Wait until the card terminal answers on the bus before returning. */
+  awaitCardTerminal?: boolean;
+};
+
+export type GatewayRuntime = {
+  /** Ledger, sync and recognition. */
+  readonly gateway: Gateway;
+  readonly bus: RunningBus;
+  readonly simulators: DeviceSimulators | undefined;
+  readonly supervisors: readonly DriverSupervisor[];
+  readonly kiosk: KioskCheckout;
+  /** The API in process (both transports call it). */
+  readonly service: GatewayService;
+  readonly api: RunningGatewayApi | undefined;
+  /** One row per enrolled device, for the console and the demo. */
+  devices(): DeviceStatusRow[];
+  stop(): Promise<void>;
+};
+
+export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise<GatewayRuntime> {
+  const stops: (() => Promise<unknown> | unknown)[] = [];
+  const stop = async () => {
+    for (const s of stops.splice(0).reverse()) {
+      try {
+        await s();
+      } catch (err) {
+        // Stop the rest anyway: a part that fails to close must not leave the others running.
+        console.error('gateway stop:', err);
+      }
+    }
+  };
+  try {
+    const gateway = await startGateway({
+      dataDir: config.dataDir,
+      ...(config.ledgerName ? { ledgerName: config.ledgerName } : {}),
+      ...(config.server ? { server: config.server } : {}),
+      ...(config.recognition ? { recognition: { ...config.recognition, siteId: config.siteId, gatewayId: config.gatewayId } } : {}),
+    });
+    stops.push(() => gateway.stop());
+
+    const devices = config.devices ?? {};
+    const bus = await startBus(devices.bus);
+    stops.push(() => bus.stop());
+    for (const d of devices.enrolled ?? []) bus.devices.enroll(d);
+    const supervisors: DriverSupervisor[] = [];
+    if (devices.hid?.length) {
+      const drivers = new DriverSupervisor({ enroll: (id, kind) => bus.enrollNewDevice(id, kind) });
+      stops.push(() => drivers.stop());
+      for (const d of devices.hid) drivers.add({ name: d.deviceId, deviceId: d.deviceId, kind: d.kind ?? 'scanner', entry: HID_DRIVER_ENTRY, config: d.config });
+      supervisors.push(drivers);
+    }
+    const simulators = devices.simulators ? startDeviceSimulators(bus, devices.simulators) : undefined;
+    if (simulators) {
+      stops.push(() => simulators.stop());
+      supervisors.push(simulators.supervisor);
+      await simulators.ready();
+    }
+    const terminalId = devices.cardTerminalId ?? simulators?.deviceIds['card-terminal'] ?? SIMULATOR_DEVICE_IDS['card-terminal'];
+    if (config.awaitCardTerminal) await untilAnswers(bus, terminalId);
+
+    const kiosk = new KioskCheckout({
+      db: gateway.ledger.db,
+      siteId: config.siteId,
+      gatewayId: config.gatewayId,
+      terminal: busCardTerminal(bus.bus, terminalId),
+      ...(config.server && gateway.sync ? { server: { endpoint: { serverUrl: config.server.url, credential: config.server.credential }, sync: gateway.sync } } : {}),
+    });
+    const rows = () => deviceStatus(bus, supervisors);
+    const service = createGatewayService(
+      {
+        kiosk,
+        db: gateway.ledger.db,
+        siteId: config.siteId,
+        operatorPin: config.operatorPin,
+        bus: bus.bus,
+        devices: rows,
+        ...(gateway.sync ? { sync: gateway.sync } : {}),
+        ...(gateway.recognition ? { recognition: gateway.recognition } : {}),
+        ...(config.network ? { network: config.network } : {}),
+        ...(config.pollMs ? { pollMs: config.pollMs } : {}),
+      },
+      config.extension,
+    );
+    stops.push(() => service.stop());
+    const api = config.http ? await serveGatewayApi(service, config.http) : undefined;
+    if (api) stops.push(() => api.close());
+    service.start();
+    return { gateway, bus, simulators, supervisors, kiosk, service, api, devices: rows, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** A device that answers a ping (a simulator process takes a moment to connect). */
+async function untilAnswers(bus: RunningBus, deviceId: string, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await bus.bus.command(deviceId, 'device.ping', {});
+      return;
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
