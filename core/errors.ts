@@ -129,6 +129,15 @@ export const errorRegistry = {
   GATEWAY_API_UNAVAILABLE: { httpStatus: 503, message: 'The gateway does not answer: {reason}' },
   GATEWAY_API_NOT_FOUND: { httpStatus: 404, message: 'No such gateway API route: {method} {path}.' },
 
+  // Requests to pay (core/payment-requests, server/payment-requests).
+  PAYMENT_REQUEST_NOT_FOUND: { httpStatus: 404, message: 'There is no request to pay {requestId} for you.' },
+  PAYMENT_REQUEST_ALREADY_ANSWERED: { httpStatus: 409, message: 'This request to pay was already answered ({state}); nothing was changed.' },
+  PAYMENT_REQUEST_EXPIRED: { httpStatus: 409, message: 'This request to pay expired before it was answered; nothing was changed.' },
+  PAYMENT_REQUEST_CANCELLED: { httpStatus: 409, message: 'The requester cancelled this request to pay; nothing was changed.' },
+  PAYMENT_REQUEST_ILLEGAL_TRANSITION: { httpStatus: 409, message: 'A request to pay in state "{state}" cannot take "{event}".' },
+  PAYMENT_REQUEST_NO_RECIPIENT: { httpStatus: 422, message: 'Nobody is registered to receive this request to pay.' },
+  PAYMENT_REQUEST_PAYEE_FORBIDDEN: { httpStatus: 403, message: 'A merchant may only ask to be paid itself (payee {payeeId}).' },
+
   INTERNAL: { httpStatus: 500, message: 'Internal error.' },
 } as const satisfies Record<string, ErrorSpec>;
 

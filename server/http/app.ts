@@ -17,6 +17,7 @@ import type { ProcessorAdapter } from '../payments/processor.ts';
 import { createSandboxAcquirer, type SandboxOptions } from '../payments/sandbox-acquirer.ts';
 import { registerPaymentRoutes } from '../payments/routes.ts';
 import { queueLength } from '../payments/forward-queue.ts';
+import { paymentRequestsPlugin, type PaymentRequestsDeps } from '../payment-requests/index.ts';
 
 export type AppOptions = {
   db: Db;
@@ -33,6 +34,8 @@ export type AppOptions = {
   sandbox?: SandboxOptions;
   /** Run the worker that forwards offline payments (default true). */
   forwarder?: boolean;
+  /** Requests to pay, with what they need from the wallet (server/wallet); off when absent. */
+  paymentRequests?: PaymentRequestsDeps;
 };
 
 export type EdgePayServer = {
@@ -110,6 +113,7 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
       })
     : undefined;
   if (authority) registerPaymentRoutes(app, { db: options.db, authority, adminToken: options.adminToken });
+  if (options.paymentRequests) await app.register(paymentRequestsPlugin({ db: options.db, ...options.paymentRequests }));
   const forwarder =
     authority && options.forwarder !== false
       ? await startForwarder(options.db, authority, { log: (msg, err) => app.log.warn({ err }, msg) })
