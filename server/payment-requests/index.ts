@@ -8,3 +8,4 @@ export { paymentRequestsPlugin, type PaymentRequestsDeps, type PaymentRequestsPl
 export { createPaymentRequest, getForRequester, cancelRequest, expireRequest, type UsersAtUnit, type VerifyApproval, type ApprovalMethod } from './store.ts';
 export { enrolMerchant, revokeMerchant, authenticateMerchant, type EnrolledMerchant } from './merchants.ts';
 export { PAYMENT_REQUESTS_CHANNEL } from './feeds.ts';
+export * as paymentRequestsTesting from './testing.ts';
