@@ -6,14 +6,27 @@
  */
 import type { Db } from '../db/db.ts';
 import { REVOCATIONS_CHANNEL } from '../auth/gateways.ts';
-import { PAYMENT_REQUESTS_CHANNEL, parseFeedNotices } from './feeds.ts';
+import type { PaymentRequestStreamEvent } from '../../core/index.ts';
+import { PAYMENT_REQUESTS_CHANNEL, parseFeedNotices, type FeedNotice } from './feeds.ts';
+
+/** The hub of each database handle in this process, for delivery without the round trip through NOTIFY. */
+const LOCAL_HUBS = new WeakMap<Db, FeedHub>();
+
+/**
+ * Hands committed events to this process's streams at once (call after the
+ * transaction resolved). The same events also arrive by NOTIFY, in this and
+ * every other process; a stream takes each seq once.
+ */
+export function deliverCommitted(db: Db, notices: FeedNotice[]): void {
+  LOCAL_HUBS.get(db)?.notify(notices);
+}
 
 export type FeedSubscriber = {
   readonly feed: string;
   /** The gateway behind a requester stream, closed when it is revoked. */
   readonly gatewayId?: string;
-  /** A committed event with this seq exists (or, with Infinity, maybe some: catch up). */
-  onNotice(seq: number): void;
+  /** A committed event with this seq exists, given when it fits a notification (with Infinity: maybe some, catch up). */
+  onNotice(seq: number, event?: PaymentRequestStreamEvent): void;
   close(): void;
 };
 
@@ -33,7 +46,7 @@ export class FeedHub {
         (payload) => {
           const notices = parseFeedNotices(payload);
           if (!notices) return catchUpAll();
-          for (const [feed, seq] of notices) for (const s of this.byFeed.get(feed) ?? []) s.onNotice(seq);
+          this.notify(notices);
         },
         catchUpAll,
       ),
@@ -43,6 +56,11 @@ export class FeedHub {
         for (const set of this.byFeed.values()) for (const s of [...set]) if (s.gatewayId === gatewayId) s.close();
       }),
     );
+    LOCAL_HUBS.set(this.db, this);
+  }
+
+  notify(notices: FeedNotice[]): void {
+    for (const [feed, seq, event] of notices) for (const s of this.byFeed.get(feed) ?? []) s.onNotice(seq, event);
   }
 
   subscribe(s: FeedSubscriber): () => void {
@@ -63,6 +81,7 @@ export class FeedHub {
 
   /** Ends every stream (shutdown: open streams would keep the HTTP server from closing). */
   async stop(): Promise<void> {
+    if (LOCAL_HUBS.get(this.db) === this) LOCAL_HUBS.delete(this.db);
     for (const set of [...this.byFeed.values()]) for (const s of [...set]) s.close();
     for (const stop of this.stops) await stop();
     this.stops = [];

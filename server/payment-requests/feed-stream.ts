@@ -94,9 +94,16 @@ export async function openFeedStream(
   const unsubscribe = hub.subscribe({
     feed,
     ...(gatewayId ? { gatewayId } : {}),
-    onNotice: (seq) => {
+    onNotice: (seq, event) => {
       if (seq > announced) announced = seq;
-      if (seq > cursor) void catchUp();
+      if (seq <= cursor) return; // already sent (it came both locally and by NOTIFY)
+      // The next event, in hand: send it without reading it back. Anything else (a gap, a catch-up running): read.
+      if (event && seq === cursor + 1 && !running && !closed) {
+        res.write(formatSse(event));
+        cursor = seq;
+        return;
+      }
+      void catchUp();
     },
     close,
   });

@@ -26,7 +26,8 @@ import {
   type PhonePaymentRequestView,
 } from '../../core/index.ts';
 import type { Db, Queryable } from '../db/db.ts';
-import { appendEvents, type FeedEntry } from './feeds.ts';
+import { deliverCommitted } from './feed-hub.ts';
+import { appendEvents, type FeedEntry, type FeedNotice } from './feeds.ts';
 import { requesterFeed, userFeed } from './requester.ts';
 import { phoneView, requesterView, ROW_COLUMNS, type RequestRow } from './views.ts';
 
@@ -66,37 +67,36 @@ export async function createPaymentRequest(
   if (recipients.length === 0) throw new EdgePayError('PAYMENT_REQUEST_NO_RECIPIENT');
   const id = uuidV7();
   const siteId = requester.kind === 'merchant' ? null : (requester.siteId ?? null);
-  return db.transaction(async (tx) => {
+  const { row, notices } = await db.transaction(async (tx) => {
     const { rows } = await tx.query<RequestRow>(
-      `INSERT INTO payment_requests AS r (id, requester_kind, requester_id, site_id, target, payee_id, payee_name, amount, currency, items, place, note, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now() + make_interval(secs => $13))
-       RETURNING ${ROW_COLUMNS}`,
+      `WITH r AS (
+         INSERT INTO payment_requests (id, requester_kind, requester_id, site_id, target, payee_id, payee_name, amount, currency, items, place, note, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now() + make_interval(secs => $13))
+         RETURNING *
+       ), p AS (
+         INSERT INTO payment_request_recipients (request_id, user_id) SELECT r.id, unnest($14::text[]) FROM r
+       )
+       SELECT ${ROW_COLUMNS} FROM r`,
       [
         id, requester.kind, requester.id, siteId, JSON.stringify(body.to), body.payee.id, body.payee.name,
         body.amount, body.currency, JSON.stringify(body.items ?? []), body.place ?? null, body.note ?? null,
-        body.ttlSeconds ?? PAYMENT_REQUEST_DEFAULT_TTL_SECONDS,
+        body.ttlSeconds ?? PAYMENT_REQUEST_DEFAULT_TTL_SECONDS, recipients,
       ],
     );
     const row = rows[0]!;
-    await tx.query('INSERT INTO payment_request_recipients (request_id, user_id) SELECT $1, unnest($2::text[])', [id, recipients]);
-    await recordEvents(tx, row, recipients, 'request');
-    return requesterView(row);
+    return { row, notices: await recordEvents(tx, row, recipients, 'request') };
   });
+  deliverCommitted(db, notices);
+  return requesterView(row);
 }
 
 /** Appends the events of a change to the recipients' feeds and the requester's; keeps the row's site order. */
-async function recordEvents(tx: Queryable, row: RequestRow, recipients: string[], phoneType: 'request' | 'resolved'): Promise<void> {
+async function recordEvents(tx: Queryable, row: RequestRow, recipients: string[], phoneType: 'request' | 'resolved'): Promise<FeedNotice[]> {
   const feed = requesterFeed({ kind: row.requester_kind, id: row.requester_id, siteId: row.site_id });
   const entries: FeedEntry[] = recipients.map((u) => ({ feed: userFeed(u), type: phoneType, data: phoneView(row, u) }));
   entries.push({ feed, type: phoneType === 'request' ? 'request' : 'outcome', data: requesterView(row) });
-  const seqs = await appendEvents(tx, row.id, entries);
-  // The replication order of the site's rows (see the migration): this change's place in the site's feed.
-  if (row.site_id !== null) await tx.query('UPDATE payment_requests SET site_seq = $2 WHERE id = $1', [row.id, seqs.get(feed)]);
-}
-
-async function recipientsOf(tx: Queryable, requestId: string): Promise<string[]> {
-  const { rows } = await tx.query<{ user_id: string }>('SELECT user_id FROM payment_request_recipients WHERE request_id = $1 ORDER BY user_id', [requestId]);
-  return rows.map((r) => r.user_id);
+  // With the site's feed given, the row's site_seq (its replication order, see the migration) moves with it.
+  return appendEvents(tx, row.id, entries, row.site_id !== null ? feed : null);
 }
 
 async function readRow(db: Queryable, id: string): Promise<RequestRow | undefined> {
@@ -161,19 +161,22 @@ async function transition(
 ): Promise<RequestRow | undefined> {
   const to = nextPaymentRequestState('pending', event);
   const deadline = event === 'expire' ? 'r.expires_at <= now()' : 'r.expires_at > now()';
-  return db.transaction(async (tx) => {
-    const { rows } = await tx.query<RequestRow>(
+  const done = await db.transaction(async (tx) => {
+    const { rows } = await tx.query<RequestRow & { recipients: string[] }>(
       `UPDATE payment_requests AS r SET state = $2, answered_at = CASE WHEN $3::text IS NULL THEN NULL ELSE now() END,
          answered_by = $3, approval_method = $4, updated_at = now()
        WHERE r.id = $1 AND r.state = 'pending' AND ${deadline}
-       RETURNING ${ROW_COLUMNS}`,
+       RETURNING ${ROW_COLUMNS},
+         ARRAY(SELECT user_id FROM payment_request_recipients WHERE request_id = r.id ORDER BY user_id) AS recipients`,
       [id, to, answer?.by ?? null, answer?.method ?? null],
     );
     const row = rows[0];
     if (!row) return undefined;
-    await recordEvents(tx, row, await recipientsOf(tx, id), 'resolved');
-    return row;
+    return { row, notices: await recordEvents(tx, row, row.recipients, 'resolved') };
   });
+  if (!done) return undefined;
+  deliverCommitted(db, done.notices);
+  return done.row;
 }
 
 /** Expires one request if it is pending and past its deadline; false if it is not (another process may have). */
