@@ -33,46 +33,63 @@ export type FeedNotice = [feed: string, seq: number, event?: PaymentRequestStrea
 const NOTICE_LIMIT = 7900;
 
 /**
- * Appends one event to each (distinct) feed and NOTIFYs each, in one
- * statement (fewer round trips inside the transaction: this is the latency
- * path from a request to the phone). When `siteFeed` is among them, the
- * request row's site_seq becomes that feed's new seq (the replication order).
- * Returns each feed's event, with its seq.
+ * The part of a writing statement that appends a change's events: one per
+ * (distinct) feed of `$<entries>` (JSON [{feed, type, data}], sorted by feed),
+ * each data merged with `patch` (jsonb computed from the changed row `r`,
+ * e.g. its times as the database wrote them), seqs from the feeds' counters,
+ * and a NOTIFY per event. Only when the CTE `changed` has a row (the change
+ * happened). The site's feed is bumped earlier, by `siteBumpSql`, whose CTE
+ * `site` must precede this (its lock is taken before the request row's).
+ * Leaves CTEs `ins` (the events) and `notified`.
  */
-export async function appendEvents(
-  tx: Queryable,
-  requestId: string,
-  entries: FeedEntry[],
-  siteFeed: string | null,
-): Promise<FeedNotice[]> {
-  const sorted = [...entries].sort((a, b) => (a.feed < b.feed ? -1 : a.feed > b.feed ? 1 : 0));
-  const { rows } = await tx.query<{ feed: string; seq: string | number; type: string; data: unknown }>(
-    `WITH input AS (
-       SELECT e->>'feed' AS feed, e->>'type' AS type, e->'data' AS data, ord
-       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, ord)
+export function eventsSql(p: { entries: number; requestId: string; patch: string; channel: number }): string {
+  return `input AS (
+       SELECT e->>'feed' AS feed, e->>'type' AS type, (e->'data') || ${p.patch} AS data, ord
+       FROM changed r, jsonb_array_elements($${p.entries}::jsonb) WITH ORDINALITY AS t(e, ord)
      ), bumped AS (
        INSERT INTO payment_request_feeds AS f (feed, last_seq)
-       SELECT feed, 1 FROM input ORDER BY ord
+       SELECT feed, 1 FROM input WHERE feed NOT IN (SELECT feed FROM site) ORDER BY ord
        ON CONFLICT (feed) DO UPDATE SET last_seq = f.last_seq + 1
        RETURNING f.feed, f.last_seq
+     ), seqs AS (
+       SELECT feed, last_seq FROM bumped UNION ALL SELECT feed, last_seq FROM site
      ), ins AS (
        INSERT INTO payment_request_events (feed, seq, request_id, type, data)
-       SELECT b.feed, b.last_seq, $2, i.type, i.data FROM bumped b JOIN input i ON i.feed = b.feed
+       SELECT s.feed, s.last_seq, ${p.requestId}, i.type, i.data FROM seqs s JOIN input i ON i.feed = s.feed
        RETURNING feed, seq, type, data
-     ), site AS (
-       UPDATE payment_requests p SET site_seq = ins.seq FROM ins WHERE p.id = $2 AND ins.feed = $3
-       RETURNING 1
      ), notified AS (
-       SELECT pg_notify($4, CASE WHEN octet_length(full_notice) <= ${NOTICE_LIMIT} THEN full_notice ELSE json_build_array(feed, seq)::text END)
+       SELECT pg_notify($${p.channel}, CASE WHEN octet_length(full_notice) <= ${NOTICE_LIMIT} THEN full_notice ELSE json_build_array(feed, seq)::text END)
        FROM (SELECT feed, seq, json_build_array(feed, seq, jsonb_build_object('type', type, 'seq', seq, 'request', data))::text AS full_notice FROM ins) n
-     )
-     SELECT feed, seq, type, data FROM ins WHERE (SELECT count(*) FROM notified) >= 0 AND (SELECT count(*) FROM site) >= 0`,
-    [JSON.stringify(sorted), requestId, siteFeed, PAYMENT_REQUESTS_CHANNEL],
-  );
-  return rows.map((r) => {
-    const seq = Number(r.seq);
-    return [r.feed, seq, { type: r.type, seq, request: r.data } as PaymentRequestStreamEvent];
-  });
+     )`;
+}
+
+/** The notices of `ins`, as one JSON column of the statement's result (for delivery in this process). */
+export const NOTICES_SQL = `(SELECT json_agg(json_build_array(feed, seq, jsonb_build_object('type', type, 'seq', seq, 'request', data)) ORDER BY feed)
+  FROM ins WHERE (SELECT count(*) FROM notified) >= 0) AS notices`;
+
+/**
+ * The CTE `site`: the site feed's counter bumped first (the site's lock comes
+ * before the request row's and the users' feeds, in every writer), when
+ * `$<feed>` is not null and `when` holds. Its seq becomes the row's site_seq
+ * and the seq of the site feed's event. If the change then does not happen
+ * (a concurrent answer won), the feed has a gap: readers go by seq > N, so a
+ * gap costs nothing.
+ */
+export function siteBumpSql(feedParam: number, when = 'TRUE'): string {
+  return `site AS (
+       INSERT INTO payment_request_feeds AS f (feed, last_seq)
+       SELECT $${feedParam}::text, 1 WHERE $${feedParam}::text IS NOT NULL AND ${when}
+       ON CONFLICT (feed) DO UPDATE SET last_seq = f.last_seq + 1
+       RETURNING f.feed, f.last_seq
+     )`;
+}
+
+export function noticesFrom(raw: unknown): FeedNotice[] {
+  return ((raw ?? []) as [string, number | string, PaymentRequestStreamEvent][]).map(([feed, seq, event]) => [
+    feed,
+    Number(seq),
+    { ...event, seq: Number(seq) },
+  ]);
 }
 
 /** One notice per notification (the current form), or a list of them (tolerated). */

@@ -27,9 +27,9 @@ import {
 } from '../../core/index.ts';
 import type { Db, Queryable } from '../db/db.ts';
 import { deliverCommitted } from './feed-hub.ts';
-import { appendEvents, type FeedEntry, type FeedNotice } from './feeds.ts';
+import { eventsSql, noticesFrom, NOTICES_SQL, PAYMENT_REQUESTS_CHANNEL, siteBumpSql, type FeedEntry } from './feeds.ts';
 import { requesterFeed, userFeed } from './requester.ts';
-import { phoneView, requesterView, ROW_COLUMNS, type RequestRow } from './views.ts';
+import { isoSql, phoneView, requesterView, ROW_COLUMNS, type RequestRow } from './views.ts';
 
 export type UsersAtUnit = (buildingId: string, unit: string) => Promise<string[]>;
 
@@ -67,40 +67,49 @@ export async function createPaymentRequest(
   if (recipients.length === 0) throw new EdgePayError('PAYMENT_REQUEST_NO_RECIPIENT');
   const id = uuidV7();
   const siteId = requester.kind === 'merchant' ? null : (requester.siteId ?? null);
-  const { row, notices } = await db.transaction(async (tx) => {
-    const { rows } = await tx.query<RequestRow>(
-      `WITH r AS (
-         INSERT INTO payment_requests (id, requester_kind, requester_id, site_id, target, payee_id, payee_name, amount, currency, items, place, note, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now() + make_interval(secs => $13))
-         RETURNING *
-       ), p AS (
-         INSERT INTO payment_request_recipients (request_id, user_id) SELECT r.id, unnest($14::text[]) FROM r
-       )
-       SELECT ${ROW_COLUMNS} FROM r`,
-      [
-        id, requester.kind, requester.id, siteId, JSON.stringify(body.to), body.payee.id, body.payee.name,
-        body.amount, body.currency, JSON.stringify(body.items ?? []), body.place ?? null, body.note ?? null,
-        body.ttlSeconds ?? PAYMENT_REQUEST_DEFAULT_TTL_SECONDS, recipients,
-      ],
-    );
-    const row = rows[0]!;
-    return { row, notices: await recordEvents(tx, row, recipients, 'request') };
-  });
-  deliverCommitted(db, notices);
+  const feed = requesterFeed({ ...requester, siteId });
+  // The views as they will be, but for the times, which the database sets (patched in by the statement).
+  const draft: RequestRow = {
+    id, requester_kind: requester.kind, requester_id: requester.id, site_id: siteId, payee_id: body.payee.id, payee_name: body.payee.name,
+    amount: body.amount, currency: body.currency, items: body.items ?? [], place: body.place ?? null, note: body.note ?? null,
+    state: 'pending', stored_state: 'pending', created_at: '', expires_at: '', answered_at: null, answered_by: null, approval_method: null,
+  };
+  // One statement (atomic without BEGIN/COMMIT round trips: this is the path from a request to the phone):
+  // the request, its recipients, its events and their notifications.
+  const { rows } = await db.query<RequestRow & { notices: unknown }>(
+    `WITH ${siteBumpSql(16)}, changed AS (
+       INSERT INTO payment_requests (id, requester_kind, requester_id, site_id, target, payee_id, payee_name, amount, currency, items, place, note, expires_at, site_seq)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now() + make_interval(secs => $13), (SELECT last_seq FROM site))
+       RETURNING *
+     ), recipients AS (
+       INSERT INTO payment_request_recipients (request_id, user_id) SELECT r.id, unnest($14::text[]) FROM changed r
+     ), ${eventsSql({ entries: 15, requestId: '$1', channel: 17, patch: `jsonb_build_object('createdAt', ${isoSql('r.created_at')}, 'expiresAt', ${isoSql('r.expires_at')})` })}
+     SELECT ${ROW_COLUMNS}, ${NOTICES_SQL} FROM changed r`,
+    [
+      id, requester.kind, requester.id, siteId, JSON.stringify(body.to), body.payee.id, body.payee.name,
+      body.amount, body.currency, JSON.stringify(body.items ?? []), body.place ?? null, body.note ?? null,
+      body.ttlSeconds ?? PAYMENT_REQUEST_DEFAULT_TTL_SECONDS, recipients, JSON.stringify(eventEntries(draft, recipients, 'request', feed)),
+      siteId === null ? null : feed, PAYMENT_REQUESTS_CHANNEL,
+    ],
+  );
+  const row = rows[0]!;
+  deliverCommitted(db, noticesFrom(row.notices));
   return requesterView(row);
 }
 
-/** Appends the events of a change to the recipients' feeds and the requester's; keeps the row's site order. */
-async function recordEvents(tx: Queryable, row: RequestRow, recipients: string[], phoneType: 'request' | 'resolved'): Promise<FeedNotice[]> {
-  const feed = requesterFeed({ kind: row.requester_kind, id: row.requester_id, siteId: row.site_id });
+/** The events of a change, sorted by feed (the order their locks are taken): the recipients' phones and the requester. */
+function eventEntries(row: RequestRow, recipients: string[], phoneType: 'request' | 'resolved', requesterFeedName: string): FeedEntry[] {
   const entries: FeedEntry[] = recipients.map((u) => ({ feed: userFeed(u), type: phoneType, data: phoneView(row, u) }));
-  entries.push({ feed, type: phoneType === 'request' ? 'request' : 'outcome', data: requesterView(row) });
-  // With the site's feed given, the row's site_seq (its replication order, see the migration) moves with it.
-  return appendEvents(tx, row.id, entries, row.site_id !== null ? feed : null);
+  entries.push({ feed: requesterFeedName, type: phoneType === 'request' ? 'request' : 'outcome', data: requesterView(row) });
+  return entries.sort((a, b) => (a.feed < b.feed ? -1 : a.feed > b.feed ? 1 : 0));
 }
 
-async function readRow(db: Queryable, id: string): Promise<RequestRow | undefined> {
-  const { rows } = await db.query<RequestRow>(`SELECT ${ROW_COLUMNS} FROM payment_requests r WHERE r.id = $1`, [id]);
+type RowWithRecipients = RequestRow & { recipients: string[] };
+
+const RECIPIENTS_SQL = 'ARRAY(SELECT p.user_id FROM payment_request_recipients p WHERE p.request_id = r.id ORDER BY p.user_id) AS recipients';
+
+async function readRow(db: Queryable, id: string): Promise<RowWithRecipients | undefined> {
+  const { rows } = await db.query<RowWithRecipients>(`SELECT ${ROW_COLUMNS}, ${RECIPIENTS_SQL} FROM payment_requests r WHERE r.id = $1`, [id]);
   return rows[0];
 }
 
@@ -117,9 +126,9 @@ export async function getForRequester(db: Db, requester: PaymentRequester, id: s
 }
 
 /** A recipient's request, or PAYMENT_REQUEST_NOT_FOUND (also for a non-recipient: it must not learn that the request exists). */
-export async function getForRecipient(db: Queryable, userId: string, id: string): Promise<RequestRow> {
-  const { rows } = await db.query<RequestRow>(
-    `SELECT ${ROW_COLUMNS} FROM payment_requests r
+export async function getForRecipient(db: Queryable, userId: string, id: string): Promise<RowWithRecipients> {
+  const { rows } = await db.query<RowWithRecipients>(
+    `SELECT ${ROW_COLUMNS}, ${RECIPIENTS_SQL} FROM payment_requests r
      WHERE r.id = $1 AND EXISTS (SELECT 1 FROM payment_request_recipients p WHERE p.request_id = r.id AND p.user_id = $2)`,
     [id, userId],
   );
@@ -152,36 +161,42 @@ async function refuseIfNotPending(db: Db, row: RequestRow, event: PaymentRequest
   nextPaymentRequestState(row.state, event); // throws the refusal for that state
 }
 
-/** A state change guarded by `pending` (and the deadline): one statement, so only the first of concurrent answers changes the row. */
+/**
+ * A state change guarded by `pending` (and the deadline), with its events, in
+ * one statement: of concurrent answers only the first changes the row, and
+ * the others write nothing (no row, no events). `row` is the request as read
+ * before (its immutable parts and recipients make the events).
+ */
 async function transition(
   db: Db,
-  id: string,
+  row: RowWithRecipients,
   event: PaymentRequestEventType,
   answer: { by: string; method: ApprovalMethod | null } | null,
 ): Promise<RequestRow | undefined> {
   const to = nextPaymentRequestState('pending', event);
-  const deadline = event === 'expire' ? 'r.expires_at <= now()' : 'r.expires_at > now()';
-  const done = await db.transaction(async (tx) => {
-    const { rows } = await tx.query<RequestRow & { recipients: string[] }>(
-      `UPDATE payment_requests AS r SET state = $2, answered_at = CASE WHEN $3::text IS NULL THEN NULL ELSE now() END,
-         answered_by = $3, approval_method = $4, updated_at = now()
-       WHERE r.id = $1 AND r.state = 'pending' AND ${deadline}
-       RETURNING ${ROW_COLUMNS},
-         ARRAY(SELECT user_id FROM payment_request_recipients WHERE request_id = r.id ORDER BY user_id) AS recipients`,
-      [id, to, answer?.by ?? null, answer?.method ?? null],
-    );
-    const row = rows[0];
-    if (!row) return undefined;
-    return { row, notices: await recordEvents(tx, row, row.recipients, 'resolved') };
-  });
-  if (!done) return undefined;
-  deliverCommitted(db, done.notices);
-  return done.row;
+  const deadline = (alias: string) => (event === 'expire' ? `${alias}.expires_at <= now()` : `${alias}.expires_at > now()`);
+  const feed = requesterFeed({ kind: row.requester_kind, id: row.requester_id, siteId: row.site_id });
+  const after: RequestRow = { ...row, state: to, stored_state: to, answered_by: answer?.by ?? null, approval_method: answer?.method ?? null };
+  const { rows } = await db.query<RequestRow & { notices: unknown }>(
+    `WITH ${siteBumpSql(6, `EXISTS (SELECT 1 FROM payment_requests q WHERE q.id = $1 AND q.state = 'pending' AND ${deadline('q')})`)}, changed AS (
+       UPDATE payment_requests AS r SET state = $2, answered_at = CASE WHEN $3::text IS NULL THEN NULL ELSE now() END,
+         answered_by = $3, approval_method = $4, updated_at = now(), site_seq = COALESCE((SELECT last_seq FROM site), r.site_seq)
+       WHERE r.id = $1 AND r.state = 'pending' AND ${deadline('r')}
+       RETURNING r.*
+     ), ${eventsSql({ entries: 5, requestId: '$1', channel: 7, patch: `jsonb_build_object('answeredAt', ${isoSql('r.answered_at')})` })}
+     SELECT ${ROW_COLUMNS}, ${NOTICES_SQL} FROM changed r`,
+    [row.id, to, answer?.by ?? null, answer?.method ?? null, JSON.stringify(eventEntries(after, row.recipients, 'resolved', feed)), row.site_id === null ? null : feed, PAYMENT_REQUESTS_CHANNEL],
+  );
+  const changed = rows[0];
+  if (!changed) return undefined;
+  deliverCommitted(db, noticesFrom(changed.notices));
+  return changed;
 }
 
 /** Expires one request if it is pending and past its deadline; false if it is not (another process may have). */
 export async function expireRequest(db: Db, id: string): Promise<boolean> {
-  return (await transition(db, id, 'expire', null)) !== undefined;
+  const row = await readRow(db, id);
+  return row !== undefined && row.stored_state === 'pending' && (await transition(db, row, 'expire', null)) !== undefined;
 }
 
 /**
@@ -202,7 +217,7 @@ export async function answerRequest(
     ({ method } = await answer.verify(userId, bindingOf(row), answer.proof));
     if (method !== 'passkey' && method !== 'password') throw new EdgePayError('INTERNAL');
   }
-  const changed = await transition(db, id, answer.kind, { by: userId, method });
+  const changed = await transition(db, row, answer.kind, { by: userId, method });
   if (changed) return phoneView(changed, userId);
   // Someone else's answer (or the deadline, or a cancel) came first: nothing was written.
   const now = (await readRow(db, id))!;
@@ -216,7 +231,7 @@ export async function cancelRequest(db: Db, requester: PaymentRequester, id: str
   if (!row || !ownedBy(row, requester)) throw new EdgePayError('PAYMENT_REQUEST_NOT_FOUND', { requestId: id });
   if (row.state === 'cancelled') return requesterView(row);
   await refuseIfNotPending(db, row, 'cancel');
-  const changed = await transition(db, id, 'cancel', null);
+  const changed = await transition(db, row, 'cancel', null);
   if (changed) return requesterView(changed);
   const now = (await readRow(db, id))!;
   if (now.state === 'cancelled') return requesterView(now);

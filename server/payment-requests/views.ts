@@ -7,10 +7,13 @@ import type { PaymentRequestItem, PaymentRequestState, PaymentRequestView, Phone
 
 export const STATE_SQL = `CASE WHEN r.state = 'pending' AND r.expires_at <= now() THEN 'expired' ELSE r.state END`;
 
+/** A timestamp as JavaScript's toISOString() writes it, made by the database, so views and stored events agree to the character. */
+export const isoSql = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 /** The columns every read and RETURNING uses (table alias `r`). */
 export const ROW_COLUMNS = `r.id, r.requester_kind, r.requester_id, r.site_id, r.payee_id, r.payee_name, r.amount, r.currency,
-  r.items, r.place, r.note, ${STATE_SQL} AS state, r.state AS stored_state, r.created_at, r.expires_at,
-  r.answered_at, r.answered_by, r.approval_method`;
+  r.items, r.place, r.note, ${STATE_SQL} AS state, r.state AS stored_state, ${isoSql('r.created_at')} AS created_at,
+  ${isoSql('r.expires_at')} AS expires_at, ${isoSql('r.answered_at')} AS answered_at, r.answered_by, r.approval_method`;
 
 export type RequestRow = {
   id: string;
@@ -26,14 +29,12 @@ export type RequestRow = {
   note: string | null;
   state: PaymentRequestState;
   stored_state: PaymentRequestState;
-  created_at: Date | string;
-  expires_at: Date | string;
-  answered_at: Date | string | null;
+  created_at: string;
+  expires_at: string;
+  answered_at: string | null;
   answered_by: string | null;
   approval_method: 'passkey' | 'password' | null;
 };
-
-const iso = (t: Date | string) => new Date(t).toISOString();
 
 export function requesterView(row: RequestRow): PaymentRequestView {
   return {
@@ -45,9 +46,9 @@ export function requesterView(row: RequestRow): PaymentRequestView {
     items: row.items,
     place: row.place,
     note: row.note,
-    createdAt: iso(row.created_at),
-    expiresAt: iso(row.expires_at),
-    answeredAt: row.answered_at ? iso(row.answered_at) : null,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    answeredAt: row.answered_at,
     approvalMethod: row.approval_method,
   };
 }
