@@ -20,15 +20,14 @@
  * PostgreSQL, dropped afterwards; pglite: in memory), `requests`.
  *
  * What runs: the real server app (Fastify on 127.0.0.1, the migrations, the
- * requests-to-pay plugin with LISTEN/NOTIFY delivery) with the test wallet's
- * stand-ins (bearer session, Ed25519 verifier: the wallet's passkey verifier
- * is another engineer's, built at the same time), and the phone and the
+ * requests-to-pay plugin with LISTEN/NOTIFY delivery) with a stand-in for the
+ * wallet (bench/wallet-requests-kit.ts: bearer session, Ed25519 verifier; the
+ * wallet's passkey verifier is another engineer's, built at the same time), and the phone and the
  * requester as real SSE clients over node:http, all in this one process:
  * the clients share the server's event loop, which can only add to the figures.
  */
-import { serverTesting } from '../server/index.ts';
-import { openSse, TestWallet, type SseEvent } from '../server/payment-requests/testing.ts';
-import { enrolTestGateway, startPayreqServer } from '../server/payment-requests/test-server.ts';
+import { buildApp, edgePayCollections, openDatabase, serverTesting } from '../server/index.ts';
+import { benchWallet, openEventStream, type ArrivedEvent } from './wallet-requests-kit.ts';
 import { emit, log, percentile, round } from './report.ts';
 
 export type WalletRequestsOptions = {
@@ -46,42 +45,46 @@ export type LatencyFigures = { p50: number; p99: number; samples: number };
 export type WalletRequestsResult = { database: string; requestToPhone: LatencyFigures; approvalToRequester: LatencyFigures };
 
 const UNIT = { buildingId: 'bench-building', unit: '101' };
+const ADMIN = 'bench-wallet-requests-admin-0123456789';
 
 export async function runWalletRequests(options: WalletRequestsOptions = {}): Promise<WalletRequestsResult> {
   const count = options.count ?? 500;
   const warmup = options.warmup ?? 20;
   const db = options.database === 'pglite' ? serverTesting.pglite() : await serverTesting.freshPostgres();
   const database = db.databaseUrl ? 'postgres' : 'pglite';
-  const wallet = new TestWallet();
-  wallet.addUser('bench-phone', UNIT);
-  const server = await startPayreqServer({ wallet, ...(db.databaseUrl ? { databaseUrl: db.databaseUrl } : {}) });
+  const wallet = benchWallet('bench-phone', UNIT);
+  const dbHandle = await openDatabase(db.databaseUrl ? { databaseUrl: db.databaseUrl } : {});
+  const server = await buildApp({ db: dbHandle, collections: edgePayCollections(), adminToken: ADMIN, forwarder: false, paymentRequests: wallet.deps });
+  const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
   const streams: { close(): void }[] = [];
   try {
-    const gw = await enrolTestGateway(server.url, 'bench-site');
-    const phone = await openSse(server.url + '/wallet/api/requests/stream', wallet.headers('bench-phone'));
-    const requester = await openSse(server.url + '/v1/payment-requests/stream', { authorization: 'Bearer ' + gw.credential });
-    streams.push(phone, requester);
-    await phone.next((e) => e.event === 'ready');
-    await requester.next((e) => e.event === 'ready');
+    const enrolled = await fetch(url + '/admin/gateways', {
+      method: 'POST',
+      headers: { authorization: 'Bearer ' + ADMIN, 'content-type': 'application/json' },
+      body: JSON.stringify({ siteId: 'bench-site', name: 'bench lobby' }),
+    });
+    const gw = (await enrolled.json()) as { credential: string };
 
     // Arrivals keyed by what the sender knows before the answer comes back: the note for a new request, the id for an outcome.
-    const waiting = new Map<string, (e: SseEvent) => void>();
-    const early = new Map<string, SseEvent>();
-    const deliver = (key: string, e: SseEvent) => {
+    const waiting = new Map<string, (e: ArrivedEvent) => void>();
+    const early = new Map<string, ArrivedEvent>();
+    const deliver = (key: string, e: ArrivedEvent) => {
       const w = waiting.get(key);
       if (w) {
         waiting.delete(key);
         w(e);
       } else early.set(key, e);
     };
-    phone.onEvent = (e) => {
-      if (e.event === 'request') deliver('note:' + e.data.request.note, e);
-    };
-    requester.onEvent = (e) => {
-      if (e.event === 'outcome') deliver('id:' + e.data.request.id, e);
-    };
+    streams.push(
+      await openEventStream(url + '/wallet/api/requests/stream', wallet.headers, (e) => {
+        if (e.event === 'request') deliver('note:' + e.data.request.note, e);
+      }),
+      await openEventStream(url + '/v1/payment-requests/stream', { authorization: 'Bearer ' + gw.credential }, (e) => {
+        if (e.event === 'outcome') deliver('id:' + e.data.request.id, e);
+      }),
+    );
     const arrival = (key: string) =>
-      new Promise<SseEvent>((resolve, reject) => {
+      new Promise<ArrivedEvent>((resolve, reject) => {
         const e = early.get(key);
         if (e) {
           early.delete(key);
@@ -100,7 +103,7 @@ export async function runWalletRequests(options: WalletRequestsOptions = {}): Pr
       const note = `bench-${i}`;
       const seen = arrival('note:' + note);
       const t0 = performance.now();
-      const res = await fetch(server.url + '/v1/payment-requests', {
+      const res = await fetch(url + '/v1/payment-requests', {
         method: 'POST',
         headers: { authorization: 'Bearer ' + gw.credential, 'content-type': 'application/json', 'idempotency-key': `bench-key-${i}` },
         body: JSON.stringify({
@@ -118,12 +121,12 @@ export async function runWalletRequests(options: WalletRequestsOptions = {}): Pr
       const shown = await seen;
       if (i >= warmup) toPhone.push(shown.at - t0);
 
-      const proof = wallet.proof('bench-phone', { requestId: created.id, amount: created.amount, currency: created.currency, payeeId: created.payee.id });
+      const proof = wallet.proof({ requestId: created.id, amount: created.amount, currency: created.currency, payeeId: created.payee.id });
       const outcome = arrival('id:' + created.id);
       const t2 = performance.now();
-      const ans = await fetch(server.url + `/wallet/api/requests/${created.id}/approve`, {
+      const ans = await fetch(url + `/wallet/api/requests/${created.id}/approve`, {
         method: 'POST',
-        headers: { ...wallet.headers('bench-phone'), 'content-type': 'application/json' },
+        headers: { ...wallet.headers, 'content-type': 'application/json' },
         body: JSON.stringify({ proof }),
       });
       if (ans.status !== 200) throw new Error(`approve answered ${ans.status}: ${await ans.text()}`);
@@ -144,7 +147,8 @@ export async function runWalletRequests(options: WalletRequestsOptions = {}): Pr
     return result;
   } finally {
     for (const s of streams) s.close();
-    await server.close();
+    await server.app.close();
+    await dbHandle.close();
     await db.drop();
   }
 }
