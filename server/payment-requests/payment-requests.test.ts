@@ -316,5 +316,25 @@ for (const which of ['pglite', 'postgres'] as const) {
       assert.equal(outcome.data.request.state, 'approved');
       stream.close();
     });
+
+    it('keeps each site\'s rows in commit order for replication: every change moves the row to the end of its site\'s order', async () => {
+      const siteSeq = async (id: string) =>
+        Number((await server.db.query<{ site_seq: string }>('SELECT site_seq FROM payment_requests WHERE id = $1', [id])).rows[0]!.site_seq);
+      const first = (await create()).json.request;
+      const second = (await create()).json.request;
+      assert.ok((await siteSeq(second.id)) > (await siteSeq(first.id)));
+      await phone('alice', `/wallet/api/requests/${first.id}/decline`, {});
+      assert.ok((await siteSeq(first.id)) > (await siteSeq(second.id)), 'the answered row comes after');
+      // The row's site_seq is its last event in the site's feed, and no two rows share one.
+      const { rows } = await server.db.query<{ id: string; site_seq: string; last: string }>(
+        `SELECT r.id, r.site_seq, (SELECT max(seq) FROM payment_request_events e WHERE e.feed = 'site:' || r.site_id AND e.request_id = r.id) AS last
+         FROM payment_requests r WHERE r.site_id = $1`,
+        [gw.siteId],
+      );
+      for (const row of rows) assert.equal(Number(row.site_seq), Number(row.last), row.id);
+      assert.equal(new Set(rows.map((r) => r.site_seq)).size, rows.length);
+      const merchantRows = await server.db.query("SELECT 1 FROM payment_requests WHERE requester_kind = 'merchant' AND (site_id IS NOT NULL OR site_seq IS NOT NULL)");
+      assert.equal(merchantRows.rows.length, 0);
+    });
   });
 }
