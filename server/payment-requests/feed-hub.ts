@@ -5,7 +5,7 @@
  * database, which loses nothing (streams read by seq, notices are hints).
  */
 import type { Db } from '../db/db.ts';
-import { REVOCATIONS_CHANNEL } from '../auth/gateways.ts';
+import { isGatewayActive, REVOCATIONS_CHANNEL } from '../auth/gateways.ts';
 import type { PaymentRequestStreamEvent } from '../../core/index.ts';
 import { PAYMENT_REQUESTS_CHANNEL, parseFeedNotices, type FeedNotice } from './feeds.ts';
 
@@ -52,9 +52,20 @@ export class FeedHub {
       ),
     );
     this.stops.push(
-      await this.db.listen(REVOCATIONS_CHANNEL, (gatewayId) => {
-        for (const set of this.byFeed.values()) for (const s of [...set]) if (s.gatewayId === gatewayId) s.close();
-      }),
+      await this.db.listen(
+        REVOCATIONS_CHANNEL,
+        (gatewayId) => {
+          for (const set of this.byFeed.values()) for (const s of [...set]) if (s.gatewayId === gatewayId) s.close();
+        },
+        // A revocation may have been missed: each gateway's stream checks its credential again.
+        () => {
+          for (const set of this.byFeed.values()) {
+            for (const s of [...set]) {
+              if (s.gatewayId) void isGatewayActive(this.db, s.gatewayId).then((active) => active || s.close(), () => undefined);
+            }
+          }
+        },
+      ),
     );
     LOCAL_HUBS.set(this.db, this);
   }

@@ -114,6 +114,8 @@ export async function openFeedStream(
     if (announced > cursor) void catchUp();
   }, KEEPALIVE_MS);
   res.on('close', close);
+  // A browser's EventSource reconnects after `retry` ms (default 3 s) and sends Last-Event-ID itself.
+  res.write('retry: 1000\n\n');
   res.write(formatSse({ type: 'ready', seq: cursor }));
   await catchUp();
 }

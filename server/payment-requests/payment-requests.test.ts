@@ -10,7 +10,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { freshPostgres, pglite, type TestDatabase } from '../testing/databases.ts';
 import { openSse, TestWallet } from './testing.ts';
-import { enrolTestGateway, enrolTestMerchant, startPayreqServer, type PayreqServer } from './test-server.ts';
+import { enrolTestGateway, enrolTestMerchant, startPayreqServer, TEST_ADMIN_TOKEN, type PayreqServer } from './test-server.ts';
 
 const UNIT = { buildingId: 'bldg-a', unit: '1203' };
 
@@ -335,6 +335,16 @@ for (const which of ['pglite', 'postgres'] as const) {
       assert.equal(new Set(rows.map((r) => r.site_seq)).size, rows.length);
       const merchantRows = await server.db.query("SELECT 1 FROM payment_requests WHERE requester_kind = 'merchant' AND (site_id IS NOT NULL OR site_seq IS NOT NULL)");
       assert.equal(merchantRows.rows.length, 0);
+    });
+
+    it('a revoked gateway\'s outcome stream ends at once, and its credential asks no more', async () => {
+      const other = await enrolTestGateway(server.url, 'site-lobby');
+      const stream = await requesterStream(other.credential);
+      await stream.next();
+      const revoked = await fetch(server.url + `/admin/gateways/${other.gatewayId}/revoke`, { method: 'POST', headers: { authorization: 'Bearer ' + TEST_ADMIN_TOKEN } });
+      assert.equal(revoked.status, 200);
+      await Promise.race([stream.ended, new Promise((_, reject) => setTimeout(() => reject(new Error('stream still open')), 3000))]);
+      assert.equal((await create({}, other.credential)).status, 401);
     });
   });
 }

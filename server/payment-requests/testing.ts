@@ -80,6 +80,8 @@ export type SseClient = {
   /** Every event received so far and not yet taken by next(). */
   readonly queued: SseEvent[];
   readonly lastEventId: string | undefined;
+  /** Resolves when the server ends the stream. */
+  readonly ended: Promise<void>;
   /** Called for each event as it is parsed (benches: no queue, no promise per event). */
   onEvent?: (e: SseEvent) => void;
   close(): void;
@@ -94,9 +96,14 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
       res.socket.setNoDelay(true);
       res.setEncoding('utf8');
       let buffer = '';
+      const ended = new Promise<void>((done) => {
+        res.on('end', done);
+        res.on('close', done);
+      });
       const client: SseClient = {
         status: res.statusCode ?? 0,
         queued,
+        ended,
         get lastEventId() {
           return lastEventId;
         },
