@@ -147,6 +147,19 @@ describe('requests to pay with two servers on one PostgreSQL schema', () => {
     requesterOnA.close();
   });
 
+  it('a request too large for a notification still reaches a phone on the other server live (read back from the database)', async (t) => {
+    if (!database.databaseUrl) return t.skip('PGlite is one process\'s database');
+    const erinOnB = await openSse(b.url + '/wallet/api/requests/stream', wallet.headers('erin'));
+    await erinOnB.next();
+    const items = Array.from({ length: 60 }, (_, i) => ({ name: `Item ${i} `.padEnd(180, 'x'), quantity: 1, amount: 100 }));
+    const r = await api.create(a.url, { amount: 6_000, items });
+    const seen = await erinOnB.next((e) => e.event === 'request');
+    assert.equal(seen.data.request.id, r.id);
+    assert.equal(seen.data.request.items.length, 60);
+    assert.ok(JSON.stringify(seen.data).length > 8000);
+    erinOnB.close();
+  });
+
   it('two phones answering at once through two servers give one decision', async (t) => {
     if (!database.databaseUrl) return t.skip('PGlite is one process\'s database');
     const decisions = new Map<string, number>();
