@@ -10,13 +10,16 @@
  * - `openSse`: Server-Sent Events over node:http, parsed as they arrive, each
  *   event stamped with its arrival time.
  */
-import { generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { preHandlerAsyncHookHandler } from 'fastify';
 import { canonicalPaymentRequestBinding, EdgePayError, type PaymentRequestBinding } from '../../core/index.ts';
 import type { PaymentRequestsDeps } from './plugin.ts';
 
-type TestUser = { userId: string; token: string; privateKey: KeyObject; publicKey: KeyObject };
+type TestUser = { userId: string; token: string; privateKey?: KeyObject; publicKey: KeyObject };
+
+/** What a server in another process needs to stand in for the wallet: tokens, public keys, units (no private keys). */
+export type TestWalletPublic = { users: { userId: string; token: string; publicKey: string }[]; units: [string, string[]][] };
 
 export class TestWallet {
   private readonly users = new Map<string, TestUser>();
@@ -37,13 +40,32 @@ export class TestWallet {
     return user;
   }
 
+  exportPublic(): TestWalletPublic {
+    return {
+      users: [...this.users.values()].map((u) => ({ userId: u.userId, token: u.token, publicKey: u.publicKey.export({ type: 'spki', format: 'pem' }).toString() })),
+      units: [...this.units],
+    };
+  }
+
+  /** The verifier side only (a server in another process): it can check approvals, not make them. */
+  static fromPublic(config: TestWalletPublic): TestWallet {
+    const wallet = new TestWallet();
+    for (const u of config.users) {
+      const user: TestUser = { userId: u.userId, token: u.token, publicKey: createPublicKey(u.publicKey) };
+      wallet.users.set(u.userId, user);
+      wallet.byToken.set(u.token, user);
+    }
+    for (const [key, ids] of config.units) wallet.units.set(key, ids);
+    return wallet;
+  }
+
   headers(userId: string): Record<string, string> {
     return { authorization: 'Bearer ' + this.users.get(userId)!.token };
   }
 
   /** What the phone sends to approve: a signature over the binding it was shown. */
   proof(userId: string, binding: PaymentRequestBinding): { method: 'passkey'; signature: string } {
-    const signature = sign(null, Buffer.from(canonicalPaymentRequestBinding(binding)), this.users.get(userId)!.privateKey);
+    const signature = sign(null, Buffer.from(canonicalPaymentRequestBinding(binding)), this.users.get(userId)!.privateKey!);
     return { method: 'passkey', signature: signature.toString('base64url') };
   }
 
