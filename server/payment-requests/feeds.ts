@@ -6,10 +6,11 @@
  * transaction holds to COMMIT: a feed's events become visible in seq order,
  * so a stream or poll that resumes after seq N can never step over an event
  * that commits later with a smaller seq (the flaw of a plain sequence, see
- * DESIGN.md section 3). Feeds of one transaction are locked in sorted order,
- * so two transactions cannot deadlock on them.
+ * DESIGN.md section 3). Every writer takes the site's feed first, then the
+ * request row, then the other feeds in sorted order, so writers cannot
+ * deadlock on them.
  *
- * Live delivery: the transaction itself NOTIFYs (feed, seq) pairs; PostgreSQL
+ * Live delivery: the writing statement itself NOTIFYs each event; PostgreSQL
  * delivers them at COMMIT to every server process, and never for a rollback,
  * so a notice always names a committed event and none is lost to a crash
  * between commit and notify. (The replication's change notices are sent after

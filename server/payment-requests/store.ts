@@ -6,8 +6,9 @@
  * expires_at > now()`, or `<= now()` for the expiry) in one statement, so of
  * two answers arriving at once through two processes exactly one changes the
  * row; the other finds it no longer pending, writes nothing and is told why.
- * Each change appends its events (recipients' phone feeds, the requester's
- * feed) in the same transaction.
+ * The same statement appends the change's events (the recipients' phone
+ * feeds, the requester's feed) and notifies them, so a change and its events
+ * commit together or not at all.
  */
 import {
   EdgePayError,
