@@ -346,5 +346,19 @@ for (const which of ['pglite', 'postgres'] as const) {
       await Promise.race([stream.ended, new Promise((_, reject) => setTimeout(() => reject(new Error('stream still open')), 3000))]);
       assert.equal((await create({}, other.credential)).status, 401);
     });
+
+    it('polling pages through a long feed and misses nothing', async () => {
+      wallet.addUser('dave');
+      for (let i = 0; i < 205; i++) await create({ to: { userId: 'dave' }, amount: 10 + i });
+      const seen: number[] = [];
+      let after = 0;
+      for (let page = 0; page < 3; page++) {
+        const polled = await phone('dave', `/wallet/api/requests?after=${after}`);
+        seen.push(...polled.json.events.map((e: any) => e.request.amount));
+        after = polled.json.seq;
+      }
+      assert.deepEqual(seen, Array.from({ length: 205 }, (_, i) => 10 + i));
+      assert.equal(after, 205);
+    });
   });
 }

@@ -47,10 +47,14 @@ export function registerPhoneRoutes(
       const userId = userOf(request);
       const feed = userFeed(userId);
       const after = (request.query as { after?: number }).after;
-      // The seq first: an event committed after it is in the next poll, never lost between the two reads.
-      const seq = await feedHead(db, feed);
-      const [requests, events] = await Promise.all([pendingForUser(db, userId), after === undefined ? undefined : readEvents(db, feed, after, 200)]);
-      return events ? { requests, seq: Math.max(seq, events.at(-1)?.seq ?? 0), events } : { requests, seq };
+      if (after === undefined) {
+        // The seq first: an event committed after it comes in the next poll or the stream, never lost between the two reads.
+        const seq = await feedHead(db, feed);
+        return { requests: await pendingForUser(db, userId), seq };
+      }
+      // Polling: the next page of events; `seq` is where the next poll starts (the last event sent, so a full page goes on from there).
+      const [requests, events] = await Promise.all([pendingForUser(db, userId), readEvents(db, feed, after, 200)]);
+      return { requests, seq: events.at(-1)?.seq ?? after, events };
     },
   );
 

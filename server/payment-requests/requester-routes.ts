@@ -14,7 +14,7 @@ import type { Db } from '../db/db.ts';
 import { requestHash, runIdempotent } from '../payments/idempotency.ts';
 import type { FeedHub } from './feed-hub.ts';
 import { openFeedStream, resumePoint } from './feed-stream.ts';
-import { feedHead, readEvents } from './feeds.ts';
+import { readEvents } from './feeds.ts';
 import { requesterFeed, requireRequester } from './requester.ts';
 import { afterQuery, byId, createBody, errors, idempotencyHeader, requesterViewResponse } from './schemas.ts';
 import { cancelRequest, createPaymentRequest, getForRequester, type UsersAtUnit } from './store.ts';
@@ -79,8 +79,9 @@ export function registerRequesterRoutes(
       const requester = await requireRequester(db, request.headers.authorization);
       const feed = requesterFeed(requester);
       const after = (request.query as { after?: number }).after ?? 0;
-      const [seq, events] = await Promise.all([feedHead(db, feed), readEvents(db, feed, after, 200)]);
-      return { seq, events };
+      // A page of at most 200; `seq` is where the next poll starts.
+      const events = await readEvents(db, feed, after, 200);
+      return { seq: events.at(-1)?.seq ?? after, events };
     },
   );
 
