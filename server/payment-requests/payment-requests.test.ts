@@ -9,6 +9,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { freshPostgres, pglite, type TestDatabase } from '../testing/databases.ts';
+import { canonicalPaymentRequestBinding } from '../../core/index.ts';
+import { createPaymentRequest } from './index.ts';
 import { openSse, TestWallet } from './testing.ts';
 import { enrolTestGateway, enrolTestMerchant, startPayreqServer, TEST_ADMIN_TOKEN, type PayreqServer } from './test-server.ts';
 
@@ -359,6 +361,26 @@ for (const which of ['pglite', 'postgres'] as const) {
       }
       assert.deepEqual(seen, Array.from({ length: 205 }, (_, i) => 10 + i));
       assert.equal(after, 205);
+    });
+
+    it('a flow asks on behalf of a site through createPaymentRequest; approval options bind the stored request', async () => {
+      const alice = await phoneStream('alice');
+      await alice.next();
+      const made = await createPaymentRequest(
+        server.db,
+        { kind: 'site', id: gw.siteId, siteId: gw.siteId },
+        { to: UNIT, amount: 7_700, currency: 'KRW', payee: { id: 'payee-elevator', name: 'Parcel locker' } },
+        wallet.deps().usersAtUnit,
+      );
+      assert.equal((await alice.next((e) => e.event === 'request')).data.request.id, made.id);
+      assert.equal((await requesterGet(made.id)).json.request.state, 'pending', 'the site\'s gateway sees it');
+      const options = await phone('alice', `/wallet/api/requests/${made.id}/approval-options`, {});
+      assert.equal(options.status, 200);
+      assert.equal(
+        Buffer.from(options.json.challenge, 'base64url').toString(),
+        canonicalPaymentRequestBinding({ requestId: made.id, amount: 7_700, currency: 'KRW', payeeId: 'payee-elevator' }),
+      );
+      alice.close();
     });
   });
 }
