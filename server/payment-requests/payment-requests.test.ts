@@ -382,5 +382,12 @@ for (const which of ['pglite', 'postgres'] as const) {
       );
       alice.close();
     });
+
+    it('describes its routes in the OpenAPI document', async () => {
+      const doc = (await fetch(server.url + '/openapi.json').then((r) => r.json())) as { paths: Record<string, unknown> };
+      for (const path of ['/v1/payment-requests', '/v1/payment-requests/{id}/cancel', '/v1/payment-requests/stream', '/wallet/api/requests/stream', '/wallet/api/requests/{id}/approve', '/admin/merchants']) {
+        assert.ok(doc.paths[path], 'OpenAPI has ' + path);
+      }
+    });
   });
 }

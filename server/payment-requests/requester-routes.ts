@@ -19,7 +19,9 @@ import { requesterFeed, requireRequester } from './requester.ts';
 import { afterQuery, byId, createBody, errors, idempotencyHeader, requesterViewResponse } from './schemas.ts';
 import { cancelRequest, createPaymentRequest, getForRequester, type UsersAtUnit } from './store.ts';
 
-const security: Record<string, string[]>[] = [{ gatewayCredential: [] }, { merchantCredential: [] }];
+// The app declares the bearer scheme `gatewayCredential`; a merchant's `mc_…` credential goes in the
+// same header. (An undeclared scheme here would break /openapi.json.)
+const security: Record<string, string[]>[] = [{ gatewayCredential: [] }];
 const tags = ['payment-requests'];
 
 export function registerRequesterRoutes(
