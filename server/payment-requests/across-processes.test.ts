@@ -73,14 +73,15 @@ for (const which of ['pglite', 'postgres'] as const) {
       await first.close();
 
       const second = await open();
+      // On time: within the sweeper's reach of the deadline, or of the restart if the restart came later (a slow machine).
+      const onTimeBy = Math.max(Date.parse(soon.expiresAt), Date.now()) + 1500;
       try {
         const resumed = await openSse(second.url + '/wallet/api/requests/stream', { ...wallet.headers('dana'), 'last-event-id': seen.id! });
         await resumed.next();
         const expired = await resumed.next((e) => e.event === 'resolved', 5000);
         assert.equal(expired.data.request.id, soon.id);
         assert.equal(expired.data.request.state, 'expired');
-        const late = Date.now() - Date.parse(soon.expiresAt);
-        assert.ok(late < 1500, `expired ${late} ms after its deadline`);
+        assert.ok(Date.now() < onTimeBy, `expired ${Date.now() - Date.parse(soon.expiresAt)} ms after its deadline`);
         assert.equal(await api.state(second.url, soon.id), 'expired');
         assert.equal((await api.approve(second.url, 'dana', soon)).json.code, 'PAYMENT_REQUEST_EXPIRED');
         resumed.close();

@@ -47,6 +47,8 @@ for (const which of ['pglite', 'postgres'] as const) {
       payee: { id: 'payee-chicken', name: 'Chicken House' },
       items: [{ name: 'Fried chicken', quantity: 1, amount: 32_000 }],
       place: 'Lobby, Building A',
+      // Longer than the suite takes even on a slow machine, so no request of one test expires during another.
+      ttlSeconds: 900,
       ...over,
     });
     const create = async (over: Record<string, unknown> = {}, credential = gw.credential, key = `key-${which}-${++keyCounter}`) => {
@@ -82,7 +84,7 @@ for (const which of ['pglite', 'postgres'] as const) {
       const requester = await requesterStream();
       for (const s of [alice, bob, requester]) assert.equal((await s.next()).event, 'ready');
 
-      const created = await create();
+      const created = await create({ ttlSeconds: undefined });
       assert.equal(created.status, 201, JSON.stringify(created.json));
       const r = created.json.request;
       assert.equal(r.state, 'pending');
