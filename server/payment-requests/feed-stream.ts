@@ -75,6 +75,8 @@ export async function openFeedStream(
           if (events.length < PAGE) break;
         }
       } while (again && !closed);
+      // Everything committed so far was read ("maybe some" after a lost LISTEN connection is settled).
+      if (announced === Infinity) announced = cursor;
     } catch {
       // The database hiccupped: try again on the next notice or keepalive.
       again = false;
