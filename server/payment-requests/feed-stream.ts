@@ -15,7 +15,15 @@ import type { Db } from '../db/db.ts';
 import type { FeedHub } from './feed-hub.ts';
 import { feedHead, readEvents } from './feeds.ts';
 
-const KEEPALIVE_MS = 15_000;
+export const KEEPALIVE_MS = 15_000;
+
+export type StreamOptions = {
+  /** The gateway behind a requester stream (closed when it is revoked). */
+  gatewayId?: string;
+  /** Asked at every keepalive: false (a signed-out or revoked session) ends the stream. */
+  stillAllowed?: () => Promise<boolean>;
+  keepaliveMs?: number;
+};
 const PAGE = 200;
 
 /** Where a client resumes: `Last-Event-ID` header, else `?after=`, else undefined (from now on). */
@@ -40,8 +48,9 @@ export async function openFeedStream(
   reply: FastifyReply,
   feed: string,
   after: number | undefined,
-  gatewayId?: string,
+  options: StreamOptions = {},
 ): Promise<void> {
+  const { gatewayId, stillAllowed } = options;
   let cursor = after ?? (await feedHead(db, feed));
   reply.hijack();
   const res = reply.raw;
@@ -114,7 +123,9 @@ export async function openFeedStream(
     res.write(': keepalive\n\n');
     // A catch-up that failed on a database error is retried here.
     if (announced > cursor) void catchUp();
-  }, KEEPALIVE_MS);
+    // A session revoked while the stream is open ends it here (within one keepalive).
+    if (stillAllowed) void stillAllowed().then((ok) => ok || close(), () => undefined);
+  }, options.keepaliveMs ?? KEEPALIVE_MS);
   res.on('close', close);
   // A browser's EventSource reconnects after `retry` ms (default 3 s) and sends Last-Event-ID itself.
   res.write('retry: 1000\n\n');

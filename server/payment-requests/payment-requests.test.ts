@@ -31,7 +31,8 @@ for (const which of ['pglite', 'postgres'] as const) {
       wallet.addUser('alice', UNIT);
       wallet.addUser('bob', UNIT);
       wallet.addUser('carol');
-      server = await startPayreqServer({ ...(database.databaseUrl ? { databaseUrl: database.databaseUrl } : {}), wallet });
+      // A short keepalive: a phone's session is checked again at each one.
+      server = await startPayreqServer({ ...(database.databaseUrl ? { databaseUrl: database.databaseUrl } : {}), wallet, keepaliveMs: 300 });
       gw = await enrolTestGateway(server.url, 'site-lobby');
       merchant = await enrolTestMerchant(server.url, 'Corner Mall');
     });
@@ -390,6 +391,25 @@ for (const which of ['pglite', 'postgres'] as const) {
       for (const path of ['/v1/payment-requests', '/v1/payment-requests/{id}/cancel', '/v1/payment-requests/stream', '/wallet/api/requests/stream', '/wallet/api/requests/{id}/approve', '/admin/merchants']) {
         assert.ok(doc.paths[path], 'OpenAPI has ' + path);
       }
+    });
+
+    it('a revoked session stops its phone stream and is refused', async () => {
+      wallet.addUser('olga', UNIT);
+      const stream = await phoneStream('olga');
+      await stream.next();
+      const headers = wallet.headers('olga');
+      wallet.revoke('olga');
+      await Promise.race([stream.ended, new Promise((_, reject) => setTimeout(() => reject(new Error('stream still open')), 3000))]);
+      const refused = await fetch(server.url + '/wallet/api/requests', { headers });
+      assert.equal(refused.status, 401);
+      const stillOpen = await phoneStream('alice');
+      await stillOpen.next();
+      await new Promise((r) => setTimeout(r, 700));
+      let ended = false;
+      void stillOpen.ended.then(() => (ended = true));
+      await new Promise((r) => setImmediate(r));
+      assert.equal(ended, false, 'a valid session keeps its stream');
+      stillOpen.close();
     });
   });
 }

@@ -35,6 +35,7 @@ export function registerPhoneRoutes(
     authenticateUser: preHandlerAsyncHookHandler;
     verifyApproval: VerifyApproval;
     approvalOptions: (userId: string, binding: PaymentRequestBinding) => Promise<unknown>;
+    keepaliveMs?: number;
   },
 ): void {
   const { db, hub } = deps;
@@ -62,7 +63,20 @@ export function registerPhoneRoutes(
     '/wallet/api/requests/stream',
     { preHandler, schema: { summary: 'Server-Sent Events of my requests to pay; resume with Last-Event-ID', tags, querystring: afterQuery } },
     async (request, reply) => {
-      await openFeedStream(db, hub, reply, userFeed(userOf(request)), resumePoint(request));
+      const userId = userOf(request);
+      // The session is checked again at every keepalive, so a signed-out or revoked session stops receiving.
+      const stillAllowed = async () => {
+        try {
+          await preHandler.call(app, request, reply);
+          return userOf(request) === userId;
+        } catch {
+          return false;
+        }
+      };
+      await openFeedStream(db, hub, reply, userFeed(userId), resumePoint(request), {
+        stillAllowed,
+        ...(deps.keepaliveMs ? { keepaliveMs: deps.keepaliveMs } : {}),
+      });
     },
   );
 

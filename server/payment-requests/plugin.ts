@@ -23,6 +23,8 @@ export type PaymentRequestsDeps = {
   usersAtUnit: UsersAtUnit;
   /** Longest wait of the expiry sweeper between checks (default 1000 ms). */
   sweepIntervalMs?: number;
+  /** Keepalive of the live streams, also when a phone's session is checked again (default 15 s). */
+  keepaliveMs?: number;
 };
 
 export type PaymentRequestsPluginOptions = PaymentRequestsDeps & { db: Db };
@@ -35,13 +37,15 @@ export function paymentRequestsPlugin(opts: PaymentRequestsPluginOptions): Fasti
       ...(opts.sweepIntervalMs ? { maxIntervalMs: opts.sweepIntervalMs } : {}),
       onError: (err) => app.log.warn({ err }, 'payment request sweep failed'),
     });
-    registerRequesterRoutes(app, { db: opts.db, hub, usersAtUnit: opts.usersAtUnit, onCreated: (ttl) => sweeper.poke(ttl * 1000) });
+    const keepalive = opts.keepaliveMs ? { keepaliveMs: opts.keepaliveMs } : {};
+    registerRequesterRoutes(app, { db: opts.db, hub, usersAtUnit: opts.usersAtUnit, onCreated: (ttl) => sweeper.poke(ttl * 1000), ...keepalive });
     registerPhoneRoutes(app, {
       db: opts.db,
       hub,
       authenticateUser: opts.authenticateUser,
       verifyApproval: opts.verifyApproval,
       approvalOptions: opts.approvalOptions,
+      ...keepalive,
     });
     // Before the HTTP server waits for open connections: live streams never end by themselves.
     app.addHook('preClose', async () => {

@@ -26,7 +26,7 @@ const tags = ['payment-requests'];
 
 export function registerRequesterRoutes(
   app: FastifyInstance,
-  deps: { db: Db; hub: FeedHub; usersAtUnit: UsersAtUnit; onCreated: (ttlSeconds: number) => void },
+  deps: { db: Db; hub: FeedHub; usersAtUnit: UsersAtUnit; onCreated: (ttlSeconds: number) => void; keepaliveMs?: number },
 ): void {
   const { db, hub } = deps;
 
@@ -68,7 +68,10 @@ export function registerRequesterRoutes(
     },
     async (request, reply) => {
       const requester = await requireRequester(db, request.headers.authorization);
-      await openFeedStream(db, hub, reply, requesterFeed(requester), resumePoint(request), requester.gatewayId);
+      await openFeedStream(db, hub, reply, requesterFeed(requester), resumePoint(request), {
+        ...(requester.gatewayId ? { gatewayId: requester.gatewayId } : {}),
+        ...(deps.keepaliveMs ? { keepaliveMs: deps.keepaliveMs } : {}),
+      });
     },
   );
 

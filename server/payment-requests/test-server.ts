@@ -13,7 +13,7 @@ export const TEST_ADMIN_TOKEN = 'payreq-admin-token-0123456789';
 
 export type PayreqServer = { url: string; db: Db; close(): Promise<void> };
 
-export async function startPayreqServer(options: { databaseUrl?: string; pgliteDir?: string; wallet: TestWallet; sweepIntervalMs?: number }): Promise<PayreqServer> {
+export async function startPayreqServer(options: { databaseUrl?: string; pgliteDir?: string; wallet: TestWallet; sweepIntervalMs?: number; keepaliveMs?: number }): Promise<PayreqServer> {
   const db = await openDatabase({
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
     ...(options.pgliteDir ? { pgliteDir: options.pgliteDir } : {}),
@@ -23,7 +23,11 @@ export async function startPayreqServer(options: { databaseUrl?: string; pgliteD
     collections: edgePayCollections(),
     adminToken: TEST_ADMIN_TOKEN,
     forwarder: false,
-    paymentRequests: { ...options.wallet.deps(), ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}) },
+    paymentRequests: {
+      ...options.wallet.deps(),
+      ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
+      ...(options.keepaliveMs ? { keepaliveMs: options.keepaliveMs } : {}),
+    },
   });
   const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
   return {

@@ -59,6 +59,12 @@ export class TestWallet {
     return wallet;
   }
 
+  /** Signs the user out everywhere (a revoked session): the old token is refused from now on. */
+  revoke(userId: string): void {
+    const user = this.users.get(userId);
+    if (user) this.byToken.delete(user.token);
+  }
+
   headers(userId: string): Record<string, string> {
     return { authorization: 'Bearer ' + this.users.get(userId)!.token };
   }
