@@ -153,6 +153,15 @@ export const errorRegistry = {
   GATEWAY_API_UNAVAILABLE: { httpStatus: 503, message: 'The gateway does not answer: {reason}', when: 'The UI cannot reach the gateway (process stopped, no answer, no network control).' },
   GATEWAY_API_NOT_FOUND: { httpStatus: 404, message: 'No such gateway API route: {method} {path}.', when: 'A request to a gateway API path that does not exist.' },
 
+  // Requests to pay (core/payment-requests, server/payment-requests).
+  PAYMENT_REQUEST_NOT_FOUND: { httpStatus: 404, message: 'There is no request to pay {requestId} for you.', when: 'Reading, answering or cancelling a request to pay that does not exist, or that the caller is not a recipient or requester of (the same answer, so nobody learns whom a request went to).' },
+  PAYMENT_REQUEST_ALREADY_ANSWERED: { httpStatus: 409, message: 'This request to pay was already answered ({state}); nothing was changed.', when: 'A second answer to a request to pay: the first answer won, across server processes.' },
+  PAYMENT_REQUEST_EXPIRED: { httpStatus: 409, message: 'This request to pay expired before it was answered; nothing was changed.', when: 'Answering a request to pay after its deadline.' },
+  PAYMENT_REQUEST_CANCELLED: { httpStatus: 409, message: 'The requester cancelled this request to pay; nothing was changed.', when: 'Answering a request to pay that its requester cancelled.' },
+  PAYMENT_REQUEST_ILLEGAL_TRANSITION: { httpStatus: 409, message: 'A request to pay in state "{state}" cannot take "{event}".', when: 'A request to pay event its state does not allow (cancelling an approved request, ...).' },
+  PAYMENT_REQUEST_NO_RECIPIENT: { httpStatus: 422, message: 'Nobody is registered to receive this request to pay.', when: 'Creating a request to pay for a user or unit with nobody registered.' },
+  PAYMENT_REQUEST_PAYEE_FORBIDDEN: { httpStatus: 403, message: 'A merchant may only ask to be paid itself (payee {payeeId}).', when: 'A merchant creates a request to pay with another merchant as the payee.' },
+
   INTERNAL: { httpStatus: 500, message: 'Internal error.', when: 'Anything unexpected; the details stay in the log.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -11,6 +11,7 @@ import { enrolGateway, revokeGateway } from '../auth/gateways.ts';
 import { adminTokenCheck } from '../auth/admin-token.ts';
 import type { ServerCollection } from '../replication/collections.ts';
 import { writeAsServer } from '../replication/documents.ts';
+import { enrolMerchant } from '../payment-requests/index.ts';
 
 export function registerAdminRoutes(app: FastifyInstance, deps: { db: Db; adminToken: string; collections: Map<string, ServerCollection> }): void {
   const { db, adminToken, collections } = deps;
@@ -63,6 +64,29 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { db: Db; adminT
       if (!(await revokeGateway(db, gatewayId))) throw new EdgePayError('NOT_FOUND');
       request.log.info({ gatewayId }, 'gateway revoked');
       return { revoked: true };
+    },
+  );
+
+  app.post(
+    '/admin/merchants',
+    {
+      preHandler: requireAdmin,
+      schema: {
+        summary: 'Register a merchant that asks for payment through the API; returns its credential once',
+        tags: ['admin'],
+        security,
+        body: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string', minLength: 1, maxLength: 200 } } },
+        response: {
+          201: { type: 'object', properties: { merchantId: { type: 'string' }, name: { type: 'string' }, credential: { type: 'string' } } },
+          400: errorResponse,
+          401: errorResponse,
+        },
+      },
+    },
+    async (request, reply) => {
+      const merchant = await enrolMerchant(db, (request.body as { name: string }).name);
+      request.log.info({ merchantId: merchant.merchantId }, 'merchant registered');
+      return reply.status(201).send(merchant);
     },
   );
 

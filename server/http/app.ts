@@ -19,6 +19,7 @@ import { createSandboxAcquirer, type SandboxOptions } from '../payments/sandbox-
 import { registerPaymentRoutes } from '../payments/routes.ts';
 import { queueLength } from '../payments/forward-queue.ts';
 import { PAYMENT_CREATED_FOLLOW_UPS } from '../payments/replication-follow-ups.ts';
+import { paymentRequestsPlugin, type PaymentRequestsDeps } from '../payment-requests/index.ts';
 
 /**
  * The collections this server replicates: core's declarations (default: its
@@ -47,6 +48,8 @@ export type AppOptions = {
   sandbox?: SandboxOptions;
   /** Run the worker that forwards offline payments (default true). */
   forwarder?: boolean;
+  /** Requests to pay, with what they need from the wallet (server/wallet); off when absent. */
+  paymentRequests?: PaymentRequestsDeps;
 };
 
 export type EdgePayServer = {
@@ -124,6 +127,7 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
       })
     : undefined;
   if (authority) registerPaymentRoutes(app, { db: options.db, authority, adminToken: options.adminToken });
+  if (options.paymentRequests) await app.register(paymentRequestsPlugin({ db: options.db, ...options.paymentRequests }));
   const forwarder =
     authority && options.forwarder !== false
       ? await startForwarder(options.db, authority, { log: (msg, err) => app.log.warn({ err }, msg) })

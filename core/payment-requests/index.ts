@@ -1,0 +1,3 @@
+/** Requests to pay: the state machine and the wire contract shared by the server, the wallet page and requesters. */
+export * from './state-machine.ts';
+export * from './types.ts';
