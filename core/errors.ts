@@ -77,6 +77,10 @@ export const errorRegistry = {
   PAYMENT_ILLEGAL_TRANSITION: { httpStatus: 409, message: 'A payment in status "{from}" cannot take "{event}".' },
   PAYMENT_REFUND_INVALID: { httpStatus: 400, message: 'A refund must be more than nothing and at most what is left ({left}); got {amount}.' },
   PAYMENT_NOT_FOUND: { httpStatus: 404, message: 'There is no payment {paymentId}.' },
+  // Payment methods (server/payments/methods): the server decides only methods it has a declaration for.
+  PAYMENT_METHOD_UNSUPPORTED: { httpStatus: 400, message: 'The server takes no payments of method "{method}".' },
+  // A decide-now call arrived before the replication push that carries the payment; nothing was decided, call again.
+  PAYMENT_NOT_RECEIVED: { httpStatus: 503, message: 'Payment {paymentId} has not arrived by replication yet; nothing was decided, try again.' },
 
   // The kiosk checkout (core/checkout, edge-services/checkout).
   CHECKOUT_PRODUCT_UNKNOWN: { httpStatus: 404, message: 'No product with barcode {barcode} in this store.' },

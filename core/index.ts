@@ -16,3 +16,5 @@ export * from './recognition/index.ts';
 export * from './checkout/index.ts';
 export * from './card-data.ts';
 export * from './gateway-api/index.ts';
+export * from './sync-protocol/index.ts';
+export * from './server-api/index.ts';

@@ -9,5 +9,17 @@ export { defineCollection, edgePayCollections, type ServerCollection, type Colle
 export { writeAsServer, pull, push } from './replication/documents.ts';
 export { enrolGateway, revokeGateway, authenticateGateway, type EnrolledGateway } from './auth/gateways.ts';
 export type { Db } from './db/db.ts';
+// Payment methods: a flow's method is one declaration (server/payments/methods).
+export {
+  BUILT_IN_PAYMENT_METHODS,
+  cardTerminalMethod,
+  definePaymentMethod,
+  detailsOf,
+  type PaymentMethodDeclaration,
+  type MethodAdapter,
+  type MethodDeps,
+} from './payments/methods/index.ts';
+export type { AuthoriseResult, FollowUpRequest, FollowUpResult, ProcessorAdapter } from './payments/processor.ts';
+export { AcquirerUnavailable } from './payments/processor.ts';
 /** Test support for other folders' tests and benches: fresh PostgreSQL schemas, PGlite. */
 export * as serverTesting from './testing/index.ts';

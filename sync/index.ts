@@ -6,17 +6,8 @@ export * from './sqlite-storage/index.ts';
 export { openLedger, DEFAULT_LEDGER_NAME } from './ledger/open-ledger.ts';
 export type { Ledger, LedgerCollections, LedgerDatabase, OpenLedgerOptions } from './ledger/open-ledger.ts';
 export { ledgerMigrations } from './ledger/migrations.ts';
-export type * from './replication/protocol.ts';
-export { syncBasePath, SYNC_BASE_PATH, MAX_PULL_LIMIT, PUSH_COMMIT_HEADER } from './replication/protocol.ts';
+// The replication protocol's types and constants are core's (core/sync-protocol).
 export { GatewaySync, LEDGER_SYNC, type GatewaySyncOptions, type SyncStatus, type SyncedCollection } from './replication/gateway-sync.ts';
 export { replicateCollection, type CollectionSyncOptions, type CollectionSync } from './replication/collection-replication.ts';
 export { ServerUnreachable, type SyncEndpoint } from './replication/http-client.ts';
 export { DEFAULT_BACKOFF, type Backoff } from './replication/connection-monitor.ts';
-export {
-  authorisePayment,
-  refundPayment,
-  voidPayment,
-  type AuthoriseRequestBody,
-  type RefundRequestBody,
-  type PaymentResponseBody,
-} from './server-api/payments-api.ts';

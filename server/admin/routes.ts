@@ -6,7 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { EdgePayError } from '../../core/index.ts';
-import type { ReplicatedDocument } from '../../sync/index.ts';
+import type { ReplicatedDocument } from '../../core/index.ts';
 import type { Db } from '../db/db.ts';
 import { enrolGateway, revokeGateway } from '../auth/gateways.ts';
 import type { ServerCollection } from '../replication/collections.ts';

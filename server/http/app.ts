@@ -17,6 +17,7 @@ import type { ProcessorAdapter } from '../payments/processor.ts';
 import { createSandboxAcquirer, type SandboxOptions } from '../payments/sandbox-acquirer.ts';
 import { registerPaymentRoutes } from '../payments/routes.ts';
 import { queueLength } from '../payments/forward-queue.ts';
+import type { PaymentMethodDeclaration } from '../payments/methods/index.ts';
 
 export type AppOptions = {
   db: Db;
@@ -33,6 +34,8 @@ export type AppOptions = {
   sandbox?: SandboxOptions;
   /** Run the worker that forwards offline payments (default true). */
   forwarder?: boolean;
+  /** The payment methods the authority takes (default: server/payments/methods' built-in list). */
+  paymentMethods?: readonly PaymentMethodDeclaration[];
 };
 
 export type EdgePayServer = {
@@ -107,6 +110,7 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
         db: options.db,
         payments: paymentsCollection,
         acquirer: options.acquirer ?? createSandboxAcquirer(options.db, options.sandbox),
+        ...(options.paymentMethods ? { methods: options.paymentMethods } : {}),
       })
     : undefined;
   if (authority) registerPaymentRoutes(app, { db: options.db, authority, adminToken: options.adminToken });

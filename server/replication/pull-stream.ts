@@ -18,7 +18,7 @@
  * later changes come through the stream as before.
  */
 import type { FastifyReply } from 'fastify';
-import type { PullStreamEvent } from '../../sync/index.ts';
+import { RESYNC, type PullStreamEvent } from '../../core/index.ts';
 import type { Db } from '../db/db.ts';
 import { isGatewayActive, type GatewayIdentity } from '../auth/gateways.ts';
 import type { ChangeHub } from './change-hub.ts';
@@ -70,7 +70,7 @@ export async function openPullStream(
         if (announced - cursor > STREAM_RESYNC_GAP) {
           cursor = announced;
           lastId = '';
-          send('RESYNC');
+          send(RESYNC);
           continue;
         }
         for (;;) {
@@ -84,7 +84,7 @@ export async function openPullStream(
       } while (again && !closed);
     } catch {
       // The database hiccupped: let the client pull for itself.
-      send('RESYNC');
+      send(RESYNC);
     } finally {
       running = false;
     }
@@ -108,8 +108,8 @@ export async function openPullStream(
     },
     onResync: () => {
       void isGatewayActive(db, gateway.gatewayId).then(
-        (active) => (active ? send('RESYNC') : close()),
-        () => send('RESYNC'),
+        (active) => (active ? send(RESYNC) : close()),
+        () => send(RESYNC),
       );
     },
     onRevoked: close,
@@ -118,7 +118,7 @@ export async function openPullStream(
     if (!closed) res.write(': keepalive\n\n');
   }, KEEPALIVE_MS);
   res.on('close', close);
-  send('RESYNC');
+  send(RESYNC);
   // A revocation between authentication and subscribing would be missed: check once more.
   if (!(await isGatewayActive(db, gateway.gatewayId))) close();
 }

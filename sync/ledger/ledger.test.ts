@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { collectionSchemas, isEdgePayError, uuidV7, type PaymentDoc } from '../../core/index.ts';
-import { openLedger } from '../index.ts';
+import { ledgerMigrations, openLedger } from '../index.ts';
 
 function payment(overrides: Partial<PaymentDoc> = {}): PaymentDoc {
   const createdAt = new Date().toISOString();
@@ -90,9 +90,11 @@ describe('gateway ledger', () => {
     await v0.close();
 
     const base = collectionSchemas.payments;
+    // The next version after the current one, with the current one's own strategies kept.
+    const next = base.version + 1;
     const v1 = {
       ...base,
-      version: 1,
+      version: next,
       properties: { ...base.properties, receiptNo: { type: 'string', maxLength: 32 } },
     } as any;
 
@@ -102,7 +104,8 @@ describe('gateway ledger', () => {
         schemas: { payments: v1 },
         migrations: {
           payments: {
-            1: () => {
+            ...ledgerMigrations.payments,
+            [next]: () => {
               throw new Error('strategy bug');
             },
           },
@@ -114,7 +117,7 @@ describe('gateway ledger', () => {
     const migrated = await openLedger({
       directory,
       schemas: { payments: v1 },
-      migrations: { payments: { 1: (doc: any) => ({ ...doc, receiptNo: 'R-' + doc.id.slice(-6) }) } },
+      migrations: { payments: { ...ledgerMigrations.payments, [next]: (doc: any) => ({ ...doc, receiptNo: 'R-' + doc.id.slice(-6) }) } },
     });
     try {
       const docs = await migrated.db.payments.find().exec();

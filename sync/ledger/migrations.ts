@@ -12,10 +12,11 @@
  * a payment (return the document, never null, for `payments`).
  */
 import type { MigrationStrategies } from 'rxdb';
-import type { CollectionName } from '../../core/index.ts';
+import { migratePaymentToV1, type CollectionName, type PaymentDoc } from '../../core/index.ts';
 
 export const ledgerMigrations: { readonly [C in CollectionName]: MigrationStrategies } = {
-  payments: {},
+  // 1 added the optional `details` (a method's own section) and `processorReference`; see core/schemas/payments.ts.
+  payments: { 1: (doc: PaymentDoc) => migratePaymentToV1(doc) },
   products: {},
   // 1 added the optional `recognition` settings: version-0 sites are valid as they are.
   sites: { 1: (doc) => doc },
