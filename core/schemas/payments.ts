@@ -43,8 +43,12 @@ export type PaymentMethod = (typeof paymentMethods)[number];
 /** What a method name looks like on the wire (the schema's pattern): lower-case words joined by '-'. */
 export const PAYMENT_METHOD_NAME_PATTERN = '^[a-z][a-z0-9]*(-[a-z0-9]+)*$';
 
-/** A method's own section of `details`: flat values only (objects stay closed, and card-data checks see every value). */
-export type PaymentDetailsSection = { [field: string]: string | number | boolean };
+/**
+ * A method's own section of `details`: flat text values only (RxDB's ajv runs
+ * in strict mode, which refuses union types; and flat text keeps every value
+ * in sight of the card-data checks). Money stays in `amount`.
+ */
+export type PaymentDetailsSection = { [field: string]: string };
 /** At most one section, named by the method's declaration. */
 export type PaymentDetails = { [section: string]: PaymentDetailsSection };
 
@@ -200,7 +204,7 @@ export const paymentSchema: RxJsonSchema<PaymentDoc> = {
         type: 'object',
         maxProperties: 32,
         ...(fieldNames as object),
-        additionalProperties: { type: ['string', 'number', 'boolean'], maxLength: 256 },
+        additionalProperties: { type: 'string', maxLength: 256 },
       },
     },
     createdAt: { ...isoTimestampSchema(), final: true },

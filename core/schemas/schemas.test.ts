@@ -5,7 +5,7 @@ import { RxDBDevModePlugin, checkSchema, disableWarnings } from 'rxdb/plugins/de
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { getValidator, wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
-import { collectionSchemas, paymentSchema, productSchema, siteSchema, type PaymentDoc } from '../index.ts';
+import { collectionSchemas, migratePaymentToV1, paymentSchema, productSchema, siteSchema, type PaymentDoc } from '../index.ts';
 import { examplePayment, exampleProduct, exampleSite, exampleStoredPayment } from './fixtures.ts';
 
 disableWarnings();
@@ -62,6 +62,8 @@ describe('ajv validation (rxdb/plugins/validate-ajv)', () => {
     delete minimal.cardDisplay;
     delete minimal.token;
     assert.deepEqual(validatePayment(minimal), []);
+    // A method's own details section (version 1), and the processor's reference the server keeps.
+    assert.deepEqual(validatePayment(examplePayment({ method: 'wallet', details: { wallet: { account: 'wal_1' } }, processorReference: 'ref-1' })), []);
     const decided = examplePayment({
       status: 'declined',
       declineReason: 'insufficient-funds',
@@ -87,6 +89,11 @@ describe('ajv validation (rxdb/plugins/validate-ajv)', () => {
     ['an extra top-level field', (d) => Object.assign(d, { cvv: '123' }), ''],
     ['a missing siteId', (d) => delete (d as { siteId?: string }).siteId, ''],
     ['an empty statusHistory', (d) => (d.statusHistory = []), '/statusHistory'],
+    // A method's details: one flat section of short text values, named like identifiers.
+    ['two details sections', (d) => (d.details = { wallet: { account: 'a' }, voucher: { code: 'b' } }), '/details'],
+    ['a nested value in a details section', (d) => Object.assign(d, { details: { wallet: { account: { pan: '4111111111111111' } } } }), '/details/wallet/account'],
+    ['a number as a details field name', (d) => (d.details = { wallet: { '4111111111111111': 'x' } }), '/details/wallet'],
+    ['a badly formed method name', (d) => ((d as { method: string }).method = 'Card Terminal'), '/method'],
   ];
   for (const [what, mutate, path] of refusals) {
     test(`refuses ${what}`, () => {
@@ -126,7 +133,7 @@ describe('in a real RxDB database (memory storage, ajv, dev-mode)', () => {
       multiInstance: false,
     });
     const collections = await db.addCollections({
-      payments: { schema: collectionSchemas.payments },
+      payments: { schema: collectionSchemas.payments, migrationStrategies: { 1: migratePaymentToV1 } },
       products: { schema: collectionSchemas.products },
       sites: { schema: collectionSchemas.sites, migrationStrategies: { 1: (doc) => doc } },
     });

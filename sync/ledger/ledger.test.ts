@@ -128,6 +128,35 @@ describe('gateway ledger', () => {
     }
   });
 
+  it('opens a ledger with version-0 payments at version 1: kept as they are, readable, and new ones may carry a method\'s details', async () => {
+    const directory = join(dir, 'payments-v0');
+    const v1 = collectionSchemas.payments;
+    const { details: _details, processorReference: _reference, ...v0Properties } = v1.properties;
+    // Version 0 as it shipped: no details, no processorReference, methods from a fixed list.
+    const v0 = {
+      ...v1,
+      version: 0,
+      properties: { ...v0Properties, method: { type: 'string', enum: ['card-terminal', 'wallet', 'virtual-card', 'pay-later', 'payment-code', 'otp'], maxLength: 16, final: true } },
+    } as any;
+    const old = [payment(), payment({ cardDisplay: { bin: '476173', last4: '0010' }, token: 'tok_test_approve' })];
+    const before = await openLedger({ directory, schemas: { payments: v0 } });
+    await before.db.payments.bulkInsert(old);
+    await before.close();
+
+    const after = await openLedger({ directory });
+    try {
+      for (const p of old) {
+        const doc = (await after.db.payments.findOne(p.id).exec())!.toMutableJSON();
+        const { _meta, _rev, _attachments, _deleted, ...fields } = doc as any;
+        assert.deepEqual(fields, p);
+      }
+      await after.db.payments.insert({ ...payment(), method: 'wallet', details: { wallet: { account: 'wal_123' } } });
+      assert.equal(await after.db.payments.count().exec(), 3);
+    } finally {
+      await after.close();
+    }
+  });
+
   it('opens a ledger with version-0 enrolments (no keypoints) at version 1: kept as they are, new ones carry keypoints', async () => {
     const directory = join(dir, 'enrolments-v0');
     const v1 = collectionSchemas.enrolments;

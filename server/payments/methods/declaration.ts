@@ -50,6 +50,6 @@ export function definePaymentMethod(declaration: PaymentMethodDeclaration): Paym
 }
 
 /** The section a method's payment carries, or undefined. */
-export function detailsOf(payment: PaymentDoc, section: string): Record<string, string | number | boolean> | undefined {
+export function detailsOf(payment: PaymentDoc, section: string): Record<string, string> | undefined {
   return payment.details?.[section];
 }
