@@ -6,7 +6,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { uuidV7, type PaymentDoc } from '../../core/index.ts';
+import { collectionSchemas, uuidV7, type CollectionName, type PaymentDoc } from '../../core/index.ts';
 import { testPayment } from '../testing/payments.ts';
 import { startServer, type RunningServer } from '../index.ts';
 import { freshPostgres, pglite, type TestDatabase } from '../testing/databases.ts';
@@ -42,9 +42,11 @@ for (const which of ['pglite', 'postgres'] as const) {
       assert.equal(r.status, 201, JSON.stringify(r.body));
       return r.body;
     };
-    const pushRows = (c: Client, rows: unknown, collection = 'payments', version = 0) =>
+    // Each collection at its current schema version unless a case names another.
+    const versionOf = (collection: string) => collectionSchemas[collection as CollectionName]?.version ?? 0;
+    const pushRows = (c: Client, rows: unknown, collection = 'payments', version = versionOf(collection)) =>
       call(`/sync/${collection}/${version}/push`, { method: 'POST', token: c.credential, body: JSON.stringify(rows) });
-    const pullAll = async (c: Client, collection = 'payments', version = 0) => {
+    const pullAll = async (c: Client, collection = 'payments', version = versionOf(collection)) => {
       const docs: any[] = [];
       let cp: any = null;
       for (;;) {
