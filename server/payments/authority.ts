@@ -20,6 +20,7 @@ import {
   EdgePayError,
   findCardDataPath,
   isEdgePayError,
+  jsonEqual,
   type PaymentDoc,
   type PaymentEvent,
 } from '../../core/index.ts';
@@ -137,7 +138,7 @@ export function createPaymentAuthority(deps: {
     const submitted = await mutateAsServer<PaymentDoc>(db, payments, writer.siteId, paymentId, async (current, tx) => {
       if (current && incoming) {
         // Already here through replication: it must be the same payment.
-        const same = ['amount', 'currency', 'token', 'gatewayId', 'createdAt'].every((k) => (current as any)[k] === (incoming as any)[k]);
+        const same = (['amount', 'currency', 'method', 'token', 'details', 'gatewayId', 'createdAt'] as const).every((k) => jsonEqual(current[k], incoming[k]));
         if (!same) throw new EdgePayError('IDEMPOTENCY_KEY_REUSED', { key: paymentId });
       }
       if (current && current.status !== 'created') return undefined; // decided before: answer with that
