@@ -81,6 +81,10 @@ export const errorRegistry = {
   PAYMENT_NOT_FOUND: { httpStatus: 404, message: 'There is no payment {paymentId}.', when: 'Refunding, voiding or reading a payment that does not exist (or is another site\'s).' },
   PAYMENT_NOT_COMPLETED: { httpStatus: 409, message: 'The payment was not completed ({status}).', when: 'The server answers an online kiosk payment with a status other than authorised, captured or declined.' },
 
+  // Payment methods (server/payments/methods): the server decides only methods it has a declaration for.
+  PAYMENT_METHOD_UNSUPPORTED: { httpStatus: 400, message: 'The server takes no payments of method "{method}".', when: 'A payment names a method the server has no declaration for (an offline one is declined with method-unsupported instead).' },
+  // A decide-now call arrived before the replication push that carries the payment; nothing was decided, call again.
+  PAYMENT_NOT_RECEIVED: { httpStatus: 503, message: 'Payment {paymentId} has not arrived by replication yet; nothing was decided, try again.', when: 'POST /payments/{id}/authorise names a payment whose replication push has not arrived within 10 s.' },
   // The server's double-entry money ledger (server/ledger/). Not the gateway's
   // payment ledger of LEDGER_OPEN_FAILED above: these are about accounts and transfers.
   LEDGER_TRANSFER_INVALID: { httpStatus: 400, message: 'The ledger transfer is not valid (field "{field}").', when: 'A transfer given to the server ledger is malformed: a missing or wrong-typed field, an amount not a positive integer, equal debit and credit accounts.' },

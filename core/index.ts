@@ -19,3 +19,5 @@ export * from './checkout/index.ts';
 export * from './card-data.ts';
 export * from './gateway-api/index.ts';
 export * from './payment-requests/index.ts';
+export * from './sync-protocol/index.ts';
+export * from './server-api/index.ts';

@@ -11,5 +11,17 @@ export { enrolGateway, revokeGateway, authenticateGateway, type EnrolledGateway 
 export type { Db } from './db/db.ts';
 /** The double-entry money ledger (accounts, transfers, invariant check) for the payments and flow contexts. */
 export * as ledger from './ledger/index.ts';
+// Payment methods: a flow's method is one declaration (server/payments/methods).
+export {
+  BUILT_IN_PAYMENT_METHODS,
+  cardTerminalMethod,
+  definePaymentMethod,
+  detailsOf,
+  type PaymentMethodDeclaration,
+  type MethodAdapter,
+  type MethodDeps,
+} from './payments/methods/index.ts';
+export type { AuthoriseResult, FollowUpRequest, FollowUpResult, ProcessorAdapter } from './payments/processor.ts';
+export { AcquirerUnavailable } from './payments/processor.ts';
 /** Test support for other folders' tests and benches: fresh PostgreSQL schemas, PGlite. */
 export * as serverTesting from './testing/index.ts';

@@ -6,7 +6,7 @@ import type { Db } from './db/db.ts';
 import { openPgliteDb } from './db/pglite-db.ts';
 import { openPostgresDb } from './db/pg-db.ts';
 import { migrate } from './db/migrate.ts';
-import { buildApp, type EdgePayServer } from './http/app.ts';
+import { buildApp, type AppOptions, type EdgePayServer } from './http/app.ts';
 import type { CollectionRegistry } from '../core/index.ts';
 import type { CreatedFollowUps } from './replication/collections.ts';
 
@@ -24,6 +24,8 @@ export type ServerOptions = {
   bodyLimit?: number;
   sandbox?: import('./payments/sandbox-acquirer.ts').SandboxOptions;
   forwarder?: boolean;
+  /** The payment methods the server takes (default: the built-in ones). */
+  paymentMethods?: AppOptions['paymentMethods'];
 };
 
 export type RunningServer = EdgePayServer & { db: Db; url: string; close(): Promise<void> };
@@ -49,6 +51,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
     ...(options.sandbox ? { sandbox: options.sandbox } : {}),
     ...(options.forwarder === false ? { forwarder: false } : {}),
+    ...(options.paymentMethods ? { paymentMethods: options.paymentMethods } : {}),
   });
   const address = await server.app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   return {

@@ -116,6 +116,18 @@ describe('kiosk checkout', () => {
     kiosk.clear();
   });
 
+  it('online payments reached the server once, as ledger documents by replication; HTTP only named them', { timeout: 30_000 }, async () => {
+    // Money requests take one path (README "Money requests: one path"): no call carried a payment.
+    const metrics = await (await fetch(server!.url + '/metrics')).text();
+    const calls = (route: string) =>
+      metrics.split('\n').filter((l) => l.startsWith('edgepay_http_requests_total') && l.includes(`route="${route}"`))
+        .reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+    assert.equal(calls('/payments/authorise'), 0, 'no call carried a payment');
+    assert.equal(calls('/payments/:paymentId/authorise'), 2, 'one decide-now call per online payment the terminal approved');
+    const received = await server!.db.query<{ n: string }>("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'payment.received'");
+    assert.equal(Number(received.rows[0]!.n), 2, 'each received once');
+  });
+
   it('offline: stores within the limits, refuses past each limit before the card is charged', { timeout: 60_000 }, async () => {
     await server!.close();
     server = undefined;

@@ -118,7 +118,7 @@ describe('no card number anywhere', () => {
           const attempts = [
             { path: '/payments/authorise', body: { payment: { ...p, token: pan } } },
             { path: '/payments/authorise', body: { payment: { ...p, lineItems: [{ name: 'card ' + pan, quantity: 1, unitAmount: 2500, lineAmount: 2500 }] } } },
-            { path: '/sync/payments/0/push', body: [{ newDocumentState: { ...p, token: pan.replace(/(\d{4})/g, '$1 ').trim(), _deleted: false } }] },
+            { path: '/sync/payments/1/push', body: [{ newDocumentState: { ...p, token: pan.replace(/(\d{4})/g, '$1 ').trim(), _deleted: false } }] },
           ];
           for (const a of attempts) {
             const res = await fetch(server.url + a.path, {

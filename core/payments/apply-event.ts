@@ -17,7 +17,10 @@ export function applyPaymentEvent(payment: PaymentDoc, event: PaymentEvent, at: 
     statusHistory: [...payment.statusHistory, { status, at, by: 'server', ...(reasonOf(event) ? { reason: reasonOf(event) } : {}) }],
     serverUpdatedAt: at,
   };
-  if (event.type === 'approve') next.approvalCode = event.approvalCode;
+  if (event.type === 'approve') {
+    next.approvalCode = event.approvalCode;
+    if (event.reference) next.processorReference = event.reference;
+  }
   if (event.type === 'decline') next.declineReason = event.reason;
   if (event.type === 'refund') next.refundedAmount = (payment.refundedAmount ?? 0) + event.amount;
   return next;

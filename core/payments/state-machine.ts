@@ -19,7 +19,8 @@ import type { PaymentStatus } from '../schemas/payments.ts';
 export type PaymentEvent =
   | { type: 'submit' }
   | { type: 'forward' }
-  | { type: 'approve'; approvalCode: string }
+  /** `reference`: the processor's own reference of the authorisation, kept on the payment for capture, void and refund. */
+  | { type: 'approve'; approvalCode: string; reference?: string }
   | { type: 'decline'; reason: string }
   | { type: 'expire'; reason?: string }
   | { type: 'capture' }

@@ -48,7 +48,7 @@ describe('ownership maps', () => {
   });
 
   test('payments: the gateway records the sale, the server owns the outcome', () => {
-    assert.deepEqual([...paymentServerFields].sort(), ['approvalCode', 'declineReason', 'refundedAmount', 'serverUpdatedAt', 'status', 'statusHistory']);
+    assert.deepEqual([...paymentServerFields].sort(), ['approvalCode', 'declineReason', 'processorReference', 'refundedAmount', 'serverUpdatedAt', 'status', 'statusHistory']);
     assert.ok(paymentGatewayFields.includes('amount') && paymentGatewayFields.includes('cardDisplay'));
     assert.equal(paymentGatewayFields.length + paymentServerFields.length, Object.keys(paymentFieldOwnership).length);
   });

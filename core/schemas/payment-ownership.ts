@@ -30,6 +30,7 @@ export const paymentFieldOwnership: OwnershipMap<PaymentDoc> = Object.freeze({
   lineItems: 'gateway-create-only',
   cardDisplay: 'gateway-create-only',
   token: 'gateway-create-only',
+  details: 'gateway-create-only',
   createdAt: 'gateway-create-only',
   offline: 'gateway-create-only',
   status: 'server',
@@ -38,6 +39,7 @@ export const paymentFieldOwnership: OwnershipMap<PaymentDoc> = Object.freeze({
   approvalCode: 'server',
   serverUpdatedAt: 'server',
   refundedAmount: 'server',
+  processorReference: 'server',
 });
 
 type PaymentField = keyof PaymentDoc;

@@ -4,7 +4,7 @@
  */
 import { defineCollection, edgePayCollections } from '../collections/index.ts';
 import { checkGatewayWrite } from './payment-ownership.ts';
-import { paymentSchema, type PaymentDoc } from './payments.ts';
+import { migratePaymentToV1, paymentSchema, type PaymentDoc } from './payments.ts';
 
 declare module '../collections/registry.ts' {
   interface CollectionDocs {
@@ -22,5 +22,7 @@ export const paymentsCollection = edgePayCollections.register(
     // The server's receipt: the gateway knows the server holds a payment once this comes back down.
     stampAccepted: (doc, now) => ({ ...doc, serverUpdatedAt: now }),
     sync: { push: true, pull: true },
+    // 1 added the optional `details` (a method's own section) and `processorReference`; see payments.ts.
+    migrations: { 1: (doc: PaymentDoc) => migratePaymentToV1(doc) },
   }),
 );

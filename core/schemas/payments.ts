@@ -8,11 +8,21 @@
  * `idempotencyKey` field because two keys for one intent could disagree; with
  * one, a retried push of the same payment can only ever hit the same document.
  *
- * Ownership (who writes which field) is in payment-ownership.ts. Refunds and
- * voids are *requested* from the server's payment authority over HTTP
- * (`POST /payments/{id}/refund` and `/void`, with an Idempotency-Key; see
- * server/payments/routes.ts), never by a gateway editing a payment; the server
- * reflects their outcome here in `status`, `statusHistory` and `refundedAmount`.
+ * Ownership (who writes which field) is in payment-ownership.ts. A gateway
+ * never edits a payment after creating it: refunds and voids are requested by
+ * HTTP calls naming the payment (core/server-api), and the server reflects
+ * their outcome here in `status` and `refundedAmount`.
+ *
+ * Payment methods: `method` names one of the server's payment method
+ * declarations (server/payments/methods), which decides how the payment is
+ * authorised. What a method needs to carry goes in its own section of
+ * `details` (e.g. `details: { voucher: { code: 'V-1' } }`), checked by that
+ * method; the card terminal keeps its v0 fields `cardDisplay` and `token`,
+ * which the UIs, the card-data checks and stored documents already use.
+ *
+ * Version 1 (from 0) added the optional `details` and `processorReference`
+ * and opened `method` from a fixed list to a name pattern: a version-0
+ * document is a valid version-1 document (migratePaymentToV1).
  */
 import type { RxJsonSchema } from 'rxdb';
 import type { CurrencyCode } from '../currencies.ts';
@@ -27,8 +37,20 @@ import {
 export const paymentFlows = ['kiosk', 'elevator', 'cart', 'two-channel', 'relay', 'credit'] as const;
 export type PaymentFlow = (typeof paymentFlows)[number];
 
+/** The payment methods the flows use; the server accepts those it has a declaration for. */
 export const paymentMethods = ['card-terminal', 'wallet', 'virtual-card', 'pay-later', 'payment-code', 'otp'] as const;
 export type PaymentMethod = (typeof paymentMethods)[number];
+/** What a method name looks like on the wire (the schema's pattern): lower-case words joined by '-'. */
+export const PAYMENT_METHOD_NAME_PATTERN = '^[a-z][a-z0-9]*(-[a-z0-9]+)*$';
+
+/**
+ * A method's own section of `details`: flat text values only (RxDB's ajv runs
+ * in strict mode, which refuses union types; and flat text keeps every value
+ * in sight of the card-data checks). Money stays in `amount`.
+ */
+export type PaymentDetailsSection = { [field: string]: string };
+/** At most one section, named by the method's declaration. */
+export type PaymentDetails = { [section: string]: PaymentDetailsSection };
 
 /**
  * `created` (made online) and `stored` (made offline, held for store and
@@ -88,6 +110,8 @@ export type PaymentDoc = {
   cardDisplay?: CardDisplay;
   /** The processor's token for the card or wallet; never card data itself. */
   token?: string;
+  /** The method's own section (see the file's comment); written by the gateway at creation. */
+  details?: PaymentDetails;
   /** ISO UTC, gateway clock. */
   createdAt: string;
   /** True when the gateway accepted the payment while offline (store and forward). */
@@ -100,14 +124,26 @@ export type PaymentDoc = {
   serverUpdatedAt?: string;
   /** Minor units refunded so far (server-owned; absent until a refund). */
   refundedAmount?: number;
+  /**
+   * The processor's own reference of the authorisation (server-owned, written
+   * when authorised): what capture, void and refund name at the processor.
+   */
+  processorReference?: string;
 };
 
+/** Version 0 → 1: only optional fields were added, so a version-0 payment is kept as it is. Pure (replicas must agree). */
+export function migratePaymentToV1(doc: PaymentDoc): PaymentDoc {
+  return doc;
+}
+
 const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
+/** Names of `details` sections and of their fields: short identifiers, never a number that could be card data. */
+const fieldNames = { propertyNames: { pattern: '^[a-z][a-zA-Z0-9]{0,31}$' } };
 
 export const paymentSchema: RxJsonSchema<PaymentDoc> = {
   title: 'EdgePay payment',
   description: 'One payment made at a gateway; the server decides its outcome.',
-  version: 0,
+  version: 1,
   primaryKey: 'id',
   type: 'object',
   properties: {
@@ -119,7 +155,7 @@ export const paymentSchema: RxJsonSchema<PaymentDoc> = {
     // A payment moves money; a zero or negative one is a bug (a refund is requested from the server, see above).
     amount: { ...minorUnitsSchema(1), final: true },
     currency: { ...currencySchema(), final: true },
-    method: { type: 'string', enum: [...paymentMethods], maxLength: 16, final: true },
+    method: { type: 'string', pattern: PAYMENT_METHOD_NAME_PATTERN, minLength: 2, maxLength: 32, final: true },
     lineItems: {
       type: 'array',
       maxItems: 500,
@@ -158,6 +194,19 @@ export const paymentSchema: RxJsonSchema<PaymentDoc> = {
       // and is refused, so a misbehaving adapter cannot store one as a "token".
       pattern: '^(?![0-9]{12,19}$)[\\x21-\\x7e]+$',
     },
+    details: {
+      type: 'object',
+      final: true,
+      maxProperties: 1,
+      // (propertyNames is JSON Schema that ajv applies; RxDB's type does not list it.)
+      ...(fieldNames as object),
+      additionalProperties: {
+        type: 'object',
+        maxProperties: 32,
+        ...(fieldNames as object),
+        additionalProperties: { type: 'string', maxLength: 256 },
+      },
+    },
     createdAt: { ...isoTimestampSchema(), final: true },
     offline: { type: 'boolean', final: true },
     status: { type: 'string', enum: [...paymentStatuses], maxLength: 20 },
@@ -181,6 +230,7 @@ export const paymentSchema: RxJsonSchema<PaymentDoc> = {
     approvalCode: text(32),
     serverUpdatedAt: isoTimestampSchema(),
     refundedAmount: minorUnitsSchema(0),
+    processorReference: text(128),
   },
   required: [
     'id',

@@ -5,7 +5,7 @@ import { RxDBDevModePlugin, checkSchema, disableWarnings } from 'rxdb/plugins/de
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { getValidator, wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
-import { edgePayCollections, paymentSchema, productSchema, siteSchema, type PaymentDoc } from '../index.ts';
+import { edgePayCollections, migratePaymentToV1, paymentSchema, productSchema, siteSchema, type PaymentDoc } from '../index.ts';
 import { examplePayment, exampleProduct, exampleSite, exampleStoredPayment } from './fixtures.ts';
 
 // Each registered collection's schema, by name, from its one declaration.
@@ -32,7 +32,7 @@ describe('RxDB dev-mode checkSchema', () => {
     for (const [name, schema] of Object.entries(collectionSchemas)) {
       assert.doesNotThrow(() => checkSchema(schema as RxJsonSchema<unknown>), name);
       // A version bump needs a ledger migration (the declaration's `migrations`): this list changes with it.
-      assert.equal(schema.version, ({ payments: 0, products: 0, sites: 1, enrolments: 1 } as Record<string, number>)[name], name);
+      assert.equal(schema.version, ({ payments: 1, products: 0, sites: 1, enrolments: 1 } as Record<string, number>)[name], name);
       assert.equal(schema.additionalProperties, false);
     }
   });
@@ -65,6 +65,8 @@ describe('ajv validation (rxdb/plugins/validate-ajv)', () => {
     delete minimal.cardDisplay;
     delete minimal.token;
     assert.deepEqual(validatePayment(minimal), []);
+    // A method's own details section (version 1), and the processor's reference the server keeps.
+    assert.deepEqual(validatePayment(examplePayment({ method: 'wallet', details: { wallet: { account: 'wal_1' } }, processorReference: 'ref-1' })), []);
     const decided = examplePayment({
       status: 'declined',
       declineReason: 'insufficient-funds',
@@ -90,6 +92,11 @@ describe('ajv validation (rxdb/plugins/validate-ajv)', () => {
     ['an extra top-level field', (d) => Object.assign(d, { cvv: '123' }), ''],
     ['a missing siteId', (d) => delete (d as { siteId?: string }).siteId, ''],
     ['an empty statusHistory', (d) => (d.statusHistory = []), '/statusHistory'],
+    // A method's details: one flat section of short text values, named like identifiers.
+    ['two details sections', (d) => (d.details = { wallet: { account: 'a' }, voucher: { code: 'b' } }), '/details'],
+    ['a nested value in a details section', (d) => Object.assign(d, { details: { wallet: { account: { pan: '4111111111111111' } } } }), '/details/wallet/account'],
+    ['a number as a details field name', (d) => (d.details = { wallet: { '4111111111111111': 'x' } }), '/details/wallet'],
+    ['a badly formed method name', (d) => ((d as { method: string }).method = 'Card Terminal'), '/method'],
   ];
   for (const [what, mutate, path] of refusals) {
     test(`refuses ${what}`, () => {
@@ -129,7 +136,7 @@ describe('in a real RxDB database (memory storage, ajv, dev-mode)', () => {
       multiInstance: false,
     });
     const collections = await db.addCollections({
-      payments: { schema: edgePayCollections.get('payments').schema },
+      payments: { schema: edgePayCollections.get('payments').schema, migrationStrategies: { 1: migratePaymentToV1 } },
       products: { schema: edgePayCollections.get('products').schema },
       sites: { schema: edgePayCollections.get('sites').schema, migrationStrategies: { 1: (doc) => doc } },
     });

@@ -7,6 +7,11 @@
  * payment is stored and forwarded later, within the site's limits, which are
  * checked before the card is charged. Either way the payment is committed to
  * the ledger (synchronous=FULL) before anyone is told it was accepted.
+ *
+ * Money requests take one path (README "Money requests: one path"): the
+ * payment reaches the server only as its ledger document, by replication;
+ * online, the kiosk then asks the server by HTTP to decide that payment now,
+ * naming it by id.
  */
 import {
   addProduct,
@@ -30,7 +35,8 @@ import {
   type ProductDoc,
   type SiteDoc,
 } from '../../core/index.ts';
-import { authorisePayment, ServerUnreachable, type GatewaySync, type LedgerDatabase, type SyncEndpoint } from '../../sync/index.ts';
+import { ServerUnreachable, type GatewaySync, type LedgerDatabase, type SyncEndpoint } from '../../sync/index.ts';
+import { authoriseHeldPayment } from '../server-client/index.ts';
 import type { CardResult, CardTerminal } from './card-terminal-client.ts';
 
 /** The registry's code for each way the terminal can end without a card payment. */
@@ -162,14 +168,15 @@ export class KioskCheckout {
         status,
         statusHistory: [{ status, at: createdAt, by: 'gateway' }],
       };
-      // Committed (fsynced) before anyone hears "accepted".
+      // Committed (fsynced) before anyone hears "accepted". The insert is also
+      // what sends the payment to the server: the sync pushes it.
       await this.options.db.payments.insert(payment);
       if (!online) {
         this.clear();
         return { state: 'stored', payment };
       }
       try {
-        const { payment: decided } = await authorisePayment(this.options.server!.endpoint, payment);
+        const { payment: decided } = await authoriseHeldPayment(this.options.server!.endpoint, payment.id);
         if (decided.status === 'captured' || decided.status === 'authorised') {
           this.clear();
           return { state: 'approved', payment: decided };

@@ -4,8 +4,7 @@
  * catalogue). Credentials are returned once, at enrolment, and never logged.
  */
 import type { FastifyInstance } from 'fastify';
-import { EdgePayError, errorResponseSchema as errorResponse } from '../../core/index.ts';
-import type { ReplicatedDocument } from '../../sync/index.ts';
+import { EdgePayError, errorResponseSchema as errorResponse, type ReplicatedDocument } from '../../core/index.ts';
 import type { Db } from '../db/db.ts';
 import { enrolGateway, revokeGateway } from '../auth/gateways.ts';
 import { adminTokenCheck } from '../auth/admin-token.ts';

@@ -29,6 +29,7 @@ import { paymentRequestsPlugin, type PaymentRequestsDeps } from '../payment-requ
 export function edgePayServerCollections(registry: CollectionRegistry = edgePayCollections, extra: CreatedFollowUps = {}): ServerCollection[] {
   return serverCollections(registry, mergeFollowUps(PAYMENT_CREATED_FOLLOW_UPS, extra));
 }
+import type { PaymentMethodDeclaration } from '../payments/methods/index.ts';
 
 export type AppOptions = {
   db: Db;
@@ -50,6 +51,8 @@ export type AppOptions = {
   forwarder?: boolean;
   /** Requests to pay, with what they need from the wallet (server/wallet); off when absent. */
   paymentRequests?: PaymentRequestsDeps;
+  /** The payment methods the authority takes (default: server/payments/methods' built-in list). */
+  paymentMethods?: readonly PaymentMethodDeclaration[];
 };
 
 export type EdgePayServer = {
@@ -124,6 +127,7 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
         db: options.db,
         payments: paymentsCollection,
         acquirer: options.acquirer ?? createSandboxAcquirer(options.db, options.sandbox),
+        ...(options.paymentMethods ? { methods: options.paymentMethods } : {}),
       })
     : undefined;
   if (authority) registerPaymentRoutes(app, { db: options.db, authority, adminToken: options.adminToken });

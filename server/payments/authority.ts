@@ -4,15 +4,23 @@
  *
  * Each decision is one transaction under the payments lock of the site (see
  * replication/documents.ts), with its audit entries, and replicates down to
- * the gateways. Calls to the acquirer happen between transactions and always
+ * the gateways. Calls to the processor happen between transactions and always
  * carry the payment id as idempotency key, so a call repeated after a crash
  * can never charge twice.
+ *
+ * Nothing here is specific to a payment method: the payment's method
+ * declaration (methods/) says what it needs and through which adapter it
+ * authorises, captures, voids and refunds. The processor's reference of an
+ * authorisation is kept on the payment (`processorReference`) for the
+ * follow-ups.
  */
 import {
   applyPaymentEvent,
   checkGatewayWrite,
   EdgePayError,
   findCardDataPath,
+  isEdgePayError,
+  jsonEqual,
   type GatewayIdentity,
   type PaymentDoc,
   type PaymentEvent,
@@ -23,13 +31,24 @@ import { mutateAsServer } from '../replication/documents.ts';
 import { audit } from './audit.ts';
 import { deferForward, finishForward } from './forward-queue.ts';
 import { AcquirerUnavailable, type AuthoriseResult, type ProcessorAdapter } from './processor.ts';
+import { BUILT_IN_PAYMENT_METHODS, createPaymentMethods, type PaymentMethod, type PaymentMethodDeclaration } from './methods/index.ts';
 
 export type PaymentAuthority = ReturnType<typeof createPaymentAuthority>;
 
 type Decision = { event: PaymentEvent; action: string };
 
-export function createPaymentAuthority(deps: { db: Db; payments: ServerCollection; acquirer: ProcessorAdapter }) {
+/** How long a decide-now call waits for the replication push that carries its payment (they travel side by side). */
+export const DEFAULT_HELD_WAIT_MS = 10_000;
+
+export function createPaymentAuthority(deps: {
+  db: Db;
+  payments: ServerCollection;
+  acquirer: ProcessorAdapter;
+  /** The payment methods this server takes (default: the built-in ones). */
+  methods?: readonly PaymentMethodDeclaration[];
+}) {
   const { db, payments, acquirer } = deps;
+  const methods = createPaymentMethods(deps.methods ?? BUILT_IN_PAYMENT_METHODS, { db, acquirer });
   const now = () => new Date().toISOString();
 
   /** Applies decisions in one transaction, with an audit entry each; `also` runs in it too. */
@@ -65,50 +84,104 @@ export function createPaymentAuthority(deps: { db: Db; payments: ServerCollectio
     return result!;
   }
 
-  /** After the acquirer answered an authorisation: approve and capture, or decline, or expire. */
-  async function settle(payment: PaymentDoc, result: AuthoriseResult | AcquirerUnavailable, actor: string, key: string, also?: (tx: Queryable) => Promise<void>) {
+  /** After the processor answered an authorisation: approve (and capture, if the method does), or decline, or expire. */
+  async function settle(method: PaymentMethod, payment: PaymentDoc, result: AuthoriseResult | AcquirerUnavailable, actor: string, key: string, also?: (tx: Queryable) => Promise<void>) {
     if (result instanceof AcquirerUnavailable) {
       return decide(payment.siteId, payment.id, actor, key, (cur) =>
         cur.status === 'pending-approval' ? [{ event: { type: 'expire', reason: 'acquirer-' + result.kind }, action: 'payment.expired' }] : undefined,
       also);
     }
-    if (result.outcome === 'declined') {
-      return decide(payment.siteId, payment.id, actor, key, (cur) =>
-        cur.status === 'pending-approval' || cur.status === 'forwarded'
-          ? [{ event: { type: 'decline', reason: result.reason }, action: 'payment.declined' }]
-          : undefined,
-      also);
-    }
-    // A kiosk sale is captured at once (goods leave with the customer).
-    const capture = await acquirer.capture({ idempotencyKey: payment.id, reference: result.reference, amount: payment.amount, currency: payment.currency });
+    if (result.outcome === 'declined') return decline(payment, result.reason, actor, key, also);
+    const capture = method.captureOnApproval
+      ? await method.processor.capture({ idempotencyKey: payment.id, reference: result.reference, amount: payment.amount, currency: payment.currency })
+      : undefined;
     return decide(payment.siteId, payment.id, actor, key, (cur) => {
       if (cur.status !== 'pending-approval' && cur.status !== 'forwarded') return undefined;
-      const list: Decision[] = [{ event: { type: 'approve', approvalCode: result.approvalCode }, action: 'payment.authorised' }];
-      if (capture.outcome === 'done') list.push({ event: { type: 'capture' }, action: 'payment.captured' });
+      const list: Decision[] = [
+        { event: { type: 'approve', approvalCode: result.approvalCode, reference: result.reference }, action: 'payment.authorised' },
+      ];
+      if (capture?.outcome === 'done') list.push({ event: { type: 'capture' }, action: 'payment.captured' });
       return list;
     }, also);
   }
 
-  async function callAcquirer(payment: PaymentDoc): Promise<AuthoriseResult | AcquirerUnavailable> {
+  function decline(payment: PaymentDoc, reason: string, actor: string, key: string, also?: (tx: Queryable) => Promise<void>) {
+    return decide(payment.siteId, payment.id, actor, key, (cur) =>
+      cur.status === 'pending-approval' || cur.status === 'forwarded'
+        ? [{ event: { type: 'decline', reason }, action: 'payment.declined' }]
+        : undefined,
+    also);
+  }
+
+  async function callProcessor(method: PaymentMethod, payment: PaymentDoc): Promise<AuthoriseResult | AcquirerUnavailable> {
     try {
-      return await acquirer.authorise({
-        idempotencyKey: payment.id,
-        token: payment.token ?? '',
-        amount: payment.amount,
-        currency: payment.currency,
-        merchantId: payment.siteId,
-      });
+      return await method.processor.authorise(payment);
     } catch (err) {
       if (err instanceof AcquirerUnavailable) return err;
       throw err;
     }
   }
 
+  /** The method of a payment asking to be decided now, and whether it has what that method needs. */
+  function methodFor(payment: PaymentDoc): PaymentMethod {
+    const method = methods.of(payment);
+    const problem = method.check(payment);
+    if (problem) throw new EdgePayError('REQUEST_INVALID', { reason: problem });
+    return method;
+  }
+
+  /**
+   * Submits a payment the server holds (or records it first, when `incoming`
+   * is given and it is not here yet) and has its method decide it.
+   */
+  async function submitAndDecide(writer: GatewayIdentity, paymentId: string, idempotencyKey: string, method: PaymentMethod, incoming?: PaymentDoc): Promise<PaymentDoc> {
+    const submitted = await mutateAsServer<PaymentDoc>(db, payments, writer.siteId, paymentId, async (current, tx) => {
+      if (current && incoming) {
+        // Already here through replication: it must be the same payment.
+        const same = (['amount', 'currency', 'method', 'token', 'details', 'gatewayId', 'createdAt'] as const).every((k) => jsonEqual(current[k], incoming[k]));
+        if (!same) throw new EdgePayError('IDEMPOTENCY_KEY_REUSED', { key: paymentId });
+      }
+      if (current && current.status !== 'created') return undefined; // decided before: answer with that
+      const base = current ?? incoming;
+      if (!base) throw new EdgePayError('PAYMENT_NOT_FOUND', { paymentId });
+      if (!current) {
+        await audit(tx, { actor: writer.gatewayId, action: 'payment.received', paymentId, siteId: writer.siteId, idempotencyKey, amount: base.amount, currency: base.currency });
+      }
+      const next = applyPaymentEvent({ ...base, serverUpdatedAt: now() }, { type: 'submit' }, now());
+      await audit(tx, { actor: writer.gatewayId, action: 'payment.submitted', paymentId, siteId: writer.siteId, idempotencyKey, amount: base.amount, currency: base.currency });
+      return next;
+    });
+    if (!submitted || submitted.status !== 'pending-approval') return submitted!;
+    return settle(method, submitted, await callProcessor(method, submitted), writer.gatewayId, idempotencyKey);
+  }
+
+  /** The payment as the server holds it, waiting up to `waitMs` for it to arrive (PAYMENT_NOT_RECEIVED after that). */
+  async function held(writer: GatewayIdentity, paymentId: string, waitMs: number): Promise<PaymentDoc> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const { rows } = await db.query<{ data: PaymentDoc; site_id: string }>(
+        "SELECT data, site_id FROM documents WHERE collection = 'payments' AND id = $1",
+        [paymentId],
+      );
+      const row = rows[0];
+      if (row) {
+        if (row.site_id !== writer.siteId) throw new EdgePayError('PAYMENT_NOT_FOUND', { paymentId });
+        return row.data;
+      }
+      // Polled, not notified: the push may land in another server process, and
+      // the database is the one place every process shares. A push normally
+      // lands within milliseconds of the call (the gateway sends both at once).
+      if (Date.now() >= deadline) throw new EdgePayError('PAYMENT_NOT_RECEIVED', { paymentId });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   return {
     /**
-     * An online card payment from a gateway: record it (if replication has not
-     * brought it already), ask the acquirer, capture, and answer with the
-     * payment as decided.
+     * A payment recorded and decided in one call (callers without a
+     * replicated ledger): record it, have its method authorise (and capture)
+     * it, and answer with the payment as decided. Gateways do not use this:
+     * their payments arrive by replication and they call `authoriseHeld`.
      */
     async authoriseOnline(writer: GatewayIdentity, payment: PaymentDoc, idempotencyKey: string): Promise<PaymentDoc> {
       const cardPath = findCardDataPath(payment);
@@ -118,23 +191,21 @@ export function createPaymentAuthority(deps: { db: Db; payments: ServerCollectio
       const check = checkGatewayWrite(undefined, { ...payment, _deleted: false } as PaymentDoc, writer);
       if (!check.ok) throw new EdgePayError(check.code, { field: check.field });
       if (payment.offline || payment.status !== 'created') throw new EdgePayError('PAYMENT_INITIAL_STATE_INVALID', { field: 'status' });
-      if (!payment.token) throw new EdgePayError('REQUEST_INVALID', { reason: 'an online card payment needs the terminal token' });
+      const method = methodFor(payment);
+      return submitAndDecide(writer, payment.id, idempotencyKey, method, payment);
+    },
 
-      const submitted = await mutateAsServer<PaymentDoc>(db, payments, writer.siteId, payment.id, async (current, tx) => {
-        if (current) {
-          // Already here through replication: it must be the same payment.
-          const same = ['amount', 'currency', 'token', 'gatewayId', 'createdAt'].every((k) => (current as any)[k] === (payment as any)[k]);
-          if (!same) throw new EdgePayError('IDEMPOTENCY_KEY_REUSED', { key: payment.id });
-          if (current.status !== 'created') return undefined; // decided before: answer with that
-        } else {
-          await audit(tx, { actor: writer.gatewayId, action: 'payment.received', paymentId: payment.id, siteId: writer.siteId, idempotencyKey, amount: payment.amount, currency: payment.currency });
-        }
-        const next = applyPaymentEvent({ ...(current ?? payment), serverUpdatedAt: now() }, { type: 'submit' }, now());
-        await audit(tx, { actor: writer.gatewayId, action: 'payment.submitted', paymentId: payment.id, siteId: writer.siteId, idempotencyKey, amount: payment.amount, currency: payment.currency });
-        return next;
-      });
-      if (!submitted || submitted.status !== 'pending-approval') return submitted!;
-      return settle(submitted, await callAcquirer(submitted), writer.gatewayId, idempotencyKey);
+    /**
+     * Decides now a payment this gateway created and replicated (status
+     * `created`): the call names it and carries nothing else. The push that
+     * carries it may still be on its way: waited for up to `waitMs`. A payment
+     * decided before is answered as it is.
+     */
+    async authoriseHeld(writer: GatewayIdentity, paymentId: string, idempotencyKey: string, waitMs = DEFAULT_HELD_WAIT_MS): Promise<PaymentDoc> {
+      const payment = await held(writer, paymentId, waitMs);
+      if (payment.gatewayId !== writer.gatewayId) throw new EdgePayError('PAYMENT_FOREIGN_WRITER', { field: 'gatewayId' });
+      if (payment.status !== 'created') return payment;
+      return submitAndDecide(writer, paymentId, idempotencyKey, methodFor(payment));
     },
 
     /**
@@ -152,12 +223,18 @@ export function createPaymentAuthority(deps: { db: Db; payments: ServerCollectio
         await db.transaction((tx) => finishForward(tx, paymentId));
         return true;
       }
-      const result = await callAcquirer(forwarded);
+      const method = methods.find(forwarded.method);
+      if (!method) {
+        // Taken offline by a method this server does not take: the operator sees it declined.
+        await decline(forwarded, 'method-unsupported', 'server', paymentId, (tx) => finishForward(tx, paymentId));
+        return true;
+      }
+      const result = await callProcessor(method, forwarded);
       if (result instanceof AcquirerUnavailable) {
         await deferForward(db, paymentId, Math.min(300, 2 ** Math.min(attempts, 8)), result.message);
         return false;
       }
-      await settle(forwarded, result, 'server', paymentId, (tx) => finishForward(tx, paymentId));
+      await settle(method, forwarded, result, 'server', paymentId, (tx) => finishForward(tx, paymentId));
       return true;
     },
 
@@ -185,7 +262,7 @@ export function createPaymentAuthority(deps: { db: Db; payments: ServerCollectio
       const left = payment.amount - (payment.refundedAmount ?? 0);
       // Check before calling the acquirer; the transaction checks again.
       applyPaymentEvent(payment, { type: 'refund', amount }, now());
-      const r = await acquirer.refund({ idempotencyKey, reference: 'sbx_' + paymentId, amount, currency: payment.currency });
+      const r = await methods.of(payment).processor.refund({ idempotencyKey, reference: methods.referenceOf(payment), amount, currency: payment.currency });
       if (r.outcome !== 'done') throw new EdgePayError('PAYMENT_REFUND_INVALID', { amount, left });
       return decide(writer.siteId, paymentId, writer.gatewayId, idempotencyKey, () => [{ event: { type: 'refund', amount }, action: 'payment.refunded' }]);
     },
@@ -193,18 +270,17 @@ export function createPaymentAuthority(deps: { db: Db; payments: ServerCollectio
     async void(writer: GatewayIdentity, paymentId: string, idempotencyKey: string): Promise<PaymentDoc> {
       const payment = await this.get(writer, paymentId);
       applyPaymentEvent(payment, { type: 'void' }, now());
-      await acquirer.void({ idempotencyKey, reference: 'sbx_' + paymentId, amount: payment.amount, currency: payment.currency });
+      await methods.of(payment).processor.void({ idempotencyKey, reference: methods.referenceOf(payment), amount: payment.amount, currency: payment.currency });
       return decide(writer.siteId, paymentId, writer.gatewayId, idempotencyKey, () => [{ event: { type: 'void' }, action: 'payment.voided' }]);
     },
 
     async get(writer: GatewayIdentity, paymentId: string): Promise<PaymentDoc> {
-      const { rows } = await db.query<{ data: PaymentDoc; site_id: string }>(
-        "SELECT data, site_id FROM documents WHERE collection = 'payments' AND id = $1",
-        [paymentId],
-      );
-      const row = rows[0];
-      if (!row || row.site_id !== writer.siteId) throw new EdgePayError('PAYMENT_NOT_FOUND', { paymentId });
-      return row.data;
+      return held(writer, paymentId, 0).catch((err: unknown) => {
+        throw isEdgePayError(err, 'PAYMENT_NOT_RECEIVED') ? new EdgePayError('PAYMENT_NOT_FOUND', { paymentId }) : err;
+      });
     },
+
+    /** The payment methods this authority takes. */
+    methods,
   };
 }

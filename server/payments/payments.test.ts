@@ -121,7 +121,7 @@ for (const which of ['pglite', 'postgres'] as const) {
         payment('site-pay', gw.gatewayId, 'tok_test_insufficient_funds', true),
         payment('site-pay', gw.gatewayId, 'tok_test_approve', true),
       ];
-      const push = await call('/sync/payments/0/push', { body: stored.map((p) => ({ newDocumentState: { ...p, _deleted: false } })) });
+      const push = await call('/sync/payments/1/push', { body: stored.map((p) => ({ newDocumentState: { ...p, _deleted: false } })) });
       assert.equal(push.status, 200);
       const statusOf = async (id: string) =>
         (await server.db.query<{ data: PaymentDoc }>("SELECT data FROM documents WHERE collection = 'payments' AND id = $1", [id])).rows[0]!.data;
@@ -140,7 +140,7 @@ for (const which of ['pglite', 'postgres'] as const) {
       const queue = await server.db.query('SELECT 1 FROM forward_queue');
       assert.equal(queue.rows.length, 0);
       // A replayed push of the same stored payment does not forward it again.
-      await call('/sync/payments/0/push', { body: [{ newDocumentState: { ...stored[0]!, _deleted: false } }] });
+      await call('/sync/payments/1/push', { body: [{ newDocumentState: { ...stored[0]!, _deleted: false } }] });
       await new Promise((r) => setTimeout(r, 300));
       assert.equal((await statusOf(stored[0]!.id)).status, 'captured');
     });

@@ -1,15 +1,29 @@
 /**
- * Payment routes. Every state-changing route takes an `Idempotency-Key`
+ * Payment routes; the contract (paths, bodies, headers) is core's
+ * (core/server-api). Every state-changing route takes an `Idempotency-Key`
  * header (8..200 characters): the same key and body get the first answer; the
  * same key with another body is refused; concurrent duplicates run once.
  *
- *   POST /payments/authorise          {payment}   an online card payment (gateway)
+ *   POST /payments/{id}/authorise                 decide now a payment that arrived by replication (its gateway)
+ *   POST /payments/authorise          {payment}   record and decide in one call (callers without a ledger)
  *   POST /payments/{id}/refund        {amount}    (gateway of the payment's site)
  *   POST /payments/{id}/void                      (gateway of the payment's site)
  *   GET  /admin/audit?paymentId=&siteId=&afterSeq=&limit=   the audit log (admin token)
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { errorResponses, type PaymentDoc } from '../../core/index.ts';
+import {
+  EdgePayError,
+  errorResponses,
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENCY_KEY_MAX_LENGTH,
+  IDEMPOTENCY_KEY_MIN_LENGTH,
+  IDEMPOTENT_REPLAYED_HEADER,
+  PAYMENT_ROUTES,
+  type AuthoriseRequestBody,
+  type PaymentDoc,
+  type PaymentIdParams,
+  type RefundRequestBody,
+} from '../../core/index.ts';
 import type { Db } from '../db/db.ts';
 import { requireGateway } from '../auth/gateways.ts';
 import { adminTokenCheck } from '../auth/admin-token.ts';
@@ -19,8 +33,8 @@ import { requestHash, runIdempotent } from './idempotency.ts';
 
 const idempotencyHeader = {
   type: 'object',
-  required: ['idempotency-key'],
-  properties: { 'idempotency-key': { type: 'string', minLength: 8, maxLength: 200 } },
+  required: [IDEMPOTENCY_KEY_HEADER],
+  properties: { [IDEMPOTENCY_KEY_HEADER]: { type: 'string', minLength: IDEMPOTENCY_KEY_MIN_LENGTH, maxLength: IDEMPOTENCY_KEY_MAX_LENGTH } },
 } as const;
 const paymentResponse = { type: 'object', properties: { payment: { type: 'object', additionalProperties: true } } } as const;
 const errors = errorResponses(400, 401, 403, 404, 409);
@@ -31,21 +45,40 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: { db: Db; auth
   /** Runs `work` once per (gateway, route, key); replies with the stored answer. */
   async function idempotent(request: FastifyRequest, reply: FastifyReply, route: string, work: (gw: Awaited<ReturnType<typeof requireGateway>>) => Promise<PaymentDoc>) {
     const gateway = await requireGateway(db, request.headers.authorization);
-    const key = request.headers['idempotency-key'] as string;
+    const key = request.headers[IDEMPOTENCY_KEY_HEADER] as string;
     const hash = requestHash(route + ' ' + JSON.stringify(request.params ?? {}), request.body ?? null);
     const answer = await runIdempotent(db, `${gateway.gatewayId}:${route}`, key, hash, async () => ({
       statusCode: 200,
       body: { payment: await work(gateway) },
     }));
-    if (answer.replayed) void reply.header('idempotent-replayed', 'true');
+    if (answer.replayed) void reply.header(IDEMPOTENT_REPLAYED_HEADER, 'true');
     return reply.status(answer.statusCode).send(answer.body);
   }
 
+  const byId = { type: 'object', required: ['paymentId'], properties: { paymentId: { type: 'string', maxLength: 64 } } } as const;
+  const keyOf = (request: FastifyRequest) => request.headers[IDEMPOTENCY_KEY_HEADER] as string;
+  const idOf = (request: FastifyRequest) => (request.params as PaymentIdParams).paymentId;
+
   app.post(
-    '/payments/authorise',
+    PAYMENT_ROUTES.authoriseHeld,
     {
       schema: {
-        summary: 'Authorise and capture an online card payment (the payment as the gateway created it)',
+        summary: 'Decide now a payment this gateway replicated (status created): authorise, and capture if its method does',
+        tags: ['payments'],
+        security: [{ gatewayCredential: [] }],
+        headers: idempotencyHeader,
+        params: byId,
+        response: { 200: paymentResponse, ...errors, ...errorResponses(503) },
+      },
+    },
+    (request, reply) => idempotent(request, reply, 'authorise-held', (gw) => authority.authoriseHeld(gw, idOf(request), keyOf(request))),
+  );
+
+  app.post(
+    PAYMENT_ROUTES.authorise,
+    {
+      schema: {
+        summary: 'Record and decide a payment in one call, for callers without a replicated ledger (gateways replicate theirs and call /payments/{id}/authorise)',
         tags: ['payments'],
         security: [{ gatewayCredential: [] }],
         headers: idempotencyHeader,
@@ -55,13 +88,12 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: { db: Db; auth
     },
     (request, reply) =>
       idempotent(request, reply, 'authorise', (gw) =>
-        authority.authoriseOnline(gw, (request.body as { payment: PaymentDoc }).payment, request.headers['idempotency-key'] as string),
+        authority.authoriseOnline(gw, (request.body as AuthoriseRequestBody).payment, keyOf(request)),
       ),
   );
 
-  const byId = { type: 'object', required: ['paymentId'], properties: { paymentId: { type: 'string', maxLength: 64 } } } as const;
   app.post(
-    '/payments/:paymentId/refund',
+    PAYMENT_ROUTES.refund,
     {
       schema: {
         summary: 'Refund a captured payment in part or whole',
@@ -75,12 +107,12 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: { db: Db; auth
     },
     (request, reply) =>
       idempotent(request, reply, 'refund', (gw) =>
-        authority.refund(gw, (request.params as { paymentId: string }).paymentId, (request.body as { amount: number }).amount, request.headers['idempotency-key'] as string),
+        authority.refund(gw, idOf(request), (request.body as RefundRequestBody).amount, keyOf(request)),
       ),
   );
 
   app.post(
-    '/payments/:paymentId/void',
+    PAYMENT_ROUTES.void,
     {
       schema: {
         summary: 'Void an authorised, not yet captured payment',
@@ -93,7 +125,7 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: { db: Db; auth
     },
     (request, reply) =>
       idempotent(request, reply, 'void', (gw) =>
-        authority.void(gw, (request.params as { paymentId: string }).paymentId, request.headers['idempotency-key'] as string),
+        authority.void(gw, idOf(request), keyOf(request)),
       ),
   );
 

@@ -81,7 +81,7 @@ async function race(urls: string[]): Promise<{ written: Set<string>; seen: Set<s
     for (let n = 0; n < PUSHES_PER_WRITER; n++) {
       const docs = Array.from({ length: 1 + (n % 3) }, () => payment(w.gatewayId));
       const url = urls[(i + n) % urls.length]!;
-      const conflicts: any[] = await json(url + '/sync/payments/0/push', {
+      const conflicts: any[] = await json(url + '/sync/payments/1/push', {
         method: 'POST',
         token: w.credential,
         body: JSON.stringify(docs.map((d) => ({ newDocumentState: d }))),
@@ -96,7 +96,7 @@ async function race(urls: string[]): Promise<{ written: Set<string>; seen: Set<s
     for (;;) {
       const stillWriting = writing;
       const q: string = cp ? `?id=${cp.id}&lwt=${cp.lwt}&limit=5` : '?limit=5';
-      const page: any = await json(urls[0] + '/sync/payments/0/pull' + q, { token: reader.credential });
+      const page: any = await json(urls[0] + '/sync/payments/1/pull' + q, { token: reader.credential });
       for (const d of page.documents) seen.add(d.id);
       if (page.checkpoint) cp = page.checkpoint;
       if (page.documents.length === 0) {

@@ -12,7 +12,7 @@
  * the server's own writes take it with SELECT ... FOR UPDATE in a transaction.
  */
 import { EdgePayError, findCardDataPath, jsonEqual, type ErrorCode } from '../../core/index.ts';
-import type { PullResponse, PushRow, ReplicatedDocument, SyncCheckpoint } from '../../sync/index.ts';
+import type { PullResponse, PushRow, ReplicatedDocument, SyncCheckpoint } from '../../core/index.ts';
 import type { Db, Queryable } from '../db/db.ts';
 import type { Doc, ServerCollection, Writer } from './collections.ts';
 import { announceChange } from './change-notifier.ts';

@@ -39,7 +39,7 @@ for (const which of ['pglite', 'postgres'] as const) {
       return (await res.json()) as Client;
     };
     const push = async (c: Client, docs: unknown[]) => {
-      const res = await fetch(server.url + '/sync/payments/0/push', {
+      const res = await fetch(server.url + '/sync/payments/1/push', {
         method: 'POST',
         headers: { authorization: 'Bearer ' + c.credential, 'content-type': 'application/json' },
         body: JSON.stringify(docs.map((d) => ({ newDocumentState: d }))),
@@ -52,7 +52,7 @@ for (const which of ['pglite', 'postgres'] as const) {
       let cp = from;
       for (;;) {
         const q = cp ? `?id=${encodeURIComponent(cp.id)}&lwt=${cp.lwt}&limit=1000` : '?limit=1000';
-        const res = await fetch(server.url + '/sync/payments/0/pull' + q, { headers: { authorization: 'Bearer ' + c.credential } });
+        const res = await fetch(server.url + '/sync/payments/1/pull' + q, { headers: { authorization: 'Bearer ' + c.credential } });
         const body = (await res.json()) as any;
         if (body.documents.length === 0) return docs;
         docs.push(...body.documents);
@@ -64,7 +64,7 @@ for (const which of ['pglite', 'postgres'] as const) {
       const writer = await enrol('site-far');
       const reader = await enrol('site-far');
       const controller = new AbortController();
-      const res = await fetch(server.url + '/sync/payments/0/pullStream', {
+      const res = await fetch(server.url + '/sync/payments/1/pullStream', {
         headers: { authorization: 'Bearer ' + reader.credential },
         signal: controller.signal,
       });

@@ -18,7 +18,7 @@
  * later changes come through the stream as before.
  */
 import type { FastifyReply } from 'fastify';
-import type { PullStreamEvent } from '../../sync/index.ts';
+import { RESYNC, type PullStreamEvent } from '../../core/index.ts';
 import type { Db } from '../db/db.ts';
 import { isGatewayActive } from '../auth/gateways.ts';
 import type { GatewayIdentity } from '../../core/index.ts';
@@ -71,7 +71,7 @@ export async function openPullStream(
         if (announced - cursor > STREAM_RESYNC_GAP) {
           cursor = announced;
           lastId = '';
-          send('RESYNC');
+          send(RESYNC);
           continue;
         }
         for (;;) {
@@ -85,7 +85,7 @@ export async function openPullStream(
       } while (again && !closed);
     } catch {
       // The database hiccupped: let the client pull for itself.
-      send('RESYNC');
+      send(RESYNC);
     } finally {
       running = false;
     }
@@ -109,8 +109,8 @@ export async function openPullStream(
     },
     onResync: () => {
       void isGatewayActive(db, gateway.gatewayId).then(
-        (active) => (active ? send('RESYNC') : close()),
-        () => send('RESYNC'),
+        (active) => (active ? send(RESYNC) : close()),
+        () => send(RESYNC),
       );
     },
     onRevoked: close,
@@ -119,7 +119,7 @@ export async function openPullStream(
     if (!closed) res.write(': keepalive\n\n');
   }, KEEPALIVE_MS);
   res.on('close', close);
-  send('RESYNC');
+  send(RESYNC);
   // A revocation between authentication and subscribing would be missed: check once more.
   if (!(await isGatewayActive(db, gateway.gatewayId))) close();
 }

@@ -6,7 +6,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { uuidV7, type PaymentDoc } from '../../core/index.ts';
+import { edgePayCollections, uuidV7, type PaymentDoc } from '../../core/index.ts';
 import { testPayment } from '../testing/payments.ts';
 import { startServer, type RunningServer } from '../index.ts';
 import { freshPostgres, pglite, type TestDatabase } from '../testing/databases.ts';
@@ -42,9 +42,11 @@ for (const which of ['pglite', 'postgres'] as const) {
       assert.equal(r.status, 201, JSON.stringify(r.body));
       return r.body;
     };
-    const pushRows = (c: Client, rows: unknown, collection = 'payments', version = 0) =>
+    // Each collection at its current schema version unless a case names another.
+    const versionOf = (collection: string) => (edgePayCollections.has(collection) ? edgePayCollections.get(collection).schema.version : 0);
+    const pushRows = (c: Client, rows: unknown, collection = 'payments', version = versionOf(collection)) =>
       call(`/sync/${collection}/${version}/push`, { method: 'POST', token: c.credential, body: JSON.stringify(rows) });
-    const pullAll = async (c: Client, collection = 'payments', version = 0) => {
+    const pullAll = async (c: Client, collection = 'payments', version = versionOf(collection)) => {
       const docs: any[] = [];
       let cp: any = null;
       for (;;) {
@@ -102,7 +104,7 @@ for (const which of ['pglite', 'postgres'] as const) {
 
     it('refuses without a valid credential', async () => {
       for (const token of [undefined, 'nonsense', a1.credential.slice(0, -2) + 'xx']) {
-        const r = await call('/sync/payments/0/pull', token ? { token } : {});
+        const r = await call('/sync/payments/1/pull', token ? { token } : {});
         assert.equal(r.status, 401);
         assert.equal(r.body.code, 'AUTH_REQUIRED');
       }
@@ -180,15 +182,15 @@ for (const which of ['pglite', 'postgres'] as const) {
 
     it('answers malformed requests with 4xx and a code, never 5xx', async () => {
       const cases: [string, RequestInit & { token?: string }, number, string][] = [
-        ['/sync/payments/0/push', { method: 'POST', token: a1.credential, body: '{not json' }, 400, 'REQUEST_BAD_JSON'],
-        ['/sync/payments/0/push', { method: 'POST', token: a1.credential, body: JSON.stringify({ rows: [] }) }, 400, 'REQUEST_INVALID'],
-        ['/sync/payments/0/push', { method: 'POST', token: a1.credential, body: JSON.stringify([{ nope: 1 }]) }, 400, 'REQUEST_INVALID'],
-        ['/sync/payments/0/push', { method: 'POST', token: a1.credential, body: JSON.stringify([{ newDocumentState: 'str' }]) }, 400, 'REQUEST_INVALID'],
-        ['/sync/payments/0/push', { method: 'POST', token: a1.credential, body: 'x'.repeat(5 * 1024 * 1024) }, 413, 'REQUEST_TOO_LARGE'],
-        ['/sync/payments/0/push', { method: 'POST', token: a1.credential, body: '[]', headers: { 'content-type': 'text/plain' } }, 415, 'REQUEST_UNSUPPORTED_MEDIA_TYPE'],
-        ['/sync/payments/0/pull?limit=abc', { token: a1.credential }, 400, 'REQUEST_INVALID'],
-        ['/sync/payments/0/pull?limit=100000', { token: a1.credential }, 400, 'REQUEST_INVALID'],
-        ['/sync/payments/0/pull?lwt=-1', { token: a1.credential }, 400, 'REQUEST_INVALID'],
+        ['/sync/payments/1/push', { method: 'POST', token: a1.credential, body: '{not json' }, 400, 'REQUEST_BAD_JSON'],
+        ['/sync/payments/1/push', { method: 'POST', token: a1.credential, body: JSON.stringify({ rows: [] }) }, 400, 'REQUEST_INVALID'],
+        ['/sync/payments/1/push', { method: 'POST', token: a1.credential, body: JSON.stringify([{ nope: 1 }]) }, 400, 'REQUEST_INVALID'],
+        ['/sync/payments/1/push', { method: 'POST', token: a1.credential, body: JSON.stringify([{ newDocumentState: 'str' }]) }, 400, 'REQUEST_INVALID'],
+        ['/sync/payments/1/push', { method: 'POST', token: a1.credential, body: 'x'.repeat(5 * 1024 * 1024) }, 413, 'REQUEST_TOO_LARGE'],
+        ['/sync/payments/1/push', { method: 'POST', token: a1.credential, body: '[]', headers: { 'content-type': 'text/plain' } }, 415, 'REQUEST_UNSUPPORTED_MEDIA_TYPE'],
+        ['/sync/payments/1/pull?limit=abc', { token: a1.credential }, 400, 'REQUEST_INVALID'],
+        ['/sync/payments/1/pull?limit=100000', { token: a1.credential }, 400, 'REQUEST_INVALID'],
+        ['/sync/payments/1/pull?lwt=-1', { token: a1.credential }, 400, 'REQUEST_INVALID'],
         ['/sync/nothing/0/pull', { token: a1.credential }, 404, 'UNKNOWN_COLLECTION'],
         ['/sync/payments/x/pull', { token: a1.credential }, 400, 'REQUEST_INVALID'],
         ['/sync/payments/7/pull', { token: a1.credential }, 404, 'SCHEMA_VERSION_UNKNOWN'],
@@ -204,7 +206,7 @@ for (const which of ['pglite', 'postgres'] as const) {
     it('streams changes live and ends the stream at once when the credential is revoked', async () => {
       const gw = await enrol('site-a');
       const controller = new AbortController();
-      const res = await fetch(server.url + '/sync/payments/0/pullStream', {
+      const res = await fetch(server.url + '/sync/payments/1/pullStream', {
         headers: { authorization: 'Bearer ' + gw.credential },
         signal: controller.signal,
       });
@@ -238,7 +240,7 @@ for (const which of ['pglite', 'postgres'] as const) {
       const revoke = await call(`/admin/gateways/${gw.gatewayId}/revoke`, { method: 'POST', token: ADMIN });
       assert.equal(revoke.status, 200);
       assert.equal(await nextEvent(), 'END', 'the stream ends on revocation');
-      const after = await call('/sync/payments/0/pull', { token: gw.credential });
+      const after = await call('/sync/payments/1/pull', { token: gw.credential });
       assert.equal(after.status, 401);
       controller.abort();
     });

@@ -6,8 +6,7 @@
  * Every request carries `Authorization: Bearer <gateway credential>`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { EdgePayError, errorResponses, type GatewayIdentity } from '../../core/index.ts';
-import type { PushCommitHeader, PushRow } from '../../sync/index.ts';
+import { DEFAULT_PULL_LIMIT, EdgePayError, errorResponses, MAX_PULL_LIMIT, MAX_PUSH_ROWS, PUSH_COMMIT_HEADER, SYNC_ROUTES, type GatewayIdentity, type PushRow } from '../../core/index.ts';
 import type { Db } from '../db/db.ts';
 import { authenticateGateway } from '../auth/gateways.ts';
 import type { ServerMetrics } from '../http/metrics.ts';
@@ -16,10 +15,7 @@ import type { ServerCollection } from './collections.ts';
 import { pull, push, PushRefused } from './documents.ts';
 import { openPullStream } from './pull-stream.ts';
 
-export const MAX_PULL_LIMIT = 1000;
-/** sync/replication/protocol.ts's PUSH_COMMIT_HEADER (the server may import only types from sync: the type keeps the two equal). */
-const PUSH_COMMIT_HEADER: PushCommitHeader = 'edgepay-commit-lwt';
-export const MAX_PUSH_ROWS = 1000;
+// The protocol's paths, limits and header names are core's (core/sync-protocol), shared with the gateway's client.
 
 const documentSchema = { type: 'object', additionalProperties: true, properties: { _deleted: { type: 'boolean' } } } as const;
 const checkpointSchema = {
@@ -53,7 +49,7 @@ export function registerReplicationRoutes(
   }
 
   app.get(
-    '/sync/:collection/:version/pull',
+    SYNC_ROUTES.pull,
     {
       schema: {
         summary: 'Documents of the gateway\'s site changed after a checkpoint',
@@ -65,7 +61,7 @@ export function registerReplicationRoutes(
           properties: {
             id: { type: 'string', maxLength: 200 },
             lwt: { type: 'number', minimum: 0 },
-            limit: { type: 'integer', minimum: 1, maximum: MAX_PULL_LIMIT, default: 100 },
+            limit: { type: 'integer', minimum: 1, maximum: MAX_PULL_LIMIT, default: DEFAULT_PULL_LIMIT },
           },
         },
         response: {
@@ -85,7 +81,7 @@ export function registerReplicationRoutes(
   );
 
   app.post(
-    '/sync/:collection/:version/push',
+    SYNC_ROUTES.push,
     {
       schema: {
         summary: 'Write documents; answers the conflicting rows with the server\'s state',
@@ -125,7 +121,7 @@ export function registerReplicationRoutes(
   );
 
   app.get(
-    '/sync/:collection/:version/pullStream',
+    SYNC_ROUTES.pullStream,
     {
       schema: {
         summary: 'Live changes as Server-Sent Events: each event a pull response or "RESYNC"',

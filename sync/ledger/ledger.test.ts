@@ -91,9 +91,11 @@ describe('gateway ledger', () => {
 
     const declared = edgePayCollections.get('payments');
     const base = declared.schema;
+    // The next version after the current one, with the current one's own strategies kept.
+    const next = base.version + 1;
     const v1 = {
       ...base,
-      version: 1,
+      version: next,
       properties: { ...base.properties, receiptNo: { type: 'string', maxLength: 32 } },
     } as any;
 
@@ -104,7 +106,8 @@ describe('gateway ledger', () => {
           ...declared,
           schema: v1,
           migrations: {
-            1: () => {
+            ...declared.migrations,
+            [next]: () => {
               throw new Error('strategy bug');
             },
           },
@@ -115,7 +118,7 @@ describe('gateway ledger', () => {
 
     const migrated = await openLedger({
       directory,
-      collections: edgePayCollections.with({ ...declared, schema: v1, migrations: { 1: (doc: any) => ({ ...doc, receiptNo: 'R-' + doc.id.slice(-6) }) } }),
+      collections: edgePayCollections.with({ ...declared, schema: v1, migrations: { ...declared.migrations, [next]: (doc: any) => ({ ...doc, receiptNo: 'R-' + doc.id.slice(-6) }) } }),
     });
     try {
       const docs = await migrated.db.payments.find().exec();
@@ -123,6 +126,36 @@ describe('gateway ledger', () => {
       for (const d of docs) assert.equal((d as any).receiptNo, 'R-' + d.id.slice(-6));
     } finally {
       await migrated.close();
+    }
+  });
+
+  it('opens a ledger with version-0 payments at version 1: kept as they are, readable, and new ones may carry a method\'s details', async () => {
+    const directory = join(dir, 'payments-v0');
+    const declared = edgePayCollections.get('payments');
+    const v1 = declared.schema;
+    const { details: _details, processorReference: _reference, ...v0Properties } = v1.properties;
+    // Version 0 as it shipped: no details, no processorReference, methods from a fixed list.
+    const v0 = {
+      ...v1,
+      version: 0,
+      properties: { ...v0Properties, method: { type: 'string', enum: ['card-terminal', 'wallet', 'virtual-card', 'pay-later', 'payment-code', 'otp'], maxLength: 16, final: true } },
+    } as any;
+    const old = [payment(), payment({ cardDisplay: { bin: '476173', last4: '0010' }, token: 'tok_test_approve' })];
+    const before = await openLedger({ directory, collections: edgePayCollections.with({ ...declared, schema: v0, migrations: {} }) });
+    await before.db.payments.bulkInsert(old);
+    await before.close();
+
+    const after = await openLedger({ directory });
+    try {
+      for (const p of old) {
+        const doc = (await after.db.payments.findOne(p.id).exec())!.toMutableJSON();
+        const { _meta, _rev, _attachments, _deleted, ...fields } = doc as any;
+        assert.deepEqual(fields, p);
+      }
+      await after.db.payments.insert({ ...payment(), method: 'wallet', details: { wallet: { account: 'wal_123' } } });
+      assert.equal(await after.db.payments.count().exec(), 3);
+    } finally {
+      await after.close();
     }
   });
 

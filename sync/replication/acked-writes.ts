@@ -15,7 +15,7 @@
  * documents was read before that push; one read after it is never below.
  * (The push's last lwt would not do: a fresh page may end inside the push.)
  */
-import type { ReplicatedDocument } from './protocol.ts';
+import type { ReplicatedDocument } from '../../core/index.ts';
 
 /** Long after any answer read before the write could still arrive. */
 const KEEP_MS = 10 * 60_000;

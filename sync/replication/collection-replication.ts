@@ -16,7 +16,7 @@
 import { Subject } from 'rxjs';
 import type { RxCollection } from 'rxdb';
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
-import type { PullStreamEvent, PushRow, ReplicatedDocument, SyncCheckpoint } from './protocol.ts';
+import { RESYNC, type PullStreamEvent, type PushRow, type ReplicatedDocument, type SyncCheckpoint } from '../../core/index.ts';
 import { pullChanges, pushChanges, ServerUnreachable, type SyncEndpoint } from './http-client.ts';
 import { AckedWrites } from './acked-writes.ts';
 import { PushesInFlight } from './pushes-in-flight.ts';
@@ -185,9 +185,9 @@ export function replicateCollection(options: CollectionSyncOptions): CollectionS
 
   // Live events in arrival order, from the first one that holds a document of an unfinished push call.
   const held: PullStreamEvent[] = [];
-  const mustWait = (event: PullStreamEvent) => event !== 'RESYNC' && inFlight.holds(event.documents, primaryPath);
+  const mustWait = (event: PullStreamEvent) => event !== RESYNC && inFlight.holds(event.documents, primaryPath);
   const forward = (event: PullStreamEvent) =>
-    stream$.next(event !== 'RESYNC' && acked.readBefore(event.documents, primaryPath, event.checkpoint?.lwt) ? 'RESYNC' : event);
+    stream$.next(event !== RESYNC && acked.readBefore(event.documents, primaryPath, event.checkpoint?.lwt) ? RESYNC : event);
   inFlight.subscribe(() => {
     while (held.length > 0 && !mustWait(held[0]!)) forward(held.shift()!);
   });

@@ -2,10 +2,8 @@
  * Reads the server's live pull stream (Server-Sent Events over fetch, so the
  * credential can travel in a header, which EventSource cannot do).
  */
-import type { PullStreamEvent } from './protocol.ts';
+import { edgePayErrorFromJSON, syncBasePath, type PullStreamEvent } from '../../core/index.ts';
 import { headers, ServerUnreachable, type SyncEndpoint } from './http-client.ts';
-import { syncBasePath } from './protocol.ts';
-import { edgePayErrorFromJSON } from '../../core/index.ts';
 
 /**
  * Opens the stream and calls `onEvent` for each event until the stream ends

@@ -3,8 +3,16 @@
  * timeout on each and errors sorted into "the network/server is down"
  * (retry later, we are offline) and "the server refused" (a stable code).
  */
-import { EdgePayError, edgePayErrorFromJSON } from '../../core/index.ts';
-import { PUSH_COMMIT_HEADER, syncBasePath, type PullResponse, type PushRow, type PushResponse, type SyncCheckpoint } from './protocol.ts';
+import {
+  EdgePayError,
+  edgePayErrorFromJSON,
+  PUSH_COMMIT_HEADER,
+  syncBasePath,
+  type PullResponse,
+  type PushRow,
+  type PushResponse,
+  type SyncCheckpoint,
+} from '../../core/index.ts';
 
 export type SyncEndpoint = {
   /** e.g. http://127.0.0.1:8080 */

@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { limiter, pushInRequests } from './collection-replication.ts';
-import type { PushRow, ReplicatedDocument } from './protocol.ts';
+import type { PushRow, ReplicatedDocument } from '../../core/index.ts';
 
 const rows = (n: number, from = 0): PushRow[] =>
   Array.from({ length: n }, (_, i) => ({ newDocumentState: { id: `d${from + i}`, _deleted: false } }));

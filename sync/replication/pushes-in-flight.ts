@@ -20,7 +20,7 @@
  * promise callbacks that follow the call, in one write or several (the
  * storage commits a large one in chunks, across turns of the event loop).
  */
-import type { ReplicatedDocument } from './protocol.ts';
+import type { ReplicatedDocument } from '../../core/index.ts';
 import { sqliteWritesSettled } from '../sqlite-storage/index.ts';
 
 export class PushesInFlight {

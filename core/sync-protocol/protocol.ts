@@ -3,7 +3,8 @@
  * replication protocol over HTTP, in the route shape of RxDB Server
  * (DESIGN.md section 3), so any RxDB client written for that convention can
  * sync with us. This file is the one typed contract for that boundary: the
- * server imports these types, the gateway's client implements them.
+ * server's routes and the gateway's client (sync/replication) both import it,
+ * so paths, limits and header names cannot drift apart.
  *
  *   base  /sync/{collection}/{schemaVersion}
  *   GET   {base}/pull?id=&lwt=&limit=     → PullResponse
@@ -64,5 +65,19 @@ export function syncBasePath(collection: string, schemaVersion: number): string 
   return `${SYNC_BASE_PATH}/${encodeURIComponent(collection)}/${schemaVersion}`;
 }
 
-/** Largest page a pull returns, whatever `limit` asks. */
+/** The route patterns the server registers (Fastify's `:param` syntax), one per call. */
+export const SYNC_ROUTES = {
+  pull: `${SYNC_BASE_PATH}/:collection/:version/pull`,
+  push: `${SYNC_BASE_PATH}/:collection/:version/push`,
+  pullStream: `${SYNC_BASE_PATH}/:collection/:version/pullStream`,
+} as const;
+
+/** The live stream's word for "pull from your checkpoint instead". */
+export const RESYNC = 'RESYNC' satisfies PullStreamEvent;
+
+/** Largest page a pull returns; a `limit` above it is refused (400). */
 export const MAX_PULL_LIMIT = 1000;
+/** The page a pull returns when it names no `limit`. */
+export const DEFAULT_PULL_LIMIT = 100;
+/** Most rows one push may carry. */
+export const MAX_PUSH_ROWS = 1000;

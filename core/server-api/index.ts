@@ -1,0 +1,2 @@
+/** The central server's HTTP API for its callers (gateways today; merchants and the wallet later). */
+export * from './payments.ts';

@@ -1,0 +1,2 @@
+/** The gateway's calls to the central server's HTTP API (not replication: that is sync's). */
+export { authoriseHeldPayment, refundPayment, voidPayment } from './payments-client.ts';
