@@ -129,6 +129,25 @@ export const errorRegistry = {
   GATEWAY_API_UNAVAILABLE: { httpStatus: 503, message: 'The gateway does not answer: {reason}' },
   GATEWAY_API_NOT_FOUND: { httpStatus: 404, message: 'No such gateway API route: {method} {path}.' },
 
+  // The wallet: users, passkeys, sessions, payment methods, approvals (server/wallet, core/wallet-api).
+  WALLET_PHONE_INVALID: { httpStatus: 400, message: 'Not a usable phone number; write it with its country code (+82 ...) or as a Korean number (010-...).' },
+  WALLET_PHONE_TAKEN: { httpStatus: 409, message: 'This phone number is already registered; sign in instead.' },
+  WALLET_SESSION_REQUIRED: { httpStatus: 401, message: 'Sign in to the wallet first (or the session expired or was signed out).' },
+  CSRF_REJECTED: { httpStatus: 403, message: 'The request did not carry this session\'s CSRF token or came from another origin.' },
+  WALLET_SIGN_IN_RATE_LIMITED: { httpStatus: 429, message: 'Too many sign-in attempts; try again in {retryAfterSeconds} seconds.' },
+  WALLET_PASSKEY_INVALID: { httpStatus: 401, message: 'The passkey could not be verified ({reason}).' },
+  WALLET_UNIT_UNKNOWN: { httpStatus: 404, message: 'There is no unit {unit} in building {buildingId}.' },
+  WALLET_CARD_INVALID: { httpStatus: 400, message: 'The card details are not valid ({field}).' },
+  WALLET_TOKEN_UNKNOWN: { httpStatus: 404, message: 'The acquirer does not know this card token.' },
+  WALLET_PAYMENT_METHOD_UNKNOWN: { httpStatus: 404, message: 'No such payment method in this wallet.' },
+  PAYMENT_PASSWORD_FORMAT: { httpStatus: 400, message: 'A payment password is exactly 6 digits.' },
+  PAYMENT_PASSWORD_NOT_SET: { httpStatus: 409, message: 'No payment password is set for this wallet.' },
+  PAYMENT_PASSWORD_INVALID: { httpStatus: 403, message: 'Wrong payment password ({attemptsLeft} attempts left before it locks).' },
+  PAYMENT_PASSWORD_LOCKED: { httpStatus: 423, message: 'The payment password is locked after too many wrong tries; try again in {retryAfterSeconds} seconds.' },
+  APPROVAL_PROOF_INVALID: { httpStatus: 403, message: 'The approval is not valid for this request ({reason}).' },
+  APPROVAL_PROOF_REPLAYED: { httpStatus: 409, message: 'This approval challenge was already used or has expired; ask for a new one.' },
+  APPROVAL_PASSKEY_REQUIRED: { httpStatus: 403, message: 'This payment must be approved with a passkey.' },
+
   INTERNAL: { httpStatus: 500, message: 'Internal error.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -16,3 +16,4 @@ export * from './recognition/index.ts';
 export * from './checkout/index.ts';
 export * from './card-data.ts';
 export * from './gateway-api/index.ts';
+export * from './wallet-api/index.ts';

@@ -17,6 +17,8 @@ import type { ProcessorAdapter } from '../payments/processor.ts';
 import { createSandboxAcquirer, type SandboxOptions } from '../payments/sandbox-acquirer.ts';
 import { registerPaymentRoutes } from '../payments/routes.ts';
 import { queueLength } from '../payments/forward-queue.ts';
+import type { AddressInfo } from 'node:net';
+import { walletPlugin, type WalletPluginOptions } from '../wallet/index.ts';
 
 export type AppOptions = {
   db: Db;
@@ -33,6 +35,8 @@ export type AppOptions = {
   sandbox?: SandboxOptions;
   /** Run the worker that forwards offline payments (default true). */
   forwarder?: boolean;
+  /** The wallet (rpId default `localhost`, origin default http://localhost:<listening port>, demoSignIn off). */
+  wallet?: Partial<Omit<WalletPluginOptions, 'db'>>;
 };
 
 export type EdgePayServer = {
@@ -99,6 +103,8 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
 
   registerReplicationRoutes(app, { db: options.db, hub, collections, metrics });
   registerAdminRoutes(app, { db: options.db, adminToken: options.adminToken, collections });
+  // The wallet: WebAuthn needs a domain (never an IP) and the page's exact origin, known once the server listens.
+  await app.register(walletPlugin({ rpId: 'localhost', origin: () => `http://localhost:${(app.server.address() as AddressInfo | null)?.port ?? 0}`, demoSignIn: false, ...options.wallet, db: options.db }));
 
   // The payment authority, when this server replicates payments.
   const paymentsCollection = collections.get('payments');
