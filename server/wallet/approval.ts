@@ -82,7 +82,12 @@ export async function verifyApprovalProof(
      WHERE challenge = $1 AND user_id = $2 AND binding_hash = $3 AND used_at IS NULL AND expires_at > now() RETURNING 1`,
     [challenge, userId, hash.toString('base64url')],
   );
-  if (used.rows.length === 0) throw new EdgePayError('APPROVAL_PROOF_REPLAYED');
+  if (used.rows.length === 0) {
+    // Tell a replay (used or run out) from a challenge that was never this user's.
+    const issued = await db.query<{ user_id: string }>('SELECT user_id FROM wallet_approval_challenges WHERE challenge = $1', [challenge]);
+    if (issued.rows[0]?.user_id !== userId) throw invalid('challenge not issued to this user');
+    throw new EdgePayError('APPROVAL_PROOF_REPLAYED');
+  }
   const stored = await credentialById(db, response.id);
   if (!stored || stored.user_id !== userId) throw invalid("not this user's passkey");
   const party = relyingPartyFor(db, opts.rp);

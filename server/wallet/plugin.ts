@@ -14,6 +14,7 @@
  *   POST /wallet/api/payment-password   {password, currentPassword?}
  *   demo only: GET /wallet/api/demo/users, POST /wallet/api/demo/sign-in {userId}, GET /wallet/demo/:userId
  */
+import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { EdgePayError, normalisePhone, type WalletSessionView } from '../../core/index.ts';
 import type { Db } from '../db/db.ts';
@@ -58,6 +59,7 @@ export function walletPlugin(opts: WalletPluginOptions): FastifyPluginAsync {
     const { db } = opts;
     const rp: RelyingParty = { rpId: opts.rpId, origin: opts.origin, ...(opts.rpName ? { rpName: opts.rpName } : {}) };
     rememberRelyingParty(db, rp);
+    await app.register(fastifyCookie);
     const limits = opts.signInLimits ?? DEFAULT_SIGN_IN_LIMITS;
     const ttl = opts.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
     const lockMs = opts.passwordLockMs ?? DEFAULT_PASSWORD_LOCK_MS;

@@ -49,7 +49,9 @@ export async function createSession(
 function cookieValueOf(request: FastifyRequest): string | undefined {
   const header = request.headers.cookie;
   if (!header) return undefined;
-  const cookies = fastifyCookie.parse(header);
+  // Parsed by @fastify/cookie where the wallet plugin registered it; in
+  // another plugin's context (payreq's routes) with its parser, loaded by then.
+  const cookies = (request as FastifyRequest & { cookies?: Record<string, string | undefined> }).cookies ?? fastifyCookie.parse(header);
   return cookies[SECURE_SESSION_COOKIE] ?? cookies[SESSION_COOKIE];
 }
 
@@ -132,22 +134,10 @@ export function walletUserOf(request: FastifyRequest): WalletUserRef {
 
 export function setSessionCookie(reply: FastifyReply, rp: RelyingParty, value: string, expiresAt: Date): void {
   const secure = isSecureOrigin(rp);
-  void reply.header(
-    'set-cookie',
-    fastifyCookie.serialize(secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE, value, {
-      httpOnly: true,
-      sameSite: 'strict',
-      secure,
-      path: '/',
-      expires: expiresAt,
-    }),
-  );
+  void reply.setCookie(secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE, value, { httpOnly: true, sameSite: 'strict', secure, path: '/', expires: expiresAt });
 }
 
 export function clearSessionCookie(reply: FastifyReply, rp: RelyingParty): void {
   const secure = isSecureOrigin(rp);
-  void reply.header(
-    'set-cookie',
-    fastifyCookie.serialize(secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE, '', { httpOnly: true, sameSite: 'strict', secure, path: '/', maxAge: 0 }),
-  );
+  void reply.setCookie(secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE, '', { httpOnly: true, sameSite: 'strict', secure, path: '/', maxAge: 0 });
 }
