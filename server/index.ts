@@ -11,3 +11,5 @@ export { enrolGateway, revokeGateway, authenticateGateway, type EnrolledGateway 
 export type { Db } from './db/db.ts';
 /** Test support for other folders' tests and benches: fresh PostgreSQL schemas, PGlite. */
 export * as serverTesting from './testing/index.ts';
+/** The wallet context (users, passkeys, sessions, payment methods, approval proofs; seam with payment requests). */
+export * as wallet from './wallet/index.ts';
