@@ -1,5 +1,5 @@
 /** Users, buildings, units and memberships. */
-import { EdgePayError, normalisePhone, uuidV7, type UnitView, type WalletUserView } from '../../core/index.ts';
+import { EdgePayError, findCardNumbers, normalisePhone, uuidV7, type UnitView, type WalletUserView } from '../../core/index.ts';
 import type { Queryable } from '../db/db.ts';
 
 type UserRow = { id: string; name: string; phone: string; user_handle: string; demo_role: string | null };
@@ -11,6 +11,8 @@ export function userView(row: { id: string; name: string; phone: string }): Wall
 export function checkName(name: unknown): string {
   const n = typeof name === 'string' ? name.trim() : '';
   if (n.length < 1 || n.length > 100) throw new EdgePayError('REQUEST_INVALID', { reason: 'name must be 1 to 100 characters' });
+  // Someone may type a card number into any field; a name is stored, so it is refused (never echoed).
+  if (findCardNumbers(n).length > 0) throw new EdgePayError('CARD_DATA_REFUSED', { path: 'name' });
   return n;
 }
 
