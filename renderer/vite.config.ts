@@ -4,28 +4,17 @@
  * ('./') so both origins work; no inline scripts (the CSP forbids them).
  * Two pages: index.html (kiosk and console, served by the gateway) and
  * wallet/index.html (the phone wallet, served by the central server at
- * /wallet/), with the wallet's fixed-URL files (service worker, manifest,
- * icon) copied from renderer/wallet/public to dist/wallet/.
+ * /wallet/). The wallet's fixed-URL files (service worker, manifest, icon)
+ * are the public folder, renderer/wallet/public/wallet/ -> dist/wallet/.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import react from '@vitejs/plugin-react';
-import { defineConfig, type Plugin } from 'vite';
-
-const walletPublic = join(import.meta.dirname, 'wallet', 'public');
-const walletFiles: Plugin = {
-  name: 'edgepay-wallet-files',
-  generateBundle() {
-    for (const name of readdirSync(walletPublic)) {
-      this.emitFile({ type: 'asset', fileName: `wallet/${name}`, source: readFileSync(join(walletPublic, name)) });
-    }
-  },
-};
+import { defineConfig } from 'vite';
 
 export default defineConfig({
   root: import.meta.dirname,
   base: '/',
-  plugins: [react(), walletFiles],
+  publicDir: 'wallet/public',
+  plugins: [react()],
   logLevel: 'warn',
   build: {
     outDir: 'dist',
@@ -35,7 +24,7 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
     rollupOptions: {
-      input: { main: join(import.meta.dirname, 'index.html'), wallet: join(import.meta.dirname, 'wallet', 'index.html') },
+      input: { main: `${import.meta.dirname}/index.html`, wallet: `${import.meta.dirname}/wallet/index.html` },
     },
   },
 });
