@@ -110,7 +110,13 @@ export async function signInOptions(db: Db, rp: RelyingParty, phone: string | un
 }
 
 /** Verifies a sign-in assertion; answers the signed-in user's id and phone (for the per-phone limit). */
-export async function verifySignIn(db: Db, rp: RelyingParty, response: unknown): Promise<{ userId: string; phone: string }> {
+export async function verifySignIn(
+  db: Db,
+  rp: RelyingParty,
+  response: unknown,
+  /** Called with the credential owner's phone before the signature is checked (the per-phone limit). */
+  beforeCheck: (phone: string) => Promise<void> = async () => undefined,
+): Promise<{ userId: string; phone: string }> {
   if (!isAuthenticationResponse(response)) throw new EdgePayError('WALLET_PASSKEY_INVALID', { reason: 'malformed response' });
   const challenge = claimedChallenge(response, invalid('malformed response'));
   await consumeChallenge(db, challenge, 'sign-in');
@@ -121,6 +127,7 @@ export async function verifySignIn(db: Db, rp: RelyingParty, response: unknown):
   // A discoverable credential names its user: it must be the credential's owner.
   const handle = response.response.userHandle;
   if (handle && handle !== user.user_handle) throw new EdgePayError('WALLET_PASSKEY_INVALID', { reason: 'user handle mismatch' });
+  await beforeCheck(user.phone);
   let verified;
   try {
     verified = await verifyAuthenticationResponse({

@@ -109,7 +109,8 @@ export function walletPlugin(opts: WalletPluginOptions): FastifyPluginAsync {
     });
     app.post('/wallet/api/sign-in/verify', { preHandler: sameOrigin, schema: { tags, body: obj({ response: { type: 'object' } }, ['response']) } }, async (request, reply) => {
       await countAttempt(db, 'ip:' + request.ip, limits.perIp);
-      const { userId } = await verifySignIn(db, rp, (request.body as { response: unknown }).response);
+      // A discoverable sign-in names no phone up front: its owner's counts here, before the signature check.
+      const { userId } = await verifySignIn(db, rp, (request.body as { response: unknown }).response, (phone) => countAttempt(db, 'phone:' + phone, limits.perPhone));
       return signIn(request, reply, userId, 'passkey');
     });
 
