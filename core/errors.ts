@@ -130,6 +130,7 @@ export const errorRegistry = {
   GATEWAY_API_NOT_FOUND: { httpStatus: 404, message: 'No such gateway API route: {method} {path}.' },
 
   // The wallet: users, passkeys, sessions, payment methods, approvals (server/wallet, core/wallet-api).
+  WALLET_PAGE_NOT_BUILT: { httpStatus: 503, message: 'The wallet page is not built: run npm run build:ui.' },
   WALLET_PHONE_INVALID: { httpStatus: 400, message: 'Not a usable phone number; write it with its country code (+82 ...) or as a Korean number (010-...).' },
   WALLET_PHONE_TAKEN: { httpStatus: 409, message: 'This phone number is already registered; sign in instead.' },
   WALLET_SESSION_REQUIRED: { httpStatus: 401, message: 'Sign in to the wallet first (or the session expired or was signed out).' },

@@ -93,8 +93,10 @@ export async function verifyRegistration(db: Db, rp: RelyingParty, response: unk
 
 /**
  * Options for a sign-in: with a phone number, that user's credentials are
- * allowed (an unknown number gets the same empty-list answer as a
- * discoverable sign-in, so the answer does not tell who is registered).
+ * allowed; an unknown number gets the empty-list answer of a discoverable
+ * sign-in. (So a known number's answer does show it is registered, as
+ * registration's WALLET_PHONE_TAKEN does; both are rate limited per phone
+ * and per IP.)
  */
 export async function signInOptions(db: Db, rp: RelyingParty, phone: string | undefined): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const user = phone ? await findUserByPhone(db, phone) : undefined;

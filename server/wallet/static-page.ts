@@ -67,9 +67,7 @@ export function registerWalletPage(app: FastifyInstance, uiDir: string): void {
   app.get('/wallet', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/wallet/'));
   app.get('/wallet/', { schema: { hide: true } }, async (_req, reply) => {
     const page = await fileInside(uiDir, 'wallet/index.html');
-    if (!page) {
-      return reply.status(503).send({ code: 'NOT_FOUND', message: 'The wallet page is not built: run npm run build:ui.' });
-    }
+    if (!page) throw new EdgePayError('WALLET_PAGE_NOT_BUILT');
     return send(reply, page, 'no-cache');
   });
   for (const name of ['sw.js', 'manifest.webmanifest', 'icon.svg']) {
