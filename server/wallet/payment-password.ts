@@ -39,7 +39,7 @@ export async function setPaymentPassword(
 ): Promise<void> {
   checkPasswordFormat(password);
   if (await hasPaymentPassword(db, userId)) {
-    if (currentPassword === undefined) throw new EdgePayError('PAYMENT_PASSWORD_INVALID', { attemptsLeft: '?' });
+    if (currentPassword === undefined) throw new EdgePayError('REQUEST_INVALID', { reason: 'currentPassword is needed to change the payment password' });
     await checkPaymentPassword(db, userId, currentPassword, lockMs);
   }
   const salt = randomBytes(16);

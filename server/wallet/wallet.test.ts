@@ -234,7 +234,8 @@ for (const which of ['pglite', 'postgres'] as const) {
       assert.equal(stored.rows[0]!.params.N, 32768);
       assert.ok(!stored.rows[0]!.hash.includes('123456'));
       assert.equal((await phone.req('POST', '/wallet/api/payment-password', { password: '12345' })).body.code, 'PAYMENT_PASSWORD_FORMAT');
-      assert.equal((await phone.req('POST', '/wallet/api/payment-password', { password: '654321' })).body.code, 'PAYMENT_PASSWORD_INVALID', 'changing needs the current one');
+      assert.equal((await phone.req('POST', '/wallet/api/payment-password', { password: '654321' })).body.code, 'REQUEST_INVALID', 'changing needs the current one');
+      assert.equal((await phone.req('POST', '/wallet/api/payment-password', { password: '654321', currentPassword: '999999' })).body.code, 'PAYMENT_PASSWORD_INVALID');
       assert.equal((await phone.req('POST', '/wallet/api/payment-password', { password: '654321', currentPassword: '123456' })).status, 200);
 
       const userId = demo.users[2]!.userId;
