@@ -166,6 +166,26 @@ export const errorRegistry = {
   PAYMENT_REQUEST_NO_RECIPIENT: { httpStatus: 422, message: 'Nobody is registered to receive this request to pay.', when: 'Creating a request to pay for a user or unit with nobody registered.' },
   PAYMENT_REQUEST_PAYEE_FORBIDDEN: { httpStatus: 403, message: 'A merchant may only ask to be paid itself (payee {payeeId}).', when: 'A merchant creates a request to pay with another merchant as the payee.' },
 
+  // The wallet: users, passkeys, sessions, payment methods, approvals (server/wallet, core/wallet-api).
+  WALLET_PAGE_NOT_BUILT: { httpStatus: 503, message: 'The wallet page is not built: run npm run build:ui.', when: '/wallet is asked for before the UI bundles were built (npm run build:ui).' },
+  WALLET_PHONE_INVALID: { httpStatus: 400, message: 'Not a usable phone number; write it with its country code (+82 ...) or as a Korean number (010-...).', when: 'Registering or signing in with a phone number that cannot be normalised.' },
+  WALLET_PHONE_TAKEN: { httpStatus: 409, message: 'This phone number is already registered; sign in instead.', when: 'Registering a phone number that already has a wallet.' },
+  WALLET_SESSION_REQUIRED: { httpStatus: 401, message: 'Sign in to the wallet first (or the session expired or was signed out).', when: 'A wallet route without a valid session cookie (none, expired, signed out or revoked).' },
+  CSRF_REJECTED: { httpStatus: 403, message: 'The request did not carry this session\'s CSRF token or came from another origin.', when: 'A state-changing wallet request without the session\'s x-csrf-token header, or from another Origin.' },
+  WALLET_SIGN_IN_RATE_LIMITED: { httpStatus: 429, message: 'Too many sign-in attempts; try again in {retryAfterSeconds} seconds.', when: 'Too many sign-in or registration attempts from one address or for one phone, counted in the database across server processes.' },
+  WALLET_PASSKEY_INVALID: { httpStatus: 401, message: 'The passkey could not be verified ({reason}).', when: 'A passkey registration or sign-in response that does not verify (wrong challenge, origin, signature, or no user verification).' },
+  WALLET_UNIT_UNKNOWN: { httpStatus: 404, message: 'There is no unit {unit} in building {buildingId}.', when: 'Joining a unit or asking a unit for approval when the building has no such unit.' },
+  WALLET_CARD_INVALID: { httpStatus: 400, message: 'The card details are not valid ({field}).', when: 'Tokenising card details that fail their checks (Luhn, expiry, CVC format); the details are never echoed.' },
+  WALLET_TOKEN_UNKNOWN: { httpStatus: 404, message: 'The acquirer does not know this card token.', when: 'Adding a payment method with a token the sandbox acquirer did not issue.' },
+  WALLET_PAYMENT_METHOD_UNKNOWN: { httpStatus: 404, message: 'No such payment method in this wallet.', when: 'Choosing or removing a payment method that is not in this wallet.' },
+  PAYMENT_PASSWORD_FORMAT: { httpStatus: 400, message: 'A payment password is exactly 6 digits.', when: 'Setting or using a payment password that is not exactly 6 digits.' },
+  PAYMENT_PASSWORD_NOT_SET: { httpStatus: 409, message: 'No payment password is set for this wallet.', when: 'Approving with a payment password before one was set.' },
+  PAYMENT_PASSWORD_INVALID: { httpStatus: 403, message: 'Wrong payment password ({attemptsLeft} attempts left before it locks).', when: 'A wrong payment password (counted; 5 in a row lock it).' },
+  PAYMENT_PASSWORD_LOCKED: { httpStatus: 423, message: 'The payment password is locked after too many wrong tries; try again in {retryAfterSeconds} seconds.', when: 'Using the payment password while it is locked after 5 wrong tries.' },
+  APPROVAL_PROOF_INVALID: { httpStatus: 403, message: 'The approval is not valid for this request ({reason}).', when: 'An approval whose passkey assertion or password does not match this user and this request\'s id, amount, currency and payee.' },
+  APPROVAL_PROOF_REPLAYED: { httpStatus: 409, message: 'This approval challenge was already used or has expired; ask for a new one.', when: 'An approval over a challenge that was already used or has expired.' },
+  APPROVAL_PASSKEY_REQUIRED: { httpStatus: 403, message: 'This payment must be approved with a passkey.', when: 'Approving with the payment password where the site requires a passkey.' },
+
   INTERNAL: { httpStatus: 500, message: 'Internal error.', when: 'Anything unexpected; the details stay in the log.' },
 } as const satisfies Record<string, ErrorSpec>;
 

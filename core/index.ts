@@ -21,3 +21,4 @@ export * from './gateway-api/index.ts';
 export * from './payment-requests/index.ts';
 export * from './sync-protocol/index.ts';
 export * from './server-api/index.ts';
+export * from './wallet-api/index.ts';

@@ -25,3 +25,5 @@ export type { AuthoriseResult, FollowUpRequest, FollowUpResult, ProcessorAdapter
 export { AcquirerUnavailable } from './payments/processor.ts';
 /** Test support for other folders' tests and benches: fresh PostgreSQL schemas, PGlite. */
 export * as serverTesting from './testing/index.ts';
+/** The wallet context (users, passkeys, sessions, payment methods, approval proofs; seam with payment requests). */
+export * as wallet from './wallet/index.ts';

@@ -6,7 +6,10 @@
  * that pass the Luhn check: the gateway's SQLite files, PostgreSQL's tables,
  * PGlite's data directory, and the server logs. The server log must not hold
  * the gateway credential's secret or the admin token either (issue 3: JSON
- * logs with no secrets in them).
+ * logs with no secrets in them). Cards added to the wallet go through the
+ * sandbox acquirer's tokenisation route (issue 18); the same places are
+ * scanned after it, and card numbers typed into other wallet fields are
+ * refused without being stored or echoed.
  *
  * A positive control first shows the scan finds a card number in such files.
  */
@@ -17,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { findCardNumbers, uuidV7, type PaymentDoc } from '../core/index.ts';
-import { openDatabase, serverTesting, startServer, type RunningServer } from '../server/index.ts';
+import { buildApp, openDatabase, serverTesting, startServer, wallet, type RunningServer } from '../server/index.ts';
 import { startGatewayRuntime, type GatewayRuntime } from '../edge-services/index.ts';
 import { until } from './support/wait.ts';
 import { adminClient } from './support/admin.ts';
@@ -56,6 +59,75 @@ describe('no card number anywhere', () => {
   });
 
   for (const which of ['pglite', 'postgres'] as const) {
+    it(`after cards go through the wallet's tokenisation route on ${which}`, { timeout: 120_000 }, async () => {
+      const dir = join(root, 'wallet-' + which);
+      const database = which === 'postgres' ? await serverTesting.freshPostgres() : serverTesting.pglite();
+      const logFile = dir + '-server.log';
+      const db = await openDatabase(database.databaseUrl ? { databaseUrl: database.databaseUrl } : { pgliteDir: join(dir, 'pglite') });
+      const demo = await wallet.seedDemoWallet(db);
+      const server = await buildApp({
+        db, adminToken: ADMIN, forwarder: false,
+        logger: { level: 'debug', file: logFile }, wallet: { demoSignIn: true },
+      });
+      const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
+      let dump = '';
+      try {
+        const signIn = await fetch(url + '/wallet/api/demo/sign-in', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: demo.users[2]!.userId }) });
+        const session = (await signIn.json()) as { csrfToken: string };
+        const headers = { 'content-type': 'application/json', cookie: signIn.headers.get('set-cookie')!.split(';')[0]!, 'x-csrf-token': session.csrfToken };
+        const post = async (path: string, body: unknown) => {
+          const res = await fetch(url + path, { method: 'POST', headers, body: JSON.stringify(body) });
+          return { status: res.status, body: (await res.json()) as any };
+        };
+        for (const [i, pan] of TEST_PANS.entries()) {
+          const number = i === 0 ? pan.replace(/(\d{4})/g, '$1 ').trim() : pan;
+          const t = await post('/sandbox-acquirer/tokens', { number, expMonth: 12, expYear: new Date().getUTCFullYear() + 2, cvc: pan.startsWith('3') ? '1234' : '123' });
+          assert.equal(t.status, 200, JSON.stringify(t.body));
+          assert.deepEqual(findCardNumbers(JSON.stringify(t.body)), [], 'the answer is a token, BIN and last 4');
+          assert.equal((await post('/wallet/api/payment-methods', { token: t.body.token })).status, 200);
+        }
+        // Card numbers where they do not belong: refused, never echoed, never stored.
+        for (const pan of TEST_PANS) {
+          const attempts = [
+            { path: '/sandbox-acquirer/tokens', body: { number: pan.slice(0, -1) + ((Number(pan.at(-1)) + 1) % 10), expMonth: 12, expYear: 2030, cvc: '123' } },
+            { path: '/wallet/api/payment-methods', body: { token: pan } },
+            { path: '/wallet/api/register/options', body: { name: 'card ' + pan, phone: '010-7777-0000' } },
+            { path: '/wallet/api/register/options', body: { name: 'Kim', phone: pan } },
+          ];
+          for (const a of attempts) {
+            const r = await post(a.path, a.body);
+            assert.ok(r.status >= 400 && r.status < 500, `${a.path}: ${r.status}`);
+            assert.deepEqual(findCardNumbers(JSON.stringify(r.body)), [], 'the refusal does not echo the number');
+          }
+        }
+        const methods = await db.query('SELECT 1 FROM wallet_payment_methods WHERE user_id = $1', [demo.users[2]!.userId]);
+        assert.equal(methods.rows.length, 1 + TEST_PANS.length, 'the scanned database holds the cards');
+        const tables = (await db.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'")).rows;
+        assert.ok(tables.some((t) => t.table_name === 'sandbox_acquirer_card_tokens'));
+        for (const { table_name } of tables) {
+          const rows = (await db.query<{ j: string }>(`SELECT row_to_json(x)::text AS j FROM "${table_name}" x`)).rows.map((r) => r.j).join('\n');
+          assert.deepEqual(findCardNumbers(rows), [], `table ${table_name}`);
+          dump += rows;
+        }
+      } finally {
+        await server.app.close();
+        await db.close();
+        await database.drop();
+      }
+      assert.ok(dump.includes('555555'), 'BINs are kept');
+      const log = readFileSync(logFile, 'utf8');
+      assert.ok(log.includes('/sandbox-acquirer/tokens'), 'the log has the tokenisation requests');
+      assert.deepEqual(scanFile(logFile), [], 'no card number in the log');
+      if (which === 'pglite') {
+        const baselineDir = join(root, 'wallet-baseline');
+        await (await openDatabase({ pgliteDir: baselineDir })).close();
+        const noise = new Set(filesUnder(baselineDir).flatMap(scanFile));
+        for (const file of filesUnder(join(dir, 'pglite'))) {
+          assert.deepEqual(scanFile(file).filter((n) => !noise.has(n)), [], file);
+        }
+      }
+    });
+
     it(`after payments with test cards on ${which}`, { timeout: 180_000 }, async () => {
       const dir = join(root, which);
       const database = which === 'postgres' ? await serverTesting.freshPostgres() : serverTesting.pglite();

@@ -3,6 +3,8 @@
  * with the same keys (the type makes a missing translation a build error).
  * `{name}` placeholders are filled by `t(key, values)`.
  */
+import { walletEn, walletKo } from './wallet-messages.ts';
+
 const en = {
   'app.title': 'EdgePay',
   'lang.switch': '한국어',
@@ -132,6 +134,7 @@ const en = {
   'status.declined': 'Declined',
   'status.expired': 'Expired',
   'error.generic': 'Error: {message}',
+  ...walletEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -265,6 +268,7 @@ const ko: Record<MessageKey, string> = {
   'status.declined': '거절됨',
   'status.expired': '만료됨',
   'error.generic': '오류: {message}',
+  ...walletKo,
 };
 
 export type Lang = 'ko' | 'en';

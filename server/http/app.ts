@@ -18,6 +18,8 @@ import type { ProcessorAdapter } from '../payments/processor.ts';
 import { createSandboxAcquirer, type SandboxOptions } from '../payments/sandbox-acquirer.ts';
 import { registerPaymentRoutes } from '../payments/routes.ts';
 import { queueLength } from '../payments/forward-queue.ts';
+import type { AddressInfo } from 'node:net';
+import { walletDepsFor, walletPlugin, type WalletPluginOptions } from '../wallet/index.ts';
 import { PAYMENT_CREATED_FOLLOW_UPS } from '../payments/replication-follow-ups.ts';
 import { paymentRequestsPlugin, type PaymentRequestsDeps } from '../payment-requests/index.ts';
 
@@ -49,10 +51,16 @@ export type AppOptions = {
   sandbox?: SandboxOptions;
   /** Run the worker that forwards offline payments (default true). */
   forwarder?: boolean;
-  /** Requests to pay, with what they need from the wallet (server/wallet); off when absent. */
-  paymentRequests?: PaymentRequestsDeps;
+  /**
+   * Requests to pay, with what they need from the wallet: by default the
+   * wallet's sessions, approval proofs and units (server/wallet); tests may
+   * give their own; `false` turns them off.
+   */
+  paymentRequests?: PaymentRequestsDeps | false;
   /** The payment methods the authority takes (default: server/payments/methods' built-in list). */
   paymentMethods?: readonly PaymentMethodDeclaration[];
+  /** The wallet (rpId default `localhost`, origin default http://localhost:<listening port>, demoSignIn off). */
+  wallet?: Partial<Omit<WalletPluginOptions, 'db'>>;
 };
 
 export type EdgePayServer = {
@@ -119,6 +127,8 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
 
   registerReplicationRoutes(app, { db: options.db, hub, collections, metrics });
   registerAdminRoutes(app, { db: options.db, adminToken: options.adminToken, collections });
+  // The wallet: WebAuthn needs a domain (never an IP) and the page's exact origin, known once the server listens.
+  await app.register(walletPlugin({ rpId: 'localhost', origin: () => `http://localhost:${(app.server.address() as AddressInfo | null)?.port ?? 0}`, demoSignIn: false, ...options.wallet, db: options.db }));
 
   // The payment authority, when this server replicates payments.
   const paymentsCollection = collections.get('payments');
@@ -131,7 +141,10 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
       })
     : undefined;
   if (authority) registerPaymentRoutes(app, { db: options.db, authority, adminToken: options.adminToken });
-  if (options.paymentRequests) await app.register(paymentRequestsPlugin({ db: options.db, ...options.paymentRequests }));
+  if (options.paymentRequests !== false) {
+    const deps = options.paymentRequests ?? walletDepsFor(options.db, { requirePasskey: false });
+    await app.register(paymentRequestsPlugin({ db: options.db, ...deps }));
+  }
   const forwarder =
     authority && options.forwarder !== false
       ? await startForwarder(options.db, authority, { log: (msg, err) => app.log.warn({ err }, msg) })

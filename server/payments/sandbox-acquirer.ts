@@ -20,8 +20,10 @@
  *                                      acquirer decline, e.g. 1,077 KRW)
  *   anything else                      declined: invalid-token
  */
-import { createHash } from 'node:crypto';
-import type { Db } from '../db/db.ts';
+import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import { EdgePayError, luhnValid } from '../../core/index.ts';
+import type { Db, Queryable } from '../db/db.ts';
 import {
   AcquirerUnavailable,
   type AuthoriseRequest,
@@ -105,4 +107,84 @@ export function createSandboxAcquirer(db: Db, options: SandboxOptions = {}): Pro
     void: followUp('void'),
     refund: followUp('refund'),
   };
+}
+
+/**
+ * Tokenisation (issue 18): the wallet page sends card details here, the
+ * sandbox acquirer keeps only the token, BIN, last 4 and expiry, and answers
+ * the token. The number and the CVC are checked and dropped: never written
+ * to a table, a log or a file (the route's body is not logged: Fastify logs
+ * no bodies, and a refusal never echoes a value). Test cards, by number:
+ *
+ *   4111 1111 1111 1111, 5555 5555 5555 4444   tok_test_approve_…
+ *   4000 0000 0000 0002                         tok_test_decline_do_not_honor_…
+ *   4000 0000 0000 9995                         tok_test_insufficient_funds_…
+ *   4000 0000 0000 0069                         tok_test_expired_card_…
+ *   4000 0000 0000 9987                         tok_test_lost_or_stolen_…
+ *   any other Luhn-valid number                 tok_sbx_… (approves)
+ */
+const TEST_CARD_SCENARIOS: Record<string, string> = {
+  '4111111111111111': 'tok_test_approve',
+  '5555555555554444': 'tok_test_approve',
+  '4000000000000002': 'tok_test_decline_do_not_honor',
+  '4000000000009995': 'tok_test_insufficient_funds',
+  '4000000000000069': 'tok_test_expired_card',
+  '4000000000009987': 'tok_test_lost_or_stolen',
+};
+
+export type CardDetails = { number: string; expMonth: number; expYear: number; cvc: string };
+export type CardToken = { token: string; bin: string; last4: string };
+
+export async function tokeniseCard(db: Db, card: CardDetails, now = new Date()): Promise<CardToken> {
+  const number = String(card.number ?? '').replace(/[ -]/g, '');
+  if (!/^[2-6][0-9]{12,18}$/.test(number) || !luhnValid(number)) throw new EdgePayError('WALLET_CARD_INVALID', { field: 'number' });
+  const year = card.expYear < 100 ? 2000 + card.expYear : card.expYear;
+  if (!Number.isInteger(card.expMonth) || card.expMonth < 1 || card.expMonth > 12) throw new EdgePayError('WALLET_CARD_INVALID', { field: 'expMonth' });
+  // A card is valid to the end of its expiry month.
+  if (!Number.isInteger(year) || year > now.getUTCFullYear() + 20 || Date.UTC(year, card.expMonth, 1) <= now.getTime()) {
+    throw new EdgePayError('WALLET_CARD_INVALID', { field: 'expiry' });
+  }
+  if (typeof card.cvc !== 'string' || !/^[0-9]{3,4}$/.test(card.cvc)) throw new EdgePayError('WALLET_CARD_INVALID', { field: 'cvc' });
+  const token = `${TEST_CARD_SCENARIOS[number] ?? 'tok_sbx'}_${randomBytes(12).toString('hex')}`;
+  const kept = { token, bin: number.slice(0, 6), last4: number.slice(-4) };
+  await db.query('INSERT INTO sandbox_acquirer_card_tokens (token, bin, last4, exp_month, exp_year) VALUES ($1, $2, $3, $4, $5)', [
+    kept.token, kept.bin, kept.last4, card.expMonth, year,
+  ]);
+  return kept;
+}
+
+/** What the acquirer kept of a token's card, or undefined for a token it never issued. */
+export async function cardOfToken(db: Queryable, token: string): Promise<CardToken | undefined> {
+  const r = await db.query<CardToken>('SELECT token, bin, last4 FROM sandbox_acquirer_card_tokens WHERE token = $1', [token]);
+  return r.rows[0];
+}
+
+/**
+ * `POST /sandbox-acquirer/tokens {number, expMonth, expYear, cvc}` -> `{token, bin, last4}`.
+ * `preHandler` guards it (the server passes the wallet's session check, so
+ * only a signed-in wallet can tokenise: an open tokeniser invites card testing).
+ */
+export function registerSandboxTokenRoute(app: FastifyInstance, deps: { db: Db; preHandler?: preHandlerAsyncHookHandler }): void {
+  app.post(
+    '/sandbox-acquirer/tokens',
+    {
+      ...(deps.preHandler ? { preHandler: deps.preHandler } : {}),
+      schema: {
+        summary: 'Tokenise a card (sandbox acquirer): keeps the token, BIN and last 4, never the number or CVC',
+        tags: ['sandbox-acquirer'],
+        body: {
+          type: 'object',
+          required: ['number', 'expMonth', 'expYear', 'cvc'],
+          additionalProperties: false,
+          properties: {
+            number: { type: 'string', maxLength: 30 },
+            expMonth: { type: 'integer' },
+            expYear: { type: 'integer' },
+            cvc: { type: 'string', maxLength: 4 },
+          },
+        },
+      },
+    },
+    async (request) => tokeniseCard(deps.db, request.body as CardDetails),
+  );
 }

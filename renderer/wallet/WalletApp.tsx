@@ -1,0 +1,125 @@
+/**
+ * The wallet on a phone: register or sign in with a passkey, then requests
+ * to pay, cards, homes (units) and the payment password. Offline, it shows
+ * the last known state, clearly marked, and waits for the connection.
+ */
+import { useCallback, useEffect, useState } from 'react';
+import { isEdgePayError, WALLET_API, type WalletSessionView } from '../../core/index.ts';
+import { LanguageSwitch, useI18n } from '../i18n/i18n.tsx';
+import { call, Offline, setCsrfToken } from './api.ts';
+import { clearLastState, readLastState, saveLastState, type LastState } from './last-state.ts';
+import { CardsScreen } from './screens/CardsScreen.tsx';
+import { PasswordScreen } from './screens/PasswordScreen.tsx';
+import { RegisterScreen } from './screens/RegisterScreen.tsx';
+import { RequestsScreen } from './screens/RequestsScreen.tsx';
+import { SignInScreen } from './screens/SignInScreen.tsx';
+import { UnitsScreen } from './screens/UnitsScreen.tsx';
+
+type Tab = 'requests' | 'cards' | 'units' | 'password';
+type Status = { kind: 'loading' } | { kind: 'signed-out' } | { kind: 'signed-in'; session: WalletSessionView } | { kind: 'offline'; last: LastState | null };
+
+export function WalletApp() {
+  const { t, time } = useI18n();
+  const [status, setStatus] = useState<Status>({ kind: 'loading' });
+  const [authScreen, setAuthScreen] = useState<'sign-in' | 'register'>('sign-in');
+  const [tab, setTab] = useState<Tab>('requests');
+
+  const signedIn = useCallback((session: WalletSessionView) => {
+    setCsrfToken(session.csrfToken);
+    saveLastState({ session });
+    setStatus({ kind: 'signed-in', session });
+  }, []);
+
+  const load = useCallback(async () => {
+    try {
+      signedIn(await call<WalletSessionView>('GET', WALLET_API.session));
+    } catch (err) {
+      if (err instanceof Offline) setStatus({ kind: 'offline', last: readLastState() });
+      else if (isEdgePayError(err, 'WALLET_SESSION_REQUIRED')) {
+        setCsrfToken(null);
+        setStatus({ kind: 'signed-out' });
+      } else setStatus({ kind: 'signed-out' });
+    }
+  }, [signedIn]);
+
+  useEffect(() => {
+    void load();
+    const again = () => void load();
+    window.addEventListener('online', again);
+    window.addEventListener('offline', again);
+    return () => {
+      window.removeEventListener('online', again);
+      window.removeEventListener('offline', again);
+    };
+  }, [load]);
+
+  const signOut = async (path: string) => {
+    await call('POST', path).catch(() => undefined);
+    setCsrfToken(null);
+    clearLastState();
+    setStatus({ kind: 'signed-out' });
+  };
+  /** A call refused for want of a session (signed out elsewhere, revoked): back to sign-in. */
+  const onSessionLost = useCallback(() => {
+    setCsrfToken(null);
+    setStatus({ kind: 'signed-out' });
+  }, []);
+
+  const offline = status.kind === 'offline';
+  const user = status.kind === 'signed-in' ? status.session.user : status.kind === 'offline' ? status.last?.session?.user : undefined;
+
+  return (
+    <div className="wallet">
+      <header className="wallet-header">
+        <span className="brand">{t('wallet.title')}</span>
+        <LanguageSwitch className="wallet-lang" />
+      </header>
+      {offline && (
+        <div className="wallet-offline" role="status" data-testid="offline-banner">
+          {status.last ? t('wallet.offline', { time: time(status.last.savedAt) }) : t('wallet.offline.never')}
+        </div>
+      )}
+      <main className="wallet-main">
+        {status.kind === 'loading' && <p className="muted">{t('wallet.loading')}</p>}
+        {status.kind === 'signed-out' &&
+          (authScreen === 'register' ? (
+            <RegisterScreen onDone={signedIn} onSignIn={() => setAuthScreen('sign-in')} />
+          ) : (
+            <SignInScreen onDone={signedIn} onRegister={() => setAuthScreen('register')} />
+          ))}
+        {user && (status.kind === 'signed-in' || status.kind === 'offline') && (
+          <>
+            <p className="wallet-hello">{t('wallet.hello', { name: user.name })}</p>
+            {tab === 'requests' && <RequestsScreen offline={offline} hasPasskey={(status.kind === 'signed-in' ? status.session.passkeys : 0) > 0} onSessionLost={onSessionLost} />}
+            {tab === 'cards' && <CardsScreen offline={offline} onSessionLost={onSessionLost} />}
+            {tab === 'units' && <UnitsScreen offline={offline} onSessionLost={onSessionLost} />}
+            {tab === 'password' && (
+              <PasswordScreen
+                offline={offline}
+                isSet={status.kind === 'signed-in' ? status.session.hasPaymentPassword : !!status.last?.session?.hasPaymentPassword}
+                onSaved={() => void load()}
+                onSessionLost={onSessionLost}
+              />
+            )}
+            {status.kind === 'signed-in' && (
+              <div className="wallet-signout">
+                <button type="button" className="link" onClick={() => void signOut(WALLET_API.signOut)}>{t('wallet.signOut')}</button>
+                <button type="button" className="link" onClick={() => void signOut(WALLET_API.revokeAll)}>{t('wallet.revokeAll')}</button>
+              </div>
+            )}
+          </>
+        )}
+        {offline && !user && <p className="muted">{t('wallet.offline.never')}</p>}
+      </main>
+      {user && (
+        <nav className="wallet-tabs" aria-label="wallet">
+          {(['requests', 'cards', 'units', 'password'] as const).map((k) => (
+            <button key={k} type="button" aria-current={tab === k ? 'page' : undefined} onClick={() => setTab(k)} data-tab={k}>
+              {t(`wallet.nav.${k}`)}
+            </button>
+          ))}
+        </nav>
+      )}
+    </div>
+  );
+}
