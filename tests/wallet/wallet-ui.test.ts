@@ -50,6 +50,8 @@ describe('the wallet in Chromium with a virtual authenticator', { timeout: 300_0
     await wallet.ensureBuilding(db, 'tower-a', 'Tower A', ['101', '1203']);
     server = await buildApp({
       db, adminToken: 'wallet-ui-admin-token-0123', forwarder: false,
+      // This page test answers the phone's request routes itself (stubPhoneRoutes); the real ones are tested end to end elsewhere.
+      paymentRequests: false,
       logger: { level: 'debug', file: logFile },
       wallet: { uiDir: ui.dir, signInLimits: { perIp: { limit: 1000, windowMs: 60_000 }, perPhone: { limit: 8, windowMs: 60_000 } } },
     });
