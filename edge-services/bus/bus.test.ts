@@ -190,7 +190,7 @@ describe('device bus over real CURVE sockets', () => {
     gw.bus.onEvent((e) => {
       if (e.type === 'scanner.scan') codes.push(e.payload['code'] as string);
     });
-    const scan = (code: string) => ({ code, source: 'hid-pos', complete: true });
+    const scan = (code: string) => ({ code, source: 'hid-pos' as const, complete: true });
     const signed = (envelope: Envelope<object>) => scanner.macFor(Buffer.from(JSON.stringify(envelope)));
 
     // The same MAC'd message three times (a replay needs no key: the bytes are enough), then again inside a batch.

@@ -61,11 +61,11 @@ describe('push in requests', () => {
         aStarted({ returned });
         return returned;
       });
-      const b = limit(counted('b', () => tick(2)));
+      const b = limit(counted('b', () => tick(2).then(() => undefined)));
       const aReturned = (await started).returned;
       const c = aReturned.then(async () => {
         for (let i = 0; i < delay; i++) await Promise.resolve();
-        return limit(counted('c', () => tick(2)));
+        return limit(counted('c', () => tick(2).then(() => undefined)));
       });
       finishA();
       await Promise.all([a, b, c]);
