@@ -371,6 +371,38 @@ describe('device bus over real CURVE sockets', () => {
     assert.equal((await first.gateway.command('ble-9', 'ble.scan', { enabled: false }, { retries: 0 })).scanning, false);
   });
 
+  it('reaches a device that waited for the gateway longer than the freshness window: its stale hello is refused, a fresh one follows', async () => {
+    const context = new zmq.Context();
+    const devices = new EnrolledDevices();
+    const keys = zmq.curveKeyPair();
+    const [commandPort, eventPort] = [await freePort(), await freePort()];
+    const pair = zmq.curveKeyPair();
+    devices.enroll({ deviceId: 'ble-4', kind: 'ble-reader', publicKey: pair.publicKey });
+    const credentials = {
+      deviceId: 'ble-4',
+      kind: 'ble-reader' as const,
+      publicKey: pair.publicKey,
+      secretKey: pair.secretKey,
+      gatewayPublicKey: keys.publicKey,
+      commandEndpoint: `tcp://127.0.0.1:${commandPort}`,
+      eventEndpoint: `tcp://127.0.0.1:${eventPort}`,
+    };
+    // The device comes up first; its hellos wait in its queues while nothing listens.
+    const reader = DeviceBusClient.connect(credentials, { ...HELLO, helloRefreshMs: 100 });
+    cleanups.push(() => reader.close());
+    reader.handle('ble.scan', ({ enabled }) => ({ scanning: enabled, minRssi: -127 }));
+    await new Promise((r) => setTimeout(r, 600));
+    const zap = await startZapHandler({ context, devices });
+    const gateway = await GatewayBus.open({ context, zap, devices, keys, commandEndpoint: credentials.commandEndpoint, eventEndpoint: credentials.eventEndpoint, log: () => undefined, replay: { maxAgeMs: 300 } });
+    cleanups.push(async () => {
+      await gateway.close();
+      await zap.stop();
+    });
+    await eventually(() => gateway.presence().some((p) => p.deviceId === 'ble-4'), 'the fresh hello to bind the device');
+    assert.equal((await gateway.command('ble-4', 'ble.scan', { enabled: true }, { retries: 5 })).scanning, true);
+    assert.ok((gateway.metrics().droppedByReason.stale ?? 0) >= 1, 'the queued hellos were too old');
+  });
+
   it('answers INTERNAL when a handler gives a result that cannot be written as JSON, and keeps answering', async () => {
     const gw = await bus();
     const reader = device(gw.enrollNewDevice('ble-7', 'ble-reader'));
