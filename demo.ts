@@ -15,7 +15,7 @@
  *   DEMO_RECOGNITION=0    start without recognition (it loads a detector in a worker, ~1 s)
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { formatMoney, basketTotal } from './core/index.ts';
@@ -23,7 +23,9 @@ import { DEFAULT_UI_DIR, frameBytes, loadManifest, startGatewayRuntime, startNet
 import { startServer } from './server/index.ts';
 
 const dataDir = resolve(process.env.EDGEPAY_DATA ?? 'data');
-mkdirSync(dataDir, { recursive: true });
+// Owner only: it holds the gateway's credential, the admin token, the ledger and the server's database.
+mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+chmodSync(dataDir, 0o700);
 const SITE = 'demo-store';
 
 /** Kept between runs, so the gateway keeps its credential and the operator the admin token. */
@@ -53,6 +55,8 @@ if (!state.gateway) {
   state.gateway = await admin('/admin/gateways', { siteId: SITE, name: 'Demo store gateway' });
 }
 writeFileSync(statePath, JSON.stringify(state, null, 2), { mode: 0o600 });
+// `mode` applies only when the file is created: a state file from an older run is tightened here.
+chmodSync(statePath, 0o600);
 
 const now = new Date().toISOString();
 await admin(`/admin/sites/${SITE}/sites`, [
@@ -140,7 +144,8 @@ if (gateway.recognition) {
   console.log(`  recognition     : ${b.name}${b.simd ? ' (SIMD)' : ''}, enrolled ${enrolled.join(', ')}`);
 } else console.log('  recognition     : off (DEMO_RECOGNITION=0)');
 console.log(`  kiosk           : ${api.kioskUrl}`);
-console.log(`  console         : ${api.consoleUrl}   (operator PIN ${operatorPin})`);
+// Never the PIN itself in the log: where it comes from.
+console.log(`  console         : ${api.consoleUrl}   (operator PIN: ${process.env.OPERATOR_PIN ? 'the one in OPERATOR_PIN' : 'the demo default, see README.md; set OPERATOR_PIN to choose one'})`);
 
 const stop = async () => {
   await runtime.stop();

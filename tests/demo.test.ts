@@ -7,7 +7,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -36,6 +36,16 @@ describe('npm run demo', () => {
         assert.match(stdout, /kiosk\s+: http:\/\/127\.0\.0\.1:\d+\/kiosk/);
         assert.match(stdout, /console\s+: http:\/\/127\.0\.0\.1:\d+\/console/);
       }
+      assert.doesNotMatch(outputs[0]!, /246810/, 'the operator PIN is never printed');
+      // The credential, the admin token, the ledger and the server's database: the owner's only.
+      const loose: string[] = [];
+      const visit = (path: string) => {
+        const stat = lstatSync(path);
+        if ((stat.mode & 0o777) !== (stat.isDirectory() ? 0o700 : 0o600)) loose.push(`${path} ${(stat.mode & 0o777).toString(8)}`);
+        if (stat.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
+      };
+      visit(data);
+      assert.deepEqual(loose, []);
       const gatewayId = (s: string) => /store gateway\s+: (\S+)/.exec(s)?.[1];
       assert.ok(gatewayId(outputs[0]!));
       assert.equal(gatewayId(outputs[0]!), gatewayId(outputs[1]!), 'the second start reuses the enrolment');

@@ -6,7 +6,8 @@
  * - `type`     a type from the catalog, or `reply`.
  * - `id`       UUIDv7 made by the sender; a reply carries the id of its command.
  * - `deviceId` the device that sent it (events, replies) or must act (commands).
- * - `ts`       sender's clock, ms since the epoch (informational: never trusted for ordering).
+ * - `ts`       sender's clock, ms since the epoch: never trusted for ordering, but the gateway
+ *              refuses a message whose ts lies outside its freshness window (replays).
  * - `payload`  an object matching the type's schema.
  *
  * Decoding goes in steps so the caller can count why a message was dropped.
@@ -37,7 +38,9 @@ export type BusDropReason =
   | 'payload' // payload does not match the type's schema
   | 'wrong-device' // the type is not one this device kind may send
   | 'unauthenticated' // the message's MAC does not match the claimed device's key
-  | 'unexpected-reply'; // a reply with no command waiting for it
+  | 'unexpected-reply' // a reply with no command waiting for it
+  | 'stale' // its ts is older than the freshness window, or too far in the future
+  | 'replayed'; // its id was already taken from this device
 
 export type DecodeResult =
   | { ok: true; envelope: Envelope }

@@ -21,14 +21,26 @@ export type BusMetricsSnapshot = {
   commandsSent: number;
   commandRetries: number;
   commandTimeouts: number;
+  /**
+   * CURVE handshakes the gateway's sockets refused: `auth` (the ZAP handler said no: a
+   * key not enrolled or revoked), `protocol` (a broken or mis-keyed CURVE handshake,
+   * e.g. a client pinning another gateway key), `other`. A refused device retries
+   * every ~100 ms on each of its two sockets, so one stranger makes many.
+   */
+  handshakesRefused: number;
+  handshakesRefusedByReason: Partial<Record<HandshakeRefusal, number>>;
   logLinesWritten: number;
 };
+
+export type HandshakeRefusal = 'auth' | 'protocol' | 'other';
 
 /** Key for drops whose sender cannot be named (not JSON, no device id). */
 export const UNKNOWN_DEVICE = '(unknown)';
 export const DROP_LOG_INTERVAL_MS = 60_000;
 /** Claimed device ids are untrusted: past this many, per-device counters fold into UNKNOWN_DEVICE. */
 const MAX_TRACKED_DEVICES = 1_000;
+/** The log-limit key for refused handshakes: not a device id (ids never hold a space). */
+const HANDSHAKE_LOG_KEY = 'refused handshakes';
 
 export class BusMetrics {
   received = 0;
@@ -37,6 +49,8 @@ export class BusMetrics {
   commandRetries = 0;
   commandTimeouts = 0;
   #dropped = 0;
+  #handshakesRefused = 0;
+  readonly #handshakesByReason = new Map<HandshakeRefusal, number>();
   #logLines = 0;
   readonly #byReason = new Map<BusDropReason, number>();
   readonly #byDevice = new Map<string, number>();
@@ -53,17 +67,32 @@ export class BusMetrics {
     this.#dropped++;
     this.#byReason.set(reason, (this.#byReason.get(reason) ?? 0) + 1);
     this.#byDevice.set(device, (this.#byDevice.get(device) ?? 0) + 1);
-    const now = this.now();
-    const last = this.#lastLogged.get(device);
-    if (last && now - last.at < DROP_LOG_INTERVAL_MS) {
-      last.suppressed++;
-      return;
-    }
-    const suppressed = last?.suppressed ?? 0;
-    this.#lastLogged.set(device, { at: now, suppressed: 0 });
-    this.#logLines++;
+    const suppressed = this.#rateLimit(device);
+    if (suppressed === undefined) return;
     // The detail names a path and a problem, never the value: a payload may hold what must not be logged.
     this.log(`bus: dropped a message from ${device}: ${reason}: ${detail}${suppressed ? ` (${suppressed} more dropped since the last line)` : ''}`);
+  }
+
+  /** Counts a refused handshake; logged at most once a minute for all of them (the peer's address is no identity). */
+  handshakeRefused(reason: HandshakeRefusal, address: string): void {
+    this.#handshakesRefused++;
+    this.#handshakesByReason.set(reason, (this.#handshakesByReason.get(reason) ?? 0) + 1);
+    const suppressed = this.#rateLimit(HANDSHAKE_LOG_KEY);
+    if (suppressed === undefined) return;
+    this.log(`bus: refused a handshake (${reason}) from ${address}${suppressed ? ` (${suppressed} more refused since the last line)` : ''}`);
+  }
+
+  /** undefined: stay quiet (counted as suppressed); otherwise log, saying how many were suppressed. */
+  #rateLimit(key: string): number | undefined {
+    const now = this.now();
+    const last = this.#lastLogged.get(key);
+    if (last && now - last.at < DROP_LOG_INTERVAL_MS) {
+      last.suppressed++;
+      return undefined;
+    }
+    this.#lastLogged.set(key, { at: now, suppressed: 0 });
+    this.#logLines++;
+    return last?.suppressed ?? 0;
   }
 
   snapshot(): BusMetricsSnapshot {
@@ -76,6 +105,8 @@ export class BusMetrics {
       commandsSent: this.commandsSent,
       commandRetries: this.commandRetries,
       commandTimeouts: this.commandTimeouts,
+      handshakesRefused: this.#handshakesRefused,
+      handshakesRefusedByReason: Object.fromEntries(this.#handshakesByReason),
       logLinesWritten: this.#logLines,
     };
   }

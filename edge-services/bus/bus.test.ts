@@ -182,6 +182,58 @@ describe('device bus over real CURVE sockets', () => {
     assert.ok(gw.logLines.every((line) => !line.includes('4006381333931')), 'payload values are never logged');
   });
 
+  it('drops and counts replayed, stale and future-dated messages (one scan is acted on once), and takes fresh ones', async () => {
+    const gw = await bus();
+    const scanner = device(gw.enrollNewDevice('scanner-5', 'scanner'));
+    await scanner.whenSubscribed(10_000);
+    const codes: string[] = [];
+    gw.bus.onEvent((e) => {
+      if (e.type === 'scanner.scan') codes.push(e.payload['code'] as string);
+    });
+    const scan = (code: string) => ({ code, source: 'hid-pos' as const, complete: true });
+    const signed = (envelope: Envelope<object>) => scanner.macFor(Buffer.from(JSON.stringify(envelope)));
+
+    // The same MAC'd message three times (a replay needs no key: the bytes are enough), then again inside a batch.
+    const once = await signed(makeEnvelope('scanner.scan', 'scanner-5', scan('once')));
+    for (let i = 0; i < 3; i++) await scanner.sendRawEvent(once);
+    const twin = JSON.stringify(makeEnvelope('scanner.scan', 'scanner-5', scan('twin')));
+    await scanner.sendRawEvent(await scanner.macFor(Buffer.from([twin, twin, once[0].toString()].join('\n'))));
+    // Signed and well-formed, but dated outside the window: 31 s old, 60 s ahead.
+    await scanner.sendRawEvent(await signed({ ...makeEnvelope('scanner.scan', 'scanner-5', scan('stale')), ts: Date.now() - 31_000 }));
+    await scanner.sendRawEvent(await signed({ ...makeEnvelope('scanner.scan', 'scanner-5', scan('future')), ts: Date.now() + 60_000 }));
+    await scanner.publish('scanner.scan', scan('fresh'));
+    await eventually(() => codes.includes('fresh'), 'a fresh scan after the replays');
+
+    assert.deepEqual(codes, ['once', 'twin', 'fresh'], 'each message acted on once; nothing stale');
+    const metrics = gw.bus.metrics();
+    assert.deepEqual(metrics.droppedByReason, { replayed: 4, stale: 2 });
+    assert.deepEqual(metrics.droppedByDevice, { 'scanner-5': 6 });
+    assert.ok(gw.logLines.some((line) => line.includes('replayed')), gw.logLines.join('\n'));
+    assert.ok(gw.logLines.every((line) => !line.includes('once') && !line.includes('twin')), 'payload values are never logged');
+  });
+
+  it('counts the handshakes it refuses: keys not enrolled (ZAP) and a client pinning another gateway key (CURVE)', async () => {
+    const gw = await bus();
+    const genuine = gw.enrollNewDevice('ble-5', 'ble-reader');
+    assert.equal(gw.bus.metrics().handshakesRefused, 0);
+    const stranger = zmq.curveKeyPair();
+    device({ ...genuine, publicKey: stranger.publicKey, secretKey: stranger.secretKey });
+    await eventually(() => (gw.bus.metrics().handshakesRefusedByReason.auth ?? 0) >= 2, 'both sockets of the stranger to be refused and counted');
+    const otherGateway = zmq.curveKeyPair();
+    device({ ...genuine, deviceId: 'ble-6', gatewayPublicKey: otherGateway.publicKey });
+    await eventually(() => (gw.bus.metrics().handshakesRefusedByReason.protocol ?? 0) >= 2, 'the mis-keyed handshakes to be refused and counted');
+    const metrics = gw.bus.metrics();
+    assert.equal(metrics.handshakesRefused, Object.values(metrics.handshakesRefusedByReason).reduce((a, b) => a + b, 0));
+    assert.ok(metrics.handshakesRefused >= gw.decisions.filter((d) => !d.admitted).length, 'every ZAP refusal is counted');
+    assert.equal(metrics.received, 0);
+    // Logged, but at most once a minute whatever the rate of attempts.
+    assert.equal(gw.logLines.filter((line) => line.includes('refused a handshake')).length, 1, gw.logLines.join('\n'));
+    // A device with the right keys is still admitted and served.
+    const reader = device(gw.enrollNewDevice('ble-8', 'ble-reader'));
+    reader.handle('ble.scan', ({ enabled }) => ({ scanning: enabled, minRssi: -90 }));
+    assert.equal((await gw.bus.command('ble-8', 'ble.scan', { enabled: true }, { retries: 5 })).scanning, true);
+  });
+
   it('coalesces a burst of events into few messages, yet checks and delivers every event on its own, in order', async () => {
     const gw = await bus();
     const scanner = device(gw.enrollNewDevice('scanner-2', 'scanner'));
@@ -317,6 +369,38 @@ describe('device bus over real CURVE sockets', () => {
     });
     await eventually(() => first.gateway.presence().some((p) => p.deviceId === 'ble-9'), 'the device to say hello to the new gateway');
     assert.equal((await first.gateway.command('ble-9', 'ble.scan', { enabled: false }, { retries: 0 })).scanning, false);
+  });
+
+  it('reaches a device that waited for the gateway longer than the freshness window: its stale hello is refused, a fresh one follows', async () => {
+    const context = new zmq.Context();
+    const devices = new EnrolledDevices();
+    const keys = zmq.curveKeyPair();
+    const [commandPort, eventPort] = [await freePort(), await freePort()];
+    const pair = zmq.curveKeyPair();
+    devices.enroll({ deviceId: 'ble-4', kind: 'ble-reader', publicKey: pair.publicKey });
+    const credentials = {
+      deviceId: 'ble-4',
+      kind: 'ble-reader' as const,
+      publicKey: pair.publicKey,
+      secretKey: pair.secretKey,
+      gatewayPublicKey: keys.publicKey,
+      commandEndpoint: `tcp://127.0.0.1:${commandPort}`,
+      eventEndpoint: `tcp://127.0.0.1:${eventPort}`,
+    };
+    // The device comes up first; its hellos wait in its queues while nothing listens.
+    const reader = DeviceBusClient.connect(credentials, { ...HELLO, helloRefreshMs: 100 });
+    cleanups.push(() => reader.close());
+    reader.handle('ble.scan', ({ enabled }) => ({ scanning: enabled, minRssi: -127 }));
+    await new Promise((r) => setTimeout(r, 600));
+    const zap = await startZapHandler({ context, devices });
+    const gateway = await GatewayBus.open({ context, zap, devices, keys, commandEndpoint: credentials.commandEndpoint, eventEndpoint: credentials.eventEndpoint, log: () => undefined, replay: { maxAgeMs: 300 } });
+    cleanups.push(async () => {
+      await gateway.close();
+      await zap.stop();
+    });
+    await eventually(() => gateway.presence().some((p) => p.deviceId === 'ble-4'), 'the fresh hello to bind the device');
+    assert.equal((await gateway.command('ble-4', 'ble.scan', { enabled: true }, { retries: 5 })).scanning, true);
+    assert.ok((gateway.metrics().droppedByReason.stale ?? 0) >= 1, 'the queued hellos were too old');
   });
 
   it('answers INTERNAL when a handler gives a result that cannot be written as JSON, and keeps answering', async () => {

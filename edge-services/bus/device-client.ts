@@ -60,6 +60,8 @@ export class DeviceCommandError extends Error {
 export const EVENT_HIGH_WATER_MARK = 100_000;
 /** Events kept while nobody subscribes; beyond this the oldest go (and are counted). */
 const MAX_HELD_EVENTS = 10_000;
+/** A hello older than this when the first connection comes up is sent again (the gateway refuses one 30 s old). */
+const HELLO_REFRESH_MS = 10_000;
 /** Replies of commands that are not idempotent remembered, should their id come again. */
 const REPLY_CACHE_SIZE = 256;
 
@@ -69,6 +71,8 @@ export type DeviceClientOptions = {
   context?: zmq.Context;
   /** Most UTF-8 bytes of events coalesced into one message (default 16 KiB); 0 sends every event on its own. */
   eventBatchBytes?: number;
+  /** A hello queued longer than this when the first connection comes up is sent again (default 10 s; tests). */
+  helloRefreshMs?: number;
 };
 
 export class DeviceBusClient {
@@ -122,9 +126,14 @@ export class DeviceBusClient {
     // The hello below waits in the DEALER's queue for the first connection. After a reconnect (the gateway
     // restarted, or reopened its sockets after a revocation) the gateway may no longer know this connection:
     // say hello again, so that commands reach this device even before it next replies.
+    // The queued hello is refused as stale (PROTOCOL.md, check 7) if the gateway took longer than its
+    // freshness window to come up: then the first connection gets a fresh one too.
     let handshakes = 0;
+    const queuedAt = Date.now();
+    const refreshAfter = options.helloRefreshMs ?? HELLO_REFRESH_MS;
     client.#dealer.events.on('handshake', () => {
-      if (++handshakes > 1 && !client.#closed) void client.#sendOnDealer(makeEnvelope('device.hello', credentials.deviceId, hello));
+      const stale = handshakes++ === 0 && Date.now() - queuedAt > refreshAfter;
+      if ((handshakes > 1 || stale) && !client.#closed) void client.#sendOnDealer(makeEnvelope('device.hello', credentials.deviceId, hello));
     });
     client.#dealer.connect(credentials.commandEndpoint);
     client.#xpub.connect(credentials.eventEndpoint);

@@ -11,9 +11,10 @@
  *
  * Both sockets are CURVE servers behind the ZAP handler (fail closed), and every
  * message is checked in this order: size, envelope, MAC under the claimed
- * device's key (or the routing id bound to it), then the type's schema for
- * that device's kind. Whatever fails is dropped and counted; nothing a device
- * sends can throw out of here.
+ * device's key (or the routing id bound to it), the type's schema for that
+ * device's kind, then freshness and novelty (ReplayGuard: a stale or repeated
+ * message is never acted on). Whatever fails is dropped and counted, and so is
+ * every handshake the sockets refuse; nothing a device sends can throw out of here.
  */
 import * as zmq from 'zeromq';
 import {
@@ -31,6 +32,7 @@ import {
   type Envelope,
 } from '../../core/index.ts';
 import { BusMetrics, type BusLogger, type BusMetricsSnapshot } from './bus-metrics.ts';
+import { ReplayGuard, type ReplayGuardOptions } from './replay-guard.ts';
 import { deriveMacKey, type CurveKeyPair, type MacKey } from './curve-keys.ts';
 import type { EnrolledDevice, EnrolledDevices } from './enrolled-devices.ts';
 import { bindWhenFree } from './bind.ts';
@@ -51,8 +53,10 @@ export type GatewayBusOptions = {
   eventEndpoint?: string;
   maxMessageBytes?: number;
   log?: BusLogger;
-  /** Clock for the drop log's once-a-minute limit. */
+  /** Clock, ms since the epoch: the freshness window of device messages and the drop log's once-a-minute limit. */
   now?: () => number;
+  /** Freshness window and remembered ids per device (defaults: 30 s old, 5 s ahead, 16,384 ids). */
+  replay?: ReplayGuardOptions;
 };
 
 export type CommandOptions = {
@@ -105,6 +109,8 @@ export class GatewayBus {
   readonly #options: GatewayBusOptions;
   readonly #maxBytes: number;
   readonly #metrics: BusMetrics;
+  readonly #replays: ReplayGuard;
+  readonly #now: () => number;
   // Keyed by the enrolment record itself: re-enrolling makes a new record (and a new key), revoking removes it from `devices`.
   readonly #macKeys = new WeakMap<EnrolledDevice, MacKey>();
   readonly #pending = new Map<string, Pending>();
@@ -133,6 +139,9 @@ export class GatewayBus {
     this.#maxBytes = maxBytes;
     this.#routerOut = new SerialSender(router);
     this.#metrics = new BusMetrics(options.log ?? ((line) => process.stderr.write(line + '\n')), options.now);
+    this.#replays = new ReplayGuard(options.replay);
+    this.#now = options.now ?? Date.now;
+    watchHandshakes(router, sub, this.#metrics);
     this.endpoints = { commands: router.lastEndpoint!, events: sub.lastEndpoint! };
     this.#loops.push(this.#readCommands(), this.#readEvents());
     // Revoking through EnrolledDevices directly must drop the connection too.
@@ -393,8 +402,9 @@ export class GatewayBus {
         for (const failure of failures) this.#drop(failure.reason, failure.detail, failure.deviceId);
         if (envelopes.length === 0) continue;
         const device = this.#options.devices.get(envelopes[0]!.deviceId)!;
+        const now = this.#now();
         let accepted = false;
-        for (const envelope of envelopes) accepted = this.#acceptEvent(envelope, device, false) || accepted;
+        for (const envelope of envelopes) accepted = this.#acceptEvent(envelope, device, now, false) || accepted;
         // Once per message, not per envelope of a batch: they all arrived now, from this device.
         if (accepted) this.#seen(device);
       }
@@ -403,11 +413,16 @@ export class GatewayBus {
     }
   }
 
-  /** An event from an authenticated device: checked against its kind's catalog, then counted and delivered. */
-  #acceptEvent(envelope: Envelope, device: EnrolledDevice, markSeen = true): boolean {
+  /** An event from an authenticated device: checked against its kind's catalog, for freshness and novelty, then counted and delivered. */
+  #acceptEvent(envelope: Envelope, device: EnrolledDevice, now: number, markSeen = true): boolean {
     const check = checkEvent(envelope, device.kind);
     if (!check.ok) {
       this.#drop(check.reason, check.detail, device.deviceId);
+      return false;
+    }
+    const replay = this.#replays.check(device.deviceId, envelope.id, envelope.ts, now);
+    if (replay !== undefined) {
+      this.#drop(replay.reason, replay.detail, device.deviceId);
       return false;
     }
     this.#metrics.received++;
@@ -456,7 +471,7 @@ export class GatewayBus {
           this.#bind(key, routingId, device);
         }
         if (envelope.type === REPLY_TYPE) this.#onReply(envelope, device);
-        else if (envelope.type === 'device.hello') this.#acceptEvent(envelope, device);
+        else if (envelope.type === 'device.hello') this.#acceptEvent(envelope, device, this.#now());
         else this.#drop('unknown-type', `${envelope.type} does not belong on the command socket`, device.deviceId);
       }
     } catch (err) {
@@ -468,6 +483,12 @@ export class GatewayBus {
     const pending = this.#pending.get(envelope.id);
     if (!pending || pending.deviceId !== device.deviceId) {
       this.#drop('unexpected-reply', 'no command with this id is waiting (late, duplicate or foreign)', device.deviceId);
+      return;
+    }
+    // A reply's id is its command's, taken once (the pending command goes when settled); its age is still checked.
+    const stale = this.#replays.checkFresh(envelope.ts, this.#now());
+    if (stale !== undefined) {
+      this.#drop(stale.reason, stale.detail, device.deviceId);
       return;
     }
     this.#metrics.received++;
@@ -484,6 +505,7 @@ export class GatewayBus {
 
   async #onRevoked(device: EnrolledDevice): Promise<void> {
     this.#presence.delete(device.deviceId);
+    this.#replays.forget(device.deviceId);
     this.#unbind(device.deviceId);
     for (const pending of [...this.#pending.values()]) {
       if (pending.deviceId === device.deviceId) this.#settle(pending, new EdgePayError('BUS_DEVICE_NOT_CONNECTED', { deviceId: device.deviceId }));
@@ -518,6 +540,7 @@ export class GatewayBus {
     if (!router || !sub || !bound) throw new EdgePayError('BUS_ZAP_HANDLER_MISSING', { socket: 'ROUTER', endpoint: this.endpoints.commands });
     this.#router = router;
     this.#sub = sub;
+    watchHandshakes(router, sub, this.#metrics);
     try {
       // The port is ours again once libzmq's I/O thread has reaped the old listener (bindWhenFree retries until then).
       await bound(this.endpoints.commands, this.endpoints.events);
@@ -547,6 +570,22 @@ function openSockets(zap: ZapHandler, options: GatewayBusOptions, maxBytes: numb
     sub.subscribe();
   };
   return { router, sub, bound };
+}
+
+/**
+ * Counts the handshakes the sockets refuse. libzmq reports them on the socket's
+ * monitor (one event per refused connection attempt, never per message): a ZAP
+ * refusal as `handshake:error:auth`, a CURVE handshake that does not decrypt
+ * (wrong gateway key pinned, garbage) as `handshake:error:protocol` — those never
+ * reach the ZAP handler, so its own counts would miss them. The observers end with
+ * their socket.
+ */
+function watchHandshakes(router: zmq.Router, sub: zmq.Subscriber, metrics: BusMetrics): void {
+  for (const socket of [router, sub]) {
+    socket.events.on('handshake:error:auth', (event) => metrics.handshakeRefused('auth', event.address));
+    socket.events.on('handshake:error:protocol', (event) => metrics.handshakeRefused('protocol', event.address));
+    socket.events.on('handshake:error:other', (event) => metrics.handshakeRefused('other', event.address));
+  }
 }
 
 async function bindSockets(zap: ZapHandler, options: GatewayBusOptions, maxBytes: number, commandEndpoint: string, eventEndpoint: string) {

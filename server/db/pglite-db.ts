@@ -3,15 +3,19 @@
  * data directory. One process owns a PGlite directory; to run several server
  * processes on one database, use PostgreSQL (DATABASE_URL).
  */
-import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import type { Db, Queryable, Row } from './db.ts';
+import { makeOwnerOnlyDirectory, tightenTree } from './owner-only.ts';
 
 export async function openPgliteDb(dataDir: string | undefined): Promise<Db> {
-  // No dataDir: in memory (tests).
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  // No dataDir: in memory (tests). On disk: owner only (owner-only.ts says how and why so).
+  if (dataDir) {
+    makeOwnerOnlyDirectory(dataDir);
+    tightenTree(dataDir);
+  }
   const pg = dataDir ? new PGlite(dataDir) : new PGlite();
   await pg.waitReady;
+  if (dataDir) tightenTree(dataDir);
   const wrap = (q: { query: PGlite['query'] }): Queryable => ({
     async query<T extends Row = Row>(sql: string, params: unknown[] = []) {
       const r = await q.query<T>(sql, params as any[]);
@@ -29,6 +33,9 @@ export async function openPgliteDb(dataDir: string | undefined): Promise<Db> {
         if (!pg.closed) await unlisten();
       };
     },
-    close: () => pg.close(),
+    async close() {
+      await pg.close();
+      if (dataDir) tightenTree(dataDir);
+    },
   };
 }

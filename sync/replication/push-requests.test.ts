@@ -34,6 +34,46 @@ describe('push in requests', () => {
     assert.deepEqual(b.map((d) => d.id), ['d100']);
   });
 
+  it('never runs two calls under a limit of one when a caller arrives in the tick its slot frees', async () => {
+    // Whichever microtask the limiter frees A's slot in, some trial makes C arrive in that very turn:
+    // C's caller reacts to the promise A's call returned, then waits `delay` more microtasks.
+    for (let delay = 0; delay <= 8; delay++) {
+      const limit = limiter(1);
+      let inFlight = 0;
+      let most = 0;
+      const order: string[] = [];
+      const counted = (name: string, work: () => Promise<void>) => async () => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        order.push(name);
+        try {
+          await work();
+        } finally {
+          inFlight--;
+        }
+      };
+      let finishA!: () => void;
+      // Boxed: a promise resolved with a promise would wait for it.
+      let aStarted!: (box: { returned: Promise<void> }) => void;
+      const started = new Promise<{ returned: Promise<void> }>((r) => (aStarted = r));
+      const a = limit(() => {
+        const returned = counted('a', () => new Promise<void>((r) => (finishA = r)))();
+        aStarted({ returned });
+        return returned;
+      });
+      const b = limit(counted('b', () => tick(2).then(() => undefined)));
+      const aReturned = (await started).returned;
+      const c = aReturned.then(async () => {
+        for (let i = 0; i < delay; i++) await Promise.resolve();
+        return limit(counted('c', () => tick(2).then(() => undefined)));
+      });
+      finishA();
+      await Promise.all([a, b, c]);
+      assert.equal(most, 1, `at most one call in flight under a limit of one (C ${delay} microtasks after A)`);
+      assert.deepEqual(order, ['a', 'b', 'c'], 'a waiting caller goes before a later one');
+    }
+  });
+
   it('fails with the first failure, only after every request has settled', async () => {
     const limit = limiter(3);
     let settled = 0;

@@ -7,11 +7,11 @@
  * would only add lock contention (SQLITE_BUSY) between our own collections.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SQLiteSynchronous } from './types.ts';
 import { storageError, wrapSqliteError } from './errors.ts';
 import { RowShapes } from './row-shapes.ts';
+import { ownerOnlyDatabaseFile, ownerOnlyDirectory } from './owner-only.ts';
 
 export type SharedConnection = {
   readonly filePath: string;
@@ -49,7 +49,9 @@ export function acquireConnection(opts: OpenOptions): SharedConnection {
     existing.refCount++;
     return existing;
   }
-  mkdirSync(opts.directory, { recursive: true });
+  // Owner only, before SQLite creates anything (owner-only.ts says why not a umask).
+  ownerOnlyDirectory(opts.directory);
+  ownerOnlyDatabaseFile(filePath);
   let db: Database.Database | undefined;
   let shapes: RowShapes;
   try {
