@@ -1,12 +1,16 @@
 /**
- * `npm run bench -- wallet`: the wallet's figures (issue 18). For now the
- * ledger's part: transfers per second through server/ledger on PostgreSQL
- * (bench/ledger-transfers.ts) against pgbench's simple-update on the same
- * PostgreSQL, in the same run. Goal: at least half of pgbench.
- * (The request-to-phone and approval-to-requester latencies come later, as
- * their own functions called from `run` below.)
+ * `npm run bench -- wallet`: the wallet's figures (issue 18).
+ *  - Requests to pay on loopback (bench/wallet-requests.ts): a request's
+ *    creation to the phone showing it, and the phone's approval to the
+ *    requester knowing it, p50/p99 over 500 requests, the approval automated.
+ *    Goal: p99 under 50 ms each.
+ *  - The money ledger: transfers per second through server/ledger on
+ *    PostgreSQL (bench/ledger-transfers.ts) against pgbench's simple-update on
+ *    the same PostgreSQL, in the same run. Goal: at least half of pgbench.
  *
  * Lines (DESIGN.md section 8):
+ *   edgepay  request-to-phone                                 ms     p50, with p99
+ *   edgepay  approval-to-requester                            ms     p50, with p99
  *   edgepay  ledger-transfers                                 per-s  median over the runs
  *   pgbench  simple-update                                    per-s  `pgbench -N` tps
  *   edgepay  ledger-transfers/ratio-to-pgbench-simple-update  x
@@ -17,6 +21,7 @@
  *   BENCH_CLIENTS=20             concurrent ledger clients = pooled connections = pgbench -c
  *   BENCH_LEDGER_BATCH=10        transfers per createTransfers call (one transaction)
  *   BENCH_LEDGER_ACCOUNTS=1000   buyer accounts
+ *   BENCH_REQUESTS=500           timed requests to pay (after 20 untimed)
  *   EDGEPAY_TEST_PG_URL          PostgreSQL (default postgres://postgres@127.0.0.1:5432/test)
  * Use `npm run -s bench -- wallet` (npm prints a banner on stdout without -s).
  */
@@ -24,6 +29,7 @@ import { cleanupAll } from './cleanup.ts';
 import { benchLedgerTransfers } from './ledger-transfers.ts';
 import { findPgbench, pgbenchSimpleUpdate } from './pgbench-simple-update.ts';
 import { emit, log, round } from './report.ts';
+import { runWalletRequests } from './wallet-requests.ts';
 
 const BENCH = 'wallet';
 
@@ -47,6 +53,11 @@ export async function run(_args: string[]): Promise<number> {
     accounts: intEnv('BENCH_LEDGER_ACCOUNTS', 1000, 2),
   };
   try {
+    // Latency first, on a quiet database: it prints its own two lines.
+    const requests = await runWalletRequests({ count: intEnv('BENCH_REQUESTS', 500) });
+    for (const [metric, f] of [['request-to-phone', requests.requestToPhone], ['approval-to-requester', requests.approvalToRequester]] as const) {
+      log(`${metric}: p50 ${f.p50.toFixed(2)} ms, p99 ${f.p99.toFixed(2)} ms over ${f.samples} (${requests.database}; goal p99 < 50 ms)`);
+    }
     let ceiling: number | undefined;
     const pgbench = findPgbench();
     if (!pgbench) {
