@@ -9,6 +9,15 @@
  *  - Kiosk routes need no sign-in, so they answer only the kiosk itself: the
  *    same machine (loopback) unless the gateway is told the kiosk screen is
  *    elsewhere on the LAN.
+ *  - The request target must be a plain path (origin-form): an absolute-form
+ *    target (`POST http://127.0.0.1:8081/api/kiosk/pay`) names its own host
+ *    beside the Host header, and a browser talking to us directly never
+ *    sends one.
+ *
+ * These checks are applied by http-app.ts to what the router matched (the
+ * route's declared access), never to the raw URL: issue 25 found that
+ * testing `url.startsWith('/api/')` let `/%61pi/kiosk/pay` reach the
+ * kiosk's pay route unchecked.
  */
 import { EdgePayError } from '../../core/index.ts';
 
@@ -33,6 +42,11 @@ export class RequestGuard {
   /** The port is known only once the server listens: the names are set then. */
   setAllowedHosts(hosts: readonly string[]): void {
     this.hosts = new Set(hosts.map((h) => h.toLowerCase()));
+  }
+
+  /** Throws unless the request target is a path (`/…`, not `//…`, not absolute-form, not `*`). */
+  checkTarget(url: string | undefined): void {
+    if (!url || url[0] !== '/' || url[1] === '/') throw new EdgePayError('REQUEST_INVALID', { reason: 'the request target must be a path' });
   }
 
   /** Throws unless Host and Origin are ours. */
