@@ -57,7 +57,10 @@ const facts = (req: FastifyRequest): RequestFacts => ({
   host: req.headers.host,
   origin: req.headers.origin,
   remoteAddress: req.socket.remoteAddress,
+  fetchSite: oneHeader(req.headers['sec-fetch-site']),
 });
+
+const oneHeader = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(',') : v);
 
 function bearer(req: FastifyRequest): string {
   const h = req.headers.authorization;
@@ -91,15 +94,23 @@ export function buildGatewayHttpApp(options: GatewayHttpOptions): { app: Fastify
     // Unmatched: the not-found handler answers, and it runs no method.
     if (req.routeOptions.url === undefined) return;
     const access = (req.routeOptions.config as { access?: Access } | undefined)?.access;
-    if (access === 'kiosk') guard.checkKiosk(facts(req));
-    else if (access === 'operator') service.sessions.check(bearer(req));
-    // Default deny: a matched route must say who may call it.
-    else if (access !== 'console') throw new EdgePayError('GATEWAY_API_NOT_FOUND', { method: req.method, path: pathForError(req.url) });
+    switch (access) {
+      case 'kiosk':
+        return guard.checkKiosk(facts(req));
+      case 'console':
+        return guard.checkApi(facts(req));
+      case 'operator':
+        guard.checkApi(facts(req));
+        return service.sessions.check(bearer(req));
+      default:
+        // Default deny: a matched route must say who may call it.
+        throw new EdgePayError('GATEWAY_API_NOT_FOUND', { method: req.method.slice(0, 10), path: pathForError(req.url) });
+    }
   });
 
   // One route per declared method: the token from the bearer header, the arguments from where the declaration puts them.
   for (const { name, declaration } of httpRoutes(service.methods)) {
-    const isSignIn = declaration.access === 'console' && declaration.http.method === 'POST' && name === 'signIn';
+    const isSignIn = name === 'signIn';
     app.route({
       method: declaration.http.method,
       url: declaration.http.path,
@@ -152,10 +163,12 @@ function attachEvents(app: FastifyInstance, service: GatewayServiceRuntime, guar
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   app.server.on('upgrade', (req, socket, head) => {
     const url = req.url ?? '';
-    const f: RequestFacts = { host: req.headers.host, origin: req.headers.origin, remoteAddress: req.socket.remoteAddress };
+    const f: RequestFacts = { host: req.headers.host, origin: req.headers.origin, remoteAddress: req.socket.remoteAddress, fetchSite: oneHeader(req.headers['sec-fetch-site']) };
     try {
-      if (url.split('?')[0] !== EVENTS_PATH) throw new EdgePayError('GATEWAY_API_NOT_FOUND', { method: 'GET', path: url.slice(0, 100) });
-      guard.checkSameOrigin(f);
+      guard.checkTarget(url);
+      // The exact path only: no other spelling of it opens the channel.
+      if (url.split('?')[0] !== EVENTS_PATH) throw new EdgePayError('GATEWAY_API_NOT_FOUND', { method: 'GET', path: pathForError(url) });
+      guard.checkApi(f);
     } catch (err) {
       const e = err as EdgePayError;
       socket.end(`HTTP/1.1 ${e.httpStatus} Refused\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(e.toJSON())}`);

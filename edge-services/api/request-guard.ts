@@ -9,6 +9,12 @@
  *  - Kiosk routes need no sign-in, so they answer only the kiosk itself: the
  *    same machine (loopback) unless the gateway is told the kiosk screen is
  *    elsewhere on the LAN.
+ *  - API calls from a browser must say they come from our own page
+ *    (`Sec-Fetch-Site: same-origin`): a browser sends no Origin on a GET of
+ *    another site's image or no-cors fetch, but it does send Fetch Metadata
+ *    (to loopback too), so another page cannot even read-trigger a route.
+ *    Clients that send none (scripts, tools, old browsers) are judged by the
+ *    rest.
  *  - The request target must be a plain path (origin-form): an absolute-form
  *    target (`POST http://127.0.0.1:8081/api/kiosk/pay`) names its own host
  *    beside the Host header, and a browser talking to us directly never
@@ -28,7 +34,13 @@ export type RequestGuardOptions = {
   kioskFromLan?: boolean;
 };
 
-export type RequestFacts = { host: string | undefined; origin: string | undefined; remoteAddress: string | undefined };
+export type RequestFacts = {
+  host: string | undefined;
+  origin: string | undefined;
+  remoteAddress: string | undefined;
+  /** The browser's Sec-Fetch-Site header (Fetch Metadata), when it sent one. */
+  fetchSite?: string | undefined;
+};
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 
@@ -65,9 +77,17 @@ export class RequestGuard {
     }
   }
 
+  /** Throws unless this request may call an API method: same origin, and no browser saying it comes from another page. */
+  checkApi(req: RequestFacts): void {
+    this.checkSameOrigin(req);
+    if (req.fetchSite !== undefined && req.fetchSite !== 'same-origin') {
+      throw new EdgePayError('GATEWAY_API_ORIGIN_FORBIDDEN', { origin: String(req.origin ?? req.fetchSite).slice(0, 100) });
+    }
+  }
+
   /** Throws unless this request may use the kiosk's routes. */
   checkKiosk(req: RequestFacts): void {
-    this.checkSameOrigin(req);
+    this.checkApi(req);
     if (!this.options.kioskFromLan && !LOOPBACK.test(req.remoteAddress ?? '')) {
       throw new EdgePayError('GATEWAY_API_ORIGIN_FORBIDDEN', { origin: String(req.origin ?? req.remoteAddress ?? '?').slice(0, 100) });
     }
