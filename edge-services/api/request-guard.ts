@@ -44,6 +44,7 @@ export type RequestFacts = {
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 
+/** Refusals name the reason, never the header they refuse: no input comes back in an error (issue 25). */
 export class RequestGuard {
   private hosts: Set<string>;
 
@@ -64,7 +65,7 @@ export class RequestGuard {
   /** Throws unless Host and Origin are ours. */
   checkSameOrigin(req: RequestFacts): void {
     const host = req.host?.toLowerCase();
-    if (!host || !this.hosts.has(host)) throw new EdgePayError('GATEWAY_API_ORIGIN_FORBIDDEN', { origin: String(req.host ?? '(no host)').slice(0, 100) });
+    if (!host || !this.hosts.has(host)) throw new EdgePayError('GATEWAY_API_ORIGIN_FORBIDDEN', { origin: req.host ? 'another host' : 'no host' });
     if (req.origin !== undefined) {
       let ok = false;
       try {
@@ -73,7 +74,7 @@ export class RequestGuard {
       } catch {
         ok = false;
       }
-      if (!ok) throw new EdgePayError('GATEWAY_API_ORIGIN_FORBIDDEN', { origin: req.origin.slice(0, 100) });
+      if (!ok) throw new EdgePayError('GATEWAY_API_ORIGIN_FORBIDDEN', { origin: 'another origin' });
     }
   }
 
@@ -81,7 +82,7 @@ export class RequestGuard {
   checkApi(req: RequestFacts): void {
     this.checkSameOrigin(req);
     if (req.fetchSite !== undefined && req.fetchSite !== 'same-origin') {
-      throw new EdgePayError('GATEWAY_API_ORIGIN_FORBIDDEN', { origin: String(req.origin ?? req.fetchSite).slice(0, 100) });
+      throw new EdgePayError('GATEWAY_API_ORIGIN_FORBIDDEN', { origin: 'another page' });
     }
   }
 
@@ -89,7 +90,7 @@ export class RequestGuard {
   checkKiosk(req: RequestFacts): void {
     this.checkApi(req);
     if (!this.options.kioskFromLan && !LOOPBACK.test(req.remoteAddress ?? '')) {
-      throw new EdgePayError('GATEWAY_API_ORIGIN_FORBIDDEN', { origin: String(req.origin ?? req.remoteAddress ?? '?').slice(0, 100) });
+      throw new EdgePayError('GATEWAY_API_ORIGIN_FORBIDDEN', { origin: 'another machine' });
     }
   }
 

@@ -131,6 +131,7 @@ describe('gateway API guard under attack', () => {
           tried++;
           assert.ok(res.status >= 400 && res.status < 500, `${head.split('\r\n').slice(0, 3).join(' | ')} -> ${res.status}`);
           assert.ok(!res.text.includes(PIN), 'no answer echoes the PIN');
+          assert.ok(!/evil|localhost/.test(res.text.split('\r\n\r\n')[1] ?? ''), 'no answer echoes the Host or Origin: ' + res.text);
         }
       }
       // With the gateway's own Host and no Origin, spellings the router does not route (and absolute-form) still reach nothing.
