@@ -152,7 +152,7 @@ export const errorRegistry = {
   // The gateway's local API for the kiosk and console (edge-services/api, core/gateway-api).
   GATEWAY_API_ORIGIN_FORBIDDEN: { httpStatus: 403, message: 'The kiosk API answers only the kiosk itself (origin {origin}).', when: 'A request to the gateway API from another origin or host than the kiosk\'s.' },
   GATEWAY_API_SIGN_IN_FAILED: { httpStatus: 401, message: 'Wrong operator PIN.', when: 'An operator signs in with a wrong PIN.' },
-  GATEWAY_API_SIGN_IN_LOCKED: { httpStatus: 429, message: 'Too many wrong PINs; try again in {seconds} seconds.', when: 'Signing in after too many wrong PINs, before the lock-out ends.' },
+  GATEWAY_API_SIGN_IN_LOCKED: { httpStatus: 429, message: 'Too many wrong PINs; try again in {seconds} seconds.', when: 'Signing in from a client (address and origin, or known device) that sent too many wrong PINs, before its growing delay ends; other clients are not held up. The PIN is not compared while it waits.' },
   GATEWAY_API_SESSION_REQUIRED: { httpStatus: 401, message: 'Sign in as an operator first (or the session expired).', when: 'A console request without a valid operator session.' },
   GATEWAY_API_UNAVAILABLE: { httpStatus: 503, message: 'The gateway does not answer: {reason}', when: 'The UI cannot reach the gateway (process stopped, no answer, no network control).' },
   GATEWAY_API_NOT_FOUND: { httpStatus: 404, message: 'No such gateway API route: {method} {path}.', when: 'A request to a gateway API path that does not exist.' },

@@ -26,6 +26,7 @@ import { kioskHandlers } from './handlers/kiosk-handlers.ts';
 import { GatewayReads, type GatewayServiceParts } from './handlers/parts.ts';
 import { recognitionHandlers } from './handlers/recognition-handlers.ts';
 import { OperatorSessions } from './operator-sessions.ts';
+import { IN_PROCESS, type SignInCaller } from './sign-in-client.ts';
 
 export type { GatewayServiceParts, RecognitionPart, ScannerEvents } from './handlers/parts.ts';
 
@@ -41,9 +42,10 @@ export type GatewayServiceRuntime<M extends MethodTable = MethodTable> = {
   /**
    * A call whose token and arguments a transport reads itself (HTTP): the
    * session is checked before `readArgs` runs, so a stranger learns nothing
-   * from how a request is malformed.
+   * from how a request is malformed. `caller` says who calls, for the
+   * sign-in throttle (in process when absent).
    */
-  invoke(name: keyof M & string, token: string | undefined, readArgs: () => readonly unknown[]): Promise<unknown>;
+  invoke(name: keyof M & string, token: string | undefined, readArgs: () => readonly unknown[], caller?: SignInCaller): Promise<unknown>;
   onEvent(listener: (event: GatewayEvent) => void): () => void;
   /** Starts the event sources; call once. */
   start(): void;
@@ -76,10 +78,11 @@ export function createGatewayService<X extends MethodTable = {}>(parts: GatewayS
     if (typeof handlers[name] !== 'function') throw new Error(`gateway API method ${name} has no handler`);
   }
 
-  const invoke: GatewayServiceRuntime<M>['invoke'] = async (name, token, readArgs) => {
+  const invoke: GatewayServiceRuntime<M>['invoke'] = async (name, token, readArgs, caller = IN_PROCESS) => {
     const declaration = methods[name]!;
     if (declaration.access === 'operator') sessions.check(token);
-    return handlers[name]!(...checkArgs(declaration, readArgs()));
+    // Every handler gets the caller after its declared arguments (checkArgs returns exactly those); only signIn reads it.
+    return handlers[name]!(...checkArgs(declaration, readArgs()), caller);
   };
   const call: GatewayServiceRuntime<M>['call'] = async (name, args) => {
     if (!isMethodName(methods, name)) throw new EdgePayError('REQUEST_INVALID', { reason: 'unknown method' });

@@ -5,6 +5,7 @@
  * It also serves the built UI. Errors are always `{code, message}` from
  * core's registry.
  */
+import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
@@ -21,6 +22,7 @@ import {
 } from '../../core/index.ts';
 import type { GatewayServiceRuntime } from './gateway-service.ts';
 import { RequestGuard, type RequestFacts } from './request-guard.ts';
+import type { SignInCaller } from './sign-in-client.ts';
 import { readUiFile, UI_CSP } from './static-ui.ts';
 
 export type GatewayHttpOptions = {
@@ -32,12 +34,33 @@ export type GatewayHttpOptions = {
 };
 
 const BODY_LIMIT = 64 * 1024;
+/** Sign-in and sign-out: a PIN or nothing. */
+const CONSOLE_BODY_LIMIT = 4 * 1024;
+/** The known-device cookie (sign-in-client.ts says why). */
+const DEVICE_COOKIE = 'edgepay_console_device';
+
+/** Any spelling of a path under /api (encoded, doubled slashes, any case) is the API's 404, never a UI page. */
+function looksLikeApi(url: string): boolean {
+  let path = url.split('?')[0] ?? '';
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    return true;
+  }
+  return /(^|\/)api(\/|$)/i.test(path.replace(/\\/g, '/'));
+}
+
+/** The path as an error may show it: no digits (a card number in a path must not come back in the answer), at most 100 characters. */
+const pathForError = (url: string) => (url.split('?')[0] ?? '').slice(0, 100).replace(/\d/g, '#');
 
 const facts = (req: FastifyRequest): RequestFacts => ({
   host: req.headers.host,
   origin: req.headers.origin,
   remoteAddress: req.socket.remoteAddress,
+  fetchSite: oneHeader(req.headers['sec-fetch-site']),
 });
+
+const oneHeader = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(',') : v);
 
 function bearer(req: FastifyRequest): string {
   const h = req.headers.authorization;
@@ -47,6 +70,7 @@ function bearer(req: FastifyRequest): string {
 export function buildGatewayHttpApp(options: GatewayHttpOptions): { app: FastifyInstance; wss: WebSocketServer } {
   const { service, guard } = options;
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT });
+  void app.register(fastifyCookie);
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const mapped = toEdgePayError(err, { bodyLimit: BODY_LIMIT });
@@ -61,24 +85,52 @@ export function buildGatewayHttpApp(options: GatewayHttpOptions): { app: Fastify
     reply.header('x-frame-options', 'DENY');
   });
 
-  // Who may call: the kiosk's routes answer the kiosk itself; every other /api/ URL (console routes, unknown ones) the same origin.
+  // Who may call, decided on what the router matched (never on the raw URL, which can be spelled many ways: issue 25).
+  // onRequest runs before the body is read, so a stranger's large body is refused unread.
   app.addHook('onRequest', async (req) => {
-    if (!req.url.startsWith('/api/')) return;
+    guard.checkTarget(req.raw.url);
+    // Every request, API or UI file or unknown: Host and Origin must be ours (no DNS rebinding, no other site's script).
+    guard.checkSameOrigin(facts(req));
+    // Unmatched: the not-found handler answers, and it runs no method.
+    if (req.routeOptions.url === undefined) return;
     const access = (req.routeOptions.config as { access?: Access } | undefined)?.access;
-    if (access === 'kiosk') guard.checkKiosk(facts(req));
-    else guard.checkSameOrigin(facts(req));
+    switch (access) {
+      case 'kiosk':
+        return guard.checkKiosk(facts(req));
+      case 'console':
+        return guard.checkApi(facts(req));
+      case 'operator':
+        guard.checkApi(facts(req));
+        return service.sessions.check(bearer(req));
+      default:
+        // Default deny: a matched route must say who may call it.
+        throw new EdgePayError('GATEWAY_API_NOT_FOUND', { method: req.method.slice(0, 10), path: pathForError(req.url) });
+    }
   });
 
   // One route per declared method: the token from the bearer header, the arguments from where the declaration puts them.
   for (const { name, declaration } of httpRoutes(service.methods)) {
+    const isSignIn = name === 'signIn';
     app.route({
       method: declaration.http.method,
       url: declaration.http.path,
       config: { access: declaration.access },
-      ...(declaration.maxBytes ? { bodyLimit: declaration.maxBytes } : {}),
+      // Sign-in and sign-out carry a PIN or nothing: a small limit, as nobody is known yet.
+      bodyLimit: declaration.maxBytes ?? (declaration.access === 'console' ? CONSOLE_BODY_LIMIT : BODY_LIMIT),
       handler: async (req, reply) => {
         const parts = { body: req.body, params: req.params as Record<string, unknown>, query: req.query as Record<string, unknown>, bearer: bearer(req) };
-        const result = await service.invoke(name, declaration.access === 'operator' ? parts.bearer : undefined, () => fromHttpRequest(declaration, parts));
+        const device = req.cookies[DEVICE_COOKIE];
+        const caller: SignInCaller = { channel: 'http', address: req.socket.remoteAddress, origin: req.headers.origin, device };
+        const result = await service.invoke(name, declaration.access === 'operator' ? parts.bearer : undefined, () => fromHttpRequest(declaration, parts), caller);
+        // A right PIN: this browser becomes a known device, whose wrong PINs count apart from strangers' (sign-in-client.ts).
+        if (isSignIn) {
+          reply.setCookie(DEVICE_COOKIE, service.sessions.rememberDevice(device), {
+            path: '/api/console',
+            httpOnly: true,
+            sameSite: 'strict',
+            maxAge: 30 * 24 * 3600,
+          });
+        }
         // Nothing to say (signOut): 204, as a DELETE without an answer should.
         if (result === undefined) return reply.status(204).send();
         return result;
@@ -87,8 +139,8 @@ export function buildGatewayHttpApp(options: GatewayHttpOptions): { app: Fastify
   }
 
   app.setNotFoundHandler(async (req, reply) => {
-    if (req.url.startsWith('/api/') || !options.uiDir || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      return reply.status(404).send(new EdgePayError('GATEWAY_API_NOT_FOUND', { method: req.method, path: req.url.split('?')[0]!.slice(0, 100) }).toJSON());
+    if (looksLikeApi(req.url) || !options.uiDir || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      return reply.status(404).send(new EdgePayError('GATEWAY_API_NOT_FOUND', { method: req.method.slice(0, 10), path: pathForError(req.url) }).toJSON());
     }
     const file = await readUiFile(options.uiDir, req.url);
     if (!file) return reply.status(404).send(new EdgePayError('NOT_FOUND').toJSON());
@@ -111,10 +163,12 @@ function attachEvents(app: FastifyInstance, service: GatewayServiceRuntime, guar
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   app.server.on('upgrade', (req, socket, head) => {
     const url = req.url ?? '';
-    const f: RequestFacts = { host: req.headers.host, origin: req.headers.origin, remoteAddress: req.socket.remoteAddress };
+    const f: RequestFacts = { host: req.headers.host, origin: req.headers.origin, remoteAddress: req.socket.remoteAddress, fetchSite: oneHeader(req.headers['sec-fetch-site']) };
     try {
-      if (url.split('?')[0] !== EVENTS_PATH) throw new EdgePayError('GATEWAY_API_NOT_FOUND', { method: 'GET', path: url.slice(0, 100) });
-      guard.checkSameOrigin(f);
+      guard.checkTarget(url);
+      // The exact path only: no other spelling of it opens the channel.
+      if (url.split('?')[0] !== EVENTS_PATH) throw new EdgePayError('GATEWAY_API_NOT_FOUND', { method: 'GET', path: pathForError(url) });
+      guard.checkApi(f);
     } catch (err) {
       const e = err as EdgePayError;
       socket.end(`HTTP/1.1 ${e.httpStatus} Refused\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(e.toJSON())}`);

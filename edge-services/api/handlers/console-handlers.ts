@@ -1,6 +1,7 @@
 /** The operator console's methods: sign-in, the store's state, payments, the network switch. */
 import { EdgePayError, type GatewayHandlers, type PaymentDoc } from '../../../core/index.ts';
 import type { OperatorSessions } from '../operator-sessions.ts';
+import type { SignInCaller } from '../sign-in-client.ts';
 import { stripToken, type GatewayReads, type GatewayServiceParts } from './parts.ts';
 
 type ConsoleHandlers = Pick<
@@ -10,7 +11,8 @@ type ConsoleHandlers = Pick<
 
 export function consoleHandlers(parts: GatewayServiceParts, reads: GatewayReads, sessions: OperatorSessions, afterNetworkChange: () => Promise<void>): ConsoleHandlers {
   return {
-    signIn: async (pin) => sessions.signIn(pin),
+    // The transport passes who calls after the declared arguments (gateway-service.ts): wrong PINs slow down that caller only.
+    signIn: async (pin: string, caller?: SignInCaller) => sessions.signIn(pin, caller),
     signOut: async (token) => sessions.signOut(token),
     overview: async () => ({
       site: await reads.siteView(),
