@@ -17,7 +17,8 @@ import { isErrorCode, renderErrorMessage, type PushRefusal, type RefusedDocument
 /** The ledger's local collection of refusals; gateway-only, in no registry, never replicated. */
 export const REFUSED_DOCUMENTS_COLLECTION = 'sync_refusals';
 
-type RefusalDoc = RefusedDocument & { key: string };
+// Stored as `sourceCollection`: `collection` is an RxDocument property of RxDB's own.
+type RefusalDoc = Omit<RefusedDocument, 'collection'> & { key: string; sourceCollection: string };
 
 const refusalSchema: RxJsonSchema<RefusalDoc> = {
   title: 'edgepay sync refusals',
@@ -27,7 +28,7 @@ const refusalSchema: RxJsonSchema<RefusalDoc> = {
   additionalProperties: false,
   properties: {
     key: { type: 'string', maxLength: 400 },
-    collection: { type: 'string', maxLength: 64 },
+    sourceCollection: { type: 'string', maxLength: 64 },
     documentId: { type: 'string', maxLength: 300 },
     code: { type: 'string', maxLength: 64 },
     message: { type: 'string', maxLength: 1000 },
@@ -35,7 +36,7 @@ const refusalSchema: RxJsonSchema<RefusalDoc> = {
     reason: { type: 'string', maxLength: 500 },
     refusedAt: { type: 'string', maxLength: 40 },
   },
-  required: ['key', 'collection', 'documentId', 'code', 'message', 'refusedAt'],
+  required: ['key', 'sourceCollection', 'documentId', 'code', 'message', 'refusedAt'],
 };
 
 const keyOf = (collection: string, documentId: string) => `${collection}\u001f${documentId}`;
@@ -76,7 +77,7 @@ export class RefusedDocuments {
       const details = { collection, path: refusal.path ?? refusal.field ?? '/', field: refusal.field ?? refusal.path ?? '/', reason: refusal.reason ?? 'refused' };
       return {
         key: keyOf(collection, documentId),
-        collection,
+        sourceCollection: collection,
         documentId: documentId.slice(0, 300),
         code,
         message: renderErrorMessage(code, details).slice(0, 1000),
@@ -106,8 +107,8 @@ export class RefusedDocuments {
     const docs = await store.find().exec();
     return docs
       .map((d) => {
-        const { key: _key, ...refused } = d.toJSON() as RefusalDoc;
-        return refused;
+        const { key: _key, sourceCollection, ...refused } = d.toJSON() as RefusalDoc;
+        return { collection: sourceCollection, ...refused };
       })
       .sort((a, b) => b.refusedAt.localeCompare(a.refusedAt));
   }
