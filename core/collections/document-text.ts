@@ -21,7 +21,7 @@
  * A problem names the field's path and a fixed reason, never the text itself
  * (it may be a card number); keys that are not plain names appear as `*`.
  */
-import { findCardDataPath } from '../card-data.ts';
+import { findCardDataPath, findCardNumbers } from '../card-data.ts';
 import type { ErrorCode } from '../errors.ts';
 
 export const MAX_TEXT_LENGTH = 10_000;
@@ -111,6 +111,8 @@ export function checkDocumentText(doc: Record<string, unknown>, rules: TextRules
         if (key.length > MAX_KEY_LENGTH) return problem(segments, 'key too long');
         const reason = textProblem(key, false);
         if (reason) return problem([...segments, key], reason);
+        // findCardDataPath scans values; a free-form map's key is stored as well.
+        if (findCardNumbers(key).length > 0) return { code: 'CARD_DATA_REFUSED', path: safePath([...segments, key]), reason: 'card number' };
       }
       stack.push({ value: child, segments: [...segments, key] });
     }
