@@ -60,6 +60,19 @@ describe('core document check', () => {
     assert.equal(checkDocumentText({ ok } as Record<string, unknown>), null);
   });
 
+  it('never refuses what a declared schema allows by length: every schema maxLength is within MAX_TEXT_LENGTH', () => {
+    const lengths: number[] = [];
+    const walk = (node: unknown) => {
+      if (!node || typeof node !== 'object') return;
+      const m = (node as { maxLength?: unknown }).maxLength;
+      if (typeof m === 'number') lengths.push(m);
+      for (const v of Object.values(node)) walk(v);
+    };
+    for (const c of edgePayCollections.list()) walk(c.schema);
+    assert.ok(lengths.length > 10);
+    assert.ok(Math.max(...lengths) <= MAX_TEXT_LENGTH, `largest schema maxLength ${Math.max(...lengths)}`);
+  });
+
   it('allows tab, LF and CR only in the fields a declaration names multi-line', () => {
     const notes = defineCollection({
       name: 'notes',

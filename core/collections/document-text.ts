@@ -24,7 +24,8 @@
 import { findCardDataPath, findCardNumbers } from '../card-data.ts';
 import type { ErrorCode } from '../errors.ts';
 
-export const MAX_TEXT_LENGTH = 10_000;
+// Above every schema maxLength (enrolment keypoints: 12,000): the schema is the tighter bound where it names one.
+export const MAX_TEXT_LENGTH = 65_536;
 export const MAX_KEY_LENGTH = 128;
 export const MAX_DEPTH = 32;
 
