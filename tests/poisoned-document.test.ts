@@ -131,6 +131,22 @@ describe('a document the server refuses', () => {
     }
   });
 
+  it('the server refuses such text in its own writes too (the gateways could not store it): 400, not 500', async () => {
+    const now = new Date().toISOString();
+    for (const [name, reason] of [['tea\u0000', 'NUL character'], ['cake \udc00', 'lone UTF-16 surrogate']]) {
+      const res = await fetch(`${server.url}/admin/sites/${SITE}/products`, {
+        method: 'PUT',
+        headers: { authorization: 'Bearer ' + ADMIN, 'content-type': 'application/json' },
+        body: JSON.stringify([{ id: 'p-1', siteId: SITE, sku: 'P1', barcode: '8800000000011', name, price: { amount: 1000, currency: 'KRW' }, active: true, updatedAt: now }]),
+      });
+      const body = (await res.json()) as { code: string; details?: { reason?: string } };
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.equal(body.code, 'DOCUMENT_TEXT_INVALID');
+      assert.equal(body.details?.reason, reason);
+    }
+    assert.equal((await server.db.query(`SELECT 1 FROM documents WHERE collection = 'products'`)).rows.length, 0);
+  });
+
   it('is never pushed again, also after a restart, while the rest keeps flowing', { timeout: 90_000 }, async () => {
     const refusedBefore = await refusedPushes();
     assert.ok(refusedBefore >= 1, 'the server refused them');
