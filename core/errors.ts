@@ -35,6 +35,7 @@ export const errorRegistry = {
 
   // Documents and requests.
   SCHEMA_VALIDATION: { httpStatus: 400, message: 'The document does not match the {collection} schema.', when: 'A document written or pushed does not match its collection\'s JSON schema.' },
+  DOCUMENT_TEXT_INVALID: { httpStatus: 400, message: 'The text at {path} of a {collection} document is not accepted: {reason}.', when: 'A document written or pushed holds text the store refuses: a NUL, a lone UTF-16 surrogate, a control character, an over-long string or key, or too deep nesting (core/collections/document-text.ts).' },
   SCHEMA_VERSION_OUTDATED: { httpStatus: 426, message: 'Schema version {version} of {collection} is no longer accepted; update the client.', when: 'A gateway replicates with a schema version older than the server accepts.' },
   NOT_FOUND: { httpStatus: 404, message: 'Not found.', when: 'An HTTP request to a path the server does not serve.' },
 

@@ -10,3 +10,4 @@ export { GatewaySync, type GatewaySyncOptions } from './replication/gateway-sync
 export { replicateCollection, type CollectionSyncOptions, type CollectionSync } from './replication/collection-replication.ts';
 export { ServerUnreachable, type SyncEndpoint } from './replication/http-client.ts';
 export { SYNC_PROBE_BACKOFF, type ProbeBackoff } from './replication/connection-monitor.ts';
+export { RefusedDocuments, REFUSED_DOCUMENTS_COLLECTION } from './replication/refused-documents.ts';

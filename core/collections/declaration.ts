@@ -17,6 +17,7 @@
  */
 import type { MigrationStrategies, RxJsonSchema } from 'rxdb';
 import type { GatewayIdentity, WriteCheck } from './ownership.ts';
+import { checkDocumentText, type DocumentProblem, type TextRules } from './document-text.ts';
 
 /** Which way documents travel between a gateway and the server. */
 export type CollectionSyncSettings = {
@@ -37,6 +38,15 @@ export type CollectionDeclaration<Doc = any, Name extends string = string> = {
   readonly schema: RxJsonSchema<Doc>;
   /** The field holding the site a document belongs to; absent: the writer's site. */
   readonly siteField?: keyof Doc & string;
+  /**
+   * The check beside the schema that both sides run on every write: the
+   * gateway's ledger before it stores a document (sync/ledger), the server on
+   * every pushed document and on its own writes (server/replication). By
+   * default core's text rules (document-text.ts) with the collection's
+   * `textRules`; null when the document may be stored. A gateway must never
+   * accept what the server will refuse, so there is exactly one.
+   */
+  readonly checkDocument: (doc: Doc) => DocumentProblem | null;
   /**
    * May this gateway (`writer`) turn `previous` (the server's state, undefined
    * for a new document) into `next`? Run by the server on every pushed
@@ -61,7 +71,16 @@ export type CollectionDeclaration<Doc = any, Name extends string = string> = {
  * the site field are checked against the schema's document type.
  */
 export function defineCollection<Doc, Name extends string>(
-  declaration: Omit<CollectionDeclaration<Doc, Name>, 'migrations'> & { migrations?: MigrationStrategies },
+  declaration: Omit<CollectionDeclaration<Doc, Name>, 'migrations' | 'checkDocument'> & {
+    migrations?: MigrationStrategies;
+    /** Where the text rules differ for this collection (multi-line fields). */
+    textRules?: TextRules;
+  },
 ): CollectionDeclaration<Doc, Name> {
-  return Object.freeze({ ...declaration, migrations: declaration.migrations ?? {} });
+  const { textRules, ...rest } = declaration;
+  return Object.freeze({
+    ...rest,
+    migrations: declaration.migrations ?? {},
+    checkDocument: (doc: Doc) => checkDocumentText(doc as Record<string, unknown>, textRules),
+  });
 }

@@ -6,6 +6,7 @@
  * table; a new method is one entry here and one handler in edge-services/api.
  */
 import type { PaymentDoc } from '../schemas/index.ts';
+import type { RefusedDocument } from '../sync-protocol/index.ts';
 import { arrayOf, asBody, asIs, base64Image, boolean, inBearer, inBody, inPath, inQuery, integer, object, text } from './args.ts';
 import { method } from './declare.ts';
 import { checkPaymentFilter, paymentFilterToQuery } from './payment-filter.ts';
@@ -77,6 +78,8 @@ export const gatewayMethods = {
   // ---- console: a signed-in operator ----
   overview: method<() => ConsoleOverview>()({ access: 'operator', http: { method: 'GET', path: '/api/console/overview' }, args: [] }),
   syncStatus: method<() => SyncStatus | null>()({ access: 'operator', http: { method: 'GET', path: '/api/console/sync' }, args: [] }),
+  /** Documents of the ledger the server refused on push, set aside with its reasons (the rest keeps syncing). */
+  refusedDocuments: method<() => RefusedDocument[]>()({ access: 'operator', http: { method: 'GET', path: '/api/console/sync/refused' }, args: [] }),
   devices: method<() => DeviceView[]>()({ access: 'operator', http: { method: 'GET', path: '/api/console/devices' }, args: [] }),
   payments: method<(filter: PaymentFilter) => PaymentDoc[]>()({
     access: 'operator',

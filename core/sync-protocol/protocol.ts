@@ -20,6 +20,8 @@
  * make, 426 SCHEMA_VERSION_OUTDATED for an older schema version.
  */
 
+import type { ErrorCode } from '../errors.ts';
+
 /** A document as the server holds it: the document's fields plus `_deleted`. */
 export type ReplicatedDocument<T = Record<string, unknown>> = T & { _deleted: boolean };
 
@@ -43,6 +45,54 @@ export type PushRow<T = Record<string, unknown>> = {
 
 /** The conflicting rows: the server's current state of each. */
 export type PushResponse<T = Record<string, unknown>> = ReplicatedDocument<T>[];
+
+/**
+ * One pushed row the server refuses (its schema, core's text rules, card
+ * data, field ownership or site): `row` is its index in the push, so the
+ * gateway finds its document without the server echoing the id; `path` (or
+ * `field`) and `reason` say where and why, never with the refused text.
+ */
+export type PushRefusal = {
+  row: number;
+  code: ErrorCode;
+  path?: string;
+  field?: string;
+  reason?: string;
+};
+
+/**
+ * A push with refused rows writes nothing and is answered with the first
+ * refused row's status and code (4xx) and, in `details.refused`, every
+ * refused row of the push. The gateway sets those documents aside and pushes
+ * the rest again (sync/replication), so one bad document never holds up the
+ * others; a plain RxDB client sees an error, and never a refused row taken
+ * for written.
+ */
+export type PushRefusedDetails = { collection: string; refused: PushRefusal[] };
+
+/** The refusals of a push error's details, or undefined when it is no per-row refusal. */
+export function pushRefusalsOf(details: unknown): PushRefusal[] | undefined {
+  const refused = (details as { refused?: unknown } | undefined)?.refused;
+  if (!Array.isArray(refused)) return undefined;
+  return refused.filter(
+    (r): r is PushRefusal => typeof r === 'object' && r !== null && Number.isSafeInteger((r as PushRefusal).row) && typeof (r as PushRefusal).code === 'string',
+  );
+}
+
+/**
+ * A document of the gateway's ledger that the server refused: kept out of
+ * the push until it changes, and shown to the operator with the reason.
+ */
+export type RefusedDocument = {
+  collection: string;
+  documentId: string;
+  code: ErrorCode;
+  /** The server's message for the refusal (rendered from the code, with no text of the document). */
+  message: string;
+  path?: string;
+  reason?: string;
+  refusedAt: string;
+};
 
 /**
  * Push response header: the checkpoint `lwt` (the site's commit counter) of

@@ -6,10 +6,10 @@
  * events refresh what changed.
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { isEdgePayError, type ConsoleOverview, type OperatorSession, type PaymentDoc, type PaymentFilter } from '../../core/index.ts';
+import { isEdgePayError, type ConsoleOverview, type OperatorSession, type PaymentDoc, type PaymentFilter, type RefusedDocument } from '../../core/index.ts';
 import { useClient } from '../api/client.ts';
 import { LanguageSwitch, useI18n } from '../i18n/i18n.tsx';
-import { DeclinedList, DevicesTable, LimitsCard, NetworkCard, SyncCard, UnsentCard } from './Panels.tsx';
+import { DeclinedList, DevicesTable, LimitsCard, NetworkCard, RefusedCard, SyncCard, UnsentCard } from './Panels.tsx';
 import { PaymentsChart } from './PaymentsChart.tsx';
 import { PaymentDetails, PaymentsTable } from './PaymentsView.tsx';
 import { RecognitionPanel } from './RecognitionPanel.tsx';
@@ -37,6 +37,7 @@ export function ConsoleApp() {
   const [payments, setPayments] = useState<PaymentDoc[]>([]);
   const [chartPayments, setChartPayments] = useState<PaymentDoc[]>([]);
   const [declined, setDeclined] = useState<PaymentDoc[]>([]);
+  const [refused, setRefused] = useState<RefusedDocument[]>([]);
   const [filter, setFilter] = useState<PaymentFilter>({ limit: 200 });
   const [open, setOpen] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -62,7 +63,11 @@ export function ConsoleApp() {
     }
   }, [signOut]);
 
-  const loadOverview = useCallback(() => guard(async () => setOverview(await client.overview(token))), [client, token, guard]);
+  const loadOverview = useCallback(() => guard(async () => {
+    const [o, r] = await Promise.all([client.overview(token), client.refusedDocuments(token)]);
+    setOverview(o);
+    setRefused(r);
+  }), [client, token, guard]);
   const loadPayments = useCallback(() => guard(async () => {
     const [list, all, dec] = await Promise.all([client.payments(token, filter), client.payments(token, { limit: 1000 }), client.declinedAfterForward(token)]);
     setPayments(list);
@@ -80,7 +85,11 @@ export function ConsoleApp() {
     if (!token) return;
     client.authenticateEvents(token);
     const off = client.onEvent((e) => {
-      if (e.type === 'sync') setOverview((o) => (o ? { ...o, sync: e.status, network: e.network } : o));
+      if (e.type === 'sync') {
+        setOverview((o) => (o ? { ...o, sync: e.status, network: e.network } : o));
+        // A refusal comes with a push, which changes the sync status, not the payments.
+        void client.refusedDocuments(token).then(setRefused, () => undefined);
+      }
       if (e.type === 'devices') setOverview((o) => (o ? { ...o, devices: e.devices } : o));
       if (e.type === 'payments-changed') {
         void loadPayments();
@@ -124,6 +133,7 @@ export function ConsoleApp() {
             <div className="grid">
               <SyncCard sync={overview.sync} />
               <UnsentCard unsent={overview.unsent} />
+              <RefusedCard refused={refused} />
               <NetworkCard overview={overview} onSet={setNetwork} />
               <section className="card wide"><PaymentsChart payments={chartPayments} /></section>
               <DevicesTable devices={overview.devices} />

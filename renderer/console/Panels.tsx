@@ -1,5 +1,5 @@
-/** The console's read-only panels: sync, unsent, devices, site limits, declined-after-forward. */
-import type { ConsoleOverview, DeviceView, PaymentDoc, SiteView, SyncStatus, UnsentSummary } from '../../core/index.ts';
+/** The console's read-only panels: sync, documents the server refused, unsent, devices, site limits, declined-after-forward. */
+import type { ConsoleOverview, DeviceView, PaymentDoc, RefusedDocument, SiteView, SyncStatus, UnsentSummary } from '../../core/index.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 
 export function SyncCard({ sync }: { sync: SyncStatus | null }) {
@@ -17,6 +17,32 @@ export function SyncCard({ sync }: { sync: SyncStatus | null }) {
         {sync?.nextAttemptAt ? (<><dt>{t('console.sync.nextAttempt')}</dt><dd>{time(sync.nextAttemptAt)}</dd></>) : null}
         {sync?.lastError ? (<><dt>{t('console.sync.lastError')}</dt><dd className="error-text">{time(sync.lastError.at)} · {sync.lastError.message}</dd></>) : null}
       </dl>
+    </section>
+  );
+}
+
+/** Documents the server refused on push (issue 25): set aside with the server's reason; shown only when there are any. */
+export function RefusedCard({ refused }: { refused: readonly RefusedDocument[] }) {
+  const { t, time } = useI18n();
+  if (refused.length === 0) return null;
+  return (
+    <section className="card wide" aria-labelledby="refused-title" data-testid="refused-card">
+      <h2 id="refused-title">{t('console.refused')} <span className="badge">{refused.length}</span></h2>
+      <p className="muted">{t('console.refused.help')}</p>
+      <table className="table" data-testid="refused-table">
+        <thead>
+          <tr><th>{t('console.refused.document')}</th><th>{t('console.refused.reason')}</th><th>{t('console.refused.at')}</th></tr>
+        </thead>
+        <tbody>
+          {refused.map((r) => (
+            <tr key={`${r.collection}/${r.documentId}`}>
+              <td><code>{r.collection}/{r.documentId}</code></td>
+              <td className="error-text"><code>{r.code}</code> · {r.message}</td>
+              <td>{time(r.refusedAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </section>
   );
 }

@@ -7,7 +7,7 @@
  * context: whoever needs work done with a push registers it.
  */
 import AjvModule from 'ajv';
-import type { CollectionDeclaration, CollectionRegistry, WriteCheck } from '../../core/index.ts';
+import type { CollectionDeclaration, CollectionRegistry, DocumentProblem, WriteCheck } from '../../core/index.ts';
 
 // ajv's CommonJS default export under NodeNext.
 const Ajv = AjvModule as unknown as typeof AjvModule.default;
@@ -22,6 +22,8 @@ export type ServerCollection = {
   readonly primaryPath: string;
   /** Returns schema errors of a document (without `_deleted`), or null if valid. */
   validate(doc: Doc): string[] | null;
+  /** Core's text rules and card-data scan, as the gateway's ledger runs them (CollectionDeclaration.checkDocument). */
+  checkDocument(doc: Doc): DocumentProblem | null;
   /** The site a document belongs to; undefined when the document does not say (it is the writer's). */
   siteOf(doc: Doc): string | undefined;
   /** May this gateway turn `previous` (the server's state) into `next`? */
@@ -66,6 +68,7 @@ export function serverCollection(declaration: CollectionDeclaration, createdSql:
       if (validator(doc)) return null;
       return (validator.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'invalid'}`);
     },
+    checkDocument: (doc) => declaration.checkDocument(doc),
     siteOf: (doc) => {
       if (!siteField) return undefined;
       const v = doc[siteField];

@@ -11,7 +11,7 @@
  * Gateway pushes take the lock inside one statement (optimistic, see push());
  * the server's own writes take it with SELECT ... FOR UPDATE in a transaction.
  */
-import { EdgePayError, findCardDataPath, jsonEqual, type ErrorCode } from '../../core/index.ts';
+import { EdgePayError, jsonEqual, type DocumentProblem, type ErrorCode, type PushRefusal } from '../../core/index.ts';
 import type { PullResponse, PushRow, ReplicatedDocument, SyncCheckpoint } from '../../core/index.ts';
 import type { Db, Queryable } from '../db/db.ts';
 import type { Doc, ServerCollection, Writer } from './collections.ts';
@@ -107,11 +107,24 @@ async function upsertMany(tx: Queryable, collection: string, siteId: string, row
   }
 }
 
-/** A push row the server refuses: the whole push is rolled back. */
+/**
+ * A push the server refuses: nothing of it is written. With refused rows
+ * (`details.refused`, core's PushRefusedDetails) its code and status are the
+ * first refused row's, and the gateway sets those rows aside and pushes the
+ * rest again.
+ */
 export class PushRefused extends EdgePayError {
   constructor(code: ErrorCode, details: Record<string, unknown>) {
     super(code, details);
   }
+}
+
+/** The problem of a document the server is about to store itself, as the error it raises. */
+function refuseOwnWrite(collection: ServerCollection, doc: Doc): void {
+  const problem = collection.checkDocument(doc);
+  if (problem) throw new EdgePayError(problem.code, { collection: collection.name, path: problem.path, reason: problem.reason });
+  const errors = collection.validate(doc);
+  if (errors) throw new EdgePayError('SCHEMA_VALIDATION', { collection: collection.name, errors: errors.slice(0, 5) });
 }
 
 function splitDeleted(state: ReplicatedDocument): { doc: Doc; deleted: boolean } {
@@ -179,12 +192,12 @@ function prepareRows(collection: ServerCollection, rows: PushRow[]) {
     const id = r.newDocumentState[collection.primaryPath];
     if (typeof id !== 'string' || id.length === 0) throw new PushRefused('SCHEMA_VALIDATION', { collection: collection.name, row: i, errors: [`missing ${collection.primaryPath}`] });
     const { doc, deleted } = splitDeleted(r.newDocumentState);
-    // Before the schema check: its error messages must not get to quote a card number.
-    const cardPath = findCardDataPath(doc);
-    const errors = cardPath ? null : collection.validate(doc);
-    if (cardPath || errors) return { id, doc, deleted, cardPath, errors, stored: doc, json: '' };
+    // Core's text rules and card scan before the schema check: its error messages must not get to quote a card number.
+    const problem: DocumentProblem | null = collection.checkDocument(doc);
+    const errors = problem ? null : collection.validate(doc);
+    if (problem || errors) return { id, doc, deleted, problem, errors, stored: doc, json: '' };
     const stored = collection.stampAccepted && !deleted ? collection.stampAccepted(doc, now) : doc;
-    return { id, doc, deleted, cardPath, errors, stored, json: JSON.stringify(stored) };
+    return { id, doc, deleted, problem, errors, stored, json: JSON.stringify(stored) };
   });
 }
 
@@ -203,11 +216,19 @@ async function pushOnce(db: Db, collection: ServerCollection, writer: Writer, ro
   const conflicts: ReplicatedDocument[] = [];
   // A document pushed twice in one batch is written once, in its last state.
   const writes = new Map<string, { id: string; deleted: boolean; json: string }>();
+  // Every refused row of the push, so that the gateway sets them all aside at once.
+  const refused: PushRefusal[] = [];
+  const refusedFirst: Record<string, unknown>[] = [];
+  const refuse = (refusal: PushRefusal, extra: Record<string, unknown> = {}) => {
+    refused.push(refusal);
+    if (refusedFirst.length === 0) refusedFirst.push({ ...extra, ...refusal });
+  };
   for (const [i, row] of rows.entries()) {
-    const { id, doc, deleted, cardPath, errors, stored, json } = prepared[i]!;
+    const { id, doc, deleted, problem, errors, stored, json } = prepared[i]!;
     const real = current.get(id);
     if (real && real.site_id !== writer.siteId) {
-      throw new PushRefused('AUTH_FORBIDDEN', { collection: collection.name, row: i, id, reason: 'document of another site' });
+      refuse({ row: i, code: 'AUTH_FORBIDDEN', reason: 'document of another site' });
+      continue;
     }
     const realState = real ? toReplicated(real) : undefined;
     const assumed = row.assumedMasterState ?? undefined;
@@ -215,17 +236,31 @@ async function pushOnce(db: Db, collection: ServerCollection, writer: Writer, ro
       conflicts.push(realState);
       continue;
     }
-    if (cardPath) throw new PushRefused('CARD_DATA_REFUSED', { collection: collection.name, row: i, id, path: cardPath });
-    if (errors) throw new PushRefused('SCHEMA_VALIDATION', { collection: collection.name, row: i, id, errors: errors.slice(0, 5) });
+    if (problem) {
+      refuse({ row: i, code: problem.code, path: problem.path, reason: problem.reason });
+      continue;
+    }
+    if (errors) {
+      refuse({ row: i, code: 'SCHEMA_VALIDATION', reason: errors[0]! }, { errors: errors.slice(0, 5) });
+      continue;
+    }
     const check = collection.checkGatewayWrite(realState, row.newDocumentState, writer);
-    if (!check.ok) throw new PushRefused(check.code, { collection: collection.name, row: i, id, field: check.field });
+    if (!check.ok) {
+      refuse({ row: i, code: check.code, field: check.field });
+      continue;
+    }
     // Backstop for collections whose own check does not look at the site.
     const site = collection.siteOf(doc);
     if (site !== undefined && site !== writer.siteId) {
-      throw new PushRefused('AUTH_FORBIDDEN', { collection: collection.name, row: i, id, reason: 'document of another site' });
+      refuse({ row: i, code: 'AUTH_FORBIDDEN', reason: 'document of another site' });
+      continue;
     }
     writes.set(id, { id, deleted, json });
     current.set(id, { id, site_id: writer.siteId, data: stored, deleted, seq: 0 });
+  }
+  if (refused.length > 0) {
+    const first = refusedFirst[0]!;
+    throw new PushRefused(first.code as ErrorCode, { collection: collection.name, ...first, refused });
   }
   if (writes.size === 0) return { conflicts, firstLwt: undefined };
 
@@ -298,8 +333,8 @@ export async function writeAsServer(
     const writes = new Map<string, Write>();
     for (const state of docs) {
       const { doc, deleted } = splitDeleted(state);
-      const errors = collection.validate(doc);
-      if (errors) throw new EdgePayError('SCHEMA_VALIDATION', { collection: collection.name, errors: errors.slice(0, 5) });
+      // The gateways' ledgers refuse what core's text rules refuse: a server write they cannot store would stop their pull.
+      refuseOwnWrite(collection, doc);
       const site = collection.siteOf(doc);
       if (site !== undefined && site !== siteId) throw new EdgePayError('AUTH_FORBIDDEN', { collection: collection.name, reason: 'document of another site' });
       const id = doc[collection.primaryPath] as string;
@@ -338,8 +373,7 @@ export async function mutateAsServer<T extends Doc>(
     const current = row && !row.deleted ? (row.data as T) : undefined;
     const next = await mutate(current, tx);
     if (next === undefined) return current;
-    const errors = collection.validate(next);
-    if (errors) throw new EdgePayError('SCHEMA_VALIDATION', { collection: collection.name, errors: errors.slice(0, 5) });
+    refuseOwnWrite(collection, next);
     await upsertMany(tx, collection.name, siteId, [{ id, stored: next, deleted: false, seq: seq + 1 }], 'server');
     await finishWrites(tx, collection.name, siteId, seq + 1);
     written = seq + 1;

@@ -125,6 +125,10 @@ for (const which of ['pglite', 'postgres'] as const) {
         ['card number in a line', [{ newDocumentState: testPayment('site-a', a1.gatewayId, { lineItems: [{ name: 'card 4111 1111 1111 1111', quantity: 1, unitAmount: 3000, lineAmount: 3000 }] }) }], 400, 'CARD_DATA_REFUSED'],
         ['card number as token', [{ newDocumentState: testPayment('site-a', a1.gatewayId, { token: '5555555555554444' }) }], 400, 'CARD_DATA_REFUSED'],
         ['one bad row spoils the batch', [{ newDocumentState: good }, { newDocumentState: testPayment('site-b', a1.gatewayId) }], 403, 'PAYMENT_FOREIGN_WRITER'],
+        // Core's text rules (issue 25): a NUL or a lone surrogate once reached PostgreSQL's jsonb and came back as a 500.
+        ['NUL in an item name', [{ newDocumentState: testPayment('site-a', a1.gatewayId, { lineItems: [{ name: 'tea\u0000', quantity: 1, unitAmount: 3000, lineAmount: 3000 }] }) }], 400, 'DOCUMENT_TEXT_INVALID'],
+        ['lone surrogate in an item name', [{ newDocumentState: testPayment('site-a', a1.gatewayId, { lineItems: [{ name: 'cake \ud83c', quantity: 1, unitAmount: 3000, lineAmount: 3000 }] }) }], 400, 'DOCUMENT_TEXT_INVALID'],
+        ['NUL in a free-form key', [{ newDocumentState: testPayment('site-a', a1.gatewayId, { details: { x: { ['k\u0000']: 'v' } } } as never) }], 400, 'DOCUMENT_TEXT_INVALID'],
         ['catalogue write', [{ newDocumentState: { id: 'p1', siteId: 'site-a', sku: 'X', barcode: '', name: 'x', price: { amount: 1, currency: 'KRW' }, active: true, updatedAt: new Date().toISOString(), _deleted: false } }], 403, 'COLLECTION_READ_ONLY'],
       ];
       for (const [name, rows, status, code] of cases) {
@@ -135,6 +139,36 @@ for (const which of ['pglite', 'postgres'] as const) {
       }
       assert.equal((await pullAll(a1)).length, before, 'nothing of the refused pushes was stored');
       assert.equal((await pullAll(a1, 'products')).length, 0);
+    });
+
+    it('lists every refused row of a push by index and reason, quoting none of its text, and writes none of the push', async () => {
+      const before = (await pullAll(a1)).length;
+      const line = (name: string) => ({ lineItems: [{ name, quantity: 1, unitAmount: 3000, lineAmount: 3000 }] });
+      const rows = [
+        { newDocumentState: testPayment('site-a', a1.gatewayId) },
+        { newDocumentState: testPayment('site-a', a1.gatewayId, line('tea\u0000')) },
+        { newDocumentState: testPayment('site-a', a1.gatewayId) },
+        { newDocumentState: testPayment('site-a', a1.gatewayId, line('card 4111 1111 1111 1111')) },
+        { newDocumentState: testPayment('site-a', a1.gatewayId, { approvalCode: 'X1' }) },
+      ];
+      const r = await pushRows(a1, rows);
+      assert.equal(r.status, 400, JSON.stringify(r.body));
+      assert.equal(r.body.code, 'DOCUMENT_TEXT_INVALID', 'the first refused row\'s code');
+      assert.deepEqual(
+        r.body.details.refused.map((x: any) => [x.row, x.code, x.path ?? x.field, x.reason]),
+        [
+          [1, 'DOCUMENT_TEXT_INVALID', '/lineItems/0/name', 'NUL character'],
+          [3, 'CARD_DATA_REFUSED', '/lineItems/0/name', 'card number'],
+          [4, 'PAYMENT_FIELD_NOT_WRITABLE', 'approvalCode', undefined],
+        ],
+      );
+      const answer = JSON.stringify(r.body);
+      assert.ok(!answer.includes('4111') && !answer.includes('\\u0000'), 'no text of the refused rows comes back');
+      assert.ok(!rows.some((row) => answer.includes(row.newDocumentState.id as string)), 'no id is echoed: rows are named by index');
+      assert.equal((await pullAll(a1)).length, before, 'nothing of the push was written');
+      // The rest, sent again without the refused rows, is taken.
+      assert.equal((await pushRows(a1, [rows[0], rows[2]])).status, 200);
+      assert.equal((await pullAll(a1)).length, before + 2);
     });
 
     it('takes enrolments at schema version 1 with one keypoint set per view, and refuses the rest', async () => {

@@ -60,7 +60,10 @@ export const DEFAULT_LEDGER_NAME = 'edgepay-ledger';
 export async function openLedger(options: OpenLedgerOptions): Promise<Ledger> {
   const name = options.name ?? DEFAULT_LEDGER_NAME;
   const synchronous = options.synchronous ?? 'FULL';
-  const storage = validatedLedgerStorage(getRxStorageSQLite({ directory: options.directory, synchronous, checkIntegrityOnOpen: true }));
+  const storage = validatedLedgerStorage(
+    getRxStorageSQLite({ directory: options.directory, synchronous, checkIntegrityOnOpen: true }),
+    options.collections ?? edgePayCollections,
+  );
   let db: LedgerDatabase | undefined;
   try {
     db = await createRxDatabase<LedgerCollections>({

@@ -17,11 +17,12 @@ import pLimit from 'p-limit';
 import { Subject } from 'rxjs';
 import type { RxCollection } from 'rxdb';
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
-import { RESYNC, type PullStreamEvent, type PushRow, type ReplicatedDocument, type SyncCheckpoint } from '../../core/index.ts';
+import { EdgePayError, pushRefusalsOf, RESYNC, type PullStreamEvent, type PushRow, type ReplicatedDocument, type SyncCheckpoint } from '../../core/index.ts';
 import { pullChanges, pushChanges, ServerUnreachable, type SyncEndpoint } from './http-client.ts';
 import { AckedWrites } from './acked-writes.ts';
 import { PushesInFlight } from './pushes-in-flight.ts';
 import { readPullStream } from './event-stream.ts';
+import type { RefusedDocuments } from './refused-documents.ts';
 
 export type CollectionSyncOptions = {
   collection: RxCollection<any>;
@@ -42,6 +43,11 @@ export type CollectionSyncOptions = {
    */
   pushConcurrency?: number;
   pullBatchSize?: number;
+  /**
+   * Where documents the server refuses are set aside (refused-documents.ts);
+   * without it a refused push fails as a whole, as any error.
+   */
+  refusals?: RefusedDocuments;
   /** Told about every call's outcome (for online/offline and the status). */
   onCallResult(result: { ok: true } | { ok: false; unreachable: boolean; error: Error }): void;
 };
@@ -120,13 +126,35 @@ export function replicateCollection(options: CollectionSyncOptions): CollectionS
   const primaryPath = collection.schema.primaryPath as string;
   const acked = new AckedWrites();
   const inFlight = new PushesInFlight();
+  const idOf = (row: PushRow) => row.newDocumentState[primaryPath] as string;
   const pushChunk = async (rows: PushRow[]): Promise<ReplicatedDocument[]> => {
-    const { conflicts, commitLwt } = await pushChanges(endpoint, collection.name, version, rows);
-    if (commitLwt !== undefined) {
-      const refused = new Set(conflicts.map((doc) => doc[primaryPath] as string));
-      acked.record(rows.map((row) => row.newDocumentState[primaryPath] as string).filter((id) => !refused.has(id)), commitLwt);
+    let sending = rows;
+    for (let attempt = 1; ; attempt++) {
+      let answer: Awaited<ReturnType<typeof pushChanges>>;
+      try {
+        answer = await pushChanges(endpoint, collection.name, version, sending);
+      } catch (err) {
+        // Refused rows (nothing of the push was written): set them aside and send the rest again at
+        // once. Each answer lists all its refused rows, so a second round is rare (a concurrent change).
+        const refused = options.refusals && err instanceof EdgePayError ? pushRefusalsOf(err.details) : undefined;
+        if (!refused || refused.length === 0 || attempt === 5) throw err;
+        const refusedRows = new Set(refused.map((r) => r.row));
+        await options.refusals!.record(
+          collection.name,
+          refused.filter((r) => sending[r.row] !== undefined).map((refusal) => ({ documentId: idOf(sending[refusal.row]!), refusal })),
+        );
+        // Answered as written (no conflict): RxDB records them as pushed and sends them again only once they change.
+        sending = sending.filter((_, i) => !refusedRows.has(i));
+        if (sending.length === 0) return [];
+        continue;
+      }
+      const { conflicts, commitLwt } = answer;
+      const conflicting = new Set(conflicts.map((doc) => doc[primaryPath] as string));
+      const written = sending.map(idOf).filter((id) => !conflicting.has(id));
+      if (commitLwt !== undefined) acked.record(written, commitLwt);
+      await options.refusals?.accepted(collection.name, written);
+      return conflicts;
     }
-    return conflicts;
   };
   const report = async <T>(call: () => Promise<T>): Promise<T> => {
     try {

@@ -18,11 +18,13 @@ import {
   UNSENT_PAYMENTS_SELECTOR,
   type CollectionRegistry,
   type PaymentDoc,
+  type RefusedDocument,
   type SyncStatus,
 } from '../../core/index.ts';
 import { ConnectionMonitor, SYNC_PROBE_BACKOFF, type ProbeBackoff } from './connection-monitor.ts';
 import { replicateCollection, type CollectionSync } from './collection-replication.ts';
 import type { SyncEndpoint } from './http-client.ts';
+import { RefusedDocuments } from './refused-documents.ts';
 
 export type GatewaySyncOptions = SyncEndpoint & {
   /** The collections to replicate, as declared (default: core's registry); those with neither push nor pull are left out. */
@@ -42,6 +44,8 @@ export class GatewaySync {
   private lastError: SyncStatus['lastError'];
   private lastSuccessAt: string | undefined;
   private subscription: { unsubscribe(): void } | undefined;
+  /** Documents the server refused, set aside so that the rest flows (refused-documents.ts). */
+  private readonly refusals: RefusedDocuments;
 
   constructor(
     private readonly db: RxDatabase,
@@ -50,6 +54,7 @@ export class GatewaySync {
     this.monitor = new ConnectionMonitor(options, options.backoff ?? SYNC_PROBE_BACKOFF, (error) =>
       this.onCallResult({ ok: false, unreachable: false, error }),
     );
+    this.refusals = new RefusedDocuments(db);
     const origin = new URL(options.serverUrl).origin;
     for (const { name, sync: c } of (options.collections ?? edgePayCollections).list()) {
       if (!c.push && !c.pull) continue;
@@ -68,6 +73,7 @@ export class GatewaySync {
           ...(pushBatchSize ? { pushBatchSize } : {}),
           ...(options.pushConcurrency ? { pushConcurrency: options.pushConcurrency } : {}),
           ...(pullBatchSize ? { pullBatchSize } : {}),
+          refusals: this.refusals,
           onCallResult: (r) => this.onCallResult(r),
         }),
       );
@@ -111,6 +117,11 @@ export class GatewaySync {
       s.closeStream();
       await s.replication.cancel();
     }
+  }
+
+  /** The ledger's documents the server refused, with its reasons, newest first (for the console). */
+  refusedDocuments(): Promise<RefusedDocument[]> {
+    return this.refusals.list();
   }
 
   async status(): Promise<SyncStatus> {

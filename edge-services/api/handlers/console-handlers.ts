@@ -6,7 +6,7 @@ import { stripToken, type GatewayReads, type GatewayServiceParts } from './parts
 
 type ConsoleHandlers = Pick<
   GatewayHandlers,
-  'signIn' | 'signOut' | 'overview' | 'syncStatus' | 'devices' | 'payments' | 'payment' | 'declinedAfterForward' | 'site' | 'unsent' | 'network' | 'setNetwork'
+  'signIn' | 'signOut' | 'overview' | 'syncStatus' | 'refusedDocuments' | 'devices' | 'payments' | 'payment' | 'declinedAfterForward' | 'site' | 'unsent' | 'network' | 'setNetwork'
 >;
 
 export function consoleHandlers(parts: GatewayServiceParts, reads: GatewayReads, sessions: OperatorSessions, afterNetworkChange: () => Promise<void>): ConsoleHandlers {
@@ -23,6 +23,7 @@ export function consoleHandlers(parts: GatewayServiceParts, reads: GatewayReads,
       declinedAfterForward: (await parts.kiosk.declinedAfterForward()).length,
     }),
     syncStatus: () => reads.syncView(),
+    refusedDocuments: async () => (await parts.sync?.refusedDocuments?.()) ?? [],
     devices: async () => reads.deviceRows(),
     async payments(filter) {
       const selector: Record<string, unknown> = {};

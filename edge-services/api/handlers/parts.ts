@@ -35,7 +35,8 @@ export type GatewayServiceParts = {
   kiosk: KioskCheckout;
   db: LedgerDatabase;
   siteId: string;
-  sync?: Pick<GatewaySync, 'status'>;
+  /** The sync's status, and the documents the server refused (absent: none to show). */
+  sync?: Pick<GatewaySync, 'status'> & Partial<Pick<GatewaySync, 'refusedDocuments'>>;
   /** Device rows (deviceStatus(bus, supervisors) bound to the running parts). */
   devices?: () => DeviceView[];
   /** Scanner reads go into the kiosk basket. */
