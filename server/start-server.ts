@@ -9,6 +9,7 @@ import { migrate } from './db/migrate.ts';
 import { buildApp, type AppOptions, type EdgePayServer } from './http/app.ts';
 import type { CollectionRegistry } from '../core/index.ts';
 import type { CreatedFollowUps } from './replication/collections.ts';
+import { startPendingSweeper } from './ledger/index.ts';
 
 export type ServerOptions = {
   /** PostgreSQL URL; when absent, PGlite on `pgliteDir` (in memory if that is absent too). */
@@ -26,6 +27,8 @@ export type ServerOptions = {
   forwarder?: boolean;
   /** The payment methods the server takes (default: the built-in ones). */
   paymentMethods?: AppOptions['paymentMethods'];
+  /** The ledger's sweeper of timed-out pending transfers (default every 1000 ms; `false`: off, for tests that sweep themselves). */
+  ledgerSweeper?: false | { intervalMs?: number };
 };
 
 export type RunningServer = EdgePayServer & { db: Db; url: string; close(): Promise<void> };
@@ -54,11 +57,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.paymentMethods ? { paymentMethods: options.paymentMethods } : {}),
   });
   const address = await server.app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+  // Voids pending transfers past their timeout (a lapsed authorisation, as the
+  // issuer releases its hold), and has the payment follow to `expired`. Every
+  // process runs it; one sweeps at a time (the database's advisory lock).
+  const stopSweeper =
+    options.ledgerSweeper === false
+      ? async () => undefined
+      : startPendingSweeper(db, {
+          ...(options.ledgerSweeper?.intervalMs ? { intervalMs: options.ledgerSweeper.intervalMs } : {}),
+          onSwept: async () => server.authority?.expireLapsedAuthorisations(),
+          onError: (err) => server.app.log.warn({ err }, 'sweeping the ledger failed'),
+        });
   return {
     ...server,
     db,
     url: address,
     async close() {
+      await stopSweeper();
       await server.app.close();
       await db.close();
     },

@@ -6,12 +6,12 @@
  * at each boundary; after reconnection each stored payment is forwarded and
  * the declined one is listed for the operator.
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, type RunningServer } from '../server/index.ts';
+import { serverTesting, startServer, type RunningServer } from '../server/index.ts';
 import type { GatewaySync, Ledger } from '../sync/index.ts';
 import { startGatewayRuntime, type GatewayRuntime, type KioskCheckout } from '../edge-services/index.ts';
 import { renderErrorMessage } from '../core/index.ts';
@@ -70,6 +70,11 @@ describe('kiosk checkout', () => {
     await until('catalogue and site on the gateway', async () =>
       (await ledger.db.products.count().exec()) === 5 && (await ledger.db.sites.findOne(SITE).exec()) !== null,
     );
+  });
+
+  // Every payment the kiosk makes has its transfers in the server's ledger (while the server is up).
+  afterEach(async () => {
+    if (server) await serverTesting.assertLedgerBalanced(server.db);
   });
 
   after(async () => {

@@ -205,6 +205,8 @@ describe('no card number anywhere', () => {
           }
         }
         await sync.awaitInSync();
+        // The same run's money in the ledger: every payment's transfers match it.
+        await serverTesting.assertLedgerBalanced(server.db);
       } finally {
         await runtime?.stop();
         // PostgreSQL is read before its schema is dropped.

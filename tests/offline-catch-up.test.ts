@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uuidV7, type PaymentDoc } from '../core/index.ts';
-import { openDatabase, type Db } from '../server/index.ts';
+import { openDatabase, serverTesting, type Db } from '../server/index.ts';
 import { openLedger } from '../sync/index.ts';
 import { kill, lastStatus, startGatewayProcess, startServerProcess, type Child } from './support/processes.ts';
 import { freePort, until as untilWithin } from './support/wait.ts';
@@ -130,6 +130,10 @@ describe(`offline catch-up of ${COUNT} payments`, () => {
             "SELECT payment_id FROM audit_log WHERE action = 'payment.forwarded' GROUP BY payment_id HAVING COUNT(*) > 1",
           );
           assert.deepEqual(forwardedTwice.rows, [], 'no payment forwarded twice');
+          // Each forwarded payment's money in the ledger once: captured ones posted, declined ones none.
+          await serverTesting.assertLedgerBalanced(db);
+          const posted = await db.query<{ n: string | number }>("SELECT COUNT(*) AS n FROM ledger_transfers WHERE kind = 'post_pending' AND id LIKE 'payment:%:capture'");
+          assert.equal(Number(posted.rows[0]!.n), COUNT - COUNT / 10, 'one posted capture per captured payment');
         } finally {
           await db.close();
         }

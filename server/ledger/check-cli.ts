@@ -12,6 +12,9 @@
 import { resolve } from 'node:path';
 import { openDatabase } from '../start-server.ts';
 import { checkLedgerInvariants } from './invariants.ts';
+// The entry point wires in the other contexts' invariants (the ledger's modules import none):
+// payments-match-transfers, every payment's transfers against its state.
+import '../payments/ledger-invariant.ts';
 
 const databaseUrl = process.env.DATABASE_URL;
 const graceSeconds = Number(process.env.LEDGER_CHECK_GRACE_S ?? 5);

@@ -18,7 +18,16 @@ export async function sweepExpiredPending(db: Queryable, max = 1000): Promise<nu
  * the returned function is called. Errors (a lost connection) are reported to
  * `onError` and the loop goes on.
  */
-export function startPendingSweeper(db: Queryable, options: { intervalMs?: number; max?: number; onError?: (err: unknown) => void } = {}): () => Promise<void> {
+export function startPendingSweeper(
+  db: Queryable,
+  options: {
+    intervalMs?: number;
+    max?: number;
+    onError?: (err: unknown) => void;
+    /** After a sweep that voided something: the owners of the voided transfers follow (a payment expires). */
+    onSwept?: (voided: number) => Promise<unknown>;
+  } = {},
+): () => Promise<void> {
   const intervalMs = options.intervalMs ?? 1000;
   const max = options.max ?? 1000;
   let stopped = false;
@@ -28,7 +37,9 @@ export function startPendingSweeper(db: Queryable, options: { intervalMs?: numbe
     running = (async () => {
       let again = false;
       try {
-        again = (await sweepExpiredPending(db, max)) >= max;
+        const voided = await sweepExpiredPending(db, max);
+        again = voided >= max;
+        if (voided > 0) await options.onSwept?.(voided);
       } catch (err) {
         options.onError?.(err);
       }

@@ -13,6 +13,11 @@
  * authorises, captures, voids and refunds. The processor's reference of an
  * authorisation is kept on the payment (`processorReference`) for the
  * follow-ups.
+ *
+ * Every decision posts its money to the ledger (ledger-postings.ts) in the
+ * same transaction, through the accounts the payment's method names: the
+ * payment's state and its transfers commit together or not at all, and
+ * `payments-match-transfers` (ledger-invariant.ts) checks they agree.
  */
 import {
   applyPaymentEvent,
@@ -29,6 +34,8 @@ import type { Db, Queryable } from '../db/db.ts';
 import type { ServerCollection } from '../replication/collections.ts';
 import { mutateAsServer } from '../replication/documents.ts';
 import { audit } from './audit.ts';
+import { postPaymentTransfers, type PaymentStep } from './ledger-postings.ts';
+import './ledger-invariant.ts';
 import { deferForward, finishForward } from './forward-queue.ts';
 import { AcquirerUnavailable, type AuthoriseResult, type ProcessorAdapter } from './processor.ts';
 import { BUILT_IN_PAYMENT_METHODS, createPaymentMethods, type PaymentMethod, type PaymentMethodDeclaration } from './methods/index.ts';
@@ -66,7 +73,9 @@ export function createPaymentAuthority(deps: {
       await also?.(tx);
       if (!list || list.length === 0) return undefined;
       let next = current;
+      const steps: PaymentStep[] = [];
       for (const d of list) {
+        steps.push({ before: next, event: d.event });
         next = applyPaymentEvent(next, d.event, now());
         await audit(tx, {
           actor,
@@ -79,6 +88,8 @@ export function createPaymentAuthority(deps: {
           details: { status: next.status, ...(d.event.type === 'decline' ? { reason: d.event.reason } : {}) },
         });
       }
+      // Last in the transaction: the accounts' row locks are then held only until the commit.
+      await postPaymentTransfers(tx, steps, methods.find(current.method));
       return next;
     });
     return result!;
@@ -252,6 +263,30 @@ export function createPaymentAuthority(deps: {
       for (const r of rows) {
         await decide(r.site_id, r.id, 'server', undefined, (cur) =>
           cur.status === 'created' ? [{ event: { type: 'expire', reason: 'not-submitted' }, action: 'payment.expired' }] : undefined,
+        );
+      }
+      return rows.length;
+    },
+
+    /**
+     * Payments whose authorisation lapsed: the ledger's sweeper voided its
+     * pending transfer at the method's validity (as the issuer releases the
+     * hold), and the payment follows to `expired` here. Run after each sweep
+     * that voided something and once a minute (forwarder.ts), so a process that
+     * died in between is caught up. Answers how many it expired.
+     */
+    async expireLapsedAuthorisations(limit = 100): Promise<number> {
+      const { rows } = await db.query<{ id: string; site_id: string }>(
+        `SELECT d.id, d.site_id FROM documents d
+         WHERE d.collection = 'payments' AND d.data->>'status' = 'authorised'
+           -- lapsedAuthorisationTransferId (ledger-postings.ts): the sweeper's void of the authorisation
+           AND EXISTS (SELECT 1 FROM ledger_transfers v WHERE v.id = 'timeout:payment:' || d.id || ':authorise')
+         LIMIT $1`,
+        [limit],
+      );
+      for (const r of rows) {
+        await decide(r.site_id, r.id, 'server', undefined, (cur) =>
+          cur.status === 'authorised' ? [{ event: { type: 'expire', reason: 'authorisation-lapsed' }, action: 'payment.expired' }] : undefined,
         );
       }
       return rows.length;

@@ -57,10 +57,11 @@ export async function startForwarder(db: Db, authority: PaymentAuthority, option
   );
   const timer = setInterval(kick, options.intervalMs ?? 1000);
   // Once a minute: expire online payments whose authorisation never arrived,
-  // and forget idempotency keys past their 48 hours.
+  // and those whose authorisation lapsed (if the sweeping process died before its follow-up), and forget idempotency keys past their 48 hours.
   const sweeper = setInterval(() => {
     if (stopped) return;
     authority.expireUnsubmitted().catch((err) => options.log?.('expiring unsubmitted payments failed', err));
+    authority.expireLapsedAuthorisations().catch((err) => options.log?.('expiring lapsed authorisations failed', err));
     sweepIdempotencyKeys(db).catch((err) => options.log?.('sweeping idempotency keys failed', err));
   }, 60_000);
   kick();

@@ -4,11 +4,13 @@
  * forwarding exactly once, refunds and voids through the state machine, and
  * the append-only audit log.
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { uuidV7, type PaymentDoc } from '../../core/index.ts';
 import { startServer, type RunningServer } from '../index.ts';
 import { freshPostgres, pglite, type TestDatabase } from '../testing/databases.ts';
+import { assertLedgerBalanced } from '../testing/ledger.ts';
+import { transfersFor } from '../ledger/index.ts';
 
 const ADMIN = 'payments-admin-token-012345';
 
@@ -69,6 +71,8 @@ for (const which of ['pglite', 'postgres'] as const) {
       });
       gw = (await res.json()) as typeof gw;
     });
+    // Every money event has its transfers: the ledger holds after each case.
+    afterEach(() => assertLedgerBalanced(server.db));
     after(async () => {
       await server?.close();
       await database?.drop();
@@ -157,6 +161,10 @@ for (const which of ['pglite', 'postgres'] as const) {
       assert.equal(tooMuch.body.code, 'PAYMENT_REFUND_INVALID');
       const rest = await call(`/payments/${sale.id}/refund`, { body: { amount: 6000 }, key: 'refund-' + sale.id + '-3' });
       assert.equal(rest.body.payment.status, 'refunded');
+      // The ledger: authorised, captured, refunded 4000 then 6000; the retried and the refused refund moved nothing.
+      assert.deepEqual((await transfersFor(server.db, 'payment:' + sale.id)).map((t) => [t.id.split(':').slice(2).join(':'), t.kind, t.amount]), [
+        ['authorise', 'pending', 10_000], ['capture', 'post_pending', 10_000], ['refund:1', 'posted', 4000], ['refund:2', 'posted', 6000],
+      ]);
       const voidCaptured = await call(`/payments/${sale.id}/void`, { key: 'void-' + sale.id });
       assert.equal(voidCaptured.status, 409);
       assert.equal(voidCaptured.body.code, 'PAYMENT_ILLEGAL_TRANSITION');

@@ -4,12 +4,13 @@
  * origin and session checks, live events, and the network switch taking the
  * gateway offline (a payment stored) and back (forwarded, unsent drains).
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import WebSocket from 'ws';
 import type { GatewayEvent, KioskState, PayOutcome, PaymentDoc, ServerMessage } from '../../core/index.ts';
 import { ITEMS, PIN, startStore, until, type Store } from './harness.ts';
+import { serverTesting } from '../../server/index.ts';
 
 describe('gateway API (HTTP + WebSocket)', () => {
   let store: Store;
@@ -29,6 +30,8 @@ describe('gateway API (HTTP + WebSocket)', () => {
     store = await startStore();
     base = store.api.url;
   });
+  // The payments this API makes have their transfers in the server's ledger.
+  afterEach(() => serverTesting.assertLedgerBalanced(store.server.db));
   after(async () => {
     await store?.stop();
   });

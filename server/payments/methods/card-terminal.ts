@@ -4,11 +4,14 @@
  * acquirer authorises the token, and a kiosk sale is captured at once.
  */
 import { definePaymentMethod } from './declaration.ts';
+import { cardMoneyPath } from './money-paths.ts';
 
 export const cardTerminalMethod = definePaymentMethod({
   name: 'card-terminal',
   check: (payment) => (payment.token ? undefined : 'an online card payment needs the terminal token'),
   captureOnApproval: true,
+  // The acquirer collects from the issuer and owes the site: acquirer settlement -> merchant payable.
+  moneyPath: cardMoneyPath,
   // Payments authorised before the reference was kept on the payment were all the
   // sandbox acquirer's (no other adapter existed), whose reference is 'sbx_' + id.
   referenceOf: (payment) => payment.processorReference ?? 'sbx_' + payment.id,

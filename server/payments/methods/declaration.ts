@@ -8,6 +8,7 @@
  */
 import type { PaymentDoc } from '../../../core/index.ts';
 import type { Db } from '../../db/db.ts';
+import type { OpenAccountInput } from '../../ledger/index.ts';
 import type { AuthoriseResult, FollowUpRequest, FollowUpResult, ProcessorAdapter } from '../processor.ts';
 
 /** What the server has to build a method's adapter from. */
@@ -40,9 +41,28 @@ export type PaymentMethodDeclaration = {
    * refund. Default: the one kept on the payment when it was authorised.
    */
   referenceOf?(payment: PaymentDoc): string | undefined;
+  /**
+   * The ledger accounts a payment's money moves through (server/ledger):
+   * authorising reserves `source` -> `destination`, capturing posts it,
+   * refunding moves it back. Opened on first use (openAccount is idempotent:
+   * the same id must always come with the same settings). Default: the card
+   * path, the acquirer's settlement for the site -> the site's payable
+   * (payments/ledger-postings.ts `cardMoneyPath`). A wallet, a virtual card or
+   * pay-later names its own (a buyer balance, an issuer float, a receivable).
+   */
+  moneyPath?(payment: PaymentDoc): PaymentMoneyPath;
+  /**
+   * How long an authorisation holds before the issuer lets it lapse: the
+   * timeout of its pending transfer, after which the ledger's sweeper voids it
+   * and the payment expires. Default 7 days (card schemes' usual hold).
+   */
+  readonly authorisationValiditySeconds?: number;
   /** Builds the adapter, once per server, from the server's processors. */
   adapter(deps: MethodDeps): MethodAdapter;
 };
+
+/** Where a payment's money comes from and goes to, as ledger accounts of the payment's currency. */
+export type PaymentMoneyPath = { source: OpenAccountInput; destination: OpenAccountInput };
 
 /** Identity, for the types: `definePaymentMethod({...})` checks a declaration where it is written. */
 export function definePaymentMethod(declaration: PaymentMethodDeclaration): PaymentMethodDeclaration {

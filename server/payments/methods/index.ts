@@ -8,6 +8,7 @@ import type { PaymentMethodDeclaration } from './declaration.ts';
 
 export const BUILT_IN_PAYMENT_METHODS: readonly PaymentMethodDeclaration[] = [cardTerminalMethod];
 
-export { definePaymentMethod, detailsOf, type PaymentMethodDeclaration, type MethodAdapter, type MethodDeps } from './declaration.ts';
+export { definePaymentMethod, detailsOf, type PaymentMethodDeclaration, type MethodAdapter, type MethodDeps, type PaymentMoneyPath } from './declaration.ts';
 export { createPaymentMethods, type PaymentMethods, type PaymentMethod } from './registry.ts';
 export { cardTerminalMethod } from './card-terminal.ts';
+export { cardMoneyPath, acquirerSettlementAccount, merchantPayableAccount } from './money-paths.ts';

@@ -7,12 +7,13 @@
  * payment, refunded under that reference, and audited. Nothing in the payment
  * authority was edited for it.
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { paymentSchema, uuidV7, type PaymentDoc, type PaymentMethod } from '../../../core/index.ts';
 import { startServer, type RunningServer } from '../../index.ts';
 import type { FollowUpRequest } from '../processor.ts';
 import { BUILT_IN_PAYMENT_METHODS, definePaymentMethod, detailsOf } from './index.ts';
+import { assertLedgerBalanced } from '../../testing/ledger.ts';
 
 const ADMIN = 'methods-admin-token-0123456789';
 const VERSION = paymentSchema.version;
@@ -93,6 +94,8 @@ describe('a payment method declared in one place (PGlite)', () => {
     });
     gw = (await res.json()) as typeof gw;
   });
+  // A method's money goes through the ledger like the card's: it holds after each case.
+  afterEach(() => assertLedgerBalanced(server.db));
   after(async () => {
     await server?.close();
   });
