@@ -26,6 +26,8 @@ export type ServerOptions = {
   forwarder?: boolean;
   /** The payment methods the server takes (default: the built-in ones). */
   paymentMethods?: AppOptions['paymentMethods'];
+  /** The wallet's options, passed through to buildApp (the demo turns its one-click sign-in on). */
+  wallet?: AppOptions['wallet'];
 };
 
 export type RunningServer = EdgePayServer & { db: Db; url: string; close(): Promise<void> };
@@ -52,6 +54,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.sandbox ? { sandbox: options.sandbox } : {}),
     ...(options.forwarder === false ? { forwarder: false } : {}),
     ...(options.paymentMethods ? { paymentMethods: options.paymentMethods } : {}),
+    ...(options.wallet ? { wallet: options.wallet } : {}),
   });
   const address = await server.app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   return {
