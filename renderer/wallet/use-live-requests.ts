@@ -18,8 +18,8 @@ import {
 import { call, Offline } from './api.ts';
 import { readLastState, saveLastState } from './last-state.ts';
 
-/** Consecutive stream errors (without an open in between) before polling. */
-const FAILURES_BEFORE_POLLING = 4;
+/** Consecutive stream errors (without an open in between) before polling: about 10 s of retries (the server says retry: 1000), so a restarting server is resumed by the stream itself. */
+const FAILURES_BEFORE_POLLING = 10;
 const POLL_MS = 2_000;
 /** While polling, the stream is tried again after this long. */
 const STREAM_RETRY_MS = 30_000;
