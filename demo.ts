@@ -27,6 +27,7 @@ import { formatMoney, basketTotal, PAYMENT_REQUEST_PATHS, type CreatePaymentRequ
 import { DEFAULT_UI_DIR, frameBytes, loadManifest, startGatewayRuntime, startNetworkLink } from './edge-services/index.ts';
 import { startServer, wallet } from './server/index.ts';
 import { randomUUID } from 'node:crypto';
+import { get as httpGet, type ClientRequest } from 'node:http';
 
 const dataDir = resolve(process.env.EDGEPAY_DATA ?? 'data');
 // Owner only: it holds the gateway's credential, the admin token, the ledger and the server's database.
@@ -251,36 +252,45 @@ async function requestToPay(url: string, credential: string, demo: wallet.DemoWa
  * comes. Reconnects with Last-Event-ID after a drop, so no outcome is missed.
  */
 function followRequesterOutcomes(url: string, credential: string, onOutcome: (r: PaymentRequestView) => void): { close(): void } {
-  const abort = new AbortController();
+  // node:http rather than fetch: closing must end the connection at once, or the server's close waits for the stream.
+  let closed = false;
+  let current: ClientRequest | undefined;
   let lastEventId: string | undefined;
-  const run = async () => {
-    while (!abort.signal.aborted) {
-      try {
-        const res = await fetch(url + PAYMENT_REQUEST_PATHS.requesterStream, {
-          headers: { authorization: 'Bearer ' + credential, accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
-          signal: abort.signal,
-        });
-        if (!res.ok || !res.body) throw new Error(String(res.status));
-        const decoder = new TextDecoder();
-        let buffer = '';
-        const reader = res.body.getReader();
-        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-          buffer += decoder.decode(chunk.value, { stream: true });
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const field = (name: string) => block.split('\n').find((l) => l.startsWith(name + ':'))?.slice(name.length + 1).trim();
-            if (field('id')) lastEventId = field('id');
-            if (field('event') === 'outcome') onOutcome((JSON.parse(field('data')!) as { request: PaymentRequestView }).request);
-          }
+  const connect = () => {
+    if (closed) return;
+    let retried = false;
+    // Once per connection (a drop may report both an error and a close).
+    const again = () => {
+      if (closed || retried) return;
+      retried = true;
+      setTimeout(connect, 1000).unref();
+    };
+    current = httpGet(url + PAYMENT_REQUEST_PATHS.requesterStream, {
+      headers: { authorization: 'Bearer ' + credential, accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+      agent: false,
+    }, (res) => {
+      res.setEncoding('utf8');
+      let buffer = '';
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const field = (name: string) => block.split('\n').find((l) => l.startsWith(name + ':'))?.slice(name.length + 1).trim();
+          if (field('id')) lastEventId = field('id');
+          if (field('event') === 'outcome') onOutcome((JSON.parse(field('data')!) as { request: PaymentRequestView }).request);
         }
-      } catch {
-        /* dropped or refused: try again shortly (unless stopping) */
-      }
-      if (!abort.signal.aborted) await new Promise((r) => setTimeout(r, 1000));
-    }
+      });
+      res.on('close', again);
+    });
+    current.on('error', again);
   };
-  void run();
-  return { close: () => abort.abort() };
+  connect();
+  return {
+    close() {
+      closed = true;
+      current?.destroy();
+    },
+  };
 }

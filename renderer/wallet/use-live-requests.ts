@@ -79,7 +79,12 @@ export function useLiveRequests(enabled: boolean, onSessionLost: () => void) {
   );
 
   useEffect(() => {
-    if (!enabled) return;
+    if (!enabled) {
+      // Offline: the last known list, shown as such by the page (its actions wait for the connection).
+      setPending(readLastState()?.requests ?? []);
+      setMode('offline');
+      return;
+    }
     let stopped = false;
     let stream: EventSource | null = null;
     let poller: ReturnType<typeof setInterval> | null = null;

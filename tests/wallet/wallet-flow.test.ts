@@ -12,7 +12,9 @@
  * refused for another amount, and a used proof refused; both phones answering
  * at once (across the two processes, then on one) give one decision; server
  * A restarted on the same database while a request is created on B: phone A's
- * stream resumes (Last-Event-ID) and shows it; a revoked session refused.
+ * stream resumes (Last-Event-ID) and shows it; a page without a stream polls
+ * `?after=`; a revoked session refused. The servers are child processes (not
+ * startServer in this process) so that one can be stopped and started again.
  * Screenshots in test-artifacts/wallet-flow/.
  */
 import { describe, it, before, after } from 'node:test';
@@ -336,6 +338,24 @@ describe('requests to pay end to end: two server processes, two phones in Chromi
     });
   }
 
+  it('without a stream (no EventSource here), the page polls ?after= and still shows and answers requests', async (t) => {
+    if (skip()) return t.skip('no PostgreSQL');
+    const b = phones[1]!.page;
+    // The last resort, as on a browser or proxy where the stream cannot work: from now on phone B's page has no EventSource.
+    await b.addInitScript(() => {
+      delete (globalThis as { EventSource?: unknown }).EventSource;
+    });
+    await b.goto(B.origin + '/wallet/?lang=en');
+    await b.locator('[data-testid="live-mode"][data-mode="polling"]').waitFor();
+    const r = await create(3_000);
+    await card(b, r.id).waitFor({ timeout: 10_000 });
+    await shot(b, '14-polling');
+    await card(b, r.id).getByRole('button', { name: 'Decline' }).click();
+    await outcomeRow(b, r.id).filter({ hasText: 'Declined' }).waitFor();
+    assert.equal((await outcome(r.id)).state, 'declined');
+    await outcomeRow(phones[0]!.page, r.id).filter({ hasText: 'Declined on another phone' }).waitFor();
+  });
+
   it('server A restarts on the same database while a request is made: phone A\'s stream resumes and shows it', async (t) => {
     if (skip()) return t.skip('no PostgreSQL');
     const a = phones[0]!.page;
@@ -347,7 +367,7 @@ describe('requests to pay end to end: two server processes, two phones in Chromi
     A = await startCli(database.databaseUrl!, A.port, ui.dir);
     await card(a, r.id).waitFor({ timeout: 15_000 });
     await a.locator('[data-testid="live-mode"][data-mode="stream"]').waitFor();
-    await shot(a, '14-resumed-after-restart');
+    await shot(a, '15-resumed-after-restart');
     await card(a, r.id).getByRole('button', { name: 'Decline' }).click();
     assert.equal((await outcome(r.id)).state, 'declined');
   });
@@ -364,7 +384,7 @@ describe('requests to pay end to end: two server processes, two phones in Chromi
     assert.equal(refused.status, 401);
     await card(a, r.id).getByRole('button', { name: 'Approve with passkey' }).click();
     await screen(a, 'sign-in').waitFor();
-    await shot(a, '15-revoked-back-to-sign-in');
+    await shot(a, '16-revoked-back-to-sign-in');
     assert.equal(await stateOf(r.id), 'pending', 'the revoked session approved nothing');
     // Phone B (not revoked) still answers it.
     const b = phones[1]!.page;
