@@ -20,15 +20,14 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { get as httpGet } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { CSRF_HEADER, PAYMENT_REQUEST_PATHS, type CreatePaymentRequestBody, type PaymentRequestView } from '../../core/index.ts';
-import { openPostgresDb } from '../../server/db/pg-db.ts';
-import { openSse, type SseClient } from '../../server/payment-requests/testing.ts';
-import { serverTesting, wallet, type Db } from '../../server/index.ts';
+import { openDatabase, serverTesting, wallet, type Db } from '../../server/index.ts';
 import { buildUi, CHROMIUM } from '../ui/browser.ts';
 import { freePort, until } from '../support/wait.ts';
 
@@ -37,6 +36,56 @@ const ADMIN = 'wallet-flow-admin-token-0123456';
 const ROOT = join(import.meta.dirname, '..', '..');
 const UMD = createRequire(import.meta.url).resolve('@simplewebauthn/browser').replace(/script[\\/]index\.js$/, 'dist/bundle/index.umd.min.js');
 const UNIT = { buildingId: 'tower-a', unit: '1203' };
+
+/**
+ * The requester's side: its SSE stream (`/v1/payment-requests/stream`) read
+ * over node:http, events queued; `next` takes the first matching one.
+ */
+type SseEvent = { event: string; data: any };
+type Requester = { next(pred: (e: SseEvent) => boolean, timeoutMs: number): Promise<SseEvent>; close(): void };
+function followRequester(url: string, credential: string): Promise<Requester> {
+  const queued: SseEvent[] = [];
+  const waiters = new Set<() => void>();
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { headers: { authorization: 'Bearer ' + credential, accept: 'text/event-stream' }, agent: false }, (res) => {
+      if (res.statusCode !== 200) return reject(new Error('requester stream: ' + res.statusCode));
+      res.setEncoding('utf8');
+      let buffer = '';
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const lines = buffer.slice(0, end).split('\n');
+          buffer = buffer.slice(end + 2);
+          const field = (name: string) => lines.find((l) => l.startsWith(name + ':'))?.slice(name.length + 1).trim();
+          const data = field('data');
+          if (data) queued.push({ event: field('event') ?? 'message', data: JSON.parse(data) });
+        }
+        for (const w of [...waiters]) w();
+      });
+      resolve({
+        next: (pred, timeoutMs) =>
+          new Promise((done, fail) => {
+            const look = () => {
+              const i = queued.findIndex(pred);
+              if (i < 0) return;
+              waiters.delete(look);
+              clearTimeout(timer);
+              done(queued.splice(i, 1)[0]!);
+            };
+            const timer = setTimeout(() => {
+              waiters.delete(look);
+              fail(new Error('no such event within ' + timeoutMs + ' ms'));
+            }, timeoutMs);
+            waiters.add(look);
+            look();
+          }),
+        close: () => req.destroy(),
+      });
+    });
+    req.on('error', reject);
+  });
+}
 
 type ServerChild = { child: ChildProcess; port: number; origin: string; exited: Promise<void> };
 
@@ -72,7 +121,7 @@ describe('requests to pay end to end: two server processes, two phones in Chromi
   let browser: Browser;
   const phones: { context: BrowserContext; page: Page }[] = [];
   let credential = '';
-  let requester: SseClient;
+  let requester: Requester;
   const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, name + '.png') });
 
   const create = async (amount: number, extra: Partial<CreatePaymentRequestBody> = {}): Promise<PaymentRequestView> => {
@@ -110,14 +159,14 @@ describe('requests to pay end to end: two server processes, two phones in Chromi
     const [portA, portB] = [await freePort(), await freePort()];
     A = await startCli(database.databaseUrl, portA, ui.dir);
     B = await startCli(database.databaseUrl, portB, ui.dir);
-    db = await openPostgresDb(database.databaseUrl, 2);
+    db = await openDatabase({ databaseUrl: database.databaseUrl });
     await wallet.ensureBuilding(db, 'tower-a', 'Tower A', ['101', '1203']);
     const gw = await fetch(B.origin + '/admin/gateways', {
       method: 'POST', headers: { authorization: 'Bearer ' + ADMIN, 'content-type': 'application/json' }, body: JSON.stringify({ siteId: 'tower-a-site', name: 'Tower A lobby gateway' }),
     });
     assert.equal(gw.status, 201);
     credential = ((await gw.json()) as { credential: string }).credential;
-    requester = await openSse(B.origin + PAYMENT_REQUEST_PATHS.requesterStream, { authorization: 'Bearer ' + credential });
+    requester = await followRequester(B.origin + PAYMENT_REQUEST_PATHS.requesterStream, credential);
     browser = await chromium.launch({
       executablePath: CHROMIUM, headless: true, timeout: 60_000,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--host-resolver-rules=MAP localhost 127.0.0.1'],
