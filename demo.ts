@@ -13,14 +13,21 @@
  *   GATEWAY_PORT=8081     the gateway's kiosk/console port
  *   OPERATOR_PIN=246810   the console's sign-in PIN
  *   DEMO_RECOGNITION=0    start without recognition (it loads a detector in a worker, ~1 s)
+ *
+ * The wallet: two residents of one unit and a shopper are seeded, each with a
+ * one-click demo sign-in address (the demo only turns that on), and
+ * `request <unit|shopper> <amount>` asks them to pay through the requester API
+ * with the demo gateway's credential; the outcome is printed when it comes.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { formatMoney, basketTotal } from './core/index.ts';
+import { formatMoney, basketTotal, PAYMENT_REQUEST_PATHS, type CreatePaymentRequestBody, type PaymentRequestView } from './core/index.ts';
 import { DEFAULT_UI_DIR, frameBytes, loadManifest, startGatewayRuntime, startNetworkLink } from './edge-services/index.ts';
-import { startServer } from './server/index.ts';
+import { startServer, wallet } from './server/index.ts';
+import { randomUUID } from 'node:crypto';
+import { get as httpGet, type ClientRequest } from 'node:http';
 
 const dataDir = resolve(process.env.EDGEPAY_DATA ?? 'data');
 // Owner only: it holds the gateway's credential, the admin token, the ledger and the server's database.
@@ -40,7 +47,12 @@ const server = await startServer({
   port: Number(process.env.PORT ?? 8080),
   adminToken: state.adminToken,
   logger: { level: process.env.LOG_LEVEL ?? 'warn' },
+  // One-click sign-in of the seeded wallets: the demo only (off everywhere else).
+  wallet: { demoSignIn: true },
 });
+const demoWallet = await wallet.seedDemoWallet(server.db);
+// WebAuthn and the wallet's cookies want a domain, not an IP: the wallet's addresses use localhost.
+const walletOrigin = server.url.replace('127.0.0.1', 'localhost');
 const admin = async (path: string, body: unknown, method = 'POST') => {
   const res = await fetch(server.url + path, {
     method,
@@ -86,8 +98,8 @@ await admin(
 );
 
 // The kiosk and console UIs: built once into renderer/dist, served by the gateway.
-if (!existsSync(join(DEFAULT_UI_DIR, 'index.html'))) {
-  console.log('building the kiosk and console UIs (first run only)...');
+if (!existsSync(join(DEFAULT_UI_DIR, 'index.html')) || !existsSync(join(DEFAULT_UI_DIR, 'wallet', 'index.html'))) {
+  console.log('building the kiosk, console and wallet UIs (first run only)...');
   const { build } = await import('vite');
   await build({ configFile: join(import.meta.dirname, 'renderer', 'vite.config.ts'), logLevel: 'warn' });
 }
@@ -144,10 +156,19 @@ if (gateway.recognition) {
   console.log(`  recognition     : ${b.name}${b.simd ? ' (SIMD)' : ''}, enrolled ${enrolled.join(', ')}`);
 } else console.log('  recognition     : off (DEMO_RECOGNITION=0)');
 console.log(`  kiosk           : ${api.kioskUrl}`);
+console.log(`  wallet          : ${walletOrigin}/wallet/   (${demoWallet.buildingName}, unit ${demoWallet.unit}; payment password ${wallet.DEMO_PAYMENT_PASSWORD})`);
+for (const u of demoWallet.users) {
+  console.log(`    ${(u.role === 'resident' ? `resident ${demoWallet.unit}` : 'shopper').padEnd(14)}: ${walletOrigin}/wallet/demo/${u.userId}   (${u.name}, one-click demo sign-in)`);
+}
 // Never the PIN itself in the log: where it comes from.
 console.log(`  console         : ${api.consoleUrl}   (operator PIN: ${process.env.OPERATOR_PIN ? 'the one in OPERATOR_PIN' : 'the demo default, see README.md; set OPERATOR_PIN to choose one'})`);
 
+const outcomes = followRequesterOutcomes(server.url, state.gateway!.credential, (r) => {
+  console.log(`\nrequest ${r.id}: ${r.state}${r.approvalMethod ? ` (${r.approvalMethod})` : ''}, ${formatMoney({ amount: r.amount, currency: r.currency as 'KRW' }, 'ko-KR')} to ${r.payee.name}`);
+});
+
 const stop = async () => {
+  outcomes.close();
   await runtime.stop();
   await link.close();
   await server.close();
@@ -159,6 +180,7 @@ process.on('SIGTERM', () => void stop());
 
 // A kiosk at the keyboard: barcodes add to the basket, `pay` charges the simulated card.
 console.log(`\nKiosk: type a barcode (${catalogue.map((c) => c[2]).join(', ')}), "pay", "clear", or "quit".`);
+console.log('Wallet: "request unit <amount>" asks both residents of the unit to pay, "request shopper <amount>" the shopper; approve it in the wallet.');
 if (gateway.recognition) {
   const frames = evalSet.frames.filter((f) => f.split === 'test' && !f.barcodeVisible).map((f) => f.file.replace(/^frames\/|\.jpg$/g, ''));
   console.log(`Camera: "look <frame>" shows the kiosk camera a frame of the evaluation set, e.g. look p-cola-test-1, look p-chips-test-2, look u-cat-test-0 (${frames.length} frames).`);
@@ -172,6 +194,11 @@ rl.on('line', (input) => {
     const cmd = input.trim();
     try {
       if (cmd === 'quit') return void (await stop());
+      if (cmd.startsWith('request')) {
+        const r = await requestToPay(server.url, state.gateway!.credential, demoWallet, cmd);
+        console.log(`request ${r.id}: pending, ${formatMoney({ amount: r.amount, currency: 'KRW' }, 'ko-KR')} until ${r.expiresAt}; approve it in the wallet (${walletOrigin}/wallet/)`);
+        return void rl.prompt();
+      }
       if (cmd.startsWith('look ')) {
         const frame = evalSet.frames.find((f) => f.file === `frames/${cmd.slice(5).trim()}.jpg`);
         if (!frame) throw new Error(`no frame ${cmd.slice(5).trim()} in the evaluation set`);
@@ -191,3 +218,79 @@ rl.on('line', (input) => {
   });
 });
 rl.on('close', () => void queue.then(stop));
+
+/**
+ * `request unit 12000` / `request shopper 8000`: a request to pay through the
+ * requester API (POST /v1/payment-requests), as the demo gateway, with an
+ * Idempotency-Key, like a lobby courier desk would.
+ */
+async function requestToPay(url: string, credential: string, demo: wallet.DemoWallet, cmd: string): Promise<PaymentRequestView> {
+  const [, who, amountText] = cmd.split(/\s+/);
+  const amount = Number(amountText);
+  if ((who !== 'unit' && who !== 'shopper') || !Number.isSafeInteger(amount) || amount <= 0) throw new Error('usage: request <unit|shopper> <amount in won>');
+  const shopper = demo.users.find((u) => u.role === 'shopper')!;
+  const body: CreatePaymentRequestBody = {
+    to: who === 'unit' ? { buildingId: demo.buildingId, unit: demo.unit } : { userId: shopper.userId },
+    amount,
+    currency: 'KRW',
+    payee: { id: 'demo-store', name: 'EdgePay demo store' },
+    items: [{ name: who === 'unit' ? 'Delivery to your door' : 'Basket at the kiosk', quantity: 1, amount }],
+    place: who === 'unit' ? `${demo.buildingName} lobby` : 'EdgePay demo store, kiosk 1',
+    note: 'Typed in the demo terminal',
+  };
+  const res = await fetch(url + PAYMENT_REQUEST_PATHS.create, {
+    method: 'POST',
+    headers: { authorization: 'Bearer ' + credential, 'idempotency-key': randomUUID(), 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 201) throw new Error(`request to pay refused: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { request: PaymentRequestView }).request;
+}
+
+/**
+ * The demo gateway's requester stream (SSE): each outcome is printed once it
+ * comes. Reconnects with Last-Event-ID after a drop, so no outcome is missed.
+ */
+function followRequesterOutcomes(url: string, credential: string, onOutcome: (r: PaymentRequestView) => void): { close(): void } {
+  // node:http rather than fetch: closing must end the connection at once, or the server's close waits for the stream.
+  let closed = false;
+  let current: ClientRequest | undefined;
+  let lastEventId: string | undefined;
+  const connect = () => {
+    if (closed) return;
+    let retried = false;
+    // Once per connection (a drop may report both an error and a close).
+    const again = () => {
+      if (closed || retried) return;
+      retried = true;
+      setTimeout(connect, 1000).unref();
+    };
+    current = httpGet(url + PAYMENT_REQUEST_PATHS.requesterStream, {
+      headers: { authorization: 'Bearer ' + credential, accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+      agent: false,
+    }, (res) => {
+      res.setEncoding('utf8');
+      let buffer = '';
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const field = (name: string) => block.split('\n').find((l) => l.startsWith(name + ':'))?.slice(name.length + 1).trim();
+          if (field('id')) lastEventId = field('id');
+          if (field('event') === 'outcome') onOutcome((JSON.parse(field('data')!) as { request: PaymentRequestView }).request);
+        }
+      });
+      res.on('close', again);
+    });
+    current.on('error', again);
+  };
+  connect();
+  return {
+    close() {
+      closed = true;
+      current?.destroy();
+    },
+  };
+}

@@ -29,6 +29,8 @@ export type ServerOptions = {
   paymentMethods?: AppOptions['paymentMethods'];
   /** The ledger's sweeper of timed-out pending transfers (default every 1000 ms; `false`: off, for tests that sweep themselves). */
   ledgerSweeper?: false | { intervalMs?: number };
+  /** The wallet's options, passed through to buildApp (the demo turns its one-click sign-in on). */
+  wallet?: AppOptions['wallet'];
 };
 
 export type RunningServer = EdgePayServer & { db: Db; url: string; close(): Promise<void> };
@@ -55,6 +57,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.sandbox ? { sandbox: options.sandbox } : {}),
     ...(options.forwarder === false ? { forwarder: false } : {}),
     ...(options.paymentMethods ? { paymentMethods: options.paymentMethods } : {}),
+    ...(options.wallet ? { wallet: options.wallet } : {}),
   });
   const address = await server.app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   // Voids pending transfers past their timeout (a lapsed authorisation, as the

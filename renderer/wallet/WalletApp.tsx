@@ -57,6 +57,7 @@ export function WalletApp() {
     await call('POST', path).catch(() => undefined);
     setCsrfToken(null);
     clearLastState();
+    setAuthScreen('sign-in');
     setStatus({ kind: 'signed-out' });
   };
   /** A call refused for want of a session (signed out elsewhere, revoked): back to sign-in. */

@@ -3,15 +3,14 @@
  * localStorage so that offline the page shows it, marked as such. No card
  * number ever reaches it: cards are BIN + last 4.
  */
-import type { PaymentMethodView, UnitView, WalletSessionView } from '../../core/index.ts';
-import type { PhoneRequest } from './requests-types.ts';
+import type { PaymentMethodView, PhonePaymentRequestView, UnitView, WalletSessionView } from '../../core/index.ts';
 
 export type LastState = {
   savedAt: string;
   session?: Omit<WalletSessionView, 'csrfToken'>;
   units?: UnitView[];
   methods?: PaymentMethodView[];
-  requests?: PhoneRequest[];
+  requests?: PhonePaymentRequestView[];
 };
 
 const KEY = 'edgepay.wallet.last';

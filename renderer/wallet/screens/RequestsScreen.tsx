@@ -1,76 +1,83 @@
 /**
- * Requests to pay waiting for me (payreq's phone routes): merchant, amount,
- * items, where, until when; approve with the passkey (the signed challenge
- * binds the request, amount, currency and payee) or the payment password,
- * or decline. Live through the server's event stream, re-read on each event.
+ * Requests to pay waiting for me, live (use-live-requests: the phone's SSE
+ * stream, resumed after a drop, polling as the last resort): merchant, amount,
+ * items, where, until when. Approve with the passkey (the server's challenge
+ * binds the request's id, amount, currency and payee, so the assertion cannot
+ * serve another amount or payee) or, where this phone has no passkey, the
+ * 6-digit payment password (checked by the server against the same binding);
+ * or decline. Then the outcome: approved, declined, expired, cancelled, or
+ * answered on another phone of the unit.
  */
-import { startAuthentication } from '@simplewebauthn/browser';
-import { useEffect, useState } from 'react';
-import { isCurrencyCode, isEdgePayError } from '../../../core/index.ts';
-import { useI18n } from '../../i18n/i18n.tsx';
+import { browserSupportsWebAuthn, startAuthentication } from '@simplewebauthn/browser';
+import { useState } from 'react';
+import { isCurrencyCode, isEdgePayError, PAYMENT_REQUEST_PATHS, type PhonePaymentRequestView } from '../../../core/index.ts';
+import { useI18n, type I18n } from '../../i18n/i18n.tsx';
 import { call } from '../api.ts';
 import { errorText } from '../errors.ts';
-import { REQUEST_PATHS, type PhoneRequest } from '../requests-types.ts';
-import { useWalletData } from '../use-wallet-data.ts';
+import { useLiveRequests } from '../use-live-requests.ts';
+
+type Answer = { request: PhonePaymentRequestView };
+
+/** What a resolved request's outcome says, from this phone's point of view. */
+function outcomeText(r: PhonePaymentRequestView, t: I18n['t']): string {
+  if (r.state === 'expired') return t('wallet.requests.outcome.expired');
+  if (r.state === 'cancelled') return t('wallet.requests.outcome.cancelled');
+  const what = r.state === 'approved'
+    ? t(r.approvalMethod === 'password' ? 'wallet.requests.outcome.approvedPassword' : 'wallet.requests.outcome.approvedPasskey')
+    : t('wallet.requests.outcome.declined');
+  return r.answeredByYou ? what : t('wallet.requests.outcome.elsewhere', { what });
+}
 
 export function RequestsScreen({ offline, hasPasskey, onSessionLost }: { offline: boolean; hasPasskey: boolean; onSessionLost: () => void }) {
   const { t, money, time } = useI18n();
-  const { data: requests, error, reload } = useWalletData(REQUEST_PATHS.list, 'requests', (j: { requests: PhoneRequest[] }) => j.requests, onSessionLost);
+  const live = useLiveRequests(!offline, onSessionLost);
   const [passwordFor, setPasswordFor] = useState<string | null>(null);
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState<string | null>(null);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const unavailable = isEdgePayError(error, 'NOT_FOUND');
+  const unavailable = isEdgePayError(live.error, 'NOT_FOUND');
+  const passkeyHere = hasPasskey && browserSupportsWebAuthn();
   const show = (amount: number, currency: string) => (isCurrencyCode(currency) ? money({ amount, currency }) : `${amount} ${currency}`);
 
-  useEffect(() => {
-    if (offline || unavailable || requests === undefined || typeof EventSource === 'undefined') return;
-    const stream = new EventSource(REQUEST_PATHS.stream);
-    const refresh = () => void reload();
-    for (const type of ['request', 'resolved', 'message']) stream.addEventListener(type, refresh);
-    // The stream may be down (server restart); poll as the last resort.
-    const poll = setInterval(refresh, 15_000);
-    return () => {
-      stream.close();
-      clearInterval(poll);
-    };
-  }, [offline, unavailable, requests === undefined, reload]);
-
-  const answer = async (id: string, work: () => Promise<unknown>, done: string) => {
+  const answer = async (id: string, work: () => Promise<Answer>, done: string) => {
     setBusy(id);
     setMessage(null);
     try {
-      await work();
+      const { request } = await work();
+      live.answered(request);
       setMessage({ ok: true, text: done });
       setPasswordFor(null);
       setPassword('');
     } catch (err) {
+      if (isEdgePayError(err, 'WALLET_SESSION_REQUIRED')) return onSessionLost();
       setMessage({ ok: false, text: errorText(err, t) });
     } finally {
       setBusy(null);
-      void reload();
     }
   };
-  const approveWithPasskey = (r: PhoneRequest) =>
+  const approveWithPasskey = (r: PhonePaymentRequestView) =>
     answer(r.id, async () => {
-      const optionsJSON = await call<any>('POST', REQUEST_PATHS.approvalOptions(r.id));
+      const optionsJSON = await call<Parameters<typeof startAuthentication>[0]['optionsJSON']>('POST', PAYMENT_REQUEST_PATHS.phoneApprovalOptions(r.id));
       const response = await startAuthentication({ optionsJSON });
-      return call('POST', REQUEST_PATHS.approve(r.id), { proof: { method: 'passkey', response } });
+      return call<Answer>('POST', PAYMENT_REQUEST_PATHS.phoneApprove(r.id), { proof: { method: 'passkey', response } });
     }, t('wallet.requests.approved'));
-  const approveWithPassword = (r: PhoneRequest) =>
-    answer(r.id, () => call('POST', REQUEST_PATHS.approve(r.id), { proof: { method: 'password', password } }), t('wallet.requests.approved'));
-  const decline = (r: PhoneRequest) => answer(r.id, () => call('POST', REQUEST_PATHS.decline(r.id)), t('wallet.requests.declined'));
+  const approveWithPassword = (r: PhonePaymentRequestView) =>
+    answer(r.id, () => call<Answer>('POST', PAYMENT_REQUEST_PATHS.phoneApprove(r.id), { proof: { method: 'password', password } }), t('wallet.requests.approved'));
+  const decline = (r: PhonePaymentRequestView) => answer(r.id, () => call<Answer>('POST', PAYMENT_REQUEST_PATHS.phoneDecline(r.id)), t('wallet.requests.declined'));
 
-  const pending = (requests ?? []).filter((r) => r.state === 'pending');
+  const pending = (live.pending ?? []).filter((r) => r.state === 'pending');
   return (
     <section className="card-panel" data-screen="requests">
       <h1>{t('wallet.requests')}</h1>
+      {!offline && !unavailable && live.mode !== 'loading' && (
+        <p className="muted small-text" data-testid="live-mode" data-mode={live.mode}>{t(`wallet.requests.mode.${live.mode}`)}</p>
+      )}
       {unavailable && <p className="muted">{t('wallet.requests.unavailable')}</p>}
-      {!unavailable && requests && pending.length === 0 && <p className="muted">{t('wallet.requests.none')}</p>}
+      {!unavailable && live.pending && pending.length === 0 && <p className="muted">{t('wallet.requests.none')}</p>}
       {message && <p className={message.ok ? 'form-ok' : 'form-error'} role="status">{message.text}</p>}
       <ul className="list">
         {pending.map((r) => (
-          <li key={r.id} className="request" data-testid="request">
+          <li key={r.id} className="request" data-testid="request" data-request-id={r.id}>
             <div className="request-head">
               <strong>{r.payee.name}</strong>
               <span className="request-amount">{show(r.amount, r.currency)}</span>
@@ -86,7 +93,7 @@ export function RequestsScreen({ offline, hasPasskey, onSessionLost }: { offline
             {r.note && <p className="muted">{r.note}</p>}
             <p className="muted small-text">{t('wallet.requests.until', { time: time(r.expiresAt) })}</p>
             <div className="request-actions">
-              {hasPasskey && (
+              {passkeyHere && (
                 <button type="button" className="primary" disabled={offline || busy !== null} onClick={() => void approveWithPasskey(r)}>{t('wallet.requests.approve')}</button>
               )}
               {passwordFor === r.id ? (
@@ -95,13 +102,29 @@ export function RequestsScreen({ offline, hasPasskey, onSessionLost }: { offline
                   <button type="submit" className="primary" disabled={offline || busy !== null}>{t('wallet.requests.approvePassword')}</button>
                 </form>
               ) : (
-                <button type="button" className="secondary" disabled={offline || busy !== null} onClick={() => setPasswordFor(r.id)}>{t('wallet.requests.approvePassword')}</button>
+                <button type="button" className={passkeyHere ? 'secondary' : 'primary'} disabled={offline || busy !== null} onClick={() => setPasswordFor(r.id)}>{t('wallet.requests.approvePassword')}</button>
               )}
               <button type="button" className="danger" disabled={offline || busy !== null} onClick={() => void decline(r)}>{t('wallet.requests.decline')}</button>
             </div>
           </li>
         ))}
       </ul>
+      {live.outcomes.length > 0 && (
+        <>
+          <h2>{t('wallet.requests.recent')}</h2>
+          <ul className="list">
+            {live.outcomes.map((r) => (
+              <li key={r.id} className={`request outcome outcome-${r.state}`} data-testid="outcome" data-state={r.state} data-request-id={r.id}>
+                <div className="request-head">
+                  <strong>{r.payee.name}</strong>
+                  <span className="request-amount">{show(r.amount, r.currency)}</span>
+                </div>
+                <p>{outcomeText(r, t)}</p>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
     </section>
   );
 }
