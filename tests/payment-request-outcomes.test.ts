@@ -66,7 +66,12 @@ async function cuttableProxy(targetPort: number) {
     restore() {
       cut = false;
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close() {
+      // server.close() waits for open connections (idle keep-alive ones too): end them.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sockets) s.destroy();
+      return closed;
+    },
   };
 }
 
