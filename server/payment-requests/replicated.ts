@@ -16,10 +16,33 @@
  * collection declares (no recipients, no answering user, no note), so personal
  * data cannot slip in by a column added later.
  */
-import { PAYMENT_REQUESTS_COLLECTION } from '../../core/index.ts';
+import { EdgePayError, PAYMENT_REQUESTS_COLLECTION, paymentRequestsCollection } from '../../core/index.ts';
 import type { Db } from '../db/db.ts';
 import { announceChange } from '../replication/change-notifier.ts';
-import { isoSql } from './views.ts';
+import { serverCollection } from '../replication/collections.ts';
+import { isoSql, type RequestRow } from './views.ts';
+
+const declared = serverCollection(paymentRequestsCollection);
+const SOME_TIME = '2000-01-01T00:00:00.000Z';
+
+/**
+ * Refuses, before anything is written, a request of a site whose document the
+ * site's gateways would refuse (their ledger validates every document against
+ * the same schema): one unreadable document would stop the site's pull. The
+ * routes' own limits make this unreachable over HTTP; it guards the flows that
+ * call createPaymentRequest directly. Later states only change the state,
+ * times and approval method, which the schema allows in every valid form.
+ */
+export function checkReplicable(draft: RequestRow): void {
+  if (draft.site_id === null) return;
+  const doc: Record<string, unknown> = {
+    id: draft.id, siteId: draft.site_id, requesterKind: draft.requester_kind, requesterId: draft.requester_id, state: draft.state,
+    amount: Number(draft.amount), currency: draft.currency, payee: { id: draft.payee_id, name: draft.payee_name }, items: draft.items,
+    ...(draft.place === null ? {} : { place: draft.place }), createdAt: SOME_TIME, expiresAt: SOME_TIME, updatedAt: SOME_TIME,
+  };
+  const errors = declared.validate(doc);
+  if (errors) throw new EdgePayError('REQUEST_INVALID', { reason: 'not replicable to the site: ' + errors.slice(0, 3).join('; ') });
+}
 
 /** `r` is the changed payment_requests row. Null fields are left out (the schema's optional ones). */
 const DOC_SQL = `jsonb_strip_nulls(jsonb_build_object(

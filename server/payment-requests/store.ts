@@ -31,7 +31,7 @@ import type { Db, Queryable } from '../db/db.ts';
 import { deliverCommitted } from './feed-hub.ts';
 import { eventsSql, noticesFrom, NOTICES_SQL, PAYMENT_REQUESTS_CHANNEL, siteBumpSql, type FeedEntry } from './feeds.ts';
 import { requesterFeed, userFeed } from './requester.ts';
-import { announceReplicated, REPLICATED_COLUMN, REPLICATED_SQL } from './replicated.ts';
+import { announceReplicated, checkReplicable, REPLICATED_COLUMN, REPLICATED_SQL } from './replicated.ts';
 import { isoSql, phoneView, requesterView, ROW_COLUMNS, type RequestRow } from './views.ts';
 
 export type UsersAtUnit = (buildingId: string, unit: string) => Promise<string[]>;
@@ -77,6 +77,7 @@ export async function createPaymentRequest(
     amount: body.amount, currency: body.currency, items: body.items ?? [], place: body.place ?? null, note: body.note ?? null,
     state: 'pending', stored_state: 'pending', created_at: '', expires_at: '', answered_at: null, answered_by: null, approval_method: null,
   };
+  checkReplicable(draft);
   // One statement (atomic without BEGIN/COMMIT round trips: this is the path from a request to the phone):
   // the request, its recipients, its events and their notifications.
   const { rows } = await db.query<RequestRow & { notices: unknown; replicated: unknown }>(
