@@ -252,6 +252,28 @@ describe('requests to pay: the gateway learns each outcome by sync and acts once
     assert.deepEqual(rows.map((r) => r.site_id), ['site-a']);
   });
 
+  it('a gateway cannot write a request by replication (no approving its own request)', { timeout: 30_000 }, async () => {
+    const created = await createPaymentRequest(endpointA(), uuidV7(), body());
+    requestIds.push(created.id);
+    const { rows } = await db.query<{ data: Record<string, unknown> }>("SELECT data FROM documents WHERE collection = 'payment-requests' AND id = $1", [created.id]);
+    const current = { ...rows[0]!.data, _deleted: false };
+    const push = (doc: Record<string, unknown>, assumed: Record<string, unknown> | null) =>
+      fetch(url + '/sync/payment-requests/0/push', {
+        method: 'POST',
+        headers: { authorization: 'Bearer ' + gwA.credential, 'content-type': 'application/json' },
+        body: JSON.stringify([{ assumedMasterState: assumed, newDocumentState: doc }]),
+      });
+    const approveItself = await push({ ...current, state: 'approved', approvalMethod: 'passkey' }, current);
+    assert.equal(approveItself.status, 403);
+    assert.equal(((await approveItself.json()) as { code: string }).code, 'COLLECTION_READ_ONLY');
+    const invent = await push({ ...current, id: uuidV7(), state: 'approved' }, null);
+    assert.equal(invent.status, 403);
+    const { rows: after } = await db.query<{ state: string }>('SELECT state FROM payment_requests WHERE id = $1', [created.id]);
+    assert.equal(after[0]!.state, 'pending');
+    await cancelPaymentRequest(endpointA(), created.id);
+    await until('the cancel is acted on', () => actedFor(created.id).length === 1, 10_000);
+  });
+
   it('the replicated documents carry no personal data of the payer', { timeout: 30_000 }, async () => {
     const declared = serverCollection(paymentRequestsCollection);
     const allowed = new Set(Object.keys(paymentRequestsCollection.schema.properties));
