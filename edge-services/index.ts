@@ -17,3 +17,6 @@ export * from './checkout/index.ts';
 export * from './recognition/index.ts';
 // The gateway's local API for the kiosk and console UIs (issue 7).
 export * from './api/index.ts';
+// Requests to pay: the gateway as requester, and the outcomes its flows act on once (issue 18).
+export * from './payment-request-outcomes/index.ts';
+export { cancelPaymentRequest, createPaymentRequest, getPaymentRequest } from './server-client/index.ts';

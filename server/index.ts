@@ -27,3 +27,5 @@ export { AcquirerUnavailable } from './payments/processor.ts';
 export * as serverTesting from './testing/index.ts';
 /** The wallet context (users, passkeys, sessions, payment methods, approval proofs; seam with payment requests). */
 export * as wallet from './wallet/index.ts';
+/** Requests to pay: the wallet's stand-in for tests of other folders (phones with signed approvals, an SSE client). */
+export { paymentRequestsTesting } from './payment-requests/index.ts';

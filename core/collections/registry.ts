@@ -73,5 +73,5 @@ export class CollectionRegistry {
   }
 }
 
-/** EdgePay's collections: `payments`, `products`, `sites` (core/schemas), `enrolments` (core/recognition). */
+/** EdgePay's collections: `payments`, `products`, `sites` (core/schemas), `enrolments` (core/recognition), `payment-requests` (core/payment-requests). */
 export const edgePayCollections = new CollectionRegistry();

@@ -7,8 +7,9 @@
  * two answers arriving at once through two processes exactly one changes the
  * row; the other finds it no longer pending, writes nothing and is told why.
  * The same statement appends the change's events (the recipients' phone
- * feeds, the requester's feed) and notifies them, so a change and its events
- * commit together or not at all.
+ * feeds, the requester's feed) and notifies them, and writes the site's
+ * replicated document (replicated.ts), so a change, its events and what the
+ * site's gateways pull commit together or not at all.
  */
 import {
   EdgePayError,
@@ -30,6 +31,7 @@ import type { Db, Queryable } from '../db/db.ts';
 import { deliverCommitted } from './feed-hub.ts';
 import { eventsSql, noticesFrom, NOTICES_SQL, PAYMENT_REQUESTS_CHANNEL, siteBumpSql, type FeedEntry } from './feeds.ts';
 import { requesterFeed, userFeed } from './requester.ts';
+import { announceReplicated, checkReplicable, REPLICATED_COLUMN, REPLICATED_SQL } from './replicated.ts';
 import { isoSql, phoneView, requesterView, ROW_COLUMNS, type RequestRow } from './views.ts';
 
 export type UsersAtUnit = (buildingId: string, unit: string) => Promise<string[]>;
@@ -75,17 +77,19 @@ export async function createPaymentRequest(
     amount: body.amount, currency: body.currency, items: body.items ?? [], place: body.place ?? null, note: body.note ?? null,
     state: 'pending', stored_state: 'pending', created_at: '', expires_at: '', answered_at: null, answered_by: null, approval_method: null,
   };
+  checkReplicable(draft);
   // One statement (atomic without BEGIN/COMMIT round trips: this is the path from a request to the phone):
   // the request, its recipients, its events and their notifications.
-  const { rows } = await db.query<RequestRow & { notices: unknown }>(
+  const { rows } = await db.query<RequestRow & { notices: unknown; replicated: unknown }>(
     `WITH ${siteBumpSql(16)}, changed AS (
        INSERT INTO payment_requests (id, requester_kind, requester_id, site_id, target, payee_id, payee_name, amount, currency, items, place, note, expires_at, site_seq)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now() + make_interval(secs => $13), (SELECT last_seq FROM site))
        RETURNING *
      ), recipients AS (
        INSERT INTO payment_request_recipients (request_id, user_id) SELECT r.id, unnest($14::text[]) FROM changed r
-     ), ${eventsSql({ entries: 15, requestId: '$1', channel: 17, patch: `jsonb_build_object('createdAt', ${isoSql('r.created_at')}, 'expiresAt', ${isoSql('r.expires_at')})` })}
-     SELECT ${ROW_COLUMNS}, ${NOTICES_SQL} FROM changed r`,
+     ), ${eventsSql({ entries: 15, requestId: '$1', channel: 17, patch: `jsonb_build_object('createdAt', ${isoSql('r.created_at')}, 'expiresAt', ${isoSql('r.expires_at')})` })},
+     ${REPLICATED_SQL}
+     SELECT ${ROW_COLUMNS}, ${NOTICES_SQL}, ${REPLICATED_COLUMN} FROM changed r`,
     [
       id, requester.kind, requester.id, siteId, JSON.stringify(body.to), body.payee.id, body.payee.name,
       body.amount, body.currency, JSON.stringify(body.items ?? []), body.place ?? null, body.note ?? null,
@@ -95,6 +99,7 @@ export async function createPaymentRequest(
   );
   const row = rows[0]!;
   deliverCommitted(db, noticesFrom(row.notices));
+  announceReplicated(db, row.replicated);
   return requesterView(row);
 }
 
@@ -178,19 +183,21 @@ async function transition(
   const deadline = (alias: string) => (event === 'expire' ? `${alias}.expires_at <= now()` : `${alias}.expires_at > now()`);
   const feed = requesterFeed({ kind: row.requester_kind, id: row.requester_id, siteId: row.site_id });
   const after: RequestRow = { ...row, state: to, stored_state: to, answered_by: answer?.by ?? null, approval_method: answer?.method ?? null };
-  const { rows } = await db.query<RequestRow & { notices: unknown }>(
+  const { rows } = await db.query<RequestRow & { notices: unknown; replicated: unknown }>(
     `WITH ${siteBumpSql(6, `EXISTS (SELECT 1 FROM payment_requests q WHERE q.id = $1 AND q.state = 'pending' AND ${deadline('q')})`)}, changed AS (
        UPDATE payment_requests AS r SET state = $2, answered_at = CASE WHEN $3::text IS NULL THEN NULL ELSE now() END,
          answered_by = $3, approval_method = $4, updated_at = now(), site_seq = COALESCE((SELECT last_seq FROM site), r.site_seq)
        WHERE r.id = $1 AND r.state = 'pending' AND ${deadline('r')}
        RETURNING r.*
-     ), ${eventsSql({ entries: 5, requestId: '$1', channel: 7, patch: `jsonb_build_object('answeredAt', ${isoSql('r.answered_at')})` })}
-     SELECT ${ROW_COLUMNS}, ${NOTICES_SQL} FROM changed r`,
+     ), ${eventsSql({ entries: 5, requestId: '$1', channel: 7, patch: `jsonb_build_object('answeredAt', ${isoSql('r.answered_at')})` })},
+     ${REPLICATED_SQL}
+     SELECT ${ROW_COLUMNS}, ${NOTICES_SQL}, ${REPLICATED_COLUMN} FROM changed r`,
     [row.id, to, answer?.by ?? null, answer?.method ?? null, JSON.stringify(eventEntries(after, row.recipients, 'resolved', feed)), row.site_id === null ? null : feed, PAYMENT_REQUESTS_CHANNEL],
   );
   const changed = rows[0];
   if (!changed) return undefined;
   deliverCommitted(db, noticesFrom(changed.notices));
+  announceReplicated(db, changed.replicated);
   return changed;
 }
 
