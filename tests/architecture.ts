@@ -54,6 +54,12 @@ export const SERVER_CONTEXTS = [
   'flows',
 ] as const;
 
+/** Tests and the helpers beside them that start servers for tests. */
+export function isTestSupport(path: string): boolean {
+  const name = path.split('/').at(-1) ?? '';
+  return name.endsWith('.test.ts') || name.startsWith('test-') || name === 'testing.ts';
+}
+
 /** The context of a path inside server/ ('' for a file at server/'s top), or undefined outside server/. */
 export function serverContextOf(path: string): string | undefined {
   const parts = path.split('/');
@@ -65,11 +71,13 @@ export function serverContextOf(path: string): string | undefined {
 }
 
 /**
- * The rule between two non-test files inside server/ (paths relative to the
- * repository root). Tests are exempt: a context's test sets up a whole server
- * through the composition root and server/testing.
+ * The rule between two files inside server/ (paths relative to the
+ * repository root). Tests and test support (`*.test.ts`, `test-*.ts`,
+ * `testing.ts`) are exempt: a context's test sets up a whole server through
+ * the composition root and server/testing, like any other test.
  */
 export function checkServerImport(fromPath: string, target: string): string | undefined {
+  if (isTestSupport(fromPath)) return undefined;
   const from = serverContextOf(fromPath);
   const to = serverContextOf(target);
   if (from === undefined || to === undefined || from === to || from === 'testing') return undefined;
@@ -137,7 +145,7 @@ export function checkFile(path: string, source: string): string[] {
         continue;
       }
       if (to === from) {
-        if (from === 'server' && !isTest) {
+        if (from === 'server') {
           const problem = checkServerImport(path, target);
           if (problem) problems.push(`${where}: ${problem}`);
         }
