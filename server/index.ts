@@ -4,11 +4,11 @@
  * health, metrics, OpenAPI. It imports core, and only types from sync.
  */
 export { startServer, openDatabase, type ServerOptions, type RunningServer } from './start-server.ts';
-export { buildApp, edgePayServerCollections, type AppOptions, type EdgePayServer } from './http/app.ts';
-export { serverCollection, serverCollections, type ServerCollection, type CreatedFollowUps } from './replication/collections.ts';
-export { writeAsServer, pull, push } from './replication/documents.ts';
-export { enrolGateway, revokeGateway, authenticateGateway, type EnrolledGateway } from './auth/gateways.ts';
-export type { Db } from './db/db.ts';
+export { buildApp, edgePayServerCollections, type AppOptions, type EdgePayServer } from './app.ts';
+export { serverCollection, serverCollections, type ServerCollection, type CreatedFollowUps } from './replication/index.ts';
+export { writeAsServer, pull, push } from './replication/index.ts';
+export { enrolGateway, revokeGateway, authenticateGateway, type EnrolledGateway } from './auth/index.ts';
+export type { Db } from './db/index.ts';
 /** The double-entry money ledger (accounts, transfers, invariant check) for the payments and flow contexts. */
 export * as ledger from './ledger/index.ts';
 // Payment methods: a flow's method is one declaration (server/payments/methods).
@@ -20,9 +20,9 @@ export {
   type PaymentMethodDeclaration,
   type MethodAdapter,
   type MethodDeps,
-} from './payments/methods/index.ts';
-export type { AuthoriseResult, FollowUpRequest, FollowUpResult, ProcessorAdapter } from './payments/processor.ts';
-export { AcquirerUnavailable } from './payments/processor.ts';
+} from './payments/index.ts';
+export type { AuthoriseResult, FollowUpRequest, FollowUpResult, ProcessorAdapter } from './payments/index.ts';
+export { AcquirerUnavailable } from './payments/index.ts';
 /** Test support for other folders' tests and benches: fresh PostgreSQL schemas, PGlite. */
 export * as serverTesting from './testing/index.ts';
 /** The wallet context (users, passkeys, sessions, payment methods, approval proofs; seam with payment requests). */

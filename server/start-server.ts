@@ -2,13 +2,13 @@
  * Starts a central server: opens the database (PostgreSQL when a URL is
  * given, else PGlite), runs the migrations, listens.
  */
-import type { Db } from './db/db.ts';
-import { openPgliteDb } from './db/pglite-db.ts';
-import { openPostgresDb } from './db/pg-db.ts';
-import { migrate } from './db/migrate.ts';
-import { buildApp, type AppOptions, type EdgePayServer } from './http/app.ts';
+import type { Db } from './db/index.ts';
+import { openPgliteDb } from './db/index.ts';
+import { openPostgresDb } from './db/index.ts';
+import { migrate } from './db/index.ts';
+import { buildApp, type AppOptions, type EdgePayServer } from './app.ts';
 import type { CollectionRegistry } from '../core/index.ts';
-import type { CreatedFollowUps } from './replication/collections.ts';
+import type { CreatedFollowUps } from './replication/index.ts';
 import { startPendingSweeper } from './ledger/index.ts';
 
 export type ServerOptions = {
@@ -23,7 +23,7 @@ export type ServerOptions = {
   followUps?: CreatedFollowUps;
   logger?: boolean | { level: string; file?: string };
   bodyLimit?: number;
-  sandbox?: import('./payments/sandbox-acquirer.ts').SandboxOptions;
+  sandbox?: import('./payments/index.ts').SandboxOptions;
   forwarder?: boolean;
   /** The payment methods the server takes (default: the built-in ones). */
   paymentMethods?: AppOptions['paymentMethods'];

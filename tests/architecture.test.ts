@@ -65,6 +65,14 @@ describe('architecture rules checker', () => {
       ['main/x.ts', "import { x } from '../sync/index.ts';", /main may not import sync/],
       ['edge-services/x.ts', "import { x } from '../renderer/index.ts';", /edge-services may not import renderer/],
       ['sync/x.test.ts', "import { x } from '../server/index.ts';", /sync may not import server/],
+      // Inside server/: contexts through their index.ts, one way, no flow to flow, no context to the root.
+      ['server/replication/routes.ts', "import { audit } from '../payments/audit.ts';", /reach server\/payments through server\/payments\/index\.ts only/],
+      ['server/replication/routes.ts', "import { audit } from '../payments/index.ts';", /server\/replication may not import server\/payments/],
+      ['server/db/db.ts', "import { x } from '../ledger/index.ts';", /server\/db may not import server\/ledger/],
+      ['server/flows/cart/plugin.ts', "import { x } from '../elevator/index.ts';", /one flow may not import another/],
+      ['server/payments/x.ts', "import { buildApp } from '../app.ts';", /no context imports the composition root/],
+      ['server/payments/x.ts', "import { x } from '../mystery/index.ts';", /not a known context/],
+      ['server/payments/x.ts', "import { x } from '../testing/index.ts';", /only tests and server\/testing may import server\/testing/],
     ];
     for (const [path, source, expected] of bad) {
       const problems = checkFile(path, source);
@@ -81,6 +89,12 @@ describe('architecture rules checker', () => {
       ['server/app.ts', "import type { PullResponse } from '../sync/index.ts';"],
       ['edge-services/gw.ts', "import { openLedger } from '../sync/index.ts';"],
       ['main/main.ts', "import { startGateway } from '../edge-services/index.ts';"],
+      ['server/payments/authority.ts', "import { x } from '../replication/index.ts';"],
+      ['server/payments/authority.ts', "import { x } from './audit.ts';"],
+      ['server/flows/cart/plugin.ts', "import { x } from '../../payments/index.ts';"],
+      ['server/flows/cart/plugin.ts', "import { x } from './basket.ts';"],
+      ['server/app.ts', "import { x } from './payments/index.ts';"],
+      ['server/payments/payments.test.ts', "import { x } from '../testing/databases.ts';"],
     ];
     for (const [path, source] of good) assert.deepEqual(checkFile(path, source), [], `${path}: ${source}`);
   });

@@ -5,11 +5,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { EdgePayError, errorResponseSchema as errorResponse, type ReplicatedDocument } from '../../core/index.ts';
-import type { Db } from '../db/db.ts';
-import { enrolGateway, revokeGateway } from '../auth/gateways.ts';
-import { adminTokenCheck } from '../auth/admin-token.ts';
-import type { ServerCollection } from '../replication/collections.ts';
-import { writeAsServer } from '../replication/documents.ts';
+import type { Db } from '../db/index.ts';
+import { enrolGateway, revokeGateway } from '../auth/index.ts';
+import { adminTokenCheck } from '../auth/index.ts';
+import type { ServerCollection } from '../replication/index.ts';
+import { writeAsServer } from '../replication/index.ts';
 import { enrolMerchant } from '../payment-requests/index.ts';
 
 export function registerAdminRoutes(app: FastifyInstance, deps: { db: Db; adminToken: string; collections: Map<string, ServerCollection> }): void {

@@ -9,7 +9,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { EdgePayError, uuidV7, type GatewayIdentity } from '../../core/index.ts';
-import type { Db } from '../db/db.ts';
+import type { Db } from '../db/index.ts';
 
 export const REVOCATIONS_CHANNEL = 'edgepay_revocations';
 

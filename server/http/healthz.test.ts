@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CollectionRegistry, errorRegistry, renderErrorMessage } from '../../core/index.ts';
 import { openDatabase } from '../start-server.ts';
-import { buildApp } from './app.ts';
+import { buildApp } from '../app.ts';
 
 describe('/healthz', () => {
   it('is 200 while the database answers and a registry 503 once it does not', async () => {

@@ -5,7 +5,7 @@
  * (a trigger refuses it); only transfers move the totals.
  */
 import { EdgePayError, isCurrencyCode } from '../../core/index.ts';
-import type { Queryable } from '../db/db.ts';
+import type { Queryable } from '../db/index.ts';
 import { accountFromRow, balancesOf } from './rows.ts';
 import type { Balances, LedgerAccount, OpenAccountInput } from './types.ts';
 

@@ -17,7 +17,7 @@ const root = join(import.meta.dirname, '..', '..');
 function runCheck(dir: string): { status: number | null; stdout: string } {
   const env: NodeJS.ProcessEnv = { ...process.env, EDGEPAY_PGLITE_DIR: dir };
   delete env['DATABASE_URL'];
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'server/ledger/check-cli.ts'], { cwd: root, env, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'server/ledger-check-cli.ts'], { cwd: root, env, encoding: 'utf8', timeout: 120_000 });
   return { status: r.status, stdout: r.stdout + r.stderr };
 }
 

@@ -11,7 +11,7 @@
  * Each answers human-readable violations; an empty list is a healthy ledger.
  */
 import { EdgePayError } from '../../core/index.ts';
-import type { Queryable } from '../db/db.ts';
+import type { Queryable } from '../db/index.ts';
 
 export type LedgerInvariant = {
   name: string;

@@ -4,7 +4,7 @@
  * transaction-scoped advisory lock; the others return at once), so every
  * server process may run the loop below.
  */
-import type { Queryable } from '../db/db.ts';
+import type { Queryable } from '../db/index.ts';
 import { int } from './rows.ts';
 
 /** Voids up to `max` expired pending transfers; answers how many it voided. */

@@ -6,7 +6,7 @@
  * input and names the results.
  */
 import { EdgePayError, isErrorCode, type ErrorCode } from '../../core/index.ts';
-import type { Db, Queryable } from '../db/db.ts';
+import type { Db, Queryable } from '../db/index.ts';
 import { transferFromRow } from './rows.ts';
 import type { LedgerTransfer, TransferInput, TransferResult } from './types.ts';
 

@@ -4,8 +4,8 @@
  * notices may have been missed: every stream then catches up from the
  * database, which loses nothing (streams read by seq, notices are hints).
  */
-import type { Db } from '../db/db.ts';
-import { isGatewayActive, REVOCATIONS_CHANNEL } from '../auth/gateways.ts';
+import type { Db } from '../db/index.ts';
+import { isGatewayActive, REVOCATIONS_CHANNEL } from '../auth/index.ts';
 import type { PaymentRequestStreamEvent } from '../../core/index.ts';
 import { PAYMENT_REQUESTS_CHANNEL, parseFeedNotices, type FeedNotice } from './feeds.ts';
 

@@ -11,7 +11,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { PaymentRequestStreamEvent } from '../../core/index.ts';
-import type { Db } from '../db/db.ts';
+import type { Db } from '../db/index.ts';
 import type { FeedHub } from './feed-hub.ts';
 import { feedHead, readEvents } from './feeds.ts';
 

@@ -17,7 +17,7 @@
  * COMMIT instead, for payment throughput; requests to pay come at human pace.)
  */
 import type { PaymentRequestStreamEvent } from '../../core/index.ts';
-import type { Db, Queryable } from '../db/db.ts';
+import type { Db, Queryable } from '../db/index.ts';
 
 export const PAYMENT_REQUESTS_CHANNEL = 'edgepay_payment_requests';
 

@@ -8,7 +8,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { uuidV7 } from '../../core/index.ts';
-import type { Db } from '../db/db.ts';
+import type { Db } from '../db/index.ts';
 
 export type EnrolledMerchant = { merchantId: string; name: string; credential: string };
 

@@ -10,7 +10,7 @@
  */
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { EdgePayError, paymentRequestRefusal, type PaymentRequestBinding } from '../../core/index.ts';
-import type { Db } from '../db/db.ts';
+import type { Db } from '../db/index.ts';
 import type { FeedHub } from './feed-hub.ts';
 import { openFeedStream, resumePoint } from './feed-stream.ts';
 import { feedHead, readEvents } from './feeds.ts';

@@ -7,7 +7,7 @@
  */
 import type { FastifyPluginAsync, preHandlerAsyncHookHandler } from 'fastify';
 import type { PaymentRequestBinding } from '../../core/index.ts';
-import type { Db } from '../db/db.ts';
+import type { Db } from '../db/index.ts';
 import { FeedHub } from './feed-hub.ts';
 import { registerPhoneRoutes } from './phone-routes.ts';
 import { registerRequesterRoutes } from './requester-routes.ts';

@@ -10,8 +10,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { CreatePaymentRequestBody } from '../../core/index.ts';
-import type { Db } from '../db/db.ts';
-import { requestHash, runIdempotent } from '../payments/idempotency.ts';
+import type { Db } from '../db/index.ts';
+import { requestHash, runIdempotent } from '../payments/index.ts';
 import type { FeedHub } from './feed-hub.ts';
 import { openFeedStream, resumePoint } from './feed-stream.ts';
 import { readEvents } from './feeds.ts';

@@ -5,8 +5,8 @@
  * site (as replication gives a gateway its site's documents), a merchant its own.
  */
 import { EdgePayError, type PaymentRequester } from '../../core/index.ts';
-import type { Db } from '../db/db.ts';
-import { authenticateGateway } from '../auth/gateways.ts';
+import type { Db } from '../db/index.ts';
+import { authenticateGateway } from '../auth/index.ts';
 import { authenticateMerchant, looksLikeMerchantCredential } from './merchants.ts';
 
 export type AuthenticatedRequester = PaymentRequester & { gatewayId?: string };

@@ -27,7 +27,7 @@ import {
   type PaymentRequestView,
   type PhonePaymentRequestView,
 } from '../../core/index.ts';
-import type { Db, Queryable } from '../db/db.ts';
+import type { Db, Queryable } from '../db/index.ts';
 import { deliverCommitted } from './feed-hub.ts';
 import { eventsSql, noticesFrom, NOTICES_SQL, PAYMENT_REQUESTS_CHANNEL, siteBumpSql, type FeedEntry } from './feeds.ts';
 import { requesterFeed, userFeed } from './requester.ts';

@@ -8,7 +8,7 @@
  * restart, expire on time too. Readers never wait for it: a pending request
  * past its deadline already reads as expired (views.ts).
  */
-import type { Db } from '../db/db.ts';
+import type { Db } from '../db/index.ts';
 import { expireRequest, msUntilNextDeadline, overdueRequests } from './store.ts';
 
 export type Sweeper = { poke(deadlineInMs: number): void; stop(): Promise<void> };

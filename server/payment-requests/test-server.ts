@@ -3,7 +3,7 @@
  * for this context's tests and bench (not exported from index.ts: it imports
  * the app, which imports this context).
  */
-import { buildApp } from '../http/app.ts';
+import { buildApp } from '../app.ts';
 import { openDatabase } from '../start-server.ts';
 import type { Db } from '../db/db.ts';
 import type { TestWallet } from './testing.ts';

@@ -4,7 +4,7 @@
  * UPDATE and DELETE (a trigger), so history cannot be rewritten through SQL
  * either. Written in the same transaction as the change it records.
  */
-import type { Queryable } from '../db/db.ts';
+import type { Queryable } from '../db/index.ts';
 
 export type AuditEntry = {
   actor: string;

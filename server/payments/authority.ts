@@ -30,9 +30,9 @@ import {
   type PaymentDoc,
   type PaymentEvent,
 } from '../../core/index.ts';
-import type { Db, Queryable } from '../db/db.ts';
-import type { ServerCollection } from '../replication/collections.ts';
-import { mutateAsServer } from '../replication/documents.ts';
+import type { Db, Queryable } from '../db/index.ts';
+import type { ServerCollection } from '../replication/index.ts';
+import { mutateAsServer } from '../replication/index.ts';
 import { audit } from './audit.ts';
 import { postPaymentTransfers, type PaymentStep } from './ledger-postings.ts';
 import './ledger-invariant.ts';

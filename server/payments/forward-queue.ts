@@ -4,7 +4,7 @@
  * several server processes share the work, and the rows of a worker that died
  * are claimed again when its lease runs out.
  */
-import type { Queryable } from '../db/db.ts';
+import type { Queryable } from '../db/index.ts';
 
 /**
  * Queues the offline payments (status "stored") a gateway's push created: one

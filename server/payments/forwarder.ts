@@ -3,10 +3,10 @@
  * payments (forward-queue.ts) and forwards them through the authority. Woken by
  * the payments change notices, and by a timer for retries.
  */
-import type { Db } from '../db/db.ts';
+import type { Db } from '../db/index.ts';
 import type { PaymentAuthority } from './authority.ts';
 import { claimForwards } from './forward-queue.ts';
-import { CHANGES_CHANNEL, parseNotices } from '../replication/change-notifier.ts';
+import { CHANGES_CHANNEL, parseNotices } from '../replication/index.ts';
 import { sweepIdempotencyKeys } from './idempotency.ts';
 
 export type Forwarder = { stop(): Promise<void>; kick(): void; readonly forwarded: number };

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { EdgePayError, isEdgePayError } from '../../core/index.ts';
-import type { Db } from '../db/db.ts';
+import type { Db } from '../db/index.ts';
 
 export type StoredAnswer = { statusCode: number; body: unknown };
 

@@ -17,7 +17,7 @@
  * Registered when this module loads (the authority imports it), so every
  * checkLedgerInvariants of a process that takes payments runs it.
  */
-import type { Queryable } from '../db/db.ts';
+import type { Queryable } from '../db/index.ts';
 import { registerLedgerInvariant, type LedgerInvariant } from '../ledger/index.ts';
 
 // Constants of this file, written into the SQL as literals (no input reaches them).

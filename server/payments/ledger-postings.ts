@@ -28,7 +28,7 @@
  * summary), not from the ledger.
  */
 import { EdgePayError, type PaymentDoc, type PaymentEvent } from '../../core/index.ts';
-import type { Queryable } from '../db/db.ts';
+import type { Queryable } from '../db/index.ts';
 import { createTransfers, openAccount, type TransferInput } from '../ledger/index.ts';
 import type { PaymentMethodDeclaration, PaymentMoneyPath } from './methods/index.ts';
 import { cardMoneyPath } from './methods/index.ts';

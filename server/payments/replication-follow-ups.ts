@@ -5,7 +5,7 @@
  * server's replication by the app (server/http/app.ts): replication does not
  * know about payments.
  */
-import type { CreatedFollowUps } from '../replication/collections.ts';
+import type { CreatedFollowUps } from '../replication/index.ts';
 import { AUDIT_CREATED_PAYMENTS_SQL } from './audit.ts';
 import { ENQUEUE_CREATED_OFFLINE_PAYMENTS_SQL } from './forward-queue.ts';
 

@@ -24,9 +24,9 @@ import {
   type PaymentIdParams,
   type RefundRequestBody,
 } from '../../core/index.ts';
-import type { Db } from '../db/db.ts';
-import { requireGateway } from '../auth/gateways.ts';
-import { adminTokenCheck } from '../auth/admin-token.ts';
+import type { Db } from '../db/index.ts';
+import { requireGateway } from '../auth/index.ts';
+import { adminTokenCheck } from '../auth/index.ts';
 import type { PaymentAuthority } from './authority.ts';
 import { readAudit } from './audit.ts';
 import { requestHash, runIdempotent } from './idempotency.ts';

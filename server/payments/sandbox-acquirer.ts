@@ -23,7 +23,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import { EdgePayError, luhnValid } from '../../core/index.ts';
-import type { Db, Queryable } from '../db/db.ts';
+import type { Db, Queryable } from '../db/index.ts';
 import {
   AcquirerUnavailable,
   type AuthoriseRequest,

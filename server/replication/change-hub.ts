@@ -7,8 +7,8 @@
  * stream is then told to RESYNC (pull from its checkpoint), which loses
  * nothing.
  */
-import type { Db } from '../db/db.ts';
-import { REVOCATIONS_CHANNEL } from '../auth/gateways.ts';
+import type { Db } from '../db/index.ts';
+import { REVOCATIONS_CHANNEL } from '../auth/index.ts';
 import { CHANGES_CHANNEL, parseNotices } from './change-notifier.ts';
 
 export type StreamSubscriber = {

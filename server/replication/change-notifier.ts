@@ -11,7 +11,7 @@
  * few milliseconds, loses nothing: a lost notice is covered by the streams'
  * RESYNC and the forwarder's timer.
  */
-import type { Db } from '../db/db.ts';
+import type { Db } from '../db/index.ts';
 
 export const CHANGES_CHANNEL = 'edgepay_changes';
 

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { uuidV7 } from '../../core/index.ts';
 import { openDatabase, type Db } from '../index.ts';
-import { edgePayServerCollections } from '../http/app.ts';
+import { edgePayServerCollections } from '../app.ts';
 import { push, PushRefused } from './documents.ts';
 import { freshPostgres, type TestDatabase } from '../testing/databases.ts';
 import { testPayment } from '../testing/payments.ts';

@@ -13,7 +13,7 @@
  */
 import { EdgePayError, jsonEqual, type DocumentProblem, type ErrorCode, type PushRefusal } from '../../core/index.ts';
 import type { PullResponse, PushRow, ReplicatedDocument, SyncCheckpoint } from '../../core/index.ts';
-import type { Db, Queryable } from '../db/db.ts';
+import type { Db, Queryable } from '../db/index.ts';
 import type { Doc, ServerCollection, Writer } from './collections.ts';
 import { announceChange } from './change-notifier.ts';
 

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { defineCollection, EdgePayError, uuidV7 } from '../../core/index.ts';
 import { openDatabase, type Db } from '../index.ts';
 import { serverCollection } from './collections.ts';
-import { edgePayServerCollections } from '../http/app.ts';
+import { edgePayServerCollections } from '../app.ts';
 import { pull, push, writeAsServer } from './documents.ts';
 import { freshPostgres, pglite, type TestDatabase } from '../testing/databases.ts';
 import { testPayment } from '../testing/payments.ts';

@@ -19,8 +19,8 @@
  */
 import type { FastifyReply } from 'fastify';
 import { RESYNC, type PullStreamEvent } from '../../core/index.ts';
-import type { Db } from '../db/db.ts';
-import { isGatewayActive } from '../auth/gateways.ts';
+import type { Db } from '../db/index.ts';
+import { isGatewayActive } from '../auth/index.ts';
 import type { GatewayIdentity } from '../../core/index.ts';
 import type { ChangeHub } from './change-hub.ts';
 import type { ServerCollection } from './collections.ts';

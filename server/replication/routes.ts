@@ -7,9 +7,9 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DEFAULT_PULL_LIMIT, EdgePayError, errorResponses, MAX_PULL_LIMIT, MAX_PUSH_ROWS, PUSH_COMMIT_HEADER, SYNC_ROUTES, type GatewayIdentity, type PushRow } from '../../core/index.ts';
-import type { Db } from '../db/db.ts';
-import { authenticateGateway } from '../auth/gateways.ts';
-import type { ServerMetrics } from '../http/metrics.ts';
+import type { Db } from '../db/index.ts';
+import { authenticateGateway } from '../auth/index.ts';
+import type { ServerMetrics } from '../http/index.ts';
 import type { ChangeHub } from './change-hub.ts';
 import type { ServerCollection } from './collections.ts';
 import { pull, push, PushRefused } from './documents.ts';

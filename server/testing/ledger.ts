@@ -4,7 +4,7 @@
  * rules, no stale pending) and `payments-match-transfers` (imported here so
  * that it is registered even in a test that never built an authority).
  */
-import type { Db } from '../db/db.ts';
+import type { Db } from '../db/index.ts';
 import { assertLedgerInvariants, checkLedgerInvariants, type InvariantReport } from '../ledger/index.ts';
 import '../payments/ledger-invariant.ts';
 

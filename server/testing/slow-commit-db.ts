@@ -4,7 +4,7 @@
  * (order by a value taken before commit) lets a reader step past a row that
  * commits later. Used by the checkpoint tests; never by the server itself.
  */
-import type { Db } from '../db/db.ts';
+import type { Db } from '../db/index.ts';
 
 export function withSlowCommits(db: Db, maxDelayMs: number): Db {
   return {

@@ -5,7 +5,7 @@
  *   DATABASE_URL, EDGEPAY_ADMIN_TOKEN, SLOW_COMMIT_MS
  */
 import { openDatabase } from '../start-server.ts';
-import { buildApp } from '../http/app.ts';
+import { buildApp } from '../app.ts';
 import { withSlowCommits } from './slow-commit-db.ts';
 
 const db = await openDatabase({ databaseUrl: process.env.DATABASE_URL! });

@@ -15,7 +15,7 @@
 import { generateAuthenticationOptions, verifyAuthenticationResponse, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { canonicalBinding, EdgePayError, type ApprovalBinding, type ApprovalMethod, type ApprovalProof } from '../../core/index.ts';
-import type { Db } from '../db/db.ts';
+import type { Db } from '../db/index.ts';
 import { originOf, relyingPartyFor, type RelyingParty } from './config.ts';
 import { checkPaymentPassword } from './payment-password.ts';
 import { allowList, asWebAuthnCredential, claimedChallenge, credentialById, credentialsOfUser, isAuthenticationResponse, recordCredentialUse } from './webauthn.ts';

@@ -6,7 +6,7 @@
  */
 import type { preHandlerAsyncHookHandler } from 'fastify';
 import type { ApprovalBinding, ApprovalProof } from '../../core/index.ts';
-import type { Db } from '../db/db.ts';
+import type { Db } from '../db/index.ts';
 import { approvalOptions, verifyApprovalProof } from './approval.ts';
 import { requireWalletSession } from './sessions.ts';
 import { usersAtUnit } from './users.ts';

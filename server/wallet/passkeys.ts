@@ -14,7 +14,7 @@ import {
 } from '@simplewebauthn/server';
 import { randomBytes } from 'node:crypto';
 import { EdgePayError, normalisePhone } from '../../core/index.ts';
-import type { Db, Queryable } from '../db/db.ts';
+import type { Db, Queryable } from '../db/index.ts';
 import { originOf, type RelyingParty } from './config.ts';
 import { checkName, findUserById, findUserByPhone, insertUser } from './users.ts';
 import { allowList, asWebAuthnCredential, claimedChallenge, credentialById, credentialsOfUser, isAuthenticationResponse, recordCredentialUse } from './webauthn.ts';

@@ -4,8 +4,8 @@
  * page, and a token joins one wallet only.
  */
 import { EdgePayError, uuidV7, type PaymentMethodView } from '../../core/index.ts';
-import type { Db, Queryable } from '../db/db.ts';
-import { cardOfToken } from '../payments/sandbox-acquirer.ts';
+import type { Db, Queryable } from '../db/index.ts';
+import { cardOfToken } from '../payments/index.ts';
 
 type MethodRow = { id: string; token: string; bin: string; last4: string; is_default: boolean; created_at: Date | string };
 

@@ -8,7 +8,7 @@
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { EdgePayError } from '../../core/index.ts';
-import type { Queryable } from '../db/db.ts';
+import type { Queryable } from '../db/index.ts';
 
 export const MAX_PASSWORD_FAILURES = 5;
 export const DEFAULT_PASSWORD_LOCK_MS = 15 * 60_000;

@@ -17,8 +17,8 @@
 import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { EdgePayError, normalisePhone, type WalletSessionView } from '../../core/index.ts';
-import type { Db } from '../db/db.ts';
-import { registerSandboxTokenRoute } from '../payments/sandbox-acquirer.ts';
+import type { Db } from '../db/index.ts';
+import { registerSandboxTokenRoute } from '../payments/index.ts';
 import { rememberRelyingParty, type RelyingParty } from './config.ts';
 import { registrationOptions, signInOptions, verifyRegistration, verifySignIn } from './passkeys.ts';
 import { addPaymentMethod, listPaymentMethods, setDefaultPaymentMethod } from './payment-methods.ts';

@@ -7,7 +7,7 @@
  * already shared and the count is one statement.
  */
 import { EdgePayError } from '../../core/index.ts';
-import type { Queryable } from '../db/db.ts';
+import type { Queryable } from '../db/index.ts';
 
 export type Limit = { limit: number; windowMs: number };
 export type SignInLimits = { perIp: Limit; perPhone: Limit };

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DemoUserView } from '../../core/index.ts';
-import type { Db } from '../db/db.ts';
+import type { Db } from '../db/index.ts';
 import { addPaymentMethod, listPaymentMethods } from './payment-methods.ts';
 import { hasPaymentPassword, setPaymentPassword } from './payment-password.ts';
 import { addMembership, ensureBuilding, findUserByPhone, insertUser } from './users.ts';

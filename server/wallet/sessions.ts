@@ -15,7 +15,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { CSRF_HEADER, EdgePayError } from '../../core/index.ts';
-import type { Queryable } from '../db/db.ts';
+import type { Queryable } from '../db/index.ts';
 import { isSecureOrigin, originOf, relyingPartyFor, type RelyingParty } from './config.ts';
 import { randomToken, sha256b64 } from './random.ts';
 

@@ -1,6 +1,6 @@
 /** Users, buildings, units and memberships. */
 import { EdgePayError, findCardNumbers, normalisePhone, uuidV7, type UnitView, type WalletUserView } from '../../core/index.ts';
-import type { Queryable } from '../db/db.ts';
+import type { Queryable } from '../db/index.ts';
 
 type UserRow = { id: string; name: string; phone: string; user_handle: string; demo_role: string | null };
 

@@ -14,7 +14,7 @@ import type { Db } from '../db/db.ts';
 import { migrate } from '../db/migrate.ts';
 import { openPgliteDb } from '../db/pglite-db.ts';
 import { openPostgresDb } from '../db/pg-db.ts';
-import { buildApp, type EdgePayServer } from '../http/app.ts';
+import { buildApp, type EdgePayServer } from '../app.ts';
 import { freshPostgres, pglite, type TestDatabase } from '../testing/databases.ts';
 import { defaultPaymentMethod, seedDemoWallet, usersAtUnit, verifyApprovalProof, type SignInLimits } from './index.ts';
 

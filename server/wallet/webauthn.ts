@@ -5,7 +5,7 @@
  */
 import type { AuthenticationResponseJSON, AuthenticatorTransportFuture, WebAuthnCredential } from '@simplewebauthn/server';
 import { EdgePayError } from '../../core/index.ts';
-import type { Queryable } from '../db/db.ts';
+import type { Queryable } from '../db/index.ts';
 
 export type CredentialRow = { id: string; user_id: string; public_key: Uint8Array; counter: string | number; transports: string[] };
 

@@ -7,7 +7,7 @@
  * (methods/index.ts, or `paymentMethods` of buildApp), not by editing it.
  */
 import type { PaymentDoc } from '../../../core/index.ts';
-import type { Db } from '../../db/db.ts';
+import type { Db } from '../../db/index.ts';
 import type { OpenAccountInput } from '../../ledger/index.ts';
 import type { AuthoriseResult, FollowUpRequest, FollowUpResult, ProcessorAdapter } from '../processor.ts';
 

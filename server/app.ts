@@ -4,24 +4,24 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
-import { EdgePayError, edgePayCollections, errorResponses, type CollectionRegistry } from '../../core/index.ts';
-import type { Db } from '../db/db.ts';
-import { ChangeHub } from '../replication/change-hub.ts';
-import { mergeFollowUps, serverCollections, type CreatedFollowUps, type ServerCollection } from '../replication/collections.ts';
-import { registerReplicationRoutes } from '../replication/routes.ts';
-import { registerAdminRoutes } from '../admin/routes.ts';
-import { installErrorHandling } from './errors.ts';
-import { createMetrics, type ServerMetrics } from './metrics.ts';
-import { createPaymentAuthority, type PaymentAuthority } from '../payments/authority.ts';
-import { startForwarder, type Forwarder } from '../payments/forwarder.ts';
-import type { ProcessorAdapter } from '../payments/processor.ts';
-import { createSandboxAcquirer, type SandboxOptions } from '../payments/sandbox-acquirer.ts';
-import { registerPaymentRoutes } from '../payments/routes.ts';
-import { queueLength } from '../payments/forward-queue.ts';
+import { EdgePayError, edgePayCollections, errorResponses, type CollectionRegistry } from '../core/index.ts';
+import type { Db } from './db/index.ts';
+import { ChangeHub } from './replication/index.ts';
+import { mergeFollowUps, serverCollections, type CreatedFollowUps, type ServerCollection } from './replication/index.ts';
+import { registerReplicationRoutes } from './replication/index.ts';
+import { registerAdminRoutes } from './admin/index.ts';
+import { installErrorHandling } from './http/index.ts';
+import { createMetrics, type ServerMetrics } from './http/index.ts';
+import { createPaymentAuthority, type PaymentAuthority } from './payments/index.ts';
+import { startForwarder, type Forwarder } from './payments/index.ts';
+import type { ProcessorAdapter } from './payments/index.ts';
+import { createSandboxAcquirer, type SandboxOptions } from './payments/index.ts';
+import { registerPaymentRoutes } from './payments/index.ts';
+import { queueLength } from './payments/index.ts';
 import type { AddressInfo } from 'node:net';
-import { walletDepsFor, walletPlugin, type WalletPluginOptions } from '../wallet/index.ts';
-import { PAYMENT_CREATED_FOLLOW_UPS } from '../payments/replication-follow-ups.ts';
-import { paymentRequestsPlugin, type PaymentRequestsDeps } from '../payment-requests/index.ts';
+import { walletDepsFor, walletPlugin, type WalletPluginOptions } from './wallet/index.ts';
+import { PAYMENT_CREATED_FOLLOW_UPS } from './payments/index.ts';
+import { paymentRequestsPlugin, type PaymentRequestsDeps } from './payment-requests/index.ts';
 
 /**
  * The collections this server replicates: core's declarations (default: its
@@ -31,7 +31,7 @@ import { paymentRequestsPlugin, type PaymentRequestsDeps } from '../payment-requ
 export function edgePayServerCollections(registry: CollectionRegistry = edgePayCollections, extra: CreatedFollowUps = {}): ServerCollection[] {
   return serverCollections(registry, mergeFollowUps(PAYMENT_CREATED_FOLLOW_UPS, extra));
 }
-import type { PaymentMethodDeclaration } from '../payments/methods/index.ts';
+import type { PaymentMethodDeclaration } from './payments/index.ts';
 
 export type AppOptions = {
   db: Db;

@@ -10,11 +10,11 @@
  *                                      transfer may wait for the sweeper (default 5)
  */
 import { resolve } from 'node:path';
-import { openDatabase } from '../start-server.ts';
-import { checkLedgerInvariants } from './invariants.ts';
+import { openDatabase } from './start-server.ts';
+import { checkLedgerInvariants } from './ledger/index.ts';
 // The entry point wires in the other contexts' invariants (the ledger's modules import none):
 // payments-match-transfers, every payment's transfers against its state.
-import '../payments/ledger-invariant.ts';
+import './payments/index.ts'; // registers payments-match-transfers (server/payments/ledger-invariant.ts)
 
 const databaseUrl = process.env.DATABASE_URL;
 const graceSeconds = Number(process.env.LEDGER_CHECK_GRACE_S ?? 5);
