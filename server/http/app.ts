@@ -11,6 +11,7 @@ import { mergeFollowUps, serverCollections, type CreatedFollowUps, type ServerCo
 import { registerReplicationRoutes } from '../replication/routes.ts';
 import { registerAdminRoutes } from '../admin/routes.ts';
 import { installErrorHandling } from './errors.ts';
+import { installCardDataGuard, installStrictJsonParser, installStrictValidation, logSerializers } from './input-guard.ts';
 import { createMetrics, type ServerMetrics } from './metrics.ts';
 import { createPaymentAuthority, type PaymentAuthority } from '../payments/authority.ts';
 import { startForwarder, type Forwarder } from '../payments/forwarder.ts';
@@ -74,6 +75,8 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
           ...(typeof options.logger === 'object' && options.logger.file ? { file: options.logger.file } : {}),
           // Credentials travel in this header; it must never reach a log line.
           redact: ['req.headers.authorization', 'req.headers.cookie'],
+          // The URL and error messages with card numbers redacted (issue 25).
+          serializers: logSerializers,
         };
   const app = Fastify({ logger, bodyLimit, trustProxy: false });
   const metrics = createMetrics(options.processMetrics ?? false);
@@ -82,6 +85,10 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
   const collections = new Map(edgePayServerCollections(options.collections, options.followUps).map((c) => [c.name, c]));
 
   installErrorHandling(app, bodyLimit);
+  // Before any route: strict JSON bodies, no card numbers anywhere, no coercion of bodies (input-guard.ts says why).
+  installStrictJsonParser(app);
+  installCardDataGuard(app);
+  installStrictValidation(app);
   // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
   await app.register(swagger, {
