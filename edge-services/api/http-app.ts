@@ -13,6 +13,7 @@ import {
   fromHttpRequest,
   httpRoutes,
   toEdgePayError,
+  redactCardNumbers,
   KIOSK_EVENT_TYPES,
   type Access,
   type ClientMessage,
@@ -22,6 +23,7 @@ import {
 import type { GatewayServiceRuntime } from './gateway-service.ts';
 import { RequestGuard, type RequestFacts } from './request-guard.ts';
 import { readUiFile, UI_CSP } from './static-ui.ts';
+import { installStrictJsonParser, withoutCardNumbers } from './strict-json.ts';
 
 export type GatewayHttpOptions = {
   service: GatewayServiceRuntime;
@@ -51,8 +53,9 @@ export function buildGatewayHttpApp(options: GatewayHttpOptions): { app: Fastify
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const mapped = toEdgePayError(err, { bodyLimit: BODY_LIMIT });
     if (mapped.code === 'INTERNAL') request.log.error({ err }, 'unexpected error');
-    void reply.status(mapped.httpStatus).send(mapped.toJSON());
+    void reply.status(mapped.httpStatus).send(withoutCardNumbers(mapped.toJSON()));
   });
+  installStrictJsonParser(app);
 
   // Every answer: no sniffing, no framing by other sites, no referrer leaks.
   app.addHook('onSend', async (_req, reply) => {
@@ -88,7 +91,8 @@ export function buildGatewayHttpApp(options: GatewayHttpOptions): { app: Fastify
 
   app.setNotFoundHandler(async (req, reply) => {
     if (req.url.startsWith('/api/') || !options.uiDir || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      return reply.status(404).send(new EdgePayError('GATEWAY_API_NOT_FOUND', { method: req.method, path: req.url.split('?')[0]!.slice(0, 100) }).toJSON());
+      // The path is echoed with card numbers redacted (issue 25), the query never.
+      return reply.status(404).send(new EdgePayError('GATEWAY_API_NOT_FOUND', { method: req.method, path: redactCardNumbers(req.url.split('?')[0]!.slice(0, 100)) }).toJSON());
     }
     const file = await readUiFile(options.uiDir, req.url);
     if (!file) return reply.status(404).send(new EdgePayError('NOT_FOUND').toJSON());
@@ -113,7 +117,7 @@ function attachEvents(app: FastifyInstance, service: GatewayServiceRuntime, guar
     const url = req.url ?? '';
     const f: RequestFacts = { host: req.headers.host, origin: req.headers.origin, remoteAddress: req.socket.remoteAddress };
     try {
-      if (url.split('?')[0] !== EVENTS_PATH) throw new EdgePayError('GATEWAY_API_NOT_FOUND', { method: 'GET', path: url.slice(0, 100) });
+      if (url.split('?')[0] !== EVENTS_PATH) throw new EdgePayError('GATEWAY_API_NOT_FOUND', { method: 'GET', path: redactCardNumbers(url.split('?')[0]!.slice(0, 100)) });
       guard.checkSameOrigin(f);
     } catch (err) {
       const e = err as EdgePayError;
