@@ -87,7 +87,10 @@ async function send(url: string, init: { method: string; headers: Record<string,
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), 5_000);
   try {
-    const res = await fetch(url, { ...init, body: init.body as BodyInit | undefined, signal: ac.signal });
+    const started = Date.now();
+    const res = await fetch(url, { ...init, body: init.body as BodyInit | undefined, signal: ac.signal }).catch((err: unknown) => {
+      throw new Error(`no answer after ${Date.now() - started} ms: ${init.method} ${url}: ${String(err)}`);
+    });
     if ((res.headers.get('content-type') ?? '').includes('text/event-stream')) {
       ac.abort();
       return { status: res.status, text: '' };
