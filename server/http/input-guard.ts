@@ -67,6 +67,17 @@ export function installCardDataGuard(app: FastifyInstance): void {
       if (hasCardNumber(text)) throw new EdgePayError('CARD_DATA_REFUSED', { path: 'the request line or headers' });
     }
   });
+  // After validation: a query or path number read from text such as `1e400`
+  // is Infinity, which passes ajv's range checks and then fails in SQL (500).
+  app.addHook('preHandler', async (request) => {
+    for (const part of [request.query, request.params]) {
+      if (!part || typeof part !== 'object') continue;
+      for (const v of Object.values(part as Record<string, unknown>)) {
+        const values = Array.isArray(v) ? v : [v];
+        if (values.some((x) => typeof x === 'number' && !Number.isFinite(x))) throw new EdgePayError('REQUEST_INVALID_TEXT', { reason: 'a number out of range' });
+      }
+    }
+  });
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined) return;
     const path = findCardDataPath(request.body);
