@@ -122,8 +122,19 @@ export function findCardNumbers(text: string): string[] {
   return cardSpans(prepare(text)).map((s) => s.digits);
 }
 
+/** Fewer than 13 digits in all (most names, codes and amounts): no card number, without the regexes. */
+function tooFewDigits(text: string): boolean {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || (c >= 0xff10 && c <= 0xff19)) if (++n >= 13) return false;
+  }
+  return true;
+}
+
 /** Whether a text holds a card number anywhere. */
 export function hasCardNumber(text: string): boolean {
+  if (tooFewDigits(text)) return false;
   return cardSpans(prepare(text)).length > 0;
 }
 
