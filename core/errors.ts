@@ -19,6 +19,7 @@ export const errorRegistry = {
   // Money: amounts are integer minor units of a known ISO 4217 currency.
   MONEY_CURRENCY_MISMATCH: { httpStatus: 400, message: 'Cannot combine amounts in {left} and {right}.', when: 'Adding, subtracting or comparing two amounts of different currencies.' },
   MONEY_OVERFLOW: { httpStatus: 400, message: 'The amount is too large to be represented exactly.', when: 'An amount or a sum goes beyond Number.MAX_SAFE_INTEGER minor units.' },
+  MONEY_TOO_LARGE: { httpStatus: 400, message: 'The amount is above the largest amount taken in {currency} ({max} minor units).', when: 'An amount above the written upper bound of its currency (core/currencies.ts: maxAmount), such as 2^53-1 KRW.' },
   MONEY_INVALID_AMOUNT: { httpStatus: 400, message: 'An amount must be a whole number of minor units (got {amount}).', when: 'An amount is not an integer (a float, NaN, a string).' },
   MONEY_NEGATIVE: { httpStatus: 400, message: 'The amount must not be negative here.', when: 'A negative amount where only zero or more is allowed (prices, payments).' },
   MONEY_INVALID_QUANTITY: { httpStatus: 400, message: 'A quantity must be a non-negative whole number (got {quantity}).', when: 'Multiplying an amount by a fractional or negative quantity.' },
@@ -43,6 +44,8 @@ export const errorRegistry = {
   REQUEST_INVALID: { httpStatus: 400, message: 'The request is not valid: {reason}', when: 'An HTTP request fails its schema (missing or wrong field, header or query).' },
   REQUEST_BAD_JSON: { httpStatus: 400, message: 'The request body is not valid JSON.', when: 'An HTTP request body is empty or not parseable JSON.' },
   REQUEST_TOO_LARGE: { httpStatus: 413, message: 'The request body is larger than the {limit} bytes allowed.', when: 'An HTTP request body is over the route\'s body limit.' },
+  REQUEST_INVALID_TEXT: { httpStatus: 400, message: 'The request holds text that cannot be stored: {reason}.', when: 'A request body that is not valid UTF-8, or a string or key with a NUL character or a lone UTF-16 surrogate, or a number out of range (1e400).' },
+  REQUEST_TOO_DEEP: { httpStatus: 400, message: 'The request body is nested deeper than {limit} levels.', when: 'A JSON request body nested deeper than the server or gateway takes (arrays and objects inside each other).' },
   REQUEST_UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, message: 'Send the request body as application/json.', when: 'An HTTP request body is sent with a content type other than JSON.' },
   UNKNOWN_COLLECTION: { httpStatus: 404, message: 'There is no replicated collection "{collection}".', when: 'Replicating or writing a collection the server or gateway does not have.' },
   COLLECTION_ALREADY_REGISTERED: { httpStatus: 500, message: 'The collection "{collection}" is declared twice; each collection has one declaration.', when: 'Two declarations of one collection name are added to a collection registry (a programming error, found at start).' },

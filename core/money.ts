@@ -13,7 +13,7 @@
  * that a bug cannot turn a charge into a payout.
  */
 import { EdgePayError } from './errors.ts';
-import { isCurrencyCode, type CurrencyCode } from './currencies.ts';
+import { isCurrencyCode, maxAmount, type CurrencyCode } from './currencies.ts';
 
 export type Money = { readonly amount: number; readonly currency: CurrencyCode };
 
@@ -41,6 +41,23 @@ export function money(amount: number, currency: string): Money {
   const c = checkCurrency(currency);
   if (checkInteger(amount) < 0) throw new EdgePayError('MONEY_NEGATIVE', { amount });
   return make(amount, c);
+}
+
+/**
+ * A non-negative amount of one payment, refund or request from outside: as
+ * `money`, and at most the currency's written upper bound (MONEY_TOO_LARGE).
+ */
+export function boundedMoney(amount: number, currency: string): Money {
+  const m = money(amount, currency);
+  checkBound(m);
+  return m;
+}
+
+/** Throws MONEY_TOO_LARGE when the amount's size is above its currency's bound. */
+export function checkBound(m: Money): Money {
+  const max = maxAmount(m.currency);
+  if (Math.abs(m.amount) > max) throw new EdgePayError('MONEY_TOO_LARGE', { currency: m.currency, max });
+  return m;
 }
 
 /** An amount that may be negative: refunds, discount lines, differences. */

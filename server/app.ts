@@ -10,7 +10,7 @@ import { ChangeHub } from './replication/index.ts';
 import { mergeFollowUps, serverCollections, type CreatedFollowUps, type ServerCollection } from './replication/index.ts';
 import { registerReplicationRoutes } from './replication/index.ts';
 import { registerAdminRoutes } from './admin/index.ts';
-import { installErrorHandling } from './http/index.ts';
+import { installErrorHandling, installCardDataGuard, installStrictJsonParser, installStrictValidation, logSerializers } from './http/index.ts';
 import { createMetrics, type ServerMetrics } from './http/index.ts';
 import { createPaymentAuthority, type PaymentAuthority } from './payments/index.ts';
 import { startForwarder, type Forwarder } from './payments/index.ts';
@@ -82,6 +82,8 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
           ...(typeof options.logger === 'object' && options.logger.file ? { file: options.logger.file } : {}),
           // Credentials travel in this header; it must never reach a log line.
           redact: ['req.headers.authorization', 'req.headers.cookie'],
+          // The URL and error messages with card numbers redacted (issue 25).
+          serializers: logSerializers,
         };
   const app = Fastify({ logger, bodyLimit, trustProxy: false });
   const metrics = createMetrics(options.processMetrics ?? false);
@@ -90,6 +92,10 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
   const collections = new Map(edgePayServerCollections(options.collections, options.followUps).map((c) => [c.name, c]));
 
   installErrorHandling(app, bodyLimit);
+  // Before any route: strict JSON bodies, no card numbers anywhere, no coercion of bodies (input-guard.ts says why).
+  installStrictJsonParser(app);
+  installCardDataGuard(app);
+  installStrictValidation(app);
   // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
   await app.register(swagger, {

@@ -7,7 +7,7 @@
  * only need a valid amount.
  */
 import { isEdgePayError } from '../errors.ts';
-import { add, multiply, signedMoney, zero } from '../money.ts';
+import { add, checkBound, multiply, signedMoney, zero } from '../money.ts';
 import { refuse, WRITE_OK, type WriteCheck } from '../collections/ownership.ts';
 import type { PaymentDoc } from './payments.ts';
 
@@ -16,6 +16,7 @@ export function checkPaymentAmounts(doc: Pick<PaymentDoc, 'amount' | 'currency' 
   try {
     const payment = signedMoney(doc.amount, doc.currency);
     if (payment.amount <= 0) return refuse('PAYMENT_AMOUNT_MISMATCH', 'amount');
+    checkBound(payment);
     if (!Array.isArray(doc.lineItems) || doc.lineItems.length === 0) return WRITE_OK;
     let total = zero(doc.currency);
     for (const [i, line] of doc.lineItems.entries()) {

@@ -24,6 +24,7 @@ import type { GatewayServiceRuntime } from './gateway-service.ts';
 import { RequestGuard, type RequestFacts } from './request-guard.ts';
 import type { SignInCaller } from './sign-in-client.ts';
 import { readUiFile, UI_CSP } from './static-ui.ts';
+import { installStrictJsonParser, withoutCardNumbers } from './strict-json.ts';
 
 export type GatewayHttpOptions = {
   service: GatewayServiceRuntime;
@@ -75,8 +76,9 @@ export function buildGatewayHttpApp(options: GatewayHttpOptions): { app: Fastify
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const mapped = toEdgePayError(err, { bodyLimit: BODY_LIMIT });
     if (mapped.code === 'INTERNAL') request.log.error({ err }, 'unexpected error');
-    void reply.status(mapped.httpStatus).send(mapped.toJSON());
+    void reply.status(mapped.httpStatus).send(withoutCardNumbers(mapped.toJSON()));
   });
+  installStrictJsonParser(app);
 
   // Every answer: no sniffing, no framing by other sites, no referrer leaks.
   app.addHook('onSend', async (_req, reply) => {

@@ -4,3 +4,4 @@
  */
 export { installErrorHandling } from './errors.ts';
 export { createMetrics, type ServerMetrics } from './metrics.ts';
+export { installCardDataGuard, installStrictJsonParser, installStrictValidation, logSerializers } from './input-guard.ts';

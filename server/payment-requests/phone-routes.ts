@@ -99,7 +99,7 @@ export function registerPhoneRoutes(
         summary: 'Approve a request to pay with a proof bound to it',
         tags,
         params: byId,
-        body: { type: 'object', required: ['proof'], properties: { proof: {} } },
+        body: { type: 'object', required: ['proof'], additionalProperties: false, properties: { proof: {} } },
         response: { 200: phoneViewResponse, ...errors },
       },
     },

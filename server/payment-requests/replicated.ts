@@ -17,9 +17,9 @@
  * data cannot slip in by a column added later.
  */
 import { EdgePayError, PAYMENT_REQUESTS_COLLECTION, paymentRequestsCollection } from '../../core/index.ts';
-import type { Db } from '../db/db.ts';
-import { announceChange } from '../replication/change-notifier.ts';
-import { serverCollection } from '../replication/collections.ts';
+import type { Db } from '../db/index.ts';
+import { announceChange } from '../replication/index.ts';
+import { serverCollection } from '../replication/index.ts';
 import { isoSql, type RequestRow } from './views.ts';
 
 const declared = serverCollection(paymentRequestsCollection);

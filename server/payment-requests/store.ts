@@ -13,7 +13,7 @@
  */
 import {
   EdgePayError,
-  money,
+  boundedMoney,
   nextPaymentRequestState,
   paymentRequestRefusal,
   PAYMENT_REQUEST_DEFAULT_TTL_SECONDS,
@@ -41,9 +41,9 @@ export type VerifyApproval = (userId: string, binding: PaymentRequestBinding, pr
 
 /** Checks what JSON schema cannot (money through core, the target's form, the lifetime's bounds). */
 function checkBody(body: CreatePaymentRequestBody): void {
-  const amount = money(body.amount, body.currency);
+  const amount = boundedMoney(body.amount, body.currency);
   if (amount.amount <= 0) throw new EdgePayError('MONEY_INVALID_AMOUNT', { amount: body.amount });
-  for (const item of body.items ?? []) money(item.amount, body.currency);
+  for (const item of body.items ?? []) boundedMoney(item.amount, body.currency);
   const to = body.to as Record<string, unknown>;
   const byUser = typeof to.userId === 'string' && to.buildingId === undefined && to.unit === undefined;
   const byUnit = to.userId === undefined && typeof to.buildingId === 'string' && typeof to.unit === 'string';

@@ -94,6 +94,7 @@ export function registerReplicationRoutes(
           items: {
             type: 'object',
             required: ['newDocumentState'],
+            additionalProperties: false,
             properties: { assumedMasterState: { anyOf: [documentSchema, { type: 'null' }] }, newDocumentState: documentSchema },
           },
         },
