@@ -13,7 +13,7 @@ export const MAX_JSON_DEPTH = 64;
 // A high surrogate not followed by a low one, or a low one not preceded by a high one.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-export type JsonInputProblem = { kind: 'text' | 'depth'; reason: string };
+export type JsonInputProblem = { kind: 'text' | 'number' | 'depth'; reason: string };
 
 /** Why a string cannot be stored, or undefined. */
 export function invalidTextReason(text: string): string | undefined {
@@ -43,22 +43,29 @@ export function jsonDepthExceeds(text: string, max = MAX_JSON_DEPTH): boolean {
   return false;
 }
 
-/** The first problem of a parsed JSON value (strings, keys, numbers, depth), or undefined. */
-export function checkJsonInput(value: unknown, maxDepth = MAX_JSON_DEPTH): JsonInputProblem | undefined {
+/**
+ * The first problem of a parsed JSON value (strings, keys, numbers, depth), or
+ * undefined. `text: false` skips the string and key checks, for a route that
+ * checks the text of each document it holds on its own (a replication push
+ * sets one bad document aside instead of refusing the whole batch).
+ */
+export function checkJsonInput(value: unknown, maxDepth = MAX_JSON_DEPTH, options: { text?: boolean } = {}): JsonInputProblem | undefined {
+  const checkText = options.text !== false;
   const stack: { v: unknown; depth: number }[] = [{ v: value, depth: 0 }];
   while (stack.length > 0) {
     const { v, depth } = stack.pop()!;
     if (typeof v === 'string') {
+      if (!checkText) continue;
       const reason = invalidTextReason(v);
       if (reason) return { kind: 'text', reason };
     } else if (typeof v === 'number') {
-      if (!Number.isFinite(v)) return { kind: 'text', reason: 'a number out of range' };
+      if (!Number.isFinite(v)) return { kind: 'number', reason: 'a number out of range' };
     } else if (v !== null && typeof v === 'object') {
       if (depth >= maxDepth) return { kind: 'depth', reason: `nested deeper than ${maxDepth} levels` };
       if (Array.isArray(v)) for (const x of v) stack.push({ v: x, depth: depth + 1 });
       else
         for (const [k, x] of Object.entries(v)) {
-          const reason = invalidTextReason(k);
+          const reason = checkText ? invalidTextReason(k) : undefined;
           if (reason) return { kind: 'text', reason: reason + ' in a key' };
           stack.push({ v: x, depth: depth + 1 });
         }

@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { edgePayCollections, findCardNumbers, type PaymentDoc, type RefusedDocument } from '../core/index.ts';
-import { serverTesting, startServer, type RunningServer } from '../server/index.ts';
+import { edgePayServerCollections, serverTesting, startServer, writeAsServer, type RunningServer } from '../server/index.ts';
 import { openLedger } from '../sync/index.ts';
 import { startGatewayRuntime, type GatewayRuntime } from '../edge-services/index.ts';
 import { freePort, until } from './support/wait.ts';
@@ -132,6 +132,8 @@ describe('a document the server refuses', () => {
   });
 
   it('the server refuses such text in its own writes too (the gateways could not store it): 400, not 500', async () => {
+    // Over HTTP the admin route's body parser refuses it first (server/http/input-guard.ts);
+    // the server's own write path (writeAsServer: checkDocument) is the second line, tested below.
     const now = new Date().toISOString();
     for (const [name, reason] of [['tea\u0000', 'NUL character'], ['cake \udc00', 'lone UTF-16 surrogate']]) {
       const res = await fetch(`${server.url}/admin/sites/${SITE}/products`, {
@@ -141,8 +143,13 @@ describe('a document the server refuses', () => {
       });
       const body = (await res.json()) as { code: string; details?: { reason?: string } };
       assert.equal(res.status, 400, JSON.stringify(body));
-      assert.equal(body.code, 'DOCUMENT_TEXT_INVALID');
-      assert.equal(body.details?.reason, reason);
+      assert.equal(body.code, 'REQUEST_INVALID_TEXT');
+      assert.equal(body.details?.reason, 'a ' + reason);
+      // Past the door, the server's own write path refuses it too.
+      const products = edgePayServerCollections().find((c) => c.name === 'products')!;
+      const doc = { id: 'p-1', siteId: SITE, sku: 'P1', barcode: '8800000000011', name, price: { amount: 1000, currency: 'KRW' }, active: true, updatedAt: now };
+      await assert.rejects(writeAsServer(server.db, products, SITE, [doc as never]), (e: { code?: string; details?: { reason?: string } }) =>
+        e.code === 'DOCUMENT_TEXT_INVALID' && e.details?.reason === reason);
     }
     assert.equal((await server.db.query(`SELECT 1 FROM documents WHERE collection = 'products'`)).rows.length, 0);
   });

@@ -48,9 +48,14 @@ export type DocumentProblem = { readonly code: ErrorCode; readonly path: string;
 
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 
-/** A path that can be shown and logged: keys that are not plain names (they may hold anything) become `*`. */
+/**
+ * A path that can be shown and logged: keys that are not plain names (they may
+ * hold anything), and plain-looking ones with 13 or more digits (a card number
+ * can hide in a key such as `n4111...`), become `*`.
+ */
 function safePath(segments: string[]): string {
-  return '/' + segments.map((s) => (PLAIN_KEY.test(s) || /^\d{1,6}$/.test(s) ? s : '*')).join('/');
+  const shown = (s: string) => (PLAIN_KEY.test(s) && (s.match(/\d/g)?.length ?? 0) < 13) || /^\d{1,6}$/.test(s);
+  return '/' + segments.map((s) => (shown(s) ? s : '*')).join('/');
 }
 
 /** The first character of `text` that breaks the rules, as a reason, or undefined. */

@@ -21,6 +21,29 @@ import { checkJsonInput, EdgePayError, findCardDataPath, hasCardNumber, jsonDept
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
+/**
+ * What a route may say about its body in Fastify's per-route `config`:
+ *  - `acceptsCardData`: receiving a card number is the route's purpose (the
+ *    acquirer's tokeniser, behind the wallet's session): its body is not
+ *    scanned for one; the route keeps only the token, BIN and last 4, and its
+ *    body is never logged. The URL and headers are still scanned.
+ *  - `checksDocumentsPerRow`: the body is a batch of documents that the route
+ *    checks one by one with the collection's own rules (text and card numbers:
+ *    core/collections/document-text.ts), so that one bad document is refused
+ *    alone and set aside by the gateway while the rest of the batch is stored
+ *    (a whole-body refusal would stop the gateway's sync for good, issue 25).
+ *    UTF-8, depth and number range are still checked here.
+ */
+export type InputGuardRouteConfig = { acceptsCardData?: boolean; checksDocumentsPerRow?: boolean };
+
+declare module 'fastify' {
+  interface FastifyContextConfig extends InputGuardRouteConfig {}
+}
+
+function routeConfig(request: FastifyRequest): InputGuardRouteConfig {
+  return (request.routeOptions?.config ?? {}) as InputGuardRouteConfig;
+}
+
 /** The JSON body parser: strict UTF-8, bounded depth, text that can be stored. */
 export function installStrictJsonParser(app: FastifyInstance): void {
   // Fastify's own parser after our checks: it refuses __proto__ and constructor.prototype keys.
@@ -36,7 +59,7 @@ export function installStrictJsonParser(app: FastifyInstance): void {
     if (jsonDepthExceeds(text)) return done(new EdgePayError('REQUEST_TOO_DEEP', { limit: MAX_JSON_DEPTH }), undefined);
     parseJson(request, text, (err, value) => {
       if (err) return done(err, undefined);
-      const problem = checkJsonInput(value);
+      const problem = checkJsonInput(value, MAX_JSON_DEPTH, { text: !routeConfig(request).checksDocumentsPerRow });
       if (problem?.kind === 'depth') return done(new EdgePayError('REQUEST_TOO_DEEP', { limit: MAX_JSON_DEPTH }), undefined);
       if (problem) return done(new EdgePayError('REQUEST_INVALID_TEXT', { reason: problem.reason }), undefined);
       done(null, value);
@@ -80,6 +103,8 @@ export function installCardDataGuard(app: FastifyInstance): void {
   });
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined) return;
+    const config = routeConfig(request);
+    if (config.acceptsCardData || config.checksDocumentsPerRow) return;
     const path = findCardDataPath(request.body);
     if (path !== undefined) throw new EdgePayError('CARD_DATA_REFUSED', { path: `body ${path}` });
   });

@@ -169,6 +169,8 @@ export function registerSandboxTokenRoute(app: FastifyInstance, deps: { db: Db; 
     '/sandbox-acquirer/tokens',
     {
       ...(deps.preHandler ? { preHandler: deps.preHandler } : {}),
+      // The one route whose body is a card number (server/http/input-guard.ts).
+      config: { acceptsCardData: true },
       schema: {
         summary: 'Tokenise a card (sandbox acquirer): keeps the token, BIN and last 4, never the number or CVC',
         tags: ['sandbox-acquirer'],

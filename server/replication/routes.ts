@@ -83,6 +83,8 @@ export function registerReplicationRoutes(
   app.post(
     SYNC_ROUTES.push,
     {
+      // Each pushed document is checked on its own (documents.ts), so one bad row never blocks the rest (server/http/input-guard.ts).
+      config: { checksDocumentsPerRow: true },
       schema: {
         summary: 'Write documents; answers the conflicting rows with the server\'s state',
         tags: ['sync'],
