@@ -39,8 +39,15 @@ function filesUnder(dir: string, out: string[] = []): string[] {
 }
 
 /** Card numbers found in a file's bytes (read as latin1, so binary pages scan too). */
+/**
+ * Decoded as UTF-8 (the databases' text encoding), not latin1: latin1 would read
+ * stray binary bytes 0xA0 and 0xAD as a no-break space and a soft hyphen, which
+ * the scan takes as separators inside a number, and join a BIN, a last 4 and a
+ * neighbouring digit into a Luhn-valid run by chance. Stray bytes decode as
+ * U+FFFD, which separates nothing; a number written as text is found either way.
+ */
 function scanFile(path: string): string[] {
-  return findCardNumbers(readFileSync(path).toString('latin1'));
+  return findCardNumbers(readFileSync(path).toString('utf8'));
 }
 
 
