@@ -13,10 +13,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../server/index.ts';
-import { routes, uuidV7, type CameraFrameResult, type EnrolmentView } from '../core/index.ts';
+import { CollectionRegistry, edgePayCollections, routes, uuidV7, type CameraFrameResult, type EnrolmentView } from '../core/index.ts';
 import { decodeImage, frameBytes, KioskCheckout, loadManifest, startGateway, startGatewayApi, type Gateway, type RgbImage } from '../edge-services/index.ts';
 import { freePort, until } from './support/wait.ts';
 import { adminClient } from './support/admin.ts';
+
+// Requests to pay are tested in payment-request-outcomes: left out here to stay under RxDB's 16 collections per process.
+const COLLECTIONS = new CollectionRegistry(edgePayCollections.list().filter((c) => c.name !== 'payment-requests'));
 
 const ADMIN = 'recognition-sync-admin-token-01';
 const manifest = loadManifest();
@@ -55,6 +58,8 @@ describe('recognition enrolments replicate to the site through sync', () => {
       const gw = await startGateway({
         dataDir: join(root, name),
         ledgerName: name,
+        // Three ledgers in one process, and RxDB's open-source build allows 16 collections per process.
+        collections: COLLECTIONS,
         server: { url: server.url, credential: enrolled.credential },
         ...(withRecognition ? { recognition: { siteId, gatewayId: enrolled.gatewayId, backend: 'wasm' as const } } : {}),
       });

@@ -4,7 +4,7 @@
  * recognition for its site. The bus and the kiosk attach to what this returns.
  */
 import { join, resolve } from 'node:path';
-import type { SyncStatus } from '../../core/index.ts';
+import type { CollectionRegistry, SyncStatus } from '../../core/index.ts';
 import { GatewaySync, openLedger, type GatewaySyncOptions, type Ledger } from '../../sync/index.ts';
 import { SiteRecognition, type RecognitionServiceOptions } from '../recognition/index.ts';
 
@@ -15,6 +15,12 @@ export type GatewayOptions = {
   server?: { url: string; credential: string; backoff?: GatewaySyncOptions['backoff'] };
   /** Ledger database name (default `edgepay-ledger`); one per gateway in one process. */
   ledgerName?: string;
+  /**
+   * The collections of the ledger and its sync (default: core's registry). Tests
+   * that run several gateways in one process leave some out: RxDB's open-source
+   * build allows 16 collections per process.
+   */
+  collections?: CollectionRegistry;
   /** Start product recognition for this site (a worker thread; loads the detector, about a second). */
   recognition?: RecognitionServiceOptions & { siteId: string; gatewayId: string };
 };
@@ -32,9 +38,10 @@ export type Gateway = {
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const dataDir = resolve(options.dataDir);
-  const ledger = await openLedger({ directory: join(dataDir, 'ledger'), ...(options.ledgerName ? { name: options.ledgerName } : {}) });
+  const collections = options.collections ? { collections: options.collections } : {};
+  const ledger = await openLedger({ directory: join(dataDir, 'ledger'), ...(options.ledgerName ? { name: options.ledgerName } : {}), ...collections });
   const sync = options.server
-    ? new GatewaySync(ledger.db as any, { serverUrl: options.server.url, credential: options.server.credential, ...(options.server.backoff ? { backoff: options.server.backoff } : {}) })
+    ? new GatewaySync(ledger.db as any, { serverUrl: options.server.url, credential: options.server.credential, ...(options.server.backoff ? { backoff: options.server.backoff } : {}), ...collections })
     : undefined;
   sync?.start();
   let recognition: SiteRecognition | undefined;
