@@ -42,7 +42,7 @@ describe('site approval policy', () => {
     return { status: res.status, json: text ? JSON.parse(text) : undefined, headers: res.headers };
   }
   const admin = { authorization: `Bearer ${ADMIN}` };
-  const setPolicy = (siteId: string, body: unknown, headers = admin) => call('PUT', `/admin/sites/${siteId}/approval-policy`, body, headers);
+  const setPolicy = (siteId: string, body: unknown, headers: Record<string, string> = admin) => call('PUT', `/admin/sites/${siteId}/approval-policy`, body, headers);
 
   async function gatewayOf(siteId: string): Promise<string> {
     const r = await call('POST', '/admin/gateways', { siteId, name: `kiosk of ${siteId}` }, admin);
