@@ -148,7 +148,7 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
     : undefined;
   if (authority) registerPaymentRoutes(app, { db: options.db, authority, adminToken: options.adminToken });
   if (options.paymentRequests !== false) {
-    const deps = options.paymentRequests ?? walletDepsFor(options.db, { requirePasskey: false });
+    const deps = options.paymentRequests ?? walletDepsFor(options.db);
     await app.register(paymentRequestsPlugin({ db: options.db, ...deps }));
   }
   const forwarder =

@@ -1,7 +1,7 @@
 /**
  * Operator routes, behind the admin token (EDGEPAY_ADMIN_TOKEN): enrol and
  * revoke gateways, write the server-owned collections (site settings,
- * catalogue). Credentials are returned once, at enrolment, and never logged.
+ * catalogue), set a site's approval policy. Credentials are returned once, at enrolment, and never logged.
  */
 import type { FastifyInstance } from 'fastify';
 import { EdgePayError, errorResponseSchema as errorResponse, type ReplicatedDocument } from '../../core/index.ts';
@@ -11,6 +11,7 @@ import { adminTokenCheck } from '../auth/index.ts';
 import type { ServerCollection } from '../replication/index.ts';
 import { writeAsServer } from '../replication/index.ts';
 import { enrolMerchant } from '../payment-requests/index.ts';
+import { setSiteApprovalPolicy, siteApprovalPolicy } from '../wallet/index.ts';
 
 export function registerAdminRoutes(app: FastifyInstance, deps: { db: Db; adminToken: string; collections: Map<string, ServerCollection> }): void {
   const { db, adminToken, collections } = deps;
@@ -87,6 +88,53 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { db: Db; adminT
       request.log.info({ merchantId: merchant.merchantId }, 'merchant registered');
       return reply.status(201).send(merchant);
     },
+  );
+
+  // A site's approval policy: whether approvals of requests to pay made by the
+  // site or its gateways must use a passkey (the payment password is refused).
+  const siteParams = {
+    type: 'object',
+    required: ['siteId'],
+    properties: { siteId: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' } },
+  };
+  const policyResponse = {
+    type: 'object',
+    properties: { siteId: { type: 'string' }, requirePasskey: { type: 'boolean' }, updatedAt: { type: ['string', 'null'], format: 'date-time' } },
+  };
+  app.put(
+    '/admin/sites/:siteId/approval-policy',
+    {
+      preHandler: requireAdmin,
+      schema: {
+        summary: "Set a site's approval policy: requirePasskey refuses password approvals of its requests to pay",
+        tags: ['admin'],
+        security,
+        params: siteParams,
+        body: { type: 'object', required: ['requirePasskey'], additionalProperties: false, properties: { requirePasskey: { type: 'boolean' } } },
+        response: { 200: policyResponse, 400: errorResponse, 401: errorResponse },
+      },
+    },
+    async (request) => {
+      const { siteId } = request.params as { siteId: string };
+      const policy = await setSiteApprovalPolicy(db, siteId, (request.body as { requirePasskey: boolean }).requirePasskey);
+      request.log.info({ siteId, requirePasskey: policy.requirePasskey }, 'site approval policy set');
+      return policy;
+    },
+  );
+
+  app.get(
+    '/admin/sites/:siteId/approval-policy',
+    {
+      preHandler: requireAdmin,
+      schema: {
+        summary: "A site's approval policy (a site never set requires no passkey; updatedAt null)",
+        tags: ['admin'],
+        security,
+        params: siteParams,
+        response: { 200: policyResponse, 400: errorResponse, 401: errorResponse },
+      },
+    },
+    async (request) => siteApprovalPolicy(db, (request.params as { siteId: string }).siteId),
   );
 
   app.put(

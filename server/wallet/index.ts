@@ -10,11 +10,13 @@ import type { Db } from '../db/index.ts';
 import { approvalOptions, verifyApprovalProof } from './approval.ts';
 import { requireWalletSession } from './sessions.ts';
 import { usersAtUnit } from './users.ts';
+import { passkeyRequiredForRequest } from './site-approval-policy.ts';
 
 export { walletPlugin, type WalletPluginOptions } from './plugin.ts';
 export { requireWalletSession, walletUserOf, revokeAllSessions, type WalletRequest, type WalletUserRef } from './sessions.ts';
 export { usersAtUnit, addMembership, ensureBuilding } from './users.ts';
 export { approvalOptions, verifyApprovalProof, bindingHash } from './approval.ts';
+export { siteApprovalPolicy, setSiteApprovalPolicy, passkeyRequiredForRequest, type SiteApprovalPolicy } from './site-approval-policy.ts';
 export { defaultPaymentMethod, listPaymentMethods, addPaymentMethod } from './payment-methods.ts';
 export { setPaymentPassword, checkPaymentPassword, MAX_PASSWORD_FAILURES } from './payment-password.ts';
 export { seedDemoWallet, demoUsers, DEMO_PAYMENT_PASSWORD, type DemoWallet } from './seed.ts';
@@ -25,6 +27,8 @@ export type { ApprovalBinding, ApprovalProof } from '../../core/index.ts';
 /**
  * What payreq's plugin is given (paymentRequestsPlugin's injected deps), bound to one database:
  * `app.register(paymentRequestsPlugin({ db, ...walletDepsFor(db) }))`.
+ * An approval needs a passkey when the request's site requires it
+ * (site_approval_policies); `requirePasskey: true` requires it for every request.
  */
 export function walletDepsFor(db: Db, opts: { requirePasskey?: boolean } = {}): {
   authenticateUser: preHandlerAsyncHookHandler;
@@ -34,7 +38,10 @@ export function walletDepsFor(db: Db, opts: { requirePasskey?: boolean } = {}): 
 } {
   return {
     authenticateUser: requireWalletSession(db),
-    verifyApproval: (userId, binding, proof) => verifyApprovalProof(db, userId, binding, proof as ApprovalProof, opts),
+    verifyApproval: async (userId, binding, proof) => {
+      const requirePasskey = opts.requirePasskey === true || (await passkeyRequiredForRequest(db, binding.requestId));
+      return verifyApprovalProof(db, userId, binding, proof as ApprovalProof, { requirePasskey });
+    },
     approvalOptions: (userId, binding) => approvalOptions(db, userId, binding),
     usersAtUnit: (buildingId, unit) => usersAtUnit(db, buildingId, unit),
   };
