@@ -28,6 +28,8 @@ import { DEFAULT_UI_DIR, frameBytes, loadManifest, startGatewayRuntime, startNet
 import { startServer, wallet } from './server/index.ts';
 import { randomUUID } from 'node:crypto';
 import { get as httpGet, type ClientRequest } from 'node:http';
+import { DEMO_FLOWS } from './demo/flows.ts';
+import type { DemoCommand, DemoPart } from './demo/context.ts';
 
 const dataDir = resolve(process.env.EDGEPAY_DATA ?? 'data');
 // Owner only: it holds the gateway's credential, the admin token, the ledger and the server's database.
@@ -163,12 +165,37 @@ for (const u of demoWallet.users) {
 // Never the PIN itself in the log: where it comes from.
 console.log(`  console         : ${api.consoleUrl}   (operator PIN: ${process.env.OPERATOR_PIN ? 'the one in OPERATOR_PIN' : 'the demo default, see README.md; set OPERATOR_PIN to choose one'})`);
 
+// Each flow's part (demo/<flow>.ts): what it starts, prints and adds to the terminal.
+const parts: { name: string; part: DemoPart }[] = [];
+const flowCommands = new Map<string, DemoCommand>();
+for (const flow of DEMO_FLOWS) {
+  const part = await flow.start({
+    server,
+    runtime,
+    admin,
+    dataDir,
+    siteId: SITE,
+    walletOrigin,
+    demoWallet,
+    gateway: state.gateway!,
+    log: (line) => console.log(line),
+  });
+  parts.push({ name: flow.name, part });
+  for (const [name, command] of Object.entries(part.commands ?? {})) {
+    if (flowCommands.has(name)) throw new Error(`demo command '${name}' is added by two flows`);
+    flowCommands.set(name, command);
+  }
+  console.log(`  ${flow.name.padEnd(16)}:`);
+  for (const line of part.lines) console.log(`    ${line}`);
+}
+
 const outcomes = followRequesterOutcomes(server.url, state.gateway!.credential, (r) => {
   console.log(`\nrequest ${r.id}: ${r.state}${r.approvalMethod ? ` (${r.approvalMethod})` : ''}, ${formatMoney({ amount: r.amount, currency: r.currency as 'KRW' }, 'ko-KR')} to ${r.payee.name}`);
 });
 
 const stop = async () => {
   outcomes.close();
+  for (const { part } of parts.reverse()) await part.stop?.();
   await runtime.stop();
   await link.close();
   await server.close();
@@ -185,6 +212,7 @@ if (gateway.recognition) {
   const frames = evalSet.frames.filter((f) => f.split === 'test' && !f.barcodeVisible).map((f) => f.file.replace(/^frames\/|\.jpg$/g, ''));
   console.log(`Camera: "look <frame>" shows the kiosk camera a frame of the evaluation set, e.g. look p-cola-test-1, look p-chips-test-2, look u-cat-test-0 (${frames.length} frames).`);
 }
+for (const [name, command] of flowCommands) console.log(`${name}: ${command.usage}`);
 const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'kiosk> ' });
 rl.prompt();
 // One line at a time, in order (pasted lines arrive together).
@@ -197,6 +225,12 @@ rl.on('line', (input) => {
       if (cmd.startsWith('request')) {
         const r = await requestToPay(server.url, state.gateway!.credential, demoWallet, cmd);
         console.log(`request ${r.id}: pending, ${formatMoney({ amount: r.amount, currency: 'KRW' }, 'ko-KR')} until ${r.expiresAt}; approve it in the wallet (${walletOrigin}/wallet/)`);
+        return void rl.prompt();
+      }
+      const [word, ...args] = cmd.split(/\s+/);
+      const flowCommand = word ? flowCommands.get(word) : undefined;
+      if (flowCommand) {
+        console.log(await flowCommand.run(args));
         return void rl.prompt();
       }
       if (cmd.startsWith('look ')) {

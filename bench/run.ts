@@ -17,6 +17,15 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   payments: () => import('./payments.ts'),
   ui: () => import('./ui.ts'),
   wallet: () => import('./wallet.ts'),
+  // elevator
+
+  // cart
+
+  // two-channel
+
+  // relay
+
+  // credit
 };
 
 // stdout is reserved for JSON result lines: libraries that log with

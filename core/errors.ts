@@ -191,6 +191,19 @@ export const errorRegistry = {
   APPROVAL_PASSKEY_REQUIRED: { httpStatus: 403, message: 'This payment must be approved with a passkey.', when: 'Approving with the payment password where the site requires a passkey.' },
 
   INTERNAL: { httpStatus: 500, message: 'Internal error.', when: 'Anything unexpected; the details stay in the log.' },
+  // The five flows: each adds its codes under its own line below (prefix: the flow).
+  // flow errors: elevator
+
+  // flow errors: cart
+
+  // flow errors: two-channel
+
+  // flow errors: relay
+
+  // flow errors: credit
+
+  // hardening and shop-ready
+
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorRegistry;

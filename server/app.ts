@@ -151,6 +151,17 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
     const deps = options.paymentRequests ?? walletDepsFor(options.db);
     await app.register(paymentRequestsPlugin({ db: options.db, ...deps }));
   }
+  // The five flows (server/flows/<flow>/): each registers its Fastify plugin here, on its own line.
+  // flow: elevator
+
+  // flow: cart
+
+  // flow: two-channel
+
+  // flow: relay
+
+  // flow: credit
+
   const forwarder =
     authority && options.forwarder !== false
       ? await startForwarder(options.db, authority, { log: (msg, err) => app.log.warn({ err }, msg) })

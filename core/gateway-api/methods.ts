@@ -115,6 +115,19 @@ export const gatewayMethods = {
     http: { method: 'DELETE', path: '/api/console/enrolments/:productId' },
     args: [inPath('productId', productId)],
   }),
+  // The five flows' methods, each under its own line (name them after the flow: lobby..., cart..., pump..., relay..., payLater...).
+  // flow methods: elevator
+
+  // flow methods: cart
+
+  // flow methods: two-channel
+
+  // flow methods: relay
+
+  // flow methods: credit
+
+  // shop-ready
+
 };
 
 export type GatewayMethodTable = typeof gatewayMethods;
