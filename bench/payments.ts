@@ -38,6 +38,11 @@
  *   BENCH_CONNECTIONS=<n>       concurrent HTTP connections = pgbench clients (default 20)
  *   BENCH_SITES=<n>             gateways enrolled, one per site (default 4)
  *   BENCH_ACQUIRER_LATENCY_MS=<min>,<max>   the sandbox acquirer's simulated latency (default 0,0)
+ *   BENCH_SERVERS=<n>           server processes on the one database (default 1); autocannon spreads the
+ *                               connections over them, the CPU line sums them
+ * Issue 24's figures: the default (20 connections), BENCH_CONNECTIONS=200, BENCH_ACQUIRER_LATENCY_MS=30,120
+ * (then bounded by concurrency: connections / latency), BENCH_SERVERS=2 (against BENCH_SERVERS=1 in the same
+ * conditions).
  *   BENCH_CPU_PROF=<dir>        run the server child with `--cpu-prof --cpu-prof-dir=<dir>`
  *   EDGEPAY_TEST_PG_URL         PostgreSQL (default postgres://postgres@127.0.0.1:5432/test)
  * pgbench is looked up on PATH, then /usr/bin/pgbench; if absent, the pgbench figure and the
@@ -218,16 +223,29 @@ function processCpuMs(pid: number | undefined): number | undefined {
   }
 }
 
+/** CPU time of all the server processes, or undefined if one cannot be read. */
+function sumCpuMs(pids: (number | undefined)[]): number | undefined {
+  let sum = 0;
+  for (const pid of pids) {
+    const ms = processCpuMs(pid);
+    if (ms === undefined) return undefined;
+    sum += ms;
+  }
+  return sum;
+}
+
 type RunResult = { seconds: number; captured: number; latencies: number[]; autocannon: AutocannonResult; serverCpuMs?: number; loadCpuMs: number };
 
-async function loadRun(url: string, serverPid: number | undefined, gateways: Gateway[], ledger: Ledger, counter: { n: number }, connections: number, seconds: number): Promise<RunResult> {
+async function loadRun(urls: string[], serverPids: (number | undefined)[], gateways: Gateway[], ledger: Ledger, counter: { n: number }, connections: number, seconds: number): Promise<RunResult> {
   const latencies: number[] = [];
   let captured = 0;
-  const serverCpu0 = processCpuMs(serverPid);
+  const serverCpu0 = sumCpuMs(serverPids);
   const loadCpu0 = process.cpuUsage();
   const started = performance.now();
   const result = await autocannon({
-    url,
+    // Several server processes: autocannon spreads the connections over them.
+    // (autocannon takes an array of URLs; its types say string.)
+    url: (urls.length === 1 ? urls[0]! : urls) as string,
     connections,
     duration: seconds,
     pipelining: 1,
@@ -265,7 +283,7 @@ async function loadRun(url: string, serverPid: number | undefined, gateways: Gat
   });
   const elapsed = (performance.now() - started) / 1000;
   const loadCpu = process.cpuUsage(loadCpu0);
-  const serverCpu1 = processCpuMs(serverPid);
+  const serverCpu1 = sumCpuMs(serverPids);
   return {
     seconds: elapsed,
     captured,
@@ -348,12 +366,19 @@ async function benchEdgePay(settings: Settings): Promise<EdgePayFigures> {
   const drop = defer('drop the PostgreSQL schema', () => database.drop());
   try {
     if (database.label !== 'postgres' || !database.databaseUrl) throw new Error(`PostgreSQL is not reachable at ${TEST_PG_URL}`);
-    const { url, spawned } = await startEdgePayServer(database.databaseUrl, settings.latencyMs, settings.cpuProfDir);
+    const servers: { url: string; spawned: Spawned }[] = [];
+    const stopServers = async () => {
+      for (const s of servers) await s.spawned.stop();
+    };
     try {
-      log(`edgepay-postgres: server (child pid ${spawned.child.pid}) at ${url}, fresh schema in ${TEST_PG_URL}`);
+      // One after the other: the first runs the migrations (the others would wait on its advisory lock anyway).
+      for (let i = 0; i < settings.servers; i++) servers.push(await startEdgePayServer(database.databaseUrl, settings.latencyMs, settings.cpuProfDir));
+      const urls = servers.map((s) => s.url);
+      const pids = servers.map((s) => s.spawned.child.pid);
+      log(`edgepay-postgres: ${servers.length} server process(es) (child pid ${pids.join(', ')}) at ${urls.join(', ')}, fresh schema in ${TEST_PG_URL}`);
       const suffix = randomBytes(3).toString('hex');
       const gateways: Gateway[] = [];
-      for (let i = 0; i < settings.sites; i++) gateways.push(await enrol(url, `bench-pay-${suffix}-${i}`));
+      for (let i = 0; i < settings.sites; i++) gateways.push(await enrol(urls[0]!, `bench-pay-${suffix}-${i}`));
       log(`edgepay-postgres: ${gateways.length} gateway(s), one per site`);
       const ledger = new Ledger();
       const counter = { n: 0 };
@@ -361,10 +386,10 @@ async function benchEdgePay(settings: Settings): Promise<EdgePayFigures> {
       const latencies: number[] = [];
       const runs = [{ label: 'warm-up', seconds: settings.warmUpS }, ...Array.from({ length: settings.runs }, (_, i) => ({ label: `run ${i + 1}`, seconds: settings.durationS }))];
       for (const [i, r] of runs.entries()) {
-        const res = await loadRun(url, spawned.child.pid, gateways, ledger, counter, settings.connections, r.seconds);
+        const res = await loadRun(urls, pids, gateways, ledger, counter, settings.connections, r.seconds);
         const rate = res.captured / res.seconds;
         const ac = res.autocannon;
-        const resent = await settleOutstanding(url, ledger, settings.connections);
+        const resent = await settleOutstanding(urls[0]!, ledger, settings.connections);
         log(
           `edgepay-postgres ${r.label}: ${res.captured} captured in ${res.seconds.toFixed(2)} s = ${rate.toFixed(1)} payments/s; ` +
             `p50 ${res.latencies.length ? median(res.latencies).toFixed(1) : '-'} ms, p99 ${res.latencies.length ? percentile(res.latencies, 99).toFixed(1) : '-'} ms ` +
@@ -392,12 +417,14 @@ async function benchEdgePay(settings: Settings): Promise<EdgePayFigures> {
         log(`verify: OK: ${ledger.captured.size} captured payments in PostgreSQL = ${ledger.captured.size} successful responses (same ids); no lost or double payments`);
       } else {
         for (const p of problems) log(`verify: FAILED: ${p}`);
-        const tail = spawned.output().slice(-2000);
-        if (tail) log(`server output (tail):\n${tail}`);
+        for (const s of servers) {
+          const tail = s.spawned.output().slice(-2000);
+          if (tail) log(`server output (tail):\n${tail}`);
+        }
       }
       return { rates, latencies, problems };
     } finally {
-      await spawned.stop();
+      await stopServers();
       if (settings.cpuProfDir) log(`edgepay-postgres: server CPU profile written to ${resolve(settings.cpuProfDir)}`);
     }
   } finally {
@@ -485,6 +512,7 @@ type Settings = {
   sites: number;
   latencyMs: [number, number];
   cpuProfDir: string | undefined;
+  servers: number;
 };
 
 export async function run(_args: string[]): Promise<number> {
@@ -497,11 +525,13 @@ export async function run(_args: string[]): Promise<number> {
     sites: intEnv('BENCH_SITES', 4),
     latencyMs: latencyEnv(),
     cpuProfDir: process.env['BENCH_CPU_PROF'] || undefined,
+    servers: intEnv('BENCH_SERVERS', 1),
   };
   const acquirerLatencyMs = `${settings.latencyMs[0]}..${settings.latencyMs[1]}`;
   log(
     `payments bench: ${settings.runs} run(s) of ${durationS} s after a ${settings.warmUpS} s warm-up, ${settings.connections} connections, ` +
-      `${settings.sites} gateway(s)/site(s), sandbox acquirer latency ${acquirerLatencyMs} ms; pgbench -N with the same clients and duration`,
+      `${settings.sites} gateway(s)/site(s), ${settings.servers} server process(es), sandbox acquirer latency ${acquirerLatencyMs} ms; ` +
+      'pgbench -N with the same clients and duration',
   );
 
   let exitCode = 0;
@@ -526,7 +556,7 @@ export async function run(_args: string[]): Promise<number> {
     // ---- EdgePay's payment authority on the same PostgreSQL
     try {
       const figures = await benchEdgePay(settings);
-      const common = { connections: settings.connections, durationS, runs: settings.runs, sites: settings.sites, acquirerLatencyMs };
+      const common = { connections: settings.connections, durationS, runs: settings.runs, sites: settings.sites, servers: settings.servers, acquirerLatencyMs };
       ours = median(figures.rates);
       emit({ bench: BENCH, subject: 'edgepay-postgres', metric: 'payments', value: round(ours, 1), unit: 'payments/s', ...common });
       if (figures.latencies.length > 0) {

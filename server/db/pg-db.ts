@@ -50,7 +50,8 @@ export async function openPostgresDb(connectionString: string, poolSize = Number
 
   const run = (c: pg.Pool | pg.PoolClient): Queryable => ({
     async query<T extends Row = Row>(sql: string, params: unknown[] = []) {
-      const r = await c.query(sql, params as any[]);
+      const name = params.length > 0 ? statementName(sql) : undefined;
+      const r = name === undefined ? await c.query(sql, params as any[]) : await c.query({ name, text: sql, values: params as any[] });
       return { rows: r.rows as T[] };
     },
   });
@@ -90,6 +91,26 @@ export async function openPostgresDb(connectionString: string, poolSize = Number
       await pool.end();
     },
   };
+}
+
+/**
+ * Statements with parameters run as named prepared statements (issue 24):
+ * `pg` parses each one once per connection and then only binds and executes
+ * it, so PostgreSQL skips parsing and planning on the hot paths (a payment's
+ * statements run thousands of times a second). The server's SQL texts are
+ * constants, so the names stay few; past PREPARED_MAX distinct texts (SQL
+ * built with values inside would be a bug, but must not grow without bound)
+ * statements run unnamed as before. EDGEPAY_PG_PREPARE=0 turns it off.
+ */
+const PREPARED_MAX = 2000;
+const PREPARE = process.env.EDGEPAY_PG_PREPARE !== '0';
+const statementNames = new Map<string, string>();
+
+function statementName(sql: string): string | undefined {
+  if (!PREPARE) return undefined;
+  let name = statementNames.get(sql);
+  if (name === undefined && statementNames.size < PREPARED_MAX) statementNames.set(sql, (name = 'ep' + statementNames.size));
+  return name;
 }
 
 function ident(name: string): string {

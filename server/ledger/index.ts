@@ -17,7 +17,7 @@ export type {
   Balances,
 } from './types.ts';
 export { openAccount, getAccount, balances } from './accounts.ts';
-export { createTransfers, transfer, postPending, voidPending, getTransfer, transfersFor } from './transfers.ts';
+export { toWire as transferWire, createTransfers, transfer, postPending, voidPending, getTransfer, transfersFor } from './transfers.ts';
 export { sweepExpiredPending, startPendingSweeper } from './sweeper.ts';
 export {
   checkLedgerInvariants,

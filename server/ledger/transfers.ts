@@ -30,7 +30,7 @@ function optionalString(value: unknown, field: string): void {
 }
 
 /** What the database function reads; malformed values (a float amount) are refused here, the rest is checked there. */
-function toWire(t: TransferInput): Record<string, unknown> {
+export function toWire(t: TransferInput): Record<string, unknown> {
   if (typeof t !== 'object' || t === null) invalid('transfer');
   if (typeof t.id !== 'string' || t.id.length === 0 || t.id.length > 128) invalid('id');
   for (const f of ['debitAccountId', 'creditAccountId', 'currency', 'code', 'reference', 'pendingId'] as const) optionalString(t[f], f);

@@ -33,9 +33,11 @@ import {
 } from '../../core/index.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import type { ServerCollection } from '../replication/index.ts';
-import { mutateAsServer } from '../replication/index.ts';
-import { audit } from './audit.ts';
-import { postPaymentTransfers, type PaymentStep } from './ledger-postings.ts';
+import { mutateAsServer, refuseOwnWrite } from '../replication/index.ts';
+import { openAccount, transferWire } from '../ledger/index.ts';
+import { audit, type AuditEntry } from './audit.ts';
+import { DecisionBatches } from './decision-batches.ts';
+import { moneyPathOf, plannedPaymentTransfers, postPaymentTransfers, type PaymentStep } from './ledger-postings.ts';
 import './ledger-invariant.ts';
 import { deferForward, finishForward } from './forward-queue.ts';
 import { AcquirerUnavailable, type AuthoriseResult, type ProcessorAdapter } from './processor.ts';
@@ -44,6 +46,13 @@ import { BUILT_IN_PAYMENT_METHODS, createPaymentMethods, type PaymentMethod, typ
 export type PaymentAuthority = ReturnType<typeof createPaymentAuthority>;
 
 type Decision = { event: PaymentEvent; action: string };
+
+/** What a decision writes: the payment's next state, its audit entries, and the steps whose money the ledger gets. */
+type Plan = { next: PaymentDoc; audits: AuditEntry[]; steps: PaymentStep[] };
+/** Decides on the payment as it is (undefined: not here); undefined: nothing to write. May throw the refusal. */
+type Planner = (current: PaymentDoc | undefined) => Plan | undefined;
+/** A payment as this process last read or wrote it: its state and seq (null: it was not there). */
+type Known = { doc: PaymentDoc | undefined; seq: number | null };
 
 /** How long a decide-now call waits for the replication push that carries its payment (they travel side by side). */
 export const DEFAULT_HELD_WAIT_MS = 10_000;
@@ -59,26 +68,24 @@ export function createPaymentAuthority(deps: {
   const methods = createPaymentMethods(deps.methods ?? BUILT_IN_PAYMENT_METHODS, { db, acquirer });
   const now = () => new Date().toISOString();
 
-  /** Applies decisions in one transaction, with an audit entry each; `also` runs in it too. */
-  async function decide(
-    siteId: string,
-    id: string,
-    actor: string,
-    idempotencyKey: string | undefined,
-    decisions: (current: PaymentDoc) => Decision[] | undefined,
-    also?: (tx: Queryable) => Promise<void>,
-  ): Promise<PaymentDoc> {
-    const result = await mutateAsServer<PaymentDoc>(db, payments, siteId, id, async (current, tx) => {
+  /** Group commit of decisions per site (decision-batches.ts). */
+  const batches = new DecisionBatches(db, payments.name);
+  /** Ledger accounts this process knows to exist (accounts are never deleted). */
+  const openedAccounts = new Set<string>();
+
+  /** The decisions `decisions` makes on the current payment, as a plan: each with its audit entry. */
+  function planOf(siteId: string, id: string, actor: string, idempotencyKey: string | undefined, decisions: (current: PaymentDoc) => Decision[] | undefined): Planner {
+    return (current) => {
       if (!current) throw new EdgePayError('PAYMENT_NOT_FOUND', { paymentId: id });
       const list = decisions(current);
-      await also?.(tx);
       if (!list || list.length === 0) return undefined;
       let next = current;
       const steps: PaymentStep[] = [];
+      const audits: AuditEntry[] = [];
       for (const d of list) {
         steps.push({ before: next, event: d.event });
         next = applyPaymentEvent(next, d.event, now());
-        await audit(tx, {
+        audits.push({
           actor,
           action: d.action,
           paymentId: id,
@@ -89,25 +96,116 @@ export function createPaymentAuthority(deps: {
           details: { status: next.status, ...(d.event.type === 'decline' ? { reason: d.event.reason } : {}) },
         });
       }
+      return { next, audits, steps };
+    };
+  }
+
+  /**
+   * The locked path: one transaction under the site's payments lock reads the
+   * payment, plans, writes it with its audit entries and transfers; `also`
+   * runs in it too. Returns the payment as written (or as it is, when the
+   * plan wrote nothing).
+   */
+  async function writeLocked(siteId: string, id: string, planner: Planner, also?: (tx: Queryable) => Promise<void>): Promise<PaymentDoc | undefined> {
+    return mutateAsServer<PaymentDoc>(db, payments, siteId, id, async (current, tx) => {
+      const plan = planner(current);
+      await also?.(tx);
+      if (!plan) return undefined;
+      for (const entry of plan.audits) await audit(tx, entry);
       // Last in the transaction: the accounts' row locks are then held only until the commit.
-      await postPaymentTransfers(tx, steps, methods.find(current.method));
-      return next;
+      await postPaymentTransfers(tx, plan.steps, methods.find(plan.steps[0]!.before.method));
+      return plan.next;
     });
-    return result!;
+  }
+
+  /** The payment as the database holds it now, with its seq (no lock). */
+  async function readKnown(siteId: string, id: string): Promise<Known | undefined> {
+    const { rows } = await db.query<{ data: PaymentDoc; site_id: string; deleted: boolean; seq: string | number }>(
+      "SELECT data, site_id, deleted, seq FROM documents WHERE collection = 'payments' AND id = $1",
+      [id],
+    );
+    const row = rows[0];
+    if (!row) return { doc: undefined, seq: null };
+    if (row.site_id !== siteId || row.deleted) return undefined; // the locked path says why
+    return { doc: row.data, seq: Number(row.seq) };
+  }
+
+  /**
+   * Plans on the payment as this process knows it and writes the plan in its
+   * site's next batch (group commit, decision-batches.ts); the batch writes it
+   * only if the payment is still as known. Anything the batch cannot take (a
+   * plan that needs the ledger read, a payment changed meanwhile, a batch the
+   * database refused) is decided again on the locked path, which reads the
+   * payment under the lock. Returns the payment as written, with its seq when
+   * the batch wrote it.
+   */
+  async function write(siteId: string, id: string, known: Known | undefined, planner: Planner): Promise<{ doc: PaymentDoc | undefined; seq?: number }> {
+    known ??= await readKnown(siteId, id);
+    let plan: Plan | undefined;
+    try {
+      plan = known ? planner(known.doc) : undefined;
+    } catch {
+      plan = undefined; // judged on what we knew: the locked path judges on what is
+    }
+    if (known && plan) {
+      const method = methods.find(plan.steps[0]!.before.method);
+      const transfers = plannedPaymentTransfers(plan.steps, method);
+      if (transfers) {
+        refuseOwnWrite(payments, plan.next);
+        if (transfers.length > 0) await openAccounts(moneyPathOf(method, plan.next));
+        const outcome = await batches.write({ siteId, id, expect: known.seq, data: plan.next, audit: plan.audits, transfers: transfers.map(transferWire) });
+        if (typeof outcome === 'object') return { doc: plan.next, seq: outcome.seq };
+      }
+    }
+    return { doc: await writeLocked(siteId, id, planner) };
+  }
+
+  /** Opens a payment's accounts once per process (idempotent); a refusal is left to the locked path's transfers. */
+  async function openAccounts(path: ReturnType<typeof moneyPathOf>): Promise<void> {
+    for (const account of [path.source, path.destination]) {
+      if (openedAccounts.has(account.id)) continue;
+      const opened = await openAccount(db, account).then(() => true, () => false);
+      if (opened) openedAccounts.add(account.id);
+    }
+  }
+
+  /** Applies decisions on the locked path, with an audit entry each; `also` runs in its transaction too. */
+  async function decide(
+    siteId: string,
+    id: string,
+    actor: string,
+    idempotencyKey: string | undefined,
+    decisions: (current: PaymentDoc) => Decision[] | undefined,
+    also?: (tx: Queryable) => Promise<void>,
+  ): Promise<PaymentDoc> {
+    return (await writeLocked(siteId, id, planOf(siteId, id, actor, idempotencyKey, decisions), also))!;
+  }
+
+  /** Applies decisions through the site's batch when nothing else has to run with them (see write()). */
+  async function decideBatched(
+    payment: PaymentDoc,
+    known: Known | undefined,
+    actor: string,
+    idempotencyKey: string | undefined,
+    decisions: (current: PaymentDoc) => Decision[] | undefined,
+    also?: (tx: Queryable) => Promise<void>,
+  ): Promise<PaymentDoc> {
+    if (also) return decide(payment.siteId, payment.id, actor, idempotencyKey, decisions, also);
+    return (await write(payment.siteId, payment.id, known, planOf(payment.siteId, payment.id, actor, idempotencyKey, decisions))).doc!;
   }
 
   /** After the processor answered an authorisation: approve (and capture, if the method does), or decline, or expire. */
-  async function settle(method: PaymentMethod, payment: PaymentDoc, result: AuthoriseResult | AcquirerUnavailable, actor: string, key: string, also?: (tx: Queryable) => Promise<void>) {
+  async function settle(method: PaymentMethod, payment: PaymentDoc, result: AuthoriseResult | AcquirerUnavailable, actor: string, key: string, also?: (tx: Queryable) => Promise<void>, known?: Known) {
     if (result instanceof AcquirerUnavailable) {
-      return decide(payment.siteId, payment.id, actor, key, (cur) =>
+      return decideBatched(payment, known, actor, key, (cur) =>
         cur.status === 'pending-approval' ? [{ event: { type: 'expire', reason: 'acquirer-' + result.kind }, action: 'payment.expired' }] : undefined,
       also);
     }
-    if (result.outcome === 'declined') return decline(payment, result.reason, actor, key, also);
+    if (result.outcome === 'declined') return decline(payment, result.reason, actor, key, also, known);
     const capture = method.captureOnApproval
       ? await method.processor.capture({ idempotencyKey: payment.id, reference: result.reference, amount: payment.amount, currency: payment.currency })
       : undefined;
-    return decide(payment.siteId, payment.id, actor, key, (cur) => {
+    return decideBatched(payment, known, actor, key, (cur) => {
       if (cur.status !== 'pending-approval' && cur.status !== 'forwarded') return undefined;
       const list: Decision[] = [
         { event: { type: 'approve', approvalCode: result.approvalCode, reference: result.reference }, action: 'payment.authorised' },
@@ -117,8 +215,8 @@ export function createPaymentAuthority(deps: {
     }, also);
   }
 
-  function decline(payment: PaymentDoc, reason: string, actor: string, key: string, also?: (tx: Queryable) => Promise<void>) {
-    return decide(payment.siteId, payment.id, actor, key, (cur) =>
+  function decline(payment: PaymentDoc, reason: string, actor: string, key: string, also?: (tx: Queryable) => Promise<void>, known?: Known) {
+    return decideBatched(payment, known, actor, key, (cur) =>
       cur.status === 'pending-approval' || cur.status === 'forwarded'
         ? [{ event: { type: 'decline', reason }, action: 'payment.declined' }]
         : undefined,
@@ -146,8 +244,8 @@ export function createPaymentAuthority(deps: {
    * Submits a payment the server holds (or records it first, when `incoming`
    * is given and it is not here yet) and has its method decide it.
    */
-  async function submitAndDecide(writer: GatewayIdentity, paymentId: string, idempotencyKey: string, method: PaymentMethod, incoming?: PaymentDoc): Promise<PaymentDoc> {
-    const submitted = await mutateAsServer<PaymentDoc>(db, payments, writer.siteId, paymentId, async (current, tx) => {
+  async function submitAndDecide(writer: GatewayIdentity, paymentId: string, idempotencyKey: string, method: PaymentMethod, known: Known, incoming?: PaymentDoc): Promise<PaymentDoc> {
+    const planner: Planner = (current) => {
       if (current && incoming) {
         // Already here through replication: it must be the same payment.
         const same = (['amount', 'currency', 'method', 'token', 'details', 'gatewayId', 'createdAt'] as const).every((k) => jsonEqual(current[k], incoming[k]));
@@ -156,29 +254,34 @@ export function createPaymentAuthority(deps: {
       if (current && current.status !== 'created') return undefined; // decided before: answer with that
       const base = current ?? incoming;
       if (!base) throw new EdgePayError('PAYMENT_NOT_FOUND', { paymentId });
+      const audits: AuditEntry[] = [];
       if (!current) {
-        await audit(tx, { actor: writer.gatewayId, action: 'payment.received', paymentId, siteId: writer.siteId, idempotencyKey, amount: base.amount, currency: base.currency });
+        audits.push({ actor: writer.gatewayId, action: 'payment.received', paymentId, siteId: writer.siteId, idempotencyKey, amount: base.amount, currency: base.currency });
       }
-      const next = applyPaymentEvent({ ...base, serverUpdatedAt: now() }, { type: 'submit' }, now());
-      await audit(tx, { actor: writer.gatewayId, action: 'payment.submitted', paymentId, siteId: writer.siteId, idempotencyKey, amount: base.amount, currency: base.currency });
-      return next;
-    });
-    if (!submitted || submitted.status !== 'pending-approval') return submitted!;
-    return settle(method, submitted, await callProcessor(method, submitted), writer.gatewayId, idempotencyKey);
+      const before = { ...base, serverUpdatedAt: now() };
+      const next = applyPaymentEvent(before, { type: 'submit' }, now());
+      audits.push({ actor: writer.gatewayId, action: 'payment.submitted', paymentId, siteId: writer.siteId, idempotencyKey, amount: base.amount, currency: base.currency });
+      return { next, audits, steps: [{ before, event: { type: 'submit' } }] };
+    };
+    const submitted = await write(writer.siteId, paymentId, known, planner);
+    if (!submitted.doc || submitted.doc.status !== 'pending-approval') return submitted.doc!;
+    // The settle batch expects the payment as submitted here (its seq); unknown after the locked path: read.
+    const after: Known | undefined = submitted.seq !== undefined ? { doc: submitted.doc, seq: submitted.seq } : undefined;
+    return settle(method, submitted.doc, await callProcessor(method, submitted.doc), writer.gatewayId, idempotencyKey, undefined, after);
   }
 
   /** The payment as the server holds it, waiting up to `waitMs` for it to arrive (PAYMENT_NOT_RECEIVED after that). */
-  async function held(writer: GatewayIdentity, paymentId: string, waitMs: number): Promise<PaymentDoc> {
+  async function held(writer: GatewayIdentity, paymentId: string, waitMs: number): Promise<{ doc: PaymentDoc; seq: number }> {
     const deadline = Date.now() + waitMs;
     for (;;) {
-      const { rows } = await db.query<{ data: PaymentDoc; site_id: string }>(
-        "SELECT data, site_id FROM documents WHERE collection = 'payments' AND id = $1",
+      const { rows } = await db.query<{ data: PaymentDoc; site_id: string; seq: string | number }>(
+        "SELECT data, site_id, seq FROM documents WHERE collection = 'payments' AND id = $1",
         [paymentId],
       );
       const row = rows[0];
       if (row) {
         if (row.site_id !== writer.siteId) throw new EdgePayError('PAYMENT_NOT_FOUND', { paymentId });
-        return row.data;
+        return { doc: row.data, seq: Number(row.seq) };
       }
       // Polled, not notified: the push may land in another server process, and
       // the database is the one place every process shares. A push normally
@@ -204,7 +307,8 @@ export function createPaymentAuthority(deps: {
       if (!check.ok) throw new EdgePayError(check.code, { field: check.field });
       if (payment.offline || payment.status !== 'created') throw new EdgePayError('PAYMENT_INITIAL_STATE_INVALID', { field: 'status' });
       const method = methodFor(payment);
-      return submitAndDecide(writer, payment.id, idempotencyKey, method, payment);
+      // Optimistic: a payment recorded in this call is normally not here yet (if it is, the batch finds it and the locked path decides).
+      return submitAndDecide(writer, payment.id, idempotencyKey, method, { doc: undefined, seq: null }, payment);
     },
 
     /**
@@ -217,10 +321,11 @@ export function createPaymentAuthority(deps: {
       // Payment ids are UUIDv7s: any other id can never arrive, so it is not
       // waited for (a fuzzed path held a request 10 s, then answered 503).
       if (!isUuidV7(paymentId)) throw new EdgePayError('PAYMENT_NOT_FOUND', { paymentId });
-      const payment = await held(writer, paymentId, waitMs);
+      const known = await held(writer, paymentId, waitMs);
+      const payment = known.doc;
       if (payment.gatewayId !== writer.gatewayId) throw new EdgePayError('PAYMENT_FOREIGN_WRITER', { field: 'gatewayId' });
       if (payment.status !== 'created') return payment;
-      return submitAndDecide(writer, paymentId, idempotencyKey, methodFor(payment));
+      return submitAndDecide(writer, paymentId, idempotencyKey, methodFor(payment), known);
     },
 
     /**
@@ -314,12 +419,15 @@ export function createPaymentAuthority(deps: {
     },
 
     async get(writer: GatewayIdentity, paymentId: string): Promise<PaymentDoc> {
-      return held(writer, paymentId, 0).catch((err: unknown) => {
+      return held(writer, paymentId, 0).then((known) => known.doc, (err: unknown) => {
         throw isEdgePayError(err, 'PAYMENT_NOT_RECEIVED') ? new EdgePayError('PAYMENT_NOT_FOUND', { paymentId }) : err;
       });
     },
 
     /** The payment methods this authority takes. */
     methods,
+
+    /** Batches and decisions written by group commit in this process (for benches and tests). */
+    decisionBatches: batches.stats,
   };
 }

@@ -15,6 +15,20 @@ import type { Db } from '../db/index.ts';
 
 export type StoredAnswer = { statusCode: number; body: unknown };
 
+/**
+ * A condition that makes the statement's own transaction commit without
+ * waiting for its WAL flush (synchronous_commit off, for that transaction
+ * only; issue 24). Other sessions see the row at once; only a crash of
+ * PostgreSQL itself (not of a server process) within a fraction of a second
+ * can lose it, and losing a key's claim or its stored answer is what a lapsed
+ * lease is already: the next request with the key runs the work again, which
+ * is idempotent under the same key (the acquirer's calls, the payment's state
+ * machine), and answers the same. Every payment decision stays a synchronous
+ * commit, and the next one flushes the WAL up to it anyway. Saves two
+ * sequential fsyncs per request.
+ */
+const ASYNC_COMMIT = "set_config('synchronous_commit', 'off', true) IS NOT NULL";
+
 export function requestHash(route: string, body: unknown): string {
   return createHash('sha256').update(route).update('\n').update(canonicalJson(body)).digest('hex');
 }
@@ -45,7 +59,7 @@ export async function runIdempotent(
   for (;;) {
     const claimed = await db.query(
       `INSERT INTO idempotency_keys (scope, key, request_hash, state, lease_until)
-       VALUES ($1, $2, $3, 'running', now() + make_interval(secs => $4))
+       SELECT $1, $2, $3, 'running', now() + make_interval(secs => $4::double precision) WHERE ${ASYNC_COMMIT}
        ON CONFLICT (scope, key) DO UPDATE
          SET lease_until = EXCLUDED.lease_until
          WHERE idempotency_keys.state = 'running' AND idempotency_keys.lease_until < now()
@@ -82,7 +96,7 @@ async function runAndStore(db: Db, scope: string, key: string, work: () => Promi
     answer = { statusCode: err.httpStatus, body: err.toJSON() };
   }
   await db.query(
-    "UPDATE idempotency_keys SET state = 'done', status_code = $3, response = $4 WHERE scope = $1 AND key = $2",
+    `UPDATE idempotency_keys SET state = 'done', status_code = $3, response = $4 WHERE scope = $1 AND key = $2 AND ${ASYNC_COMMIT}`,
     [scope, key, answer.statusCode, JSON.stringify(answer.body)],
   );
   return answer;

@@ -56,7 +56,13 @@ async function resolutionOf(tx: Queryable, paymentId: string): Promise<string | 
   return rows[0]?.kind;
 }
 
-async function transfersOf(tx: Queryable, step: PaymentStep, path: PaymentMoneyPath, validitySeconds: number): Promise<TransferInput[]> {
+/** Submit, forward and decline move no money: no money path is asked for them. */
+function movesMoney(steps: readonly PaymentStep[]): boolean {
+  return steps.some((s) => s.event.type === 'approve' || s.event.type === 'capture' || s.event.type === 'void' || s.event.type === 'expire' || s.event.type === 'refund');
+}
+
+/** A step's transfers when they depend on the step alone; 'ledger' when the ledger must be read first (a void or expiry of an authorisation). */
+function transfersOfStep(step: PaymentStep, path: PaymentMoneyPath, validitySeconds: number): TransferInput[] | 'ledger' {
   const { before: p, event } = step;
   const reference = paymentReference(p.id);
   const pendingId = authorisationTransferId(p.id);
@@ -69,14 +75,9 @@ async function transfersOf(tx: Queryable, step: PaymentStep, path: PaymentMoneyP
     case 'capture':
       return [{ id: `payment:${p.id}:capture`, kind: 'post_pending', pendingId, amount: p.amount, code: 'capture', reference }];
     case 'void':
-    case 'expire': {
+    case 'expire':
       // Only an authorisation holds money; an expired unsubmitted or unanswered payment never did.
-      if (p.status !== 'authorised') return [];
-      // The sweeper voids a lapsed authorisation before the payment follows (expireLapsedAuthorisations):
-      // the money is released already, and a void or expire after it changes nothing in the ledger.
-      if ((await resolutionOf(tx, p.id)) === 'void_pending') return [];
-      return [{ id: `payment:${p.id}:${event.type}`, kind: 'void_pending', pendingId, code: event.type, reference }];
-    }
+      return p.status === 'authorised' ? 'ledger' : [];
     case 'refund': {
       const earlier = p.statusHistory.filter((h) => h.status === 'partially-refunded' || h.status === 'refunded').length;
       return [{
@@ -89,6 +90,35 @@ async function transfersOf(tx: Queryable, step: PaymentStep, path: PaymentMoneyP
   }
 }
 
+async function transfersOf(tx: Queryable, step: PaymentStep, path: PaymentMoneyPath, validitySeconds: number): Promise<TransferInput[]> {
+  const planned = transfersOfStep(step, path, validitySeconds);
+  if (planned !== 'ledger') return planned;
+  const { before: p, event } = step;
+  // The sweeper voids a lapsed authorisation before the payment follows (expireLapsedAuthorisations):
+  // the money is released already, and a void or expire after it changes nothing in the ledger.
+  if ((await resolutionOf(tx, p.id)) === 'void_pending') return [];
+  return [{ id: `payment:${p.id}:${event.type}`, kind: 'void_pending', pendingId: authorisationTransferId(p.id), code: event.type, reference: paymentReference(p.id) }];
+}
+
+/**
+ * The transfers of `steps` as postPaymentTransfers would create them (one
+ * linked chain), when they can be known without reading the ledger (every
+ * step but the void or expiry of an authorisation): for the authority's
+ * batched decisions (decision-batches.ts). Undefined otherwise.
+ */
+export function plannedPaymentTransfers(steps: readonly PaymentStep[], method: MoneyMethod): TransferInput[] | undefined {
+  if (!movesMoney(steps)) return [];
+  const path = moneyPathOf(method, steps[0]!.before);
+  const validity = method?.authorisationValiditySeconds ?? DEFAULT_AUTHORISATION_VALIDITY_SECONDS;
+  const transfers: TransferInput[] = [];
+  for (const step of steps) {
+    const planned = transfersOfStep(step, path, validity);
+    if (planned === 'ledger') return undefined;
+    transfers.push(...planned);
+  }
+  return transfers.map((t, i) => ({ ...t, linked: i < transfers.length - 1 }));
+}
+
 /**
  * Creates the transfers of `steps` (the decisions of one authority
  * transaction, in order) in `tx`, as one linked chain: all or none. Opens the
@@ -97,7 +127,7 @@ async function transfersOf(tx: Queryable, step: PaymentStep, path: PaymentMoneyP
  * refused, which rolls the decision back with it.
  */
 export async function postPaymentTransfers(tx: Queryable, steps: readonly PaymentStep[], method: MoneyMethod): Promise<void> {
-  if (steps.length === 0) return;
+  if (!movesMoney(steps)) return;
   const payment = steps[0]!.before;
   const path = moneyPathOf(method, payment);
   const validity = method?.authorisationValiditySeconds ?? DEFAULT_AUTHORISATION_VALIDITY_SECONDS;

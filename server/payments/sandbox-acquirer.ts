@@ -64,13 +64,17 @@ export function createSandboxAcquirer(db: Db, options: SandboxOptions = {}): Pro
 
   /** Returns the recorded outcome for the key, or records `decide()`'s. */
   async function once<T>(key: string, operation: string, token: string | null, amount: number, currency: string, decide: () => T): Promise<T> {
-    const found = await db.query<{ outcome: T; operation: string }>('SELECT outcome, operation FROM sandbox_acquirer_transactions WHERE idempotency_key = $1', [key]);
-    if (found.rows[0]) return found.rows[0].outcome;
+    // Recorded first, read only when the key was there already (a repeated call): one round trip for a new key.
+    // ON CONFLICT: a repeated key, or two callers with one key at once: the first recorded answer wins for both.
+    // Committed without waiting for the WAL flush (synchronous_commit off for this statement's transaction):
+    // the sandbox stands for a remote acquirer, whose own durability costs us its latency (latencyMs), not
+    // fsyncs of our database in the payment's path. Its answers are a function of the key, token and amount,
+    // so a record lost with a crash of PostgreSQL itself would be answered the same when the key comes again.
     const outcome = decide();
-    // ON CONFLICT: two callers with one key at once: the first recorded answer wins for both.
     const inserted = await db.query<{ outcome: T }>(
       `INSERT INTO sandbox_acquirer_transactions (idempotency_key, operation, token, amount, currency, outcome)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING RETURNING outcome`,
+       SELECT $1, $2, $3, $4::bigint, $5, $6::jsonb WHERE set_config('synchronous_commit', 'off', true) IS NOT NULL
+       ON CONFLICT (idempotency_key) DO NOTHING RETURNING outcome`,
       [key, operation, token, amount, currency, JSON.stringify(outcome)],
     );
     if (inserted.rows[0]) return inserted.rows[0].outcome;

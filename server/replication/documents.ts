@@ -120,7 +120,7 @@ export class PushRefused extends EdgePayError {
 }
 
 /** The problem of a document the server is about to store itself, as the error it raises. */
-function refuseOwnWrite(collection: ServerCollection, doc: Doc): void {
+export function refuseOwnWrite(collection: ServerCollection, doc: Doc): void {
   const problem = collection.checkDocument(doc);
   if (problem) throw new EdgePayError(problem.code, { collection: collection.name, path: problem.path, reason: problem.reason });
   const errors = collection.validate(doc);

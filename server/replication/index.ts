@@ -5,6 +5,6 @@
 export { ChangeHub } from './change-hub.ts';
 export { CHANGES_CHANNEL, parseNotices } from './change-notifier.ts';
 export { mergeFollowUps, serverCollection, serverCollections, type CreatedFollowUps, type ServerCollection } from './collections.ts';
-export { mutateAsServer, pull, push, writeAsServer } from './documents.ts';
+export { mutateAsServer, pull, push, refuseOwnWrite, writeAsServer } from './documents.ts';
 export { registerReplicationRoutes } from './routes.ts';
 export { announceChange } from './change-notifier.ts';
