@@ -127,6 +127,10 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['ops'] } }, async (_req, reply) => {
     metrics.liveStreams.set(hub.size);
     if (collections.has('payments')) metrics.forwardQueue.set(await queueLength(options.db));
+    if (authority) {
+      metrics.decisionBatches.set(authority.decisionBatches.batches);
+      metrics.decisionsBatched.set(authority.decisionBatches.items);
+    }
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -44,5 +44,7 @@ export function createMetrics(defaultMetrics: boolean) {
     }),
     liveStreams: new Gauge({ name: 'edgepay_sync_live_streams', help: 'Open pull streams', registers: [registry] }),
     forwardQueue: new Gauge({ name: 'edgepay_forward_queue_length', help: 'Offline payments waiting to be forwarded to the acquirer', registers: [registry] }),
+    decisionBatches: new Gauge({ name: 'edgepay_payment_decision_batches', help: 'Batches of payment decisions written by group commit since start', registers: [registry] }),
+    decisionsBatched: new Gauge({ name: 'edgepay_payment_decisions_batched', help: 'Payment decisions written by group commit since start (the rest took the locked path)', registers: [registry] }),
   };
 }
