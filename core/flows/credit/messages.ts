@@ -98,8 +98,13 @@ export type BuyerLoanView = {
   paymentRequestId: string | null;
 };
 
+export type CreditLineView = { currency: string; limit: number; available: number };
+
 export type BuyerCreditView = {
-  line: { currency: string; limit: number; available: number } | null;
+  /** The buyer's first line (by currency), what the wallet shows. */
+  line: CreditLineView | null;
+  /** Every line the buyer has, one per currency. */
+  lines: CreditLineView[];
   loans: BuyerLoanView[];
 };
 

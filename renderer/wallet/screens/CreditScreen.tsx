@@ -102,11 +102,12 @@ export function CreditScreen({ offline, onSessionLost }: { offline: boolean; onS
   return (
     <section className="card-panel" data-screen="credit">
       <h1>{t('credit.title')}</h1>
-      {view && (view.line ? (
-        <p className="credit-line" data-testid="credit-line" data-available={view.line.available}>
-          {t('credit.line', { available: show(view.line.available, view.line.currency), limit: show(view.line.limit, view.line.currency) })}
+      {view && view.lines.length === 0 && <p className="muted">{t('credit.line.none')}</p>}
+      {view?.lines.map((line) => (
+        <p key={line.currency} className="credit-line" data-testid="credit-line" data-currency={line.currency} data-available={line.available}>
+          {t('credit.line', { available: show(line.available, line.currency), limit: show(line.limit, line.currency) })}
         </p>
-      ) : <p className="muted">{t('credit.line.none')}</p>)}
+      ))}
       {message && <p className={message.ok ? 'form-ok' : 'form-error'} role="status">{message.text}</p>}
       {view && view.loans.length === 0 && <p className="muted">{t('credit.none')}</p>}
       <ul className="list">{view?.loans.map(loanCard)}</ul>

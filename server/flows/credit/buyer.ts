@@ -32,7 +32,7 @@ async function loanOfBuyer(q: Queryable, buyerRef: string, loanId: string, lock 
 export async function buyerCredit(ctx: CreditContext, userId: string): Promise<BuyerCreditView> {
   const buyerRef = ctx.sealer.buyerRef(userId);
   const { rows: lines } = await ctx.db.query<{ currency: string; credit_limit: string }>(
-    'SELECT currency, credit_limit::text FROM credit_buyers WHERE buyer_ref = $1 ORDER BY currency LIMIT 1',
+    'SELECT currency, credit_limit::text FROM credit_buyers WHERE buyer_ref = $1 ORDER BY currency',
     [buyerRef],
   );
   let rows = await loansOfBuyer(ctx.db, buyerRef);
@@ -49,15 +49,16 @@ export async function buyerCredit(ctx: CreditContext, userId: string): Promise<B
         [ids],
       )
     : { rows: [] as InstalmentRow[] };
-  let line: BuyerCreditView['line'] = null;
-  const l = lines[0];
-  if (l) {
-    const account = await getAccount(ctx.db, accounts.line(buyerRef, l.currency));
-    const used = account ? account.debitsPending + account.debitsPosted - account.creditsPosted : 0;
-    line = { currency: l.currency, limit: n(l.credit_limit), available: n(l.credit_limit) - used };
-  }
+  const lineViews = await Promise.all(
+    lines.map(async (l) => {
+      const account = await getAccount(ctx.db, accounts.line(buyerRef, l.currency));
+      const used = account ? account.debitsPending + account.debitsPosted - account.creditsPosted : 0;
+      return { currency: l.currency, limit: n(l.credit_limit), available: n(l.credit_limit) - used };
+    }),
+  );
   return {
-    line,
+    line: lineViews[0] ?? null,
+    lines: lineViews,
     loans: rows.map((r): BuyerLoanView => {
       const order = ctx.sealer.open<SealedOrder>(r.id, r.sealed);
       const mine = plan.filter((p) => p.loan_id === r.id);
