@@ -201,6 +201,15 @@ export const errorRegistry = {
   // flow errors: relay
 
   // flow errors: credit
+  CREDIT_LOAN_NOT_FOUND: { httpStatus: 404, message: 'There is no such pay-later loan.', when: 'A merchant or a buyer names a loan that does not exist or is not theirs.' },
+  CREDIT_LOAN_STATE: { httpStatus: 409, message: 'The loan is {state}; {action} is not possible now.', when: 'A merchant or buyer action on a loan in a state that does not allow it (capture after a void, cancel after shipment, delivery before shipment, ...).' },
+  CREDIT_MESSAGE_INVALID: { httpStatus: 401, message: 'The signed message was refused: {reason}.', when: 'A merchant\'s or the institution\'s JWS does not verify (altered, forged, wrong key), is of another kind or step, names another merchant or loan, or is too old.' },
+  CREDIT_MERCHANT_KEY_MISSING: { httpStatus: 409, message: 'The merchant has no signing key registered.', when: 'A merchant sends a signed message before registering its public key (PUT /v1/credit/merchant-key).' },
+  CREDIT_MERCHANT_KEY_INVALID: { httpStatus: 400, message: 'The key is not an EC P-256 public key: {reason}.', when: 'A merchant registers a key that is not a P-256 public JWK, or one holding a private part.' },
+  CREDIT_PLAN_UNSUPPORTED: { httpStatus: 422, message: 'There is no interest-free plan of {instalments} instalments.', when: 'An order asks for a number of instalments the institution does not offer (1, 3, 4 or 6).' },
+  CREDIT_REFUND_TOO_LARGE: { httpStatus: 409, message: 'The refund is more than what is left to refund on the loan.', when: 'A merchant refunds more than the loan\'s amount less what was already refunded.' },
+  CREDIT_LINE_EXISTS_DIFFERENT: { httpStatus: 409, message: 'The buyer already has a credit line in {currency} with another limit.', when: 'An operator sets a buyer\'s credit line again with another limit (the ledger account\'s limit is fixed).' },
+  CREDIT_INSTALMENT_NOT_DUE: { httpStatus: 409, message: 'That instalment is not open for payment.', when: 'A buyer pays an instalment that is paid, cancelled, or of a loan not yet delivered.' },
 
   // hardening and shop-ready
 

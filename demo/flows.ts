@@ -12,6 +12,7 @@ import type { DemoFlow } from './context.ts';
 // flow imports: relay
 
 // flow imports: credit
+import { creditDemo } from './credit.ts';
 
 export const DEMO_FLOWS: readonly DemoFlow[] = [
   // elevator
@@ -23,4 +24,5 @@ export const DEMO_FLOWS: readonly DemoFlow[] = [
   // relay
 
   // credit
+  creditDemo,
 ];

@@ -22,6 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { walletDepsFor, walletPlugin, type WalletPluginOptions } from './wallet/index.ts';
 import { PAYMENT_CREATED_FOLLOW_UPS } from './payments/index.ts';
 import { paymentRequestsPlugin, type PaymentRequestsDeps } from './payment-requests/index.ts';
+import { creditPlugin, type CreditPluginOptions } from './flows/credit/index.ts';
 
 /**
  * The collections this server replicates: core's declarations (default: its
@@ -61,6 +62,8 @@ export type AppOptions = {
   paymentMethods?: readonly PaymentMethodDeclaration[];
   /** The wallet (rpId default `localhost`, origin default http://localhost:<listening port>, demoSignIn off). */
   wallet?: Partial<Omit<WalletPluginOptions, 'db'>>;
+  /** Pay later (server/flows/credit): its settings and data key; `false` turns it off. */
+  credit?: Omit<CreditPluginOptions, 'db' | 'adminToken'> | false;
 };
 
 export type EdgePayServer = {
@@ -165,6 +168,7 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
   // flow: relay
 
   // flow: credit
+  if (options.credit !== false) await app.register(creditPlugin({ db: options.db, adminToken: options.adminToken, ...options.credit }));
 
   const forwarder =
     authority && options.forwarder !== false

@@ -29,3 +29,5 @@ export * as serverTesting from './testing/index.ts';
 export * as wallet from './wallet/index.ts';
 /** Requests to pay: the wallet's stand-in for tests of other folders (phones with signed approvals, an SSE client). */
 export { paymentRequestsTesting } from './payment-requests/index.ts';
+/** Pay later (server/flows/credit): its settings, for tests, the demo and the bench. */
+export type { CreditSettings } from './flows/credit/index.ts';

@@ -4,6 +4,7 @@
  * `{name}` placeholders are filled by `t(key, values)`.
  */
 import { walletEn, walletKo } from './wallet-messages.ts';
+import { creditEn, creditKo } from './credit-messages.ts';
 
 const en = {
   'app.title': 'EdgePay',
@@ -140,6 +141,7 @@ const en = {
   'status.expired': 'Expired',
   'error.generic': 'Error: {message}',
   ...walletEn,
+  ...creditEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -279,6 +281,7 @@ const ko: Record<MessageKey, string> = {
   'status.expired': '만료됨',
   'error.generic': '오류: {message}',
   ...walletKo,
+  ...creditKo,
 };
 
 export type Lang = 'ko' | 'en';

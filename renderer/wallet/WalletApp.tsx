@@ -9,13 +9,14 @@ import { LanguageSwitch, useI18n } from '../i18n/i18n.tsx';
 import { call, Offline, setCsrfToken } from './api.ts';
 import { clearLastState, readLastState, saveLastState, type LastState } from './last-state.ts';
 import { CardsScreen } from './screens/CardsScreen.tsx';
+import { CreditScreen } from './screens/CreditScreen.tsx';
 import { PasswordScreen } from './screens/PasswordScreen.tsx';
 import { RegisterScreen } from './screens/RegisterScreen.tsx';
 import { RequestsScreen } from './screens/RequestsScreen.tsx';
 import { SignInScreen } from './screens/SignInScreen.tsx';
 import { UnitsScreen } from './screens/UnitsScreen.tsx';
 
-type Tab = 'requests' | 'cards' | 'units' | 'password';
+type Tab = 'requests' | 'credit' | 'cards' | 'units' | 'password';
 type Status = { kind: 'loading' } | { kind: 'signed-out' } | { kind: 'signed-in'; session: WalletSessionView } | { kind: 'offline'; last: LastState | null };
 
 export function WalletApp() {
@@ -92,6 +93,7 @@ export function WalletApp() {
           <>
             <p className="wallet-hello">{t('wallet.hello', { name: user.name })}</p>
             {tab === 'requests' && <RequestsScreen offline={offline} hasPasskey={(status.kind === 'signed-in' ? status.session.passkeys : 0) > 0} onSessionLost={onSessionLost} />}
+            {tab === 'credit' && <CreditScreen offline={offline} onSessionLost={onSessionLost} />}
             {tab === 'cards' && <CardsScreen offline={offline} onSessionLost={onSessionLost} />}
             {tab === 'units' && <UnitsScreen offline={offline} onSessionLost={onSessionLost} />}
             {tab === 'password' && (
@@ -114,7 +116,7 @@ export function WalletApp() {
       </main>
       {user && (
         <nav className="wallet-tabs" aria-label="wallet">
-          {(['requests', 'cards', 'units', 'password'] as const).map((k) => (
+          {(['requests', 'credit', 'cards', 'units', 'password'] as const).map((k) => (
             <button key={k} type="button" aria-current={tab === k ? 'page' : undefined} onClick={() => setTab(k)} data-tab={k}>
               {t(`wallet.nav.${k}`)}
             </button>
