@@ -22,6 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { walletDepsFor, walletPlugin, type WalletPluginOptions } from './wallet/index.ts';
 import { PAYMENT_CREATED_FOLLOW_UPS } from './payments/index.ts';
 import { paymentRequestsPlugin, type PaymentRequestsDeps } from './payment-requests/index.ts';
+import { relayPlugin, type RelayPluginOptions } from './flows/relay/index.ts';
 
 /**
  * The collections this server replicates: core's declarations (default: its
@@ -61,6 +62,8 @@ export type AppOptions = {
   paymentMethods?: readonly PaymentMethodDeclaration[];
   /** The wallet (rpId default `localhost`, origin default http://localhost:<listening port>, demoSignIn off). */
   wallet?: Partial<Omit<WalletPluginOptions, 'db'>>;
+  /** The relay flow (server/flows/relay): its options, or false for none. */
+  relay?: Omit<RelayPluginOptions, 'db' | 'adminToken'> | false;
 };
 
 export type EdgePayServer = {
@@ -159,6 +162,7 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
   // flow: two-channel
 
   // flow: relay
+  if (options.relay !== false) await app.register(relayPlugin({ db: options.db, adminToken: options.adminToken, ...options.relay }));
 
   // flow: credit
 
