@@ -199,6 +199,15 @@ export const errorRegistry = {
   // flow errors: two-channel
 
   // flow errors: relay
+  RELAY_TERMINAL_UNKNOWN: { httpStatus: 404, message: 'There is no relay terminal with this id for you.', when: 'A scan or a tap naming a relay terminal that is not registered, or (for a gateway) not one of its own.' },
+  RELAY_APP_UNKNOWN: { httpStatus: 404, message: 'No app of the registry takes this code.', when: 'A code whose app id, or whose format and issuer, no registered app matches.' },
+  RELAY_CODE_INVALID: { httpStatus: 422, message: 'The code is not valid ({reason}).', when: 'A code that fails its checks before anything is relayed: unknown format, bad check digit, a QR without CPV01 or its cryptogram, a QR carrying an account number; the code is never echoed.' },
+  RELAY_CODE_REUSED: { httpStatus: 409, message: 'This code was already relayed; it is never relayed twice.', when: 'A one-time payment code that the server has relayed before (from any terminal, scanned or tapped).' },
+  RELAY_OPERATION_INVALID: { httpStatus: 422, message: 'The app does not take this operation ({operation}).', when: 'Paying with a membership app, accruing with a payment app, or redeeming without a positive number of points.' },
+  RELAY_ID_REUSED: { httpStatus: 409, message: 'This relay id was already used for another code.', when: 'A terminal sends a scan with the id of an earlier scan but a different body.' },
+  RELAY_NOT_FOUND: { httpStatus: 404, message: 'There is no such relay or command for you.', when: 'Reading a relay, or answering a command, that does not exist or is not the caller\'s.' },
+  RELAY_GRANT_INVALID: { httpStatus: 403, message: 'This submission was not ordered by the relay.', when: 'A submission to a sandbox destination without the grant of an open relay for that code.' },
+  RELAY_DEVICE_UNKNOWN: { httpStatus: 401, message: 'Unknown or revoked relay device credential.', when: 'A POS agent (or terminal) opening its command stream or answering a command without a valid credential.' },
 
   // flow errors: credit
   CREDIT_LOAN_NOT_FOUND: { httpStatus: 404, message: 'There is no such pay-later loan.', when: 'A merchant or a buyer names a loan that does not exist or is not theirs.' },

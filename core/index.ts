@@ -24,3 +24,4 @@ export * from './sync-protocol/index.ts';
 export * from './server-api/index.ts';
 export * from './wallet-api/index.ts';
 export * from './flows/credit/index.ts';
+export * as relay from './flows/relay/index.ts';

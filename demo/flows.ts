@@ -10,6 +10,7 @@ import type { DemoFlow } from './context.ts';
 // flow imports: two-channel
 
 // flow imports: relay
+import { relayDemo } from './relay.ts';
 
 // flow imports: credit
 import { creditDemo } from './credit.ts';
@@ -22,6 +23,7 @@ export const DEMO_FLOWS: readonly DemoFlow[] = [
   // two-channel
 
   // relay
+  relayDemo,
 
   // credit
   creditDemo,

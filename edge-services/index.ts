@@ -20,3 +20,5 @@ export * from './api/index.ts';
 // Requests to pay: the gateway as requester, and the outcomes its flows act on once (issue 18).
 export * from './payment-request-outcomes/index.ts';
 export { cancelPaymentRequest, createPaymentRequest, getPaymentRequest } from './server-client/index.ts';
+// The relay flow (issue 22): relay terminal, POS agent, POS program simulator.
+export * as relayFlow from './flows/relay/index.ts';

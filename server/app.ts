@@ -23,6 +23,7 @@ import { walletDepsFor, walletPlugin, type WalletPluginOptions } from './wallet/
 import { PAYMENT_CREATED_FOLLOW_UPS } from './payments/index.ts';
 import { paymentRequestsPlugin, type PaymentRequestsDeps } from './payment-requests/index.ts';
 import { creditPlugin, type CreditPluginOptions } from './flows/credit/index.ts';
+import { relayPlugin, type RelayPluginOptions } from './flows/relay/index.ts';
 
 /**
  * The collections this server replicates: core's declarations (default: its
@@ -64,6 +65,8 @@ export type AppOptions = {
   wallet?: Partial<Omit<WalletPluginOptions, 'db'>>;
   /** Pay later (server/flows/credit): its settings and data key; `false` turns it off. */
   credit?: Omit<CreditPluginOptions, 'db' | 'adminToken'> | false;
+  /** The relay flow (server/flows/relay): its options, or false for none. */
+  relay?: Omit<RelayPluginOptions, 'db' | 'adminToken'> | false;
 };
 
 export type EdgePayServer = {
@@ -166,6 +169,7 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
   // flow: two-channel
 
   // flow: relay
+  if (options.relay !== false) await app.register(relayPlugin({ db: options.db, adminToken: options.adminToken, ...options.relay }));
 
   // flow: credit
   if (options.credit !== false) await app.register(creditPlugin({ db: options.db, adminToken: options.adminToken, ...options.credit }));

@@ -31,6 +31,8 @@ export type ServerOptions = {
   ledgerSweeper?: false | { intervalMs?: number };
   /** The wallet's options, passed through to buildApp (the demo turns its one-click sign-in on). */
   wallet?: AppOptions['wallet'];
+  /** The relay flow's options (deadline, sandbox destination delays), or false for none. */
+  relay?: AppOptions['relay'];
 };
 
 export type RunningServer = EdgePayServer & { db: Db; url: string; close(): Promise<void> };
@@ -58,6 +60,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.forwarder === false ? { forwarder: false } : {}),
     ...(options.paymentMethods ? { paymentMethods: options.paymentMethods } : {}),
     ...(options.wallet ? { wallet: options.wallet } : {}),
+    ...(options.relay !== undefined ? { relay: options.relay } : {}),
   });
   const address = await server.app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   // Voids pending transfers past their timeout (a lapsed authorisation, as the
