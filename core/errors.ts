@@ -197,6 +197,24 @@ export const errorRegistry = {
   // flow errors: cart
 
   // flow errors: two-channel
+  TWO_CHANNEL_CODE_UNKNOWN: { httpStatus: 404, message: 'No paired dongle broadcasts this code now.', when: 'A payment device starts a two-channel payment for a code the server cannot resolve to a paired dongle in the current time window (or the one just before or after).' },
+  TWO_CHANNEL_CODE_OUTSIDE_WINDOW: { httpStatus: 409, message: 'This code belongs to another time window; nothing was started.', when: 'A code resolved to a dongle, but for a window that ended or has not begun (a recording replayed, or a relayed broadcast): refused and flagged to the operator.' },
+  TWO_CHANNEL_CODE_ELSEWHERE: { httpStatus: 409, message: 'This dongle was heard at another site moments ago; nothing was started.', when: 'The same dongle heard at two sites within a minute (a relay): refused and flagged to the operator.' },
+  TWO_CHANNEL_NO_DONGLE: { httpStatus: 409, message: 'No dongle is close enough to this device.', when: 'A payment is started at a device that hears no fresh dongle above its signal threshold.' },
+  TWO_CHANNEL_NEEDS_SERVER: { httpStatus: 503, message: 'Paying with a dongle needs the server, which cannot be reached; nothing was charged.', when: 'A payment device starts a two-channel payment while its gateway is offline: it says so at once.' },
+  TWO_CHANNEL_PRESENCE_MISMATCH: { httpStatus: 403, message: 'The number does not match the one on the device ({attemptsLeft} attempts left).', when: 'The phone confirms a two-channel payment with another number than the device shows (counted as a failed code).' },
+  TWO_CHANNEL_SESSION_NOT_FOUND: { httpStatus: 404, message: 'There is no such dongle payment for you.', when: 'Reading or confirming a two-channel session that does not exist or is not the caller\'s.' },
+  TWO_CHANNEL_DONGLE_UNKNOWN: { httpStatus: 404, message: 'No dongle with this serial is waiting to be paired.', when: 'Pairing a serial the server does not know or that is already paired (one answer for both).' },
+  TWO_CHANNEL_DONGLE_EXISTS: { httpStatus: 409, message: 'A dongle with this serial is already registered.', when: 'Provisioning a dongle serial twice.' },
+  TWO_CHANNEL_NO_CARD: { httpStatus: 409, message: 'Add a card to the wallet before paying with the dongle.', when: 'Confirming a two-channel payment for a user without a default card.' },
+  // One-time codes (server/otp), the shared context this flow uses first.
+  OTP_INVALID: { httpStatus: 403, message: 'Wrong code ({attemptsLeft} attempts left before it locks).', when: 'A one-time code that matches no step in the window (counted; at most 10 in a row lock the credential).' },
+  OTP_REPLAYED: { httpStatus: 409, message: 'This code was already used; wait for the next one.', when: 'A one-time code of a step at or before the last accepted one (each code is taken once, across server processes).' },
+  OTP_THROTTLED: { httpStatus: 429, message: 'Too many wrong codes; try again in {retryAfterSeconds} seconds.', when: 'A code sent before the growing wait after repeated wrong codes ends (not compared).' },
+  OTP_LOCKED: { httpStatus: 423, message: 'Locked after too many wrong codes; try again in {retryAfterSeconds} seconds.', when: 'A code sent while the credential is locked out.' },
+  OTP_RESYNC_NEEDED: { httpStatus: 409, message: 'The device\'s clock has drifted; enter the next code it shows.', when: 'A code that matches a step outside the window but within the resynchronisation range: the next code confirms the drift (RFC 4226 section 7.4).' },
+  OTP_KEYS_MISSING: { httpStatus: 503, message: 'The server has no key to protect one-time code secrets (EDGEPAY_OTP_KEYS).', when: 'A route that stores or reads OTP secrets on a server started without EDGEPAY_OTP_KEYS.' },
+  OTP_KEY_UNKNOWN: { httpStatus: 500, message: 'A secret is sealed with a key this server does not have.', when: 'A stored secret names a key id missing from EDGEPAY_OTP_KEYS (a key removed before rotation finished).' },
 
   // flow errors: relay
   RELAY_TERMINAL_UNKNOWN: { httpStatus: 404, message: 'There is no relay terminal with this id for you.', when: 'A scan or a tap naming a relay terminal that is not registered, or (for a gateway) not one of its own.' },

@@ -25,3 +25,4 @@ export * from './server-api/index.ts';
 export * from './wallet-api/index.ts';
 export * from './flows/credit/index.ts';
 export * as relay from './flows/relay/index.ts';
+export * as twoChannel from './flows/two-channel/index.ts';

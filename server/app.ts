@@ -33,7 +33,11 @@ import { relayPlugin, type RelayPluginOptions } from './flows/relay/index.ts';
 export function edgePayServerCollections(registry: CollectionRegistry = edgePayCollections, extra: CreatedFollowUps = {}): ServerCollection[] {
   return serverCollections(registry, mergeFollowUps(PAYMENT_CREATED_FOLLOW_UPS, extra));
 }
-import type { PaymentMethodDeclaration } from './payments/index.ts';
+import { BUILT_IN_PAYMENT_METHODS, type PaymentMethodDeclaration } from './payments/index.ts';
+import { twoChannelPaymentMethod, twoChannelPlugin } from './flows/two-channel/index.ts';
+
+/** The payment methods the flows declare (each flow's own, besides the built-in card terminal). */
+const FLOW_PAYMENT_METHODS: readonly PaymentMethodDeclaration[] = [twoChannelPaymentMethod];
 
 export type AppOptions = {
   db: Db;
@@ -153,7 +157,8 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
         db: options.db,
         payments: paymentsCollection,
         acquirer: options.acquirer ?? createSandboxAcquirer(options.db, options.sandbox),
-        ...(options.paymentMethods ? { methods: options.paymentMethods } : {}),
+        // The flows' methods join the built-in ones (a flow declares its own, server/flows/<flow>/).
+        methods: [...(options.paymentMethods ?? BUILT_IN_PAYMENT_METHODS), ...FLOW_PAYMENT_METHODS],
       })
     : undefined;
   if (authority) registerPaymentRoutes(app, { db: options.db, authority, adminToken: options.adminToken });
@@ -167,6 +172,7 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
   // flow: cart
 
   // flow: two-channel
+  await app.register(twoChannelPlugin({ db: options.db, adminToken: options.adminToken, authority }));
 
   // flow: relay
   if (options.relay !== false) await app.register(relayPlugin({ db: options.db, adminToken: options.adminToken, ...options.relay }));

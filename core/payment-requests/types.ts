@@ -55,8 +55,8 @@ export type PaymentRequestView = {
   createdAt: string;
   expiresAt: string;
   answeredAt: string | null;
-  /** For an approval: how the user proved it (passkey or payment password). */
-  approvalMethod: 'passkey' | 'password' | null;
+  /** For an approval: how the user proved it (passkey, payment password, or a two-channel dongle's one-time code). */
+  approvalMethod: 'passkey' | 'password' | 'dongle' | null;
 };
 
 /** What a recipient's phone sees. */

@@ -14,7 +14,9 @@
  *
  * The document is built from the row in SQL, field by field: only what the
  * collection declares (no recipients, no answering user, no note), so personal
- * data cannot slip in by a column added later.
+ * data cannot slip in by a column added later. An approval by a two-channel
+ * dongle ('dongle') leaves `approvalMethod` out: the collection's schema (version 0)
+ * knows passkey and password only, and widening it takes a schema version.
  */
 import { EdgePayError, PAYMENT_REQUESTS_COLLECTION, paymentRequestsCollection } from '../../core/index.ts';
 import type { Db } from '../db/index.ts';
@@ -51,7 +53,7 @@ const DOC_SQL = `jsonb_strip_nulls(jsonb_build_object(
     'payee', jsonb_build_object('id', r.payee_id, 'name', r.payee_name),
     'items', r.items, 'place', r.place,
     'createdAt', ${isoSql('r.created_at')}, 'expiresAt', ${isoSql('r.expires_at')}, 'answeredAt', ${isoSql('r.answered_at')},
-    'approvalMethod', r.approval_method, 'updatedAt', ${isoSql('now()')}))`;
+    'approvalMethod', CASE WHEN r.approval_method IN ('passkey', 'password') THEN r.approval_method END, 'updatedAt', ${isoSql('now()')}))`;
 
 const COLLECTION_SQL = `'${PAYMENT_REQUESTS_COLLECTION}'`;
 

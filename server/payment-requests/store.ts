@@ -36,7 +36,8 @@ import { isoSql, phoneView, requesterView, ROW_COLUMNS, type RequestRow } from '
 
 export type UsersAtUnit = (buildingId: string, unit: string) => Promise<string[]>;
 
-export type ApprovalMethod = 'passkey' | 'password';
+/** 'dongle': confirmed with a two-channel dongle's one-time code (server/flows/two-channel). */
+export type ApprovalMethod = 'passkey' | 'password' | 'dongle';
 export type VerifyApproval = (userId: string, binding: PaymentRequestBinding, proof: unknown) => Promise<{ method: ApprovalMethod }>;
 
 /** Checks what JSON schema cannot (money through core, the target's form, the lifetime's bounds). */
@@ -223,7 +224,7 @@ export async function answerRequest(
   let method: ApprovalMethod | null = null;
   if (answer.kind === 'approve') {
     ({ method } = await answer.verify(userId, bindingOf(row), answer.proof));
-    if (method !== 'passkey' && method !== 'password') throw new EdgePayError('INTERNAL');
+    if (method !== 'passkey' && method !== 'password' && method !== 'dongle') throw new EdgePayError('INTERNAL');
   }
   const changed = await transition(db, row, answer.kind, { by: userId, method });
   if (changed) return phoneView(changed, userId);

@@ -33,7 +33,7 @@ export type RequestRow = {
   expires_at: string;
   answered_at: string | null;
   answered_by: string | null;
-  approval_method: 'passkey' | 'password' | null;
+  approval_method: 'passkey' | 'password' | 'dongle' | null;
 };
 
 export function requesterView(row: RequestRow): PaymentRequestView {
