@@ -190,7 +190,6 @@ export async function placeOrder(ctx: CreditContext, merchant: { merchantId: str
     ctx.usersAtUnit,
   );
   const { rows } = await ctx.db.query<LoanRow>(`UPDATE credit_loans SET request_id = $2, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [loanId, pr.id]);
-  ctx.nudge();
   return { loan: merchantView(rows[0]!), decision: decisionJws };
 }
 
