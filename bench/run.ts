@@ -26,6 +26,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   // relay
 
   // credit
+  credit: () => import('./credit.ts'),
 };
 
 // stdout is reserved for JSON result lines: libraries that log with

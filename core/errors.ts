@@ -236,6 +236,9 @@ export const errorRegistry = {
   CREDIT_PLAN_UNSUPPORTED: { httpStatus: 422, message: 'There is no interest-free plan of {instalments} instalments.', when: 'An order asks for a number of instalments the institution does not offer (1, 3, 4 or 6).' },
   CREDIT_REFUND_TOO_LARGE: { httpStatus: 409, message: 'The refund is more than what is left to refund on the loan.', when: 'A merchant refunds more than the loan\'s amount less what was already refunded.' },
   CREDIT_LINE_EXISTS_DIFFERENT: { httpStatus: 409, message: 'The buyer already has a credit line in {currency} with another limit.', when: 'An operator sets a buyer\'s credit line again with another limit (the ledger account\'s limit is fixed).' },
+  CREDIT_BUYER_UNKNOWN: { httpStatus: 422, message: 'No wallet has that phone number.', when: 'A kiosk\'s pay-later order names a buyer by a phone number no wallet user has.' },
+  CREDIT_KIOSK_UNAVAILABLE: { httpStatus: 503, message: 'Pay later is not set up at this kiosk.', when: 'The kiosk asks for pay later on a gateway started without a pay-later merchant (credential and key).' },
+  CREDIT_SERVER_UNREACHABLE: { httpStatus: 503, message: 'Pay later needs the server, which did not answer. Try again or pay by card.', when: 'The kiosk asks for pay later while its gateway cannot reach the server (pay later is online only).' },
   CREDIT_INSTALMENT_NOT_DUE: { httpStatus: 409, message: 'That instalment is not open for payment.', when: 'A buyer pays an instalment that is paid, cancelled, or of a loan not yet delivered.' },
 
   // hardening and shop-ready

@@ -57,7 +57,7 @@ export const creditDemo: DemoFlow = {
         method,
         headers: {
           authorization: `Bearer ${state.credential}`,
-          ...(body ? { 'content-type': 'application/json', 'idempotency-key': 'shop-' + randomBytes(12).toString('hex') } : {}),
+          ...(body ? { 'content-type': 'application/json', 'idempotency-key': 'shop-' + Array.from(randomBytes(20), (b) => String.fromCharCode(97 + (b % 26))).join('') } : {}),
         },
         ...(body ? { body: JSON.stringify(body) } : {}),
       });

@@ -7,6 +7,7 @@
  */
 import type { PaymentDoc } from '../schemas/index.ts';
 import type { RefusedDocument } from '../sync-protocol/index.ts';
+import type { PayLaterOutcome } from '../flows/credit/index.ts';
 import { arrayOf, asBody, asIs, base64Image, boolean, inBearer, inBody, inPath, inQuery, integer, object, text } from './args.ts';
 import { method } from './declare.ts';
 import { checkPaymentFilter, paymentFilterToQuery } from './payment-filter.ts';
@@ -125,6 +126,18 @@ export const gatewayMethods = {
   // flow methods: relay
 
   // flow methods: credit
+  /** Pay later for the basket: the PG asks the institution; the buyer confirms on their phone (their wallet's phone number). */
+  payLater: method<(buyerPhone: string, instalments: number) => PayLaterOutcome>()({
+    access: 'kiosk',
+    http: { method: 'POST', path: '/api/kiosk/pay-later' },
+    args: [inBody('buyerPhone', text(6, 30)), inBody('instalments', integer)],
+  }),
+  /** The pay-later order's state (authorised once the buyer confirmed it). */
+  payLaterStatus: method<(loanId: string) => PayLaterOutcome>()({
+    access: 'kiosk',
+    http: { method: 'GET', path: '/api/kiosk/pay-later/:loanId' },
+    args: [inPath('loanId', text(1, 100))],
+  }),
 
   // shop-ready
 

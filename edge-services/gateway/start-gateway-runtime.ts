@@ -10,6 +10,7 @@
  * tests and the UI bench all start a gateway through this, so they run the
  * same wiring.
  */
+import { createKioskPayLater, type KioskPayLaterConfig } from '../flows/credit/index.ts';
 import type { DeviceKind, MethodTable } from '../../core/index.ts';
 import { serveGatewayApi, createGatewayService, type ApiExtension, type GatewayHttpServeOptions, type GatewayService, type NetworkSwitch, type RunningGatewayApi } from '../api/index.ts';
 import { startBus, type RunningBus, type StartBusOptions } from '../bus/index.ts';
@@ -54,6 +55,8 @@ export type GatewayRuntimeConfig = {
   http?: GatewayHttpServeOptions;
   /** API methods beyond core's, with their handlers. */
   extension?: ApiExtension<MethodTable>;
+  /** Pay later at the kiosk: the store's merchant credential and key with the PG (flow `credit`). */
+  payLater?: Omit<KioskPayLaterConfig, 'serverUrl'>;
   /** Wait until the card terminal answers on the bus before returning. */
   awaitCardTerminal?: boolean;
 };
@@ -134,6 +137,7 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
         ...(gateway.recognition ? { recognition: gateway.recognition } : {}),
         ...(config.network ? { network: config.network } : {}),
         ...(config.pollMs ? { pollMs: config.pollMs } : {}),
+        ...(config.payLater && config.server ? { payLater: createKioskPayLater({ ...config.payLater, serverUrl: config.server.url }) } : {}),
       },
       config.extension,
     );

@@ -14,7 +14,7 @@ import { passkeyRequiredForRequest } from './site-approval-policy.ts';
 
 export { walletPlugin, type WalletPluginOptions } from './plugin.ts';
 export { requireWalletSession, walletUserOf, revokeAllSessions, type WalletRequest, type WalletUserRef } from './sessions.ts';
-export { usersAtUnit, addMembership, ensureBuilding } from './users.ts';
+export { usersAtUnit, addMembership, ensureBuilding, findUserByPhone } from './users.ts';
 export { approvalOptions, verifyApprovalProof, bindingHash } from './approval.ts';
 export { siteApprovalPolicy, setSiteApprovalPolicy, passkeyRequiredForRequest, type SiteApprovalPolicy } from './site-approval-policy.ts';
 export { defaultPaymentMethod, listPaymentMethods, addPaymentMethod } from './payment-methods.ts';

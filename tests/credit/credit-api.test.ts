@@ -221,6 +221,18 @@ describe('pay later: merchant API, institution, wallet, ledger', () => {
     assert.equal((await line('SGD')).available, 80_000);
   });
 
+  it('data that names a person is sealed at rest: no buyer id, delivery name or address, or item in the credit tables or the ledger', async () => {
+    const { rows } = await server.db.query(`SELECT row_to_json(l)::text AS t FROM credit_loans l`);
+    assert.ok(rows.length > 0);
+    const { rows: accounts } = await server.db.query(`SELECT id FROM ledger_accounts WHERE owner = 'credit'`);
+    const { rows: buyersBook } = await server.db.query(`SELECT row_to_json(b)::text AS t FROM credit_buyers b`);
+    const all = [...rows.map((r) => r.t as string), ...accounts.map((r) => r.id as string), ...buyersBook.map((r) => r.t as string)].join('\n');
+    for (const secret of [buyerId, poorScoreId, '박서연', '테헤란로', 'Desk lamp']) assert.ok(!all.includes(secret), `found ${secret} in plain text`);
+    // The wallet still reads it (the same server holds the key).
+    const mine = (await buyer.credit()).loans[0];
+    assert.equal(mine.items[0].name, 'Desk lamp');
+  });
+
   it('50 concurrent orders from one buyer never approve more than the limit', async () => {
     await lineFor('AUD', 300_000);
     const answers = await Promise.all(Array.from({ length: 50 }, () => order(10_000, 'AUD')));

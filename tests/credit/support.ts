@@ -34,8 +34,8 @@ export async function admin(base: string, method: string, path: string, body?: u
 }
 
 let keyCounter = 0;
-/** An Idempotency-Key (hex: a timestamp's digits could look like a card number to the server's guard). */
-export const newKey = () => 'idem-' + randomBytes(12).toString('hex');
+/** An Idempotency-Key of letters (digit runs, of a timestamp or of hex, can look like a card number to the server's guard). */
+export const newKey = () => 'idem-' + Array.from(randomBytes(20), (b) => String.fromCharCode(97 + (b % 26))).join('');
 
 export class Merchant {
   private constructor(

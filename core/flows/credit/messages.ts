@@ -26,7 +26,8 @@ export type CreditOrderMessage = {
   merchantId: string;
   /** The merchant's own order reference. */
   orderRef: string;
-  buyer: { userId: string };
+  /** The buyer: a wallet user id (an online shop's account), or the phone number a kiosk asked for. */
+  buyer: { userId: string } | { phone: string };
   items: CreditOrderItem[];
   amount: number;
   currency: string;
@@ -119,3 +120,13 @@ export const CREDIT_PATHS = {
   walletPay: (id: string, seq: number) => `/wallet/api/credit/loans/${id}/instalments/${seq}/pay`,
   adminBuyer: (userId: string) => `/admin/credit/buyers/${userId}`,
 } as const;
+
+/** What the kiosk learns of a pay-later checkout (gateway API `payLater`, `payLaterStatus`). */
+export type PayLaterOutcome = {
+  loanId: string;
+  state: LoanState;
+  approvalNumber: string | null;
+  declineReason: CreditDeclineReason | null;
+  amount: number;
+  currency: string;
+};

@@ -19,6 +19,7 @@ import {
 import type { GatewaySync, LedgerDatabase } from '../../../sync/index.ts';
 import type { KioskCheckout } from '../../checkout/index.ts';
 import type { NetworkSwitch } from '../network-link.ts';
+import type { KioskPayLater } from '../../flows/credit/index.ts';
 
 /** Recognition as far as the API needs it (SiteRecognition has these). */
 export type RecognitionPart = {
@@ -45,6 +46,8 @@ export type GatewayServiceParts = {
   /** Product recognition (SiteRecognition): kiosk camera frames and the operator's enrolments; without it those answer RECOGNITION_UNAVAILABLE. */
   recognition?: RecognitionPart;
   operatorPin: string;
+  /** Pay later at the kiosk (edge-services/flows/credit); without it payLater answers CREDIT_KIOSK_UNAVAILABLE. */
+  payLater?: KioskPayLater;
   /** How often sync and device status are compared for changes (ms). */
   pollMs?: number;
 };

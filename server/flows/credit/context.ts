@@ -26,6 +26,8 @@ export type CreditContext = {
   institutionJwk: SigningKey['publicJwk'];
   settings: CreditSettings;
   usersAtUnit: UsersAtUnit;
+  /** The wallet user with this phone number (a kiosk's buyer), if any. */
+  userByPhone(phone: string): Promise<string | undefined>;
   open: ReturnType<typeof accountOpener>;
   /** Asks the worker for a pass soon (a buyer answered, a deadline moved). */
   nudge(): void;

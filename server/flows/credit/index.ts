@@ -13,7 +13,8 @@ import {
   CREDIT_DEFAULT_INSTALMENT_INTERVAL_SECONDS,
 } from '../../../core/index.ts';
 import type { Db } from '../../db/index.ts';
-import { usersAtUnit } from '../../wallet/index.ts';
+import { findUserByPhone, usersAtUnit } from '../../wallet/index.ts';
+import { normalisePhone } from '../../../core/index.ts';
 import { accountOpener } from './accounts.ts';
 import type { CreditContext, CreditSettings } from './context.ts';
 import { createSandboxInstitution } from './institution.ts';
@@ -61,6 +62,15 @@ export function creditPlugin(opts: CreditPluginOptions): FastifyPluginAsync {
       institutionJwk: institution.key.publicJwk,
       settings,
       usersAtUnit: (b, u) => usersAtUnit(opts.db, b, u),
+      userByPhone: async (phone) => {
+        let normalised: string;
+        try {
+          normalised = normalisePhone(phone);
+        } catch {
+          return undefined;
+        }
+        return (await findUserByPhone(opts.db, normalised))?.id;
+      },
       open: accountOpener(opts.db),
     };
     const worker = await startCreditWorker(base, { intervalMs: opts.workerIntervalMs ?? 500, onError: (err) => app.log.warn({ err }, 'credit worker pass failed') });

@@ -121,7 +121,8 @@ function checkOrder(order: CreditOrderMessage): void {
   const text = (v: unknown, max: number) => typeof v === 'string' && v.length >= 1 && v.length <= max;
   const bad = (reason: string) => new EdgePayError('REQUEST_INVALID', { reason });
   if (!text(o.orderRef, 100)) throw bad('orderRef: text of 1..100');
-  if (!o.buyer || typeof o.buyer !== 'object' || !text((o.buyer as Record<string, unknown>).userId, 100)) throw bad('buyer.userId: text');
+  const b = o.buyer as Record<string, unknown> | undefined;
+  if (!b || typeof b !== 'object' || Object.keys(b).length !== 1 || !(text(b.userId, 100) || text(b.phone, 30))) throw bad('buyer: {userId} or {phone}');
   if (!Array.isArray(o.items) || o.items.length < 1 || o.items.length > 50) throw bad('items: 1..50');
   for (const it of o.items as Record<string, unknown>[]) {
     if (!it || !text(it.name, 200) || !Number.isInteger(it.quantity) || (it.quantity as number) < 1) throw bad('items: {name, quantity, amount}');
@@ -143,8 +144,10 @@ function checkOrder(order: CreditOrderMessage): void {
 export async function placeOrder(ctx: CreditContext, merchant: { merchantId: string; name: string }, order: CreditOrderMessage): Promise<{ loan: MerchantLoanView; decision: string }> {
   checkOrder(order);
   const loanId = uuidV7();
-  const buyerRef = ctx.sealer.buyerRef(order.buyer.userId);
-  const sealed: SealedOrder = { buyerUserId: order.buyer.userId, items: order.items, delivery: order.delivery };
+  const buyerUserId = 'userId' in order.buyer ? order.buyer.userId : await ctx.userByPhone(order.buyer.phone);
+  if (!buyerUserId) throw new EdgePayError('CREDIT_BUYER_UNKNOWN');
+  const buyerRef = ctx.sealer.buyerRef(buyerUserId);
+  const sealed: SealedOrder = { buyerUserId, items: order.items, delivery: order.delivery };
   const request = await sign(ctx.pgKey, CREDIT_MESSAGE_TYPES.approvalRequest, {
     loanId, buyerRef, amount: order.amount, currency: order.currency, instalments: order.instalments, iat: Math.floor(Date.now() / 1000),
   } satisfies CreditApprovalRequest);
@@ -178,7 +181,7 @@ export async function placeOrder(ctx: CreditContext, merchant: { merchantId: str
     ctx.db,
     { kind: 'merchant', id: merchant.merchantId },
     {
-      to: { userId: order.buyer.userId },
+      to: { userId: buyerUserId },
       amount: order.amount,
       currency: order.currency,
       payee: { id: merchant.merchantId, name: merchant.name },
@@ -190,7 +193,6 @@ export async function placeOrder(ctx: CreditContext, merchant: { merchantId: str
     ctx.usersAtUnit,
   );
   const { rows } = await ctx.db.query<LoanRow>(`UPDATE credit_loans SET request_id = $2, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [loanId, pr.id]);
-  ctx.nudge();
   return { loan: merchantView(rows[0]!), decision: decisionJws };
 }
 

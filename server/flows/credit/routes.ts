@@ -22,6 +22,7 @@ import {
   CREDIT_MESSAGE_TYPES,
   EdgePayError,
   errorResponses,
+  findCardDataPath,
   type CreditActionMessage,
   type CreditActionName,
   type CreditOrderMessage,
@@ -74,6 +75,9 @@ async function merchantMessage<T extends { merchantId: string }>(ctx: CreditCont
   if (!rows[0]) throw new EdgePayError('CREDIT_MERCHANT_KEY_MISSING');
   const payload = await verify<T>(jws, await importMerchantKey(rows[0].public_jwk), typ);
   if (payload.merchantId !== merchantId) throw new EdgePayError('CREDIT_MESSAGE_INVALID', { reason: 'it names another merchant' });
+  // The signed payload is a body too: no card number in it is stored (the server's guard saw only base64url).
+  const cardPath = findCardDataPath(payload);
+  if (cardPath !== undefined) throw new EdgePayError('CARD_DATA_REFUSED', { path: `message ${cardPath}` });
   return payload;
 }
 

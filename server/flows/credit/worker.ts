@@ -18,10 +18,21 @@ export async function startCreditWorker(ctx: Omit<CreditContext, 'nudge'>, optio
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = false;
+  // At most one pass per MIN_GAP_MS however often it is woken (every request to pay notifies).
+  const MIN_GAP_MS = 100;
+  let lastPassEnd = 0;
   const full: CreditContext = { ...ctx, nudge: () => schedule(20) };
 
   async function pass(): Promise<void> {
-    const { rows: waiting } = await ctx.db.query<{ id: string }>(`SELECT id FROM credit_loans WHERE state = 'awaiting-buyer' ORDER BY created_at LIMIT 200`);
+    // Only loans whose request to pay is answered or past its deadline (or was never made):
+    // one indexed join, so a pass costs nothing per loan still waiting for its buyer.
+    // (The request's own table is read here, not written; its context decides its state.)
+    const { rows: waiting } = await ctx.db.query<{ id: string }>(
+      `SELECT l.id FROM credit_loans l LEFT JOIN payment_requests r ON r.id = l.request_id
+       WHERE l.state = 'awaiting-buyer'
+         AND (r.id IS NULL AND l.created_at < now() - interval '60 seconds' OR r.state <> 'pending' OR r.expires_at <= now())
+       ORDER BY l.created_at LIMIT 200`,
+    );
     for (const { id } of waiting) await followBuyerAnswer(full, id);
     const { rows: lapsed } = await ctx.db.query<{ id: string }>(`SELECT id FROM credit_loans WHERE state = 'authorised' AND expires_at <= now() ORDER BY expires_at LIMIT 200`);
     for (const { id } of lapsed) await expireLoan(full, id);
@@ -40,6 +51,7 @@ export async function startCreditWorker(ctx: Omit<CreditContext, 'nudge'>, optio
       })
       .finally(() => {
         running = undefined;
+        lastPassEnd = Date.now();
         if (again) {
           again = false;
           schedule(20);
@@ -49,7 +61,7 @@ export async function startCreditWorker(ctx: Omit<CreditContext, 'nudge'>, optio
   function schedule(ms: number): void {
     if (stopped) return;
     if (timer) clearTimeout(timer);
-    timer = setTimeout(run, ms);
+    timer = setTimeout(run, Math.max(ms, lastPassEnd + MIN_GAP_MS - Date.now()));
     timer.unref?.();
   }
 
