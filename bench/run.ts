@@ -24,6 +24,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   // two-channel
 
   // relay
+  relay: () => import('./relay.ts'),
 
   // credit
   credit: () => import('./credit.ts'),

@@ -4,7 +4,7 @@
  * agents as real child processes, and a phone (a wallet session over HTTP).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -68,14 +68,16 @@ export type Phone = {
 };
 
 export class RelayWorld {
-  readonly dir = mkdtempSync(join(tmpdir(), 'edgepay-relay-'));
   readonly children: Child[] = [];
   gateway!: { gatewayId: string; credential: string; siteId: string };
-  constructor(readonly server: RunningServer, private readonly dropDb: () => Promise<void>) {}
+  constructor(readonly server: RunningServer, private readonly dropDb: () => Promise<void>, readonly dir: string) {}
 
   static async start(options: { database?: 'postgres' | 'pglite'; relay?: Parameters<typeof startServer>[0]['relay'] } = {}): Promise<RelayWorld> {
     const database = options.database === 'pglite' ? serverTesting.pglite() : await serverTesting.freshPostgres();
+    const dir = mkdtempSync(join(tmpdir(), 'edgepay-relay-'));
     const server = await startServer({
+      // Errors only, to a file a failing test can show.
+      logger: { level: 'error', file: join(dir, 'server.log') },
       ...(database.databaseUrl ? { databaseUrl: database.databaseUrl } : {}),
       adminToken: ADMIN,
       ledgerSweeper: false,
@@ -83,7 +85,7 @@ export class RelayWorld {
       wallet: { demoSignIn: true },
       ...(options.relay !== undefined ? { relay: options.relay } : {}),
     });
-    const world = new RelayWorld(server, database.drop);
+    const world = new RelayWorld(server, database.drop, dir);
     const gw = await enrolGateway(server.db, 'relay-store', 'relay terminals');
     world.gateway = { gatewayId: gw.gatewayId, credential: gw.credential, siteId: 'relay-store' };
     await wallet.seedDemoWallet(server.db);
@@ -114,7 +116,7 @@ export class RelayWorld {
   }
 
   /** A terminal paired with a POS program (its process) and a POS agent (its process). */
-  async pairedTerminal(terminalId: string, options: { sale?: number; submitDelayMs?: number } = {}): Promise<{ terminal: { url: string; child: Child }; pos: Child; posUrl: string; agent: Child; agentConfig: unknown }> {
+  async pairedTerminal(terminalId: string, options: { sale?: number; submitDelayMs?: number; destinationTimeoutMs?: number } = {}): Promise<{ terminal: { url: string; child: Child }; pos: Child; posUrl: string; agent: Child; agentConfig: unknown }> {
     const agent = await this.admin('/admin/relay/pos-agents', { siteId: this.gateway.siteId }, 'POST');
     const pos = await spawnEntry(relayFlow.RELAY_PROCESS_ENTRIES.posProgram, 'POS_PROGRAM', {
       serverUrl: this.server.url,
@@ -125,12 +127,13 @@ export class RelayWorld {
       sale: { amount: options.sale ?? 8_000, currency: 'KRW' },
       dataFile: join(this.dir, `pos-${terminalId}.jsonl`),
       ...(options.submitDelayMs ? { submitDelayMs: options.submitDelayMs } : {}),
+      ...(options.destinationTimeoutMs ? { destinationTimeoutMs: options.destinationTimeoutMs } : {}),
     });
     this.children.push(pos);
-    const agentConfig = { serverUrl: this.server.url, credential: agent.credential, posUrl: pos.first.url };
+    const agentConfig = { serverUrl: this.server.url, credential: agent.credential, posUrl: pos.first.url, ...(options.destinationTimeoutMs ? { answerTimeoutMs: options.destinationTimeoutMs + 2_000 } : {}) };
     const agentChild = await spawnEntry(relayFlow.RELAY_PROCESS_ENTRIES.posAgent, 'POS_AGENT', agentConfig);
     this.children.push(agentChild);
-    const terminal = await this.terminal(terminalId, null, { posAgentId: agent.agentId });
+    const terminal = await this.terminal(terminalId, null, { posAgentId: agent.agentId, ...(options.destinationTimeoutMs ? { destinationTimeoutMs: options.destinationTimeoutMs } : {}) });
     return { terminal, pos, posUrl: pos.first.url, agent: agentChild, agentConfig };
   }
 
@@ -163,6 +166,14 @@ export class RelayWorld {
       tap: (body) => call('/wallet/api/relay/taps', body),
       relays: async () => (await call('/wallet/api/relay/relays')).json.relays,
     };
+  }
+
+  serverErrors(): string {
+    try {
+      return readFileSync(join(this.dir, 'server.log'), 'utf8');
+    } catch {
+      return '';
+    }
   }
 
   async stop(): Promise<void> {

@@ -12,6 +12,7 @@ const agent = startPosAgent({
   serverUrl: config.serverUrl,
   credential: config.credential,
   driver: simulatedPosDriver(config.posUrl),
+  ...(config.answerTimeoutMs ? { answerTimeoutMs: config.answerTimeoutMs } : {}),
   onCommand: (c) => process.stdout.write(JSON.stringify({ command: c.id, relayId: c.relayId }) + '\n'),
 });
 const started = Date.now();

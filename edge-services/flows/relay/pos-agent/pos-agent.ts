@@ -49,7 +49,7 @@ export function startPosAgent(o: PosAgentOptions): PosAgent {
       const s = await o.driver.lookup(reference);
       if (s?.state === 'done') return s.result;
       if (Date.now() > until) return { outcome: 'no-answer' };
-      await new Promise((r) => setTimeout(r, o.pollMs ?? 20));
+      await new Promise((r) => setTimeout(r, o.pollMs ?? 5));
     }
     return { outcome: 'no-answer' };
   };

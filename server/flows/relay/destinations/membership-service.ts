@@ -10,6 +10,7 @@ import { randomInt } from 'node:crypto';
 import { relay } from '../../../../core/index.ts';
 import type { Db, Queryable } from '../../../db/index.ts';
 import { balances, createTransfers, openAccount } from '../../../ledger/index.ts';
+import { retryOnDeadlock } from './payment-code-issuer.ts';
 import { RECORD_COLUMNS, recordOf, type DestinationRecord, type RelayDestination } from './destination.ts';
 
 const ID = 'membership';
@@ -61,7 +62,7 @@ export function createMembershipService(db: Db): MembershipService {
       });
     },
     async submit({ reference, code, operation, amount, points }) {
-      return db.transaction(async (tx) => {
+      return retryOnDeadlock(() => db.transaction(async (tx) => {
         const existing = await lockReference(tx, reference);
         if (existing) return recordOf(reference, existing);
         const member = (await tx.query<{ user_id: string; program: string }>('SELECT user_id, program FROM relay_members WHERE member_id = $1', [code])).rows[0];
@@ -86,7 +87,7 @@ export function createMembershipService(db: Db): MembershipService {
           }
         }
         return record(tx, reference, { status: 'approved', userId: member.user_id, points: move, balance: await pointsOf(tx, code), ...(amount ? { amount } : {}) });
-      });
+      }));
     },
     async query(reference) {
       const { rows } = await db.query<any>(`SELECT ${RECORD_COLUMNS} FROM relay_destination_records WHERE destination = $1 AND reference = $2`, [ID, reference]);

@@ -24,12 +24,34 @@ const cryptogramOf = (keyB64: string, par: string, atc: number) =>
 
 const PAR_ALPHABET = '0123456789ABCDEFGHJKLMNPQRSTUVWXYZ';
 
+/** A transaction the database chose as a deadlock victim (or could not serialise) runs again: it changed nothing. */
+export async function retryOnDeadlock<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (i >= attempts || (code !== '40P01' && code !== '40001')) throw err;
+      await new Promise((r) => setTimeout(r, 5 * i));
+    }
+  }
+}
+
 export type PaymentCodeIssuer = RelayDestination & {
   issue(userId: string): Promise<{ barcode: string; qr: string; expiresAt: string }>;
 };
 
 export function createPaymentCodeIssuer(db: Db, options: { ttlSeconds?: number; slowAmountEnding?: { minor: number; delayMs: number } } = {}): PaymentCodeIssuer {
   const ttl = options.ttlSeconds ?? 180;
+  // Accounts this process opened already (opening is idempotent; this only saves the round trips).
+  // Opened outside the payment's transaction, committed, before it: opening inside it made
+  // concurrent payments wait on each other's new account rows (deadlocks under load).
+  const opened = new Set<string>();
+  const open = async (input: Parameters<typeof openAccount>[1]) => {
+    if (opened.has(input.id)) return;
+    await openAccount(db, input);
+    opened.add(input.id);
+  };
 
   async function account(tx: Queryable, userId: string): Promise<{ par: string; key_b64: string; atc: number }> {
     const par = Array.from({ length: 29 }, () => PAR_ALPHABET[randomInt(PAR_ALPHABET.length)]).join('');
@@ -74,7 +96,12 @@ export function createPaymentCodeIssuer(db: Db, options: { ttlSeconds?: number; 
     },
     async submit({ reference, code, operation, amount, siteId }) {
       const slow = options.slowAmountEnding;
-      return db.transaction(async (tx) => {
+      const payer = (await db.query<{ user_id: string }>('SELECT user_id FROM relay_issued_codes WHERE code_key = $1', [codeKeyOf(code)])).rows[0]?.user_id;
+      if (payer) {
+        await open({ id: `buyer_funding:${payer}:KRW`, kind: 'buyer_funding', currency: 'KRW', owner: payer });
+        await open({ id: `merchant_payable:${siteId}:KRW`, kind: 'merchant_payable', currency: 'KRW', owner: siteId, rule: 'debits_must_not_exceed_credits' });
+      }
+      return retryOnDeadlock(() => db.transaction(async (tx) => {
         const existing = await lockReference(tx, reference);
         if (existing) return strip(recordOf(reference, existing));
         // A sandbox "destination that does not answer in time", like the acquirer's magic amounts.
@@ -99,19 +126,17 @@ export function createPaymentCodeIssuer(db: Db, options: { ttlSeconds?: number; 
         await tx.query('UPDATE relay_issued_codes SET consumed_by = $2, consumed_at = now() WHERE code_key = $1', [key, reference]);
         const buyer = `buyer_funding:${issued.user_id}:KRW`;
         const merchant = `merchant_payable:${siteId}:KRW`;
-        await openAccount(tx, { id: buyer, kind: 'buyer_funding', currency: 'KRW', owner: issued.user_id });
-        await openAccount(tx, { id: merchant, kind: 'merchant_payable', currency: 'KRW', owner: siteId, rule: 'debits_must_not_exceed_credits' });
         const [t] = await createTransfers(tx, [{ id: `relay:${reference}:pay`, debitAccountId: buyer, creditAccountId: merchant, amount: amount.amount, currency: 'KRW', code: 'relay-pay', reference: `relay:${reference}` }]);
         if (!t?.ok) throw new Error(`relay payment transfer refused: ${t && !t.ok ? t.code : 'none'}`);
         return record(tx, reference, { status: 'approved', userId: issued.user_id, amount: amount.amount, currency: 'KRW' });
-      });
+      }));
     },
     async query(reference) {
       const { rows } = await db.query<any>(`SELECT ${RECORD_COLUMNS} FROM relay_destination_records WHERE destination = $1 AND reference = $2`, [ID, reference]);
       return recordOf(reference, rows[0]);
     },
     async reverse(reference, siteId) {
-      return db.transaction(async (tx) => {
+      return retryOnDeadlock(() => db.transaction(async (tx) => {
         const existing = await lockReference(tx, reference);
         if (!existing) return record(tx, reference, { status: 'reversed', reason: 'not-received' });
         const current = recordOf(reference, existing);
@@ -123,7 +148,7 @@ export function createPaymentCodeIssuer(db: Db, options: { ttlSeconds?: number; 
         // The code stays consumed: a reversed sale is paid again with a new code.
         const { rows } = await tx.query<any>(`UPDATE relay_destination_records SET status = 'reversed', reason = 'reversed', updated_at = now() WHERE destination = $1 AND reference = $2 RETURNING ${RECORD_COLUMNS}`, [ID, reference]);
         return recordOf(reference, rows[0]);
-      });
+      }));
     },
   };
 }
