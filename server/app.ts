@@ -5,7 +5,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import { EdgePayError, edgePayCollections, errorResponses, type CollectionRegistry } from '../core/index.ts';
-import type { Db } from './db/index.ts';
+import { makeOwnerOnlyFile, type Db } from './db/index.ts';
 import { ChangeHub } from './replication/index.ts';
 import { mergeFollowUps, serverCollections, type CreatedFollowUps, type ServerCollection } from './replication/index.ts';
 import { registerReplicationRoutes } from './replication/index.ts';
@@ -83,6 +83,8 @@ export type EdgePayServer = {
 
 export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
   const bodyLimit = options.bodyLimit ?? 4 * 1024 * 1024;
+  // The log holds addresses, ids and gateway names: the owner's only (0600), made before pino opens it 0644.
+  if (typeof options.logger === 'object' && options.logger.file) makeOwnerOnlyFile(options.logger.file);
   const logger =
     options.logger === false || options.logger === undefined
       ? false

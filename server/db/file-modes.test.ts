@@ -5,10 +5,11 @@
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../start-server.ts';
+import { makeOwnerOnlyFile } from './owner-only.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'edgepay-pglite-modes-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -63,5 +64,24 @@ describe('PGlite file modes', () => {
     } finally {
       await again.close();
     }
+  });
+
+  it('writes its log file owner-only (0600); a loosened one is tightened, keeping what it held', async () => {
+    const file = join(root, 'server.log');
+    const server = await startServer({ pgliteDir: join(root, 'log-server'), adminToken, logger: { level: 'info', file } });
+    try {
+      await fetch(`${server.url}/healthz`);
+      assert.equal(lstatSync(file).mode & 0o777, 0o600, 'new log file');
+    } finally {
+      await server.close();
+    }
+    assert.match(readFileSync(file, 'utf8'), /"msg"/, 'the log was written');
+    // What the server does first with a log file of an older version (one server start is 20-40 s here).
+    const old = join(root, 'old.log');
+    writeFileSync(old, '{"msg":"before"}\n');
+    chmodSync(old, 0o644);
+    makeOwnerOnlyFile(old);
+    assert.equal(lstatSync(old).mode & 0o777, 0o600, 'loosened log file');
+    assert.equal(readFileSync(old, 'utf8'), '{"msg":"before"}\n', 'its contents kept');
   });
 });

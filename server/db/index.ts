@@ -6,3 +6,4 @@ export { type Db, type Queryable } from './db.ts';
 export { migrate } from './migrate.ts';
 export { openPostgresDb } from './pg-db.ts';
 export { openPgliteDb } from './pglite-db.ts';
+export { makeOwnerOnlyFile } from './owner-only.ts';

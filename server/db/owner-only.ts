@@ -15,7 +15,7 @@
  * A separate copy of sync/sqlite-storage/owner-only.ts's idea, not an import: the
  * server may take only types from sync (DESIGN.md section 2).
  */
-import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
+import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const OWNER_ONLY_DIRECTORY = 0o700;
@@ -24,6 +24,17 @@ export const OWNER_ONLY_FILE = 0o600;
 /** Creates the folder 0700 (with missing parents 0700) if it does not exist. */
 export function makeOwnerOnlyDirectory(directory: string): void {
   mkdirSync(directory, { recursive: true, mode: OWNER_ONLY_DIRECTORY });
+}
+
+/**
+ * Creates the file 0600 if it does not exist (a log file: pino's destination
+ * would make it 0666 minus the umask, 0644, readable by every user of the
+ * machine) and tightens it if it does; the contents are kept (opened to append).
+ */
+export function makeOwnerOnlyFile(path: string): void {
+  closeSync(openSync(path, 'a', OWNER_ONLY_FILE));
+  const stat = lstatSync(path);
+  if (!stat.isSymbolicLink() && (stat.mode & 0o777) !== OWNER_ONLY_FILE) chmodOrWarn(path, OWNER_ONLY_FILE);
 }
 
 /** Tightens the folder and everything in it (symbolic links are left alone, never followed). */
