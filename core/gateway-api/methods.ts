@@ -22,6 +22,7 @@ import type {
   OperatorSession,
   PaymentFilter,
   PayOutcome,
+  PrintResult,
   SiteView,
   SyncStatus,
   UnsentSummary,
@@ -127,6 +128,12 @@ export const gatewayMethods = {
   // flow methods: credit
 
   // shop-ready
+  /** Prints the receipt of a payment this kiosk took on the receipt printer (ESC/POS on the bus). */
+  printReceipt: method<(paymentId: string) => PrintResult>()({
+    access: 'kiosk',
+    http: { method: 'POST', path: '/api/kiosk/receipt/print' },
+    args: [inBody('paymentId', text(1, 64))],
+  }),
 
 };
 

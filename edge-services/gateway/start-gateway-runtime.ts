@@ -10,8 +10,8 @@
  * tests and the UI bench all start a gateway through this, so they run the
  * same wiring.
  */
-import type { DeviceKind, MethodTable } from '../../core/index.ts';
-import { serveGatewayApi, createGatewayService, type ApiExtension, type GatewayHttpServeOptions, type GatewayService, type NetworkSwitch, type RunningGatewayApi } from '../api/index.ts';
+import { EdgePayError, isEdgePayError, type DeviceKind, type MethodTable } from '../../core/index.ts';
+import { serveGatewayApi, createGatewayService, type ReceiptPrinter, type ApiExtension, type GatewayHttpServeOptions, type GatewayService, type NetworkSwitch, type RunningGatewayApi } from '../api/index.ts';
 import { startBus, type RunningBus, type StartBusOptions } from '../bus/index.ts';
 import { busCardTerminal, KioskCheckout } from '../checkout/index.ts';
 import { deviceStatus, DriverSupervisor, HID_DRIVER_ENTRY, type DeviceStatusRow, type HidDriverConfig } from '../drivers/index.ts';
@@ -29,6 +29,8 @@ export type GatewayDevicesConfig = {
   simulators?: StartDeviceSimulatorsOptions;
   /** The card terminal the kiosk charges (default: the simulator's when it runs, else `terminal-1`). */
   cardTerminalId?: string;
+  /** The kiosk's receipt printer (default: the simulator's when it runs, else `printer-1` if enrolled). */
+  printerId?: string;
   bus?: StartBusOptions;
 };
 
@@ -54,6 +56,8 @@ export type GatewayRuntimeConfig = {
   http?: GatewayHttpServeOptions;
   /** API methods beyond core's, with their handlers. */
   extension?: ApiExtension<MethodTable>;
+  /** The central server's address as customers' phones reach it, for e-receipt QR codes (default: `server.url`). */
+  receiptBaseUrl?: string;
   /** Wait until the card terminal answers on the bus before returning. */
   awaitCardTerminal?: boolean;
 };
@@ -122,6 +126,20 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
       ...(config.server && gateway.sync ? { server: { endpoint: { serverUrl: config.server.url, credential: config.server.credential }, sync: gateway.sync } } : {}),
     });
     const rows = () => deviceStatus(bus, supervisors);
+    const printerId = devices.printerId ?? simulators?.deviceIds.printer ?? (bus.devices.list().some((d) => d.deviceId === SIMULATOR_DEVICE_IDS.printer) ? SIMULATOR_DEVICE_IDS.printer : undefined);
+    const printer: ReceiptPrinter | undefined = printerId
+      ? {
+          async print(reference, bytes) {
+            try {
+              const r = await bus.bus.command(printerId, 'printer.print', { reference, data: Buffer.from(bytes).toString('base64') });
+              return { printed: r.printed, ...(r.error ? { error: r.error } : {}) };
+            } catch (err) {
+              throw new EdgePayError('PRINTER_UNAVAILABLE', { reason: isEdgePayError(err) ? err.code : 'no answer' }, { cause: err });
+            }
+          },
+        }
+      : undefined;
+    const receiptBaseUrl = config.receiptBaseUrl ?? config.server?.url;
     const service = createGatewayService(
       {
         kiosk,
@@ -134,6 +152,8 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
         ...(gateway.recognition ? { recognition: gateway.recognition } : {}),
         ...(config.network ? { network: config.network } : {}),
         ...(config.pollMs ? { pollMs: config.pollMs } : {}),
+        ...(printer ? { printer } : {}),
+        ...(receiptBaseUrl ? { receiptBaseUrl } : {}),
       },
       config.extension,
     );
