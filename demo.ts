@@ -29,6 +29,7 @@ import { startServer, wallet } from './server/index.ts';
 import { randomUUID } from 'node:crypto';
 import { get as httpGet, type ClientRequest } from 'node:http';
 import { DEMO_FLOWS } from './demo/flows.ts';
+import { DEMO_CATALOGUE, demoProducts } from './demo/catalogue.ts';
 import type { DemoCommand, DemoPart } from './demo/context.ts';
 
 const dataDir = resolve(process.env.EDGEPAY_DATA ?? 'data');
@@ -84,20 +85,8 @@ await admin(`/admin/sites/${SITE}/sites`, [
     updatedAt: now,
   },
 ], 'PUT');
-const catalogue: [string, string, string, number][] = [
-  ['p-water', 'WATER-500', '8801234000011', 900],
-  ['p-coffee', 'COFFEE-CAN', '8801234000028', 1800],
-  ['p-kimbap', 'KIMBAP-1', '8801234000035', 3500],
-  ['p-ramen', 'RAMEN-CUP', '8801234000042', 1500],
-  // Two packs of the recognition evaluation set, so the kiosk camera has something to sell.
-  ['p-cola', 'FIZZ-COLA', '8801000000357', 1800],
-  ['p-chips', 'CRUNCHY-SALTED', '8801000000739', 2500],
-];
-await admin(
-  `/admin/sites/${SITE}/products`,
-  catalogue.map(([id, sku, barcode, price]) => ({ id, siteId: SITE, sku, barcode, name: sku, price: { amount: price, currency: 'KRW' }, active: true, updatedAt: now })),
-  'PUT',
-);
+// A convenience store's shelf, names in Korean and English, a small picture each (demo/catalogue.ts).
+await admin(`/admin/sites/${SITE}/products`, demoProducts(SITE, now), 'PUT');
 
 // The kiosk and console UIs: built once into renderer/dist, served by the gateway.
 if (!existsSync(join(DEFAULT_UI_DIR, 'index.html')) || !existsSync(join(DEFAULT_UI_DIR, 'wallet', 'index.html'))) {
@@ -117,8 +106,10 @@ const runtime = await startGatewayRuntime({
   gatewayId: state.gateway!.gatewayId,
   server: { url: link.url, credential: state.gateway!.credential },
   ...(withRecognition ? { recognition: {} } : {}),
-  // The demo has no hardware: all five device simulators.
-  devices: { simulators: {} },
+  // The demo has no hardware: all the device simulators; the receipt printer keeps what it prints.
+  devices: { simulators: { options: { printer: { outDir: join(dataDir, 'receipts') } } } },
+  // E-receipt QR codes point at the server as a browser on this machine reaches it.
+  receiptBaseUrl: walletOrigin,
   operatorPin,
   network: link,
   http: { port: Number(process.env.GATEWAY_PORT ?? 8081) },
@@ -206,13 +197,14 @@ process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
 
 // A kiosk at the keyboard: barcodes add to the basket, `pay` charges the simulated card.
-console.log(`\nKiosk: type a barcode (${catalogue.map((c) => c[2]).join(', ')}), "pay", "clear", or "quit".`);
+console.log(`\nKiosk (the same basket as every open kiosk page): type a barcode (${DEMO_CATALOGUE.map((c) => c.barcode).join(', ')}), "pay", "print" (the last payment's receipt, kept in ${join(dataDir, 'receipts')}), "clear", or "quit".`);
 console.log('Wallet: "request unit <amount>" asks both residents of the unit to pay, "request shopper <amount>" the shopper; approve it in the wallet.');
 if (gateway.recognition) {
   const frames = evalSet.frames.filter((f) => f.split === 'test' && !f.barcodeVisible).map((f) => f.file.replace(/^frames\/|\.jpg$/g, ''));
   console.log(`Camera: "look <frame>" shows the kiosk camera a frame of the evaluation set, e.g. look p-cola-test-1, look p-chips-test-2, look u-cat-test-0 (${frames.length} frames).`);
 }
 for (const [name, command] of flowCommands) console.log(`${name}: ${command.usage}`);
+let lastPaymentId: string | undefined;
 const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'kiosk> ' });
 rl.prompt();
 // One line at a time, in order (pasted lines arrive together).
@@ -238,11 +230,17 @@ rl.on('line', (input) => {
         if (!frame) throw new Error(`no frame ${cmd.slice(5).trim()} in the evaluation set`);
         const r = await runtime.service.cameraFrame({ data: frameBytes(frame).toString('base64') });
         console.log(`camera: ${r.added.map((a) => `${a.productId} (${a.source}, confidence ${a.confidence})`).join(', ') || 'nothing added'}${r.askScan ? '; please scan the item' : ''}${r.unknown ? `; ${r.unknown} unknown object(s)` : ''}`);
-      } else if (cmd === 'clear') kiosk.clear();
+      } else if (cmd === 'clear') await runtime.service.clear();
       else if (cmd === 'pay') {
-        const r = await kiosk.pay();
-        console.log(r.state === 'refused' ? `refused: ${r.code}${r.limit ? ` (${r.limit} limit)` : ''}` : `${r.state}${'payment' in r && r.payment ? ` (${r.payment.status})` : ''}${'reason' in r ? `: ${r.reason}` : ''}`);
-      } else if (cmd) await kiosk.scan(cmd);
+        // Through the gateway's API, as a kiosk screen pays: every open kiosk sees the payment and the emptied basket.
+        const r = await runtime.service.pay();
+        if ('payment' in r && r.payment && (r.state === 'approved' || r.state === 'stored')) lastPaymentId = r.payment.id;
+        console.log(r.state === 'refused' ? `refused: ${r.code}${r.limit ? ` (${r.limit} limit)` : ''}` : `${r.state}${'payment' in r && r.payment ? ` (${r.payment.status}${r.payment.approvalCode ? `, approval ${r.payment.approvalCode}` : ''})` : ''}${'reason' in r ? `: ${r.reason}` : ''}${'receiptUrl' in r && r.receiptUrl ? `\ne-receipt: ${r.receiptUrl}` : ''}`);
+      } else if (cmd === 'print') {
+        if (!lastPaymentId) throw new Error('no payment to print yet: pay first');
+        await runtime.service.printReceipt(lastPaymentId);
+        console.log(`printed: ${join(dataDir, 'receipts', `receipt-${lastPaymentId}.txt`)}`);
+      } else if (cmd) await runtime.service.scan(cmd);
       const total = basketTotal(kiosk.basket);
       console.log(`basket: ${kiosk.basket.lines.map((l) => `${l.name}×${l.quantity}`).join(', ') || '(empty)'}  total ${formatMoney(total, 'ko-KR')}  ${kiosk.online ? 'online' : 'OFFLINE'}`);
     } catch (err) {

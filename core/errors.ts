@@ -242,6 +242,8 @@ export const errorRegistry = {
   CREDIT_INSTALMENT_NOT_DUE: { httpStatus: 409, message: 'That instalment is not open for payment.', when: 'A buyer pays an instalment that is paid, cancelled, or of a loan not yet delivered.' },
 
   // hardening and shop-ready
+  RECEIPT_NOT_FOUND: { httpStatus: 404, message: 'No receipt at this address.', when: 'Opening an e-receipt (GET /receipts/{id}) of a payment that does not exist or was not taken (declined, expired, still being decided).' },
+  PRINTER_UNAVAILABLE: { httpStatus: 503, message: 'The receipt printer cannot print now ({reason}).', when: 'Printing a receipt while the printer is absent, out of paper, or refused the job.' },
 
 } as const satisfies Record<string, ErrorSpec>;
 

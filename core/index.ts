@@ -26,3 +26,4 @@ export * from './wallet-api/index.ts';
 export * from './flows/credit/index.ts';
 export * as relay from './flows/relay/index.ts';
 export * as twoChannel from './flows/two-channel/index.ts';
+export * from './receipts/index.ts';

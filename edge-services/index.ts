@@ -12,6 +12,8 @@ export * from './bus/index.ts';
 export * from './drivers/index.ts';
 export * from './devices/index.ts';
 export * from './simulators/index.ts';
+// Receipts on paper: ESC/POS for the receipt printer (issue 26).
+export { receiptEscPos, decodeEscPos, EscPosError, type PrintedReceipt, type PrintedLine } from './receipts/index.ts';
 // The kiosk checkout (issue 5).
 export * from './checkout/index.ts';
 export * from './recognition/index.ts';

@@ -5,6 +5,9 @@ import { ClientContext, createClient } from './api/client.ts';
 import { ConsoleApp } from './console/ConsoleApp.tsx';
 import { I18nProvider } from './i18n/i18n.tsx';
 import { KioskApp } from './kiosk/KioskApp.tsx';
+// The shipped font (regular and bold; Korean and Latin subsets load by unicode-range as text needs them).
+import '@fontsource/noto-sans-kr/400.css';
+import '@fontsource/noto-sans-kr/700.css';
 import './styles.css';
 
 const client = createClient();

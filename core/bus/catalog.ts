@@ -10,6 +10,7 @@ import { commonCommands, commonEvents } from './messages/common.ts';
 import { elevatorCommands, elevatorEvents } from './messages/elevator.ts';
 import { hidEvents } from './messages/hid.ts';
 import { posAgentCommands, posAgentEvents } from './messages/pos-agent.ts';
+import { printerCommands, printerEvents } from './messages/printer.ts';
 import type { CommandSpec, EventSpec } from './messages/types.ts';
 
 export const busEvents = {
@@ -20,6 +21,7 @@ export const busEvents = {
   ...bleReaderEvents,
   ...posAgentEvents,
   ...cartEvents,
+  ...printerEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export const busCommands = {
@@ -29,6 +31,7 @@ export const busCommands = {
   ...bleReaderCommands,
   ...posAgentCommands,
   ...cartCommands,
+  ...printerCommands,
 } as const satisfies Record<string, CommandSpec>;
 
 export type BusEventType = keyof typeof busEvents;

@@ -7,13 +7,16 @@ import { EdgePayError } from '../errors.ts';
 import { money, multiply, sum, type Money } from '../money.ts';
 import type { CurrencyCode } from '../currencies.ts';
 import type { PaymentLineItem } from '../schemas/payments.ts';
-import type { ProductDoc } from '../schemas/products.ts';
+import type { ProductDoc, ProductNames } from '../schemas/products.ts';
 
 export type BasketLine = {
   productId: string;
   sku: string;
   barcode?: string;
   name: string;
+  /** The product's name per language and its picture (data URL), for the screens; not part of the payment. */
+  names?: ProductNames;
+  picture?: string;
   unitPrice: Money;
   quantity: number;
 };
@@ -40,6 +43,8 @@ export function addProduct(basket: Basket, product: ProductDoc, quantity = 1): B
     sku: product.sku,
     ...(product.barcode ? { barcode: product.barcode } : {}),
     name: product.name,
+    ...(product.names ? { names: product.names } : {}),
+    ...(product.picture ? { picture: product.picture } : {}),
     unitPrice: money(product.price.amount, product.price.currency),
     quantity,
   };

@@ -23,6 +23,7 @@ import type {
   OperatorSession,
   PaymentFilter,
   PayOutcome,
+  PrintResult,
   SiteView,
   SyncStatus,
   UnsentSummary,
@@ -140,6 +141,12 @@ export const gatewayMethods = {
   }),
 
   // shop-ready
+  /** Prints the receipt of a payment this kiosk took on the receipt printer (ESC/POS on the bus). */
+  printReceipt: method<(paymentId: string) => PrintResult>()({
+    access: 'kiosk',
+    http: { method: 'POST', path: '/api/kiosk/receipt/print' },
+    args: [inBody('paymentId', text(1, 64))],
+  }),
 
 };
 

@@ -7,7 +7,7 @@
 import type { DeviceKind } from '../bus/index.ts';
 import type { Basket, OfflineLimitName } from '../checkout/index.ts';
 import type { Money } from '../money.ts';
-import type { OfflineLimits, PaymentDoc, PaymentStatus } from '../schemas/index.ts';
+import type { OfflineLimits, PaymentDoc, PaymentStatus, ProductNames } from '../schemas/index.ts';
 import type { EdgePayErrorJSON, ErrorCode } from '../errors.ts';
 import type { UnsentSummary } from '../payments/unsent.ts';
 
@@ -25,6 +25,8 @@ export type KioskState = {
   unsent: UnsentSummary;
   /** The locale the site sells in (e.g. 'ko-KR'), for amounts. */
   siteLocale?: string;
+  /** The site's IANA time zone, for times on screen. */
+  siteTimeZone?: string;
 };
 
 /**
@@ -57,11 +59,30 @@ export type CameraFrameResult = {
  * offline limits (which one: `limit`) said no before the card was touched.
  */
 export type PayOutcome =
-  | { state: 'approved'; payment: PaymentDoc }
+  | { state: 'approved'; payment: PaymentDoc; receiptUrl?: string }
   | { state: 'declined'; reason: string; payment?: PaymentDoc }
-  | { state: 'stored'; payment: PaymentDoc }
+  | { state: 'stored'; payment: PaymentDoc; receiptUrl?: string }
   | { state: 'refused'; code: 'OFFLINE_LIMIT_EXCEEDED' | 'CHECKOUT_NO_SITE'; limit?: OfflineLimitName }
   | { state: 'failed'; code: ErrorCode; message: string; payment?: PaymentDoc };
+
+/**
+ * What the kiosk camera saw last, for the kiosk screen: the frame (a data
+ * URL, as sent), each object's box in its pixels with what it was taken for,
+ * and whether the customer is asked to scan something.
+ */
+export type CameraView = {
+  at: string;
+  frame: string;
+  width: number;
+  height: number;
+  objects: { box: { x: number; y: number; w: number; h: number }; outcome: 'product' | 'ask' | 'unknown'; productId?: string; name?: string; names?: ProductNames; confidence: number }[];
+  /** Ids of the products this frame put into the basket. */
+  added: string[];
+  askScan: boolean;
+};
+
+/** What a receipt print answered. */
+export type PrintResult = { printed: boolean; error?: 'paper-out' | 'bad-command' | 'cover-open' };
 
 /** The gateway's sync with the server, as GatewaySync (sync/replication) reports it and the console shows it. */
 export type SyncStatus = {
@@ -94,7 +115,7 @@ export type PaymentFilter = {
   limit?: number;
 };
 
-export type SiteView = { siteId: string; name?: string; locale?: string; currency?: string; offlineLimits?: OfflineLimits };
+export type SiteView = { siteId: string; name?: string; locale?: string; timezone?: string; currency?: string; offlineLimits?: OfflineLimits };
 
 /** The console's first screen in one answer. */
 export type ConsoleOverview = {
@@ -118,10 +139,11 @@ export type GatewayEvent =
   | { type: 'payment'; phase: 'done'; outcome: PayOutcome }
   | { type: 'sync'; status: SyncStatus | null; network: NetworkState }
   | { type: 'devices'; devices: DeviceView[] }
-  | { type: 'payments-changed' };
+  | { type: 'payments-changed' }
+  | { type: 'camera'; view: CameraView };
 
 /** Events a kiosk (not signed in) may receive. */
-export const KIOSK_EVENT_TYPES: readonly GatewayEvent['type'][] = ['kiosk', 'payment'];
+export const KIOSK_EVENT_TYPES: readonly GatewayEvent['type'][] = ['kiosk', 'payment', 'camera'];
 
 /** Messages a WebSocket client sends. */
 export type ClientMessage = { type: 'auth'; token: string } | { type: 'ping' };

@@ -20,6 +20,18 @@ export type ProductDoc = {
    */
   barcode: string;
   name: string;
+  /**
+   * The name in each language the screens speak (since schema version 1),
+   * e.g. {ko: '참치김밥', en: 'Tuna kimbap'}; absent: `name` everywhere.
+   */
+  names?: ProductNames;
+  /**
+   * A small picture of the product for the kiosk (since schema version 1):
+   * a data URL (SVG, PNG, JPEG or WebP in base64, at most PRODUCT_PICTURE_MAX_CHARS).
+   * In the document rather than a link so it replicates with the catalogue
+   * and the kiosk shows it offline.
+   */
+  picture?: string;
   price: Money;
   /** Inactive products stay for old receipts and are not sold. */
   active: boolean;
@@ -27,10 +39,23 @@ export type ProductDoc = {
   updatedAt: string;
 };
 
+/** The languages a product name may be given in (the UIs' languages). */
+export type ProductNames = { ko?: string; en?: string };
+
+/** A product picture is a thumbnail: 24 KB of base64 is plenty for a 160 px image. */
+export const PRODUCT_PICTURE_MAX_CHARS = 24_576;
+export const PRODUCT_PICTURE_PATTERN = '^data:image/(svg\\+xml|png|jpeg|webp);base64,[A-Za-z0-9+/]+={0,2}$';
+
+/** The name to show in a language: its own, else the catalogue's `name`. */
+export function productName(product: { name: string; names?: ProductNames }, lang: string): string {
+  return (lang === 'ko' || lang === 'en' ? product.names?.[lang] : undefined) ?? product.name;
+}
+
 export const productSchema: RxJsonSchema<ProductDoc> = {
   title: 'EdgePay product',
   description: 'A catalogue entry of one site, written by the server.',
-  version: 0,
+  // 1: optional `names` (per language) and `picture` (migration in productsCollection below).
+  version: 1,
   primaryKey: 'id',
   type: 'object',
   properties: {
@@ -39,6 +64,12 @@ export const productSchema: RxJsonSchema<ProductDoc> = {
     sku: { type: 'string', minLength: 1, maxLength: 64 },
     barcode: { type: 'string', minLength: 0, maxLength: 64, pattern: '^[\\x21-\\x7e]*$' },
     name: { type: 'string', minLength: 1, maxLength: 200 },
+    names: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { ko: { type: 'string', minLength: 1, maxLength: 200 }, en: { type: 'string', minLength: 1, maxLength: 200 } },
+    },
+    picture: { type: 'string', maxLength: PRODUCT_PICTURE_MAX_CHARS, pattern: PRODUCT_PICTURE_PATTERN },
     price: moneySchema(0),
     active: { type: 'boolean' },
     updatedAt: isoTimestampSchema(),
@@ -58,6 +89,8 @@ export const productFieldOwnership: OwnershipMap<ProductDoc> = Object.freeze({
   sku: 'server',
   barcode: 'server',
   name: 'server',
+  names: 'server',
+  picture: 'server',
   price: 'server',
   active: 'server',
   updatedAt: 'server',
@@ -82,5 +115,7 @@ export const productsCollection = edgePayCollections.register(
     siteField: 'siteId',
     checkGatewayWrite: checkGatewayProductWrite,
     sync: { push: false, pull: true },
+    // 1 added the optional `names` and `picture`: version-0 products are valid as they are.
+    migrations: { 1: (doc) => doc },
   }),
 );

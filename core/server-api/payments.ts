@@ -41,7 +41,24 @@ export const paymentPaths = {
   void: (paymentId: string): string => `/payments/${encodeURIComponent(paymentId)}/void`,
 };
 
+/**
+ * The e-receipt a phone opens from the kiosk's QR code (an HTML page, no
+ * sign-in). The path carries the payment's id only: random (UUIDv7, 74
+ * random bits), and no personal data; the page shows the card's last 4 only.
+ */
+export const RECEIPT_ROUTE = '/receipts/:paymentId';
+export const receiptPath = (paymentId: string): string => `/receipts/${encodeURIComponent(paymentId)}`;
+
 export type PaymentIdParams = { paymentId: string };
 export type AuthoriseRequestBody = { payment: PaymentDoc };
-export type RefundRequestBody = { amount: number };
+/**
+ * Who asked for a refund or void and why, for the audit log (the console's
+ * operator name and the reason they gave; both optional for older callers).
+ */
+export type MoneyBackNote = { reason?: string; operator?: string };
+export type RefundRequestBody = { amount: number } & MoneyBackNote;
+export type VoidRequestBody = MoneyBackNote;
+/** The longest reason and operator name the server keeps. */
+export const MONEY_BACK_REASON_MAX = 200;
+export const MONEY_BACK_OPERATOR_MAX = 80;
 export type PaymentResponseBody = { payment: PaymentDoc };

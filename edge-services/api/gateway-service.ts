@@ -26,10 +26,11 @@ import { kioskHandlers } from './handlers/kiosk-handlers.ts';
 import { GatewayReads, type GatewayServiceParts } from './handlers/parts.ts';
 import { recognitionHandlers } from './handlers/recognition-handlers.ts';
 import { payLaterHandlers } from './handlers/pay-later-handlers.ts';
+import { receiptHandlers } from './handlers/receipt-handlers.ts';
 import { OperatorSessions } from './operator-sessions.ts';
 import { IN_PROCESS, type SignInCaller } from './sign-in-client.ts';
 
-export type { GatewayServiceParts, RecognitionPart, ScannerEvents } from './handlers/parts.ts';
+export type { GatewayServiceParts, ReceiptPrinter, RecognitionPart, ScannerEvents } from './handlers/parts.ts';
 
 /** More methods beside core's (a flow's, or a test's): their declarations and their handlers. */
 export type ApiExtension<X extends MethodTable> = { methods: X; handlers: HandlersOf<X> };
@@ -70,8 +71,9 @@ export function createGatewayService<X extends MethodTable = {}>(parts: GatewayS
   const coreHandlers: GatewayHandlers = {
     ...kioskHandlers(parts, desk, events),
     ...consoleHandlers(parts, reads, sessions, async () => sources?.poll()),
-    ...recognitionHandlers(parts, desk),
+    ...recognitionHandlers(parts, desk, events),
     ...payLaterHandlers(parts, desk),
+    ...receiptHandlers(parts, reads),
   };
   const handlers = { ...coreHandlers, ...extension?.handlers } as Record<string, (...args: unknown[]) => Promise<unknown>>;
 

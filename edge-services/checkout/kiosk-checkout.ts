@@ -63,6 +63,7 @@ export class KioskCheckout {
   private basketState: Basket;
   private paying = false;
   private readonly now: () => Date;
+  private readonly changeListeners = new Set<() => void>();
 
   constructor(private readonly options: KioskCheckoutOptions, currency: CurrencyCode = 'KRW') {
     this.basketState = emptyBasket(currency);
@@ -73,6 +74,27 @@ export class KioskCheckout {
     return this.basketState;
   }
 
+  /**
+   * Told after every change of the basket, whoever made it (the API, the
+   * scanner, the camera, the demo's terminal), so every kiosk screen shows
+   * the same basket.
+   */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private set basketValue(next: Basket) {
+    this.basketState = next;
+    for (const l of this.changeListeners) {
+      try {
+        l();
+      } catch {
+        // A screen's listener must not break the checkout.
+      }
+    }
+  }
+
   get online(): boolean {
     return !!this.options.server?.sync.online;
   }
@@ -81,7 +103,7 @@ export class KioskCheckout {
     const products = this.options.db.products;
     const found = await products.findOne({ selector: { barcode, siteId: this.options.siteId } }).exec();
     if (!found || barcode === '') throw new EdgePayError('CHECKOUT_PRODUCT_UNKNOWN', { barcode });
-    this.basketState = addProduct(this.basketState, found.toJSON() as ProductDoc);
+    this.basketValue = addProduct(this.basketState, found.toJSON() as ProductDoc);
     return this.basketState;
   }
 
@@ -93,22 +115,22 @@ export class KioskCheckout {
   async addRecognised(productId: string): Promise<Basket | undefined> {
     const found = await this.options.db.products.findOne({ selector: { id: productId, siteId: this.options.siteId, active: true } }).exec();
     if (!found) return undefined;
-    this.basketState = addProduct(this.basketState, found.toJSON() as ProductDoc);
+    this.basketValue = addProduct(this.basketState, found.toJSON() as ProductDoc);
     return this.basketState;
   }
 
   setQuantity(productId: string, quantity: number): Basket {
-    this.basketState = setQuantity(this.basketState, productId, quantity);
+    this.basketValue = setQuantity(this.basketState, productId, quantity);
     return this.basketState;
   }
 
   remove(productId: string): Basket {
-    this.basketState = removeLine(this.basketState, productId);
+    this.basketValue = removeLine(this.basketState, productId);
     return this.basketState;
   }
 
   clear(): void {
-    this.basketState = emptyBasket(this.basketState.currency);
+    this.basketValue = emptyBasket(this.basketState.currency);
   }
 
   /** Unsent payments, oldest first (core's rule, core/payments/unsent.ts): for the limits and the console. */

@@ -11,8 +11,8 @@
  * same wiring.
  */
 import { createKioskPayLater, type KioskPayLaterConfig } from '../flows/credit/index.ts';
-import type { DeviceKind, MethodTable } from '../../core/index.ts';
-import { serveGatewayApi, createGatewayService, type ApiExtension, type GatewayHttpServeOptions, type GatewayService, type NetworkSwitch, type RunningGatewayApi } from '../api/index.ts';
+import { EdgePayError, isEdgePayError, type DeviceKind, type MethodTable } from '../../core/index.ts';
+import { serveGatewayApi, createGatewayService, type ReceiptPrinter, type ApiExtension, type GatewayHttpServeOptions, type GatewayService, type NetworkSwitch, type RunningGatewayApi } from '../api/index.ts';
 import { startBus, type RunningBus, type StartBusOptions } from '../bus/index.ts';
 import { busCardTerminal, KioskCheckout } from '../checkout/index.ts';
 import { deviceStatus, DriverSupervisor, HID_DRIVER_ENTRY, type DeviceStatusRow, type HidDriverConfig } from '../drivers/index.ts';
@@ -30,6 +30,8 @@ export type GatewayDevicesConfig = {
   simulators?: StartDeviceSimulatorsOptions;
   /** The card terminal the kiosk charges (default: the simulator's when it runs, else `terminal-1`). */
   cardTerminalId?: string;
+  /** The kiosk's receipt printer (default: the simulator's when it runs, else `printer-1` if enrolled). */
+  printerId?: string;
   bus?: StartBusOptions;
 };
 
@@ -57,6 +59,8 @@ export type GatewayRuntimeConfig = {
   extension?: ApiExtension<MethodTable>;
   /** Pay later at the kiosk: the store's merchant credential and key with the PG (flow `credit`). */
   payLater?: Omit<KioskPayLaterConfig, 'serverUrl'>;
+  /** The central server's address as customers' phones reach it, for e-receipt QR codes (default: `server.url`). */
+  receiptBaseUrl?: string;
   /** Wait until the card terminal answers on the bus before returning. */
   awaitCardTerminal?: boolean;
 };
@@ -125,6 +129,20 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
       ...(config.server && gateway.sync ? { server: { endpoint: { serverUrl: config.server.url, credential: config.server.credential }, sync: gateway.sync } } : {}),
     });
     const rows = () => deviceStatus(bus, supervisors);
+    const printerId = devices.printerId ?? simulators?.deviceIds.printer ?? (bus.devices.list().some((d) => d.deviceId === SIMULATOR_DEVICE_IDS.printer) ? SIMULATOR_DEVICE_IDS.printer : undefined);
+    const printer: ReceiptPrinter | undefined = printerId
+      ? {
+          async print(reference, bytes) {
+            try {
+              const r = await bus.bus.command(printerId, 'printer.print', { reference, data: Buffer.from(bytes).toString('base64') });
+              return { printed: r.printed, ...(r.error ? { error: r.error } : {}) };
+            } catch (err) {
+              throw new EdgePayError('PRINTER_UNAVAILABLE', { reason: isEdgePayError(err) ? err.code : 'no answer' }, { cause: err });
+            }
+          },
+        }
+      : undefined;
+    const receiptBaseUrl = config.receiptBaseUrl ?? config.server?.url;
     const service = createGatewayService(
       {
         kiosk,
@@ -138,6 +156,8 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
         ...(config.network ? { network: config.network } : {}),
         ...(config.pollMs ? { pollMs: config.pollMs } : {}),
         ...(config.payLater && config.server ? { payLater: createKioskPayLater({ ...config.payLater, serverUrl: config.server.url }) } : {}),
+        ...(printer ? { printer } : {}),
+        ...(receiptBaseUrl ? { receiptBaseUrl } : {}),
       },
       config.extension,
     );

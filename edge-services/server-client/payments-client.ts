@@ -9,6 +9,7 @@ import {
   IDEMPOTENCY_KEY_HEADER,
   paymentPaths,
   type PaymentResponseBody,
+  type MoneyBackNote,
   type RefundRequestBody,
 } from '../../core/index.ts';
 import { ServerUnreachable, type SyncEndpoint } from '../../sync/index.ts';
@@ -45,10 +46,10 @@ export function authoriseHeldPayment(endpoint: SyncEndpoint, paymentId: string):
   return post(endpoint, paymentPaths.authoriseHeld(paymentId), paymentId, undefined);
 }
 
-export function refundPayment(endpoint: SyncEndpoint, paymentId: string, amount: number, key: string): Promise<PaymentResponseBody> {
-  return post(endpoint, paymentPaths.refund(paymentId), key, { amount } satisfies RefundRequestBody);
+export function refundPayment(endpoint: SyncEndpoint, paymentId: string, amount: number, key: string, note?: MoneyBackNote): Promise<PaymentResponseBody> {
+  return post(endpoint, paymentPaths.refund(paymentId), key, { amount, ...note } satisfies RefundRequestBody);
 }
 
-export function voidPayment(endpoint: SyncEndpoint, paymentId: string, key: string): Promise<PaymentResponseBody> {
-  return post(endpoint, paymentPaths.void(paymentId), key, undefined);
+export function voidPayment(endpoint: SyncEndpoint, paymentId: string, key: string, note?: MoneyBackNote): Promise<PaymentResponseBody> {
+  return post(endpoint, paymentPaths.void(paymentId), key, note);
 }

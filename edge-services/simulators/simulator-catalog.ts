@@ -5,6 +5,7 @@ import { startCardTerminalSimulator } from './card-terminal/card-terminal-simula
 import { startCartSimulator } from './cart/cart-simulator.ts';
 import { startElevatorSimulator } from './elevator/elevator-simulator.ts';
 import { startPosAgentSimulator } from './pos-agent/pos-agent-simulator.ts';
+import { startPrinterSimulator } from './printer/printer-simulator.ts';
 import type { SimulatorFactory } from './simulator-types.ts';
 
 export const SIMULATORS = {
@@ -13,6 +14,7 @@ export const SIMULATORS = {
   'ble-reader': startBleReaderSimulator,
   'pos-agent': startPosAgentSimulator,
   cart: startCartSimulator,
+  printer: startPrinterSimulator,
 } as const satisfies Record<string, SimulatorFactory>;
 
 export type SimulatorName = keyof typeof SIMULATORS;
@@ -23,4 +25,5 @@ export const SIMULATOR_KINDS: Readonly<Record<SimulatorName, DeviceKind>> = {
   'ble-reader': 'ble-reader',
   'pos-agent': 'pos-agent',
   cart: 'cart',
+  printer: 'printer',
 };

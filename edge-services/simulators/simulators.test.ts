@@ -4,6 +4,28 @@ import { isEdgePayError, type Envelope } from '../../core/index.ts';
 import { startBus, type RunningBus } from '../bus/index.ts';
 import { eventually } from '../bus/test-helpers.ts';
 import { startDeviceSimulators, type DeviceSimulators } from './index.ts';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildReceipt, type PaymentDoc } from '../../core/index.ts';
+import { decodeEscPos, receiptEscPos } from '../receipts/index.ts';
+
+/** A captured card payment with two products and a discount (a test's own, as core's fixtures stay inside core). */
+function examplePayment(): PaymentDoc {
+  const createdAt = '2025-03-01T09:30:00.000Z';
+  return {
+    id: '0195520a-8f40-7000-8000-00000000c0de', siteId: 'site-seoul-1', gatewayId: 'gw-01', flow: 'kiosk', amount: 7000, currency: 'KRW', method: 'card-terminal',
+    lineItems: [
+      { productId: 'p-cola', sku: 'COLA-500', barcode: '8801094000000', name: 'Cola 500ml', quantity: 2, unitAmount: 2000, lineAmount: 4000 },
+      { productId: 'p-chips', name: 'Chips', quantity: 1, unitAmount: 3500, lineAmount: 3500 },
+      { name: 'Member discount', quantity: 1, unitAmount: -500, lineAmount: -500 },
+    ],
+    cardDisplay: { bin: '411111', last4: '1111', brand: 'visa' },
+    createdAt, offline: false, status: 'captured', statusHistory: [{ status: 'created', at: createdAt, by: 'gateway' }],
+  };
+}
+
+const printerOut = mkdtempSync(join(tmpdir(), 'edgepay-printer-'));
 
 let gw: RunningBus;
 let sims: DeviceSimulators;
@@ -20,6 +42,7 @@ before(async () => {
       'ble-reader': { intervalMs: 50, dongles: [{ deviceCode: 'DONGLE7F3A91', address: 'C4:7F:51:0A:22:19', rssi: -58 }] },
       'pos-agent': { submitMs: 20 },
       cart: { settleMs: 20 },
+      printer: { outDir: printerOut },
     },
   });
   await sims.ready(60_000);
@@ -27,14 +50,40 @@ before(async () => {
 after(async () => {
   await sims?.stop();
   await gw?.stop();
+  rmSync(printerOut, { recursive: true, force: true });
 });
 
 describe('device simulators, each its own process on the bus', () => {
-  it('all five are running and said hello', async () => {
+  it('all six are running and said hello', async () => {
     assert.deepEqual(sims.status().map((s) => [s.deviceId, s.state]).sort(), [
-      ['ble-1', 'running'], ['cart-1', 'running'], ['elevator-1', 'running'], ['pos-1', 'running'], ['terminal-1', 'running'],
+      ['ble-1', 'running'], ['cart-1', 'running'], ['elevator-1', 'running'], ['pos-1', 'running'], ['printer-1', 'running'], ['terminal-1', 'running'],
     ]);
-    await eventually(() => new Set(events.filter((e) => e.type === 'device.hello').map((e) => e.deviceId)).size === 5, 'five hellos');
+    await eventually(() => new Set(events.filter((e) => e.type === 'device.hello').map((e) => e.deviceId)).size === 6, 'six hellos');
+  });
+
+  it('receipt printer: prints a Korean receipt byte for byte, once per reference; refuses bytes it does not understand and prints nothing without paper', async () => {
+    const payment = { ...examplePayment(), approvalCode: 'A1B2C3' };
+    const receipt = buildReceipt(payment, { name: '편의점 성수점', timezone: 'Asia/Seoul', locale: 'ko-KR' }, { url: 'https://pay.example/receipts/x' });
+    const bytes = receiptEscPos(receipt);
+    const data = Buffer.from(bytes).toString('base64');
+    const first = await gw.bus.command('printer-1', 'printer.print', { reference: 'receipt-0001', data });
+    assert.deepEqual(first, { reference: 'receipt-0001', printed: true, bytes: bytes.length });
+    assert.deepEqual(await gw.bus.command('printer-1', 'printer.print', { reference: 'receipt-0001', data }), first);
+    // What the printer kept is the bytes sent, and its text is what the encoder meant.
+    assert.deepEqual(new Uint8Array(readFileSync(join(printerOut, 'receipt-0001.bin'))), bytes);
+    const printed = readFileSync(join(printerOut, 'receipt-0001.txt'), 'utf8');
+    assert.match(printed, /편의점 성수점/);
+    assert.match(printed, /\[QR https:\/\/pay\.example\/receipts\/x\]/);
+    assert.deepEqual(decodeEscPos(bytes).lines.map((l) => l.text).join('\n') + '\n[QR https://pay.example/receipts/x]\n', printed);
+
+    const garbage = Buffer.from([0x1b, 0x40, 0x1b, 0x7f, 0x0a, 0x1d, 0x56, 0x41, 0x03]).toString('base64');
+    assert.deepEqual(await gw.bus.command('printer-1', 'printer.print', { reference: 'receipt-0002', data: garbage }), { reference: 'receipt-0002', printed: false, bytes: 0, error: 'bad-command' });
+    const uncut = Buffer.from(bytes.subarray(0, bytes.length - 4)).toString('base64');
+    assert.equal((await gw.bus.command('printer-1', 'printer.print', { reference: 'receipt-0003', data: uncut })).error, 'bad-command');
+    sims.control('printer', { paper: 'out' });
+    await eventually(() => of('printer-1', 'printer.paper').length === 1, 'paper event');
+    assert.equal((await gw.bus.command('printer-1', 'printer.print', { reference: 'receipt-0004', data })).error, 'paper-out');
+    sims.control('printer', { paper: 'ok' });
   });
 
   it('card terminal: approves with a token and BIN/last 4, declines by test amount, answers lookups, never sends a card number', async () => {

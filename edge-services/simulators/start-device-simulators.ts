@@ -1,7 +1,7 @@
 /**
  * Starts one simulator process per device kind on a running bus, each under
  * the driver supervisor (so the demo shows restarts and status like real
- * drivers). Device ids: terminal-1, elevator-1, ble-1, pos-1, cart-1.
+ * drivers). Device ids: terminal-1, elevator-1, ble-1, pos-1, cart-1, printer-1.
  */
 import { fileURLToPath } from 'node:url';
 import type { RunningBus } from '../bus/index.ts';
@@ -16,10 +16,11 @@ export const SIMULATOR_DEVICE_IDS: Readonly<Record<SimulatorName, string>> = {
   'ble-reader': 'ble-1',
   'pos-agent': 'pos-1',
   cart: 'cart-1',
+  printer: 'printer-1',
 };
 
 export type StartDeviceSimulatorsOptions = {
-  /** Which simulators (default: all five). */
+  /** Which simulators (default: all of them). */
   only?: SimulatorName[];
   /** Per-simulator options (speeds, dongles, fields...), see each PROTOCOL.md. */
   options?: Partial<Record<SimulatorName, Record<string, unknown>>>;

@@ -3,17 +3,19 @@
  * with the same keys (the type makes a missing translation a build error).
  * `{name}` placeholders are filled by `t(key, values)`.
  */
+import { shopEn, shopKo } from './shop-messages.ts';
 import { walletEn, walletKo } from './wallet-messages.ts';
 import { creditEn, creditKo } from './credit-messages.ts';
 
 const en = {
   'app.title': 'EdgePay',
   'lang.switch': '한국어',
-  'lang.switch.label': 'Switch language to Korean',
+  'lang.switch.label': '한국어: switch language to Korean',
   'kiosk.welcome': 'Scan your items',
   'kiosk.welcome.hint': 'Hold each barcode under the scanner. Items appear here at once.',
   'kiosk.basket': 'Your basket',
-  'kiosk.items': '{count} items',
+  'kiosk.items_one': '{count} item',
+  'kiosk.items_other': '{count} items',
   'kiosk.total': 'Total',
   'kiosk.pay': 'Pay by card',
   'kiosk.pay.label': 'Pay {total} by card',
@@ -38,12 +40,14 @@ const en = {
   'kiosk.done': 'Done',
   'kiosk.tryAgain': 'Back to basket',
   'kiosk.offline': 'Offline mode: card payments are saved and sent later',
-  'kiosk.offline.unsent': '{count} unsent · {sum}',
+  'kiosk.offline.unsent_one': '{count} unsent payment · {sum}',
+  'kiosk.offline.unsent_other': '{count} unsent payments · {sum}',
   'kiosk.unknown': 'This item is not in our catalogue.',
   'kiosk.idle': 'Still there? The basket will be cleared soon.',
   'kiosk.idle.stay': 'I am still here',
   'kiosk.reconnecting': 'Reconnecting to the checkout…',
   'kiosk.receipt': 'Card {bin}…{last4}',
+  ...shopEn,
   'console.title': 'Operator console',
   'console.signIn': 'Sign in',
   'console.signIn.pin': 'Operator PIN',
@@ -144,16 +148,21 @@ const en = {
   ...creditEn,
 };
 
-export type MessageKey = keyof typeof en;
+type PluralSuffix = 'zero' | 'one' | 'two' | 'few' | 'many' | 'other';
+type EnKey = keyof typeof en;
+/** A key as the code names it: plural forms (`_one`, `_other`) are one key, picked by `count`. */
+export type MessageKey = EnKey extends infer K ? (K extends `${infer B}_${PluralSuffix}` ? B : K) : never;
+/** What Korean must have: every key, and of plural keys the one form Korean uses ('other'). */
+type KoKey = EnKey extends infer K ? (K extends `${infer B}_${Exclude<PluralSuffix, 'other'>}` ? `${B}_other` : K) : never;
 
-const ko: Record<MessageKey, string> = {
+const ko: Record<KoKey, string> = {
   'app.title': 'EdgePay',
   'lang.switch': 'English',
-  'lang.switch.label': '영어로 바꾸기',
+  'lang.switch.label': 'English: 영어로 바꾸기',
   'kiosk.welcome': '상품을 스캔하세요',
   'kiosk.welcome.hint': '바코드를 스캐너에 대면 바로 장바구니에 담깁니다.',
   'kiosk.basket': '장바구니',
-  'kiosk.items': '{count}개',
+  'kiosk.items_other': '{count}개',
   'kiosk.total': '합계',
   'kiosk.pay': '카드로 결제',
   'kiosk.pay.label': '{total} 카드로 결제',
@@ -178,12 +187,13 @@ const ko: Record<MessageKey, string> = {
   'kiosk.done': '확인',
   'kiosk.tryAgain': '장바구니로',
   'kiosk.offline': '오프라인 모드: 카드 결제는 저장 후 나중에 전송됩니다',
-  'kiosk.offline.unsent': '미전송 {count}건 · {sum}',
+  'kiosk.offline.unsent_other': '미전송 {count}건 · {sum}',
   'kiosk.unknown': '등록되지 않은 상품입니다.',
   'kiosk.idle': '계속 이용하시나요? 곧 장바구니가 비워집니다.',
   'kiosk.idle.stay': '계속 이용',
   'kiosk.reconnecting': '계산대에 다시 연결하는 중…',
   'kiosk.receipt': '카드 {bin}…{last4}',
+  ...shopKo,
   'console.title': '운영자 콘솔',
   'console.signIn': '로그인',
   'console.signIn.pin': '운영자 PIN',
@@ -285,6 +295,6 @@ const ko: Record<MessageKey, string> = {
 };
 
 export type Lang = 'ko' | 'en';
-export const MESSAGES: Record<Lang, Record<MessageKey, string>> = { en, ko };
+export const MESSAGES: Record<Lang, Record<string, string>> = { en, ko };
 /** The locale used for amounts and dates in each language. */
 export const LOCALES: Record<Lang, string> = { ko: 'ko-KR', en: 'en-US' };

@@ -5,10 +5,11 @@
  * what the customer touches.
  */
 import { useCallback, useEffect, useState } from 'react';
-import { isEdgePayError, type KioskState } from '../../core/index.ts';
+import type { CameraView, KioskState } from '../../core/index.ts';
 import { useClient } from '../api/client.ts';
 import { LanguageSwitch, useI18n } from '../i18n/i18n.tsx';
 import { BasketList } from './BasketList.tsx';
+import { CameraPanel } from './CameraPanel.tsx';
 import { PaymentOverlay, type PaymentView } from './PaymentOverlay.tsx';
 import { useIdleReset } from './use-idle-reset.ts';
 import { useKeyboardScanner } from './use-keyboard-scanner.ts';
@@ -20,8 +21,9 @@ const RESULT_MS = Number(params.get('result') ?? 8_000);
 
 export function KioskApp() {
   const client = useClient();
-  const { t, money } = useI18n();
+  const { t, money, errorText, setSite } = useI18n();
   const [state, setState] = useState<KioskState | null>(null);
+  const [camera, setCamera] = useState<CameraView | null>(null);
   const [payment, setPayment] = useState<PaymentView | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [connected, setConnected] = useState(true);
@@ -29,6 +31,7 @@ export function KioskApp() {
   useEffect(() => {
     const offEvents = client.onEvent((e) => {
       if (e.type === 'kiosk') setState(e.state);
+      if (e.type === 'camera') setCamera(e.view);
       if (e.type === 'payment') setPayment(e.phase === 'waiting' ? { phase: 'waiting' } : { phase: 'done', outcome: e.outcome });
     });
     const offConn = client.onConnection((c) => {
@@ -43,14 +46,19 @@ export function KioskApp() {
     };
   }, [client]);
 
+  useEffect(() => {
+    if (state) setSite({ ...(state.siteLocale ? { locale: state.siteLocale } : {}), ...(state.siteTimeZone ? { timeZone: state.siteTimeZone } : {}) });
+  }, [state?.siteLocale, state?.siteTimeZone, setSite]);
+
   const act = useCallback(async (f: () => Promise<KioskState>) => {
     try {
       setState(await f());
       setNotice(null);
     } catch (err) {
-      setNotice(isEdgePayError(err, 'CHECKOUT_PRODUCT_UNKNOWN') ? t('kiosk.unknown') : t('error.generic', { message: (err as Error).message }));
+      // Every message from the catalogue, by the error's code.
+      setNotice(errorText(err));
     }
-  }, [t]);
+  }, [errorText]);
 
   useKeyboardScanner((code) => void act(() => client.scan(code)));
 
@@ -60,11 +68,15 @@ export function KioskApp() {
       const outcome = await client.pay();
       setPayment({ phase: 'done', outcome });
     } catch (err) {
-      setPayment({ phase: 'done', outcome: { state: 'failed', code: isEdgePayError(err) ? err.code : 'INTERNAL', message: (err as Error).message } });
+      const code = (err as { code?: unknown }).code;
+      setPayment({ phase: 'done', outcome: { state: 'failed', code: typeof code === 'string' ? (code as never) : 'INTERNAL', message: '' } });
     }
   };
 
-  const closeResult = useCallback(() => setPayment(null), []);
+  const closeResult = useCallback(() => {
+    setPayment(null);
+    setCamera(null);
+  }, []);
   const lines = state?.basket.lines ?? [];
   const busy = !!state?.paying || payment?.phase === 'waiting';
   const idle = useIdleReset(lines.length > 0 && !busy && !payment, IDLE_WARN_MS, IDLE_GRACE_MS, () => void act(() => client.clear()));
@@ -85,11 +97,12 @@ export function KioskApp() {
         </div>
       ) : null}
       {!connected ? <div className="reconnecting" role="status">{t('kiosk.reconnecting')}</div> : null}
+      <div className="kiosk-body">
       <main className="kiosk-main">
         {lines.length === 0 ? (
           <section className="welcome" aria-live="polite">
             <div className="scan-illustration" aria-hidden="true">
-              <svg viewBox="0 0 120 80" width="240" height="160">
+              <svg viewBox="0 0 120 80">
                 {[8, 14, 18, 26, 30, 38, 44, 48, 56, 62, 66, 74, 80, 86, 90, 98, 104, 110].map((x, i) => (
                   <rect key={x} x={x} y="10" width={i % 3 === 0 ? 4 : 2} height="60" fill="currentColor" />
                 ))}
@@ -109,6 +122,8 @@ export function KioskApp() {
         )}
         {notice ? <p className="notice" role="alert">{notice}</p> : null}
       </main>
+      <aside className="kiosk-side">
+      {camera ? <CameraPanel view={camera} /> : null}
       <footer className="kiosk-footer">
         <div className="total-row">
           <span>{t('kiosk.total')}</span>
@@ -118,17 +133,13 @@ export function KioskApp() {
           <button type="button" className="big-btn secondary" disabled={busy || lines.length === 0} onClick={() => void act(() => client.clear())}>
             {t('kiosk.clear')}
           </button>
-          <button
-            type="button"
-            className="big-btn primary pay-btn"
-            disabled={busy || lines.length === 0}
-            aria-label={state ? t('kiosk.pay.label', { total: money(state.total) }) : t('kiosk.pay')}
-            onClick={() => void pay()}
-          >
-            {t('kiosk.pay')}
+          <button type="button" className="big-btn primary pay-btn" disabled={busy || lines.length === 0} onClick={() => void pay()}>
+            {state && lines.length ? t('kiosk.pay.label', { total: money(state.total) }) : t('kiosk.pay')}
           </button>
         </div>
       </footer>
+      </aside>
+      </div>
       {payment ? <PaymentOverlay view={payment} onClose={closeResult} autoCloseMs={RESULT_MS} /> : null}
       {idle.warning ? (
         <div className="overlay tone-wait" role="alertdialog" aria-modal="true" aria-labelledby="idle-title">

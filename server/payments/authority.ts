@@ -28,6 +28,7 @@ import {
   isEdgePayError,
   jsonEqual,
   type GatewayIdentity,
+  type MoneyBackNote,
   type PaymentDoc,
   type PaymentEvent,
 } from '../../core/index.ts';
@@ -45,7 +46,8 @@ import { BUILT_IN_PAYMENT_METHODS, createPaymentMethods, type PaymentMethod, typ
 
 export type PaymentAuthority = ReturnType<typeof createPaymentAuthority>;
 
-type Decision = { event: PaymentEvent; action: string };
+/** `note`: who asked and why (refunds and voids from the console), kept in the audit entry's details. */
+type Decision = { event: PaymentEvent; action: string; note?: MoneyBackNote };
 
 /** What a decision writes: the payment's next state, its audit entries, and the steps whose money the ledger gets. */
 type Plan = { next: PaymentDoc; audits: AuditEntry[]; steps: PaymentStep[] };
@@ -93,7 +95,12 @@ export function createPaymentAuthority(deps: {
           ...(idempotencyKey ? { idempotencyKey } : {}),
           amount: d.event.type === 'refund' ? d.event.amount : next.amount,
           currency: next.currency,
-          details: { status: next.status, ...(d.event.type === 'decline' ? { reason: d.event.reason } : {}) },
+          details: {
+            status: next.status,
+            ...(d.event.type === 'decline' ? { reason: d.event.reason } : {}),
+            ...(d.note?.reason ? { reason: d.note.reason } : {}),
+            ...(d.note?.operator ? { operator: d.note.operator } : {}),
+          },
         });
       }
       return { next, audits, steps };
@@ -401,21 +408,21 @@ export function createPaymentAuthority(deps: {
       return rows.length;
     },
 
-    async refund(writer: GatewayIdentity, paymentId: string, amount: number, idempotencyKey: string): Promise<PaymentDoc> {
+    async refund(writer: GatewayIdentity, paymentId: string, amount: number, idempotencyKey: string, note?: MoneyBackNote): Promise<PaymentDoc> {
       const payment = await this.get(writer, paymentId);
       const left = payment.amount - (payment.refundedAmount ?? 0);
       // Check before calling the acquirer; the transaction checks again.
       applyPaymentEvent(payment, { type: 'refund', amount }, now());
       const r = await methods.of(payment).processor.refund({ idempotencyKey, reference: methods.referenceOf(payment), amount, currency: payment.currency });
       if (r.outcome !== 'done') throw new EdgePayError('PAYMENT_REFUND_INVALID', { amount, left });
-      return decide(writer.siteId, paymentId, writer.gatewayId, idempotencyKey, () => [{ event: { type: 'refund', amount }, action: 'payment.refunded' }]);
+      return decide(writer.siteId, paymentId, writer.gatewayId, idempotencyKey, () => [{ event: { type: 'refund', amount }, action: 'payment.refunded', ...(note ? { note } : {}) }]);
     },
 
-    async void(writer: GatewayIdentity, paymentId: string, idempotencyKey: string): Promise<PaymentDoc> {
+    async void(writer: GatewayIdentity, paymentId: string, idempotencyKey: string, note?: MoneyBackNote): Promise<PaymentDoc> {
       const payment = await this.get(writer, paymentId);
       applyPaymentEvent(payment, { type: 'void' }, now());
       await methods.of(payment).processor.void({ idempotencyKey, reference: methods.referenceOf(payment), amount: payment.amount, currency: payment.currency });
-      return decide(writer.siteId, paymentId, writer.gatewayId, idempotencyKey, () => [{ event: { type: 'void' }, action: 'payment.voided' }]);
+      return decide(writer.siteId, paymentId, writer.gatewayId, idempotencyKey, () => [{ event: { type: 'void' }, action: 'payment.voided', ...(note ? { note } : {}) }]);
     },
 
     async get(writer: GatewayIdentity, paymentId: string): Promise<PaymentDoc> {

@@ -6,8 +6,9 @@
  *
  *   POST /payments/{id}/authorise                 decide now a payment that arrived by replication (its gateway)
  *   POST /payments/authorise          {payment}   record and decide in one call (callers without a ledger)
- *   POST /payments/{id}/refund        {amount}    (gateway of the payment's site)
- *   POST /payments/{id}/void                      (gateway of the payment's site)
+ *   POST /payments/{id}/refund        {amount, reason?, operator?}   (gateway of the payment's site; reason and operator into the audit log)
+ *   POST /payments/{id}/void          {reason?, operator?}           (gateway of the payment's site)
+ *   GET  /receipts/{id}                           the e-receipt page (receipt-page.ts)
  *   GET  /admin/audit?paymentId=&siteId=&afterSeq=&limit=   the audit log (admin token)
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -22,7 +23,10 @@ import {
   type AuthoriseRequestBody,
   type PaymentDoc,
   type PaymentIdParams,
+  type MoneyBackNote,
   type RefundRequestBody,
+  MONEY_BACK_OPERATOR_MAX,
+  MONEY_BACK_REASON_MAX,
 } from '../../core/index.ts';
 import type { Db } from '../db/index.ts';
 import { requireGateway } from '../auth/index.ts';
@@ -30,6 +34,7 @@ import { adminTokenCheck } from '../auth/index.ts';
 import type { PaymentAuthority } from './authority.ts';
 import { readAudit } from './audit.ts';
 import { requestHash, runIdempotent } from './idempotency.ts';
+import { registerReceiptPage } from './receipt-page.ts';
 
 const idempotencyHeader = {
   type: 'object',
@@ -41,6 +46,7 @@ const errors = errorResponses(400, 401, 403, 404, 409);
 
 export function registerPaymentRoutes(app: FastifyInstance, deps: { db: Db; authority: PaymentAuthority; adminToken: string }): void {
   const { db, authority } = deps;
+  registerReceiptPage(app, { db });
 
   /** Runs `work` once per (gateway, route, key); replies with the stored answer. */
   async function idempotent(request: FastifyRequest, reply: FastifyReply, route: string, work: (gw: Awaited<ReturnType<typeof requireGateway>>) => Promise<PaymentDoc>) {
@@ -55,6 +61,15 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: { db: Db; auth
     return reply.status(answer.statusCode).send(answer.body);
   }
 
+  // Who asked and why: into the audit log (free text, so the card-data guard reads it like every body).
+  const noteProperties = {
+    reason: { type: 'string', minLength: 1, maxLength: MONEY_BACK_REASON_MAX },
+    operator: { type: 'string', minLength: 1, maxLength: MONEY_BACK_OPERATOR_MAX },
+  } as const;
+  const noteOf = (body: unknown): MoneyBackNote | undefined => {
+    const b = (body ?? {}) as MoneyBackNote;
+    return b.reason || b.operator ? { ...(b.reason ? { reason: b.reason } : {}), ...(b.operator ? { operator: b.operator } : {}) } : undefined;
+  };
   const byId = { type: 'object', required: ['paymentId'], properties: { paymentId: { type: 'string', maxLength: 64 } } } as const;
   const keyOf = (request: FastifyRequest) => request.headers[IDEMPOTENCY_KEY_HEADER] as string;
   const idOf = (request: FastifyRequest) => (request.params as PaymentIdParams).paymentId;
@@ -101,13 +116,13 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: { db: Db; auth
         security: [{ gatewayCredential: [] }],
         headers: idempotencyHeader,
         params: byId,
-        body: { type: 'object', required: ['amount'], additionalProperties: false, properties: { amount: { type: 'integer', minimum: 1 } } },
+        body: { type: 'object', required: ['amount'], additionalProperties: false, properties: { amount: { type: 'integer', minimum: 1 }, ...noteProperties } },
         response: { 200: paymentResponse, ...errors },
       },
     },
     (request, reply) =>
       idempotent(request, reply, 'refund', (gw) =>
-        authority.refund(gw, idOf(request), (request.body as RefundRequestBody).amount, keyOf(request)),
+        authority.refund(gw, idOf(request), (request.body as RefundRequestBody).amount, keyOf(request), noteOf(request.body)),
       ),
   );
 
@@ -120,12 +135,13 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: { db: Db; auth
         security: [{ gatewayCredential: [] }],
         headers: idempotencyHeader,
         params: byId,
+        body: { type: 'object', additionalProperties: false, properties: noteProperties },
         response: { 200: paymentResponse, ...errors },
       },
     },
     (request, reply) =>
       idempotent(request, reply, 'void', (gw) =>
-        authority.void(gw, idOf(request), keyOf(request)),
+        authority.void(gw, idOf(request), keyOf(request), noteOf(request.body)),
       ),
   );
 

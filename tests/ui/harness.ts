@@ -29,9 +29,9 @@ export const PIN = '246810';
 
 /** Test catalogue: ordinary items, one the terminal declines (ends in 51), one the acquirer declines (ends in 77), one over the offline per-payment limit. */
 export const ITEMS = {
-  water: { barcode: '8801234000011', name: 'Water 500ml', amount: 900 },
-  coffee: { barcode: '8801234000028', name: 'Canned coffee', amount: 1800 },
-  kimbap: { barcode: '8801234000035', name: 'Kimbap', amount: 3500 },
+  water: { barcode: '8801234000011', name: 'Water 500ml', amount: 900, ko: '생수 500ml' },
+  coffee: { barcode: '8801234000028', name: 'Canned coffee', amount: 1800, ko: '캔커피' },
+  kimbap: { barcode: '8801234000035', name: 'Kimbap', amount: 3500, ko: '참치김밥' },
   declined: { barcode: '8801234000042', name: 'Gift box (declined)', amount: 1051 },
   acquirerDeclined: { barcode: '8801234000059', name: 'Snack set', amount: 1077 },
   big: { barcode: '8801234000066', name: 'Headphones', amount: 59_000 },
@@ -60,7 +60,11 @@ export type Store = {
   stop(): Promise<void>;
 };
 
-export async function startStore(options: { uiDir?: string } = {}): Promise<Store> {
+/** A small product picture (SVG data URL), as a catalogue carries it. */
+export const PICTURE = 'data:image/svg+xml;base64,' + Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 96 96"><rect width="96" height="96" rx="18" fill="#e0f2fe"/><rect x="32" y="20" width="32" height="64" rx="8" fill="#2563eb"/></svg>').toString('base64');
+
+/** `printerOut`: also run the receipt printer simulator, keeping printed jobs there. */
+export async function startStore(options: { uiDir?: string; printerOut?: string } = {}): Promise<Store> {
   const root = mkdtempSync(join(tmpdir(), 'edgepay-ui-'));
   const stops: (() => Promise<unknown> | void)[] = [() => rmSync(root, { recursive: true, force: true })];
   const stop = async () => {
@@ -84,6 +88,7 @@ export async function startStore(options: { uiDir?: string } = {}): Promise<Stor
     }], 'PUT');
     await admin(`/admin/sites/${SITE}/products`, Object.entries(ITEMS).map(([id, p]) => ({
       id: 'p-' + id, siteId: SITE, sku: id.toUpperCase(), barcode: p.barcode, name: p.name, price: { amount: p.amount, currency: 'KRW' }, active: true, updatedAt: now,
+      ...('ko' in p ? { names: { ko: p.ko, en: p.name }, picture: PICTURE } : {}),
     })), 'PUT');
 
     const link = await startNetworkLink(server.url);
@@ -94,7 +99,11 @@ export async function startStore(options: { uiDir?: string } = {}): Promise<Stor
       gatewayId: gw.gatewayId,
       server: { url: link.url, credential: gw.credential, backoff: { initialMs: 100, maxMs: 400 } },
       recognition: { backend: 'wasm' },
-      devices: { simulators: { only: ['card-terminal'], options: { 'card-terminal': { stepMs: 5 } } } },
+      devices: options.printerOut
+        ? { simulators: { only: ['card-terminal', 'printer'], options: { 'card-terminal': { stepMs: 5 }, printer: { outDir: options.printerOut } } } }
+        : { simulators: { only: ['card-terminal'], options: { 'card-terminal': { stepMs: 5 } } } },
+      // E-receipts point at the server itself (the gateway reaches it through the link).
+      receiptBaseUrl: server.url,
       awaitCardTerminal: true,
       operatorPin: PIN,
       network: link,

@@ -34,7 +34,7 @@ export class GatewayEvents {
 
 /** Starts the event sources; returns what stops them. */
 export function startEventSources(parts: GatewayServiceParts, desk: KioskDesk, events: GatewayEvents, reads: GatewayReads): { stop(): void; poll(): Promise<void> } {
-  const stops: (() => void)[] = [];
+  const stops: (() => void)[] = [desk.follow()];
   if (parts.bus) {
     stops.push(
       parts.bus.onEvent((env) => {

@@ -13,7 +13,10 @@ export class KioskDesk {
   /** True while the card terminal works on a payment. */
   paying = false;
   private siteLocale: string | undefined;
+  private siteTimeZone: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  private lastSent = '';
+  private pending = false;
 
   constructor(
     private readonly parts: GatewayServiceParts,
@@ -21,9 +24,38 @@ export class KioskDesk {
     private readonly events: GatewayEvents,
   ) {}
 
+  /**
+   * Follows the basket whoever changes it (the demo's terminal drives the
+   * checkout directly): a change not already told by `changed()` is told
+   * once, after the current turn. Returns what stops following.
+   */
+  follow(): () => void {
+    return this.parts.kiosk.onChange(() => {
+      if (this.pending) return;
+      this.pending = true;
+      setTimeout(() => {
+        this.pending = false;
+        void this.state()
+          .then((state) => {
+            if (JSON.stringify(state) !== this.lastSent) this.send(state);
+          })
+          .catch(() => undefined);
+      }, 0);
+    });
+  }
+
+  private send(state: KioskState): void {
+    this.lastSent = JSON.stringify(state);
+    this.events.emit({ type: 'kiosk', state });
+  }
+
   async state(): Promise<KioskState> {
     const { kiosk } = this.parts;
-    if (this.siteLocale === undefined) this.siteLocale = (await this.reads.siteDoc())?.locale;
+    if (this.siteLocale === undefined) {
+      const site = await this.reads.siteDoc();
+      this.siteLocale = site?.locale;
+      this.siteTimeZone = site?.timezone;
+    }
     return {
       basket: kiosk.basket,
       total: basketTotal(kiosk.basket),
@@ -32,13 +64,14 @@ export class KioskDesk {
       paying: this.paying,
       unsent: await this.reads.unsentSummary(),
       ...(this.siteLocale ? { siteLocale: this.siteLocale } : {}),
+      ...(this.siteTimeZone ? { siteTimeZone: this.siteTimeZone } : {}),
     };
   }
 
   /** The state after a change, told to every screen. */
   async changed(): Promise<KioskState> {
     const state = await this.state();
-    this.events.emit({ type: 'kiosk', state });
+    this.send(state);
     return state;
   }
 

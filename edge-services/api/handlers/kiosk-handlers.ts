@@ -3,6 +3,7 @@ import { basketTotal, EdgePayError, type GatewayHandlers, type PayOutcome } from
 import type { GatewayEvents } from './events.ts';
 import type { KioskDesk } from './kiosk-desk.ts';
 import { outcomeWithoutToken, type GatewayServiceParts } from './parts.ts';
+import { receiptUrl } from './receipt-handlers.ts';
 
 type KioskHandlers = Pick<GatewayHandlers, 'kioskState' | 'scan' | 'setQuantity' | 'remove' | 'clear' | 'pay'>;
 
@@ -35,6 +36,10 @@ export function kioskHandlers(parts: GatewayServiceParts, desk: KioskDesk, event
       let outcome: PayOutcome;
       try {
         outcome = outcomeWithoutToken(await kiosk.pay());
+        if (outcome.state === 'approved' || outcome.state === 'stored') {
+          const url = receiptUrl(parts, outcome.payment.id);
+          if (url) outcome = { ...outcome, receiptUrl: url };
+        }
       } catch (err) {
         const e = err instanceof EdgePayError ? err : new EdgePayError('INTERNAL');
         outcome = { state: 'failed', code: e.code, message: e.message };

@@ -11,6 +11,7 @@ import {
   type NetworkState,
   type PaymentDoc,
   type PayOutcome,
+  type PrintResult,
   type SiteDoc,
   type SiteView,
   type SyncStatus,
@@ -48,9 +49,19 @@ export type GatewayServiceParts = {
   operatorPin: string;
   /** Pay later at the kiosk (edge-services/flows/credit); without it payLater answers CREDIT_KIOSK_UNAVAILABLE. */
   payLater?: KioskPayLater;
+  /** The receipt printer (ESC/POS on the bus); absent: printing answers PRINTER_UNAVAILABLE. */
+  printer?: ReceiptPrinter;
+  /**
+   * Where customers' phones open e-receipts: the central server's public
+   * address (its `/receipts/{id}` page); absent: no QR code.
+   */
+  receiptBaseUrl?: string;
   /** How often sync and device status are compared for changes (ms). */
   pollMs?: number;
 };
+
+/** Prints one job of ESC/POS bytes (a reference makes a repeat print once). */
+export type ReceiptPrinter = { print(reference: string, bytes: Uint8Array): Promise<PrintResult> };
 
 /** Reads shared by the kiosk, the console and the event sources. */
 export class GatewayReads {
@@ -76,7 +87,7 @@ export class GatewayReads {
   async siteView(): Promise<SiteView> {
     const site = await this.siteDoc();
     if (!site) return { siteId: this.parts.siteId };
-    return { siteId: site.id, name: site.name, locale: site.locale, currency: site.currency, offlineLimits: site.offlineLimits };
+    return { siteId: site.id, name: site.name, locale: site.locale, timezone: site.timezone, currency: site.currency, offlineLimits: site.offlineLimits };
   }
 
   async unsentSummary(): Promise<UnsentSummary> {
