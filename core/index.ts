@@ -23,3 +23,5 @@ export * from './payment-requests/index.ts';
 export * from './sync-protocol/index.ts';
 export * from './server-api/index.ts';
 export * from './wallet-api/index.ts';
+// The flows' own parts, one namespace each (their names stay apart).
+export * as cartFlow from './flows/cart/index.ts';

@@ -6,6 +6,7 @@ import type { Infer } from './schema.ts';
 import { bleReaderCommands, bleReaderEvents } from './messages/ble-reader.ts';
 import { cardTerminalCommands, cardTerminalEvents } from './messages/card-terminal.ts';
 import { cartCommands, cartEvents } from './messages/cart.ts';
+import { gateCommands, gateEvents } from './messages/gate.ts';
 import { commonCommands, commonEvents } from './messages/common.ts';
 import { elevatorCommands, elevatorEvents } from './messages/elevator.ts';
 import { hidEvents } from './messages/hid.ts';
@@ -20,6 +21,7 @@ export const busEvents = {
   ...bleReaderEvents,
   ...posAgentEvents,
   ...cartEvents,
+  ...gateEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export const busCommands = {
@@ -29,6 +31,7 @@ export const busCommands = {
   ...bleReaderCommands,
   ...posAgentCommands,
   ...cartCommands,
+  ...gateCommands,
 } as const satisfies Record<string, CommandSpec>;
 
 export type BusEventType = keyof typeof busEvents;

@@ -25,10 +25,11 @@ import { KioskDesk } from './handlers/kiosk-desk.ts';
 import { kioskHandlers } from './handlers/kiosk-handlers.ts';
 import { GatewayReads, type GatewayServiceParts } from './handlers/parts.ts';
 import { recognitionHandlers } from './handlers/recognition-handlers.ts';
+import { cartHandlers } from './handlers/cart-handlers.ts';
 import { OperatorSessions } from './operator-sessions.ts';
 import { IN_PROCESS, type SignInCaller } from './sign-in-client.ts';
 
-export type { GatewayServiceParts, RecognitionPart, ScannerEvents } from './handlers/parts.ts';
+export type { CartPart, GatewayServiceParts, RecognitionPart, ScannerEvents } from './handlers/parts.ts';
 
 /** More methods beside core's (a flow's, or a test's): their declarations and their handlers. */
 export type ApiExtension<X extends MethodTable> = { methods: X; handlers: HandlersOf<X> };
@@ -70,6 +71,7 @@ export function createGatewayService<X extends MethodTable = {}>(parts: GatewayS
     ...kioskHandlers(parts, desk, events),
     ...consoleHandlers(parts, reads, sessions, async () => sources?.poll()),
     ...recognitionHandlers(parts, desk),
+    ...cartHandlers(parts),
   };
   const handlers = { ...coreHandlers, ...extension?.handlers } as Record<string, (...args: unknown[]) => Promise<unknown>>;
 

@@ -3,6 +3,7 @@ import type { DeviceKind } from '../../core/index.ts';
 import { startBleReaderSimulator } from './ble-reader/ble-reader-simulator.ts';
 import { startCardTerminalSimulator } from './card-terminal/card-terminal-simulator.ts';
 import { startCartSimulator } from './cart/cart-simulator.ts';
+import { startGateSimulator } from './gate/gate-simulator.ts';
 import { startElevatorSimulator } from './elevator/elevator-simulator.ts';
 import { startPosAgentSimulator } from './pos-agent/pos-agent-simulator.ts';
 import type { SimulatorFactory } from './simulator-types.ts';
@@ -13,6 +14,7 @@ export const SIMULATORS = {
   'ble-reader': startBleReaderSimulator,
   'pos-agent': startPosAgentSimulator,
   cart: startCartSimulator,
+  gate: startGateSimulator,
 } as const satisfies Record<string, SimulatorFactory>;
 
 export type SimulatorName = keyof typeof SIMULATORS;
@@ -23,4 +25,5 @@ export const SIMULATOR_KINDS: Readonly<Record<SimulatorName, DeviceKind>> = {
   'ble-reader': 'ble-reader',
   'pos-agent': 'pos-agent',
   cart: 'cart',
+  gate: 'gate',
 };

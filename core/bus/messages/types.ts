@@ -10,6 +10,7 @@ export const DEVICE_KINDS = [
   'ble-reader',
   'pos-agent',
   'cart',
+  'gate',
 ] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
 
