@@ -49,7 +49,7 @@ describe('smart cart: pair, add, pay on the phone, leave through the gate', () =
   };
 
   before(async () => {
-    store = await startCartStore();
+    store = await startCartStore({ requestTtlSeconds: 5 });
     phone = await store.phone();
   });
   after(async () => {
@@ -197,7 +197,43 @@ describe('smart cart: pair, add, pay on the phone, leave through the gate', () =
     ]);
   });
 
+  it('the request expires unanswered: the cart says so, nothing is charged', async () => {
+    // (continues the trip above: juice, milk and soap in the cart, checks done)
+    const before = await store.server.db.query("SELECT count(*)::int AS n FROM documents WHERE collection = 'payments'");
+    await store.runtime.cart!.checkout(CART);
+    await pendingRequest();
+    await until('expired on the cart', () => view().state === 'shopping' && view().prompt === 'expired', 15_000);
+    const after = await store.server.db.query("SELECT count(*)::int AS n FROM documents WHERE collection = 'payments'");
+    assert.deepEqual(after.rows, before.rows, 'no payment');
+  });
+
+  it('server unreachable: the cart sends the shopper to a kiosk, which takes the basket (stored offline), and the gate opens', async () => {
+    const cart = store.runtime.cart!;
+    store.link.setEnabled(false);
+    try {
+      await assert.rejects(cart.checkout(CART), (e: any) => e.code === 'CART_SERVER_UNREACHABLE');
+      assert.equal(view().prompt, 'pay-at-kiosk');
+      assert.equal(view().state, 'shopping');
+      // The basket keeps growing offline.
+      scanIn('p-chips');
+      await until('chips in, offline', () => qty(view(), 'p-chips') === 1);
+      const total = view().total;
+      const paid = await cart.payAtKiosk(CART);
+      assert.equal(paid.outcome, 'stored', 'stored offline within the limits');
+      assert.equal(paid.view.state, 'paid');
+      assert.equal(paid.view.paidTotal, total);
+      const session = view().sessionId;
+      arrive();
+      await until('released offline', () => view().sessionId !== session);
+    } finally {
+      store.link.setEnabled(true);
+    }
+  });
+
   it('a gateway restarted mid-basket keeps the basket and the pairing; the shopper pays and leaves', async () => {
+    await pairPhone();
+    scanIn('p-cola');
+    await until('cola in before the restart', () => qty(view(), 'p-cola') === 1);
     const before = view();
     assert.ok(before.items.length > 0 && before.paired);
     await store.restartGateway();

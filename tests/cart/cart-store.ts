@@ -72,7 +72,7 @@ export type Phone = {
   post(path: string, body: unknown): Promise<{ status: number; body: any }>;
 };
 
-export async function startCartStore(options: { recognition?: boolean; enrol?: string[]; spotCheckRate?: number; uiDir?: string; sandboxLatencyMs?: [number, number] } = {}): Promise<CartStore> {
+export async function startCartStore(options: { recognition?: boolean; enrol?: string[]; requestTtlSeconds?: number; spotCheckRate?: number; uiDir?: string; sandboxLatencyMs?: [number, number] } = {}): Promise<CartStore> {
   const root = mkdtempSync(join(tmpdir(), 'edgepay-cart-'));
   const stops: (() => Promise<unknown> | void)[] = [() => rmSync(root, { recursive: true, force: true })];
   const stop = async () => {
@@ -136,6 +136,7 @@ export async function startCartStore(options: { recognition?: boolean; enrol?: s
           catalogue,
           walletOrigin: server.url.replace('127.0.0.1', 'localhost'),
           spotCheckRate: options.spotCheckRate ?? 0,
+          ...(options.requestTtlSeconds ? { requestTtlSeconds: options.requestTtlSeconds } : {}),
           onEvent: (e) => events.push(e),
         },
       });

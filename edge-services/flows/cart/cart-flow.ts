@@ -65,6 +65,8 @@ export type CartFlowDeps = {
   random?: () => number;
   minConfidence?: number;
   pairWindowMs?: number;
+  /** How long the shopper has to answer on the phone (seconds, default 120). */
+  requestTtlSeconds?: number;
   /** A kiosk that takes a cart's basket when the server is unreachable. */
   kiosk?: {
     clear(): void;
@@ -181,7 +183,7 @@ export class CartFlow {
       if (!s.doc.pairedAt) throw new EdgePayError('CART_NOT_PAIRED');
       await this.#save(s, { state: 'checkout', checkoutId: uuidV7(), prompt: 'approve-on-phone' });
       try {
-        const status = await startCheckout(server.endpoint, s.doc.id, { checkoutId: s.doc.checkoutId!, total: s.doc.total, currency: s.doc.currency });
+        const status = await startCheckout(server.endpoint, s.doc.id, { checkoutId: s.doc.checkoutId!, total: s.doc.total, currency: s.doc.currency, ...(this.#d.requestTtlSeconds ? { ttlSeconds: this.#d.requestTtlSeconds } : {}) });
         this.#online = true;
         await this.#applyStatus(cartId, status);
       } catch (err) {
