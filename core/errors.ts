@@ -195,6 +195,18 @@ export const errorRegistry = {
   // flow errors: elevator
 
   // flow errors: cart
+  CART_SESSION_NOT_FOUND: { httpStatus: 404, message: 'No such cart session.', when: 'A phone or a gateway names a cart session the server does not hold (or that belongs to another site).' },
+  CART_SESSION_NOT_RECEIVED: { httpStatus: 503, message: 'The cart session has not reached the server yet; try again.', when: 'A checkout names a cart session whose push did not arrive within the wait (10 s).' },
+  CART_PAIRING_CODE_INVALID: { httpStatus: 403, message: 'This pairing code is not the one the cart shows.', when: 'A phone pairs with a cart session using a code whose hash does not match the session\'s.' },
+  CART_ALREADY_PAIRED: { httpStatus: 409, message: 'This cart is already paired with another phone.', when: 'A second user pairs with a cart session that a phone already paired with.' },
+  CART_NOT_PAIRED: { httpStatus: 409, message: 'No phone is paired with this cart.', when: 'Checkout of a cart session that no phone paired with.' },
+  CART_NOT_AT_CHECKOUT: { httpStatus: 409, message: 'The cart is not at checkout.', when: 'A checkout call for a session whose pushed state is not checkout, or names another checkout than the pushed one.' },
+  CART_TOTAL_MISMATCH: { httpStatus: 409, message: 'The total does not match the cart\'s basket.', when: 'A checkout call whose total or currency differs from the pushed basket\'s.' },
+  CART_NO_PAYMENT_METHOD: { httpStatus: 422, message: 'The paired wallet has no payment method.', when: 'Checkout for a shopper whose wallet holds no card token.' },
+  CART_UNKNOWN: { httpStatus: 404, message: 'No such cart at this store.', when: 'The gateway is asked about a cart device it has no session for.' },
+  CART_NOT_READY: { httpStatus: 409, message: 'The cart needs a scan or staff before checkout ({reason}).', when: 'Checkout while the cart waits for a scan, a staff call is open, or the basket is empty.' },
+  CART_SERVER_UNREACHABLE: { httpStatus: 503, message: 'The payment server cannot be reached; pay at a kiosk.', when: 'Checkout of a cart while the gateway cannot reach the server (the cart tells the shopper to pay at a kiosk).' },
+  CART_STAFF_CALL_UNKNOWN: { httpStatus: 404, message: 'No such open staff call at this cart.', when: 'Staff resolve a call that is not open.' },
 
   // flow errors: two-channel
   TWO_CHANNEL_CODE_UNKNOWN: { httpStatus: 404, message: 'No paired dongle broadcasts this code now.', when: 'A payment device starts a two-channel payment for a code the server cannot resolve to a paired dongle in the current time window (or the one just before or after).' },

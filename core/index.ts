@@ -27,3 +27,5 @@ export * from './flows/credit/index.ts';
 export * as relay from './flows/relay/index.ts';
 export * as twoChannel from './flows/two-channel/index.ts';
 export * from './receipts/index.ts';
+// The flows' own parts, one namespace each (their names stay apart).
+export * as cartFlow from './flows/cart/index.ts';

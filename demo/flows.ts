@@ -6,6 +6,7 @@ import type { DemoFlow } from './context.ts';
 // flow imports: elevator
 
 // flow imports: cart
+import { cartDemo } from './cart.ts';
 
 // flow imports: two-channel
 
@@ -19,6 +20,7 @@ export const DEMO_FLOWS: readonly DemoFlow[] = [
   // elevator
 
   // cart
+  cartDemo,
 
   // two-channel
 

@@ -24,3 +24,5 @@ export * from './payment-request-outcomes/index.ts';
 export { cancelPaymentRequest, createPaymentRequest, getPaymentRequest } from './server-client/index.ts';
 // The relay flow (issue 22): relay terminal, POS agent, POS program simulator.
 export * as relayFlow from './flows/relay/index.ts';
+// The smart cart flow (issue 20).
+export * from './flows/cart/index.ts';

@@ -4,7 +4,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
-import { EdgePayError, edgePayCollections, errorResponses, type CollectionRegistry } from '../core/index.ts';
+import { cartFlow, EdgePayError, edgePayCollections, errorResponses, type CollectionRegistry } from '../core/index.ts';
 import { makeOwnerOnlyFile, type Db } from './db/index.ts';
 import { ChangeHub } from './replication/index.ts';
 import { mergeFollowUps, serverCollections, type CreatedFollowUps, type ServerCollection } from './replication/index.ts';
@@ -24,13 +24,14 @@ import { PAYMENT_CREATED_FOLLOW_UPS } from './payments/index.ts';
 import { paymentRequestsPlugin, type PaymentRequestsDeps } from './payment-requests/index.ts';
 import { creditPlugin, type CreditPluginOptions } from './flows/credit/index.ts';
 import { relayPlugin, type RelayPluginOptions } from './flows/relay/index.ts';
+import { cartFlowPlugin } from './flows/cart/index.ts';
 
 /**
  * The collections this server replicates: core's declarations (default: its
  * registry), with the follow-up work of the server's contexts (payments: audit
  * and forwarding queue) and any `extra` follow-ups (tests).
  */
-export function edgePayServerCollections(registry: CollectionRegistry = edgePayCollections, extra: CreatedFollowUps = {}): ServerCollection[] {
+export function edgePayServerCollections(registry: CollectionRegistry = cartFlow.cartCollections(edgePayCollections), extra: CreatedFollowUps = {}): ServerCollection[] {
   return serverCollections(registry, mergeFollowUps(PAYMENT_CREATED_FOLLOW_UPS, extra));
 }
 import { BUILT_IN_PAYMENT_METHODS, type PaymentMethodDeclaration } from './payments/index.ts';
@@ -172,6 +173,7 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
   // flow: elevator
 
   // flow: cart
+  if (authority && options.paymentRequests !== false) await app.register(cartFlowPlugin({ db: options.db, hub, authority }));
 
   // flow: two-channel
   await app.register(twoChannelPlugin({ db: options.db, adminToken: options.adminToken, authority }));

@@ -6,6 +6,7 @@ import type { Infer } from './schema.ts';
 import { bleReaderCommands, bleReaderEvents } from './messages/ble-reader.ts';
 import { cardTerminalCommands, cardTerminalEvents } from './messages/card-terminal.ts';
 import { cartCommands, cartEvents } from './messages/cart.ts';
+import { gateCommands, gateEvents } from './messages/gate.ts';
 import { commonCommands, commonEvents } from './messages/common.ts';
 import { elevatorCommands, elevatorEvents } from './messages/elevator.ts';
 import { hidEvents } from './messages/hid.ts';
@@ -22,6 +23,7 @@ export const busEvents = {
   ...posAgentEvents,
   ...cartEvents,
   ...printerEvents,
+  ...gateEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export const busCommands = {
@@ -32,6 +34,7 @@ export const busCommands = {
   ...posAgentCommands,
   ...cartCommands,
   ...printerCommands,
+  ...gateCommands,
 } as const satisfies Record<string, CommandSpec>;
 
 export type BusEventType = keyof typeof busEvents;

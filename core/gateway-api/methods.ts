@@ -6,6 +6,8 @@
  * table; a new method is one entry here and one handler in edge-services/api.
  */
 import type { PaymentDoc } from '../schemas/index.ts';
+import type { CartStaffDecision, CartView } from '../flows/cart/api.ts';
+import { cartId, oneOf, optional } from '../flows/cart/api-args.ts';
 import type { RefusedDocument } from '../sync-protocol/index.ts';
 import type { PayLaterOutcome } from '../flows/credit/index.ts';
 import { arrayOf, asBody, asIs, base64Image, boolean, inBearer, inBody, inPath, inQuery, integer, object, text } from './args.ts';
@@ -121,6 +123,29 @@ export const gatewayMethods = {
   // flow methods: elevator
 
   // flow methods: cart
+  /** A smart cart's screen: its basket, prompt, pairing QR address, staff calls. */
+  cartState: method<(cartId: string) => CartView>()({ access: 'kiosk', http: { method: 'GET', path: '/api/cart/:cartId' }, args: [inPath('cartId', cartId)] }),
+  /** The shopper pays from the cart: the paired phone is asked (CART_SERVER_UNREACHABLE: pay at a kiosk). */
+  cartCheckout: method<(cartId: string) => CartView>()({ access: 'kiosk', http: { method: 'POST', path: '/api/cart/:cartId/checkout' }, args: [inPath('cartId', cartId)] }),
+  /** The kiosk takes the cart's basket and charges it on its card terminal (online, or stored offline within the limits). */
+  cartPayAtKiosk: method<(cartId: string) => { view: CartView; outcome: string }>()({ access: 'kiosk', http: { method: 'POST', path: '/api/cart/:cartId/pay-at-kiosk' }, args: [inPath('cartId', cartId)] }),
+  /** Every cart of the store, for the console (staff calls, held carts). */
+  carts: method<() => CartView[]>()({ access: 'operator', http: { method: 'GET', path: '/api/console/carts' }, args: [] }),
+  /** Staff at a cart close a call, saying who and why (logged on the session). */
+  cartStaffResolve: method<(cartId: string, decision: CartStaffDecision) => CartView>()({
+    access: 'operator',
+    http: { method: 'POST', path: '/api/console/carts/:cartId/staff' },
+    args: [
+      inPath('cartId', cartId),
+      asBody('decision', object<CartStaffDecision>({ callId: text(1, 32), by: text(1, 64), why: text(1, 200), action: oneOf(['add', 'remove', 'dismiss'] as const), productId: optional(text(1, 64)) })),
+    ],
+  }),
+  /** Staff let a paid cart held at the gate (spot check) out, saying who and why. */
+  cartRelease: method<(cartId: string, by: string, why: string) => CartView>()({
+    access: 'operator',
+    http: { method: 'POST', path: '/api/console/carts/:cartId/release' },
+    args: [inPath('cartId', cartId), inBody('by', text(1, 64)), inBody('why', text(1, 200))],
+  }),
 
   // flow methods: two-channel
 

@@ -30,7 +30,9 @@ import { receiptHandlers } from './handlers/receipt-handlers.ts';
 import { OperatorSessions } from './operator-sessions.ts';
 import { IN_PROCESS, type SignInCaller } from './sign-in-client.ts';
 
-export type { GatewayServiceParts, ReceiptPrinter, RecognitionPart, ScannerEvents } from './handlers/parts.ts';
+import { cartHandlers } from './handlers/cart-handlers.ts';
+
+export type { CartPart, GatewayServiceParts, ReceiptPrinter, RecognitionPart, ScannerEvents } from './handlers/parts.ts';
 
 /** More methods beside core's (a flow's, or a test's): their declarations and their handlers. */
 export type ApiExtension<X extends MethodTable> = { methods: X; handlers: HandlersOf<X> };
@@ -74,6 +76,7 @@ export function createGatewayService<X extends MethodTable = {}>(parts: GatewayS
     ...recognitionHandlers(parts, desk, events),
     ...payLaterHandlers(parts, desk),
     ...receiptHandlers(parts, reads),
+    ...cartHandlers(parts),
   };
   const handlers = { ...coreHandlers, ...extension?.handlers } as Record<string, (...args: unknown[]) => Promise<unknown>>;
 

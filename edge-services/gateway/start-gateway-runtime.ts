@@ -11,7 +11,9 @@
  * same wiring.
  */
 import { createKioskPayLater, type KioskPayLaterConfig } from '../flows/credit/index.ts';
-import { EdgePayError, isEdgePayError, type DeviceKind, type MethodTable } from '../../core/index.ts';
+import { createHash } from 'node:crypto';
+import { cartFlow, EdgePayError, isEdgePayError, type CollectionRegistry, type DeviceKind, type MethodTable } from '../../core/index.ts';
+import { CartFlow, type CartFlowDeps } from '../flows/cart/index.ts';
 import { serveGatewayApi, createGatewayService, type ReceiptPrinter, type ApiExtension, type GatewayHttpServeOptions, type GatewayService, type NetworkSwitch, type RunningGatewayApi } from '../api/index.ts';
 import { startBus, type RunningBus, type StartBusOptions } from '../bus/index.ts';
 import { busCardTerminal, KioskCheckout } from '../checkout/index.ts';
@@ -61,6 +63,17 @@ export type GatewayRuntimeConfig = {
   payLater?: Omit<KioskPayLaterConfig, 'serverUrl'>;
   /** The central server's address as customers' phones reach it, for e-receipt QR codes (default: `server.url`). */
   receiptBaseUrl?: string;
+  /**
+   * The ledger's and sync's collections (default: core's registry, plus
+   * `cart-sessions` when `cart` is given). RxDB's open-source build allows 16 per process.
+   */
+  collections?: CollectionRegistry;
+  /** Smart carts (the `cart` flow): the cart devices, the exit gate, the catalogue's weights, where the wallet lives. */
+  cart?: Omit<CartFlowDeps, 'sessions' | 'products' | 'bus' | 'siteId' | 'gatewayId' | 'server' | 'kiosk' | 'pairingSecret' | 'currency'> & {
+    currency?: string;
+    /** The pairing codes' secret (default: derived from the gateway's credential). */
+    pairingSecret?: string;
+  };
   /** Wait until the card terminal answers on the bus before returning. */
   awaitCardTerminal?: boolean;
 };
@@ -72,6 +85,8 @@ export type GatewayRuntime = {
   readonly simulators: DeviceSimulators | undefined;
   readonly supervisors: readonly DriverSupervisor[];
   readonly kiosk: KioskCheckout;
+  /** The smart carts, when configured. */
+  readonly cart: CartFlow | undefined;
   /** The API in process (both transports call it). */
   readonly service: GatewayService;
   readonly api: RunningGatewayApi | undefined;
@@ -98,6 +113,7 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
       ...(config.ledgerName ? { ledgerName: config.ledgerName } : {}),
       ...(config.server ? { server: config.server } : {}),
       ...(config.recognition ? { recognition: { ...config.recognition, siteId: config.siteId, gatewayId: config.gatewayId } } : {}),
+      ...(config.collections ? { collections: config.collections } : config.cart ? { collections: cartFlow.cartCollections() } : {}),
     });
     stops.push(() => gateway.stop());
 
@@ -128,6 +144,28 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
       terminal: busCardTerminal(bus.bus, terminalId),
       ...(config.server && gateway.sync ? { server: { endpoint: { serverUrl: config.server.url, credential: config.server.credential }, sync: gateway.sync } } : {}),
     });
+    let cart: CartFlow | undefined;
+    if (config.cart) {
+      const { pairingSecret, currency, ...cartConfig } = config.cart;
+      const db = gateway.ledger.db as unknown as Record<string, unknown>;
+      cart = new CartFlow({
+        ...cartConfig,
+        sessions: db[cartFlow.CART_SESSIONS_COLLECTION],
+        products: gateway.ledger.db.products,
+        bus: bus.bus,
+        siteId: config.siteId,
+        gatewayId: config.gatewayId,
+        currency: currency ?? 'KRW',
+        pairingSecret: pairingSecret ?? createHash('sha256').update('edgepay-cart-pairing:' + (config.server?.credential ?? config.gatewayId)).digest('hex'),
+        ...(config.server ? { server: { endpoint: { serverUrl: config.server.url, credential: config.server.credential } } } : {}),
+        // The cart's camera frames: this gateway's recognition, or one the configuration hands in (another gateway's worker).
+        ...(cartConfig.recogniser ? {} : gateway.recognition ? { recogniser: gateway.recognition } : {}),
+        kiosk,
+      });
+      await cart.start();
+      const started = cart;
+      stops.push(() => started.stop());
+    }
     const rows = () => deviceStatus(bus, supervisors);
     const printerId = devices.printerId ?? simulators?.deviceIds.printer ?? (bus.devices.list().some((d) => d.deviceId === SIMULATOR_DEVICE_IDS.printer) ? SIMULATOR_DEVICE_IDS.printer : undefined);
     const printer: ReceiptPrinter | undefined = printerId
@@ -158,6 +196,7 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
         ...(config.payLater && config.server ? { payLater: createKioskPayLater({ ...config.payLater, serverUrl: config.server.url }) } : {}),
         ...(printer ? { printer } : {}),
         ...(receiptBaseUrl ? { receiptBaseUrl } : {}),
+        ...(cart ? { cart } : {}),
       },
       config.extension,
     );
@@ -165,7 +204,7 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
     const api = config.http ? await serveGatewayApi(service, config.http) : undefined;
     if (api) stops.push(() => api.close());
     service.start();
-    return { gateway, bus, simulators, supervisors, kiosk, service, api, devices: rows, stop };
+    return { gateway, bus, simulators, supervisors, kiosk, cart, service, api, devices: rows, stop };
   } catch (err) {
     await stop();
     throw err;

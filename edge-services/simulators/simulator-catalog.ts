@@ -3,6 +3,7 @@ import type { DeviceKind } from '../../core/index.ts';
 import { startBleReaderSimulator } from './ble-reader/ble-reader-simulator.ts';
 import { startCardTerminalSimulator } from './card-terminal/card-terminal-simulator.ts';
 import { startCartSimulator } from './cart/cart-simulator.ts';
+import { startGateSimulator } from './gate/gate-simulator.ts';
 import { startElevatorSimulator } from './elevator/elevator-simulator.ts';
 import { startPosAgentSimulator } from './pos-agent/pos-agent-simulator.ts';
 import { startPrinterSimulator } from './printer/printer-simulator.ts';
@@ -15,6 +16,7 @@ export const SIMULATORS = {
   'pos-agent': startPosAgentSimulator,
   cart: startCartSimulator,
   printer: startPrinterSimulator,
+  gate: startGateSimulator,
 } as const satisfies Record<string, SimulatorFactory>;
 
 export type SimulatorName = keyof typeof SIMULATORS;
@@ -26,4 +28,5 @@ export const SIMULATOR_KINDS: Readonly<Record<SimulatorName, DeviceKind>> = {
   'pos-agent': 'pos-agent',
   cart: 'cart',
   printer: 'printer',
+  gate: 'gate',
 };

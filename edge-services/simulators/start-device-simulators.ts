@@ -17,10 +17,14 @@ export const SIMULATOR_DEVICE_IDS: Readonly<Record<SimulatorName, string>> = {
   'pos-agent': 'pos-1',
   cart: 'cart-1',
   printer: 'printer-1',
+  gate: 'gate-1',
 };
 
+/** Started when `only` is not given: the exit gate runs only where carts do (ask for it by name). */
+export const DEFAULT_SIMULATORS: readonly SimulatorName[] = ['card-terminal', 'elevator', 'ble-reader', 'pos-agent', 'cart', 'printer'];
+
 export type StartDeviceSimulatorsOptions = {
-  /** Which simulators (default: all of them). */
+  /** Which simulators (default: those of DEFAULT_SIMULATORS; the gate only when named). */
   only?: SimulatorName[];
   /** Per-simulator options (speeds, dongles, fields...), see each PROTOCOL.md. */
   options?: Partial<Record<SimulatorName, Record<string, unknown>>>;
@@ -40,7 +44,7 @@ export type DeviceSimulators = {
 };
 
 export function startDeviceSimulators(bus: RunningBus, options: StartDeviceSimulatorsOptions = {}): DeviceSimulators {
-  const names = options.only ?? (Object.keys(SIMULATOR_KINDS) as SimulatorName[]);
+  const names = options.only ?? [...DEFAULT_SIMULATORS];
   const supervisor = new DriverSupervisor({ enroll: (id, kind) => bus.enrollNewDevice(id, kind), ...(options.backoff ? { backoff: options.backoff } : {}) });
   const deviceIds: Partial<Record<SimulatorName, string>> = {};
   for (const name of names) {

@@ -37,6 +37,16 @@ export const cartEvents = {
     }),
     doc: 'What the cart\'s own model saw in a frame (carts with on-board recognition).',
   },
+  'cart.barcode': {
+    kind: 'event',
+    from: C,
+    payload: object({
+      // What the cart's reader decoded, as its bytes (printable ASCII; EAN/UPC digits with their check digit).
+      code: str(64, { minLength: 1, pattern: '^[\\x21-\\x7e]+$' }),
+      symbology: oneOfStrings(['ean-13', 'ean-8', 'upc-a', 'upc-e', 'code-128', 'qr']),
+    }),
+    doc: 'The cart\'s barcode reader read a code (the shopper scanned an item).',
+  },
   'cart.weight': {
     kind: 'event',
     from: C,

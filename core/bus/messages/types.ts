@@ -11,6 +11,7 @@ export const DEVICE_KINDS = [
   'pos-agent',
   'cart',
   'printer',
+  'gate',
 ] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
 

@@ -5,6 +5,7 @@
  */
 import {
   summariseUnsent,
+  type cartFlow,
   type DeviceView,
   type EnrolmentDoc,
   type FrameRecognition,
@@ -33,6 +34,16 @@ export type RecognitionPart = {
 /** The bus as far as the API needs it: scanner events. */
 export type ScannerEvents = { onEvent(listener: (envelope: { type: string; payload: unknown }) => void): () => void };
 
+/** The smart cart flow as far as the API needs it (edge-services/flows/cart's CartFlow has these). */
+export type CartPart = {
+  view(cartId: string): cartFlow.CartView;
+  views(): cartFlow.CartView[];
+  checkout(cartId: string): Promise<cartFlow.CartView>;
+  payAtKiosk(cartId: string): Promise<{ view: cartFlow.CartView; outcome: string }>;
+  staffResolve(cartId: string, decision: cartFlow.CartStaffDecision): Promise<cartFlow.CartView>;
+  staffRelease(cartId: string, by: string, why: string): Promise<cartFlow.CartView>;
+};
+
 export type GatewayServiceParts = {
   kiosk: KioskCheckout;
   db: LedgerDatabase;
@@ -46,6 +57,8 @@ export type GatewayServiceParts = {
   network?: NetworkSwitch;
   /** Product recognition (SiteRecognition): kiosk camera frames and the operator's enrolments; without it those answer RECOGNITION_UNAVAILABLE. */
   recognition?: RecognitionPart;
+  /** Smart carts (the `cart` flow), where this gateway runs them. */
+  cart?: CartPart;
   operatorPin: string;
   /** Pay later at the kiosk (edge-services/flows/credit); without it payLater answers CREDIT_KIOSK_UNAVAILABLE. */
   payLater?: KioskPayLater;

@@ -4,8 +4,20 @@
  * frame, its own detections, and the scale settling on the new weight. The
  * wheels stay locked until the gateway unlocks the cart after payment.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { DeviceBusClient } from '../../bus/index.ts';
 import { seededRandom, sleep, type Simulator } from '../simulator-types.ts';
+
+/** The recognition evaluation set's frames: what the cart's camera "sees" (real JPEG bytes, 640x480). */
+const EVAL_FRAMES = fileURLToPath(new URL('../../recognition/eval-set/frames/', import.meta.url));
+const FRAME_NAME = /^[a-z0-9-]{1,64}$/;
+
+/** A frame of the evaluation set, as the camera sends it: the JPEG file's bytes, base64. */
+export function evalFrame(name: string): string {
+  if (!FRAME_NAME.test(name)) throw new Error('not a frame name');
+  return readFileSync(EVAL_FRAMES + name + '.jpg').toString('base64');
+}
 
 type Item = { label: string; grams: number };
 const CATALOG: readonly Item[] = [
@@ -62,9 +74,38 @@ export function startCartSimulator(client: DeviceBusClient, options: Record<stri
     return { grams: grams - tare };
   });
 
+  /**
+   * One step of a shopper at the cart, in the order a real cart reports it:
+   * the camera's frame of what went in or out (if the shopper showed it), a
+   * barcode read (if scanned), and the load cell swinging then settling on the
+   * new weight. Each step is sent in turn after the previous one.
+   */
+  const step = (m: Record<string, unknown>) => {
+    chain = chain.then(async () => {
+      const frame = typeof m['frame'] === 'string' ? m['frame'] : undefined;
+      if (frame) {
+        const id = ++frameId;
+        await client.publish('cart.frame', { frameId: id, width: 640, height: 480, encoding: 'jpeg', data: evalFrame(frame) });
+      }
+      if (typeof m['barcode'] === 'string') {
+        await client.publish('cart.barcode', { code: m['barcode'], symbology: m['barcode'].length === 8 ? 'ean-8' : 'ean-13' });
+      }
+      const delta = Number(m['deltaGrams'] ?? 0);
+      if (delta !== 0) {
+        grams += delta;
+        await client.publish('cart.weight', { grams: grams - tare + Math.sign(delta) * 23, stable: false });
+        await sleep(Number(m['settleMs'] ?? settleMs));
+        await client.publish('cart.weight', { grams: grams - tare, stable: true });
+      }
+      const after = Number(m['pauseMs'] ?? 0);
+      if (after > 0) await sleep(after);
+    });
+  };
+
   return {
     control(message) {
-      if (message['action'] === 'add-item') {
+      if (message['action'] === 'step') step(message);
+      else if (message['action'] === 'add-item') {
         const label = String(message['label'] ?? CATALOG[0]!.label);
         add({ label, grams: Number(message['grams'] ?? CATALOG.find((i) => i.label === label)?.grams ?? 500) });
       }
