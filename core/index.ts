@@ -23,3 +23,4 @@ export * from './payment-requests/index.ts';
 export * from './sync-protocol/index.ts';
 export * from './server-api/index.ts';
 export * from './wallet-api/index.ts';
+export * from './flows/elevator/index.ts';

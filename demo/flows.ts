@@ -4,6 +4,7 @@
  */
 import type { DemoFlow } from './context.ts';
 // flow imports: elevator
+import { elevatorDemo } from './elevator.ts';
 
 // flow imports: cart
 
@@ -15,6 +16,7 @@ import type { DemoFlow } from './context.ts';
 
 export const DEMO_FLOWS: readonly DemoFlow[] = [
   // elevator
+  elevatorDemo,
 
   // cart
 

@@ -20,3 +20,4 @@ export * from './api/index.ts';
 // Requests to pay: the gateway as requester, and the outcomes its flows act on once (issue 18).
 export * from './payment-request-outcomes/index.ts';
 export { cancelPaymentRequest, createPaymentRequest, getPaymentRequest } from './server-client/index.ts';
+export { LobbyDesk, deliveryClient, type LobbyConfig, type DeliveryClient } from './flows/elevator/index.ts';

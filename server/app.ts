@@ -22,6 +22,8 @@ import type { AddressInfo } from 'node:net';
 import { walletDepsFor, walletPlugin, type WalletPluginOptions } from './wallet/index.ts';
 import { PAYMENT_CREATED_FOLLOW_UPS } from './payments/index.ts';
 import { paymentRequestsPlugin, type PaymentRequestsDeps } from './payment-requests/index.ts';
+import { issuerPlugin, type IssuerPluginOptions } from './issuer/index.ts';
+import { elevatorPlugin } from './flows/elevator/index.ts';
 
 /**
  * The collections this server replicates: core's declarations (default: its
@@ -61,6 +63,8 @@ export type AppOptions = {
   paymentMethods?: readonly PaymentMethodDeclaration[];
   /** The wallet (rpId default `localhost`, origin default http://localhost:<listening port>, demoSignIn off). */
   wallet?: Partial<Omit<WalletPluginOptions, 'db'>>;
+  /** The sandbox virtual-card issuer (hold and sweep times). */
+  issuer?: Partial<Omit<IssuerPluginOptions, 'db' | 'adminToken'>>;
 };
 
 export type EdgePayServer = {
@@ -153,6 +157,8 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
   }
   // The five flows (server/flows/<flow>/): each registers its Fastify plugin here, on its own line.
   // flow: elevator
+  await app.register(issuerPlugin({ db: options.db, adminToken: options.adminToken, ...options.issuer }));
+  if (options.paymentRequests !== false) await app.register(elevatorPlugin({ db: options.db, adminToken: options.adminToken }));
 
   // flow: cart
 

@@ -29,3 +29,4 @@ export * as serverTesting from './testing/index.ts';
 export * as wallet from './wallet/index.ts';
 /** Requests to pay: the wallet's stand-in for tests of other folders (phones with signed approvals, an SSE client). */
 export { paymentRequestsTesting } from './payment-requests/index.ts';
+export * as issuer from './issuer/index.ts';

@@ -52,6 +52,7 @@ export const SERVER_CONTEXTS = [
   'payments',
   'wallet',
   'payment-requests',
+  'issuer',
   'admin',
   'flows',
 ] as const;

@@ -6,6 +6,7 @@
  * table; a new method is one entry here and one handler in edge-services/api.
  */
 import type { PaymentDoc } from '../schemas/index.ts';
+import type { LobbyEntry, LobbyState } from '../flows/elevator/index.ts';
 import type { RefusedDocument } from '../sync-protocol/index.ts';
 import { arrayOf, asBody, asIs, base64Image, boolean, inBearer, inBody, inPath, inQuery, integer, object, text } from './args.ts';
 import { method } from './declare.ts';
@@ -117,6 +118,18 @@ export const gatewayMethods = {
   }),
   // The five flows' methods, each under its own line (name them after the flow: lobby..., cart..., pump..., relay..., payLater...).
   // flow methods: elevator
+  /** The lobby terminal's screen (ELEVATOR_UNAVAILABLE on a gateway without the elevator flow). */
+  lobbyState: method<() => LobbyState>()({ access: 'kiosk', http: { method: 'GET', path: '/api/lobby/state' }, args: [] }),
+  /** The courier's entry: courier code (typed or read from the company app's QR code), unit, amount. Answers at once. */
+  lobbyRequest: method<(entry: LobbyEntry) => LobbyState>()({
+    access: 'kiosk',
+    http: { method: 'POST', path: '/api/lobby/request' },
+    args: [asBody('entry', object<LobbyEntry>({ courierCode: text(1, 64), unit: text(1, 16), amount: integer }))],
+  }),
+  /** The courier put the goods in the car. */
+  lobbyConfirmLoad: method<() => LobbyState>()({ access: 'kiosk', http: { method: 'POST', path: '/api/lobby/loaded' }, args: [] }),
+  /** A new delivery (after an outcome). */
+  lobbyReset: method<() => LobbyState>()({ access: 'kiosk', http: { method: 'POST', path: '/api/lobby/reset' }, args: [] }),
 
   // flow methods: cart
 

@@ -25,6 +25,7 @@ import { KioskDesk } from './handlers/kiosk-desk.ts';
 import { kioskHandlers } from './handlers/kiosk-handlers.ts';
 import { GatewayReads, type GatewayServiceParts } from './handlers/parts.ts';
 import { recognitionHandlers } from './handlers/recognition-handlers.ts';
+import { lobbyHandlers } from './handlers/lobby-handlers.ts';
 import { OperatorSessions } from './operator-sessions.ts';
 import { IN_PROCESS, type SignInCaller } from './sign-in-client.ts';
 
@@ -70,6 +71,7 @@ export function createGatewayService<X extends MethodTable = {}>(parts: GatewayS
     ...kioskHandlers(parts, desk, events),
     ...consoleHandlers(parts, reads, sessions, async () => sources?.poll()),
     ...recognitionHandlers(parts, desk),
+    ...lobbyHandlers(parts),
   };
   const handlers = { ...coreHandlers, ...extension?.handlers } as Record<string, (...args: unknown[]) => Promise<unknown>>;
 

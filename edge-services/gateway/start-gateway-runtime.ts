@@ -18,6 +18,7 @@ import { deviceStatus, DriverSupervisor, HID_DRIVER_ENTRY, type DeviceStatusRow,
 import type { RecognitionServiceOptions } from '../recognition/index.ts';
 import { SIMULATOR_DEVICE_IDS, startDeviceSimulators, type DeviceSimulators, type StartDeviceSimulatorsOptions } from '../simulators/index.ts';
 import { startGateway, type Gateway, type GatewayOptions } from './start-gateway.ts';
+import { LobbyDesk, type LobbyConfig } from '../flows/elevator/index.ts';
 
 /** Which devices the gateway runs. Nothing is simulated unless `simulators` says so. */
 export type GatewayDevicesConfig = {
@@ -36,6 +37,8 @@ export type GatewayRuntimeConfig = {
   /** Folder for everything the gateway keeps on disk (the ledger in `<dataDir>/ledger`). */
   dataDir: string;
   ledgerName?: string;
+  /** The collections of the ledger and its sync (default: core's registry); a second gateway in one process takes fewer (RxDB's 16). */
+  collections?: GatewayOptions['collections'];
   /** This gateway's site and id (from its enrolment). */
   siteId: string;
   gatewayId: string;
@@ -56,6 +59,11 @@ export type GatewayRuntimeConfig = {
   extension?: ApiExtension<MethodTable>;
   /** Wait until the card terminal answers on the bus before returning. */
   awaitCardTerminal?: boolean;
+  /**
+   * The lobby terminal (the elevator flow): needs `server`. The card terminal
+   * and elevator controller default to the simulators' ids.
+   */
+  lobby?: Partial<Omit<LobbyConfig, 'server' | 'currency'>> & { currency: string };
 };
 
 export type GatewayRuntime = {
@@ -65,6 +73,8 @@ export type GatewayRuntime = {
   readonly simulators: DeviceSimulators | undefined;
   readonly supervisors: readonly DriverSupervisor[];
   readonly kiosk: KioskCheckout;
+  /** The lobby terminal's desk (when `lobby` was given). */
+  readonly lobby: LobbyDesk | undefined;
   /** The API in process (both transports call it). */
   readonly service: GatewayService;
   readonly api: RunningGatewayApi | undefined;
@@ -89,6 +99,7 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
     const gateway = await startGateway({
       dataDir: config.dataDir,
       ...(config.ledgerName ? { ledgerName: config.ledgerName } : {}),
+      ...(config.collections ? { collections: config.collections } : {}),
       ...(config.server ? { server: config.server } : {}),
       ...(config.recognition ? { recognition: { ...config.recognition, siteId: config.siteId, gatewayId: config.gatewayId } } : {}),
     });
@@ -122,6 +133,16 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
       ...(config.server && gateway.sync ? { server: { endpoint: { serverUrl: config.server.url, credential: config.server.credential }, sync: gateway.sync } } : {}),
     });
     const rows = () => deviceStatus(bus, supervisors);
+    const lobby =
+      config.lobby && config.server
+        ? new LobbyDesk(bus.bus, {
+            server: { serverUrl: config.server.url, credential: config.server.credential },
+            terminalId,
+            elevatorId: simulators?.deviceIds.elevator ?? SIMULATOR_DEVICE_IDS.elevator,
+            ...config.lobby,
+          })
+        : undefined;
+    if (lobby) stops.push(() => lobby.stop());
     const service = createGatewayService(
       {
         kiosk,
@@ -134,6 +155,7 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
         ...(gateway.recognition ? { recognition: gateway.recognition } : {}),
         ...(config.network ? { network: config.network } : {}),
         ...(config.pollMs ? { pollMs: config.pollMs } : {}),
+        ...(lobby ? { lobby } : {}),
       },
       config.extension,
     );
@@ -141,7 +163,7 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
     const api = config.http ? await serveGatewayApi(service, config.http) : undefined;
     if (api) stops.push(() => api.close());
     service.start();
-    return { gateway, bus, simulators, supervisors, kiosk, service, api, devices: rows, stop };
+    return { gateway, bus, simulators, supervisors, kiosk, lobby, service, api, devices: rows, stop };
   } catch (err) {
     await stop();
     throw err;

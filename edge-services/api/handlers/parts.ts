@@ -8,6 +8,8 @@ import {
   type DeviceView,
   type EnrolmentDoc,
   type FrameRecognition,
+  type LobbyEntry,
+  type LobbyState,
   type NetworkState,
   type PaymentDoc,
   type PayOutcome,
@@ -28,6 +30,14 @@ export type RecognitionPart = {
   list(): Promise<EnrolmentDoc[]>;
 };
 
+/** The lobby desk as far as the API needs it (edge-services/flows/elevator's LobbyDesk). */
+export type LobbyPart = {
+  view(): LobbyState;
+  request(entry: LobbyEntry): LobbyState;
+  confirmLoad(): LobbyState;
+  reset(): LobbyState;
+};
+
 /** The bus as far as the API needs it: scanner events. */
 export type ScannerEvents = { onEvent(listener: (envelope: { type: string; payload: unknown }) => void): () => void };
 
@@ -45,6 +55,8 @@ export type GatewayServiceParts = {
   /** Product recognition (SiteRecognition): kiosk camera frames and the operator's enrolments; without it those answer RECOGNITION_UNAVAILABLE. */
   recognition?: RecognitionPart;
   operatorPin: string;
+  /** The lobby terminal (the elevator flow), on a building gateway that runs it. */
+  lobby?: LobbyPart;
   /** How often sync and device status are compared for changes (ms). */
   pollMs?: number;
 };
