@@ -23,7 +23,7 @@ import type { Db, Queryable } from '../db/index.ts';
 import { createTransfers } from '../ledger/index.ts';
 import { floatAccount, merchantAccount, transferIds } from './accounts.ts';
 import { secretText } from './cards.ts';
-import { issuerKeys, terminalKey } from './keys.ts';
+import { cachedTerminalKey, issuerKeys } from './keys.ts';
 import { openStatic } from './sealing.ts';
 
 /** How long an approval may stay held before it is reversed when nobody captured it (the terminal never got it). */
@@ -54,7 +54,7 @@ const approvalCode = () => Array.from({ length: 6 }, () => 'ABCDEFGHJKLMNPQRSTUV
 
 export async function authorise(db: Db, body: AuthorisationBody): Promise<AuthorisationDecision> {
   const keys = await issuerKeys(db);
-  const theirs = await terminalKey(db, body.terminalId);
+  const theirs = await cachedTerminalKey(db, body.terminalId);
   const secret = openStatic<AuthorisationSecret>(keys.privateKey, theirs, body.box, AUTHORISATION_BOX_INFO, `${body.terminalId}|${body.authorisationId}`);
   checkSecret(secret);
   const requestMac = keys.mac(JSON.stringify([body.terminalId, secretText(secret), secret.amount, secret.currency, secret.merchantId]));
@@ -67,10 +67,6 @@ export async function authorise(db: Db, body: AuthorisationBody): Promise<Author
     if (rows[0].request_mac !== requestMac) throw new EdgePayError('ISSUER_AUTHORISATION_REUSED');
     return decisionOf(rows[0]);
   };
-  // A retry that was decided already costs one read.
-  const seen = await earlier(db);
-  if (seen) return seen;
-
   const decided = await db.transaction(async (tx) => {
     const { rows } = await tx.query<CardRow>(
       'SELECT id, secret_mac, amount, currency, merchant_id, state, close_reason, expires_at <= now() AS expired FROM issuer_cards WHERE number_mac = $1 FOR UPDATE',

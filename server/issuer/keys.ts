@@ -30,12 +30,33 @@ async function loadKeys(db: Db): Promise<IssuerKeys> {
   return { privateKey: privateKeyOf(row.private_key), publicKey: row.public_key, mac: (text) => createHmac('sha256', macKey).update(text).digest('hex') };
 }
 
+/**
+ * Terminal keys read in this process, for a minute: the decision path is then
+ * one round trip shorter. A key enrolled again through another server process
+ * is seen here within that minute (a box sealed to the new key fails to open
+ * before, and the terminal's retry succeeds after).
+ */
+const TERMINAL_KEYS = new WeakMap<Queryable, Map<string, { key: KeyObject; until: number }>>();
+const TERMINAL_KEY_TTL_MS = 60_000;
+
 export async function enrolTerminal(db: Db, terminalId: string, publicKey: string): Promise<void> {
   publicKeyOf(publicKey); // refuses anything that is not an X25519 key
+  TERMINAL_KEYS.get(db)?.delete(terminalId);
   await db.query(
     'INSERT INTO issuer_terminals (id, public_key) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET public_key = EXCLUDED.public_key',
     [terminalId, publicKey],
   );
+}
+
+/** A terminal's key, cached for a minute in this process (the issuer's decision path). */
+export async function cachedTerminalKey(db: Db, terminalId: string): Promise<KeyObject> {
+  let cache = TERMINAL_KEYS.get(db);
+  if (!cache) TERMINAL_KEYS.set(db, (cache = new Map()));
+  const hit = cache.get(terminalId);
+  if (hit && hit.until > Date.now()) return hit.key;
+  const key = await terminalKey(db, terminalId);
+  cache.set(terminalId, { key, until: Date.now() + TERMINAL_KEY_TTL_MS });
+  return key;
 }
 
 export async function terminalKey(db: Queryable, terminalId: string): Promise<KeyObject> {
