@@ -18,6 +18,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   ui: () => import('./ui.ts'),
   wallet: () => import('./wallet.ts'),
   // elevator
+  elevator: () => import('./elevator.ts'),
 
   // cart
 

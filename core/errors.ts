@@ -193,6 +193,17 @@ export const errorRegistry = {
   INTERNAL: { httpStatus: 500, message: 'Internal error.', when: 'Anything unexpected; the details stay in the log.' },
   // The five flows: each adds its codes under its own line below (prefix: the flow).
   // flow errors: elevator
+  ELEVATOR_NOT_CONFIGURED: { httpStatus: 409, message: 'This site has no lobby delivery set up.', when: 'A gateway asks for an elevator delivery at a site without an elevator configuration (PUT /admin/elevator/sites/{siteId}).' },
+  ELEVATOR_COURIER_UNKNOWN: { httpStatus: 403, message: 'This courier code is not known.', when: 'A delivery names a courier code that no delivery company was given.' },
+  ELEVATOR_TOO_MANY_TRIES: { httpStatus: 429, message: 'Too many units tried from this terminal; wait {retryAfterSeconds} seconds.', when: 'A lobby terminal asked for units that reached nobody too often in the last ten minutes (guessing who lives where).' },
+  ELEVATOR_DELIVERY_NOT_FOUND: { httpStatus: 404, message: 'There is no delivery {deliveryId} for this site.', when: 'Reading or acting on a delivery that does not exist or belongs to another site.' },
+  ELEVATOR_DELIVERY_STATE: { httpStatus: 409, message: 'The delivery is {state}; this step does not apply.', when: 'Capturing, refunding or finishing a delivery whose state does not allow it (e.g. a capture before the card was charged).' },
+  ELEVATOR_UNAVAILABLE: { httpStatus: 503, message: 'This gateway runs no lobby terminal.', when: 'A lobby method is called on a gateway started without the elevator flow.' },
+  ELEVATOR_LOBBY_BUSY: { httpStatus: 409, message: 'A delivery is in progress at this lobby terminal.', when: 'A courier starts a delivery while the previous one is still running.' },
+  ELEVATOR_ENTRY_INVALID: { httpStatus: 400, message: 'Check the courier code, the unit and the amount.', when: 'The lobby terminal gets an empty courier code, a unit that is not a unit number, or an amount that is not a positive whole amount.' },
+  ISSUER_TERMINAL_UNKNOWN: { httpStatus: 401, message: 'This terminal is not enrolled with the issuer.', when: 'An authorisation from a terminal id whose key the issuer does not hold (PUT /admin/issuer/terminals/{terminalId}).' },
+  ISSUER_AUTHORISATION_INVALID: { httpStatus: 400, message: 'The authorisation could not be opened.', when: 'A sealed authorisation that does not decrypt under the terminal\'s key (forged, damaged or for another issuer).' },
+  ISSUER_AUTHORISATION_REUSED: { httpStatus: 409, message: 'This authorisation id was already used for another request.', when: 'A card network retry whose content differs from the first request with the same authorisation id.' },
 
   // flow errors: cart
   CART_SESSION_NOT_FOUND: { httpStatus: 404, message: 'No such cart session.', when: 'A phone or a gateway names a cart session the server does not hold (or that belongs to another site).' },

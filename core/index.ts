@@ -29,3 +29,4 @@ export * as twoChannel from './flows/two-channel/index.ts';
 export * from './receipts/index.ts';
 // The flows' own parts, one namespace each (their names stay apart).
 export * as cartFlow from './flows/cart/index.ts';
+export * from './flows/elevator/index.ts';

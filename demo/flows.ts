@@ -4,6 +4,7 @@
  */
 import type { DemoFlow } from './context.ts';
 // flow imports: elevator
+import { elevatorDemo } from './elevator.ts';
 
 // flow imports: cart
 import { cartDemo } from './cart.ts';
@@ -18,6 +19,7 @@ import { creditDemo } from './credit.ts';
 
 export const DEMO_FLOWS: readonly DemoFlow[] = [
   // elevator
+  elevatorDemo,
 
   // cart
   cartDemo,

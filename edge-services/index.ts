@@ -26,3 +26,4 @@ export { cancelPaymentRequest, createPaymentRequest, getPaymentRequest } from '.
 export * as relayFlow from './flows/relay/index.ts';
 // The smart cart flow (issue 20).
 export * from './flows/cart/index.ts';
+export { LobbyDesk, deliveryClient, type LobbyConfig, type DeliveryClient } from './flows/elevator/index.ts';

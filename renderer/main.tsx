@@ -1,4 +1,4 @@
-/** The UI's entry: /kiosk is the checkout, /console the operator console (same bundle, one origin). */
+/** The UI's entry: /kiosk is the checkout, /console the operator console, /lobby the lobby terminal (same bundle, one origin). */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ClientContext, createClient } from './api/client.ts';
@@ -8,17 +8,19 @@ import { KioskApp } from './kiosk/KioskApp.tsx';
 // The shipped font (regular and bold; Korean and Latin subsets load by unicode-range as text needs them).
 import '@fontsource/noto-sans-kr/400.css';
 import '@fontsource/noto-sans-kr/700.css';
+import { LobbyApp } from './lobby/LobbyApp.tsx';
 import './styles.css';
 
 const client = createClient();
 const path = location.pathname.replace(/\/+$/, '');
 const isConsole = path.endsWith('/console');
+const isLobby = path.endsWith('/lobby');
 document.body.classList.add(isConsole ? 'is-console' : 'is-kiosk');
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <ClientContext.Provider value={client}>
-      <I18nProvider>{isConsole ? <ConsoleApp /> : <KioskApp />}</I18nProvider>
+      <I18nProvider>{isConsole ? <ConsoleApp /> : isLobby ? <LobbyApp /> : <KioskApp />}</I18nProvider>
     </ClientContext.Provider>
   </StrictMode>,
 );

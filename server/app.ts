@@ -25,6 +25,8 @@ import { paymentRequestsPlugin, type PaymentRequestsDeps } from './payment-reque
 import { creditPlugin, type CreditPluginOptions } from './flows/credit/index.ts';
 import { relayPlugin, type RelayPluginOptions } from './flows/relay/index.ts';
 import { cartFlowPlugin } from './flows/cart/index.ts';
+import { issuerPlugin, type IssuerPluginOptions } from './issuer/index.ts';
+import { elevatorPlugin } from './flows/elevator/index.ts';
 
 /**
  * The collections this server replicates: core's declarations (default: its
@@ -72,6 +74,8 @@ export type AppOptions = {
   credit?: Omit<CreditPluginOptions, 'db' | 'adminToken'> | false;
   /** The relay flow (server/flows/relay): its options, or false for none. */
   relay?: Omit<RelayPluginOptions, 'db' | 'adminToken'> | false;
+  /** The sandbox virtual-card issuer (hold and sweep times). */
+  issuer?: Partial<Omit<IssuerPluginOptions, 'db' | 'adminToken'>>;
 };
 
 export type EdgePayServer = {
@@ -171,6 +175,8 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
   }
   // The five flows (server/flows/<flow>/): each registers its Fastify plugin here, on its own line.
   // flow: elevator
+  await app.register(issuerPlugin({ db: options.db, adminToken: options.adminToken, ...options.issuer }));
+  if (options.paymentRequests !== false) await app.register(elevatorPlugin({ db: options.db, adminToken: options.adminToken }));
 
   // flow: cart
   if (authority && options.paymentRequests !== false) await app.register(cartFlowPlugin({ db: options.db, hub, authority }));

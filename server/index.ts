@@ -31,3 +31,4 @@ export * as wallet from './wallet/index.ts';
 export { paymentRequestsTesting } from './payment-requests/index.ts';
 /** Pay later (server/flows/credit): its settings, for tests, the demo and the bench. */
 export type { CreditSettings } from './flows/credit/index.ts';
+export * as issuer from './issuer/index.ts';

@@ -53,6 +53,7 @@ export const SERVER_CONTEXTS = [
   'wallet',
   'payment-requests',
   'otp',
+  'issuer',
   'admin',
   'flows',
 ] as const;

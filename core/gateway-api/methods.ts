@@ -8,6 +8,7 @@
 import type { PaymentDoc } from '../schemas/index.ts';
 import type { CartStaffDecision, CartView } from '../flows/cart/api.ts';
 import { cartId, oneOf, optional } from '../flows/cart/api-args.ts';
+import type { LobbyEntry, LobbyState } from '../flows/elevator/index.ts';
 import type { RefusedDocument } from '../sync-protocol/index.ts';
 import type { PayLaterOutcome } from '../flows/credit/index.ts';
 import { arrayOf, asBody, asIs, base64Image, boolean, inBearer, inBody, inPath, inQuery, integer, object, text } from './args.ts';
@@ -121,6 +122,18 @@ export const gatewayMethods = {
   }),
   // The five flows' methods, each under its own line (name them after the flow: lobby..., cart..., pump..., relay..., payLater...).
   // flow methods: elevator
+  /** The lobby terminal's screen (ELEVATOR_UNAVAILABLE on a gateway without the elevator flow). */
+  lobbyState: method<() => LobbyState>()({ access: 'kiosk', http: { method: 'GET', path: '/api/lobby/state' }, args: [] }),
+  /** The courier's entry: courier code (typed or read from the company app's QR code), unit, amount. Answers at once. */
+  lobbyRequest: method<(entry: LobbyEntry) => LobbyState>()({
+    access: 'kiosk',
+    http: { method: 'POST', path: '/api/lobby/request' },
+    args: [asBody('entry', object<LobbyEntry>({ courierCode: text(1, 64), unit: text(1, 16), amount: integer }))],
+  }),
+  /** The courier put the goods in the car. */
+  lobbyConfirmLoad: method<() => LobbyState>()({ access: 'kiosk', http: { method: 'POST', path: '/api/lobby/loaded' }, args: [] }),
+  /** A new delivery (after an outcome). */
+  lobbyReset: method<() => LobbyState>()({ access: 'kiosk', http: { method: 'POST', path: '/api/lobby/reset' }, args: [] }),
 
   // flow methods: cart
   /** A smart cart's screen: its basket, prompt, pairing QR address, staff calls. */

@@ -27,6 +27,7 @@ import { GatewayReads, type GatewayServiceParts } from './handlers/parts.ts';
 import { recognitionHandlers } from './handlers/recognition-handlers.ts';
 import { payLaterHandlers } from './handlers/pay-later-handlers.ts';
 import { receiptHandlers } from './handlers/receipt-handlers.ts';
+import { lobbyHandlers } from './handlers/lobby-handlers.ts';
 import { OperatorSessions } from './operator-sessions.ts';
 import { IN_PROCESS, type SignInCaller } from './sign-in-client.ts';
 
@@ -77,6 +78,7 @@ export function createGatewayService<X extends MethodTable = {}>(parts: GatewayS
     ...payLaterHandlers(parts, desk),
     ...receiptHandlers(parts, reads),
     ...cartHandlers(parts),
+    ...lobbyHandlers(parts),
   };
   const handlers = { ...coreHandlers, ...extension?.handlers } as Record<string, (...args: unknown[]) => Promise<unknown>>;
 

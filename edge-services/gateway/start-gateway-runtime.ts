@@ -21,6 +21,7 @@ import { deviceStatus, DriverSupervisor, HID_DRIVER_ENTRY, type DeviceStatusRow,
 import type { RecognitionServiceOptions } from '../recognition/index.ts';
 import { SIMULATOR_DEVICE_IDS, startDeviceSimulators, type DeviceSimulators, type StartDeviceSimulatorsOptions } from '../simulators/index.ts';
 import { startGateway, type Gateway, type GatewayOptions } from './start-gateway.ts';
+import { LobbyDesk, type LobbyConfig } from '../flows/elevator/index.ts';
 
 /** Which devices the gateway runs. Nothing is simulated unless `simulators` says so. */
 export type GatewayDevicesConfig = {
@@ -76,6 +77,11 @@ export type GatewayRuntimeConfig = {
   };
   /** Wait until the card terminal answers on the bus before returning. */
   awaitCardTerminal?: boolean;
+  /**
+   * The lobby terminal (the elevator flow): needs `server`. The card terminal
+   * and elevator controller default to the simulators' ids.
+   */
+  lobby?: Partial<Omit<LobbyConfig, 'server' | 'currency'>> & { currency: string };
 };
 
 export type GatewayRuntime = {
@@ -87,6 +93,8 @@ export type GatewayRuntime = {
   readonly kiosk: KioskCheckout;
   /** The smart carts, when configured. */
   readonly cart: CartFlow | undefined;
+  /** The lobby terminal's desk (when `lobby` was given). */
+  readonly lobby: LobbyDesk | undefined;
   /** The API in process (both transports call it). */
   readonly service: GatewayService;
   readonly api: RunningGatewayApi | undefined;
@@ -111,6 +119,7 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
     const gateway = await startGateway({
       dataDir: config.dataDir,
       ...(config.ledgerName ? { ledgerName: config.ledgerName } : {}),
+      ...(config.collections ? { collections: config.collections } : {}),
       ...(config.server ? { server: config.server } : {}),
       ...(config.recognition ? { recognition: { ...config.recognition, siteId: config.siteId, gatewayId: config.gatewayId } } : {}),
       ...(config.collections ? { collections: config.collections } : config.cart ? { collections: cartFlow.cartCollections() } : {}),
@@ -181,6 +190,16 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
         }
       : undefined;
     const receiptBaseUrl = config.receiptBaseUrl ?? config.server?.url;
+    const lobby =
+      config.lobby && config.server
+        ? new LobbyDesk(bus.bus, {
+            server: { serverUrl: config.server.url, credential: config.server.credential },
+            terminalId,
+            elevatorId: simulators?.deviceIds.elevator ?? SIMULATOR_DEVICE_IDS.elevator,
+            ...config.lobby,
+          })
+        : undefined;
+    if (lobby) stops.push(() => lobby.stop());
     const service = createGatewayService(
       {
         kiosk,
@@ -197,6 +216,7 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
         ...(printer ? { printer } : {}),
         ...(receiptBaseUrl ? { receiptBaseUrl } : {}),
         ...(cart ? { cart } : {}),
+        ...(lobby ? { lobby } : {}),
       },
       config.extension,
     );
@@ -204,7 +224,7 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
     const api = config.http ? await serveGatewayApi(service, config.http) : undefined;
     if (api) stops.push(() => api.close());
     service.start();
-    return { gateway, bus, simulators, supervisors, kiosk, cart, service, api, devices: rows, stop };
+    return { gateway, bus, simulators, supervisors, kiosk, cart, lobby, service, api, devices: rows, stop };
   } catch (err) {
     await stop();
     throw err;

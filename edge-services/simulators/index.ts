@@ -4,3 +4,4 @@ export { SIMULATORS, SIMULATOR_KINDS, type SimulatorName } from './simulator-cat
 export { TEST_AMOUNT_FATES, PIN_THRESHOLD } from './card-terminal/card-terminal-simulator.ts';
 export { DEFAULT_POS_FIELDS } from './pos-agent/pos-agent-simulator.ts';
 export type { Simulator, SimulatorFactory } from './simulator-types.ts';
+export { newTerminalKey, openCard, sealAuthorisation, x25519Private, x25519Public } from './card-terminal/virtual-card-crypto.ts';

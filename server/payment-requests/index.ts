@@ -5,7 +5,7 @@
  * answer wins across server processes, the requester learns the outcome live.
  */
 export { paymentRequestsPlugin, type PaymentRequestsDeps, type PaymentRequestsPluginOptions } from './plugin.ts';
-export { createPaymentRequest, getForRequester, cancelRequest, expireRequest, answerRequest, type UsersAtUnit, type VerifyApproval, type ApprovalMethod } from './store.ts';
+export { createPaymentRequest, getForRequester, approverOf, cancelRequest, expireRequest, answerRequest, type UsersAtUnit, type VerifyApproval, type ApprovalMethod } from './store.ts';
 export { enrolMerchant, revokeMerchant, authenticateMerchant, type EnrolledMerchant } from './merchants.ts';
 export { PAYMENT_REQUESTS_CHANNEL } from './feeds.ts';
 export * as paymentRequestsTesting from './testing.ts';

@@ -265,3 +265,14 @@ export async function msUntilNextDeadline(db: Db): Promise<number | undefined> {
   const ms = rows[0]?.ms;
   return ms === null || ms === undefined ? undefined : Math.max(0, Number(ms));
 }
+
+/**
+ * Who approved a request (for a flow that acts on the approval, e.g. charging
+ * the approver's money): the user id, or null while it is not approved.
+ * Only for the requester's own requests (a site's flow, a gateway of the site).
+ */
+export async function approverOf(db: Db, requester: PaymentRequester, id: string): Promise<string | null> {
+  const row = await readRow(db, id);
+  if (!row || !ownedBy(row, requester)) throw new EdgePayError('PAYMENT_REQUEST_NOT_FOUND', { requestId: id });
+  return row.state === 'approved' ? row.answered_by : null;
+}

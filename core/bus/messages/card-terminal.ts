@@ -20,7 +20,26 @@ const chargeResult = object(
   ['token', 'bin', 'last4', 'approvalCode', 'declineReason'],
 );
 
+/** A virtual card sealed to the terminal's own key (core/flows/elevator SealedBox): the gateway passes it on unopened. */
+const b64 = (max: number) => str(max, { pattern: '^[A-Za-z0-9+/]+={0,2}$' });
+const sealedCard = object({
+  cardId: str(64, { pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+  last4,
+  expiresAt: str(32, { pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$' }),
+  box: object({ epk: b64(200), iv: b64(64), ct: b64(4096), tag: b64(64) }, ['epk']),
+});
+
 export const cardTerminalCommands = {
+  'terminal.load-card': {
+    kind: 'command',
+    to: T,
+    params: object({ reference, merchantId: str(64, { pattern: '^[A-Za-z0-9_-]{1,64}$' }), card: sealedCard }),
+    result: object({ reference, loaded: bool(), last4 }),
+    // Loading the same card again for the same reference changes nothing.
+    idempotent: true,
+    timeoutMs: 3_000,
+    doc: 'Give the terminal a virtual card (sealed to its key) to charge for this reference, on behalf of this merchant.',
+  },
   'terminal.charge': {
     kind: 'command',
     to: T,

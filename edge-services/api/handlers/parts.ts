@@ -9,6 +9,8 @@ import {
   type DeviceView,
   type EnrolmentDoc,
   type FrameRecognition,
+  type LobbyEntry,
+  type LobbyState,
   type NetworkState,
   type PaymentDoc,
   type PayOutcome,
@@ -29,6 +31,14 @@ export type RecognitionPart = {
   enrol(productId: string, frames: Uint8Array[]): Promise<EnrolmentDoc>;
   forget(productId: string): Promise<number>;
   list(): Promise<EnrolmentDoc[]>;
+};
+
+/** The lobby desk as far as the API needs it (edge-services/flows/elevator's LobbyDesk). */
+export type LobbyPart = {
+  view(): LobbyState;
+  request(entry: LobbyEntry): LobbyState;
+  confirmLoad(): LobbyState;
+  reset(): LobbyState;
 };
 
 /** The bus as far as the API needs it: scanner events. */
@@ -69,6 +79,8 @@ export type GatewayServiceParts = {
    * address (its `/receipts/{id}` page); absent: no QR code.
    */
   receiptBaseUrl?: string;
+  /** The lobby terminal (the elevator flow), on a building gateway that runs it. */
+  lobby?: LobbyPart;
   /** How often sync and device status are compared for changes (ms). */
   pollMs?: number;
 };

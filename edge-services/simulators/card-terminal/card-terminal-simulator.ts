@@ -6,6 +6,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import type { BusCommandResult } from '../../../core/index.ts';
+import { VirtualCardModule } from './virtual-card-module.ts';
 import { DeviceCommandError, type DeviceBusClient } from '../../bus/index.ts';
 import { sleep, type Simulator } from '../simulator-types.ts';
 
@@ -30,8 +31,14 @@ export function startCardTerminalSimulator(client: DeviceBusClient, options: Rec
   const cardTimeoutMs = Number(options['cardTimeoutMs'] ?? 2_000);
   const results = new Map<string, ChargeResult>();
   let current: { reference: string; promise: Promise<ChargeResult>; cancel(): void } | undefined;
+  // The payment module for virtual cards (the elevator flow): only with the terminal's own key.
+  const virtualCards = typeof options['cardKey'] === 'string' ? new VirtualCardModule(options, client.deviceId) : undefined;
 
-  async function charge(reference: string, amount: number, cancelled: () => boolean): Promise<ChargeResult> {
+  async function charge(reference: string, amount: number, cancelled: () => boolean, currency: string): Promise<ChargeResult> {
+    if (virtualCards?.has(reference)) {
+      await client.publish('terminal.card-presented', { reference, entry: 'contactless' });
+      return virtualCards.charge(reference, { amount, currency } as Parameters<VirtualCardModule['charge']>[1]);
+    }
     const fate = TEST_AMOUNT_FATES[amount % 100] ?? { outcome: 'approved' as const };
     if (fate.outcome === 'timeout') {
       // Nobody presents a card.
@@ -65,7 +72,7 @@ export function startCardTerminalSimulator(client: DeviceBusClient, options: Rec
     if (current && current.reference === reference) return current.promise;
     if (current) throw new DeviceCommandError('TERMINAL_BUSY', `charge ${current.reference} is in progress`);
     let isCancelled = false;
-    const promise = charge(reference, amount.amount, () => isCancelled).then((result) => {
+    const promise = charge(reference, amount.amount, () => isCancelled, amount.currency).then((result) => {
       results.set(reference, result);
       current = undefined;
       return result;
@@ -81,5 +88,13 @@ export function startCardTerminalSimulator(client: DeviceBusClient, options: Rec
     return { reference, cancelled: result.outcome === 'cancelled' };
   });
 
-  return { control: () => undefined, close: async () => undefined };
+  client.handle('terminal.load-card', ({ reference, merchantId, card }) => {
+    if (!virtualCards) throw new DeviceCommandError('TERMINAL_NO_CARD_KEY', 'this terminal has no key for virtual cards');
+    return virtualCards.load(reference, merchantId, card);
+  });
+
+  return {
+    control: (message) => virtualCards?.control(message),
+    close: async () => undefined,
+  };
 }

@@ -1,15 +1,26 @@
 /**
  * The goods elevator controller simulator (protocol: PROTOCOL.md next to this
- * file): one or more cars serving calls in order, floor by floor, with doors,
- * load and faults. Faults are injected through the control channel.
+ * file): one or more cars, each serving its calls in order, floor by floor,
+ * with doors, load and faults. Faults are injected through the control
+ * channel. A call made with confirmLoad waits at its fromFloor for the
+ * courier's confirmation; one made with confirmUnload waits at its toFloor
+ * for the orderer (or the load sensor) and brings goods nobody took back.
+ * An out-of-service fault ends the call of its car: before loading nothing
+ * moved; after loading the car brings the goods back to the fromFloor.
  */
-import type { BusCommandResult } from '../../../core/index.ts';
+import type { BusCommandParams, BusCommandResult } from '../../../core/index.ts';
 import type { DeviceBusClient } from '../../bus/index.ts';
 import { sleep, type Simulator } from '../simulator-types.ts';
 
 type Fault = 'door-obstructed' | 'overload' | 'out-of-service' | 'comm-lost';
-type Car = { car: number; floor: number; direction: 'up' | 'down' | 'idle'; door: 'opening' | 'open' | 'closing' | 'closed' | 'obstructed'; loadKg: number; faults: Set<Fault> };
-type Call = { reference: string; fromFloor: number; toFloor: number };
+type Car = {
+  car: number; floor: number; direction: 'up' | 'down' | 'idle'; door: 'opening' | 'open' | 'closing' | 'closed' | 'obstructed';
+  loadKg: number; faults: Set<Fault>; queue: Call[]; working: boolean;
+};
+type Call = BusCommandParams<'elevator.call'> & { loadConfirmed: boolean; unloadConfirmed: boolean };
+const BLOCKING = ['out-of-service', 'overload', 'comm-lost'] as const;
+
+class Aborted extends Error {}
 
 export function startElevatorSimulator(client: DeviceBusClient, options: Record<string, unknown>): Simulator {
   const lowest = Number(options['lowestFloor'] ?? -1);
@@ -17,18 +28,30 @@ export function startElevatorSimulator(client: DeviceBusClient, options: Record<
   const floorMs = Number(options['floorTravelMs'] ?? 150);
   const doorMs = Number(options['doorMs'] ?? 150);
   const goodsKg = Number(options['goodsKg'] ?? 25);
-  const car: Car = { car: 1, floor: 0, direction: 'idle', door: 'closed', loadKg: 0, faults: new Set() };
+  const loadTimeoutMs = Number(options['loadTimeoutMs'] ?? 120_000);
+  const unloadTimeoutMs = Number(options['unloadTimeoutMs'] ?? 30_000);
+  const cars: Car[] = Array.from({ length: Math.max(1, Number(options['cars'] ?? 1)) }, (_, i) => ({
+    car: i + 1, floor: 0, direction: 'idle', door: 'closed', loadKg: 0, faults: new Set<Fault>(), queue: [], working: false,
+  }));
   const answers = new Map<string, BusCommandResult<'elevator.call'>>();
-  const queue: Call[] = [];
+  const calls = new Map<string, Call>();
   let closed = false;
-  let working = false;
 
-  const setDoor = async (state: Car['door']) => {
+  const setDoor = async (car: Car, state: Car['door']) => {
     car.door = state;
     await client.publish('elevator.door', { car: car.car, floor: car.floor, state });
   };
-  async function travelTo(floor: number) {
-    while (car.floor !== floor && !closed) {
+  const setLoad = async (car: Car, kg: number) => {
+    car.loadKg = Math.max(0, kg);
+    await client.publish('elevator.load', { car: car.car, kg: car.loadKg, overload: car.faults.has('overload') });
+  };
+  const check = (car: Car, abortable: boolean) => {
+    if (closed) throw new Aborted();
+    if (abortable && car.faults.has('out-of-service')) throw new Aborted();
+  };
+  async function travelTo(car: Car, floor: number, abortable = true) {
+    while (car.floor !== floor) {
+      check(car, abortable);
       car.direction = floor > car.floor ? 'up' : 'down';
       await sleep(floorMs);
       car.floor += car.direction === 'up' ? 1 : -1;
@@ -36,64 +59,129 @@ export function startElevatorSimulator(client: DeviceBusClient, options: Record<
     }
     car.direction = 'idle';
   }
-  async function cycleDoor(loadChangeKg: number) {
-    await setDoor('opening');
+  async function openDoor(car: Car) {
+    await setDoor(car, 'opening');
     await sleep(doorMs);
-    await setDoor('open');
+    await setDoor(car, 'open');
+  }
+  async function closeDoor(car: Car) {
     // The door stays open while obstructed; it closes once the fault clears.
     while (car.faults.has('door-obstructed') && !closed) await sleep(doorMs);
-    car.loadKg = Math.max(0, car.loadKg + loadChangeKg);
-    await client.publish('elevator.load', { car: car.car, kg: car.loadKg, overload: car.faults.has('overload') });
-    await setDoor('closing');
+    await setDoor(car, 'closing');
     await sleep(doorMs);
-    await setDoor('closed');
+    await setDoor(car, 'closed');
   }
-  async function work() {
-    if (working) return;
-    working = true;
+  /** Waits until `done()` or the time is up (a fault ends the wait when abortable). */
+  async function waitFor(car: Car, done: () => boolean, ms: number, abortable: boolean): Promise<boolean> {
+    const end = Date.now() + ms;
+    while (!done()) {
+      check(car, abortable);
+      if (Date.now() >= end) return false;
+      await sleep(Math.min(doorMs, 50));
+    }
+    return true;
+  }
+
+  async function serve(car: Car, call: Call) {
+    let loaded = false;
     try {
-      while (queue.length > 0 && !closed) {
-        const call = queue.shift()!;
-        await travelTo(call.fromFloor);
-        await cycleDoor(goodsKg);
-        await travelTo(call.toFloor);
-        await setDoor('opening');
-        await sleep(doorMs);
-        await setDoor('open');
-        await client.publish('elevator.arrived', { reference: call.reference, car: car.car, floor: car.floor });
-        car.loadKg = Math.max(0, car.loadKg - goodsKg);
-        await client.publish('elevator.load', { car: car.car, kg: car.loadKg, overload: false });
-        await setDoor('closing');
-        await sleep(doorMs);
-        await setDoor('closed');
+      await travelTo(car, call.fromFloor);
+      await openDoor(car);
+      if (call.confirmLoad) {
+        await client.publish('elevator.loading', { reference: call.reference, car: car.car, floor: car.floor });
+        if (!(await waitFor(car, () => call.loadConfirmed, loadTimeoutMs, true))) throw new Aborted();
       }
-    } finally {
-      working = false;
+      check(car, true);
+      loaded = true;
+      await setLoad(car, car.loadKg + goodsKg);
+      await closeDoor(car);
+      await travelTo(car, call.toFloor);
+      await openDoor(car);
+      await client.publish('elevator.arrived', { reference: call.reference, car: car.car, floor: car.floor });
+      if (!call.confirmUnload) {
+        await setLoad(car, car.loadKg - goodsKg);
+        await closeDoor(car);
+        return;
+      }
+      const startKg = car.loadKg;
+      const taken = await waitFor(car, () => call.unloadConfirmed || car.loadKg < startKg, unloadTimeoutMs, false);
+      if (taken && car.loadKg >= startKg) await setLoad(car, car.loadKg - goodsKg);
+      await client.publish('elevator.unloaded', { reference: call.reference, car: car.car, floor: car.floor, taken });
+      await closeDoor(car);
+      if (taken) return;
+      await travelTo(car, call.fromFloor, false);
+      await openDoor(car);
+      await client.publish('elevator.returned', { reference: call.reference, car: car.car, floor: car.floor, loadKg: car.loadKg });
+    } catch (err) {
+      if (!(err instanceof Aborted) || closed) return;
+      const fault = car.faults.has('out-of-service') ? 'out-of-service' : 'comm-lost';
+      await client.publish('elevator.aborted', { reference: call.reference, car: car.car, floor: car.floor, loaded, fault });
+      if (!loaded) {
+        if (car.door === 'open') await closeDoor(car);
+        return;
+      }
+      // Safe mode: the goods go back to where they were loaded.
+      if (car.door === 'open') await closeDoor(car);
+      await travelTo(car, call.fromFloor, false);
+      await openDoor(car);
+      await client.publish('elevator.returned', { reference: call.reference, car: car.car, floor: car.floor, loadKg: car.loadKg });
     }
   }
 
-  client.handle('elevator.call', ({ reference, fromFloor, toFloor }) => {
+  async function work(car: Car) {
+    if (car.working) return;
+    car.working = true;
+    try {
+      while (car.queue.length > 0 && !closed) await serve(car, car.queue.shift()!);
+    } finally {
+      car.working = false;
+    }
+  }
+
+  client.handle('elevator.call', (params) => {
+    const { reference, fromFloor, toFloor } = params;
     const earlier = answers.get(reference);
     if (earlier) return earlier; // the same reference is the same call
-    const blocking = (['out-of-service', 'overload', 'comm-lost'] as const).find((f) => car.faults.has(f));
+    const car = params.car !== undefined ? cars.find((c) => c.car === params.car) : (cars.find((c) => !BLOCKING.some((f) => c.faults.has(f))) ?? cars[0]);
+    if (!car) return { reference, accepted: false, car: params.car ?? 1, etaSeconds: 0, reason: 'out-of-service' };
+    const blocking = BLOCKING.find((f) => car.faults.has(f));
     if (blocking) return { reference, accepted: false, car: car.car, etaSeconds: 0, reason: blocking };
     if ([fromFloor, toFloor].some((f) => f < lowest || f > highest)) {
       return { reference, accepted: false, car: car.car, etaSeconds: 0, reason: 'out-of-service' };
     }
-    const pendingFloors = queue.reduce((n, c) => n + Math.abs(c.toFloor - c.fromFloor), 0);
+    const pendingFloors = car.queue.reduce((n, c) => n + Math.abs(c.toFloor - c.fromFloor), 0);
     const etaMs = (pendingFloors + Math.abs(car.floor - fromFloor) + Math.abs(toFloor - fromFloor)) * floorMs + 6 * doorMs;
     const answer = { reference, accepted: true, car: car.car, etaSeconds: Math.ceil(etaMs / 1000) };
     answers.set(reference, answer);
-    queue.push({ reference, fromFloor, toFloor });
-    void work();
+    const call: Call = { ...params, loadConfirmed: false, unloadConfirmed: false };
+    calls.set(reference, call);
+    car.queue.push(call);
+    void work(car);
     return answer;
   });
+  client.handle('elevator.confirm-load', ({ reference }) => {
+    const call = calls.get(reference);
+    if (call?.confirmLoad) call.loadConfirmed = true;
+    return { reference, accepted: call?.confirmLoad === true };
+  });
+  client.handle('elevator.confirm-unload', ({ reference }) => {
+    const call = calls.get(reference);
+    if (call?.confirmUnload) call.unloadConfirmed = true;
+    return { reference, accepted: call?.confirmUnload === true };
+  });
   client.handle('elevator.status', () => ({
-    cars: [{ car: car.car, floor: car.floor, direction: car.direction, door: car.door, loadKg: car.loadKg, faults: [...car.faults] }],
+    cars: cars.map((car) => ({ car: car.car, floor: car.floor, direction: car.direction, door: car.door, loadKg: car.loadKg, faults: [...car.faults] })),
   }));
 
   return {
     control(message) {
+      const car = cars.find((c) => c.car === Number(message['car'] ?? 1));
+      if (!car) return;
+      if (message['action'] === 'take-goods') {
+        // The load sensor: someone took the goods out of this car.
+        void setLoad(car, car.loadKg - goodsKg);
+        return;
+      }
       if (message['action'] !== 'fault') return;
       const fault = message['fault'] as Fault;
       const active = message['active'] === true;

@@ -1,0 +1,69 @@
+/**
+ * Long polls of waiting deliveries: the gateway asks "tell me when delivery X
+ * is no longer waiting". A notice of the requests-to-pay feeds (from any
+ * server process, by NOTIFY) wakes every waiter of this process, which looks
+ * at its delivery again; a timer does the same every second, so a missed
+ * notice or an expiry costs at most a second.
+ */
+import type { Db } from '../../db/index.ts';
+import { PAYMENT_REQUESTS_CHANNEL } from '../../payment-requests/index.ts';
+
+export class Waiters {
+  private readonly wakers = new Set<() => void>();
+  private stopListening: (() => Promise<void>) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly db: Db) {}
+
+  async start(): Promise<void> {
+    const wakeAll = () => {
+      for (const w of [...this.wakers]) w();
+    };
+    this.stopListening = await this.db.listen(PAYMENT_REQUESTS_CHANNEL, wakeAll, wakeAll);
+    this.timer = setInterval(wakeAll, 1000);
+    this.timer.unref();
+  }
+
+  /** Calls `look` until it answers something (or the wait ends: then undefined). */
+  async until<T>(look: () => Promise<T | undefined>, waitMs: number, signal: AbortSignal): Promise<T | undefined> {
+    const first = await look();
+    if (first !== undefined || waitMs <= 0) return first;
+    return new Promise<T | undefined>((resolve, reject) => {
+      let looking = false;
+      let again = false;
+      const done = (value: T | undefined, err?: unknown) => {
+        this.wakers.delete(wake);
+        clearTimeout(timer);
+        signal.removeEventListener('abort', aborted);
+        if (err) reject(err);
+        else resolve(value);
+      };
+      const wake = () => {
+        if (looking) return void (again = true);
+        looking = true;
+        look().then(
+          (v) => {
+            looking = false;
+            if (v !== undefined) return done(v);
+            if (again) {
+              again = false;
+              wake();
+            }
+          },
+          (err) => done(undefined, err),
+        );
+      };
+      const aborted = () => done(undefined);
+      const timer = setTimeout(() => done(undefined), waitMs);
+      signal.addEventListener('abort', aborted);
+      this.wakers.add(wake);
+    });
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    for (const w of this.wakers) w();
+    this.wakers.clear();
+    await this.stopListening?.();
+  }
+}
