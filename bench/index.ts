@@ -5,3 +5,7 @@
  * Public surface: the report helpers, for benches and tests that print figures.
  */
 export { emit, formatLine, log, median, percentile, round, type BenchLine } from './report.ts';
+// The smart cart's store and scripted trip (the cart bench's, also driven by tests/cart/).
+export { startCartStore, pairingOf, CART_PRODUCTS, type CartStore, type Phone } from './cart-store.ts';
+export { buildTrip, runTrip, type TripAction, type TripScore, type TripProduct } from './cart-trip.ts';
+export { tripProducts } from './cart-store.ts';

@@ -20,7 +20,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { cartFlow } from '../../core/index.ts';
 import { serverTesting } from '../../server/index.ts';
-import { CART_PRODUCTS, pairingOf, startCartStore, type CartStore, type Phone } from './cart-store.ts';
+import { CART_PRODUCTS, pairingOf, startCartStore, type CartStore, type Phone } from '../../bench/index.ts';
 import { until } from '../support/wait.ts';
 
 const CART = 'cart-1';

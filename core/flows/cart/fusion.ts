@@ -17,7 +17,8 @@
  * the cart asks the shopper to scan the item: a scan whose product's weight
  * matches the unexplained change settles it; taking the unknown thing out
  * again settles it too. A second mismatch while one is open calls staff to the
- * cart. Products flagged `age-restricted` or `high-value` call staff for a
+ * cart (a scan that explains part of it puts that item in and leaves the rest
+ * open: something else went in with it). Products flagged `age-restricted` or `high-value` call staff for a
  * check before checkout. Only staff close a staff call (who and why logged).
  */
 
@@ -166,6 +167,12 @@ export class CartFusion {
         this.#mismatch = undefined;
         this.#items.set(productId, this.#items.get(productId)! - 1);
         events.push({ type: 'mismatch-settled', how: 'scan' }, { type: 'removed', productId, by: 'scan-after-mismatch' });
+        return events;
+      }
+      if (m.deltaGrams > 0 && product.grams + product.toleranceGrams < m.deltaGrams) {
+        // It explains part of it (the item, with something else on top): the item goes in, the rest stays open.
+        this.#mismatch = { ...m, deltaGrams: m.deltaGrams - product.grams, kind: 'weight-without-item' };
+        events.push(...this.#add(productId, 'scan-after-mismatch', at), { type: 'ask-scan', mismatch: this.#mismatch });
         return events;
       }
       // A scan that does not explain it is the second mismatch.

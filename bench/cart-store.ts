@@ -1,6 +1,6 @@
 /**
- * A whole store with a smart cart, from real parts, for the cart tests and
- * the cart bench: the central server (PostgreSQL when reachable, else PGlite;
+ * A whole store with a smart cart, from real parts, for the cart bench and
+ * the cart tests (tests/cart/): the central server (PostgreSQL when reachable, else PGlite;
  * sandbox acquirer; the demo wallet seeded: a shopper with a card and the
  * payment password), the store gateway as startGatewayRuntime wires it with
  * the cart flow (ledger with `cart-sessions` synced through a network link the
@@ -12,8 +12,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cartFlow } from '../../core/index.ts';
-import { serverTesting, startServer, wallet, type RunningServer } from '../../server/index.ts';
+import { cartFlow } from '../core/index.ts';
+import { serverTesting, startServer, wallet, type RunningServer } from '../server/index.ts';
 
 import {
   frameBytes,
@@ -23,9 +23,26 @@ import {
   type CartFlowEvent,
   type GatewayRuntime,
   type NetworkLink,
-} from '../../edge-services/index.ts';
-import { adminClient } from '../support/admin.ts';
-import { until } from '../support/wait.ts';
+} from '../edge-services/index.ts';
+
+/** An admin call: JSON in and out, anything but 2xx throws with the server's answer. */
+function adminClient(base: string, token: string) {
+  return async (path: string, body: unknown, method = 'POST'): Promise<any> => {
+    const res = await fetch(base + path, { method, headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const text = await res.text();
+    if (res.status < 200 || res.status >= 300) throw new Error(`${path}: ${res.status} ${text}`);
+    return JSON.parse(text);
+  };
+}
+
+/** Waits for a condition with a deadline (never a fixed sleep). */
+export async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000, pollMs = 20): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
 
 export const ADMIN = 'cart-admin-token-0123456789abcdef';
 export const SITE = 'cart-store';
@@ -205,4 +222,18 @@ export async function startCartStore(options: { recognition?: boolean; enrol?: s
 export function pairingOf(view: cartFlow.CartView): { sessionId: string; code: string } {
   const url = new URL(view.pairingUrl!.replace('/#/', '/'));
   return { sessionId: url.searchParams.get('s')!, code: url.searchParams.get('c')! };
+}
+
+/**
+ * The catalogue as the trip takes it: without the flags (an age or value check
+ * is the site's policy, not a disagreement of camera and weight; those staff
+ * calls are tested on their own), so the trip measures the fusion.
+ */
+export function tripProducts(): Map<string, import('./cart-trip.ts').TripProduct> {
+  return new Map(
+    Object.entries(CART_PRODUCTS).map(([id, p]) => [
+      id,
+      { id, name: p.name, unitAmount: p.price, grams: p.grams, toleranceGrams: p.tol, ...(p.barcode ? { barcode: p.barcode } : {}) },
+    ]),
+  );
 }
