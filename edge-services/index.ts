@@ -20,3 +20,5 @@ export * from './api/index.ts';
 // Requests to pay: the gateway as requester, and the outcomes its flows act on once (issue 18).
 export * from './payment-request-outcomes/index.ts';
 export { cancelPaymentRequest, createPaymentRequest, getPaymentRequest } from './server-client/index.ts';
+// The flows' gateway orchestration (edge-services/flows/<flow>/).
+export * as twoChannelDevice from './flows/two-channel/index.ts';

@@ -29,3 +29,5 @@ export * as serverTesting from './testing/index.ts';
 export * as wallet from './wallet/index.ts';
 /** Requests to pay: the wallet's stand-in for tests of other folders (phones with signed approvals, an SSE client). */
 export { paymentRequestsTesting } from './payment-requests/index.ts';
+// One-time codes (shared context): a fresh EDGEPAY_OTP_KEYS entry for demos and tests.
+export { newOtpKeyText } from './otp/index.ts';

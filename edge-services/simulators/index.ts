@@ -4,3 +4,5 @@ export { SIMULATORS, SIMULATOR_KINDS, type SimulatorName } from './simulator-cat
 export { TEST_AMOUNT_FATES, PIN_THRESHOLD } from './card-terminal/card-terminal-simulator.ts';
 export { DEFAULT_POS_FIELDS } from './pos-agent/pos-agent-simulator.ts';
 export type { Simulator, SimulatorFactory } from './simulator-types.ts';
+// The dongle of the two-channel flow (not a bus device: it broadcasts over the simulated air).
+export { DongleChip, startDongleSimulator, type DongleConfig, type DongleSimulator, type DongleReader } from './dongle/index.ts';
