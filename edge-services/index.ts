@@ -27,3 +27,5 @@ export * as relayFlow from './flows/relay/index.ts';
 // The smart cart flow (issue 20).
 export * from './flows/cart/index.ts';
 export { LobbyDesk, deliveryClient, type LobbyConfig, type DeliveryClient } from './flows/elevator/index.ts';
+// The flows' gateway orchestration (edge-services/flows/<flow>/).
+export * as twoChannelDevice from './flows/two-channel/index.ts';

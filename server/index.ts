@@ -32,3 +32,5 @@ export { paymentRequestsTesting } from './payment-requests/index.ts';
 /** Pay later (server/flows/credit): its settings, for tests, the demo and the bench. */
 export type { CreditSettings } from './flows/credit/index.ts';
 export * as issuer from './issuer/index.ts';
+// One-time codes (shared context): a fresh EDGEPAY_OTP_KEYS entry for demos and tests.
+export { newOtpKeyText } from './otp/index.ts';

@@ -9,3 +9,5 @@ export { keyboardReportsFor, type TimedReport } from './keyboard-reports.ts';
 export { hidPosReportsFor, HidPosAssembler, type HidPosLayout } from './hid-pos-report.ts';
 export { KeystrokeLines, MACHINE_TIMING, type KeystrokeTiming } from './keystroke-lines.ts';
 export { tokenFromLine, looksLikePaymentCard } from './token-reader.ts';
+// The BLE reader's driver (two-channel flow): HCI advertising reports behind a transport.
+export * from './ble/index.ts';

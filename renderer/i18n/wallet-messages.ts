@@ -3,6 +3,8 @@
  * messages.ts's two languages (kept apart so the kiosk's and the wallet's
  * lists grow without stepping on each other).
  */
+import { dongleEn, dongleKo } from './dongle-messages.ts';
+
 export const walletEn = {
   'wallet.title': 'EdgePay Wallet',
   'wallet.offline': 'Offline: showing what was known at {time}. Actions wait for the connection.',
@@ -87,6 +89,7 @@ export const walletEn = {
   'wallet.error.APPROVAL_PROOF_INVALID': 'The approval could not be verified for this request. Nothing was paid.',
   'wallet.error.APPROVAL_PASSKEY_REQUIRED': 'This place asks for your passkey to approve.',
   'wallet.error.passkey': 'The passkey step did not finish. Try again.',
+  ...dongleEn,
 } as const;
 
 export type WalletMessageKey = keyof typeof walletEn;
@@ -175,4 +178,5 @@ export const walletKo: Record<WalletMessageKey, string> = {
   'wallet.error.APPROVAL_PROOF_INVALID': '이 요청에 대한 승인을 확인할 수 없습니다. 결제되지 않았습니다.',
   'wallet.error.APPROVAL_PASSKEY_REQUIRED': '이곳에서는 패스키로만 승인할 수 있습니다.',
   'wallet.error.passkey': '패스키 단계가 끝나지 않았습니다. 다시 시도하세요.',
+  ...dongleKo,
 };

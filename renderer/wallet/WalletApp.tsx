@@ -15,8 +15,9 @@ import { RegisterScreen } from './screens/RegisterScreen.tsx';
 import { RequestsScreen } from './screens/RequestsScreen.tsx';
 import { SignInScreen } from './screens/SignInScreen.tsx';
 import { UnitsScreen } from './screens/UnitsScreen.tsx';
+import { DongleScreen } from './screens/DongleScreen.tsx';
 
-type Tab = 'requests' | 'credit' | 'cards' | 'units' | 'password';
+type Tab = 'requests' | 'credit' | 'cards' | 'units' | 'password' | 'dongle';
 type Status = { kind: 'loading' } | { kind: 'signed-out' } | { kind: 'signed-in'; session: WalletSessionView } | { kind: 'offline'; last: LastState | null };
 
 export function WalletApp() {
@@ -96,6 +97,7 @@ export function WalletApp() {
             {tab === 'credit' && <CreditScreen offline={offline} onSessionLost={onSessionLost} />}
             {tab === 'cards' && <CardsScreen offline={offline} onSessionLost={onSessionLost} />}
             {tab === 'units' && <UnitsScreen offline={offline} onSessionLost={onSessionLost} />}
+            {tab === 'dongle' && <DongleScreen offline={offline} onSessionLost={onSessionLost} />}
             {tab === 'password' && (
               <PasswordScreen
                 offline={offline}
@@ -116,7 +118,7 @@ export function WalletApp() {
       </main>
       {user && (
         <nav className="wallet-tabs" aria-label="wallet">
-          {(['requests', 'credit', 'cards', 'units', 'password'] as const).map((k) => (
+          {(['requests', 'credit', 'cards', 'units', 'password', 'dongle'] as const).map((k) => (
             <button key={k} type="button" aria-current={tab === k ? 'page' : undefined} onClick={() => setTab(k)} data-tab={k}>
               {t(`wallet.nav.${k}`)}
             </button>

@@ -15,6 +15,7 @@ import { useI18n, type I18n } from '../../i18n/i18n.tsx';
 import { call } from '../api.ts';
 import { errorText } from '../errors.ts';
 import { useLiveRequests } from '../use-live-requests.ts';
+import { DongleConfirm, useDongleRequests } from '../DongleConfirm.tsx';
 
 type Answer = { request: PhonePaymentRequestView };
 
@@ -23,7 +24,7 @@ function outcomeText(r: PhonePaymentRequestView, t: I18n['t']): string {
   if (r.state === 'expired') return t('wallet.requests.outcome.expired');
   if (r.state === 'cancelled') return t('wallet.requests.outcome.cancelled');
   const what = r.state === 'approved'
-    ? t(r.approvalMethod === 'password' ? 'wallet.requests.outcome.approvedPassword' : 'wallet.requests.outcome.approvedPasskey')
+    ? t(r.approvalMethod === 'password' ? 'wallet.requests.outcome.approvedPassword' : r.approvalMethod === 'dongle' ? 'wallet.requests.outcome.approvedDongle' : 'wallet.requests.outcome.approvedPasskey')
     : t('wallet.requests.outcome.declined');
   return r.answeredByYou ? what : t('wallet.requests.outcome.elsewhere', { what });
 }
@@ -66,6 +67,8 @@ export function RequestsScreen({ offline, hasPasskey, onSessionLost }: { offline
   const decline = (r: PhonePaymentRequestView) => answer(r.id, () => call<Answer>('POST', PAYMENT_REQUEST_PATHS.phoneDecline(r.id)), t('wallet.requests.declined'));
 
   const pending = (live.pending ?? []).filter((r) => r.state === 'pending');
+  // Requests a dongle confirms (two-channel flow) take its code and the device's number instead.
+  const byDongle = useDongleRequests(pending.map((r) => r.id));
   return (
     <section className="card-panel" data-screen="requests">
       <h1>{t('wallet.requests')}</h1>
@@ -92,6 +95,20 @@ export function RequestsScreen({ offline, hasPasskey, onSessionLost }: { offline
             {r.place && <p className="muted">{t('wallet.requests.at', { place: r.place })}</p>}
             {r.note && <p className="muted">{r.note}</p>}
             <p className="muted small-text">{t('wallet.requests.until', { time: time(r.expiresAt) })}</p>
+            {byDongle.has(r.id) ? (
+              <div className="request-actions">
+                <DongleConfirm
+                  request={r}
+                  disabled={offline || busy !== null}
+                  onSessionLost={onSessionLost}
+                  onAnswered={({ request, session }) => {
+                    live.answered(request);
+                    setMessage(session.state === 'approved' ? { ok: true, text: t('wallet.dongle.confirmed') } : { ok: false, text: t('wallet.dongle.declined', { reason: session.declineReason ?? session.state }) });
+                  }}
+                />
+                <button type="button" className="danger" disabled={offline || busy !== null} onClick={() => void decline(r)}>{t('wallet.requests.decline')}</button>
+              </div>
+            ) : (
             <div className="request-actions">
               {passkeyHere && (
                 <button type="button" className="primary" disabled={offline || busy !== null} onClick={() => void approveWithPasskey(r)}>{t('wallet.requests.approve')}</button>
@@ -106,6 +123,7 @@ export function RequestsScreen({ offline, hasPasskey, onSessionLost }: { offline
               )}
               <button type="button" className="danger" disabled={offline || busy !== null} onClick={() => void decline(r)}>{t('wallet.requests.decline')}</button>
             </div>
+            )}
           </li>
         ))}
       </ul>
