@@ -14,12 +14,13 @@ import { RegisterScreen } from './screens/RegisterScreen.tsx';
 import { RequestsScreen } from './screens/RequestsScreen.tsx';
 import { SignInScreen } from './screens/SignInScreen.tsx';
 import { UnitsScreen } from './screens/UnitsScreen.tsx';
+import { RelayScreen, relayNavLabel } from './relay/RelayScreen.tsx';
 
-type Tab = 'requests' | 'cards' | 'units' | 'password';
+type Tab = 'requests' | 'pay' | 'cards' | 'units' | 'password';
 type Status = { kind: 'loading' } | { kind: 'signed-out' } | { kind: 'signed-in'; session: WalletSessionView } | { kind: 'offline'; last: LastState | null };
 
 export function WalletApp() {
-  const { t, time } = useI18n();
+  const { t, time, lang } = useI18n();
   const [status, setStatus] = useState<Status>({ kind: 'loading' });
   const [authScreen, setAuthScreen] = useState<'sign-in' | 'register'>('sign-in');
   const [tab, setTab] = useState<Tab>('requests');
@@ -92,6 +93,7 @@ export function WalletApp() {
           <>
             <p className="wallet-hello">{t('wallet.hello', { name: user.name })}</p>
             {tab === 'requests' && <RequestsScreen offline={offline} hasPasskey={(status.kind === 'signed-in' ? status.session.passkeys : 0) > 0} onSessionLost={onSessionLost} />}
+            {tab === 'pay' && <RelayScreen onSessionLost={onSessionLost} />}
             {tab === 'cards' && <CardsScreen offline={offline} onSessionLost={onSessionLost} />}
             {tab === 'units' && <UnitsScreen offline={offline} onSessionLost={onSessionLost} />}
             {tab === 'password' && (
@@ -114,9 +116,9 @@ export function WalletApp() {
       </main>
       {user && (
         <nav className="wallet-tabs" aria-label="wallet">
-          {(['requests', 'cards', 'units', 'password'] as const).map((k) => (
+          {(['requests', 'pay', 'cards', 'units', 'password'] as const).map((k) => (
             <button key={k} type="button" aria-current={tab === k ? 'page' : undefined} onClick={() => setTab(k)} data-tab={k}>
-              {t(`wallet.nav.${k}`)}
+              {k === 'pay' ? relayNavLabel(lang) : t(`wallet.nav.${k}`)}
             </button>
           ))}
         </nav>
