@@ -11,6 +11,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { readBarcodesInImage } from '../../edge-services/index.ts';
 import { wallet } from '../../server/index.ts';
 import { buildUi, CHROMIUM } from '../ui/browser.ts';
 import { RelayWorld, scanAt } from './relay-world.ts';
@@ -59,10 +61,19 @@ describe('relay in the wallet and on the terminal screen (Chromium)', () => {
     await phone.locator('[data-testid="relay-qr"]').waitFor();
     await phone.screenshot({ path: shot('phone-code'), fullPage: true });
 
+    // What a scanner pointed at the phone reads: the ITF barcode and the CPM QR, decoded from the pixels (zxing-wasm).
+    const png = PNG.sync.read(await phone.locator('[data-testid="relay-code"]').screenshot());
+    const rgb = new Uint8Array(png.width * png.height * 3);
+    for (let i = 0, j = 0; i < png.data.length; i += 4, j += 3) rgb.set(png.data.subarray(i, i + 3), j);
+    const reads = await readBarcodesInImage({ width: png.width, height: png.height, data: rgb }, { formats: ['ITF', 'QRCode'] });
+    const seenBarcode = reads.find((r) => r.format === 'ITF')?.text;
+    assert.equal(seenBarcode, digits, JSON.stringify(reads.map((r) => r.format)));
+    assert.ok(reads.some((r) => r.format === 'QRCode' && r.text.startsWith('hQVDUFYwMW')), 'the QR holds a CPV01 payload');
+
     await screen.goto(terminalUrl);
     await screen.locator('#terminal-id', { hasText: 'T-UI' }).waitFor();
     // The terminal's scanner reads the barcode on the phone's screen.
-    const answer = await scanAt(terminalUrl, digits);
+    const answer = await scanAt(terminalUrl, seenBarcode!);
     assert.equal(answer.relay?.status, 'paid', JSON.stringify(answer));
     await screen.locator('#result.ok').waitFor();
     assert.match((await screen.locator('#result-detail').textContent())!, /15,000/);
