@@ -16,12 +16,13 @@ import { RequestsScreen } from './screens/RequestsScreen.tsx';
 import { SignInScreen } from './screens/SignInScreen.tsx';
 import { UnitsScreen } from './screens/UnitsScreen.tsx';
 import { DongleScreen } from './screens/DongleScreen.tsx';
+import { RelayScreen, relayNavLabel } from './relay/RelayScreen.tsx';
 
-type Tab = 'requests' | 'credit' | 'cards' | 'units' | 'password' | 'dongle';
+type Tab = 'requests' | 'pay' | 'credit' | 'cards' | 'units' | 'password' | 'dongle';
 type Status = { kind: 'loading' } | { kind: 'signed-out' } | { kind: 'signed-in'; session: WalletSessionView } | { kind: 'offline'; last: LastState | null };
 
 export function WalletApp() {
-  const { t, time } = useI18n();
+  const { t, time, lang } = useI18n();
   const [status, setStatus] = useState<Status>({ kind: 'loading' });
   const [authScreen, setAuthScreen] = useState<'sign-in' | 'register'>('sign-in');
   const [tab, setTab] = useState<Tab>('requests');
@@ -95,6 +96,7 @@ export function WalletApp() {
             <p className="wallet-hello">{t('wallet.hello', { name: user.name })}</p>
             {tab === 'requests' && <RequestsScreen offline={offline} hasPasskey={(status.kind === 'signed-in' ? status.session.passkeys : 0) > 0} onSessionLost={onSessionLost} />}
             {tab === 'credit' && <CreditScreen offline={offline} onSessionLost={onSessionLost} />}
+            {tab === 'pay' && <RelayScreen onSessionLost={onSessionLost} />}
             {tab === 'cards' && <CardsScreen offline={offline} onSessionLost={onSessionLost} />}
             {tab === 'units' && <UnitsScreen offline={offline} onSessionLost={onSessionLost} />}
             {tab === 'dongle' && <DongleScreen offline={offline} onSessionLost={onSessionLost} />}
@@ -118,9 +120,9 @@ export function WalletApp() {
       </main>
       {user && (
         <nav className="wallet-tabs" aria-label="wallet">
-          {(['requests', 'credit', 'cards', 'units', 'password', 'dongle'] as const).map((k) => (
+          {(['requests', 'pay', 'credit', 'cards', 'units', 'password', 'dongle'] as const).map((k) => (
             <button key={k} type="button" aria-current={tab === k ? 'page' : undefined} onClick={() => setTab(k)} data-tab={k}>
-              {t(`wallet.nav.${k}`)}
+              {k === 'pay' ? relayNavLabel(lang) : t(`wallet.nav.${k}`)}
             </button>
           ))}
         </nav>

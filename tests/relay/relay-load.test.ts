@@ -25,7 +25,8 @@ describe(`relay load: ${CODES} codes from ${TERMINALS} terminals, a POS agent re
   let phones: Phone[] = [];
 
   before(async () => {
-    world = await RelayWorld.start({ relay: { deadlineMs: 30_000, waitMs: 40_000 } });
+    // Codes are issued up front for the whole run: they live an hour here, not the wallet's 3 minutes.
+    world = await RelayWorld.start({ relay: { deadlineMs: 30_000, waitMs: 40_000, codeTtlSeconds: 3_600 } });
     pos = [await world.pairedTerminal('L-POS-0', { sale: 3_000, destinationTimeoutMs: 20_000 }), await world.pairedTerminal('L-POS-1', { sale: 3_000, destinationTimeoutMs: 20_000 })];
     phones = await Promise.all([0, 1, 2].map((i) => world.phone(i)));
     for (let i = 0; i < TERMINALS - 2; i++) {

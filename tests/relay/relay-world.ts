@@ -72,7 +72,7 @@ export class RelayWorld {
   gateway!: { gatewayId: string; credential: string; siteId: string };
   constructor(readonly server: RunningServer, private readonly dropDb: () => Promise<void>, readonly dir: string) {}
 
-  static async start(options: { database?: 'postgres' | 'pglite'; relay?: Parameters<typeof startServer>[0]['relay'] } = {}): Promise<RelayWorld> {
+  static async start(options: { database?: 'postgres' | 'pglite'; relay?: Parameters<typeof startServer>[0]['relay']; walletUiDir?: string } = {}): Promise<RelayWorld> {
     const database = options.database === 'pglite' ? serverTesting.pglite() : await serverTesting.freshPostgres();
     const dir = mkdtempSync(join(tmpdir(), 'edgepay-relay-'));
     const server = await startServer({
@@ -82,7 +82,7 @@ export class RelayWorld {
       adminToken: ADMIN,
       ledgerSweeper: false,
       forwarder: false,
-      wallet: { demoSignIn: true },
+      wallet: { demoSignIn: true, ...(options.walletUiDir ? { uiDir: options.walletUiDir } : {}) },
       ...(options.relay !== undefined ? { relay: options.relay } : {}),
     });
     const world = new RelayWorld(server, database.drop, dir);
