@@ -120,6 +120,6 @@ export class DecisionBatches {
         q.resolve({ seq });
       }
     }
-    if (last > 0) announceChange(this.db, { collection: this.collection, siteId, seq: last });
+    if (last > 0) announceChange(this.db, { collection: this.collection, siteId, seq: last, server: true });
   }
 }

@@ -51,7 +51,8 @@ export async function startForwarder(db: Db, authority: PaymentAuthority, option
   const unlisten = await db.listen(
     CHANGES_CHANNEL,
     (payload) => {
-      if (parseNotices(payload)?.some((n) => n.collection === 'payments') ?? true) kick();
+      // Only a gateway's push queues offline payments: the server's own writes (outcomes) are not looked at.
+      if (parseNotices(payload)?.some((n) => n.collection === 'payments' && n.server !== true) ?? true) kick();
     },
     kick,
   );

@@ -95,11 +95,50 @@ async function runAndStore(db: Db, scope: string, key: string, work: () => Promi
     // A refusal is an answer too: the same request gets the same refusal.
     answer = { statusCode: err.httpStatus, body: err.toJSON() };
   }
-  await db.query(
-    `UPDATE idempotency_keys SET state = 'done', status_code = $3, response = $4 WHERE scope = $1 AND key = $2 AND ${ASYNC_COMMIT}`,
-    [scope, key, answer.statusCode, JSON.stringify(answer.body)],
-  );
+  await storeAnswer(db, { scope, key, status: answer.statusCode, response: JSON.stringify(answer.body) });
   return answer;
+}
+
+type Answer = { scope: string; key: string; status: number; response: string };
+type AnswerGroup = { queue: { answer: Answer; resolve: () => void; reject: (err: unknown) => void }[]; writing: boolean };
+const ANSWER_GROUPS = new WeakMap<Db, AnswerGroup>();
+
+/**
+ * Stores a key's answer. The answers that arrive while the previous group is
+ * being written go together in one UPDATE (one round trip for many requests
+ * at a busy server; issue 24); each caller waits for its own group.
+ */
+function storeAnswer(db: Db, answer: Answer): Promise<void> {
+  let group = ANSWER_GROUPS.get(db);
+  if (!group) ANSWER_GROUPS.set(db, (group = { queue: [], writing: false }));
+  const g = group;
+  return new Promise((resolve, reject) => {
+    g.queue.push({ answer, resolve, reject });
+    if (!g.writing) void writeAnswers(db, g);
+  });
+}
+
+async function writeAnswers(db: Db, g: AnswerGroup): Promise<void> {
+  g.writing = true;
+  try {
+    while (g.queue.length > 0) {
+      const batch = g.queue;
+      g.queue = [];
+      try {
+        await db.query(
+          `UPDATE idempotency_keys k SET state = 'done', status_code = a.status, response = a.response
+             FROM jsonb_to_recordset($1::jsonb) AS a(scope text, key text, status integer, response text)
+            WHERE k.scope = a.scope AND k.key = a.key AND ${ASYNC_COMMIT}`,
+          [JSON.stringify(batch.map((b) => b.answer))],
+        );
+        for (const b of batch) b.resolve();
+      } catch (err) {
+        for (const b of batch) b.reject(err);
+      }
+    }
+  } finally {
+    g.writing = false;
+  }
 }
 
 export async function sweepIdempotencyKeys(db: Db): Promise<number> {

@@ -62,24 +62,69 @@ export function createSandboxAcquirer(db: Db, options: SandboxOptions = {}): Pro
   const latency = () => new Promise((r) => setTimeout(r, min + Math.random() * (max - min)));
   const code = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 6).toUpperCase();
 
+  /**
+   * Records go to the database in groups: the calls that arrive while the
+   * previous group is being written share one statement (one round trip for
+   * many payments at a busy till; issue 24). A group is recorded first and
+   * read only for keys that were there already (a repeated call).
+   * ON CONFLICT: a repeated key, or two callers with one key at once: the
+   * first recorded answer wins for all of them.
+   * Committed without waiting for the WAL flush (synchronous_commit off for
+   * this statement's transaction): the sandbox stands for a remote acquirer,
+   * whose own durability costs us its latency (latencyMs), not fsyncs of our
+   * database in the payment's path. Its answers are a function of the key,
+   * token and amount, so a record lost with a crash of PostgreSQL itself
+   * would be answered the same when the key comes again.
+   */
+  type Pending = { key: string; operation: string; token: string | null; amount: number; currency: string; outcome: unknown; resolve: (o: unknown) => void; reject: (e: unknown) => void };
+  let queue: Pending[] = [];
+  let writing = false;
+
+  async function writeGroups(): Promise<void> {
+    writing = true;
+    try {
+      while (queue.length > 0) {
+        const group = queue;
+        queue = [];
+        try {
+          const rows = JSON.stringify(group.map((p) => ({ key: p.key, operation: p.operation, token: p.token, amount: p.amount, currency: p.currency, outcome: p.outcome })));
+          const inserted = await db.query<{ idempotency_key: string; outcome: unknown }>(
+            `INSERT INTO sandbox_acquirer_transactions (idempotency_key, operation, token, amount, currency, outcome)
+             SELECT r.key, r.operation, r.token, r.amount, r.currency, r.outcome
+               FROM jsonb_to_recordset($1::jsonb) AS r(key text, operation text, token text, amount bigint, currency text, outcome jsonb)
+              WHERE set_config('synchronous_commit', 'off', true) IS NOT NULL
+             ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key, outcome`,
+            [rows],
+          );
+          const answers = new Map<string, unknown>();
+          for (const r of inserted.rows) answers.set(r.idempotency_key, r.outcome);
+          const missing = group.filter((p) => !answers.has(p.key)).map((p) => p.key);
+          if (missing.length > 0) {
+            const found = await db.query<{ idempotency_key: string; outcome: unknown }>(
+              'SELECT idempotency_key, outcome FROM sandbox_acquirer_transactions WHERE idempotency_key = ANY (ARRAY(SELECT json_array_elements_text($1::json)))',
+              [JSON.stringify(missing)],
+            );
+            for (const r of found.rows) answers.set(r.idempotency_key, r.outcome);
+          }
+          for (const p of group) {
+            if (answers.has(p.key)) p.resolve(answers.get(p.key));
+            else p.reject(new AcquirerUnavailable('network', 'sandbox acquirer: record not found'));
+          }
+        } catch (err) {
+          for (const p of group) p.reject(err);
+        }
+      }
+    } finally {
+      writing = false;
+    }
+  }
+
   /** Returns the recorded outcome for the key, or records `decide()`'s. */
-  async function once<T>(key: string, operation: string, token: string | null, amount: number, currency: string, decide: () => T): Promise<T> {
-    // Recorded first, read only when the key was there already (a repeated call): one round trip for a new key.
-    // ON CONFLICT: a repeated key, or two callers with one key at once: the first recorded answer wins for both.
-    // Committed without waiting for the WAL flush (synchronous_commit off for this statement's transaction):
-    // the sandbox stands for a remote acquirer, whose own durability costs us its latency (latencyMs), not
-    // fsyncs of our database in the payment's path. Its answers are a function of the key, token and amount,
-    // so a record lost with a crash of PostgreSQL itself would be answered the same when the key comes again.
-    const outcome = decide();
-    const inserted = await db.query<{ outcome: T }>(
-      `INSERT INTO sandbox_acquirer_transactions (idempotency_key, operation, token, amount, currency, outcome)
-       SELECT $1, $2, $3, $4::bigint, $5, $6::jsonb WHERE set_config('synchronous_commit', 'off', true) IS NOT NULL
-       ON CONFLICT (idempotency_key) DO NOTHING RETURNING outcome`,
-      [key, operation, token, amount, currency, JSON.stringify(outcome)],
-    );
-    if (inserted.rows[0]) return inserted.rows[0].outcome;
-    const again = await db.query<{ outcome: T }>('SELECT outcome FROM sandbox_acquirer_transactions WHERE idempotency_key = $1', [key]);
-    return again.rows[0]!.outcome;
+  function once<T>(key: string, operation: string, token: string | null, amount: number, currency: string, decide: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ key, operation, token, amount, currency, outcome: decide(), resolve: resolve as (o: unknown) => void, reject });
+      if (!writing) void writeGroups();
+    });
   }
 
   const followUp = (operation: string) => async (req: FollowUpRequest): Promise<FollowUpResult> => {

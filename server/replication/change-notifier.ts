@@ -15,7 +15,14 @@ import type { Db } from '../db/index.ts';
 
 export const CHANGES_CHANNEL = 'edgepay_changes';
 
-export type ChangeNotice = { collection: string; siteId: string; seq: number };
+/**
+ * `server`: only the server's own writes (outcomes, catalogue) since the last
+ * notice of that site and collection, never a gateway's push; so nothing was
+ * queued for forwarding (the forwarder looks only after pushes, issue 24: one
+ * claim query per decision batch and process was a third of a payment's
+ * round trips). Absent: a push may be among them.
+ */
+export type ChangeNotice = { collection: string; siteId: string; seq: number; server?: true };
 
 const FLUSH_DELAY_MS = 3;
 
@@ -28,7 +35,10 @@ class ChangeNotifier {
   changed(notice: ChangeNotice): void {
     const key = notice.collection + '\u0000' + notice.siteId;
     const prev = this.pending.get(key);
-    if (!prev || prev.seq < notice.seq) this.pending.set(key, notice);
+    const seq = Math.max(prev?.seq ?? 0, notice.seq);
+    // Coalesced: server-only while every notice merged into it is.
+    const serverOnly = (prev ? prev.server === true : true) && notice.server === true;
+    this.pending.set(key, { collection: notice.collection, siteId: notice.siteId, seq, ...(serverOnly ? { server: true as const } : {}) });
     this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
   }
 

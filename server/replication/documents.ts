@@ -345,7 +345,7 @@ export async function writeAsServer(
     await finishWrites(tx, collection.name, siteId, seq);
     return seq;
   });
-  announceChange(db, { collection: collection.name, siteId, seq: last });
+  announceChange(db, { collection: collection.name, siteId, seq: last, server: true });
 }
 
 /**
@@ -379,6 +379,6 @@ export async function mutateAsServer<T extends Doc>(
     written = seq + 1;
     return next;
   });
-  if (written !== undefined) announceChange(db, { collection: collection.name, siteId, seq: written });
+  if (written !== undefined) announceChange(db, { collection: collection.name, siteId, seq: written, server: true });
   return result;
 }
