@@ -7,6 +7,7 @@
 export { startGateway } from './gateway/start-gateway.ts';
 export type { Gateway, GatewayOptions } from './gateway/start-gateway.ts';
 export { startGatewayRuntime, type GatewayRuntime, type GatewayRuntimeConfig, type GatewayDevicesConfig } from './gateway/start-gateway-runtime.ts';
+export { createGatewayProbes, type GatewayProbes, type GatewayProbeSources, type GatewayHealth } from './gateway/gateway-probes.ts';
 // The device bus, supervised drivers, HID devices and simulators (issue 4).
 export * from './bus/index.ts';
 export * from './drivers/index.ts';
@@ -20,3 +21,5 @@ export * from './api/index.ts';
 // Requests to pay: the gateway as requester, and the outcomes its flows act on once (issue 18).
 export * from './payment-request-outcomes/index.ts';
 export { cancelPaymentRequest, createPaymentRequest, getPaymentRequest } from './server-client/index.ts';
+export { gatewayLog, setGatewayLogLevel, setGatewayLogDestination, LOG_LEVELS, type GatewayLogger, type LogLevel } from './logging/gateway-log.ts';
+export { GATEWAY_SETTINGS, RENAMED_SETTINGS, SHOP_REQUIRED, GatewayConfigError, loadGatewayConfig, environmentWithEnvFile, envExample, type GatewayConfig, type GatewaySettingName } from './config/gateway-config.ts';
