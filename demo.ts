@@ -7,12 +7,15 @@
  * and product recognition: two products of the evaluation set are enrolled on
  * the first run, and `look <frame>` shows the kiosk camera one of its frames.
  *
- *   EDGEPAY_DATA=./data   where everything is kept (default ./data)
  *   PORT=8080             the server's port
  *   DEMO_EXIT=1           exit once everything is up and in sync (used by a test)
- *   GATEWAY_PORT=8081     the gateway's kiosk/console port
- *   OPERATOR_PIN=246810   the console's sign-in PIN
  *   DEMO_RECOGNITION=0    start without recognition (it loads a detector in a worker, ~1 s)
+ * and the gateway's own settings, checked by its one configuration
+ * (edge-services/config, .env.example; a `.env` file is read too):
+ *   EDGEPAY_DATA=./data          where everything is kept (default ./data)
+ *   EDGEPAY_GATEWAY_PORT=8081    the gateway's kiosk/console port
+ *   EDGEPAY_OPERATOR_PIN=246810  the console's sign-in PIN
+ *   LOG_LEVEL=warn               the server's and the gateway's logs (the demo's default: warn)
  *
  * The wallet: two residents of one unit and a shopper are seeded, each with a
  * one-click demo sign-in address (the demo only turns that on), and
@@ -24,7 +27,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { formatMoney, basketTotal, PAYMENT_REQUEST_PATHS, type CreatePaymentRequestBody, type PaymentRequestView } from './core/index.ts';
-import { DEFAULT_UI_DIR, frameBytes, loadManifest, startGatewayRuntime, startNetworkLink } from './edge-services/index.ts';
+import { DEFAULT_UI_DIR, environmentWithEnvFile, frameBytes, loadGatewayConfig, loadManifest, setGatewayLogLevel, startGatewayRuntime, startNetworkLink } from './edge-services/index.ts';
 import { startServer, wallet } from './server/index.ts';
 import { randomUUID } from 'node:crypto';
 import { get as httpGet, type ClientRequest } from 'node:http';
@@ -32,7 +35,20 @@ import { DEMO_FLOWS } from './demo/flows.ts';
 import { DEMO_CATALOGUE, demoProducts } from './demo/catalogue.ts';
 import type { DemoCommand, DemoPart } from './demo/context.ts';
 
-const dataDir = resolve(process.env.EDGEPAY_DATA ?? 'data');
+const env = environmentWithEnvFile();
+// The gateway's settings, all checked before anything starts (a wrong one stops the demo with every problem named).
+const gatewayConfig = (() => {
+  try {
+    return loadGatewayConfig(env);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(78);
+  }
+})();
+// The terminal is the demo's kiosk: warnings only, unless LOG_LEVEL says otherwise.
+const logLevel = env.LOG_LEVEL ? gatewayConfig.logLevel : 'warn';
+setGatewayLogLevel(logLevel);
+const dataDir = resolve(gatewayConfig.dataDir);
 // Owner only: it holds the gateway's credential, the admin token, the ledger and the server's database.
 mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 chmodSync(dataDir, 0o700);
@@ -49,7 +65,7 @@ const server = await startServer({
   pgliteDir: join(dataDir, 'server'),
   port: Number(process.env.PORT ?? 8080),
   adminToken: state.adminToken,
-  logger: { level: process.env.LOG_LEVEL ?? 'warn' },
+  logger: { level: logLevel },
   // One-click sign-in of the seeded wallets: the demo only (off everywhere else).
   wallet: { demoSignIn: true },
 });
@@ -99,7 +115,7 @@ if (!existsSync(join(DEFAULT_UI_DIR, 'index.html')) || !existsSync(join(DEFAULT_
 // switch can cut, so "pull the network" is a real outage for the gateway.
 const link = await startNetworkLink(server.url);
 const withRecognition = process.env.DEMO_RECOGNITION !== '0';
-const operatorPin = process.env.OPERATOR_PIN ?? '246810';
+const operatorPin = gatewayConfig.operatorPin ?? '246810';
 const runtime = await startGatewayRuntime({
   dataDir: join(dataDir, 'gateway'),
   siteId: SITE,
@@ -112,7 +128,7 @@ const runtime = await startGatewayRuntime({
   receiptBaseUrl: walletOrigin,
   operatorPin,
   network: link,
-  http: { port: Number(process.env.GATEWAY_PORT ?? 8081) },
+  http: { port: gatewayConfig.http.port },
 });
 const { gateway, bus, kiosk } = runtime;
 const api = runtime.api!;
@@ -154,7 +170,7 @@ for (const u of demoWallet.users) {
   console.log(`    ${(u.role === 'resident' ? `resident ${demoWallet.unit}` : 'shopper').padEnd(14)}: ${walletOrigin}/wallet/demo/${u.userId}   (${u.name}, one-click demo sign-in)`);
 }
 // Never the PIN itself in the log: where it comes from.
-console.log(`  console         : ${api.consoleUrl}   (operator PIN: ${process.env.OPERATOR_PIN ? 'the one in OPERATOR_PIN' : 'the demo default, see README.md; set OPERATOR_PIN to choose one'})`);
+console.log(`  console         : ${api.consoleUrl}   (operator PIN: ${gatewayConfig.operatorPin ? 'the one in EDGEPAY_OPERATOR_PIN' : 'the demo default, see README.md; set EDGEPAY_OPERATOR_PIN to choose one'})`);
 
 // Each flow's part (demo/<flow>.ts): what it starts, prints and adds to the terminal.
 const parts: { name: string; part: DemoPart }[] = [];

@@ -7,6 +7,7 @@
 export { startGateway } from './gateway/start-gateway.ts';
 export type { Gateway, GatewayOptions } from './gateway/start-gateway.ts';
 export { startGatewayRuntime, type GatewayRuntime, type GatewayRuntimeConfig, type GatewayDevicesConfig } from './gateway/start-gateway-runtime.ts';
+export { createGatewayProbes, type GatewayProbes, type GatewayProbeSources, type GatewayHealth } from './gateway/gateway-probes.ts';
 // The device bus, supervised drivers, HID devices and simulators (issue 4).
 export * from './bus/index.ts';
 export * from './drivers/index.ts';
@@ -29,3 +30,5 @@ export * from './flows/cart/index.ts';
 export { LobbyDesk, deliveryClient, type LobbyConfig, type DeliveryClient } from './flows/elevator/index.ts';
 // The flows' gateway orchestration (edge-services/flows/<flow>/).
 export * as twoChannelDevice from './flows/two-channel/index.ts';
+export { gatewayLog, setGatewayLogLevel, setGatewayLogDestination, LOG_LEVELS, type GatewayLogger, type LogLevel } from './logging/gateway-log.ts';
+export { GATEWAY_SETTINGS, RENAMED_SETTINGS, SHOP_REQUIRED, GatewayConfigError, loadGatewayConfig, environmentWithEnvFile, envExample, type GatewayConfig, type GatewaySettingName } from './config/gateway-config.ts';

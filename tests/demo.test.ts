@@ -26,7 +26,7 @@ describe('npm run demo', () => {
       for (let i = 0; i < 2; i++) {
         const { stdout } = await run(process.execPath, ['--import', 'tsx', 'demo.ts'], {
           cwd: root,
-          env: { ...process.env, EDGEPAY_DATA: data, DEMO_EXIT: '1', PORT: '0', GATEWAY_PORT: '0' },
+          env: { ...process.env, EDGEPAY_DATA: data, DEMO_EXIT: '1', PORT: '0', EDGEPAY_GATEWAY_PORT: '0' },
           timeout: 240_000,
         });
         outputs.push(stdout);
@@ -61,7 +61,7 @@ describe('npm run demo', () => {
       // At the kiosk prompt: the camera sees a can of cola, then the chips' barcode is typed in; then a request to pay.
       const child = spawn(process.execPath, ['--import', 'tsx', 'demo.ts'], {
         cwd: root,
-        env: { ...process.env, EDGEPAY_DATA: data, PORT: '0', GATEWAY_PORT: '0' },
+        env: { ...process.env, EDGEPAY_DATA: data, PORT: '0', EDGEPAY_GATEWAY_PORT: '0' },
         stdio: ['pipe', 'pipe', 'inherit'],
       });
       let out = '';

@@ -35,8 +35,20 @@ const SITE = 'fuzz-site';
 const PIN = '135790';
 const BARCODE = '8800000000011';
 
-/** 5xx answers that say how the world is (a device or the server not answering), not what the input was. */
-const WORLD_STATE_5XX = new Set(['TERMINAL_UNAVAILABLE', 'CHECKOUT_SERVER_UNREACHABLE', 'CREDIT_KIOSK_UNAVAILABLE', 'CREDIT_SERVER_UNREACHABLE', 'CHECKOUT_NO_SITE', 'CHECKOUT_CARD_TIMEOUT', 'RECOGNITION_UNAVAILABLE', 'SYNC_CONTENDED']);
+/**
+ * The one 5xx an answer may carry here: it says how the world is, not what the input was.
+ * SYNC_CONTENDED (503): a push whose documents other writers kept changing between its
+ * read and its write (the fuzzed gateway's own sync pushes beside the fuzzer); nothing of
+ * it is stored and the gateway pushes again.
+ * Nothing else: the world of this test has every part up (the card terminal simulator
+ * answering, the site and catalogue synced, recognition running, the server reachable),
+ * so TERMINAL_UNAVAILABLE or RECOGNITION_UNAVAILABLE here would be a fault of ours; and the
+ * checkout's CHECKOUT_NO_SITE, CHECKOUT_CARD_TIMEOUT and CHECKOUT_SERVER_UNREACHABLE are
+ * outcomes of a payment (a 200 answer's `state`, what the kiosk shows), never a status.
+ * CREDIT_KIOSK_UNAVAILABLE / CREDIT_SERVER_UNREACHABLE (503): this gateway is started
+ * without pay later (it has no merchant credential with the PG), which is how most are.
+ */
+const WORLD_STATE_5XX = new Set(['SYNC_CONTENDED', 'CREDIT_KIOSK_UNAVAILABLE', 'CREDIT_SERVER_UNREACHABLE']);
 
 // ---- hostile pieces ----
 const PANS = ['4111111111111111', '5555555555554444', '378282246310005'];
@@ -308,6 +320,8 @@ describe('fuzzing every HTTP route (issue 25)', () => {
         server: { url: server.url, credential, backoff: { initialMs: 100, maxMs: 300 } },
         devices: { simulators: { only: ['card-terminal'], options: { 'card-terminal': { stepMs: 1 } } } },
         awaitCardTerminal: true,
+        // Running, so that camera frames and enrolments are fuzzed for real (not all answered "unavailable").
+        recognition: {},
         operatorPin: PIN,
         http: {},
       });

@@ -39,6 +39,8 @@ const root = join(import.meta.dirname, '..');
 const COUNT = Number(process.env.NETFAULT_COUNT ?? 300);
 /** Seconds each fault lasts (the loss, the delay, the partition). */
 const PHASE_S = Number(process.env.NETFAULT_PHASE_S ?? 10);
+/** How often the test reads the console (the console itself polls twice a second). */
+const POLL_MS = Number(process.env.NETFAULT_POLL_MS ?? 250);
 const AMOUNT = 1000;
 const ADMIN = 'netfault-admin-token-0123456789';
 const PIN = '482916';
@@ -211,8 +213,12 @@ describe('network faults between a gateway and the server', { skip: why }, () =>
       const poller = (async () => {
         while (polling) {
           const before = recorded.length;
-          const res = await fetch(consoleBase + '/api/console/overview', { headers: { authorization: 'Bearer ' + token } });
+          const res = await fetch(consoleBase + '/api/console/overview', { headers: { authorization: 'Bearer ' + token } }).catch((err: Error) => err);
           const after = recorded.length;
+          if (res instanceof Error) {
+            problems.push(`the console did not answer: ${res.message}`);
+            continue;
+          }
           if (res.status !== 200) {
             problems.push(`overview answered ${res.status}`);
             continue;
@@ -233,7 +239,7 @@ describe('network faults between a gateway and the server', { skip: why }, () =>
           }
           last = { unsent, recorded: before, declined: o.declinedAfterForward };
           if (problems.length > 20) polling = false;
-          await sleep(200);
+          await sleep(POLL_MS);
         }
       })();
       cleanups.push(async () => {

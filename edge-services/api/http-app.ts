@@ -26,11 +26,19 @@ import type { SignInCaller } from './sign-in-client.ts';
 import { readUiFile, UI_CSP } from './static-ui.ts';
 import { installStrictJsonParser, withoutCardNumbers } from './strict-json.ts';
 
+/** What /healthz and /metrics answer; the composition root makes it (the API knows no ledger or bus). */
+export type HttpProbes = {
+  health(): Promise<{ httpStatus: number; body: unknown }>;
+  metrics(): Promise<{ contentType: string; body: string }>;
+};
+
 export type GatewayHttpOptions = {
   service: GatewayServiceRuntime;
   guard: RequestGuard;
   /** The built UI (renderer/dist); without it only the API is served. */
   uiDir?: string;
+  /** `GET /healthz` and `GET /metrics` for a supervisor on this machine (gateway/gateway-probes.ts). */
+  probes?: HttpProbes;
   logger?: boolean | { level: string };
 };
 
@@ -95,7 +103,10 @@ export function buildGatewayHttpApp(options: GatewayHttpOptions): { app: Fastify
     guard.checkSameOrigin(facts(req));
     // Unmatched: the not-found handler answers, and it runs no method.
     if (req.routeOptions.url === undefined) return;
-    const access = (req.routeOptions.config as { access?: Access } | undefined)?.access;
+    const config = req.routeOptions.config as { access?: Access; probe?: boolean } | undefined;
+    // Health and metrics: for a supervisor on this machine only, whatever the kiosk's setting.
+    if (config?.probe) return guard.checkProbe(facts(req));
+    const access = config?.access;
     switch (access) {
       case 'kiosk':
         return guard.checkKiosk(facts(req));
@@ -137,6 +148,18 @@ export function buildGatewayHttpApp(options: GatewayHttpOptions): { app: Fastify
         if (result === undefined) return reply.status(204).send();
         return result;
       },
+    });
+  }
+
+  const probes = options.probes;
+  if (probes) {
+    app.get('/healthz', { config: { probe: true } }, async (_req, reply) => {
+      const { httpStatus, body } = await probes.health();
+      return reply.status(httpStatus).header('cache-control', 'no-store').send(body);
+    });
+    app.get('/metrics', { config: { probe: true } }, async (_req, reply) => {
+      const { contentType, body } = await probes.metrics();
+      return reply.header('content-type', contentType).header('cache-control', 'no-store').send(body);
     });
   }
 

@@ -12,6 +12,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { EdgePayError, type OperatorSession } from '../../core/index.ts';
 import { callerForLog, IN_PROCESS, throttleKeys, type SignInCaller } from './sign-in-client.ts';
 import { SignInThrottle, type ThrottleRule } from './sign-in-throttle.ts';
+import { gatewayLog } from '../logging/gateway-log.ts';
 
 /** One line of the sign-in log (structured; never the PIN, never a token or device id). */
 export type SignInLogEntry = {
@@ -44,7 +45,7 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 const MAX_DEVICES = 64;
 const DEVICE_TTL_MS = 30 * 24 * 3600_000;
 
-const stderrLog = (entry: SignInLogEntry) => process.stderr.write(JSON.stringify(entry) + '\n');
+const stderrLog = (entry: SignInLogEntry) => gatewayLog('api').info(entry, 'operator sign-in');
 
 export class OperatorSessions {
   private readonly sessions = new Map<string, number>();

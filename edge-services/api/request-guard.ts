@@ -94,6 +94,12 @@ export class RequestGuard {
     }
   }
 
+  /** Throws unless this request may read /healthz and /metrics: same rules as the API, from this machine only. */
+  checkProbe(req: RequestFacts): void {
+    this.checkApi(req);
+    if (!LOOPBACK.test(req.remoteAddress ?? '')) throw new EdgePayError('GATEWAY_API_ORIGIN_FORBIDDEN', { origin: 'another machine' });
+  }
+
   /** May this request see kiosk events (same rules as the kiosk routes)? */
   mayUseKiosk(req: RequestFacts): boolean {
     try {

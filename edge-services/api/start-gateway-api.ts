@@ -13,7 +13,7 @@ import type { RunningBus } from '../bus/index.ts';
 import type { KioskCheckout } from '../checkout/index.ts';
 import { deviceStatus, type DriverSupervisor } from '../drivers/index.ts';
 import { createGatewayService, type ApiExtension, type GatewayService, type GatewayServiceParts } from './gateway-service.ts';
-import { buildGatewayHttpApp } from './http-app.ts';
+import { buildGatewayHttpApp, type HttpProbes } from './http-app.ts';
 import type { NetworkSwitch } from './network-link.ts';
 import { RequestGuard } from './request-guard.ts';
 
@@ -30,6 +30,8 @@ export type GatewayHttpServeOptions = {
   kioskFromLan?: boolean;
   uiDir?: string;
   logger?: boolean | { level: string };
+  /** Serve `/healthz` and `/metrics` (the composition root gives them). */
+  probes?: HttpProbes;
 };
 
 export type GatewayApiOptions = GatewayHttpServeOptions & {
@@ -65,7 +67,7 @@ export async function serveGatewayApi(service: GatewayService, options: GatewayH
   const host = options.host ?? '127.0.0.1';
   // Until the port is known no host is allowed, so nothing is answered early.
   const guard = new RequestGuard({ allowedHosts: [], kioskFromLan: options.kioskFromLan ?? false });
-  const { app, wss } = buildGatewayHttpApp({ service, guard, ...(servesUi ? { uiDir } : {}), ...(options.logger !== undefined ? { logger: options.logger } : {}) });
+  const { app, wss } = buildGatewayHttpApp({ service, guard, ...(servesUi ? { uiDir } : {}), ...(options.logger !== undefined ? { logger: options.logger } : {}), ...(options.probes ? { probes: options.probes } : {}) });
   await app.listen({ host, port: options.port ?? 0 });
   const port = (app.server.address() as { port: number }).port;
   guard.setAllowedHosts([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, ...(host === '0.0.0.0' || host === '::' ? [] : [`${host}:${port}`]), ...(options.lanHosts ?? [])]);

@@ -8,7 +8,8 @@
  */
 import type { BusDropReason } from '../../core/index.ts';
 
-export type BusLogger = (line: string) => void;
+/** One log line: the sentence, and the same facts as fields (the gateway's pino log keeps both). */
+export type BusLogger = (line: string, fields?: Record<string, unknown>) => void;
 
 export type BusMetricsSnapshot = {
   /** Valid messages (envelopes) taken, events and replies. */
@@ -70,7 +71,9 @@ export class BusMetrics {
     const suppressed = this.#rateLimit(device);
     if (suppressed === undefined) return;
     // The detail names a path and a problem, never the value: a payload may hold what must not be logged.
-    this.log(`bus: dropped a message from ${device}: ${reason}: ${detail}${suppressed ? ` (${suppressed} more dropped since the last line)` : ''}`);
+    this.log(`bus: dropped a message from ${device}: ${reason}: ${detail}${suppressed ? ` (${suppressed} more dropped since the last line)` : ''}`, {
+      event: 'bus-drop', deviceId: device, reason, detail, suppressed,
+    });
   }
 
   /** Counts a refused handshake; logged at most once a minute for all of them (the peer's address is no identity). */
@@ -79,7 +82,9 @@ export class BusMetrics {
     this.#handshakesByReason.set(reason, (this.#handshakesByReason.get(reason) ?? 0) + 1);
     const suppressed = this.#rateLimit(HANDSHAKE_LOG_KEY);
     if (suppressed === undefined) return;
-    this.log(`bus: refused a handshake (${reason}) from ${address}${suppressed ? ` (${suppressed} more refused since the last line)` : ''}`);
+    this.log(`bus: refused a handshake (${reason}) from ${address}${suppressed ? ` (${suppressed} more refused since the last line)` : ''}`, {
+      event: 'bus-handshake-refused', reason, address, suppressed,
+    });
   }
 
   /** undefined: stay quiet (counted as suppressed); otherwise log, saying how many were suppressed. */

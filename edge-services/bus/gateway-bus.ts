@@ -40,6 +40,7 @@ import { assertZapHandler, curveServerOptions } from './fail-closed.ts';
 import { SerialSender } from './serial-sender.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, decodeBoundFrames, decodeEventFrames, decodeFrames, encodeCommand, makeEnvelope } from './wire.ts';
 import type { ZapHandler } from './zap-handler.ts';
+import { gatewayLog } from '../logging/gateway-log.ts';
 
 export type GatewayBusOptions = {
   /** Must be the context the ZAP handler is bound on. */
@@ -138,7 +139,7 @@ export class GatewayBus {
     this.#sub = sub;
     this.#maxBytes = maxBytes;
     this.#routerOut = new SerialSender(router);
-    this.#metrics = new BusMetrics(options.log ?? ((line) => process.stderr.write(line + '\n')), options.now);
+    this.#metrics = new BusMetrics(options.log ?? ((line, fields) => gatewayLog('bus').warn(fields ?? {}, line)), options.now);
     this.#replays = new ReplayGuard(options.replay);
     this.#now = options.now ?? Date.now;
     watchHandshakes(router, sub, this.#metrics);
@@ -384,7 +385,7 @@ export class GatewayBus {
       try {
         listener(envelope, device);
       } catch (err) {
-        process.stderr.write(`bus: an event listener threw on ${envelope.type}: ${String(err)}\n`);
+        gatewayLog('bus').error({ event: 'bus-listener-failed', type: envelope.type, err }, 'an event listener threw');
       }
     }
   }
@@ -409,7 +410,7 @@ export class GatewayBus {
         if (accepted) this.#seen(device);
       }
     } catch (err) {
-      if (!this.#closed && !sub.closed) process.stderr.write(`bus: event socket failed: ${String(err)}\n`);
+      if (!this.#closed && !sub.closed) gatewayLog('bus').error({ event: 'bus-socket-failed', socket: 'event', err }, 'event socket failed');
     }
   }
 
@@ -475,7 +476,7 @@ export class GatewayBus {
         else this.#drop('unknown-type', `${envelope.type} does not belong on the command socket`, device.deviceId);
       }
     } catch (err) {
-      if (!this.#closed && !router.closed) process.stderr.write(`bus: command socket failed: ${String(err)}\n`);
+      if (!this.#closed && !router.closed) gatewayLog('bus').error({ event: 'bus-socket-failed', socket: 'command', err }, 'command socket failed');
     }
   }
 
@@ -512,7 +513,7 @@ export class GatewayBus {
     }
     const previous = this.#rebinding;
     this.#rebinding = previous.then(() => this.#reopen()).catch((err: unknown) => {
-      process.stderr.write(`bus: could not reopen the bus sockets after revoking ${device.deviceId}: ${String(err)}\n`);
+      gatewayLog('bus').error({ event: 'bus-reopen-failed', deviceId: device.deviceId, err }, 'could not reopen the bus sockets after a revocation');
     });
     await this.#rebinding;
   }

@@ -17,6 +17,7 @@ import * as zmq from 'zeromq';
 import { bindWhenFree } from './bind.ts';
 import { z85Encode } from './curve-keys.ts';
 import type { EnrolledDevices } from './enrolled-devices.ts';
+import { gatewayLog } from '../logging/gateway-log.ts';
 
 export const ZAP_ENDPOINT = 'inproc://zeromq.zap.01';
 export const ZAP_DOMAIN = 'edgepay-bus';
@@ -90,7 +91,7 @@ export async function startZapHandler(options: ZapHandlerOptions): Promise<ZapHa
     // Closing the socket ends the loop quietly; anything else means nobody answers any more,
     // so stop claiming to run (libzmq then refuses handshakes: ZAP_ENFORCE_DOMAIN).
     running = false;
-    if (!socket.closed) process.stderr.write(`zap handler stopped: ${String(err)}\n`);
+    if (!socket.closed) gatewayLog('bus').error({ event: 'zap-handler-stopped', err }, 'ZAP handler stopped');
   });
 
   return {

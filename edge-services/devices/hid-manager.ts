@@ -8,6 +8,7 @@ import type { DeviceOutput } from './report-pipeline.ts';
 import { createReportPipeline, type ReportPipeline } from './report-pipeline.ts';
 import type { DeviceRegistry, HidDriverKind, RegistryEntry } from './device-registry.ts';
 import type { HidBackend, HidDeviceInfo, HidTransport } from './hid-transport.ts';
+import { gatewayLog } from '../logging/gateway-log.ts';
 
 export type HidManagerEvent =
   | DeviceOutput
@@ -46,7 +47,7 @@ export class HidManager {
   /** One comparison of the device list with what is open (serialised: polls never overlap). */
   rescan(): Promise<void> {
     this.#scanning = this.#scanning.then(() => this.#scan()).catch((err: unknown) => {
-      process.stderr.write(`hid: listing devices failed: ${String(err)}\n`);
+      gatewayLog('hid').error({ event: 'hid-list-failed', err }, 'listing HID devices failed');
     });
     return this.#scanning;
   }
@@ -89,7 +90,7 @@ export class HidManager {
     } catch (err) {
       // Not ours to open (permissions, gone again): forget it so the next poll tries again.
       this.#attached.delete(info.path);
-      process.stderr.write(`hid: cannot open ${info.path}: ${String(err)}\n`);
+      gatewayLog('hid').error({ event: 'hid-open-failed', path: info.path, err }, 'cannot open a HID device');
       return;
     }
     this.options.emit({

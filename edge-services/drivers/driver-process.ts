@@ -4,6 +4,7 @@
  * the gateway goes away (the IPC channel closes).
  */
 import type { DeviceCredentials } from '../bus/index.ts';
+import { gatewayLog } from '../logging/gateway-log.ts';
 
 export type StartMessage = { type: 'start'; credentials: DeviceCredentials; config: unknown };
 export type ChildToSupervisor = { type: 'ready'; pid: number } | { type: string; [key: string]: unknown };
@@ -48,7 +49,7 @@ export function runDeviceProcess(setup: (context: DeviceProcessContext) => Promi
           process.send?.({ type: 'ready', pid: process.pid });
         },
         (err: unknown) => {
-          process.stderr.write(`driver ${message.credentials.deviceId} failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+          gatewayLog('driver', { deviceId: message.credentials.deviceId }).error({ event: 'driver-start-failed', err }, 'driver failed to start');
           process.exit(1);
         },
       );

@@ -26,6 +26,7 @@ import {
   type RegistryEntry,
 } from '../devices/index.ts';
 import { runDeviceProcess } from './driver-process.ts';
+import { gatewayLog } from '../logging/gateway-log.ts';
 
 export type HidDriverConfig = {
   drivers: HidDriverKind[];
@@ -55,7 +56,7 @@ runDeviceProcess(async ({ credentials, config, onMessage, send }) => {
     tokenKey,
     pollIntervalMs: options.pollIntervalMs ?? 1_000,
     emit: (event) => {
-      client.publish(event.type, event.payload as never).catch((err: unknown) => process.stderr.write(`hid driver: publish failed: ${String(err)}\n`));
+      client.publish(event.type, event.payload as never).catch((err: unknown) => gatewayLog('driver').error({ event: 'publish-failed', type: event.type, err }, 'hid driver: publish failed'));
     },
   });
   if (scripted) {

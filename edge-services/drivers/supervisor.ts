@@ -15,6 +15,7 @@ import { EdgePayError, type DeviceKind, type EdgePayErrorJSON } from '../../core
 import type { DeviceCredentials } from '../bus/index.ts';
 import { DEFAULT_BACKOFF, restartDelay, type BackoffPolicy } from './backoff.ts';
 import type { ChildToSupervisor, StartMessage } from './driver-process.ts';
+import { gatewayLog } from '../logging/gateway-log.ts';
 
 export type DriverDefinition = {
   /** Unique name in this supervisor (usually the device id). */
@@ -197,12 +198,12 @@ export class DriverSupervisor {
       for (const listener of managed.messageListeners) listener(message);
     });
     // 'error' (e.g. the IPC channel failing) must not become an uncaught exception in the gateway.
-    child.on('error', (err) => process.stderr.write(`driver ${definition.name}: ${err.message}\n`));
+    child.on('error', (err) => gatewayLog('supervisor', { driver: definition.name }).error({ event: 'driver-process-error', err }, 'driver process error'));
     child.on('exit', (code, signal) => this.#onExit(managed, child, code, signal));
 
     const start: StartMessage = { type: 'start', credentials: managed.credentials, config: definition.config ?? {} };
     child.send(start, (err) => {
-      if (err) process.stderr.write(`driver ${definition.name}: could not send start: ${err.message}\n`);
+      if (err) gatewayLog('supervisor', { driver: definition.name }).error({ event: 'driver-start-not-sent', err }, 'could not send start to the driver');
     });
   }
 
@@ -221,7 +222,7 @@ export class DriverSupervisor {
     if (managed.status.consecutiveCrashes >= this.#policy.maxConsecutiveCrashes) {
       managed.status.state = 'failed';
       managed.status.error = new EdgePayError('DRIVER_FAILED', { name: managed.definition.name, crashes: managed.status.consecutiveCrashes }).toJSON();
-      process.stderr.write(`driver ${managed.definition.name}: ${managed.status.error.message}\n`);
+      gatewayLog('supervisor', { driver: managed.definition.name }).error({ event: 'driver-failed', error: managed.status.error }, 'driver failed');
       this.#changed(managed);
       return;
     }

@@ -20,8 +20,10 @@ import { busCardTerminal, KioskCheckout } from '../checkout/index.ts';
 import { deviceStatus, DriverSupervisor, HID_DRIVER_ENTRY, type DeviceStatusRow, type HidDriverConfig } from '../drivers/index.ts';
 import type { RecognitionServiceOptions } from '../recognition/index.ts';
 import { SIMULATOR_DEVICE_IDS, startDeviceSimulators, type DeviceSimulators, type StartDeviceSimulatorsOptions } from '../simulators/index.ts';
+import { createGatewayProbes, type GatewayProbes } from './gateway-probes.ts';
 import { startGateway, type Gateway, type GatewayOptions } from './start-gateway.ts';
 import { LobbyDesk, type LobbyConfig } from '../flows/elevator/index.ts';
+import { gatewayLog } from '../logging/gateway-log.ts';
 
 /** Which devices the gateway runs. Nothing is simulated unless `simulators` says so. */
 export type GatewayDevicesConfig = {
@@ -100,6 +102,8 @@ export type GatewayRuntime = {
   readonly api: RunningGatewayApi | undefined;
   /** One row per enrolled device, for the console and the demo. */
   devices(): DeviceStatusRow[];
+  /** Health and metrics (also served as /healthz and /metrics with `http`). */
+  readonly probes: GatewayProbes;
   stop(): Promise<void>;
 };
 
@@ -111,7 +115,7 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
         await s();
       } catch (err) {
         // Stop the rest anyway: a part that fails to close must not leave the others running.
-        console.error('gateway stop:', err);
+        gatewayLog('gateway').error({ event: 'stop-failed', err }, 'a part of the gateway failed to stop');
       }
     }
   };
@@ -221,10 +225,18 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
       config.extension,
     );
     stops.push(() => service.stop());
-    const api = config.http ? await serveGatewayApi(service, config.http) : undefined;
+    const probes = createGatewayProbes({
+      siteId: config.siteId,
+      gatewayId: config.gatewayId,
+      db: gateway.ledger.db,
+      sync: gateway.sync,
+      busMetrics: () => bus.bus.metrics(),
+      devices: rows,
+    });
+    const api = config.http ? await serveGatewayApi(service, { probes, ...config.http }) : undefined;
     if (api) stops.push(() => api.close());
     service.start();
-    return { gateway, bus, simulators, supervisors, kiosk, cart, lobby, service, api, devices: rows, stop };
+    return { gateway, bus, simulators, supervisors, kiosk, cart, lobby, service, api, devices: rows, probes, stop };
   } catch (err) {
     await stop();
     throw err;
