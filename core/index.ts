@@ -24,3 +24,4 @@ export * from './sync-protocol/index.ts';
 export * from './server-api/index.ts';
 export * from './wallet-api/index.ts';
 export * from './receipts/index.ts';
+export * from './reports/index.ts';

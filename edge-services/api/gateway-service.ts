@@ -26,6 +26,7 @@ import { kioskHandlers } from './handlers/kiosk-handlers.ts';
 import { GatewayReads, type GatewayServiceParts } from './handlers/parts.ts';
 import { recognitionHandlers } from './handlers/recognition-handlers.ts';
 import { receiptHandlers } from './handlers/receipt-handlers.ts';
+import { shopConsoleHandlers } from './handlers/shop-console-handlers.ts';
 import { OperatorSessions } from './operator-sessions.ts';
 import { IN_PROCESS, type SignInCaller } from './sign-in-client.ts';
 
@@ -72,6 +73,7 @@ export function createGatewayService<X extends MethodTable = {}>(parts: GatewayS
     ...consoleHandlers(parts, reads, sessions, async () => sources?.poll()),
     ...recognitionHandlers(parts, desk, events),
     ...receiptHandlers(parts, reads),
+    ...shopConsoleHandlers(parts, reads, async () => sources?.poll()),
   };
   const handlers = { ...coreHandlers, ...extension?.handlers } as Record<string, (...args: unknown[]) => Promise<unknown>>;
 

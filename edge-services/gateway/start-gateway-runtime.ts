@@ -153,6 +153,10 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
         ...(config.network ? { network: config.network } : {}),
         ...(config.pollMs ? { pollMs: config.pollMs } : {}),
         ...(printer ? { printer } : {}),
+        ...(config.server ? { server: { serverUrl: config.server.url, credential: config.server.credential } } : {}),
+        pingDevices: async () => {
+          await Promise.allSettled(bus.devices.list().map((d) => bus.bus.command(d.deviceId, 'device.ping', {}, { timeoutMs: 2_000 })));
+        },
         ...(receiptBaseUrl ? { receiptBaseUrl } : {}),
       },
       config.extension,
