@@ -30,3 +30,4 @@ export * from './receipts/index.ts';
 // The flows' own parts, one namespace each (their names stay apart).
 export * as cartFlow from './flows/cart/index.ts';
 export * from './flows/elevator/index.ts';
+export * from './reports/index.ts';

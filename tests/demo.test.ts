@@ -31,7 +31,7 @@ describe('npm run demo', () => {
         });
         outputs.push(stdout);
         assert.match(stdout, /central server\s+: http:\/\/127\.0\.0\.1:\d+/);
-        assert.match(stdout, /documents\s+: enrolments=2, payment-requests=0, payments=0, products=6, sites=1, sync_refusals=0/);
+        assert.match(stdout, /documents\s+: enrolments=2, payment-requests=0, payments=0, products=9, sites=1, sync_refusals=0/);
         assert.match(stdout, /recognition\s+: wasm.*, enrolled p-cola, p-chips|recognition\s+: wasm.*, enrolled p-chips, p-cola/);
         assert.match(stdout, /sync\s+: online, 0 payments not yet acknowledged/);
         assert.match(stdout, /terminal-1\s+: card-terminal, driver running/);

@@ -74,3 +74,15 @@ export const arrayOf =
     if (!Array.isArray(v) || v.length > max) throw invalid(`${name} must be a list of at most ${max}`);
     return v.map((x) => item(x, name));
   };
+
+/** May be absent (undefined); when present, checked. */
+export const optional =
+  <T>(check: Check<T>): Check<T | undefined> =>
+  (v, name) =>
+    v === undefined || v === null ? undefined : check(v, name);
+
+/** A date as YYYY-MM-DD. */
+export const isoDate: Check<string> = (v, name) => {
+  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v)) throw invalid(`${name} must be a date (YYYY-MM-DD)`);
+  return v;
+};

@@ -7,11 +7,14 @@
  */
 import type { PaymentDoc } from '../schemas/index.ts';
 import type { CartStaffDecision, CartView } from '../flows/cart/api.ts';
-import { cartId, oneOf, optional } from '../flows/cart/api-args.ts';
+import { cartId, oneOf } from '../flows/cart/api-args.ts';
 import type { LobbyEntry, LobbyState } from '../flows/elevator/index.ts';
 import type { RefusedDocument } from '../sync-protocol/index.ts';
 import type { PayLaterOutcome } from '../flows/credit/index.ts';
-import { arrayOf, asBody, asIs, base64Image, boolean, inBearer, inBody, inPath, inQuery, integer, object, text } from './args.ts';
+import { arrayOf, asBody, asIs, base64Image, boolean, inBearer, inBody, inPath, inQuery, integer, isoDate, object, optional, text } from './args.ts';
+import type { EndOfDayReport } from '../reports/index.ts';
+import type { OfflineLimits, ProductDoc } from '../schemas/index.ts';
+import type { ProductEdit } from '../server-api/index.ts';
 import { method } from './declare.ts';
 import { checkPaymentFilter, paymentFilterToQuery } from './payment-filter.ts';
 import type {
@@ -27,6 +30,7 @@ import type {
   PaymentFilter,
   PayOutcome,
   PrintResult,
+  BacklogSample,
   SiteView,
   SyncStatus,
   UnsentSummary,
@@ -38,6 +42,9 @@ export const CAMERA_FRAME_MAX_BYTES = 3 * 1024 * 1024;
 export const ENROLMENT_MAX_BYTES = 10 * CAMERA_FRAME_MAX_BYTES;
 
 const productId = text(1, 128);
+const moneyArg = object<{ amount: number; currency: string }>({ amount: integer, currency: text(3, 3) });
+const reason = text(1, 200);
+const operatorName = text(1, 80);
 
 export const gatewayMethods = {
   // ---- kiosk ----
@@ -184,6 +191,53 @@ export const gatewayMethods = {
     access: 'kiosk',
     http: { method: 'POST', path: '/api/kiosk/receipt/print' },
     args: [inBody('paymentId', text(1, 64))],
+  }),
+  /** "Sync now": offline, probe the server at once; online, push and pull every collection now. */
+  syncNow: method<() => SyncStatus | null>()({ access: 'operator', http: { method: 'POST', path: '/api/console/sync/now' }, args: [] }),
+  /** Unsent payments sampled over the last hours (the console's backlog chart). */
+  syncBacklog: method<() => BacklogSample[]>()({ access: 'operator', http: { method: 'GET', path: '/api/console/sync/backlog' }, args: [] }),
+  /** Refund (part of) a captured payment through the server; the reason and the operator's name go into its audit log. */
+  refundPayment: method<(paymentId: string, amount: number, reason: string, operator: string) => PaymentDoc>()({
+    access: 'operator',
+    http: { method: 'POST', path: '/api/console/payments/:id/refund' },
+    args: [inPath('id', text(1, 64)), inBody('amount', integer), inBody('reason', reason), inBody('operator', operatorName)],
+  }),
+  /** Void an authorised, not yet captured payment, with a reason and the operator's name. */
+  voidPayment: method<(paymentId: string, reason: string, operator: string) => PaymentDoc>()({
+    access: 'operator',
+    http: { method: 'POST', path: '/api/console/payments/:id/void' },
+    args: [inPath('id', text(1, 64)), inBody('reason', reason), inBody('operator', operatorName)],
+  }),
+  /** The site's catalogue as this gateway holds it (replicated from the server). */
+  catalogue: method<() => ProductDoc[]>()({ access: 'operator', http: { method: 'GET', path: '/api/console/catalogue' }, args: [] }),
+  /** Create or change a product: the server writes it and it replicates back to every gateway of the site. */
+  saveProduct: method<(productId: string, product: ProductEdit) => ProductDoc>()({
+    access: 'operator',
+    http: { method: 'PUT', path: '/api/console/catalogue/:productId' },
+    args: [
+      inPath('productId', text(1, 64)),
+      asBody('product', object<ProductEdit>({
+        sku: text(1, 64),
+        barcode: text(0, 64),
+        name: text(1, 200),
+        names: optional(object<{ ko?: string; en?: string }>({ ko: optional(text(1, 200)), en: optional(text(1, 200)) })) as never,
+        picture: optional(text(1, 24_576)) as never,
+        price: moneyArg as never,
+        active: boolean,
+      })),
+    ],
+  }),
+  /** Set the site's offline limits (the server writes them; they replicate to every gateway of the site). */
+  setOfflineLimits: method<(limits: OfflineLimits) => SiteView>()({
+    access: 'operator',
+    http: { method: 'PUT', path: '/api/console/site/offline-limits' },
+    args: [asBody('limits', object<OfflineLimits>({ perPayment: arrayOf(moneyArg, 32) as never, totalStored: arrayOf(moneyArg, 32) as never, maxAgeMinutes: integer }))],
+  }),
+  /** The end-of-day report of a local date at the site, per terminal. */
+  endOfDay: method<(date: string) => EndOfDayReport>()({
+    access: 'operator',
+    http: { method: 'GET', path: '/api/console/reports/end-of-day' },
+    args: [inQuery('date', (d: string) => `?date=${encodeURIComponent(d)}`, (v, name) => isoDate((v as Record<string, unknown> | undefined)?.['date'] ?? v, name))],
   }),
 
 };

@@ -81,6 +81,9 @@ export type CameraView = {
   askScan: boolean;
 };
 
+/** The number of unsent payments at a moment (the console's backlog chart). */
+export type BacklogSample = { at: string; count: number };
+
 /** What a receipt print answered. */
 export type PrintResult = { printed: boolean; error?: 'paper-out' | 'bad-command' | 'cover-open' };
 
@@ -103,6 +106,12 @@ export type DeviceView = {
   kind: DeviceKind;
   lastSeen?: number;
   driver?: { state: DriverStateView; restarts: number; pid?: number; error?: EdgePayErrorJSON };
+  /**
+   * What the console shows: `online` when heard from within the last 30 s (the
+   * gateway pings every device every 10 s), `silent` when not, whatever its
+   * process says; `starting`, `failed`, `stopped` from its driver.
+   */
+  status?: 'online' | 'silent' | 'starting' | 'failed' | 'stopped';
 };
 
 export type PaymentFilter = {

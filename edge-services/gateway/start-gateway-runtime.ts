@@ -218,6 +218,10 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
         ...(config.pollMs ? { pollMs: config.pollMs } : {}),
         ...(config.payLater && config.server ? { payLater: createKioskPayLater({ ...config.payLater, serverUrl: config.server.url }) } : {}),
         ...(printer ? { printer } : {}),
+        ...(config.server ? { server: { serverUrl: config.server.url, credential: config.server.credential } } : {}),
+        pingDevices: async () => {
+          await Promise.allSettled(bus.devices.list().map((d) => bus.bus.command(d.deviceId, 'device.ping', {}, { timeoutMs: 2_000 })));
+        },
         ...(receiptBaseUrl ? { receiptBaseUrl } : {}),
         ...(cart ? { cart } : {}),
         ...(lobby ? { lobby } : {}),

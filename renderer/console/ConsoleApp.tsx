@@ -11,12 +11,13 @@ import { useClient } from '../api/client.ts';
 import { LanguageSwitch, useI18n } from '../i18n/i18n.tsx';
 import { DeclinedList, DevicesTable, LimitsCard, NetworkCard, RefusedCard, SyncCard, UnsentCard } from './Panels.tsx';
 import { PaymentsChart } from './PaymentsChart.tsx';
+import { BacklogChart, CatalogueTab, LimitsEditor, PaymentsPerCurrencyChart, ReportTab, SyncNowButton } from './ShopPanels.tsx';
 import { PaymentDetails, PaymentsTable } from './PaymentsView.tsx';
 import { RecognitionPanel } from './RecognitionPanel.tsx';
 import { SignIn } from './SignIn.tsx';
 
-type Tab = 'overview' | 'payments' | 'devices' | 'declined' | 'limits' | 'recognition';
-const TABS: Tab[] = ['overview', 'payments', 'devices', 'declined', 'limits', 'recognition'];
+type Tab = 'overview' | 'payments' | 'devices' | 'declined' | 'limits' | 'catalogue' | 'report' | 'recognition';
+const TABS: Tab[] = ['overview', 'payments', 'devices', 'declined', 'limits', 'catalogue', 'report', 'recognition'];
 const SESSION_KEY = 'edgepay.console.session';
 
 function savedSession(): OperatorSession | null {
@@ -30,7 +31,7 @@ function savedSession(): OperatorSession | null {
 
 export function ConsoleApp() {
   const client = useClient();
-  const { t } = useI18n();
+  const { t, errorText, setSite } = useI18n();
   const [session, setSession] = useState<OperatorSession | null>(savedSession);
   const [tab, setTab] = useState<Tab>('overview');
   const [overview, setOverview] = useState<ConsoleOverview | null>(null);
@@ -59,15 +60,16 @@ export function ConsoleApp() {
       setError(null);
     } catch (err) {
       if (isEdgePayError(err, 'GATEWAY_API_SESSION_REQUIRED')) signOut();
-      else setError((err as Error).message);
+      else setError(errorText(err));
     }
-  }, [signOut]);
+  }, [signOut, errorText]);
 
   const loadOverview = useCallback(() => guard(async () => {
     const [o, r] = await Promise.all([client.overview(token), client.refusedDocuments(token)]);
     setOverview(o);
     setRefused(r);
-  }), [client, token, guard]);
+    setSite({ ...(o.site.locale ? { locale: o.site.locale } : {}), ...(o.site.timezone ? { timeZone: o.site.timezone } : {}) });
+  }), [client, token, guard, setSite]);
   const loadPayments = useCallback(() => guard(async () => {
     const [list, all, dec] = await Promise.all([client.payments(token, filter), client.payments(token, { limit: 1000 }), client.declinedAfterForward(token)]);
     setPayments(list);
@@ -135,7 +137,10 @@ export function ConsoleApp() {
               <UnsentCard unsent={overview.unsent} />
               <RefusedCard refused={refused} />
               <NetworkCard overview={overview} onSet={setNetwork} />
+              <section className="card" aria-label={t('console.syncNow')}><SyncNowButton token={token} onDone={() => void loadOverview()} /></section>
               <section className="card wide"><PaymentsChart payments={chartPayments} /></section>
+              <section className="card wide"><PaymentsPerCurrencyChart payments={chartPayments} /></section>
+              <section className="card wide"><BacklogChart token={token} /></section>
               <DevicesTable devices={overview.devices} />
               <ScannerCard />
             </div>
@@ -143,7 +148,9 @@ export function ConsoleApp() {
           {tab === 'payments' ? <PaymentsTable payments={payments} filter={filter} onFilter={setFilter} onOpen={setOpen} /> : null}
           {tab === 'devices' ? <div className="grid"><DevicesTable devices={overview.devices} /></div> : null}
           {tab === 'declined' ? <div className="grid"><DeclinedList payments={declined} onOpen={setOpen} /></div> : null}
-          {tab === 'limits' ? <div className="grid"><LimitsCard site={overview.site} /><UnsentCard unsent={overview.unsent} /></div> : null}
+          {tab === 'limits' ? <div className="grid"><LimitsCard site={overview.site} /><LimitsEditor token={token} site={overview.site} onSaved={() => void loadOverview()} /><UnsentCard unsent={overview.unsent} /></div> : null}
+          {tab === 'catalogue' ? <div className="grid"><CatalogueTab token={token} /></div> : null}
+          {tab === 'report' ? <div className="grid"><ReportTab token={token} /></div> : null}
           {tab === 'recognition' ? <RecognitionPanel token={token} /> : null}
         </main>
       )}

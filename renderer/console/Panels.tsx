@@ -80,7 +80,7 @@ export function DevicesTable({ devices }: { devices: readonly DeviceView[] }) {
       <h2 id="devices-title">{t('console.devices')}</h2>
       <table className="table" data-testid="devices-table">
         <thead>
-          <tr><th>{t('console.device.id')}</th><th>{t('console.device.kind')}</th><th>{t('console.device.driver')}</th><th>{t('console.device.restarts')}</th><th>{t('console.device.lastSeen')}</th></tr>
+          <tr><th>{t('console.device.id')}</th><th>{t('console.device.kind')}</th><th>{t('console.device.driver')}</th><th>{t('console.device.restarts')}</th><th>{t('console.device.lastSeen')}</th><th>{t('console.device.status')}</th></tr>
         </thead>
         <tbody>
           {devices.map((d) => {
@@ -92,6 +92,7 @@ export function DevicesTable({ devices }: { devices: readonly DeviceView[] }) {
                 <td><span className={`pill ${state === 'running' ? 'pill-good' : state === 'failed' ? 'pill-bad' : 'pill-warn'}`}>{state}</span>{d.driver?.error ? <span className="error-text"> {d.driver.error.message}</span> : null}</td>
                 <td>{d.driver?.restarts ?? '—'}</td>
                 <td>{d.lastSeen ? rel.format(Math.round((d.lastSeen - Date.now()) / 1000), 'second') : t('console.device.never')}</td>
+                <td data-testid={`device-status-${d.deviceId}`}>{d.status ? <span className={`pill ${d.status === 'online' ? 'pill-good' : d.status === 'starting' ? 'pill-warn' : 'pill-bad'}`}>{t(`console.device.status.${d.status}` as const)}</span> : '—'}</td>
               </tr>
             );
           })}

@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { paymentStatuses, type PaymentDoc, type PaymentFilter, type PaymentStatus } from '../../core/index.ts';
 import { useClient } from '../api/client.ts';
+import { MoneyBackForm } from './ShopPanels.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 
 export function PaymentsTable({ payments, filter, onFilter, onOpen }: { payments: readonly PaymentDoc[]; filter: PaymentFilter; onFilter(f: PaymentFilter): void; onOpen(id: string): void }) {
@@ -53,14 +54,14 @@ export function PaymentsTable({ payments, filter, onFilter, onOpen }: { payments
 
 export function PaymentDetails({ token, id, onClose }: { token: string; id: string; onClose(): void }) {
   const client = useClient();
-  const { t, money, time } = useI18n();
+  const { t, money, time, declineText, errorText } = useI18n();
   const [p, setP] = useState<PaymentDoc | null>(null);
   const [error, setError] = useState<string | null>(null);
   const dialog = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     dialog.current?.showModal();
-    client.payment(token, id).then(setP, (e: Error) => setError(e.message));
-  }, [client, token, id]);
+    client.payment(token, id).then(setP, (e: unknown) => setError(errorText(e)));
+  }, [client, token, id, errorText]);
   return (
     <dialog ref={dialog} className="details" aria-labelledby="details-title" onClose={onClose} data-testid="payment-details">
       <h2 id="details-title">{t('console.details')}</h2>
@@ -70,8 +71,9 @@ export function PaymentDetails({ token, id, onClose }: { token: string; id: stri
           <p className="big-number">{money({ amount: p.amount, currency: p.currency })}</p>
           <p className="mono muted">{p.id}</p>
           <p><span className={`pill status-${p.status}`}>{t(`status.${p.status}`)}</span> {p.offline ? t('console.filter.offline') : t('console.filter.online')}{p.cardDisplay ? ` · ${p.cardDisplay.bin}…${p.cardDisplay.last4}` : ''}</p>
-          {p.declineReason ? <p>{t('console.details.reason')}: {p.declineReason}</p> : null}
+          {p.declineReason ? <p>{t('console.details.reason')}: {declineText(p.declineReason)}</p> : null}
           <ul className="items">{p.lineItems.map((l, i) => <li key={i}>{l.name} × {l.quantity} — {money({ amount: l.lineAmount, currency: p.currency })}</li>)}</ul>
+          <MoneyBackForm token={token} payment={p} onDone={setP} />
           <h3>{t('console.details.history')}</h3>
           <ol className="history" data-testid="history">
             {p.statusHistory.map((h, i) => (

@@ -12,11 +12,14 @@ import type { ServerCollection } from '../replication/index.ts';
 import { writeAsServer } from '../replication/index.ts';
 import { enrolMerchant } from '../payment-requests/index.ts';
 import { setSiteApprovalPolicy, siteApprovalPolicy } from '../wallet/index.ts';
+import { registerSiteEditRoutes } from './site-edits.ts';
 
 export function registerAdminRoutes(app: FastifyInstance, deps: { db: Db; adminToken: string; collections: Map<string, ServerCollection> }): void {
   const { db, adminToken, collections } = deps;
   const requireAdmin = adminTokenCheck(adminToken);
   const security = [{ adminToken: [] }];
+  // A store's console edits its catalogue and limits through its gateway (the server writes them).
+  registerSiteEditRoutes(app, { db, collections });
 
   app.post(
     '/admin/gateways',

@@ -159,8 +159,13 @@ for (const which of ['pglite', 'postgres'] as const) {
       const tooMuch = await call(`/payments/${sale.id}/refund`, { body: { amount: 7000 }, key: 'refund-' + sale.id + '-2' });
       assert.equal(tooMuch.status, 400);
       assert.equal(tooMuch.body.code, 'PAYMENT_REFUND_INVALID');
-      const rest = await call(`/payments/${sale.id}/refund`, { body: { amount: 6000 }, key: 'refund-' + sale.id + '-3' });
+      const rest = await call(`/payments/${sale.id}/refund`, { body: { amount: 6000, reason: 'Damaged box', operator: '김민지' }, key: 'refund-' + sale.id + '-3' });
       assert.equal(rest.body.payment.status, 'refunded');
+      // Who asked and why, in the audit log (the console sends both).
+      const audit = (await (await fetch(`${server.url}/admin/audit?paymentId=${sale.id}`, { headers: { authorization: 'Bearer ' + ADMIN } })).json()) as { entries: any[] };
+      assert.deepEqual(audit.entries.filter((e) => e.action === 'payment.refunded').map((e) => [e.amount, e.details.reason, e.details.operator]), [[4000, undefined, undefined], [6000, 'Damaged box', '김민지']]);
+      const badNote = await call(`/payments/${sale.id}/void`, { body: { reason: '' }, key: 'void-bad-' + sale.id });
+      assert.equal(badNote.status, 400);
       // The ledger: authorised, captured, refunded 4000 then 6000; the retried and the refused refund moved nothing.
       assert.deepEqual((await transfersFor(server.db, 'payment:' + sale.id)).map((t) => [t.id.split(':').slice(2).join(':'), t.kind, t.amount]), [
         ['authorise', 'pending', 10_000], ['capture', 'post_pending', 10_000], ['refund:1', 'posted', 4000], ['refund:2', 'posted', 6000],

@@ -67,8 +67,17 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: { db: Db; auth
     operator: { type: 'string', minLength: 1, maxLength: MONEY_BACK_OPERATOR_MAX },
   } as const;
   const noteOf = (body: unknown): MoneyBackNote | undefined => {
-    const b = (body ?? {}) as MoneyBackNote;
-    return b.reason || b.operator ? { ...(b.reason ? { reason: b.reason } : {}), ...(b.operator ? { operator: b.operator } : {}) } : undefined;
+    if (body === undefined || body === null) return undefined;
+    if (typeof body !== 'object' || Array.isArray(body)) throw new EdgePayError('REQUEST_INVALID', { reason: 'the body must be a JSON object' });
+    const b = body as Record<string, unknown>;
+    for (const [k, v] of Object.entries(b)) {
+      if (k === 'amount') continue;
+      const max = k === 'reason' ? MONEY_BACK_REASON_MAX : k === 'operator' ? MONEY_BACK_OPERATOR_MAX : 0;
+      if (!max) throw new EdgePayError('REQUEST_INVALID', { reason: 'unknown field' });
+      if (typeof v !== 'string' || v.length < 1 || v.length > max) throw new EdgePayError('REQUEST_INVALID', { reason: `${k} must be 1 to ${max} characters` });
+    }
+    const { reason, operator } = b as MoneyBackNote;
+    return reason || operator ? { ...(reason ? { reason } : {}), ...(operator ? { operator } : {}) } : undefined;
   };
   const byId = { type: 'object', required: ['paymentId'], properties: { paymentId: { type: 'string', maxLength: 64 } } } as const;
   const keyOf = (request: FastifyRequest) => request.headers[IDEMPOTENCY_KEY_HEADER] as string;
@@ -135,7 +144,7 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: { db: Db; auth
         security: [{ gatewayCredential: [] }],
         headers: idempotencyHeader,
         params: byId,
-        body: { type: 'object', additionalProperties: false, properties: noteProperties },
+        // No body schema: a void without a body (older gateways) must still pass; noteOf checks what comes.
         response: { 200: paymentResponse, ...errors },
       },
     },

@@ -42,6 +42,17 @@ export class ConnectionMonitor {
     this.nextProbeAt = undefined;
   }
 
+  /**
+   * Probe now instead of at the next backoff slot (the console's "sync now",
+   * the network switch turned back on): an offline gateway must not wait up to
+   * `maxMs` after the network is back.
+   */
+  probeNow(): void {
+    if (this.stopped || this.online) return;
+    this.attempt = 0;
+    this.schedule(0);
+  }
+
   /** A call to the server failed in a way that means "unreachable". */
   reportFailure(): void {
     if (this.stopped) return;

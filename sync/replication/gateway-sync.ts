@@ -104,6 +104,15 @@ export class GatewaySync {
     this.monitor.start();
   }
 
+  /**
+   * "Sync now": offline, probe the server at once (not at the next backoff
+   * slot); online, run every collection's push and pull now.
+   */
+  syncNow(): void {
+    if (!this.monitor.online) this.monitor.probeNow();
+    else for (const s of this.syncs) s.replication.reSync();
+  }
+
   /** Resolves when every collection is in sync (online only). */
   async awaitInSync(): Promise<void> {
     await Promise.all(this.syncs.map((s) => s.replication.awaitInSync()));

@@ -45,6 +45,8 @@ export function consoleHandlers(parts: GatewayServiceParts, reads: GatewayReads,
     async setNetwork(enabled) {
       if (!parts.network) throw new EdgePayError('GATEWAY_API_UNAVAILABLE', { reason: 'this gateway has no network switch' });
       await parts.network.setEnabled(enabled);
+      // Back on: try the server now rather than at the next backoff slot (up to 30 s away).
+      if (enabled) parts.sync?.syncNow?.();
       await afterNetworkChange();
       return reads.networkState();
     },

@@ -5,7 +5,7 @@
  */
 import type { GatewayEvent } from '../../../core/index.ts';
 import type { KioskDesk } from './kiosk-desk.ts';
-import type { GatewayReads, GatewayServiceParts } from './parts.ts';
+import { DEVICE_PING_MS, type GatewayReads, type GatewayServiceParts } from './parts.ts';
 
 type Listener = (event: GatewayEvent) => void;
 
@@ -66,6 +66,7 @@ export function startEventSources(parts: GatewayServiceParts, desk: KioskDesk, e
   const poll = async () => {
     try {
       const status = await reads.syncView();
+      reads.sampleBacklog(status?.pending.count ?? 0);
       const network = reads.networkState();
       // lastSuccessAt moves on every call: comparing it would send an event each poll.
       const key = JSON.stringify([status && { ...status, lastSuccessAt: undefined, nextAttemptAt: undefined }, network]);
@@ -76,7 +77,7 @@ export function startEventSources(parts: GatewayServiceParts, desk: KioskDesk, e
         void desk.changed().catch(() => undefined);
       }
       const devices = reads.deviceRows();
-      const dkey = JSON.stringify(devices.map((d) => [d.deviceId, d.driver?.state, d.driver?.restarts, d.lastSeen !== undefined]));
+      const dkey = JSON.stringify(devices.map((d) => [d.deviceId, d.driver?.state, d.driver?.restarts, d.status]));
       if (dkey !== lastDevices) {
         lastDevices = dkey;
         events.emit({ type: 'devices', devices });
@@ -88,6 +89,14 @@ export function startEventSources(parts: GatewayServiceParts, desk: KioskDesk, e
   const timer = setInterval(() => void poll(), parts.pollMs ?? 500);
   timer.unref();
   stops.push(() => clearInterval(timer));
+  if (parts.pingDevices) {
+    // A heartbeat: every device answers a ping, which is what "last seen" counts.
+    const ping = () => void parts.pingDevices!().catch(() => undefined);
+    ping();
+    const pinger = setInterval(ping, DEVICE_PING_MS);
+    pinger.unref();
+    stops.push(() => clearInterval(pinger));
+  }
   return {
     poll,
     stop() {

@@ -6,6 +6,7 @@
 import {
   summariseUnsent,
   type cartFlow,
+  type BacklogSample,
   type DeviceView,
   type EnrolmentDoc,
   type FrameRecognition,
@@ -20,7 +21,7 @@ import {
   type SyncStatus,
   type UnsentSummary,
 } from '../../../core/index.ts';
-import type { GatewaySync, LedgerDatabase } from '../../../sync/index.ts';
+import type { GatewaySync, LedgerDatabase, SyncEndpoint } from '../../../sync/index.ts';
 import type { KioskCheckout } from '../../checkout/index.ts';
 import type { NetworkSwitch } from '../network-link.ts';
 import type { KioskPayLater } from '../../flows/credit/index.ts';
@@ -59,7 +60,11 @@ export type GatewayServiceParts = {
   db: LedgerDatabase;
   siteId: string;
   /** The sync's status, and the documents the server refused (absent: none to show). */
-  sync?: Pick<GatewaySync, 'status'> & Partial<Pick<GatewaySync, 'refusedDocuments'>>;
+  sync?: Pick<GatewaySync, 'status'> & Partial<Pick<GatewaySync, 'refusedDocuments' | 'syncNow'>>;
+  /** The central server and this gateway's credential: refunds, voids, catalogue and limit edits. */
+  server?: SyncEndpoint;
+  /** Ask every device on the bus for a sign of life (device.ping), so "last seen" is a heartbeat. */
+  pingDevices?: () => Promise<void>;
   /** Device rows (deviceStatus(bus, supervisors) bound to the running parts). */
   devices?: () => DeviceView[];
   /** Scanner reads go into the kiosk basket. */
@@ -88,16 +93,38 @@ export type GatewayServiceParts = {
 /** Prints one job of ESC/POS bytes (a reference makes a repeat print once). */
 export type ReceiptPrinter = { print(reference: string, bytes: Uint8Array): Promise<PrintResult> };
 
+/** A device not heard from for this long (it answers a ping every DEVICE_PING_MS) is shown as silent. */
+export const DEVICE_SILENT_MS = 30_000;
+export const DEVICE_PING_MS = 10_000;
+/** The backlog is sampled this often, and this many samples kept (12 hours). */
+export const BACKLOG_SAMPLE_MS = 5_000;
+const BACKLOG_SAMPLES = 8_640;
+
 /** Reads shared by the kiosk, the console and the event sources. */
 export class GatewayReads {
+  private readonly backlogSamples: BacklogSample[] = [];
+
   constructor(private readonly parts: GatewayServiceParts) {}
+
+  /** Unsent payments over time, oldest first. */
+  backlog(): BacklogSample[] {
+    return [...this.backlogSamples];
+  }
+
+  sampleBacklog(count: number, at = new Date()): void {
+    const last = this.backlogSamples.at(-1);
+    if (last && at.getTime() - Date.parse(last.at) < BACKLOG_SAMPLE_MS) return;
+    this.backlogSamples.push({ at: at.toISOString(), count });
+    if (this.backlogSamples.length > BACKLOG_SAMPLES) this.backlogSamples.splice(0, this.backlogSamples.length - BACKLOG_SAMPLES);
+  }
 
   networkState(): NetworkState {
     return { enabled: this.parts.network?.enabled ?? true };
   }
 
-  deviceRows(): DeviceView[] {
-    return this.parts.devices?.() ?? [];
+  /** Each device with a status from its heartbeat (the last message the bus had from it) and its driver's state. */
+  deviceRows(now = Date.now()): DeviceView[] {
+    return (this.parts.devices?.() ?? []).map((d) => ({ ...d, status: deviceStatusOf(d, now) }));
   }
 
   async syncView(): Promise<SyncStatus | null> {
@@ -119,6 +146,15 @@ export class GatewayReads {
     // The one "unsent" rule (core/payments/unsent.ts), as the sync status counts it.
     return summariseUnsent(await this.parts.kiosk.unsent());
   }
+}
+
+export function deviceStatusOf(d: DeviceView, now: number): NonNullable<DeviceView['status']> {
+  const state = d.driver?.state;
+  if (state === 'failed') return 'failed';
+  if (state === 'stopped') return 'stopped';
+  if (state === 'starting' || state === 'restarting') return 'starting';
+  if (d.lastSeen === undefined) return 'silent';
+  return now - d.lastSeen > DEVICE_SILENT_MS ? 'silent' : 'online';
 }
 
 /** The token is the processor's, not the operator's or the screen's business: no answer carries it. */
