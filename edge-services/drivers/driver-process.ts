@@ -4,7 +4,6 @@
  * the gateway goes away (the IPC channel closes).
  */
 import type { DeviceCredentials } from '../bus/index.ts';
-import { gatewayLog } from '../logging/gateway-log.ts';
 
 export type StartMessage = { type: 'start'; credentials: DeviceCredentials; config: unknown };
 export type ChildToSupervisor = { type: 'ready'; pid: number } | { type: string; [key: string]: unknown };
@@ -49,7 +48,8 @@ export function runDeviceProcess(setup: (context: DeviceProcessContext) => Promi
           process.send?.({ type: 'ready', pid: process.pid });
         },
         (err: unknown) => {
-          gatewayLog('driver', { deviceId: message.credentials.deviceId }).error({ event: 'driver-start-failed', err }, 'driver failed to start');
+          // Loaded only now: a driver process starts without the log's modules (start-up is timed by the supervisor).
+          void import('../logging/gateway-log.ts').then(({ gatewayLog }) => gatewayLog('driver', { deviceId: message.credentials.deviceId }).error({ event: 'driver-start-failed', err }, 'driver failed to start'));
           process.exit(1);
         },
       );

@@ -26,7 +26,6 @@ import {
   type RegistryEntry,
 } from '../devices/index.ts';
 import { runDeviceProcess } from './driver-process.ts';
-import { gatewayLog } from '../logging/gateway-log.ts';
 
 export type HidDriverConfig = {
   drivers: HidDriverKind[];
@@ -56,7 +55,7 @@ runDeviceProcess(async ({ credentials, config, onMessage, send }) => {
     tokenKey,
     pollIntervalMs: options.pollIntervalMs ?? 1_000,
     emit: (event) => {
-      client.publish(event.type, event.payload as never).catch((err: unknown) => gatewayLog('driver').error({ event: 'publish-failed', type: event.type, err }, 'hid driver: publish failed'));
+      client.publish(event.type, event.payload as never).catch((err: unknown) => void import('../logging/gateway-log.ts').then(({ gatewayLog }) => gatewayLog('driver').error({ event: 'publish-failed', type: event.type, err }, 'hid driver: publish failed')));
     },
   });
   if (scripted) {
