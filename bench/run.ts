@@ -20,6 +20,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   // elevator
 
   // cart
+  cart: () => import('./cart.ts'),
 
   // two-channel
 
