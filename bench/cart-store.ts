@@ -85,6 +85,8 @@ export type CartStore = {
 };
 
 export type Phone = {
+  /** The session's cookie (for a stream the bench reads itself). */
+  readonly cookie: string;
   get(path: string): Promise<{ status: number; body: any }>;
   post(path: string, body: unknown): Promise<{ status: number; body: any }>;
 };
@@ -180,6 +182,7 @@ export async function startCartStore(options: { recognition?: boolean; enrol?: s
       const session = (await (await fetch(server.url + '/wallet/api/session', { headers: { cookie } })).json()) as { csrfToken: string };
       const origin = server.url.replace('127.0.0.1', 'localhost');
       return {
+        cookie,
         async get(path) {
           const res = await fetch(server.url + path, { headers: { cookie } });
           return { status: res.status, body: await res.json().catch(() => undefined) };

@@ -21,6 +21,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   elevator: () => import('./elevator.ts'),
 
   // cart
+  cart: () => import('./cart.ts'),
 
   // two-channel
 

@@ -79,7 +79,7 @@ export const cartDemo: DemoFlow = {
     const gramsOf = (id: string) => CATALOGUE[id]?.grams;
     const lines = [
       `cart gateway   : ${state.gatewayId} (ledger ${join(dir, 'gateway', 'ledger')}, cart-sessions synced up)`,
-      `cart screen    : ${runtime.api!.kioskUrl.replace(/\/kiosk$/, '')}/cart/${CART}`,
+      `cart state     : ${runtime.api!.kioskUrl.replace(/\/kiosk$/, '')}/api/cart/${CART}  (JSON; the cart's own screen is not built yet)`,
       `pair the phone : open the shopper's wallet, then \`cart qr\` prints the address the cart's QR code holds`,
       `simulators     : ${CART} (camera frames of the evaluation set, barcode reader, load cell), gate-1 (exit gate), terminal-1`,
     ];
