@@ -5,3 +5,5 @@
  * Public surface: the report helpers, for benches and tests that print figures.
  */
 export { emit, formatLine, log, median, percentile, round, type BenchLine } from './report.ts';
+// The two-channel bench's payment device, which its end-to-end test starts too.
+export { admin as twoChannelAdmin, startPaymentDevice, type PaymentDeviceSite } from './two-channel-kit.ts';

@@ -22,6 +22,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   // cart
 
   // two-channel
+  'two-channel': () => import('./two-channel.ts'),
 
   // relay
 

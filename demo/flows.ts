@@ -8,6 +8,7 @@ import type { DemoFlow } from './context.ts';
 // flow imports: cart
 
 // flow imports: two-channel
+import { twoChannelDemo } from './two-channel.ts';
 
 // flow imports: relay
 
@@ -19,6 +20,7 @@ export const DEMO_FLOWS: readonly DemoFlow[] = [
   // cart
 
   // two-channel
+  twoChannelDemo,
 
   // relay
 

@@ -31,3 +31,4 @@ export * as wallet from './wallet/index.ts';
 export { paymentRequestsTesting } from './payment-requests/index.ts';
 // One-time codes (shared context): a fresh EDGEPAY_OTP_KEYS entry for demos and tests.
 export { newOtpKeyText } from './otp/index.ts';
+export * as otp from './otp/index.ts';
