@@ -9,3 +9,5 @@ export { emit, formatLine, log, median, percentile, round, type BenchLine } from
 export { startCartStore, pairingOf, CART_PRODUCTS, type CartStore, type Phone } from './cart-store.ts';
 export { buildTrip, runTrip, type TripAction, type TripScore, type TripProduct } from './cart-trip.ts';
 export { tripProducts } from './cart-store.ts';
+// The two-channel bench's payment device, which its end-to-end test starts too.
+export { admin as twoChannelAdmin, startPaymentDevice, type PaymentDeviceSite } from './two-channel-kit.ts';

@@ -24,6 +24,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   cart: () => import('./cart.ts'),
 
   // two-channel
+  'two-channel': () => import('./two-channel.ts'),
 
   // relay
   relay: () => import('./relay.ts'),

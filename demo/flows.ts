@@ -10,6 +10,7 @@ import { elevatorDemo } from './elevator.ts';
 import { cartDemo } from './cart.ts';
 
 // flow imports: two-channel
+import { twoChannelDemo } from './two-channel.ts';
 
 // flow imports: relay
 import { relayDemo } from './relay.ts';
@@ -25,6 +26,7 @@ export const DEMO_FLOWS: readonly DemoFlow[] = [
   cartDemo,
 
   // two-channel
+  twoChannelDemo,
 
   // relay
   relayDemo,

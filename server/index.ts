@@ -34,3 +34,4 @@ export type { CreditSettings } from './flows/credit/index.ts';
 export * as issuer from './issuer/index.ts';
 // One-time codes (shared context): a fresh EDGEPAY_OTP_KEYS entry for demos and tests.
 export { newOtpKeyText } from './otp/index.ts';
+export * as otp from './otp/index.ts';

@@ -6,13 +6,13 @@
  * provisioned through the maker's admin route.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as OTPAuth from 'otpauth';
 import { twoChannel, type twoChannel as TC } from '../../core/index.ts';
-import { startDongleSimulator, startGatewayRuntime, twoChannelDevice, type DongleSimulator, type GatewayRuntime } from '../../edge-services/index.ts';
-import { freePort } from '../support/wait.ts';
+import { startDongleSimulator, twoChannelDevice, type DongleSimulator } from '../../edge-services/index.ts';
+import { twoChannelAdmin as admin } from '../../bench/index.ts';
+
+export { twoChannelAdmin as admin, startPaymentDevice, type PaymentDeviceSite } from '../../bench/index.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -47,52 +47,6 @@ export function startServerChild(env: Record<string, string>): Promise<ServerChi
       });
     });
   });
-}
-
-export async function admin(url: string, token: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(url + path, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: 'Bearer ' + token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-export type PaymentDeviceSite = {
-  runtime: GatewayRuntime;
-  device: twoChannelDevice.TwoChannelPaymentDevice;
-  airPort: number;
-  gateway: { gatewayId: string; siteId: string; credential: string };
-  stop(): Promise<void>;
-};
-
-/** A gateway with a BLE reader (simulator on the air) and the flow's payment device, enrolled at `siteId`. */
-export async function startPaymentDevice(opts: {
-  serverUrl: string; adminToken: string; siteId: string; name: string; place: { kind: TC.TwoChannelPlaceKind; label: string };
-  merchantName: string; policy?: TC.SightingPolicy;
-}): Promise<PaymentDeviceSite> {
-  const gateway = await admin(opts.serverUrl, opts.adminToken, '/admin/gateways', { siteId: opts.siteId, name: opts.name });
-  const dataDir = mkdtempSync(join(tmpdir(), 'edgepay-two-channel-'));
-  const airPort = await freePort();
-  const runtime = await startGatewayRuntime({
-    dataDir, ledgerName: 'ledger-' + opts.siteId, siteId: opts.siteId, gatewayId: gateway.gatewayId, operatorPin: '246810',
-    server: { url: opts.serverUrl, credential: gateway.credential },
-    devices: { simulators: { only: ['ble-reader'], options: { 'ble-reader': { airPort, reportEveryMs: 50 } } } },
-  });
-  const device = await twoChannelDevice.TwoChannelPaymentDevice.start({
-    bus: runtime.bus.bus, readerId: 'ble-1', server: { url: opts.serverUrl, credential: gateway.credential },
-    place: opts.place, merchantName: opts.merchantName, currency: 'KRW', ...(opts.policy ? { policy: opts.policy } : {}),
-  });
-  return {
-    runtime, device, airPort, gateway,
-    async stop() {
-      await device.stop();
-      await runtime.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 export type TestDongleSim = DongleSimulator & { identityKey: Uint8Array; exponent: number };

@@ -62,7 +62,7 @@ export function encodeAdStructures(structures: readonly AdStructure[]): Uint8Arr
 
 export type EdgePayAdvert = { ephemeralId: Uint8Array; rotationExponent: number; txPower?: number };
 
-/** The AdvData of a dongle's advertisement (17 + 3 + 3 = 23 bytes, within the 31 allowed). */
+/** The AdvData of a dongle's advertisement (3 + 16 + 3 = 22 bytes, within the 31 allowed). */
 export function encodeDongleAdvData(advert: EdgePayAdvert): Uint8Array {
   if (advert.ephemeralId.length !== 8) throw new RangeError('an ephemeral id is 8 bytes');
   const manufacturer = new Uint8Array([EDGEPAY_COMPANY_ID & 0xff, EDGEPAY_COMPANY_ID >> 8, ...FRAME_MAGIC, FRAME_VERSION, advert.rotationExponent, ...advert.ephemeralId]);

@@ -1,7 +1,7 @@
 /**
  * The two-channel flow as one Fastify plugin (registered by server/app.ts).
  * Its secrets' key comes from the environment (EDGEPAY_OTP_KEYS, read when
- * the plugin starts, or `keyring` for tests): without it the flow's routes
+ * first needed and again if it changes, or `keyring` for tests): without it the flow's routes
  * answer OTP_KEYS_MISSING and nothing is stored.
  */
 import type { FastifyPluginAsync } from 'fastify';
@@ -21,8 +21,17 @@ export type TwoChannelPluginOptions = {
 
 export function twoChannelPlugin(opts: TwoChannelPluginOptions): FastifyPluginAsync {
   return async (app) => {
-    const keyring = opts.keyring ?? environmentKeyring();
-    const getKeyring = () => requireKeyring(keyring);
+    // Read from the environment when first needed and again when it changes (a demo sets it after the server started).
+    let envText: string | undefined;
+    let envKeyring: Keyring | undefined;
+    const getKeyring = () => {
+      if (opts.keyring) return opts.keyring;
+      if (process.env['EDGEPAY_OTP_KEYS'] !== envText) {
+        envText = process.env['EDGEPAY_OTP_KEYS'];
+        envKeyring = environmentKeyring();
+      }
+      return requireKeyring(envKeyring);
+    };
     const resolver = new CodeResolver(opts.db, getKeyring);
     const otpPolicy = opts.otpPolicy ?? otpPolicyFromEnvironment();
     registerTwoChannelRoutes(app, {
