@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatMoney, type cartFlow } from '../core/index.ts';
+import { CollectionRegistry, cartFlow, edgePayCollections, formatMoney } from '../core/index.ts';
 import { startGatewayRuntime, type GatewayRuntime } from '../edge-services/index.ts';
 import type { DemoFlow } from './context.ts';
 
@@ -38,11 +38,14 @@ export const cartDemo: DemoFlow = {
     const runtime: GatewayRuntime = await startGatewayRuntime({
       dataDir: join(dir, 'gateway'),
       ledgerName: 'edgepay-cart-ledger',
+      // A further gateway in the demo's process: RxDB's open-source build allows 16 collections per
+      // process, so the cart gateway keeps only what carts use (its camera frames go to the store gateway's recognition).
+      collections: cartFlow.cartCollections(new CollectionRegistry(edgePayCollections.list().filter((c) => ['payments', 'products', 'sites'].includes(c.name)))),
       siteId: ctx.siteId,
       gatewayId: state.gatewayId,
       server: { url: ctx.server.url, credential: state.credential },
       devices: { simulators: { only: ['card-terminal', 'cart', 'gate'], options: { gate: { siteId: ctx.siteId } } } },
-      operatorPin: process.env.OPERATOR_PIN ?? '246810',
+      operatorPin: process.env.EDGEPAY_OPERATOR_PIN ?? '246810',
       http: { port: Number(process.env.CART_GATEWAY_PORT ?? 0) },
       cart: {
         carts: [CART],

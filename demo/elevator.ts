@@ -52,7 +52,7 @@ export const elevatorDemo: DemoFlow = {
           },
         },
       },
-      operatorPin: process.env.OPERATOR_PIN ?? '246810',
+      operatorPin: process.env.EDGEPAY_OPERATOR_PIN ?? '246810',
       http: { port: Number(port) },
       lobby: { currency: 'KRW' },
     });
