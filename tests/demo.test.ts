@@ -102,7 +102,7 @@ describe('npm run demo', () => {
       const code = await exited;
       assert.equal(code, 0, out);
       assert.match(out, /camera: p-cola \(visual, confidence [0-9.]+\)/);
-      assert.match(out, /basket: FIZZ-COLA×1, CRUNCHY-SALTED×1/);
+      assert.match(out, /basket: 피즈 콜라 355ml×1, 크런치 감자칩 소금맛×1/);
     } finally {
       rmSync(data, { recursive: true, force: true });
     }

@@ -52,7 +52,7 @@ const en = {
   'console.syncNow.online': 'Synced with the server.',
   'console.syncNow.offline': 'The server is still unreachable; trying again.',
   'console.chart.perCurrency': 'Payments per hour, by currency',
-  'console.chart.backlog': 'Unsent payments over time',
+  'console.chart.backlog': 'Backlog: unsent payments by time',
   'console.chart.backlog.empty': 'The backlog chart fills in as the gateway runs.',
   'console.chart.unsent': 'Unsent',
   'console.catalogue': 'Catalogue',

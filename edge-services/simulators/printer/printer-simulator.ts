@@ -14,7 +14,8 @@ import type { Simulator } from '../simulator-types.ts';
 
 export function startPrinterSimulator(client: DeviceBusClient, options: Record<string, unknown>): Simulator {
   const outDir = typeof options['outDir'] === 'string' ? options['outDir'] : undefined;
-  if (outDir) mkdirSync(outDir, { recursive: true });
+  // Owner only: receipts are a shop's business (the demo's data folder is owner only too).
+  if (outDir) mkdirSync(outDir, { recursive: true, mode: 0o700 });
   let paper: 'ok' | 'low' | 'out' = 'ok';
   const printed = new Map<string, number>();
 
@@ -34,8 +35,8 @@ export function startPrinterSimulator(client: DeviceBusClient, options: Record<s
     }
     printed.set(reference, bytes.length);
     if (outDir) {
-      writeFileSync(join(outDir, `${reference}.bin`), bytes);
-      writeFileSync(join(outDir, `${reference}.txt`), text);
+      writeFileSync(join(outDir, `${reference}.bin`), bytes, { mode: 0o600 });
+      writeFileSync(join(outDir, `${reference}.txt`), text, { mode: 0o600 });
     }
     return { reference, printed: true, bytes: bytes.length };
   });
