@@ -19,7 +19,7 @@ const run = promisify(execFile);
 const root = join(import.meta.dirname, '..');
 
 describe('npm run demo', () => {
-  it('starts the server and a synced gateway, twice on the same data', { timeout: 300_000 }, async () => {
+  it('starts the server and a synced gateway, twice on the same data', { timeout: 600_000 }, async () => {
     const data = mkdtempSync(join(tmpdir(), 'edgepay-demo-'));
     try {
       const outputs: string[] = [];
@@ -27,7 +27,7 @@ describe('npm run demo', () => {
         const { stdout } = await run(process.execPath, ['--import', 'tsx', 'demo.ts'], {
           cwd: root,
           env: { ...process.env, EDGEPAY_DATA: data, DEMO_EXIT: '1', PORT: '0', EDGEPAY_GATEWAY_PORT: '0' },
-          timeout: 240_000,
+          timeout: 280_000,
         });
         outputs.push(stdout);
         assert.match(stdout, /central server\s+: http:\/\/127\.0\.0\.1:\d+/);
