@@ -111,6 +111,21 @@ export async function submitToDestination(
   amount: relay.DestinationSubmit['amount'],
   timeoutMs: number,
 ): Promise<relay.RelayCommandResult> {
+  const deadline = Date.now() + timeoutMs;
+  // A destination's 5xx (overloaded, restarting) is asked again: it answers a repeated reference with its first answer.
+  for (let attempt = 1; ; attempt++) {
+    const answer = await submitOnce(serverUrl, command, amount, Math.max(1, deadline - Date.now()));
+    if (answer.outcome !== 'refused' || !answer.reason.startsWith('destination-5') || attempt >= 3 || Date.now() >= deadline) return answer;
+    await new Promise((r) => setTimeout(r, 50 * attempt));
+  }
+}
+
+async function submitOnce(
+  serverUrl: string,
+  command: Pick<relay.RelayCommand, 'relayId' | 'code' | 'operation' | 'points' | 'destinationPath' | 'grant'>,
+  amount: relay.DestinationSubmit['amount'],
+  timeoutMs: number,
+): Promise<relay.RelayCommandResult> {
   try {
     const res = await fetch(new URL(command.destinationPath, serverUrl), {
       method: 'POST',

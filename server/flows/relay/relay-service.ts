@@ -258,6 +258,11 @@ export class RelayService {
       (row as RelayRow & { grant_hash: string }).grant_hash === sha(grant) &&
       ((row as RelayRow & { code_key: string }).code_key === codeKeyOf(code) || (row as RelayRow & { code_key: string }).code_key === `visit:${row.id}`);
     if (!ok) throw new EdgePayError('RELAY_GRANT_INVALID');
+    if ((row as RelayRow & { code_key: string }).code_key === `visit:${row.id}`) {
+      // A membership id is not one-time: the grant takes only the id the relay was given (kept on its command until done).
+      const { rows } = await this.o.db.query<{ code: string | null }>("SELECT body->>'code' AS code FROM relay_commands WHERE relay_id = $1 AND state = 'pending'", [reference]);
+      if (rows[0]?.code !== code) throw new EdgePayError('RELAY_GRANT_INVALID');
+    }
     return { siteId: row.site_id };
   }
 
