@@ -49,9 +49,10 @@ const BARCODE = '8800000000011';
  * without pay later (it has no merchant credential with the PG), which is how most are.
  * PRINTER_UNAVAILABLE (503): the receipt printer simulator refusing a job (the fuzzer prints
  * many); GATEWAY_API_UNAVAILABLE (503): the console's network switch on a gateway that has
- * none (this one is started without the demo's cable).
+ * none (this one is started without the demo's cable). ELEVATOR_UNAVAILABLE (503): the lobby
+ * terminal's routes on a store gateway, which runs no lobby.
  */
-const WORLD_STATE_5XX = new Set(['SYNC_CONTENDED', 'CREDIT_KIOSK_UNAVAILABLE', 'CREDIT_SERVER_UNREACHABLE', 'PRINTER_UNAVAILABLE', 'GATEWAY_API_UNAVAILABLE']);
+const WORLD_STATE_5XX = new Set(['SYNC_CONTENDED', 'CREDIT_KIOSK_UNAVAILABLE', 'CREDIT_SERVER_UNREACHABLE', 'PRINTER_UNAVAILABLE', 'GATEWAY_API_UNAVAILABLE', 'ELEVATOR_UNAVAILABLE']);
 
 // ---- hostile pieces ----
 const PANS = ['4111111111111111', '5555555555554444', '378282246310005'];
