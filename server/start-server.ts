@@ -35,6 +35,9 @@ export type ServerOptions = {
   relay?: AppOptions['relay'];
 };
 
+/** How long close() lets open requests finish before it cuts their connections. */
+const CLOSE_GRACE_MS = 2000;
+
 export type RunningServer = EdgePayServer & { db: Db; url: string; close(): Promise<void> };
 
 export async function openDatabase(options: Pick<ServerOptions, 'databaseUrl' | 'pgliteDir'>): Promise<Db> {
@@ -80,7 +83,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url: address,
     async close() {
       await stopSweeper();
-      await server.app.close();
+      // A long poll or a stream opened by another process (a lobby waiting for its orderer, a
+      // relay terminal's command stream) would hold close() until it ends by itself, up to a
+      // minute: after a short grace such connections are cut, and their clients retry.
+      const grace = setTimeout(() => server.app.server.closeAllConnections(), CLOSE_GRACE_MS);
+      try {
+        await server.app.close();
+      } finally {
+        clearTimeout(grace);
+      }
       await db.close();
     },
   };
