@@ -162,7 +162,11 @@ export class RelayWorld {
     void origin;
     return {
       userId: user.userId,
-      codes: async () => (await call('/wallet/api/relay/codes')).json,
+      codes: async () => {
+        const r = await call('/wallet/api/relay/codes');
+        if (r.status !== 200) throw new Error(`GET /wallet/api/relay/codes: ${r.status} ${JSON.stringify(r.json)}`);
+        return r.json;
+      },
       tap: (body) => call('/wallet/api/relay/taps', body),
       relays: async () => (await call('/wallet/api/relay/relays')).json.relays,
     };
