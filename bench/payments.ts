@@ -44,6 +44,8 @@
  * (then bounded by concurrency: connections / latency), BENCH_SERVERS=2 (against BENCH_SERVERS=1 in the same
  * conditions).
  *   BENCH_CPU_PROF=<dir>        run the server child with `--cpu-prof --cpu-prof-dir=<dir>`
+ *   BENCH_PG_WAITS=1            sample pg_stat_activity during each timed run (pg-waits.ts) and log what
+ *                               the servers' backends did: CPU, lock waits, WAL flushes, waiting for us
  *   EDGEPAY_TEST_PG_URL         PostgreSQL (default postgres://postgres@127.0.0.1:5432/test)
  * pgbench is looked up on PATH, then /usr/bin/pgbench; if absent, the pgbench figure and the
  * ratio are skipped with a note on stderr.
@@ -52,10 +54,9 @@
  * Cleanup, also on failure and on SIGINT/SIGTERM: the server child stopped, the schema and the
  * pgbench database dropped.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import autocannon, { type Result as AutocannonResult } from 'autocannon';
@@ -65,6 +66,8 @@ import { serverTesting } from '../server/index.ts';
 import { emit, log, median, percentile, round } from './report.ts';
 import { cleanupAll, defer } from './cleanup.ts';
 import { spawnChild, waitForOutput, type Spawned } from './child-process.ts';
+import { findPgbench, pgbenchSimpleUpdate } from './pgbench-simple-update.ts';
+import { describeWaits, sampleWaits } from './pg-waits.ts';
 
 const { freshPostgres, TEST_PG_URL } = serverTesting;
 
@@ -373,7 +376,11 @@ async function benchEdgePay(settings: Settings): Promise<EdgePayFigures> {
     };
     try {
       // One after the other: the first runs the migrations (the others would wait on its advisory lock anyway).
-      for (let i = 0; i < settings.servers; i++) servers.push(await startEdgePayServer(database.databaseUrl, settings.latencyMs, settings.cpuProfDir));
+      // The servers' connections carry an application_name, so that the wait sampler finds them in the shared database.
+      const appName = 'edgepay-bench-' + randomBytes(3).toString('hex');
+      const serverUrl = new URL(database.databaseUrl);
+      serverUrl.searchParams.set('application_name', appName);
+      for (let i = 0; i < settings.servers; i++) servers.push(await startEdgePayServer(serverUrl.toString(), settings.latencyMs, settings.cpuProfDir));
       const urls = servers.map((s) => s.url);
       const pids = servers.map((s) => s.spawned.child.pid);
       log(`edgepay-postgres: ${servers.length} server process(es) (child pid ${pids.join(', ')}) at ${urls.join(', ')}, fresh schema in ${TEST_PG_URL}`);
@@ -387,7 +394,9 @@ async function benchEdgePay(settings: Settings): Promise<EdgePayFigures> {
       const latencies: number[] = [];
       const runs = [{ label: 'warm-up', seconds: settings.warmUpS }, ...Array.from({ length: settings.runs }, (_, i) => ({ label: `run ${i + 1}`, seconds: settings.durationS }))];
       for (const [i, r] of runs.entries()) {
+        const sampler = settings.pgWaits && i > 0 ? sampleWaits(TEST_PG_URL, appName) : undefined;
         const res = await loadRun(urls, pids, gateways, ledger, counter, settings.connections, r.seconds);
+        if (sampler) for (const line of describeWaits(await sampler.stop())) log('  ' + line);
         const rate = res.captured / res.seconds;
         const ac = res.autocannon;
         const resent = await settleOutstanding(urls[0]!, ledger, settings.connections);
@@ -435,83 +444,26 @@ async function benchEdgePay(settings: Settings): Promise<EdgePayFigures> {
 
 // ---------------------------------------------------------------- pgbench
 
-function findPgbench(): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir && existsSync(join(dir, 'pgbench'))) return join(dir, 'pgbench');
-  }
-  return existsSync('/usr/bin/pgbench') ? '/usr/bin/pgbench' : undefined;
-}
-
-function execText(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    execFile(file, args, { env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${file} ${args.join(' ')} failed: ${err.message}\n${stderr.slice(-2000)}`));
-      else resolvePromise({ stdout, stderr });
-    });
-  });
-}
-
-/** `tps = N (without initial connection time)` (PostgreSQL 14+) or `(excluding connections establishing)`. */
-export function parsePgbenchTps(output: string): number {
-  const lines = [...output.matchAll(/^tps = ([0-9.]+) \(([^)]*)\)/gm)];
-  const pick = lines.find((m) => /without initial|excluding/.test(m[2]!)) ?? lines[0];
-  const tps = pick ? Number(pick[1]) : NaN;
-  if (!Number.isFinite(tps)) throw new Error(`no 'tps = ...' line in pgbench's output:\n${output.slice(-2000)}`);
-  return tps;
-}
-
 /**
  * pgbench opens one PostgreSQL connection per client: past PGBENCH_MAX_CLIENTS (50, half of
  * PostgreSQL's default max_connections of 100, which the other tests share) it runs with that many.
- * EdgePay's 200 HTTP connections need no more than its pool (EDGEPAY_PG_POOL, 20 per process).
+ * EdgePay's 200 HTTP connections need no more than its pool (EDGEPAY_PG_POOL per process).
  */
 const PGBENCH_MAX_CLIENTS = 50;
 function pgbenchClients(connections: number): number {
   return Math.min(connections, PGBENCH_MAX_CLIENTS);
 }
 
-async function benchPgbench(pgbench: string, settings: Settings): Promise<number> {
-  const url = new URL(TEST_PG_URL);
-  const dbName = 'edgepay_pgbench_' + randomBytes(4).toString('hex');
-  const admin = new pg.Client({ connectionString: TEST_PG_URL });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${dbName}`);
-  } finally {
-    await admin.end();
-  }
-  const drop = defer(`drop database ${dbName}`, async () => {
-    const c = new pg.Client({ connectionString: TEST_PG_URL });
-    await c.connect();
-    try {
-      await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    } finally {
-      await c.end();
-    }
+/** The shared runner (pgbench-simple-update.ts), in a scratch database of its own. */
+function benchPgbench(pgbench: string, settings: Settings): Promise<number> {
+  const clients = pgbenchClients(settings.connections);
+  return pgbenchSimpleUpdate({
+    pgbench,
+    dbName: 'edgepay_pgbench_' + randomBytes(4).toString('hex'),
+    clients,
+    threads: Math.max(1, Math.min(clients, availableParallelism())),
+    seconds: settings.durationS,
   });
-  try {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PGHOST: url.hostname,
-      PGPORT: url.port || '5432',
-      PGUSER: decodeURIComponent(url.username || 'postgres'),
-      PGDATABASE: dbName,
-      ...(url.password ? { PGPASSWORD: decodeURIComponent(url.password) } : {}),
-    };
-    const t0 = performance.now();
-    await execText(pgbench, ['-i', '-q', '-s', '1'], env, 120_000);
-    log(`pgbench: initialised ${dbName} (scale 1) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const clients = pgbenchClients(settings.connections);
-    const threads = Math.max(1, Math.min(clients, availableParallelism()));
-    const args = ['-N', '-c', String(clients), '-j', String(threads), '-T', String(settings.durationS)];
-    const { stdout } = await execText(pgbench, args, env, (settings.durationS + 60) * 1000);
-    const tps = parsePgbenchTps(stdout);
-    const latencyLine = /^latency average = .*$/m.exec(stdout)?.[0] ?? '';
-    log(`pgbench ${args.join(' ')}: tps = ${tps.toFixed(1)}${latencyLine ? `; ${latencyLine}` : ''}`);
-    return tps;
-  } finally {
-    await drop();
-  }
 }
 
 // ---------------------------------------------------------------- run
@@ -525,6 +477,7 @@ type Settings = {
   latencyMs: [number, number];
   cpuProfDir: string | undefined;
   servers: number;
+  pgWaits: boolean;
 };
 
 export async function run(_args: string[]): Promise<number> {
@@ -538,6 +491,7 @@ export async function run(_args: string[]): Promise<number> {
     latencyMs: latencyEnv(),
     cpuProfDir: process.env['BENCH_CPU_PROF'] || undefined,
     servers: intEnv('BENCH_SERVERS', 1),
+    pgWaits: process.env['BENCH_PG_WAITS'] === '1',
   };
   const acquirerLatencyMs = `${settings.latencyMs[0]}..${settings.latencyMs[1]}`;
   log(

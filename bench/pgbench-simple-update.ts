@@ -2,8 +2,8 @@
  * pgbench's built-in simple-update script (`pgbench -N`) on a scratch
  * database of the test PostgreSQL, created and dropped here: the ceiling a
  * bench compares its PostgreSQL writes against in the same run.
- * (bench/payments.ts has its own copy of this runner; this one takes the
- * database name and the thread count from its caller.)
+ * Used by bench/payments.ts and bench/wallet.ts; the caller names the
+ * database and the thread count.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
