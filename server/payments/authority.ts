@@ -56,6 +56,30 @@ type Planner = (current: PaymentDoc | undefined) => Plan | undefined;
 /** A payment as this process last read or wrote it: its state and seq (null: it was not there). */
 type Known = { doc: PaymentDoc | undefined; seq: number | null };
 
+/**
+ * A money-back decision (refund, void) made at most once per idempotency key.
+ * The routes' idempotency (idempotency.ts) answers a repeated key from the
+ * stored answer, but that answer is written after the decision commits: lost
+ * (the process died in between, or PostgreSQL lost its asynchronous commit),
+ * the next request with the key runs the work again once the claim's lease
+ * lapses. Authorisations are safe then (a decided payment is answered as it
+ * is); a second refund would pay back twice. So the decision itself looks
+ * for its audit entry under the key (audit_log, the payment's index) and, if
+ * it is there, changes nothing and answers the payment as it is.
+ */
+type OnceUnder = { action: 'payment.refunded' | 'payment.voided'; key: string; actor: string };
+
+async function decidedUnder(q: Queryable, paymentId: string, once: OnceUnder): Promise<boolean> {
+  // The actor too: the routes' keys are scoped per gateway.
+  const { rows } = await q.query('SELECT 1 FROM audit_log WHERE payment_id = $1 AND action = $2 AND idempotency_key = $3 AND actor = $4 LIMIT 1', [
+    paymentId,
+    once.action,
+    once.key,
+    once.actor,
+  ]);
+  return rows.length > 0;
+}
+
 /** How long a decide-now call waits for the replication push that carries its payment (they travel side by side). */
 export const DEFAULT_HELD_WAIT_MS = 10_000;
 
@@ -113,8 +137,10 @@ export function createPaymentAuthority(deps: {
    * runs in it too. Returns the payment as written (or as it is, when the
    * plan wrote nothing).
    */
-  async function writeLocked(siteId: string, id: string, planner: Planner, also?: (tx: Queryable) => Promise<void>): Promise<PaymentDoc | undefined> {
+  async function writeLocked(siteId: string, id: string, planner: Planner, also?: (tx: Queryable) => Promise<void>, onceUnder?: OnceUnder): Promise<PaymentDoc | undefined> {
     return mutateAsServer<PaymentDoc>(db, payments, siteId, id, async (current, tx) => {
+      // Made already under this key (read under the site's lock, so two at once cannot both miss it).
+      if (onceUnder && (await decidedUnder(tx, id, onceUnder))) return undefined;
       const plan = planner(current);
       await also?.(tx);
       if (!plan) return undefined;
@@ -184,8 +210,9 @@ export function createPaymentAuthority(deps: {
     idempotencyKey: string | undefined,
     decisions: (current: PaymentDoc) => Decision[] | undefined,
     also?: (tx: Queryable) => Promise<void>,
+    onceUnder?: OnceUnder,
   ): Promise<PaymentDoc> {
-    return (await writeLocked(siteId, id, planOf(siteId, id, actor, idempotencyKey, decisions), also))!;
+    return (await writeLocked(siteId, id, planOf(siteId, id, actor, idempotencyKey, decisions), also, onceUnder))!;
   }
 
   /** Applies decisions through the site's batch when nothing else has to run with them (see write()). */
@@ -410,19 +437,23 @@ export function createPaymentAuthority(deps: {
 
     async refund(writer: GatewayIdentity, paymentId: string, amount: number, idempotencyKey: string, note?: MoneyBackNote): Promise<PaymentDoc> {
       const payment = await this.get(writer, paymentId);
+      const once: OnceUnder = { action: 'payment.refunded', key: idempotencyKey, actor: writer.gatewayId };
+      if (await decidedUnder(db, paymentId, once)) return payment;
       const left = payment.amount - (payment.refundedAmount ?? 0);
       // Check before calling the acquirer; the transaction checks again.
       applyPaymentEvent(payment, { type: 'refund', amount }, now());
       const r = await methods.of(payment).processor.refund({ idempotencyKey, reference: methods.referenceOf(payment), amount, currency: payment.currency });
       if (r.outcome !== 'done') throw new EdgePayError('PAYMENT_REFUND_INVALID', { amount, left });
-      return decide(writer.siteId, paymentId, writer.gatewayId, idempotencyKey, () => [{ event: { type: 'refund', amount }, action: 'payment.refunded', ...(note ? { note } : {}) }]);
+      return decide(writer.siteId, paymentId, writer.gatewayId, idempotencyKey, () => [{ event: { type: 'refund', amount }, action: 'payment.refunded', ...(note ? { note } : {}) }], undefined, once);
     },
 
     async void(writer: GatewayIdentity, paymentId: string, idempotencyKey: string, note?: MoneyBackNote): Promise<PaymentDoc> {
       const payment = await this.get(writer, paymentId);
+      const once: OnceUnder = { action: 'payment.voided', key: idempotencyKey, actor: writer.gatewayId };
+      if (await decidedUnder(db, paymentId, once)) return payment;
       applyPaymentEvent(payment, { type: 'void' }, now());
       await methods.of(payment).processor.void({ idempotencyKey, reference: methods.referenceOf(payment), amount: payment.amount, currency: payment.currency });
-      return decide(writer.siteId, paymentId, writer.gatewayId, idempotencyKey, () => [{ event: { type: 'void' }, action: 'payment.voided', ...(note ? { note } : {}) }]);
+      return decide(writer.siteId, paymentId, writer.gatewayId, idempotencyKey, () => [{ event: { type: 'void' }, action: 'payment.voided', ...(note ? { note } : {}) }], undefined, once);
     },
 
     async get(writer: GatewayIdentity, paymentId: string): Promise<PaymentDoc> {
