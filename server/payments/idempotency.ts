@@ -20,12 +20,17 @@ export type StoredAnswer = { statusCode: number; body: unknown };
  * waiting for its WAL flush (synchronous_commit off, for that transaction
  * only; issue 24). Other sessions see the row at once; only a crash of
  * PostgreSQL itself (not of a server process) within a fraction of a second
- * can lose it, and losing a key's claim or its stored answer is what a lapsed
- * lease is already: the next request with the key runs the work again, which
- * is idempotent under the same key (the acquirer's calls, the payment's state
- * machine), and answers the same. Every payment decision stays a synchronous
- * commit, and the next one flushes the WAL up to it anyway. Saves two
- * sequential fsyncs per request.
+ * can lose it. Why that loses or doubles nothing (async-commits.test.ts makes
+ * each loss by hand):
+ * - the claim commits before the work, so its commit record precedes the
+ *   payment decision's in the WAL, and the decision's synchronous commit
+ *   flushes the WAL up to itself: if the decision survived, so did the claim;
+ * - the answer is stored after the decision; lost, the claim's lease lapses
+ *   and the next request with the key runs the work again, which answers from
+ *   the durable state: a decided payment is answered as it is, and a refund or
+ *   void finds its own audit entry under the key (authority.ts `OnceUnder`).
+ * (The same holds when a server process dies between the decision and the
+ * answer, synchronous or not.) Saves two sequential fsyncs per request.
  */
 const ASYNC_COMMIT = "set_config('synchronous_commit', 'off', true) IS NOT NULL";
 

@@ -72,9 +72,12 @@ export function createSandboxAcquirer(db: Db, options: SandboxOptions = {}): Pro
    * Committed without waiting for the WAL flush (synchronous_commit off for
    * this statement's transaction): the sandbox stands for a remote acquirer,
    * whose own durability costs us its latency (latencyMs), not fsyncs of our
-   * database in the payment's path. Its answers are a function of the key,
-   * token and amount, so a record lost with a crash of PostgreSQL itself
-   * would be answered the same when the key comes again.
+   * database in the payment's path. Nothing is lost by it: the authority
+   * awaits these records before it writes the decision that uses them, so
+   * their commit records precede the decision's in the WAL and the decision's
+   * synchronous commit flushes them too (async-commits.test.ts checks the
+   * order); and the answers are a function of the key, token and amount, so a
+   * record lost with an undecided payment is answered the same again.
    */
   type Pending = { key: string; operation: string; token: string | null; amount: number; currency: string; outcome: unknown; resolve: (o: unknown) => void; reject: (e: unknown) => void };
   let queue: Pending[] = [];
