@@ -112,7 +112,8 @@ export async function startCartStore(options: { recognition?: boolean; enrol?: s
       ...(database.databaseUrl ? { databaseUrl: database.databaseUrl } : { pgliteDir: join(root, 'server') }),
       sandbox: { latencyMs: options.sandboxLatencyMs ?? [2, 8] },
       logger: { level: 'warn' },
-      wallet: { demoSignIn: true },
+      // The wallet page too when the screens are tested (the phone in Chromium).
+      wallet: { demoSignIn: true, ...(options.uiDir ? { uiDir: options.uiDir } : {}) },
     });
     stops.push(() => server.close());
     const demo = await wallet.seedDemoWallet(server.db);

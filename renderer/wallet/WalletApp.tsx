@@ -28,8 +28,19 @@ export function WalletApp() {
   const [status, setStatus] = useState<Status>({ kind: 'loading' });
   const [authScreen, setAuthScreen] = useState<'sign-in' | 'register'>('sign-in');
   // A cart's QR code opens the wallet at #/cart/pair?s=…&c=…: the Cart tab pairs with it once signed in.
-  const [cartPairing] = useState(() => pairingFromHash(location.hash));
+  // (Also when the wallet is already open: the QR's address then only changes the hash.)
+  const [cartPairing, setCartPairing] = useState(() => pairingFromHash(location.hash));
   const [tab, setTab] = useState<Tab>(cartPairing || location.hash.startsWith('#/cart') ? 'cart' : 'requests');
+  useEffect(() => {
+    const onHash = () => {
+      const p = pairingFromHash(location.hash);
+      if (!p) return;
+      setCartPairing(p);
+      setTab('cart');
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
 
   const signedIn = useCallback((session: WalletSessionView) => {
     setCsrfToken(session.csrfToken);
