@@ -284,7 +284,10 @@ export class CartFlow {
     }
     const cartId = e.deviceId;
     if (!this.#sessions.has(cartId)) return;
-    const at = this.#now;
+    // The event's own time (the cart's clock; the bus already refused one outside its freshness window),
+    // not its arrival: the fusion pairs a frame, a read and a weight change by when they happened.
+    // Never later than now, so a cart whose clock runs ahead cannot hold a change open past its window.
+    const at = Math.min(e.ts, this.#now);
     switch (e.type) {
       case 'cart.weight':
         void this.#feed(cartId, (f) => f.onWeight(p as { grams: number; stable: boolean }, at));
@@ -305,9 +308,15 @@ export class CartFlow {
         const recogniser = this.#d.recogniser;
         if (!recogniser || p['encoding'] !== 'jpeg') return;
         const bytes = new Uint8Array(Buffer.from(String(p['data']), 'base64'));
+        // Weight changes near this frame wait for its answer (which comes a few hundred ms later, stamped with the frame's time).
+        this.#sessions.get(cartId)!.fusion.frameTaken(at);
         recogniser.recognise(bytes, Number(p['frameId'])).then(
-          (result) => this.#feed(cartId, (f) => f.onCamera(result.objects, this.#now)),
-          (err) => this.#d.onEvent?.({ type: 'error', cartId, message: 'recognition: ' + ((err as Error).message ?? String(err)) }),
+          (result) => this.#feed(cartId, (f) => f.onCamera(result.objects, at)),
+          (err) => {
+            this.#d.onEvent?.({ type: 'error', cartId, message: 'recognition: ' + ((err as Error).message ?? String(err)) });
+            // No answer: the frame saw nothing, and what waited for it is judged now.
+            void this.#feed(cartId, (f) => f.onCamera([], at));
+          },
         );
         break;
       }
