@@ -33,7 +33,10 @@
  * the order or moment they arrive in.
  */
 
-export type CartProductFlag = 'age-restricted' | 'high-value';
+import type { ProductCheckFlag } from '../../schemas/products.ts';
+
+/** The catalogue's check flags (products' `cart.flags`). */
+export type CartProductFlag = ProductCheckFlag;
 
 /** What the cart needs to know of a product: price, barcode, weight and flags (the site's catalogue). */
 export type CartProduct = {
