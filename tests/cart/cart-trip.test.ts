@@ -165,5 +165,11 @@ describe('cart fusion rules', () => {
     assert.deepEqual(g.tick(5_000), []);
     g.onCamera([], 0);
     assert.equal(g.tick(5_100)[0]!.type, 'ask-scan');
+    // A frame whose answer never comes holds the change for three windows at most.
+    const h = fresh();
+    h.frameTaken(0);
+    h.onWeight({ grams: 500, stable: true }, 40);
+    assert.deepEqual(h.tick(11_000), []);
+    assert.equal(h.tick(12_100)[0]!.type, 'ask-scan');
   });
 });

@@ -375,6 +375,8 @@ export class CartFusion {
   #expire(at: number): FusionEvent[] {
     const events: FusionEvent[] = [];
     this.#evidence = this.#evidence.filter((e) => at - e.at <= this.#window);
+    // A frame whose answer never came (a recognition worker that hung) stops holding changes after three windows.
+    this.#pendingFrames = this.#pendingFrames.filter((f) => at - f <= 3 * this.#window);
     for (const change of [...this.#unpaired].sort((a, b) => a.at - b.at)) {
       if (at - change.at > this.#window && !this.#framePendingNear(change.at)) {
         this.#unpaired.splice(this.#unpaired.indexOf(change), 1);
