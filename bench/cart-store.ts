@@ -112,7 +112,8 @@ export async function startCartStore(options: { recognition?: boolean; enrol?: s
       ...(database.databaseUrl ? { databaseUrl: database.databaseUrl } : { pgliteDir: join(root, 'server') }),
       sandbox: { latencyMs: options.sandboxLatencyMs ?? [2, 8] },
       logger: { level: 'warn' },
-      wallet: { demoSignIn: true },
+      // The wallet page too when the screens are tested (the phone in Chromium).
+      wallet: { demoSignIn: true, ...(options.uiDir ? { uiDir: options.uiDir } : {}) },
     });
     stops.push(() => server.close());
     const demo = await wallet.seedDemoWallet(server.db);
@@ -123,15 +124,18 @@ export async function startCartStore(options: { recognition?: boolean; enrol?: s
     await admin(`/admin/sites/${SITE}/sites`, [{
       id: SITE, name: 'EdgePay Cart Store', timezone: 'Asia/Seoul', currency: 'KRW', locale: 'ko-KR', updatedAt: now,
       offlineLimits: { perPayment: [{ amount: 50_000, currency: 'KRW' }], totalStored: [{ amount: 200_000, currency: 'KRW' }], maxAgeMinutes: 1440 },
+      // The gate's random checks are a site setting (sites schema 2).
+      cart: { spotCheckRate: options.spotCheckRate ?? 0 },
     }], 'PUT');
     await admin(`/admin/sites/${SITE}/products`, Object.entries(CART_PRODUCTS).map(([id, p]) => ({
       id, siteId: SITE, sku: id.toUpperCase(), barcode: p.barcode, name: p.name, price: { amount: p.price, currency: 'KRW' }, active: true, updatedAt: now,
+      // The cart's facts travel with the catalogue (products schema 2): weight, tolerance and checks.
+      cart: { grams: p.grams, toleranceGrams: p.tol, ...(p.flags ? { flags: p.flags } : {}) },
     })), 'PUT');
 
     const link = await startNetworkLink(server.url);
     stops.push(() => link.close());
     const events: CartFlowEvent[] = [];
-    const catalogue = Object.fromEntries(Object.entries(CART_PRODUCTS).map(([id, p]) => [id, { grams: p.grams, toleranceGrams: p.tol, ...(p.flags ? { flags: p.flags } : {}) }]));
     const start = () =>
       startGatewayRuntime({
         dataDir: join(root, 'gateway'),
@@ -152,9 +156,7 @@ export async function startCartStore(options: { recognition?: boolean; enrol?: s
         cart: {
           carts: ['cart-1'],
           gateId: 'gate-1',
-          catalogue,
           walletOrigin: server.url.replace('127.0.0.1', 'localhost'),
-          spotCheckRate: options.spotCheckRate ?? 0,
           ...(options.requestTtlSeconds ? { requestTtlSeconds: options.requestTtlSeconds } : {}),
           onEvent: (e) => events.push(e),
         },

@@ -20,8 +20,12 @@
  *
  * Lines: edgepay frame-to-phone ms (p50, p99); edgepay checkout-to-gate ms (p50, p99);
  * edgepay wrong-items-charged count; edgepay items-without-staff share.
- * The peer: none runs this flow; `recognition-frame` (the detector alone on the
- * same frames, p50/p99) is printed beside frame-to-phone so the flow's own cost shows.
+ * The peers: none runs this flow; `recognition-frame` (the detector alone on the
+ * same frames, p50/p99) is printed beside frame-to-phone, and `http-pg-read` (one
+ * bare HTTP request to the same server that reads PostgreSQL: the phone's cart
+ * view, no wait; p50/p99) beside checkout-to-gate, which makes about seven such
+ * hops in turn (checkout, request, approval, charge, status, gate), so the
+ * flow's own cost shows against its floors.
  *
  * Settings (env): BENCH_RUNS=30 (frames and checkouts timed, after 3 untimed each),
  * BENCH_TRIP_ACTIONS=80.
@@ -162,6 +166,15 @@ export async function run(): Promise<void> {
       log(`cart: checkout ${i + 1}/${runs + 3}: ${round(t1 - t0, 1)} ms`);
     }
     emit({ bench: BENCH, subject: 'edgepay', metric: 'checkout-to-gate', value: round(median(gateMs), 1), unit: 'ms', p99: round(percentile(gateMs, 99), 1), runs: gateMs.length, goal_p99: 500 });
+    // The peer, in the same run and server: one HTTP round trip with its PostgreSQL reads (session, pairing, pushed document).
+    const hopMs: number[] = [];
+    for (let i = 0; i < runs + 3; i++) {
+      const t0 = performance.now();
+      const r = await phone.get('/wallet/api/cart');
+      if (r.status !== 200) throw new Error('the peer read failed: ' + r.status);
+      if (i >= 3) hopMs.push(performance.now() - t0);
+    }
+    emit({ bench: BENCH, subject: 'http-pg-read', metric: 'checkout-to-gate', value: round(median(hopMs), 1), unit: 'ms', p99: round(percentile(hopMs, 99), 1), runs: hopMs.length });
   } finally {
     stop.abort();
     await store.stop();

@@ -6,7 +6,7 @@
  */
 export { emit, formatLine, log, median, percentile, round, type BenchLine } from './report.ts';
 // The smart cart's store and scripted trip (the cart bench's, also driven by tests/cart/).
-export { startCartStore, pairingOf, CART_PRODUCTS, type CartStore, type Phone } from './cart-store.ts';
+export { startCartStore, pairingOf, CART_PRODUCTS, ADMIN as CART_ADMIN, SITE as CART_SITE, type CartStore, type Phone } from './cart-store.ts';
 export { buildTrip, runTrip, type TripAction, type TripScore, type TripProduct } from './cart-trip.ts';
 export { tripProducts } from './cart-store.ts';
 // The two-channel bench's payment device, which its end-to-end test starts too.

@@ -13,15 +13,6 @@ import { CollectionRegistry, cartFlow, edgePayCollections, formatMoney } from '.
 import { startGatewayRuntime, type GatewayRuntime } from '../edge-services/index.ts';
 import type { DemoFlow } from './context.ts';
 
-/** What the cart needs besides the catalogue: weight, tolerance, flags (the demo catalogue's products). */
-const CATALOGUE: Record<string, { grams: number; toleranceGrams: number; flags?: cartFlow.CartProductFlag[] }> = {
-  'p-water': { grams: 520, toleranceGrams: 12 },
-  'p-coffee': { grams: 250, toleranceGrams: 8 },
-  'p-kimbap': { grams: 230, toleranceGrams: 15 },
-  'p-ramen': { grams: 120, toleranceGrams: 6, flags: ['high-value'] },
-  'p-cola': { grams: 370, toleranceGrams: 10 },
-  'p-chips': { grams: 160, toleranceGrams: 8 },
-};
 const CART = 'cart-1';
 
 export const cartDemo: DemoFlow = {
@@ -50,8 +41,8 @@ export const cartDemo: DemoFlow = {
       cart: {
         carts: [CART],
         gateId: 'gate-1',
-        catalogue: CATALOGUE,
         walletOrigin: ctx.walletOrigin,
+        // The site's setting (sites.cart.spotCheckRate) wins; this is the rate without one.
         spotCheckRate: Number(process.env.CART_SPOT_CHECK_RATE ?? 0),
         ...(recognition ? { recogniser: recognition } : {}),
         onEvent: (e) => {
@@ -79,10 +70,12 @@ export const cartDemo: DemoFlow = {
       void now;
     }, 300);
     const step = (m: Record<string, unknown>) => sims.control('cart', { action: 'step', ...m });
-    const gramsOf = (id: string) => CATALOGUE[id]?.grams;
+    // The weights come with the catalogue (products' `cart` facts, demo/catalogue.ts).
+    let weights = new Map<string, number>();
+    const gramsOf = (id: string) => weights.get(id);
     const lines = [
       `cart gateway   : ${state.gatewayId} (ledger ${join(dir, 'gateway', 'ledger')}, cart-sessions synced up)`,
-      `cart state     : ${runtime.api!.kioskUrl.replace(/\/kiosk$/, '')}/api/cart/${CART}  (JSON; the cart's own screen is not built yet)`,
+      `cart screen    : ${runtime.api!.kioskUrl.replace(/\/kiosk$/, '')}/cart?cart=${CART}  (the pairing QR code, the basket, what to do; JSON: /api/cart/${CART})`,
       `pair the phone : open the shopper's wallet, then \`cart qr\` prints the address the cart's QR code holds`,
       `simulators     : ${CART} (camera frames of the evaluation set, barcode reader, load cell), gate-1 (exit gate), terminal-1`,
     ];
@@ -95,6 +88,7 @@ export const cartDemo: DemoFlow = {
           async run(args) {
             const [what = '', a1, a2, a3] = args;
             const ps = await products();
+            weights = new Map([...ps].flatMap(([id, p]) => (p.cart ? [[id, p.cart.grams] as const] : [])));
             const byName = (x?: string) => (x && ps.has(x) ? x : x && ps.has('p-' + x) ? 'p-' + x : undefined);
             switch (what) {
               case '':

@@ -4,7 +4,7 @@
  * a few hundred bytes, shipped in the product document as a data URL).
  * The first six barcodes are the ones the README and the tests type.
  */
-import type { ProductDoc } from '../core/index.ts';
+import type { ProductCartFacts, ProductDoc } from '../core/index.ts';
 
 const svg = (body: string, bg: string) =>
   'data:image/svg+xml;base64,' +
@@ -22,16 +22,16 @@ const PICTURES = {
   chocoPie: svg('<circle cx="48" cy="50" r="30" fill="#6b3410"/><circle cx="48" cy="50" r="24" fill="#7c3f12"/><path d="M26 44c10 6 34 6 44 0" stroke="#fde68a" stroke-width="4" fill="none"/>', '#fff7ed'),
 };
 
-type Entry = { id: string; sku: string; barcode: string; price: number; ko: string; en: string; picture: string };
+type Entry = { id: string; sku: string; barcode: string; price: number; ko: string; en: string; picture: string; cart?: ProductCartFacts };
 
 export const DEMO_CATALOGUE: readonly Entry[] = [
-  { id: 'p-water', sku: 'WATER-500', barcode: '8801234000011', price: 900, ko: '생수 500ml', en: 'Spring water 500ml', picture: PICTURES.water },
-  { id: 'p-coffee', sku: 'COFFEE-CAN', barcode: '8801234000028', price: 1800, ko: '캔커피 라떼 240ml', en: 'Canned latte 240ml', picture: PICTURES.coffee },
-  { id: 'p-kimbap', sku: 'KIMBAP-1', barcode: '8801234000035', price: 3500, ko: '참치김밥', en: 'Tuna kimbap', picture: PICTURES.kimbap },
-  { id: 'p-ramen', sku: 'RAMEN-CUP', barcode: '8801234000042', price: 1500, ko: '컵라면 매운맛', en: 'Cup ramen, spicy', picture: PICTURES.ramen },
+  { id: 'p-water', sku: 'WATER-500', barcode: '8801234000011', price: 900, ko: '생수 500ml', en: 'Spring water 500ml', picture: PICTURES.water, cart: { grams: 520, toleranceGrams: 12 } },
+  { id: 'p-coffee', sku: 'COFFEE-CAN', barcode: '8801234000028', price: 1800, ko: '캔커피 라떼 240ml', en: 'Canned latte 240ml', picture: PICTURES.coffee, cart: { grams: 250, toleranceGrams: 8 } },
+  { id: 'p-kimbap', sku: 'KIMBAP-1', barcode: '8801234000035', price: 3500, ko: '참치김밥', en: 'Tuna kimbap', picture: PICTURES.kimbap, cart: { grams: 230, toleranceGrams: 15 } },
+  { id: 'p-ramen', sku: 'RAMEN-CUP', barcode: '8801234000042', price: 1500, ko: '컵라면 매운맛', en: 'Cup ramen, spicy', picture: PICTURES.ramen, cart: { grams: 120, toleranceGrams: 6, flags: ['high-value'] } },
   // Two packs of the recognition evaluation set, so the kiosk camera has something to sell.
-  { id: 'p-cola', sku: 'FIZZ-COLA', barcode: '8801000000357', price: 1800, ko: '피즈 콜라 355ml', en: 'Fizz Cola 355ml', picture: PICTURES.cola },
-  { id: 'p-chips', sku: 'CRUNCHY-SALTED', barcode: '8801000000739', price: 2500, ko: '크런치 감자칩 소금맛', en: 'Crunchy salted crisps', picture: PICTURES.chips },
+  { id: 'p-cola', sku: 'FIZZ-COLA', barcode: '8801000000357', price: 1800, ko: '피즈 콜라 355ml', en: 'Fizz Cola 355ml', picture: PICTURES.cola, cart: { grams: 370, toleranceGrams: 10 } },
+  { id: 'p-chips', sku: 'CRUNCHY-SALTED', barcode: '8801000000739', price: 2500, ko: '크런치 감자칩 소금맛', en: 'Crunchy salted crisps', picture: PICTURES.chips, cart: { grams: 160, toleranceGrams: 8 } },
   { id: 'p-banana-milk', sku: 'BANANA-MILK', barcode: '8801234000059', price: 1700, ko: '바나나맛 우유 240ml', en: 'Banana milk 240ml', picture: PICTURES.bananaMilk },
   { id: 'p-rice-triangle', sku: 'ONIGIRI-BULGOGI', barcode: '8801234000066', price: 1300, ko: '삼각김밥 불고기', en: 'Bulgogi rice triangle', picture: PICTURES.riceTriangle },
   { id: 'p-choco-pie', sku: 'CHOCO-PIE-2', barcode: '8801234000073', price: 1200, ko: '초코파이 2개입', en: 'Choco pie, 2 pack', picture: PICTURES.chocoPie },
@@ -47,6 +47,8 @@ export function demoProducts(siteId: string, updatedAt: string): ProductDoc[] {
     names: { ko: p.ko, en: p.en },
     picture: p.picture,
     price: { amount: p.price, currency: 'KRW' },
+    // What a smart cart weighs and checks (the demo cart sells these six).
+    ...(p.cart ? { cart: p.cart } : {}),
     active: true,
     updatedAt,
   }));

@@ -24,7 +24,7 @@ import { PAYMENT_CREATED_FOLLOW_UPS } from './payments/index.ts';
 import { paymentRequestsPlugin, type PaymentRequestsDeps } from './payment-requests/index.ts';
 import { creditPlugin, type CreditPluginOptions } from './flows/credit/index.ts';
 import { relayPlugin, type RelayPluginOptions } from './flows/relay/index.ts';
-import { cartFlowPlugin } from './flows/cart/index.ts';
+import { cartFlowPlugin, cartPaymentMethod } from './flows/cart/index.ts';
 import { issuerPlugin, type IssuerPluginOptions } from './issuer/index.ts';
 import { elevatorPlugin } from './flows/elevator/index.ts';
 
@@ -40,7 +40,11 @@ import { BUILT_IN_PAYMENT_METHODS, type PaymentMethodDeclaration } from './payme
 import { twoChannelPaymentMethod, twoChannelPlugin } from './flows/two-channel/index.ts';
 
 /** The payment methods the flows declare (each flow's own, besides the built-in card terminal). */
-const FLOW_PAYMENT_METHODS: readonly PaymentMethodDeclaration[] = [twoChannelPaymentMethod];
+const FLOW_PAYMENT_METHODS: readonly PaymentMethodDeclaration[] = [
+  twoChannelPaymentMethod,
+  // flow: cart (the phone's approval charged on the server: no card token goes down to the store)
+  cartPaymentMethod,
+];
 
 export type AppOptions = {
   db: Db;

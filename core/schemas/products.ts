@@ -32,12 +32,21 @@ export type ProductDoc = {
    * and the kiosk shows it offline.
    */
   picture?: string;
+  /** What a smart cart's scale and checks need (since schema version 2); absent: not sold from a cart. */
+  cart?: ProductCartFacts;
   price: Money;
   /** Inactive products stay for old receipts and are not sold. */
   active: boolean;
   /** ISO UTC, server clock. */
   updatedAt: string;
 };
+
+/** Items that need a person's check before checkout (a smart cart calls staff for them). */
+export const PRODUCT_CHECK_FLAGS = ['age-restricted', 'high-value'] as const;
+export type ProductCheckFlag = (typeof PRODUCT_CHECK_FLAGS)[number];
+
+/** Since schema version 2: the product's weight as a cart's load cell sees it, how far a real pack may differ, and its checks. */
+export type ProductCartFacts = { grams: number; toleranceGrams: number; flags?: ProductCheckFlag[] };
 
 /** The languages a product name may be given in (the UIs' languages). */
 export type ProductNames = { ko?: string; en?: string };
@@ -54,8 +63,8 @@ export function productName(product: { name: string; names?: ProductNames }, lan
 export const productSchema: RxJsonSchema<ProductDoc> = {
   title: 'EdgePay product',
   description: 'A catalogue entry of one site, written by the server.',
-  // 1: optional `names` (per language) and `picture` (migration in productsCollection below).
-  version: 1,
+  // 1: optional `names` (per language) and `picture`; 2: optional `cart` facts (migrations in productsCollection below).
+  version: 2,
   primaryKey: 'id',
   type: 'object',
   properties: {
@@ -70,6 +79,17 @@ export const productSchema: RxJsonSchema<ProductDoc> = {
       properties: { ko: { type: 'string', minLength: 1, maxLength: 200 }, en: { type: 'string', minLength: 1, maxLength: 200 } },
     },
     picture: { type: 'string', maxLength: PRODUCT_PICTURE_MAX_CHARS, pattern: PRODUCT_PICTURE_PATTERN },
+    cart: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['grams', 'toleranceGrams'],
+      properties: {
+        // Up to 100 kg (a cart's load cell); the tolerance covers fill and pack variation.
+        grams: { type: 'integer', minimum: 1, maximum: 100_000 },
+        toleranceGrams: { type: 'integer', minimum: 0, maximum: 10_000 },
+        flags: { type: 'array', maxItems: 2, uniqueItems: true, items: { type: 'string', enum: [...PRODUCT_CHECK_FLAGS] } },
+      },
+    },
     price: moneySchema(0),
     active: { type: 'boolean' },
     updatedAt: isoTimestampSchema(),
@@ -91,6 +111,7 @@ export const productFieldOwnership: OwnershipMap<ProductDoc> = Object.freeze({
   name: 'server',
   names: 'server',
   picture: 'server',
+  cart: 'server',
   price: 'server',
   active: 'server',
   updatedAt: 'server',
@@ -115,7 +136,7 @@ export const productsCollection = edgePayCollections.register(
     siteField: 'siteId',
     checkGatewayWrite: checkGatewayProductWrite,
     sync: { push: false, pull: true },
-    // 1 added the optional `names` and `picture`: version-0 products are valid as they are.
-    migrations: { 1: (doc) => doc },
+    // 1 added the optional `names` and `picture`, 2 the optional `cart` facts: older products are valid as they are.
+    migrations: { 1: (doc) => doc, 2: (doc) => doc },
   }),
 );

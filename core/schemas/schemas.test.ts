@@ -13,7 +13,7 @@ const collectionSchemas: Record<string, RxJsonSchema<any>> = Object.fromEntries(
 
 disableWarnings();
 addRxPlugin(RxDBDevModePlugin);
-// sites is at schema version 1: RxDB wants the migration plugin for any collection above 0.
+// sites and products are at schema version 2: RxDB wants the migration plugin for any collection above 0.
 addRxPlugin(RxDBMigrationSchemaPlugin);
 
 /** A document as the storage holds it: RxDB adds `_deleted`, `_rev`, `_meta`, `_attachments`. */
@@ -32,7 +32,7 @@ describe('RxDB dev-mode checkSchema', () => {
     for (const [name, schema] of Object.entries(collectionSchemas)) {
       assert.doesNotThrow(() => checkSchema(schema as RxJsonSchema<unknown>), name);
       // A version bump needs a ledger migration (the declaration's `migrations`): this list changes with it.
-      assert.equal(schema.version, ({ payments: 1, products: 1, sites: 1, enrolments: 1, 'payment-requests': 0 } as Record<string, number>)[name], name);
+      assert.equal(schema.version, ({ payments: 1, products: 2, sites: 2, enrolments: 1, 'payment-requests': 0 } as Record<string, number>)[name], name);
       assert.equal(schema.additionalProperties, false);
     }
   });
@@ -137,8 +137,8 @@ describe('in a real RxDB database (memory storage, ajv, dev-mode)', () => {
     });
     const collections = await db.addCollections({
       payments: { schema: edgePayCollections.get('payments').schema, migrationStrategies: { 1: migratePaymentToV1 } },
-      products: { schema: edgePayCollections.get('products').schema, migrationStrategies: { 1: (doc) => doc } },
-      sites: { schema: edgePayCollections.get('sites').schema, migrationStrategies: { 1: (doc) => doc } },
+      products: { schema: edgePayCollections.get('products').schema, migrationStrategies: edgePayCollections.get('products').migrations! },
+      sites: { schema: edgePayCollections.get('sites').schema, migrationStrategies: edgePayCollections.get('sites').migrations! },
     });
 
     const first = examplePayment({ createdAt: '2025-03-01T09:00:00.000Z', statusHistory: [{ status: 'created', at: '2025-03-01T09:00:00.000Z', by: 'gateway' }] });

@@ -36,8 +36,16 @@ export type SiteDoc = {
   offlineLimits: OfflineLimits;
   /** Product recognition at this site; absent: the gateway's defaults. */
   recognition?: RecognitionSettings;
+  /** Smart carts at this site (since schema version 2); absent: no spot checks. */
+  cart?: CartSiteSettings;
   /** ISO UTC, server clock. */
   updatedAt: string;
+};
+
+/** Since schema version 2. */
+export type CartSiteSettings = {
+  /** Share of paid carts the exit gate holds for a random check by staff, 0..1. */
+  spotCheckRate: number;
 };
 
 /** Since schema version 1. */
@@ -52,8 +60,8 @@ export type RecognitionSettings = {
 export const siteSchema: RxJsonSchema<SiteDoc> = {
   title: 'EdgePay site',
   description: 'A store or building and the settings its gateways obey, written by the server.',
-  // 1: optional `recognition` settings (migration in sitesCollection below).
-  version: 1,
+  // 1: optional `recognition` settings; 2: optional `cart` settings (migrations in sitesCollection below).
+  version: 2,
   primaryKey: 'id',
   type: 'object',
   properties: {
@@ -79,6 +87,12 @@ export const siteSchema: RxJsonSchema<SiteDoc> = {
       required: ['minConfidence'],
       properties: { minConfidence: { type: 'number', minimum: 0, maximum: 1 } },
     },
+    cart: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['spotCheckRate'],
+      properties: { spotCheckRate: { type: 'number', minimum: 0, maximum: 1 } },
+    },
     updatedAt: isoTimestampSchema(),
   },
   required: ['id', 'name', 'timezone', 'currency', 'locale', 'offlineLimits', 'updatedAt'],
@@ -93,6 +107,7 @@ export const siteFieldOwnership: OwnershipMap<SiteDoc> = Object.freeze({
   locale: 'server',
   offlineLimits: 'server',
   recognition: 'server',
+  cart: 'server',
   updatedAt: 'server',
 });
 
@@ -115,7 +130,7 @@ export const sitesCollection = edgePayCollections.register(
     siteField: 'id',
     checkGatewayWrite: checkGatewaySiteWrite,
     sync: { push: false, pull: true },
-    // 1 added the optional `recognition` settings: version-0 sites are valid as they are.
-    migrations: { 1: (doc) => doc },
+    // 1 added the optional `recognition` settings, 2 the optional `cart` settings: older sites are valid as they are.
+    migrations: { 1: (doc) => doc, 2: (doc) => doc },
   }),
 );

@@ -72,7 +72,7 @@ export type GatewayRuntimeConfig = {
    */
   collections?: CollectionRegistry;
   /** Smart carts (the `cart` flow): the cart devices, the exit gate, the catalogue's weights, where the wallet lives. */
-  cart?: Omit<CartFlowDeps, 'sessions' | 'products' | 'bus' | 'siteId' | 'gatewayId' | 'server' | 'kiosk' | 'pairingSecret' | 'currency'> & {
+  cart?: Omit<CartFlowDeps, 'sessions' | 'products' | 'sites' | 'bus' | 'siteId' | 'gatewayId' | 'server' | 'kiosk' | 'pairingSecret' | 'currency'> & {
     currency?: string;
     /** The pairing codes' secret (default: derived from the gateway's credential). */
     pairingSecret?: string;
@@ -165,6 +165,7 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
         ...cartConfig,
         sessions: db[cartFlow.CART_SESSIONS_COLLECTION],
         products: gateway.ledger.db.products,
+        sites: gateway.ledger.db.sites,
         bus: bus.bus,
         siteId: config.siteId,
         gatewayId: config.gatewayId,

@@ -17,15 +17,30 @@ import { SignInScreen } from './screens/SignInScreen.tsx';
 import { UnitsScreen } from './screens/UnitsScreen.tsx';
 import { DongleScreen } from './screens/DongleScreen.tsx';
 import { RelayScreen, relayNavLabel } from './relay/RelayScreen.tsx';
+import { CartScreen, pairingFromHash } from './cart/CartScreen.tsx';
+import { cartLang, LABELS as CART_LABELS } from '../cart/cart-messages.ts';
 
-type Tab = 'requests' | 'pay' | 'credit' | 'cards' | 'units' | 'password' | 'dongle';
+type Tab = 'requests' | 'pay' | 'cart' | 'credit' | 'cards' | 'units' | 'password' | 'dongle';
 type Status = { kind: 'loading' } | { kind: 'signed-out' } | { kind: 'signed-in'; session: WalletSessionView } | { kind: 'offline'; last: LastState | null };
 
 export function WalletApp() {
   const { t, time, lang } = useI18n();
   const [status, setStatus] = useState<Status>({ kind: 'loading' });
   const [authScreen, setAuthScreen] = useState<'sign-in' | 'register'>('sign-in');
-  const [tab, setTab] = useState<Tab>('requests');
+  // A cart's QR code opens the wallet at #/cart/pair?s=…&c=…: the Cart tab pairs with it once signed in.
+  // (Also when the wallet is already open: the QR's address then only changes the hash.)
+  const [cartPairing, setCartPairing] = useState(() => pairingFromHash(location.hash));
+  const [tab, setTab] = useState<Tab>(cartPairing || location.hash.startsWith('#/cart') ? 'cart' : 'requests');
+  useEffect(() => {
+    const onHash = () => {
+      const p = pairingFromHash(location.hash);
+      if (!p) return;
+      setCartPairing(p);
+      setTab('cart');
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
 
   const signedIn = useCallback((session: WalletSessionView) => {
     setCsrfToken(session.csrfToken);
@@ -95,6 +110,7 @@ export function WalletApp() {
           <>
             <p className="wallet-hello">{t('wallet.hello', { name: user.name })}</p>
             {tab === 'requests' && <RequestsScreen offline={offline} hasPasskey={(status.kind === 'signed-in' ? status.session.passkeys : 0) > 0} onSessionLost={onSessionLost} />}
+            {tab === 'cart' && <CartScreen offline={offline} pairing={cartPairing} onSessionLost={onSessionLost} onOpenRequests={() => setTab('requests')} />}
             {tab === 'credit' && <CreditScreen offline={offline} onSessionLost={onSessionLost} />}
             {tab === 'pay' && <RelayScreen onSessionLost={onSessionLost} />}
             {tab === 'cards' && <CardsScreen offline={offline} onSessionLost={onSessionLost} />}
@@ -120,9 +136,9 @@ export function WalletApp() {
       </main>
       {user && (
         <nav className="wallet-tabs" aria-label="wallet">
-          {(['requests', 'pay', 'credit', 'cards', 'units', 'password', 'dongle'] as const).map((k) => (
+          {(['requests', 'pay', 'cart', 'credit', 'cards', 'units', 'password', 'dongle'] as const).map((k) => (
             <button key={k} type="button" aria-current={tab === k ? 'page' : undefined} onClick={() => setTab(k)} data-tab={k}>
-              {k === 'pay' ? relayNavLabel(lang) : t(`wallet.nav.${k}`)}
+              {k === 'pay' ? relayNavLabel(lang) : k === 'cart' ? CART_LABELS[cartLang(lang)]['phone.title'] : t(`wallet.nav.${k}`)}
             </button>
           ))}
         </nav>

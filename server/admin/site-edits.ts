@@ -51,7 +51,9 @@ export function registerSiteEditRoutes(app: FastifyInstance, deps: { db: Db; col
       const gateway = await requireGateway(db, request.headers.authorization);
       const { productId } = request.params as { productId: string };
       const edit = request.body as ProductEdit;
-      const product: ProductDoc = { ...edit, id: productId, siteId: gateway.siteId, updatedAt: new Date().toISOString() };
+      // The console edits what a shop keeper sees; the smart carts' weight facts (set by the admin) stay as they were.
+      const previous = (await db.query<{ data: ProductDoc }>("SELECT data FROM documents WHERE collection = 'products' AND site_id = $1 AND id = $2", [gateway.siteId, productId])).rows[0]?.data;
+      const product: ProductDoc = { ...edit, ...(previous?.cart ? { cart: previous.cart } : {}), id: productId, siteId: gateway.siteId, updatedAt: new Date().toISOString() };
       await writeAsServer(db, collection('products'), gateway.siteId, [{ _deleted: false, ...product } as unknown as ReplicatedDocument]);
       request.log.info({ siteId: gateway.siteId, gatewayId: gateway.gatewayId, productId }, 'product edited from the console');
       return { product };

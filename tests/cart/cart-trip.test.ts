@@ -88,7 +88,9 @@ describe('cart fusion rules', () => {
     const f = fresh();
     f.onCamera(seen('a'), 0);
     f.onWeight({ grams: 300, stable: true }, 10);
-    assert.equal(f.onWeight({ grams: 0, stable: true }, 6_000)[0]!.type, 'ask-scan');
+    // A decrease waits for the camera like an increase does; nobody saw it within the window: a scan is asked.
+    assert.deepEqual(f.onWeight({ grams: 0, stable: true }, 6_000), []);
+    assert.equal(f.tick(10_100)[0]!.type, 'ask-scan');
     f.onBarcode('a', 6_100);
     assert.deepEqual(f.items(), {});
     f.onCamera([{ outcome: 'unknown', confidence: 0.1 }], 12_000);
@@ -110,5 +112,64 @@ describe('cart fusion rules', () => {
     again.staffResolve(again.staffCalls()[0]!.id, 'staff', 'ID checked');
     again.onBarcode('c', 5_000);
     assert.deepEqual(again.onWeight({ grams: 240, stable: true }, 5_100).map((e) => e.type), ['added'], 'checked once per product');
+  });
+
+  // The e2e case that was skipped: cola's barcode with a litre's weight, then another product's scan.
+  it('after a known item of the wrong weight, a scan of another product calls staff (only that item explains part)', () => {
+    const f = fresh();
+    f.onBarcode('a', 0);
+    assert.equal(f.onWeight({ grams: 1000, stable: true }, 40)[0]!.type, 'ask-scan');
+    assert.equal(f.openMismatch()?.kind, 'wrong-weight');
+    const events = f.onBarcode('c', 200);
+    assert.deepEqual(events.map((e) => e.type), ['staff-call']);
+    assert.equal(f.staffCalls()[0]!.reason, 'second-mismatch');
+    assert.deepEqual(f.items(), {}, 'nothing charged without agreement');
+    // The seen item's own scan does explain part (a product shown with something under it).
+    const g = fresh();
+    g.onCamera(seen('a'), 0);
+    g.onWeight({ grams: 700, stable: true }, 40);
+    assert.deepEqual(g.onBarcode('a', 300).map((e) => e.type), ['added', 'ask-scan']);
+    assert.equal(g.openMismatch()?.deltaGrams, 400);
+  });
+
+  it('a frame recognised after its weight change pairs by the frame’s time, whatever the arrival order; nothing near a pending frame is judged', () => {
+    const run = (order: 'camera-late' | 'camera-first') => {
+      const f = fresh();
+      if (order === 'camera-first') {
+        f.onCamera(seen('b'), 1_000);
+        f.onWeight({ grams: 500, stable: true }, 1_040);
+      } else {
+        f.frameTaken(1_000);
+        assert.deepEqual(f.onWeight({ grams: 500, stable: true }, 1_040), [], 'waits for the frame');
+        // Recognition is slow (the machine is loaded): ticks past the window judge nothing while the frame is pending.
+        assert.deepEqual(f.tick(6_000), []);
+        assert.equal(f.readyForCheckout(), false);
+        f.onCamera(seen('b'), 1_000);
+      }
+      return f.items();
+    };
+    assert.deepEqual(run('camera-late'), { b: 1 });
+    assert.deepEqual(run('camera-first'), { b: 1 });
+    // A removal whose frame answers late: out by the camera, no scan asked.
+    const f = fresh();
+    f.onCamera(seen('a'), 0);
+    f.onWeight({ grams: 300, stable: true }, 40);
+    f.frameTaken(10_000);
+    assert.deepEqual(f.onWeight({ grams: 0, stable: true }, 10_040), []);
+    assert.deepEqual(f.onCamera(seen('a'), 10_000), [{ type: 'removed', productId: 'a', by: 'camera' }]);
+    assert.equal(f.openMismatch(), undefined);
+    // A frame whose recognition failed answers with nothing: the change it held is judged then.
+    const g = fresh();
+    g.frameTaken(0);
+    g.onWeight({ grams: 500, stable: true }, 40);
+    assert.deepEqual(g.tick(5_000), []);
+    g.onCamera([], 0);
+    assert.equal(g.tick(5_100)[0]!.type, 'ask-scan');
+    // A frame whose answer never comes holds the change for three windows at most.
+    const h = fresh();
+    h.frameTaken(0);
+    h.onWeight({ grams: 500, stable: true }, 40);
+    assert.deepEqual(h.tick(11_000), []);
+    assert.equal(h.tick(12_100)[0]!.type, 'ask-scan');
   });
 });

@@ -18,11 +18,25 @@
  * matches the unexplained change settles it; taking the unknown thing out
  * again settles it too. A second mismatch while one is open calls staff to the
  * cart (a scan that explains part of it puts that item in and leaves the rest
- * open: something else went in with it). Products flagged `age-restricted` or `high-value` call staff for a
+ * open: something else went in with it; after a known item of the wrong weight
+ * only that item's own scan can). Products flagged `age-restricted` or `high-value` call staff for a
  * check before checkout. Only staff close a staff call (who and why logged).
+ *
+ * Time: every call carries the event's own time (the cart's timestamp of the
+ * reading, the frame's capture time), not when it reached the gateway. A
+ * camera frame is slower than the scale (recognition takes a few hundred ms),
+ * so its answer often comes after the weight change it explains: `frameTaken`
+ * says a frame of that time is being recognised, and until its answer comes
+ * (`onCamera` with the same time) no weight change within the window of it is
+ * judged, neither by a tick nor by other evidence. Removals wait for evidence
+ * like additions do. So the outcome depends on the events' times, never on
+ * the order or moment they arrive in.
  */
 
-export type CartProductFlag = 'age-restricted' | 'high-value';
+import type { ProductCheckFlag } from '../../schemas/products.ts';
+
+/** The catalogue's check flags (products' `cart.flags`). */
+export type CartProductFlag = ProductCheckFlag;
 
 /** What the cart needs to know of a product: price, barcode, weight and flags (the site's catalogue). */
 export type CartProduct = {
@@ -86,6 +100,8 @@ export class CartFusion {
   #stableGrams: number | undefined;
   #evidence: Evidence[] = [];
   #unpaired: { deltaGrams: number; at: number }[] = [];
+  /** Capture times of frames still being recognised (transient: not in the snapshot). */
+  #pendingFrames: number[] = [];
   #mismatch: OpenMismatch | undefined;
   #staffCalls: StaffCall[] = [];
   #checked = new Set<string>();
@@ -135,8 +151,15 @@ export class CartFusion {
     return this.#mismatch === undefined && this.#staffCalls.length === 0 && this.#unpaired.length === 0;
   }
 
-  /** What the camera made of one frame. */
+  /** A frame taken at `at` went to recognition: weight changes near it wait for its answer. */
+  frameTaken(at: number): void {
+    this.#pendingFrames.push(at);
+  }
+
+  /** What the camera made of one frame taken at `at` (its answer, also when recognition failed: no objects). */
   onCamera(objects: readonly CameraObject[], at: number): FusionEvent[] {
+    const pending = this.#pendingFrames.indexOf(at);
+    if (pending >= 0) this.#pendingFrames.splice(pending, 1);
     const events = this.#expire(at);
     for (const o of objects) {
       if (o.outcome === 'product' && o.productId && this.#products.has(o.productId) && o.confidence >= this.#minConfidence) {
@@ -169,7 +192,10 @@ export class CartFusion {
         events.push({ type: 'mismatch-settled', how: 'scan' }, { type: 'removed', productId, by: 'scan-after-mismatch' });
         return events;
       }
-      if (m.deltaGrams > 0 && product.grams + product.toleranceGrams < m.deltaGrams) {
+      // After a known item of the wrong weight, only that item's scan explains part (it was seen, with
+      // something under it); another product's scan is a second disagreement, whatever its weight.
+      const mayExplainPart = m.kind === 'weight-without-item' || m.productId === productId;
+      if (mayExplainPart && m.deltaGrams > 0 && product.grams + product.toleranceGrams < m.deltaGrams) {
         // It explains part of it (the item, with something else on top): the item goes in, the rest stays open.
         this.#mismatch = { ...m, deltaGrams: m.deltaGrams - product.grams, kind: 'weight-without-item' };
         events.push(...this.#add(productId, 'scan-after-mismatch', at), { type: 'ask-scan', mismatch: this.#mismatch });
@@ -206,10 +232,6 @@ export class CartFusion {
       // The unexplained thing was taken out again.
       this.#mismatch = undefined;
       events.push({ type: 'mismatch-settled', how: 'taken-out' });
-      return events;
-    }
-    if (delta < 0) {
-      events.push(...this.#removal(-delta, at));
       return events;
     }
     this.#unpaired.push({ deltaGrams: delta, at });
@@ -249,7 +271,7 @@ export class CartFusion {
   #see(productId: string, at: number, by: Evidence['by']): void {
     const existing = this.#evidence.find((e) => e.productId === productId && e.by === by);
     // The camera sees an item in several frames: refresh rather than count it twice.
-    if (existing && by === 'camera') existing.at = at;
+    if (existing && by === 'camera') existing.at = Math.max(existing.at, at);
     else this.#evidence.push({ productId, at, by });
   }
 
@@ -271,9 +293,14 @@ export class CartFusion {
 
   #pair(at: number): FusionEvent[] {
     const events: FusionEvent[] = [];
-    for (const change of [...this.#unpaired]) {
+    for (const change of [...this.#unpaired].sort((a, b) => a.at - b.at)) {
+      if (change.deltaGrams < 0) {
+        events.push(...this.#removal(change));
+        continue;
+      }
       const near = this.#evidence.filter((e) => Math.abs(e.at - change.at) <= this.#window);
       if (near.length === 0) continue; // the camera may still report it
+      const waiting = this.#framePendingNear(change.at);
       // Barcode evidence first (certain), then the camera's.
       near.sort((a, b) => (a.by === b.by ? a.at - b.at : a.by === 'barcode' ? -1 : 1));
       const one = near.find((e) => this.#fits(e.productId, change.deltaGrams));
@@ -287,6 +314,7 @@ export class CartFusion {
           }
         }
       }
+      if (!used && waiting) continue; // a frame near it is still being recognised: it may be the one that fits
       this.#unpaired.splice(this.#unpaired.indexOf(change), 1);
       if (used) {
         for (const e of used) {
@@ -302,18 +330,30 @@ export class CartFusion {
     return events;
   }
 
-  #removal(grams: number, at: number): FusionEvent[] {
+  /** A weight decrease: out goes a basket item that fits it and was seen (or read) going out; it waits for that evidence within the window. */
+  #removal(change: { deltaGrams: number; at: number }): FusionEvent[] {
+    const grams = -change.deltaGrams;
     const inBasket = [...this.#items.entries()].filter(([, n]) => n > 0).map(([id]) => id);
-    const matching = inBasket.filter((id) => this.#fits(id, grams));
-    const seen = matching.filter((id) => this.#evidence.some((e) => e.productId === id && Math.abs(e.at - at) <= this.#window));
-    if (seen.length >= 1) {
-      const id = seen[0]!;
-      const e = this.#evidence.find((x) => x.productId === id)!;
+    const near = this.#evidence.filter((e) => Math.abs(e.at - change.at) <= this.#window);
+    const e = near.find((x) => inBasket.includes(x.productId) && this.#fits(x.productId, grams));
+    if (e) {
+      this.#unpaired.splice(this.#unpaired.indexOf(change), 1);
       this.#evidence.splice(this.#evidence.indexOf(e), 1);
-      this.#items.set(id, this.#items.get(id)! - 1);
-      return [{ type: 'removed', productId: id, by: e.by }];
+      this.#items.set(e.productId, this.#items.get(e.productId)! - 1);
+      return [{ type: 'removed', productId: e.productId, by: e.by }];
     }
-    return this.#mismatchFound({ deltaGrams: -grams, at, kind: 'unseen-removal' });
+    // Evidence of something that is not in the basket or does not fit: the weight and the evidence disagree.
+    if (near.length > 0 && !this.#framePendingNear(change.at)) {
+      this.#unpaired.splice(this.#unpaired.indexOf(change), 1);
+      const seen = near[0]!;
+      this.#evidence.splice(this.#evidence.indexOf(seen), 1);
+      return this.#mismatchFound({ deltaGrams: change.deltaGrams, at: change.at, kind: 'unseen-removal', productId: seen.productId });
+    }
+    return [];
+  }
+
+  #framePendingNear(at: number): boolean {
+    return this.#pendingFrames.some((f) => Math.abs(f - at) <= this.#window);
   }
 
   #mismatchFound(m: OpenMismatch): FusionEvent[] {
@@ -335,10 +375,13 @@ export class CartFusion {
   #expire(at: number): FusionEvent[] {
     const events: FusionEvent[] = [];
     this.#evidence = this.#evidence.filter((e) => at - e.at <= this.#window);
-    for (const change of [...this.#unpaired]) {
-      if (at - change.at > this.#window) {
+    // A frame whose answer never came (a recognition worker that hung) stops holding changes after three windows.
+    this.#pendingFrames = this.#pendingFrames.filter((f) => at - f <= 3 * this.#window);
+    for (const change of [...this.#unpaired].sort((a, b) => a.at - b.at)) {
+      if (at - change.at > this.#window && !this.#framePendingNear(change.at)) {
         this.#unpaired.splice(this.#unpaired.indexOf(change), 1);
-        events.push(...this.#mismatchFound({ deltaGrams: change.deltaGrams, at, kind: 'weight-without-item' }));
+        const kind: MismatchKind = change.deltaGrams < 0 ? 'unseen-removal' : 'weight-without-item';
+        events.push(...this.#mismatchFound({ deltaGrams: change.deltaGrams, at, kind }));
       }
     }
     return events;

@@ -23,13 +23,13 @@
  *   limits); the gateway then issues the exit pass itself.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { cartFlow, EdgePayError, isEdgePayError, uuidV7, type Envelope, type FrameRecognition, type ProductDoc } from '../../../core/index.ts';
+import { cartFlow, EdgePayError, isEdgePayError, uuidV7, type Envelope, type FrameRecognition, type ProductDoc, type SiteDoc } from '../../../core/index.ts';
 import { ServerUnreachable, type SyncEndpoint } from '../../../sync/index.ts';
 import { sessionStatus, startCheckout } from './server-calls.ts';
 
 type SessionDoc = cartFlow.CartSessionDoc;
 
-/** The weight, tolerance and flags of a product (beside its price and name in the catalogue). */
+/** The weight, tolerance and flags of a product: the catalogue's `cart` facts (ProductDoc.cart), or, for products without them, the configuration's. */
 export type CartCatalogueEntry = { grams: number; toleranceGrams: number; flags?: cartFlow.CartProductFlag[] };
 
 export type CartFlowEvent =
@@ -42,9 +42,11 @@ export type CartFlowEvent =
 
 /** The parts of the gateway the flow drives. */
 export type CartFlowDeps = {
-  /** The ledger's `cart-sessions` and `products` collections (RxDB). */
+  /** The ledger's `cart-sessions`, `products` and `sites` collections (RxDB). */
   sessions: any;
   products: any;
+  /** The site's settings (its `cart.spotCheckRate`); without it, `spotCheckRate` below. */
+  sites?: any;
   bus: { onEvent(listener: (e: Envelope) => void): () => void; command(deviceId: string, type: string, params: object, opts?: object): Promise<any> };
   siteId: string;
   gatewayId: string;
@@ -55,12 +57,13 @@ export type CartFlowDeps = {
   server?: { endpoint: SyncEndpoint };
   /** Recognition of camera frames (SiteRecognition); without it only on-board detections and barcodes count. */
   recogniser?: { recognise(frame: Uint8Array, frameId?: number): Promise<FrameRecognition> };
-  catalogue: Readonly<Record<string, CartCatalogueEntry>>;
+  /** Weights for products whose catalogue entry has no `cart` facts (the catalogue's win). */
+  catalogue?: Readonly<Record<string, CartCatalogueEntry>>;
   /** Where the shopper's wallet lives (the QR code's address). */
   walletOrigin: string;
   /** The secret the pairing codes are derived from (the gateway's credential does). */
   pairingSecret: string;
-  /** Share of paid carts the gate holds for a random check (0..1, default 0). */
+  /** Share of paid carts the gate holds for a random check (0..1, default 0) when the site sets none (sites.cart.spotCheckRate). */
   spotCheckRate?: number;
   random?: () => number;
   minConfidence?: number;
@@ -284,7 +287,10 @@ export class CartFlow {
     }
     const cartId = e.deviceId;
     if (!this.#sessions.has(cartId)) return;
-    const at = this.#now;
+    // The event's own time (the cart's clock; the bus already refused one outside its freshness window),
+    // not its arrival: the fusion pairs a frame, a read and a weight change by when they happened.
+    // Never later than now, so a cart whose clock runs ahead cannot hold a change open past its window.
+    const at = Math.min(e.ts, this.#now);
     switch (e.type) {
       case 'cart.weight':
         void this.#feed(cartId, (f) => f.onWeight(p as { grams: number; stable: boolean }, at));
@@ -305,9 +311,15 @@ export class CartFlow {
         const recogniser = this.#d.recogniser;
         if (!recogniser || p['encoding'] !== 'jpeg') return;
         const bytes = new Uint8Array(Buffer.from(String(p['data']), 'base64'));
+        // Weight changes near this frame wait for its answer (which comes a few hundred ms later, stamped with the frame's time).
+        this.#sessions.get(cartId)!.fusion.frameTaken(at);
         recogniser.recognise(bytes, Number(p['frameId'])).then(
-          (result) => this.#feed(cartId, (f) => f.onCamera(result.objects, this.#now)),
-          (err) => this.#d.onEvent?.({ type: 'error', cartId, message: 'recognition: ' + ((err as Error).message ?? String(err)) }),
+          (result) => this.#feed(cartId, (f) => f.onCamera(result.objects, at)),
+          (err) => {
+            this.#d.onEvent?.({ type: 'error', cartId, message: 'recognition: ' + ((err as Error).message ?? String(err)) });
+            // No answer: the frame saw nothing, and what waited for it is judged now.
+            void this.#feed(cartId, (f) => f.onCamera([], at));
+          },
         );
         break;
       }
@@ -454,7 +466,7 @@ export class CartFlow {
     const products = new Map<string, cartFlow.CartProduct>();
     const byBarcode = new Map<string, string>();
     for (const p of docs) {
-      const w = this.#d.catalogue[p.id];
+      const w = p.cart ?? this.#d.catalogue?.[p.id];
       if (!w) continue; // a product the cart cannot weigh is not sold from a cart
       products.set(p.id, { id: p.id, name: p.name, ...(p.barcode ? { barcode: p.barcode } : {}), unitAmount: p.price.amount, grams: w.grams, toleranceGrams: w.toleranceGrams, ...(w.flags ? { flags: w.flags } : {}) });
       if (p.barcode) byBarcode.set(p.barcode, p.id);
@@ -546,7 +558,7 @@ export class CartFlow {
       const pass = this.#passOf(d);
       const refused = cartFlow.checkExitPass(pass, { siteId: this.#d.siteId, cartId, now: this.#now, used: this.#usedPasses });
       if (refused) hold = 'pass-refused';
-      else if (arrived && d.state === 'paid' && (this.#d.random ?? Math.random)() < (this.#d.spotCheckRate ?? 0)) hold = 'spot-check';
+      else if (arrived && d.state === 'paid' && (this.#d.random ?? Math.random)() < (await this.#spotCheckRate())) hold = 'spot-check';
     }
     if (hold) {
       await this.#save(s, { state: d.paidTotal !== undefined ? 'held' : d.state, heldReason: hold, prompt: 'staff' });
@@ -555,6 +567,12 @@ export class CartFlow {
       return;
     }
     await this.#open(cartId, s);
+  }
+
+  /** The site's rate (its setting, replicated from the server), else the configuration's. */
+  async #spotCheckRate(): Promise<number> {
+    const site = this.#d.sites ? ((await this.#d.sites.findOne(this.#d.siteId).exec())?.toJSON() as SiteDoc | undefined) : undefined;
+    return site?.cart?.spotCheckRate ?? this.#d.spotCheckRate ?? 0;
   }
 
   #passOf(d: SessionDoc): cartFlow.ExitPass | undefined {

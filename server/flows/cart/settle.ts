@@ -1,8 +1,10 @@
 /**
  * From the shopper's answer to the gate: when a cart's request to pay is
  * approved, the server charges the shopper's payment method through the
- * payment authority (acquirer + money ledger, one payment of flow `cart`),
- * and writes the exit pass; a decline or expiry is written as it is.
+ * payment authority (acquirer + money ledger, one payment of flow `cart`,
+ * method `wallet`: the card token is looked up by the method on the server
+ * and never put in the payment, which replicates to the store), and writes
+ * the exit pass; a decline or expiry is written as it is.
  *
  * Woken by the requests' own notifications (the site feed's `outcome`
  * events), with a sweep each second for what a notice missed (another
@@ -16,6 +18,7 @@ import type { Db } from '../../db/index.ts';
 import type { PaymentAuthority } from '../../payments/index.ts';
 import { PAYMENT_REQUESTS_CHANNEL } from '../../payment-requests/index.ts';
 import { defaultPaymentMethod } from '../../wallet/index.ts';
+import { CART_DETAILS_SECTION, CART_PAYMENT_METHOD } from './payment-method.ts';
 import { claimForCharge, finishCheckout, pushedSession, settledRequests, type OutcomeRow } from './store.ts';
 
 /** How long an exit pass is good for after payment. */
@@ -66,6 +69,7 @@ export async function startSettler(deps: {
 
   async function chargeRow(row: OutcomeRow): Promise<{ state: 'paid' | 'declined' | 'failed'; reason?: string; exitPass?: cartFlow.ExitPass }> {
     const session = await pushedSession(db, row.session_id);
+    // Checked here too, for a clear reason on the cart (the method's adapter looks the token up itself).
     const method = await defaultPaymentMethod(db, row.user_id);
     if (!session || !method) return { state: 'failed', reason: method ? 'session-missing' : 'no-payment-method' };
     const now = new Date().toISOString();
@@ -77,14 +81,13 @@ export async function startSettler(deps: {
       flow: 'cart',
       amount,
       currency: row.currency as PaymentDoc['currency'],
-      method: 'card-terminal',
+      method: CART_PAYMENT_METHOD,
       lineItems: session.doc.items.map((l) => ({ name: l.name, quantity: l.quantity, unitAmount: l.unitAmount, lineAmount: l.amount })),
       createdAt: now,
       offline: false,
       status: 'created',
       statusHistory: [{ status: 'created', at: now, by: 'gateway' }],
-      token: method.token,
-      cardDisplay: { bin: method.bin, last4: method.last4 },
+      details: { [CART_DETAILS_SECTION]: { session: row.session_id } },
     };
     const decided = await authority.authoriseOnline({ siteId: row.site_id, gatewayId: row.gateway_id }, payment, row.checkout_id ?? row.payment_id!);
     if (decided.status === 'captured' || decided.status === 'authorised') {
