@@ -17,6 +17,7 @@ import { SignInScreen } from './screens/SignInScreen.tsx';
 import { UnitsScreen } from './screens/UnitsScreen.tsx';
 import { DongleScreen } from './screens/DongleScreen.tsx';
 import { RelayScreen, relayNavLabel } from './relay/RelayScreen.tsx';
+import { DeliveriesPanel } from './elevator/DeliveriesPanel.tsx';
 
 type Tab = 'requests' | 'pay' | 'credit' | 'cards' | 'units' | 'password' | 'dongle';
 type Status = { kind: 'loading' } | { kind: 'signed-out' } | { kind: 'signed-in'; session: WalletSessionView } | { kind: 'offline'; last: LastState | null };
@@ -95,6 +96,7 @@ export function WalletApp() {
           <>
             <p className="wallet-hello">{t('wallet.hello', { name: user.name })}</p>
             {tab === 'requests' && <RequestsScreen offline={offline} hasPasskey={(status.kind === 'signed-in' ? status.session.passkeys : 0) > 0} onSessionLost={onSessionLost} />}
+            {tab === 'requests' && <DeliveriesPanel offline={offline} onSessionLost={onSessionLost} />}
             {tab === 'credit' && <CreditScreen offline={offline} onSessionLost={onSessionLost} />}
             {tab === 'pay' && <RelayScreen onSessionLost={onSessionLost} />}
             {tab === 'cards' && <CardsScreen offline={offline} onSessionLost={onSessionLost} />}
