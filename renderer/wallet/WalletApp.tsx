@@ -95,8 +95,9 @@ export function WalletApp() {
         {user && (status.kind === 'signed-in' || status.kind === 'offline') && (
           <>
             <p className="wallet-hello">{t('wallet.hello', { name: user.name })}</p>
-            {tab === 'requests' && <RequestsScreen offline={offline} hasPasskey={(status.kind === 'signed-in' ? status.session.passkeys : 0) > 0} onSessionLost={onSessionLost} />}
+            {/* A delivery on its way comes first: its "goods taken out" must be at hand. */}
             {tab === 'requests' && <DeliveriesPanel offline={offline} onSessionLost={onSessionLost} />}
+            {tab === 'requests' && <RequestsScreen offline={offline} hasPasskey={(status.kind === 'signed-in' ? status.session.passkeys : 0) > 0} onSessionLost={onSessionLost} />}
             {tab === 'credit' && <CreditScreen offline={offline} onSessionLost={onSessionLost} />}
             {tab === 'pay' && <RelayScreen onSessionLost={onSessionLost} />}
             {tab === 'cards' && <CardsScreen offline={offline} onSessionLost={onSessionLost} />}

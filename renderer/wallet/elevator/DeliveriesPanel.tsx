@@ -23,6 +23,7 @@ const TEXT = {
     floor: (f: number) => `floor ${f}`,
     car: (c: number) => `car ${c}`,
     taken: 'Goods taken out',
+    steps: { approved: 'Approved', charging: 'Paid at the lobby', 'elevator-coming': 'Elevator at the lobby', 'on-the-way': 'Going up', arrived: 'At your floor', delivered: 'Delivered' },
     thanks: 'Thank you: the elevator goes back down.',
     money: { held: 'Amount held on your payment method', charged: 'Charged', refunded: 'Charge refunded', voided: 'Nothing was charged' },
     status: {
@@ -43,6 +44,7 @@ const TEXT = {
     floor: (f: number) => `${f}층`,
     car: (c: number) => `${c}호기`,
     taken: '물건을 꺼냈습니다',
+    steps: { approved: '승인', charging: '로비에서 결제', 'elevator-coming': '엘리베이터 로비 도착', 'on-the-way': '올라가는 중', arrived: '층 도착', delivered: '배달 완료' },
     thanks: '감사합니다. 엘리베이터가 내려갑니다.',
     money: { held: '결제 수단에 금액이 보류됨', charged: '결제됨', refunded: '결제 환불됨', voided: '청구된 금액 없음' },
     status: {
@@ -63,6 +65,9 @@ const TEXT = {
 /** The steps of a delivery that goes well, in order (the panel marks where this one is). */
 const STEPS: OrdererDeliveryStatus[] = ['approved', 'charging', 'elevator-coming', 'on-the-way', 'arrived', 'delivered'];
 const FAILED: OrdererDeliveryStatus[] = ['card-declined', 'elevator-fault', 'not-taken'];
+/** An ended delivery stays on the panel this long (the panel sits above the requests: it must not push a new one down for long). */
+const ENDED_SHOWN_MS = 15 * 60_000;
+const ended = (d: OrdererDeliveryView) => d.status === 'delivered' || FAILED.includes(d.status);
 
 export function DeliveriesPanel({ offline, onSessionLost }: { offline: boolean; onSessionLost: () => void }) {
   const { t, lang, money } = useI18n();
@@ -73,7 +78,8 @@ export function DeliveriesPanel({ offline, onSessionLost }: { offline: boolean; 
 
   const load = useCallback(async () => {
     try {
-      setDeliveries((await call<OrdererDeliveriesResponse>('GET', ELEVATOR_PATHS.walletDeliveries)).deliveries);
+      const all = (await call<OrdererDeliveriesResponse>('GET', ELEVATOR_PATHS.walletDeliveries)).deliveries;
+      setDeliveries(all.filter((d) => !ended(d) || Date.now() - Date.parse(d.updatedAt) < ENDED_SHOWN_MS));
     } catch (err) {
       if (isEdgePayError(err, 'WALLET_SESSION_REQUIRED')) onSessionLost();
       else if (!(err instanceof Offline)) setMessage({ ok: false, text: errorText(err, t) });
@@ -129,13 +135,13 @@ export function DeliveriesPanel({ offline, onSessionLost }: { offline: boolean; 
                 <ol className="delivery-steps" aria-label={x.title}>
                   {STEPS.map((s, i) => (
                     <li key={s} className={i < at ? 'done' : i === at ? 'now' : 'todo'} aria-current={i === at ? 'step' : undefined}>
-                      {x.status[s].split(/[.:]/)[0]}
+                      {x.steps[s as keyof typeof x.steps]}
                     </li>
                   ))}
                 </ol>
               )}
               <p className="muted small-text">
-                {x.money[d.money]}
+                <span data-money={d.money}>{x.money[d.money]}</span>
                 {d.floor !== null ? ` · ${x.floor(d.floor)}` : ''}
                 {d.car !== null && !failed && d.status !== 'delivered' ? ` · ${x.car(d.car)}` : ''}
               </p>
