@@ -291,6 +291,7 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
       await assertAccessible(page, 'the lobby (ko, portrait, declined)');
       await shot(page, 'lobby-portrait-ko-declined');
       await page.locator('.lobby-actions button').click();
+      await lobby.locator('.lobby-form').waitFor(); // the courier's screen is back at an empty entry too
     } finally {
       await context.close();
     }
