@@ -16,10 +16,23 @@
  *  - single-use-approvals: approvals among 100 concurrent authorisations of
  *    one card (must be 1).
  *
+ *
+ * The named peer, measured in the same run, interleaved with ours (the same
+ * machine, the same load): the floor that the request path cannot beat.
+ *  - `http-roundtrip+pg-transaction` / request-to-card: one HTTP round trip
+ *    to the same Fastify server whose handler commits one PostgreSQL write
+ *    transaction (INSERT ... RETURNING), nothing else. Our path is several
+ *    of those (the delivery, the request to pay, the approval, the card's
+ *    issue), a long poll and a bus command.
+ *  - `pg-transaction` / issuer-decision: one committed write transaction on
+ *    the same pool, the floor of a decision that must be durable.
+ *
  * Lines:
- *   edgepay  request-to-card        ms     p50, with p99
- *   edgepay  issuer-decision        ms     p50, with p99
- *   edgepay  single-use-approvals   count  of 100
+ *   edgepay                        request-to-card        ms     p50, with p99
+ *   http-roundtrip+pg-transaction  request-to-card        ms     p50, with p99
+ *   edgepay                        issuer-decision        ms     p50, with p99
+ *   pg-transaction                 issuer-decision        ms     p50, with p99
+ *   edgepay                        single-use-approvals   count  of 100
  * EDGEPAY_TEST_PG_URL picks the PostgreSQL (PGlite where none runs).
  */
 import { randomBytes } from 'node:crypto';
@@ -30,6 +43,9 @@ import { emit, log, percentile, round } from './report.ts';
 import { benchWallet, openEventStream } from './wallet-requests-kit.ts';
 
 const BENCH = 'elevator';
+const FLOOR_PEER = 'http-roundtrip+pg-transaction';
+const TX_PEER = 'pg-transaction';
+const FLOOR_PATH = '/bench/elevator-floor';
 const ADMIN = 'bench-elevator-admin-token-0123456789';
 const SITE = 'bench-tower';
 const TERMINAL = 'bench-lobby-terminal';
@@ -50,6 +66,10 @@ export async function run(_args: string[]): Promise<number> {
   await db.query('DELETE FROM wallet_memberships WHERE unit = $1 AND user_id <> $2', [demo.unit, resident]);
   const phone = benchWallet(resident, { buildingId: demo.buildingId, unit: demo.unit });
   const server = await buildApp({ db, adminToken: ADMIN, forwarder: false, paymentRequests: phone.deps, issuer: { sweepMs: 0 } });
+  // The peer's route on the same server: one committed write transaction per request, nothing else.
+  await db.query('CREATE TABLE IF NOT EXISTS bench_elevator_floor (id BIGSERIAL PRIMARY KEY, at TIMESTAMPTZ NOT NULL DEFAULT now())');
+  const floorTx = () => db.transaction(async (tx) => (await tx.query<{ id: string }>('INSERT INTO bench_elevator_floor DEFAULT VALUES RETURNING id')).rows[0]!.id);
+  server.app.post(FLOOR_PATH, async () => ({ id: await floorTx() }));
   const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
   const admin = async (path: string, body: unknown, method = 'POST') => {
     const res = await fetch(url + path, { method, headers: { authorization: 'Bearer ' + ADMIN, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -96,6 +116,7 @@ export async function run(_args: string[]): Promise<number> {
     });
     stops.push(() => stream.close());
     const toCard: number[] = [];
+    const floor: number[] = [];
     const warmup = 10;
     for (let i = 0; i < warmup + deliveries; i++) {
       const cardReady = new Promise<number>((resolve, reject) => {
@@ -115,10 +136,17 @@ export async function run(_args: string[]): Promise<number> {
       const t1 = await cardReady;
       if (i >= warmup) toCard.push(t1 - t0 - reaction);
       await desk.settled(); // charge, capture, no elevator here: refunded; not timed
+      const f0 = performance.now();
+      const res = await fetch(url + FLOOR_PATH, { method: 'POST', headers: { authorization: 'Bearer ' + gw.credential } });
+      await res.arrayBuffer();
+      if (!res.ok) throw new Error(`${FLOOR_PATH}: ${res.status}`);
+      if (i >= warmup) floor.push(performance.now() - f0);
       if ((i + 1) % 50 === 0) log(`elevator: ${i + 1}/${warmup + deliveries} deliveries`);
     }
     const p = (xs: number[], q: number) => round(percentile(xs, q), 2);
-    emit({ bench: BENCH, subject: 'edgepay', metric: 'request-to-card', value: p(toCard, 50), unit: 'ms', p99: p(toCard, 99), samples: toCard.length, goalP99: 300, database: database.databaseUrl ? 'postgres' : 'pglite' });
+    const dbKind = database.databaseUrl ? 'postgres' : 'pglite';
+    emit({ bench: BENCH, subject: 'edgepay', metric: 'request-to-card', value: p(toCard, 50), unit: 'ms', p99: p(toCard, 99), samples: toCard.length, goalP99: 300, database: dbKind });
+    emit({ bench: BENCH, subject: FLOOR_PEER, metric: 'request-to-card', value: p(floor, 50), unit: 'ms', p99: p(floor, 99), samples: floor.length, database: dbKind });
 
     // ---- issuer-decision and single use ----
     const terminalKey = x25519Private(key.privateKey);
@@ -133,14 +161,19 @@ export async function run(_args: string[]): Promise<number> {
     const body = (card: Awaited<ReturnType<typeof issue>>, amount: number) =>
       sealAuthorisation(terminalKey, issuerKey, TERMINAL, 'auth_' + randomBytes(10).toString('hex'), { ...openCard(terminalKey, card), amount, currency: 'KRW', merchantId: 'bench-merchant' });
     const decide: number[] = [];
+    const bareTx: number[] = [];
     for (let i = 0; i < warmup + decisions; i++) {
       const b = body(await issue(5_000), 5_000);
       const t0 = performance.now();
       const d = await issuer.authorise(db, b);
       if (i >= warmup) decide.push(performance.now() - t0);
       if (d.decision !== 'approved') throw new Error('a fresh card was declined: ' + d.reason);
+      const b0 = performance.now();
+      await floorTx();
+      if (i >= warmup) bareTx.push(performance.now() - b0);
     }
     emit({ bench: BENCH, subject: 'edgepay', metric: 'issuer-decision', value: p(decide, 50), unit: 'ms', p99: p(decide, 99), samples: decide.length, goalP99: 20 });
+    emit({ bench: BENCH, subject: TX_PEER, metric: 'issuer-decision', value: p(bareTx, 50), unit: 'ms', p99: p(bareTx, 99), samples: bareTx.length });
     const card = await issue(7_000);
     const answers = await Promise.all(Array.from({ length: 100 }, () => issuer.authorise(db, body(card, 7_000))));
     const approvals = answers.filter((a) => a.decision === 'approved').length;

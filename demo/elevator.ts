@@ -11,7 +11,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CollectionRegistry, edgePayCollections } from '../core/index.ts';
-import { newTerminalKey, startGatewayRuntime } from '../edge-services/index.ts';
+import { COURIER_QR_PREFIX } from '../core/index.ts';
+import { DeviceBusClient, newTerminalKey, startGatewayRuntime } from '../edge-services/index.ts';
 import type { DemoFlow } from './context.ts';
 
 const SITE = 'demo-tower-lobby';
@@ -57,6 +58,8 @@ export const elevatorDemo: DemoFlow = {
       lobby: { currency: 'KRW' },
     });
     const sims = runtime.simulators!;
+    // The lobby's QR scanner (a device on the bus, as the kiosk's): the demo's `qr` command is a courier showing their app.
+    const scanner = DeviceBusClient.connect(runtime.bus.enrollNewDevice('lobby-scanner', 'scanner'), { model: 'demo lobby scanner', firmware: 'demo' });
     const resident = ctx.demoWallet.users.find((u) => u.role === 'resident')!;
     return {
       lines: [
@@ -65,6 +68,13 @@ export const elevatorDemo: DemoFlow = {
         `building gateway: ${state.gateway.gatewayId} (site ${SITE}), card terminal and goods elevator (2 cars) simulated`,
       ],
       commands: {
+        qr: {
+          usage: '"qr [code]" is a courier showing their company app\'s QR code to the lobby\'s scanner (default ' + DEMO_COURIER_CODE + ')',
+          async run([code]) {
+            await scanner.publish('scanner.scan', { code: COURIER_QR_PREFIX + (code ?? DEMO_COURIER_CODE), source: 'hid-pos', complete: true });
+            return 'scanned';
+          },
+        },
         lift: {
           usage: '"lift take [car]" takes the goods out at the floor; "lift fault <car> on|off" puts a car out of service',
           async run([what, car, onOff]) {
@@ -77,7 +87,10 @@ export const elevatorDemo: DemoFlow = {
           },
         },
       },
-      stop: () => runtime.stop(),
+      stop: async () => {
+        await scanner.close().catch(() => undefined);
+        await runtime.stop();
+      },
     };
   },
 };

@@ -201,10 +201,15 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
             server: { serverUrl: config.server.url, credential: config.server.credential },
             terminalId,
             elevatorId: simulators?.deviceIds.elevator ?? SIMULATOR_DEVICE_IDS.elevator,
+            // Refunds and voids the server could not take wait in the ledger, across restarts.
+            store: gateway.ledger.db,
             ...config.lobby,
           })
         : undefined;
-    if (lobby) stops.push(() => lobby.stop());
+    if (lobby) {
+      lobby.start();
+      stops.push(() => lobby.stop());
+    }
     const service = createGatewayService(
       {
         kiosk,

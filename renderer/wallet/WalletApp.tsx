@@ -19,6 +19,7 @@ import { DongleScreen } from './screens/DongleScreen.tsx';
 import { RelayScreen, relayNavLabel } from './relay/RelayScreen.tsx';
 import { CartScreen, pairingFromHash } from './cart/CartScreen.tsx';
 import { cartLang, LABELS as CART_LABELS } from '../cart/cart-messages.ts';
+import { DeliveriesPanel } from './elevator/DeliveriesPanel.tsx';
 
 type Tab = 'requests' | 'pay' | 'cart' | 'credit' | 'cards' | 'units' | 'password' | 'dongle';
 type Status = { kind: 'loading' } | { kind: 'signed-out' } | { kind: 'signed-in'; session: WalletSessionView } | { kind: 'offline'; last: LastState | null };
@@ -109,6 +110,8 @@ export function WalletApp() {
         {user && (status.kind === 'signed-in' || status.kind === 'offline') && (
           <>
             <p className="wallet-hello">{t('wallet.hello', { name: user.name })}</p>
+            {/* A delivery on its way comes first: its "goods taken out" must be at hand. */}
+            {tab === 'requests' && <DeliveriesPanel offline={offline} onSessionLost={onSessionLost} />}
             {tab === 'requests' && <RequestsScreen offline={offline} hasPasskey={(status.kind === 'signed-in' ? status.session.passkeys : 0) > 0} onSessionLost={onSessionLost} />}
             {tab === 'cart' && <CartScreen offline={offline} pairing={cartPairing} onSessionLost={onSessionLost} onOpenRequests={() => setTab('requests')} />}
             {tab === 'credit' && <CreditScreen offline={offline} onSessionLost={onSessionLost} />}

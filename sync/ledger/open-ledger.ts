@@ -12,6 +12,7 @@
  * core's collection registry; the ledger keeps no list of its own.
  */
 import { addRxPlugin, createRxDatabase, type RxCollection, type RxDatabase } from 'rxdb';
+import { RxDBLocalDocumentsPlugin } from 'rxdb/plugins/local-documents';
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { join } from 'node:path';
 import {
@@ -27,6 +28,9 @@ import { validatedLedgerStorage } from './validated-storage.ts';
 import { forgetFailedMigrations } from './failed-migrations.ts';
 
 addRxPlugin(RxDBMigrationSchemaPlugin);
+// Local documents: the gateway's own state that never replicates (e.g. the
+// elevator flow's refunds still owed to the server), durable in the same file.
+addRxPlugin(RxDBLocalDocumentsPlugin);
 
 export type LedgerCollections = { [C in CollectionName]: RxCollection<CollectionDocs[C]> };
 export type LedgerDatabase = RxDatabase<LedgerCollections>;
@@ -73,6 +77,7 @@ export async function openLedger(options: OpenLedgerOptions): Promise<Ledger> {
       // gateway's API, never by opening the file.
       multiInstance: false,
       eventReduce: true,
+      localDocuments: true,
     });
     const declared = (options.collections ?? edgePayCollections).list();
     await forgetFailedMigrations(db as unknown as RxDatabase, declared.map((c) => ({ name: c.name, version: c.schema.version })));

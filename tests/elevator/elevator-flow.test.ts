@@ -13,6 +13,11 @@
  * the goods back at the lobby), goods not taken out (refunded), the server
  * unreachable (said at once, the entry kept), no answer in time. The ledger
  * balances after each; no screen or gateway file holds the card number.
+ * The orderer's wallet follows each delivery (progress, outcome, what
+ * happened to the money) and confirms the unload ("goods taken out"); the
+ * lobby's scanner reads a courier's company app QR code; a refund the server
+ * could not take survives a gateway restart and is made once; the lobby on a
+ * portrait touch screen in both languages, axe-clean.
  * Screenshots in test-artifacts/elevator-flow/.
  */
 import { describe, it, before, after, afterEach } from 'node:test';
@@ -21,10 +26,11 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { LobbyStep } from '../../core/index.ts';
-import { newTerminalKey, startGatewayRuntime, startNetworkLink, type GatewayRuntime, type NetworkLink } from '../../edge-services/index.ts';
+import { CSRF_HEADER, ELEVATOR_PATHS, type LobbyStep, type OrdererDeliveryStatus } from '../../core/index.ts';
+import { DeviceBusClient, newTerminalKey, startGatewayRuntime, startNetworkLink, type GatewayRuntime, type GatewayRuntimeConfig, type NetworkLink } from '../../edge-services/index.ts';
 import { startServer, serverTesting, wallet, ledger, type RunningServer } from '../../server/index.ts';
 import { buildUi, CHROMIUM } from '../ui/browser.ts';
+import { assertAccessible } from '../ui/axe.ts';
 import { until } from '../support/wait.ts';
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'elevator-flow');
@@ -43,6 +49,7 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
   let phone: Page;
   let dataDir: string;
   let resident: string;
+  let runtimeConfig: GatewayRuntimeConfig;
   let shots = 0;
 
   const admin = async (path: string, body: unknown, method = 'POST') => {
@@ -81,6 +88,21 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
     }
     await phone.locator('[data-testid="request"]').first().waitFor({ state: 'detached' }).catch(() => undefined);
   };
+  /** The orderer's wallet shows the delivery at this status (the panel polls every second). */
+  const phoneShows = async (status: OrdererDeliveryStatus, name?: string, id = runtime.lobby!.view().deliveryId!, timeout = 20_000) => {
+    await phone.locator(`[data-testid="delivery"][data-delivery-id="${id}"][data-status="${status}"]`).waitFor({ timeout }).catch(async (err) => {
+      const at = await phone.locator(`[data-testid="delivery"][data-delivery-id="${id}"]`).getAttribute('data-status', { timeout: 1_000 }).catch(() => 'absent');
+      throw new Error(`the wallet did not show ${status}: it shows ${at}`, { cause: err });
+    });
+    if (name) await shot(phone, `phone-${name}`);
+  };
+  /** A call of the wallet's API from the phone's page (its session cookie and CSRF token). */
+  const phoneCall = (method: 'GET' | 'POST', path: string) =>
+    phone.evaluate(async ({ method, path, header }) => {
+      const session = await (await fetch('/wallet/api/session')).json();
+      const res = await fetch(path, { method, headers: { [header]: session.csrfToken } });
+      return { status: res.status, body: await res.json() };
+    }, { method, path, header: CSRF_HEADER });
   const deliveryRow = async () => (await server.db.query<any>('SELECT * FROM elevator_deliveries WHERE id = $1', [runtime.lobby!.view().deliveryId])).rows[0];
   const carOf = () => runtime.lobby!.view().car!.car;
 
@@ -103,21 +125,23 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
     await admin('/admin/elevator/couriers', { code: COURIER, merchantId: 'quick-delivery', merchantName: 'Quick Delivery' });
     link = await startNetworkLink(server.url);
     dataDir = mkdtempSync(join(tmpdir(), 'edgepay-elevator-'));
-    runtime = await startGatewayRuntime({
+    runtimeConfig = {
       dataDir, siteId: SITE, gatewayId: gateway.gatewayId, server: { url: link.url, credential: gateway.credential }, operatorPin: '246810',
       devices: {
         simulators: {
           only: ['card-terminal', 'elevator'],
           options: {
             'card-terminal': { cardKey: terminalKey.privateKey, issuerUrl: server.url, stepMs: 20 },
-            elevator: { cars: 2, floorTravelMs: 25, doorMs: 25, highestFloor: 20, unloadTimeoutMs: 2_500 },
+            elevator: { cars: 2, floorTravelMs: 25, doorMs: 25, highestFloor: 20, unloadTimeoutMs: 8_000 },
           },
         },
       },
       awaitCardTerminal: true,
       http: { port: 0, uiDir: ui.dir },
-      lobby: { currency: 'KRW' },
-    });
+      // Settlements try the server 4 times (2 s) before waiting in the ledger's outbox, resent every second.
+      lobby: { currency: 'KRW', serverTries: 4, outboxRetryMs: 1_000 },
+    };
+    runtime = await startGatewayRuntime(runtimeConfig);
     browser = await chromium.launch({
       executablePath: CHROMIUM, headless: true, timeout: 60_000,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--host-resolver-rules=MAP localhost 127.0.0.1'],
@@ -144,8 +168,10 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
   });
   afterEach(async () => serverTesting.assertLedgerBalanced(server.db));
 
-  it('delivers: request, approval on the phone, card, charge, a car in service, loading, the floor, goods taken', async () => {
+  it('delivers: request, approval on the phone, card, charge, a car in service, loading, the floor, goods taken', async (t) => {
     sim('elevator', { action: 'fault', fault: 'out-of-service', active: true, car: 1 });
+    // Whatever fails below, car 1 is back in service for the next cases.
+    t.after(() => sim('elevator', { action: 'fault', fault: 'out-of-service', active: false, car: 1 }));
     await enter('1203', 23_000);
     await step('waiting-orderer');
     await shot(lobby, 'lobby-waiting');
@@ -153,13 +179,26 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
     await step('load-goods');
     assert.equal(carOf(), 2, 'the faulted car is passed over');
     await shot(lobby, 'lobby-load-goods');
+    await phoneShows('elevator-coming', 'elevator-coming');
+    // "Goods taken out" does not apply before the car is at the floor.
+    const early = await phoneCall('POST', ELEVATOR_PATHS.walletUnloaded(runtime.lobby!.view().deliveryId!));
+    assert.equal(early.status, 409);
+    assert.equal(early.body.code, 'ELEVATOR_NOT_AT_FLOOR');
+    assert.equal(await phone.getByRole('button', { name: 'Goods taken out' }).count(), 0);
     await lobby.getByRole('button', { name: 'Goods are in' }).click();
     await step('arrived');
     assert.equal(runtime.lobby!.view().car!.floor, 12);
     await shot(lobby, 'lobby-arrived');
-    sim('elevator', { action: 'take-goods', car: 2 });
+    await phoneShows('arrived', 'at-your-floor');
+    // Another delivery id (or another user's) reads as missing.
+    const other = await phoneCall('POST', ELEVATOR_PATHS.walletUnloaded('not-a-delivery-0001'));
+    assert.equal(other.status, 404);
+    // The orderer takes the goods out and says so on the phone: the gateway tells the elevator.
+    await phone.getByRole('button', { name: 'Goods taken out' }).click();
     await step('delivered');
     await shot(lobby, 'lobby-delivered');
+    await phoneShows('delivered', 'delivered');
+    assert.equal(await phone.locator(`[data-delivery-id="${runtime.lobby!.view().deliveryId}"]`).locator('[data-money="charged"]').count(), 1);
     const row = await deliveryRow();
     assert.equal(row.state, 'delivered');
     assert.equal(row.sealed_card, null, 'the sealed card is dropped once used');
@@ -181,6 +220,81 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
     await answer('decline', 'declined');
     await step('declined');
     await shot(lobby, 'lobby-declined');
+  });
+
+  it('identifies the courier by their company app\'s QR code, read by the lobby\'s scanner on the bus', async () => {
+    if (await lobby.getByRole('button', { name: 'New delivery' }).isVisible()) await lobby.getByRole('button', { name: 'New delivery' }).click();
+    await lobby.getByLabel('Courier code').fill('');
+    const scanner = DeviceBusClient.connect(runtime.bus.enrollNewDevice('scanner-lobby', 'scanner'), { model: 'lobby scanner', firmware: 'test' });
+    try {
+      await until('the scanner is on the bus', async () => {
+        // A product's barcode is not a courier: it fills nothing.
+        await scanner.publish('scanner.scan', { code: '8801234567893', source: 'hid-pos', complete: true });
+        await scanner.publish('scanner.scan', { code: 'EDGEPAY-COURIER:QUICK-7421', source: 'hid-pos', complete: true });
+        return runtime.lobby!.view().scan !== null;
+      }, 15_000, 300);
+      await until('the code is in the field', async () => (await lobby.getByLabel('Courier code').inputValue()) === COURIER);
+      await lobby.getByText('Courier identified by the company app\'s QR code.').waitFor();
+      // The unit and the amount on the screen's keypad (touch), not a keyboard.
+      await lobby.getByLabel('Unit').fill('');
+      await lobby.getByLabel('Amount').fill('');
+      await lobby.getByLabel('Unit').focus();
+      for (const k of '1203') await lobby.getByRole('group', { name: 'Keypad' }).getByRole('button', { name: k, exact: true }).click();
+      await lobby.getByLabel('Amount').focus();
+      for (const k of ['1', '5', '00', '0']) await lobby.getByRole('group', { name: 'Keypad' }).getByRole('button', { name: k, exact: true }).click();
+      assert.equal(await lobby.getByLabel('Unit').inputValue(), '1203');
+      assert.equal(await lobby.getByLabel('Amount').inputValue(), '15000');
+      await shot(lobby, 'lobby-qr-scanned');
+      await lobby.getByRole('button', { name: 'Ask the orderer' }).click();
+      await step('waiting-orderer');
+      assert.equal(runtime.lobby!.view().merchantName, 'Quick Delivery', 'the QR code named the merchant');
+      await answer('decline', 'qr');
+      await step('declined');
+    } finally {
+      await scanner.close();
+      runtime.bus.devices.revoke('scanner-lobby');
+    }
+  });
+
+  it('uses a portrait touch screen: the entry and its keypad, or the steps, fill it; both languages; axe-clean', async () => {
+    const context = await browser.newContext({ viewport: { width: 1080, height: 1920 }, hasTouch: true, locale: 'ko-KR' });
+    try {
+      const page = await context.newPage();
+      for (const lang of ['en', 'ko'] as const) {
+        await page.goto(`${runtime.api!.url}/lobby?lang=${lang}`);
+        if (await page.locator('.lobby-actions button').count()) await page.locator('.lobby-actions button').last().click();
+        await page.locator('.lobby-form').waitFor();
+        const main = (await page.locator('.lobby-main').boundingBox())!;
+        const form = (await page.locator('.lobby-form').boundingBox())!;
+        assert.ok(form.height > 0.85 * main.height, `${lang}: the entry fills the screen (${Math.round(form.height)} of ${Math.round(main.height)} px)`);
+        const key = (await page.locator('.lobby-keypad button').first().boundingBox())!;
+        assert.ok(key.height >= 64 && key.width >= 64, `${lang}: keypad keys are touch targets (${Math.round(key.width)}x${Math.round(key.height)})`);
+        const fontPx = await page.locator('.lobby').evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+        assert.ok(fontPx >= 30, `${lang}: text sized for the screen (${fontPx}px)`);
+        assert.equal(await page.locator('html').getAttribute('lang'), lang);
+        await assertAccessible(page, `the lobby (${lang}, portrait, entry)`);
+        await shot(page, `lobby-portrait-${lang}`);
+      }
+      // A delivery's steps fill the portrait screen too (here an orderer's decline, in Korean).
+      await page.getByLabel('배달원 코드').fill(COURIER);
+      await page.getByLabel('세대').fill('1203');
+      await page.getByLabel('금액').fill('11000');
+      await page.getByRole('button', { name: '주문자에게 요청' }).click();
+      await page.locator('[data-step="waiting-orderer"]').waitFor();
+      const main = (await page.locator('.lobby-main').boundingBox())!;
+      const steps = (await page.locator('.lobby-progress').boundingBox())!;
+      assert.ok(steps.height > 0.5 * main.height, `the steps fill the screen (${Math.round(steps.height)} of ${Math.round(main.height)} px)`);
+      await assertAccessible(page, 'the lobby (ko, portrait, waiting)');
+      await shot(page, 'lobby-portrait-ko-waiting');
+      await answer('decline', 'portrait');
+      await page.locator('[data-step="declined"]').waitFor();
+      await assertAccessible(page, 'the lobby (ko, portrait, declined)');
+      await shot(page, 'lobby-portrait-ko-declined');
+      await page.locator('.lobby-actions button').click();
+      await lobby.locator('.lobby-form').waitFor(); // the courier's screen is back at an empty entry too
+    } finally {
+      await context.close();
+    }
   });
 
   it('gives an unknown unit and an empty unit one neutral answer, throttles guessing, refuses an unknown courier', async () => {
@@ -212,6 +326,8 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
     assert.equal(runtime.lobby!.view().reason, 'card-expired');
     await shot(lobby, 'lobby-card-expired');
     assert.equal((await deliveryRow()).state, 'card-failed');
+    await phoneShows('card-declined', 'card-declined');
+    assert.equal(await phone.locator(`[data-delivery-id="${runtime.lobby!.view().deliveryId}"]`).locator('[data-money="voided"]').count(), 1);
   });
 
   it('reverses an approval the terminal never received', async () => {
@@ -228,7 +344,7 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
   });
 
   for (const when of ['before', 'after'] as const) {
-    it(`refunds when the elevator faults ${when} loading, and the goods come back to the lobby`, async () => {
+    it(`refunds when the elevator faults ${when} loading, and the goods come back to the lobby`, async (t) => {
       await enter('1203', 16_000);
       await step('waiting-orderer');
       await answer('approve', `fault-${when}`);
@@ -239,9 +355,12 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
         await until('the car leaves the lobby', () => (runtime.lobby!.view().car?.floor ?? 0) >= 2);
       }
       sim('elevator', { action: 'fault', fault: 'out-of-service', active: true, car });
+      t.after(() => sim('elevator', { action: 'fault', fault: 'out-of-service', active: false, car }));
       await step('elevator-fault');
       await shot(lobby, `lobby-fault-${when}-loading`);
       assert.equal((await deliveryRow()).state, 'refunded');
+      await phoneShows('elevator-fault', `fault-${when}-loading`);
+      assert.equal(await phone.locator(`[data-delivery-id="${runtime.lobby!.view().deliveryId}"]`).locator('[data-money="refunded"]').count(), 1);
       sim('elevator', { action: 'fault', fault: 'out-of-service', active: false, car });
       await until('the car is back and idle', async () => {
         const { cars } = await runtime.bus.bus.command('elevator-1', 'elevator.status', {});
@@ -259,9 +378,11 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
     await step('load-goods');
     await lobby.getByRole('button', { name: 'Goods are in' }).click();
     await step('arrived');
-    await step('not-taken', 15_000);
+    await step('not-taken', 20_000);
     await shot(lobby, 'lobby-not-taken');
     assert.equal((await deliveryRow()).state, 'refunded');
+    await phoneShows('not-taken', 'not-taken');
+    assert.equal(await phone.getByRole('button', { name: 'Goods taken out' }).count(), 0, 'nothing left to confirm');
   });
 
   it('says at once that an approval needs the server, and keeps the entry', async () => {
@@ -277,6 +398,42 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
     } finally {
       await link.setEnabled(true);
     }
+  });
+
+  it('keeps a refund the server could not take in the gateway\'s ledger, and makes it once after a restart', async () => {
+    // The courier takes back the goods the earlier cases brought down: those cars close and serve again.
+    for (const c of (await runtime.bus.bus.command('elevator-1', 'elevator.status', {})).cars) if (c.loadKg > 0) sim('elevator', { action: 'take-goods', car: c.car });
+    await until('cars at rest', async () => (await runtime.bus.bus.command('elevator-1', 'elevator.status', {})).cars.some((c) => c.door === 'closed' && c.direction === 'idle' && c.loadKg === 0));
+    await enter('1203', 8_000);
+    await step('waiting-orderer');
+    await answer('approve', 'outbox');
+    await step('load-goods');
+    const id = runtime.lobby!.view().deliveryId!;
+    const car = carOf();
+    await lobby.getByRole('button', { name: 'Goods are in' }).click();
+    await until('the car leaves the lobby', () => (runtime.lobby!.view().car?.floor ?? 0) >= 2);
+    await link.setEnabled(false);
+    sim('elevator', { action: 'fault', fault: 'out-of-service', active: true, car });
+    await step('elevator-fault');
+    await lobby.getByText('The payment will be given back as soon as the server can be reached').waitFor();
+    await shot(lobby, 'lobby-refund-queued');
+    assert.deepEqual((await runtime.lobby!.pendingSettlements()).map((p) => [p.id, p.action]), [[id, 'refund']]);
+    assert.equal((await deliveryRow()).state, 'charged', 'the server has not heard of it yet');
+    // The gateway stops (a power cut) before the server is back: the refund is only in its ledger file.
+    await runtime.stop();
+    await link.setEnabled(true);
+    runtime = await startGatewayRuntime(runtimeConfig);
+    await until('the kept refund reached the server', async () => (await server.db.query<any>('SELECT state FROM elevator_deliveries WHERE id = $1', [id])).rows[0].state === 'refunded', 30_000);
+    await until('the outbox is empty', async () => (await runtime.lobby!.pendingSettlements()).length === 0);
+    const cardId = (await server.db.query<any>('SELECT card_id FROM elevator_deliveries WHERE id = $1', [id])).rows[0].card_id;
+    const refunds = (await server.db.query<any>("SELECT debit_account_id FROM ledger_transfers WHERE code = 'refund' AND reference = $1", ['issuer-card:' + cardId])).rows;
+    assert.equal(refunds.length, 2, 'one refund: merchant to float, float to the orderer');
+    // Sent again (as after a crash between the server's answer and the outbox's removal): the same answer, no money moves.
+    const again = await fetch(`${server.url}${ELEVATOR_PATHS.refund(id)}`, { method: 'POST', headers: { authorization: 'Bearer ' + runtimeConfig.server!.credential, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'elevator-fault' }) });
+    assert.equal(again.status, 200);
+    assert.equal((await server.db.query<any>("SELECT count(*)::int AS n FROM ledger_transfers WHERE code = 'refund' AND reference = $1", ['issuer-card:' + cardId])).rows[0].n, 2);
+    await lobby.goto(`${runtime.api!.url}/lobby?lang=en`);
+    await phoneShows('elevator-fault', 'refund-after-restart', id);
   });
 
   it('says so when nobody answers in time', async () => {

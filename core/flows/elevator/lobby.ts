@@ -59,6 +59,23 @@ export type LobbyState = {
   refunded: boolean;
   /** A stable word for why, on failures (e.g. the issuer's decline reason). */
   reason: string | null;
+  /** The last courier code read by the lobby's scanner from a company app's QR code (`n` counts reads, so the screen fills the field once per read). */
+  scan: { courierCode: string; n: number } | null;
+  /** A refund or void the server could not take yet: kept in the gateway's ledger and sent when it is back. */
+  settlementQueued: boolean;
   /** Incremented on every change (the screen polls and redraws on a new one). */
   version: number;
 };
+
+/**
+ * The QR code a delivery company's app shows its courier: `EDGEPAY-COURIER:<code>`
+ * (the courier code the company was given, 4 to 64 letters, digits or dashes).
+ * Anything else the scanner reads (a product's barcode) is not a courier.
+ */
+export const COURIER_QR_PREFIX = 'EDGEPAY-COURIER:';
+export function courierCodeOfQr(text: string): string | undefined {
+  const t = text.trim();
+  if (t.slice(0, COURIER_QR_PREFIX.length).toUpperCase() !== COURIER_QR_PREFIX) return undefined;
+  const code = t.slice(COURIER_QR_PREFIX.length);
+  return /^[A-Za-z0-9-]{4,64}$/.test(code) ? code : undefined;
+}

@@ -178,8 +178,13 @@ export function startElevatorSimulator(client: DeviceBusClient, options: Record<
       const car = cars.find((c) => c.car === Number(message['car'] ?? 1));
       if (!car) return;
       if (message['action'] === 'take-goods') {
-        // The load sensor: someone took the goods out of this car.
-        void setLoad(car, car.loadKg - goodsKg);
+        // The load sensor: someone took the goods out of this car. A car that stood open
+        // at rest with goods brought back (not taken, or a fault) closes its door once
+        // they are out, and is in service again.
+        void (async () => {
+          await setLoad(car, car.loadKg - goodsKg);
+          if (!car.working && car.door === 'open' && car.loadKg <= 0 && !closed) await closeDoor(car);
+        })().catch(() => undefined);
         return;
       }
       if (message['action'] !== 'fault') return;

@@ -6,10 +6,17 @@
  * pay ask the unit's residents; the issuer makes and settles the card.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { DELIVERY_STATES, ELEVATOR_PATHS, errorResponses, REFUND_REASONS, type CreateDeliveryBody, type DeliveryState } from '../../../core/index.ts';
+import {
+  DELIVERY_PROGRESS_STAGES, DELIVERY_STATES, ELEVATOR_PATHS, errorResponses, GATEWAY_PROGRESS_STAGES, REFUND_REASONS,
+  type CreateDeliveryBody, type DeliveryProgressBody, type DeliveryProgressStage, type DeliveryState,
+} from '../../../core/index.ts';
 import { adminTokenCheck, requireGateway } from '../../auth/index.ts';
+import { requireWalletSession, walletUserOf } from '../../wallet/index.ts';
 import type { Db } from '../../db/index.ts';
-import { addCourier, advance, captureDelivery, chargeFailed, createDelivery, deliveredDelivery, getDelivery, refundDelivery, setSite, type ElevatorSite } from './store.ts';
+import {
+  addCourier, advance, captureDelivery, chargeFailed, confirmUnload, createDelivery, deliveredDelivery, getDelivery, ordererDeliveries, refundDelivery, setProgress, setSite,
+  type ElevatorSite,
+} from './store.ts';
 import { Waiters } from './waiters.ts';
 
 export { GUESS_LIMIT } from './store.ts';
@@ -67,7 +74,11 @@ export function elevatorPlugin(opts: ElevatorPluginOptions): FastifyPluginAsync 
           tags, security, params: byId,
           querystring: {
             type: 'object', additionalProperties: false,
-            properties: { after: { type: 'string', enum: [...DELIVERY_STATES] }, waitMs: { type: 'integer', minimum: 0, maximum: MAX_WAIT_MS } },
+            properties: {
+              after: { type: 'string', enum: [...DELIVERY_STATES] },
+              progress: { type: 'string', enum: [...DELIVERY_PROGRESS_STAGES] },
+              waitMs: { type: 'integer', minimum: 0, maximum: MAX_WAIT_MS },
+            },
           },
           response: errorResponses(401, 404),
         },
@@ -75,12 +86,13 @@ export function elevatorPlugin(opts: ElevatorPluginOptions): FastifyPluginAsync 
       async (request) => {
         const gateway = await gatewayOf(request.headers.authorization);
         const { id } = request.params as { id: string };
-        const { after, waitMs = 0 } = request.query as { after?: DeliveryState; waitMs?: number };
+        const { after, progress, waitMs = 0 } = request.query as { after?: DeliveryState; progress?: DeliveryProgressStage; waitMs?: number };
         const abort = new AbortController();
         request.raw.once('close', () => abort.abort());
         const look = async () => {
           const view = await advance(db, gateway, id);
-          return after === undefined || view.state !== after ? view : undefined;
+          const unchanged = view.state === after && (progress === undefined || view.progress?.stage === progress);
+          return after === undefined || !unchanged ? view : undefined;
         };
         const view = (await waiters.until(look, after === undefined ? 0 : waitMs, abort.signal)) ?? (await getDelivery(db, gateway, id));
         return { delivery: view };
@@ -106,6 +118,41 @@ export function elevatorPlugin(opts: ElevatorPluginOptions): FastifyPluginAsync 
     action(ELEVATOR_PATHS.chargeFailed, 'The lobby terminal could not charge the card: close it, release every hold', (g, id, b) => chargeFailed(db, g, id, b.reason ?? 'charge-failed'));
     action(ELEVATOR_PATHS.refund, 'The goods came back to the lobby: give the charge back', (g, id, b) => refundDelivery(db, g, id, b.reason ?? 'elevator-fault'), REFUND_REASONS);
     action(ELEVATOR_PATHS.delivered, 'The goods were taken out at the orderer\'s floor: close the card for good', (g, id) => deliveredDelivery(db, g, id));
+
+    app.post(
+      '/v1/elevator/deliveries/:id/progress',
+      {
+        schema: {
+          summary: 'The gateway reports where the goods are (charging, then the car: coming, loading, on the way, at the floor)',
+          tags, security, params: byId,
+          body: {
+            type: 'object', additionalProperties: false, required: ['stage'],
+            properties: { stage: { type: 'string', enum: [...GATEWAY_PROGRESS_STAGES] }, car: { type: 'integer', minimum: 1, maximum: 16 }, floor: { type: 'integer', minimum: -10, maximum: 200 } },
+          },
+          response: errorResponses(400, 401, 404, 409),
+        },
+      },
+      async (request) => {
+        const gateway = await gatewayOf(request.headers.authorization);
+        return { delivery: await setProgress(db, gateway, (request.params as { id: string }).id, request.body as DeliveryProgressBody) };
+      },
+    );
+
+    // The orderer's phone (wallet session, CSRF on the POST).
+    const walletSession = requireWalletSession(db);
+    app.get(
+      ELEVATOR_PATHS.walletDeliveries,
+      { preHandler: walletSession, schema: { summary: 'The signed-in orderer\'s deliveries of the last day: progress and outcome', tags: ['wallet'], response: errorResponses(401) } },
+      async (request) => ({ deliveries: await ordererDeliveries(db, walletUserOf(request).userId) }),
+    );
+    app.post(
+      '/wallet/api/elevator/deliveries/:id/unloaded',
+      {
+        preHandler: walletSession,
+        schema: { summary: 'The orderer took the goods out of the car at their floor', tags: ['wallet'], params: byId, response: errorResponses(401, 403, 404, 409) },
+      },
+      async (request) => ({ delivery: await confirmUnload(db, walletUserOf(request).userId, (request.params as { id: string }).id) }),
+    );
 
     const admin = { preHandler: adminTokenCheck(opts.adminToken) };
     app.put(

@@ -11,8 +11,12 @@ import {
   EdgePayError,
   floorOfUnit,
   type CreateDeliveryBody,
+  ordererStatusOf,
+  type DeliveryProgress,
+  type DeliveryProgressBody,
   type DeliveryState,
   type DeliveryView,
+  type OrdererDeliveryView,
   type GatewayIdentity,
   type PaymentRequester,
   type SealedCard,
@@ -22,6 +26,9 @@ import { captureCard, closeCard, issueCard, refundCard, releaseCard } from '../.
 import { approverOf, createPaymentRequest, getForRequester } from '../../payment-requests/index.ts';
 import { usersAtUnit } from '../../wallet/index.ts';
 
+/** NOTIFY channel of a delivery's progress (the waiters of every server process look again). */
+export const ELEVATOR_CHANNEL = 'edgepay_elevator';
+
 /** Units that reach nobody, per terminal, before it must wait (guessing who lives where). */
 export const GUESS_LIMIT = { count: 5, windowSeconds: 600 };
 
@@ -30,7 +37,7 @@ export type ElevatorSite = { siteId: string; buildingId: string; terminalId: str
 type Row = {
   id: string; site_id: string; gateway_id: string; body_hash: string; merchant_id: string; merchant_name: string; unit: string; floor: number | null;
   amount: string; currency: string; request_id: string | null; orderer_id: string | null; state: DeliveryState; card_id: string | null;
-  sealed_card: SealedCard | null; reason: string | null; created_at: Date | string; updated_at: Date | string;
+  sealed_card: SealedCard | null; reason: string | null; progress: DeliveryProgress | null; created_at: Date | string; updated_at: Date | string;
 };
 
 const iso = (v: Date | string) => (v instanceof Date ? v : new Date(v)).toISOString();
@@ -40,7 +47,7 @@ export function viewOf(r: Row): DeliveryView {
     id: r.id, state: r.state, amount: Number(r.amount), currency: r.currency, merchant: { id: r.merchant_id, name: r.merchant_name },
     floor: r.state === 'no-orderer' || r.state === 'waiting' ? null : r.floor,
     card: r.state === 'card-ready' ? r.sealed_card : null,
-    reason: r.reason, createdAt: iso(r.created_at), updatedAt: iso(r.updated_at),
+    reason: r.reason, progress: r.progress ?? null, createdAt: iso(r.created_at), updatedAt: iso(r.updated_at),
   };
 }
 
@@ -203,3 +210,73 @@ export const refundDelivery = (db: Db, g: GatewayIdentity, id: string, reason: s
 /** The elevator reported the goods taken out: the card closes for good. */
 export const deliveredDelivery = (db: Db, g: GatewayIdentity, id: string) =>
   step(db, g, id, 'charged', 'delivered', async (tx, row) => (await closeCard(tx, row.card_id!, 'delivered'), true));
+
+/**
+ * The gateway reports where the goods are. `charging` applies while the card
+ * is in the terminal, the car's stages once the charge is captured; after the
+ * orderer confirmed the unload the gateway's reports no longer change it.
+ * Repeating a report changes nothing.
+ */
+export async function setProgress(db: Db, gateway: GatewayIdentity, id: string, body: DeliveryProgressBody): Promise<DeliveryView> {
+  const progress: DeliveryProgress = { stage: body.stage, car: body.car ?? null, floor: body.floor ?? null, at: new Date().toISOString() };
+  const needs: DeliveryState = body.stage === 'charging' ? 'card-ready' : 'charged';
+  const { rows } = await db.query<Row>(
+    `UPDATE elevator_deliveries SET progress = $3, updated_at = now()
+     WHERE id = $1 AND site_id = $2 AND state = $4 AND (progress IS NULL OR progress->>'stage' <> 'unload-confirmed')
+     RETURNING *`,
+    [id, gateway.siteId, JSON.stringify(progress), needs],
+  );
+  if (rows[0]) {
+    await notify(db, id);
+    return viewOf(rows[0]);
+  }
+  const row = await readRow(db, id, gateway.siteId);
+  if (row.progress?.stage === body.stage) return viewOf(row); // a repeated report
+  throw new EdgePayError('ELEVATOR_PROGRESS_STATE', { state: row.state, stage: row.progress?.stage === 'unload-confirmed' ? 'unload-confirmed' : body.stage });
+}
+
+async function notify(db: Db, id: string): Promise<void> {
+  await db.query('SELECT pg_notify($1, $2)', [ELEVATOR_CHANNEL, id]).catch(() => undefined);
+}
+
+/** The orderer's view: undefined for a delivery the wallet's requests list already tells (waiting, declined, expired). */
+export function ordererViewOf(r: Row): OrdererDeliveryView | undefined {
+  const view = viewOf(r);
+  const s = ordererStatusOf(view);
+  if (!s) return undefined;
+  return {
+    id: r.id, status: s.status, money: s.money, amount: Number(r.amount), currency: r.currency, merchantName: r.merchant_name,
+    floor: r.floor, car: r.progress?.car ?? null, canConfirmUnload: s.status === 'arrived', reason: r.reason, updatedAt: view.updatedAt,
+  };
+}
+
+/** The orderer's deliveries of the last day, newest first (at most 10). */
+export async function ordererDeliveries(db: Db, userId: string): Promise<OrdererDeliveryView[]> {
+  const { rows } = await db.query<Row>(
+    "SELECT * FROM elevator_deliveries WHERE orderer_id = $1 AND updated_at > now() - interval '1 day' ORDER BY created_at DESC LIMIT 10",
+    [userId],
+  );
+  return rows.map(ordererViewOf).filter((v): v is OrdererDeliveryView => v !== undefined);
+}
+
+/**
+ * "Goods taken out", from the orderer's phone: only the orderer of the
+ * delivery, only while its car stands at their floor. The gateway (long
+ * polling the delivery) then tells the elevator controller.
+ */
+export async function confirmUnload(db: Db, userId: string, id: string): Promise<OrdererDeliveryView> {
+  const { rows } = await db.query<Row>(
+    `UPDATE elevator_deliveries SET progress = jsonb_set(progress, '{stage}', '"unload-confirmed"'), updated_at = now()
+     WHERE id = $1 AND orderer_id = $2 AND state = 'charged' AND progress->>'stage' IN ('arrived', 'unload-confirmed')
+     RETURNING *`,
+    [id, userId],
+  );
+  if (rows[0]) {
+    await notify(db, id);
+    return ordererViewOf(rows[0])!;
+  }
+  const { rows: found } = await db.query<Row>('SELECT * FROM elevator_deliveries WHERE id = $1 AND orderer_id = $2', [id, userId]);
+  // Another user's delivery reads as missing: the phone learns nothing of others' deliveries.
+  if (!found[0]) throw new EdgePayError('ELEVATOR_DELIVERY_NOT_FOUND', { deliveryId: id });
+  throw new EdgePayError('ELEVATOR_NOT_AT_FLOOR', { stage: ordererViewOf(found[0])?.status ?? found[0].state });
+}

@@ -7,10 +7,11 @@
  */
 import type { Db } from '../../db/index.ts';
 import { PAYMENT_REQUESTS_CHANNEL } from '../../payment-requests/index.ts';
+import { ELEVATOR_CHANNEL } from './store.ts';
 
 export class Waiters {
   private readonly wakers = new Set<() => void>();
-  private stopListening: (() => Promise<void>) | undefined;
+  private stopListening: (() => Promise<void>)[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly db: Db) {}
@@ -19,7 +20,8 @@ export class Waiters {
     const wakeAll = () => {
       for (const w of [...this.wakers]) w();
     };
-    this.stopListening = await this.db.listen(PAYMENT_REQUESTS_CHANNEL, wakeAll, wakeAll);
+    // Requests to pay (an answer) and the deliveries' own progress (the orderer's unload confirmation).
+    this.stopListening = [await this.db.listen(PAYMENT_REQUESTS_CHANNEL, wakeAll, wakeAll), await this.db.listen(ELEVATOR_CHANNEL, wakeAll, wakeAll)];
     this.timer = setInterval(wakeAll, 1000);
     this.timer.unref();
   }
@@ -64,6 +66,6 @@ export class Waiters {
     clearInterval(this.timer);
     for (const w of this.wakers) w();
     this.wakers.clear();
-    await this.stopListening?.();
+    for (const stop of this.stopListening) await stop();
   }
 }
