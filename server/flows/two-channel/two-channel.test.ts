@@ -7,7 +7,8 @@
  * code, two confirmations at once, throttling and lockout (and its end), a
  * drifted clock resynchronised, a code of the previous window resolved at
  * the boundary, codes outside their window and at two sites flagged, keys
- * rotated with every secret still readable, nothing secret in the tables.
+ * rotated with every secret still readable, nothing secret in the tables;
+ * a dongle unpaired: its secrets destroyed, its payment in flight cancelled.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,7 +37,8 @@ for (const which of ['pglite', 'postgres'] as const) {
     // One dongle per test: each code is taken once per 30 s step, so a test never waits for another's step to pass.
     const tag = which === 'pglite' ? 'PGLT' : 'PGSQ';
     const dongles = { pay: new TestDongle(`EPDG-0001-PAYS-${tag}`), race: new TestDongle(`EPDG-0002-RACE-${tag}`), lock: new TestDongle(`EPDG-0003-LOCK-${tag}`),
-      drift: new TestDongle(`EPDG-0004-DRFT-${tag}`), where: new TestDongle(`EPDG-0005-WHRE-${tag}`), keys: new TestDongle(`EPDG-0006-KEYS-${tag}`) };
+      drift: new TestDongle(`EPDG-0004-DRFT-${tag}`), where: new TestDongle(`EPDG-0005-WHRE-${tag}`), keys: new TestDongle(`EPDG-0006-KEYS-${tag}`),
+      unpair: new TestDongle(`EPDG-0008-UNPR-${tag}`) };
     const fresh = new TestDongle(`EPDG-0007-PAIR-${tag}`);
     let keyCounter = 0;
     const oldKeys = newOtpKeyText('k1');
@@ -116,6 +118,50 @@ for (const which of ['pglite', 'postgres'] as const) {
       assert.equal(replayed.json.code, 'OTP_REPLAYED');
       // An answered request takes no more codes.
       assert.equal((await owner.post(P.confirm(session.requestId), { code: dongle.code(), presence: session.presence })).json.code, 'PAYMENT_REQUEST_ALREADY_ANSWERED');
+      await assertLedgerBalanced(server.db);
+    });
+
+    it('unpairing destroys the secrets: a payment in flight is cancelled and refused cleanly, the broadcast no longer resolves', async () => {
+      const dongle = dongles.unpair;
+      const session = await start(dongle);
+      const dongleId = ((await owner.get(P.dongles)).json.dongles as { id: string; serial: string }[]).find((d) => d.serial === dongle.serial)!.id;
+      // The pump waits on the session (long poll) while its owner unpairs the dongle.
+      const t0 = Date.now();
+      const waiting = sessionOf(server.url, pump, session.id, 10_000).then((s) => ({ s, took: Date.now() - t0 }));
+      await new Promise((r) => setTimeout(r, 100));
+      // Not someone else's to unpair (the same answer as no dongle).
+      assert.equal((await other.post(P.unpair(dongleId))).json.code, 'TWO_CHANNEL_DONGLE_UNKNOWN');
+      const unpaired = await owner.post(P.unpair(dongleId));
+      assert.equal(unpaired.status, 200, JSON.stringify(unpaired.json));
+      assert.equal(unpaired.json.cancelledSessions, 1);
+      const { s: outcome, took } = await waiting;
+      assert.equal(outcome.state, 'cancelled');
+      assert.equal(outcome.declineReason, 'dongle-unpaired');
+      assert.ok(took < 3_000, `the pump learnt it in ${took} ms`);
+      // The phone's confirmation with the right code now: refused, nothing charged.
+      const late = await owner.post(P.confirm(session.requestId), { code: dongle.code(), presence: session.presence });
+      assert.equal(late.status, 409);
+      assert.equal(late.json.code, 'TWO_CHANNEL_DONGLE_UNPAIRED');
+      const payments = await server.db.query("SELECT id FROM documents WHERE collection = 'payments' AND data->'details'->'twoChannel'->>'session' = $1", [session.id]);
+      assert.equal(payments.rows.length, 0);
+      // Its request was withdrawn.
+      const requests = (await owner.get('/wallet/api/requests')).json.requests as { id: string; state: string }[];
+      assert.notEqual(requests.find((r) => r.id === session.requestId)?.state, 'pending');
+      // Its broadcast no longer resolves; it is not mine any more and cannot be paired again.
+      const heard = await startAt(server.url, pump, `unpaired-${which}`, body(dongle));
+      assert.equal(heard.status, 404);
+      assert.equal(heard.json.code, 'TWO_CHANNEL_CODE_UNKNOWN');
+      assert.ok(!((await owner.get(P.dongles)).json.dongles as { id: string }[]).some((d) => d.id === dongleId));
+      assert.equal((await owner.post(P.dongles, { serial: dongle.serial, code: dongle.code(1) })).json.code, 'TWO_CHANNEL_DONGLE_UNKNOWN');
+      assert.equal((await owner.post(P.unpair(dongleId))).json.code, 'TWO_CHANNEL_DONGLE_UNKNOWN');
+      // The secrets are gone from the database.
+      const row = await server.db.query<{ identity_key_sealed: string | null; secret_sealed: string | null; revoked_at: unknown }>(
+        'SELECT d.identity_key_sealed, c.secret_sealed, c.revoked_at FROM two_channel_dongles d JOIN otp_credentials c ON c.id = d.otp_credential_id WHERE d.id = $1',
+        [dongleId],
+      );
+      assert.equal(row.rows[0]!.identity_key_sealed, null);
+      assert.equal(row.rows[0]!.secret_sealed, null);
+      assert.ok(row.rows[0]!.revoked_at);
       await assertLedgerBalanced(server.db);
     });
 
@@ -219,7 +265,10 @@ for (const which of ['pglite', 'postgres'] as const) {
       const newList = `${newOtpKeyText('k2')},${oldKeys}`;
       const rotated = await rotateDongleKeys(server.db, keyringFrom(newList)!);
       assert.deepEqual(rotated, { identityKeys: 7, otpSecrets: 7 });
-      const keyIds = await server.db.query<{ key_id: string }>('SELECT key_id FROM two_channel_dongles UNION ALL SELECT key_id FROM otp_credentials');
+      // (An unpaired dongle's secrets are destroyed: nothing left to re-seal.)
+      const keyIds = await server.db.query<{ key_id: string }>(
+        'SELECT key_id FROM two_channel_dongles WHERE identity_key_sealed IS NOT NULL UNION ALL SELECT key_id FROM otp_credentials WHERE secret_sealed IS NOT NULL',
+      );
       assert.deepEqual([...new Set(keyIds.rows.map((r) => r.key_id))], ['k2']);
       // A server process started with the new list (the old key still listed, or not: everything is under k2 now).
       process.env.EDGEPAY_OTP_KEYS = newList.split(',')[0];
