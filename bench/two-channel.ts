@@ -94,7 +94,15 @@ export async function run(_args: string[]): Promise<number> {
       const code = twoChannel.toHex(twoChannel.ephemeralId(chip.identityKey, chip.window(), chip.exponent));
       const timer = setInterval(() => socket.send(airDatagram(-50, chip.advertisingPdu()), airPort, '127.0.0.1'), 100);
       socket.send(airDatagram(-50, chip.advertisingPdu()), airPort, '127.0.0.1');
-      while (!device.sightings.inRange(Date.now()).some((s) => s.code === code)) await new Promise((r) => setTimeout(r, 1));
+      // Started as the pump records the advertisement (an event, not a poll: the harness adds no wait of its own).
+      await new Promise<void>((resolve) => {
+        if (device.sightings.inRange(Date.now()).some((s) => s.code === code)) return resolve();
+        const off = device.onHeard((heard) => {
+          if (heard !== code) return;
+          off();
+          resolve();
+        });
+      });
       const firstHeard = device.firstHeard.get(code)!;
       const heardPerf = performance.now() - (Date.now() - firstHeard);
       mark = { asking: 0, confirmed: 0 };

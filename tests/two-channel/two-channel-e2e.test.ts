@@ -143,8 +143,21 @@ describe('two-channel end to end: dongles over the simulated air, a pump and a g
     await untilHeard(pump.device, currentCode(stranger));
     // Past the step used to pair (each code is taken once).
     await untilNewStep(car);
-    const paying = pump.device.pay(58_000);
+    // The person at the pump asks to pay: the pump (a device on the bus) tells the gateway, which shows the number on its display.
+    const bus = pump.runtime.bus.bus;
+    const displayed = bus.waitForEvent((e) => e.type === 'paydev.displayed' && (e.payload as { screen: string }).screen === 'asking-phone', 10_000);
+    const released = bus.waitForEvent((e) => e.type === 'paydev.released', 60_000);
+    const paying = new Promise<Awaited<ReturnType<typeof pump.device.pay>>>((resolve) => {
+      const off = pump.device.onState((s) => {
+        if (s.phase === 'authorised' || s.phase === 'declined' || s.phase === 'refused') {
+          off();
+          resolve(s);
+        }
+      });
+    });
+    pump.runtime.simulators!.control('payment-device', { action: 'pay', amount: 58_000 });
     const asking = await waitAsking(pump);
+    assert.equal((await displayed).payload['presence'], asking.presence, 'the pump displays the number the phone must carry');
     const requestId = await requestIdOf(asking.sessionId);
     await phoneA.locator(`[data-request-id="${requestId}"]`).waitFor();
     await phoneA.screenshot({ path: join(ARTIFACTS, '03-pump-request.png') });
@@ -156,6 +169,7 @@ describe('two-channel end to end: dongles over the simulated air, a pump and a g
     await confirmOnPhone(phoneA, requestId, asking.presence, right);
     const outcome = await paying;
     assert.equal(outcome.phase, 'authorised', JSON.stringify(outcome));
+    assert.deepEqual((await released).payload, { paymentId: (outcome as { paymentId: string }).paymentId, amount: 58_000 }, 'the pump released the fuel');
     await phoneA.locator('[role="status"]').filter({ hasText: 'Paid with your dongle' }).waitFor();
     await phoneA.screenshot({ path: join(ARTIFACTS, '05-pump-paid.png') });
     const payment = await db.query<{ data: { status: string; amount: number; siteId: string } }>("SELECT data FROM documents WHERE collection = 'payments' AND id = $1", [(outcome as { paymentId: string }).paymentId]);

@@ -82,21 +82,23 @@ export async function startSession(deps: FlowDeps, gateway: GatewayIdentity, key
     await flag(db, 'outside-window', resolved.dongleId, gateway.siteId, null);
     throw new EdgePayError('TWO_CHANNEL_CODE_OUTSIDE_WINDOW');
   }
-  // Where the dongle was heard last: another site moments ago is a relay (or a copy); both stop here.
-  const elsewhere = await db.query<{ site_id: string }>(
-    `SELECT site_id FROM two_channel_sightings WHERE dongle_id = $1 AND site_id <> $2 AND seen_at > now() - make_interval(secs => $3) LIMIT 1`,
+  // Where the dongle was heard last (another site moments ago is a relay, or a copy: both stop here), this
+  // sighting recorded, and its owner now: one statement, one round trip on the payment's path (the CTE's
+  // SELECT reads the sightings as they were before the INSERT, which PostgreSQL runs whether read or not).
+  const { rows: [seen] } = await db.query<{ elsewhere: string | null; user_id: string | null }>(
+    `WITH recorded AS (
+       INSERT INTO two_channel_sightings (dongle_id, site_id, seen_at) VALUES ($1, $2, now())
+       ON CONFLICT (dongle_id, site_id) DO UPDATE SET seen_at = now() RETURNING dongle_id)
+     SELECT (SELECT site_id FROM two_channel_sightings WHERE dongle_id = $1 AND site_id <> $2 AND seen_at > now() - make_interval(secs => $3) LIMIT 1) AS elsewhere,
+            (SELECT user_id FROM two_channel_dongles WHERE id = $1) AS user_id,
+            (SELECT count(*) FROM recorded) AS recorded`,
     [resolved.dongleId, gateway.siteId, ELSEWHERE_SECONDS],
   );
-  await db.query(
-    `INSERT INTO two_channel_sightings (dongle_id, site_id, seen_at) VALUES ($1, $2, now()) ON CONFLICT (dongle_id, site_id) DO UPDATE SET seen_at = now()`,
-    [resolved.dongleId, gateway.siteId],
-  );
-  if (elsewhere.rows[0]) {
-    await flag(db, 'two-sites', resolved.dongleId, gateway.siteId, elsewhere.rows[0].site_id);
+  if (seen?.elsewhere) {
+    await flag(db, 'two-sites', resolved.dongleId, gateway.siteId, seen.elsewhere);
     throw new EdgePayError('TWO_CHANNEL_CODE_ELSEWHERE');
   }
-  const owner = await db.query<{ user_id: string | null }>('SELECT user_id FROM two_channel_dongles WHERE id = $1', [resolved.dongleId]);
-  const userId = owner.rows[0]?.user_id;
+  const userId = seen?.user_id;
   if (!userId) throw new EdgePayError('TWO_CHANNEL_CODE_UNKNOWN');
 
   const requester = { kind: 'gateway' as const, id: gateway.gatewayId, siteId: gateway.siteId };
@@ -132,10 +134,14 @@ async function sessionOfUser(db: Queryable, userId: string, requestId: string): 
 /** The phone's confirmation; answers with the request as the phone sees it and the session's outcome. */
 export async function confirmSession(deps: FlowDeps, userId: string, requestId: string, body: TC.ConfirmTwoChannelBody) {
   const { db } = deps;
-  const session = await sessionOfUser(db, userId, requestId);
+  // Two independent reads at once (one round trip less on the path); their refusals keep this order.
+  const [found, card] = await Promise.allSettled([sessionOfUser(db, userId, requestId), defaultPaymentMethod(db, userId)]);
+  if (found.status === 'rejected') throw found.reason;
+  const session = found.value;
   if (session.decline_reason === DONGLE_UNPAIRED) throw new EdgePayError('TWO_CHANNEL_DONGLE_UNPAIRED');
   const credentialId = session.otp_credential_id!;
-  if (!(await defaultPaymentMethod(db, userId))) throw new EdgePayError('TWO_CHANNEL_NO_CARD');
+  if (card.status === 'rejected') throw card.reason;
+  if (!card.value) throw new EdgePayError('TWO_CHANNEL_NO_CARD');
   await checkOtpNotWaiting(db, credentialId);
   const request = await answerRequest(db, userId, requestId, {
     kind: 'approve',
