@@ -21,11 +21,11 @@ import { PAYMENT_REQUESTS_CHANNEL } from '../../payment-requests/index.ts';
 export const TWO_CHANNEL_CHANNEL = 'edgepay_two_channel_sessions';
 
 /** The waiters of each database handle in this process (for the local wake). */
-const LOCAL = new WeakMap<Db, SessionWaiters>();
+const LOCAL = new WeakMap<Db, Set<SessionWaiters>>();
 
 /** A session's state changed (call after the change committed). */
 export function sessionChanged(db: Db, sessionId: string): void {
-  LOCAL.get(db)?.wake(sessionId);
+  for (const waiters of LOCAL.get(db) ?? []) waiters.wake(sessionId);
 }
 
 export class SessionWaiters {
@@ -36,7 +36,7 @@ export class SessionWaiters {
   constructor(private readonly db: Db) {}
 
   async start(): Promise<void> {
-    LOCAL.set(this.db, this);
+    LOCAL.set(this.db, (LOCAL.get(this.db) ?? new Set()).add(this));
     const wakeAll = () => {
       for (const set of [...this.#byId.values()]) for (const w of [...set]) w();
     };
@@ -98,7 +98,7 @@ export class SessionWaiters {
 
   async stop(): Promise<void> {
     clearInterval(this.#timer);
-    if (LOCAL.get(this.db) === this) LOCAL.delete(this.db);
+    LOCAL.get(this.db)?.delete(this);
     for (const stop of this.#stops) await stop().catch(() => undefined);
     this.#stops = [];
   }
