@@ -62,9 +62,9 @@ export function DongleScreen({ offline, onSessionLost }: { offline: boolean; onS
       {dongles && dongles.length === 0 && <p className="muted">{t('wallet.dongle.none')}</p>}
       <ul className="list">
         {dongles?.map((d) => (
-          <li key={d.id} className="list-row" data-testid="dongle-row">
+          <li key={d.id} className="list-row dongle-row" data-testid="dongle-row">
             <span>{t('wallet.dongle.row', { serial: d.serial, time: time(d.pairedAt) })}</span>
-            {unpairing === d.id && <span className="small-text" role="alert">{t('wallet.dongle.unpairConfirm', { serial: d.serial })}</span>}
+            {unpairing === d.id && <span className="small-text dongle-unpair-ask" role="alert">{t('wallet.dongle.unpairConfirm', { serial: d.serial })}</span>}
             <button type="button" className={unpairing === d.id ? 'danger' : 'secondary'} data-testid="dongle-unpair" disabled={offline} onClick={() => void unpair(d)}>
               {t('wallet.dongle.unpair')}
             </button>
