@@ -1,7 +1,8 @@
 /**
  * What the two-channel bench and its end-to-end test both start: a payment
  * device (a gateway runtime whose BLE reader simulator listens on the
- * simulated air, with the flow's TwoChannelPaymentDevice) enrolled through
+ * simulated air, and the card-less payment device's simulator: display and
+ * release, on the same bus; with the flow's TwoChannelPaymentDevice) enrolled through
  * the admin routes. (tests/two-channel/support.ts re-exports it: a bench may
  * not import tests.)
  */
@@ -53,10 +54,10 @@ export async function startPaymentDevice(opts: {
   const runtime = await startGatewayRuntime({
     dataDir, ledgerName: 'ledger-' + opts.siteId, siteId: opts.siteId, gatewayId: gateway.gatewayId, operatorPin: '246810',
     server: { url: opts.serverUrl, credential: gateway.credential },
-    devices: { simulators: { only: ['ble-reader'], options: { 'ble-reader': { airPort, reportEveryMs: 50 } } } },
+    devices: { simulators: { only: ['ble-reader', 'payment-device'], options: { 'ble-reader': { airPort, reportEveryMs: 50 } } } },
   });
   const device = await twoChannelDevice.TwoChannelPaymentDevice.start({
-    bus: runtime.bus.bus, readerId: 'ble-1', server: { url: opts.serverUrl, credential: gateway.credential },
+    bus: runtime.bus.bus, readerId: 'ble-1', displayId: 'paydev-1', server: { url: opts.serverUrl, credential: gateway.credential },
     place: opts.place, merchantName: opts.merchantName, currency: 'KRW', ...(opts.policy ? { policy: opts.policy } : {}),
   });
   return {

@@ -231,6 +231,7 @@ export const errorRegistry = {
   TWO_CHANNEL_SESSION_NOT_FOUND: { httpStatus: 404, message: 'There is no such dongle payment for you.', when: 'Reading or confirming a two-channel session that does not exist or is not the caller\'s.' },
   TWO_CHANNEL_DONGLE_UNKNOWN: { httpStatus: 404, message: 'No dongle with this serial is waiting to be paired.', when: 'Pairing a serial the server does not know or that is already paired (one answer for both).' },
   TWO_CHANNEL_DONGLE_EXISTS: { httpStatus: 409, message: 'A dongle with this serial is already registered.', when: 'Provisioning a dongle serial twice.' },
+  TWO_CHANNEL_DONGLE_UNPAIRED: { httpStatus: 409, message: 'This dongle was unpaired; nothing was charged.', when: 'Confirming (or charging) a two-channel payment whose dongle its owner unpaired meanwhile: the session is cancelled, its secrets destroyed.' },
   TWO_CHANNEL_NO_CARD: { httpStatus: 409, message: 'Add a card to the wallet before paying with the dongle.', when: 'Confirming a two-channel payment for a user without a default card.' },
   // One-time codes (server/otp), the shared context this flow uses first.
   OTP_INVALID: { httpStatus: 403, message: 'Wrong code ({attemptsLeft} attempts left before it locks).', when: 'A one-time code that matches no step in the window (counted; at most 10 in a row lock the credential).' },
@@ -238,6 +239,7 @@ export const errorRegistry = {
   OTP_THROTTLED: { httpStatus: 429, message: 'Too many wrong codes; try again in {retryAfterSeconds} seconds.', when: 'A code sent before the growing wait after repeated wrong codes ends (not compared).' },
   OTP_LOCKED: { httpStatus: 423, message: 'Locked after too many wrong codes; try again in {retryAfterSeconds} seconds.', when: 'A code sent while the credential is locked out.' },
   OTP_RESYNC_NEEDED: { httpStatus: 409, message: 'The device\'s clock has drifted; enter the next code it shows.', when: 'A code that matches a step outside the window but within the resynchronisation range: the next code confirms the drift (RFC 4226 section 7.4).' },
+  OTP_REVOKED: { httpStatus: 409, message: 'This device\'s one-time codes were revoked.', when: 'A code checked against a credential revoked for good (its secret destroyed: a dongle unpaired).' },
   OTP_KEYS_MISSING: { httpStatus: 503, message: 'The server has no key to protect one-time code secrets (EDGEPAY_OTP_KEYS).', when: 'A route that stores or reads OTP secrets on a server started without EDGEPAY_OTP_KEYS.' },
   OTP_KEY_UNKNOWN: { httpStatus: 500, message: 'A secret is sealed with a key this server does not have.', when: 'A stored secret names a key id missing from EDGEPAY_OTP_KEYS (a key removed before rotation finished).' },
 

@@ -48,10 +48,11 @@ type Device = { bus: RunningBus; sims: DeviceSimulators; device: twoChannelDevic
 async function startDevice(ctx: DemoContext, place: { kind: twoChannel.TwoChannelPlaceKind; label: string }): Promise<Device> {
   const airPort = await freeUdpPort();
   const bus = await startBus();
-  const sims = startDeviceSimulators(bus, { only: ['ble-reader'], options: { 'ble-reader': { airPort, reportEveryMs: 200 } } });
+  // The reader and the card-less payment device (display, release) on the device's own bus.
+  const sims = startDeviceSimulators(bus, { only: ['ble-reader', 'payment-device'], options: { 'ble-reader': { airPort, reportEveryMs: 200 } } });
   await sims.ready();
   const device = await twoChannelDevice.TwoChannelPaymentDevice.start({
-    bus: bus.bus, readerId: 'ble-1', server: { url: ctx.server.url, credential: ctx.gateway.credential },
+    bus: bus.bus, readerId: 'ble-1', displayId: 'paydev-1', server: { url: ctx.server.url, credential: ctx.gateway.credential },
     place, merchantName: 'EdgePay demo store', currency: 'KRW',
   });
   return { bus, sims, device, airPort, label: place.label };
@@ -77,15 +78,22 @@ export const twoChannelDemo: DemoFlow = {
       async run(args: string[]) {
         const amount = Number(args[0] ?? (d === pump ? 50_000 : 3_000));
         if (!Number.isInteger(amount) || amount <= 0) return 'usage: an amount in won, e.g. 50000';
+        // What the device's display shows and whether it released, as its bus events say.
+        const offBus = d.bus.bus.onEvent((e) => {
+          const p = e.payload as { screen?: string; presence?: string; paymentId?: string };
+          if (e.type === 'paydev.displayed' && p.screen === 'asking-phone') ctx.log(`${d.label} shows ${p.presence}: confirm ${money(amount)} in the wallet with ${p.presence} and the dongle's code (type "dongle")`);
+          if (e.type === 'paydev.released') ctx.log(`${d.label}: ${d === pump ? 'fuel released' : 'barrier open'} (payment ${p.paymentId})`);
+        });
         const stop = d.device.onState((s) => {
-          if (s.phase === 'asking-phone') ctx.log(`${d.label} shows ${s.presence}: confirm ${money(amount)} in the wallet with ${s.presence} and the dongle's code (type "dongle")`);
-        });
-        void d.device.pay(amount).then((s) => {
+          if (s.phase === 'idle' || s.phase === 'asking-phone') return;
           stop();
-          if (s.phase === 'authorised') ctx.log(`${d.label}: authorised, ${money(amount)} paid with the dongle (payment ${s.paymentId})`);
+          setTimeout(offBus, 2_000);
+          if (s.phase === 'authorised') ctx.log(`${d.label}: authorised, ${money(amount)} paid with the dongle`);
           else if (s.phase === 'declined') ctx.log(`${d.label}: not paid (${s.reason})`);
-          else if (s.phase === 'refused') ctx.log(`${d.label}: ${s.message}`);
+          else ctx.log(`${d.label}: ${s.message}`);
         });
+        // The person at the device asks to pay (the simulator's control): the device tells the gateway over the bus.
+        d.sims.control('payment-device', { action: 'pay', amount });
         return `${d.label}: looking for a dongle…`;
       },
     });

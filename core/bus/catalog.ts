@@ -12,6 +12,7 @@ import { elevatorCommands, elevatorEvents } from './messages/elevator.ts';
 import { hidEvents } from './messages/hid.ts';
 import { posAgentCommands, posAgentEvents } from './messages/pos-agent.ts';
 import { printerCommands, printerEvents } from './messages/printer.ts';
+import { paymentDeviceCommands, paymentDeviceEvents } from './messages/payment-device.ts';
 import type { CommandSpec, EventSpec } from './messages/types.ts';
 
 export const busEvents = {
@@ -24,6 +25,7 @@ export const busEvents = {
   ...cartEvents,
   ...printerEvents,
   ...gateEvents,
+  ...paymentDeviceEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export const busCommands = {
@@ -35,6 +37,7 @@ export const busCommands = {
   ...cartCommands,
   ...printerCommands,
   ...gateCommands,
+  ...paymentDeviceCommands,
 } as const satisfies Record<string, CommandSpec>;
 
 export type BusEventType = keyof typeof busEvents;

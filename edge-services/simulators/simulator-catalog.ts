@@ -7,6 +7,7 @@ import { startGateSimulator } from './gate/gate-simulator.ts';
 import { startElevatorSimulator } from './elevator/elevator-simulator.ts';
 import { startPosAgentSimulator } from './pos-agent/pos-agent-simulator.ts';
 import { startPrinterSimulator } from './printer/printer-simulator.ts';
+import { startPaymentDeviceSimulator } from './payment-device/payment-device-simulator.ts';
 import type { SimulatorFactory } from './simulator-types.ts';
 
 export const SIMULATORS = {
@@ -17,6 +18,7 @@ export const SIMULATORS = {
   cart: startCartSimulator,
   printer: startPrinterSimulator,
   gate: startGateSimulator,
+  'payment-device': startPaymentDeviceSimulator,
 } as const satisfies Record<string, SimulatorFactory>;
 
 export type SimulatorName = keyof typeof SIMULATORS;
@@ -29,4 +31,5 @@ export const SIMULATOR_KINDS: Readonly<Record<SimulatorName, DeviceKind>> = {
   cart: 'cart',
   printer: 'printer',
   gate: 'gate',
+  'payment-device': 'payment-device',
 };

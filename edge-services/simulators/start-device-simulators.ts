@@ -18,6 +18,7 @@ export const SIMULATOR_DEVICE_IDS: Readonly<Record<SimulatorName, string>> = {
   cart: 'cart-1',
   printer: 'printer-1',
   gate: 'gate-1',
+  'payment-device': 'paydev-1',
 };
 
 /** Started when `only` is not given: the exit gate runs only where carts do (ask for it by name). */

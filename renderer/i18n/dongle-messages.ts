@@ -27,6 +27,10 @@ export const dongleEn = {
   'wallet.error.TWO_CHANNEL_PRESENCE_MISMATCH': 'That is not the number on the device. Are you at the pump?',
   'wallet.error.TWO_CHANNEL_DONGLE_UNKNOWN': 'No dongle with this serial is waiting to be paired.',
   'wallet.error.TWO_CHANNEL_NO_CARD': 'Add a card first.',
+  'wallet.error.TWO_CHANNEL_DONGLE_UNPAIRED': 'This dongle was unpaired. Nothing was charged.',
+  'wallet.dongle.unpair': 'Unpair',
+  'wallet.dongle.unpairConfirm': 'Unpair {serial} for good? Its keys are destroyed: it cannot be paired again.',
+  'wallet.dongle.unpaired': 'Unpaired. Its keys are destroyed; pumps and gates no longer recognise it.',
 } as const;
 
 export type DongleMessageKey = keyof typeof dongleEn;
@@ -55,4 +59,8 @@ export const dongleKo: Record<DongleMessageKey, string> = {
   'wallet.error.TWO_CHANNEL_PRESENCE_MISMATCH': '기기에 표시된 숫자가 아닙니다. 주유기 앞에 계신가요?',
   'wallet.error.TWO_CHANNEL_DONGLE_UNKNOWN': '이 일련번호로 등록을 기다리는 동글이 없습니다.',
   'wallet.error.TWO_CHANNEL_NO_CARD': '먼저 카드를 추가하세요.',
+  'wallet.error.TWO_CHANNEL_DONGLE_UNPAIRED': '등록 해제된 동글입니다. 결제되지 않았습니다.',
+  'wallet.dongle.unpair': '등록 해제',
+  'wallet.dongle.unpairConfirm': '{serial} 동글의 등록을 해제할까요? 키가 삭제되어 다시 등록할 수 없습니다.',
+  'wallet.dongle.unpaired': '등록을 해제했습니다. 키가 삭제되어 주유기와 게이트가 더 이상 인식하지 않습니다.',
 };

@@ -44,7 +44,8 @@ export const OTP_DIGITS = 6;
 
 type CredentialRow = {
   id: string;
-  secret_sealed: string;
+  /** NULL once revoked: the secret is destroyed. */
+  secret_sealed: string | null;
   digits: number;
   period_seconds: number;
   last_step: string | number;
@@ -95,9 +96,11 @@ export async function verifyOtp(db: Db, keyring: Keyring, credentialId: string, 
   );
   const row = rows[0];
   if (!row) throw new EdgePayError('INTERNAL');
+  if (row.secret_sealed === null) throw new EdgePayError('OTP_REVOKED');
   refuseWhileWaiting(row);
   if (!/^[0-9]+$/.test(code) || code.length !== row.digits) return fail(db, row, policy, 'OTP_INVALID');
   const secret = keyring.open(row.secret_sealed, 'otp:' + row.id);
+  // A revocation committed after the read above must not let this code through: accept() checks it again.
   const serverStep = Math.floor(Number(row.now_ms) / 1000 / row.period_seconds);
   const expected = serverStep + row.drift_steps;
   const lastStep = Number(row.last_step);
@@ -139,16 +142,17 @@ async function accept(db: Db, row: CredentialRow, step: number, offset: number, 
   const { rows } = await db.query<{ id: string }>(
     `UPDATE otp_credentials SET last_step = $2, drift_steps = $3, last_offset = $4, resync_step = NULL, resync_offset = NULL, failures = 0,
             next_attempt_at = NULL, locked_until = NULL, updated_at = now()
-      WHERE id = $1 AND last_step < $2 AND (locked_until IS NULL OR locked_until <= now())
+      WHERE id = $1 AND last_step < $2 AND (locked_until IS NULL OR locked_until <= now()) AND revoked_at IS NULL
       RETURNING id`,
     [row.id, step, drift, offset],
   );
   if (rows.length === 1) return { step, offset, resynced };
   // Another submission took this step (or a newer one) first, or a lockout began in between.
   const { rows: now } = await db.query<CredentialRow>(
-    `SELECT id, last_step, failures, NULL AS wait_ms, EXTRACT(EPOCH FROM (locked_until - now())) * 1000 AS locked_ms FROM otp_credentials WHERE id = $1`,
+    `SELECT id, last_step, failures, revoked_at, NULL AS wait_ms, EXTRACT(EPOCH FROM (locked_until - now())) * 1000 AS locked_ms FROM otp_credentials WHERE id = $1`,
     [row.id],
   );
+  if ((now[0] as { revoked_at?: unknown } | undefined)?.revoked_at) throw new EdgePayError('OTP_REVOKED');
   const locked = Number(now[0]?.locked_ms ?? 0);
   if (locked > 0) throw new EdgePayError('OTP_LOCKED', { retryAfterSeconds: Math.ceil(locked / 1000) });
   throw new EdgePayError('OTP_REPLAYED');
@@ -194,6 +198,15 @@ export async function checkOtpNotWaiting(db: Queryable, credentialId: string): P
     [credentialId],
   );
   if (rows[0]) refuseWhileWaiting(rows[0]);
+}
+
+/**
+ * Revokes a credential for good: its sealed secret is overwritten with NULL
+ * (no key can open it again, in any server process) and every later check
+ * answers OTP_REVOKED. Run it in the caller's transaction.
+ */
+export async function revokeOtpCredential(db: Queryable, credentialId: string): Promise<void> {
+  await db.query('UPDATE otp_credentials SET secret_sealed = NULL, revoked_at = now(), resync_step = NULL, resync_offset = NULL, updated_at = now() WHERE id = $1', [credentialId]);
 }
 
 /** The drift recorded for a credential, in steps (for the operator and the tests). */

@@ -11,6 +11,7 @@ export {
   verifyOtp,
   countOtpFailure,
   checkOtpNotWaiting,
+  revokeOtpCredential,
   otpDrift,
   hotp,
   DEFAULT_OTP_POLICY,

@@ -15,7 +15,7 @@ export const OTP_SEALED_COLUMN: SealedColumn = { table: 'otp_credentials', colum
 export async function resealUnderCurrentKey(db: Queryable, keyring: Keyring, sealed: SealedColumn): Promise<number> {
   if (!/^[a-z_]+$/.test(sealed.column)) throw new Error('bad column');
   const { rows } = await db.query<{ id: string; value: string; key_id: string }>(
-    `SELECT id, ${sealed.column} AS value, key_id FROM ${sealed.table} WHERE key_id <> $1`,
+    `SELECT id, ${sealed.column} AS value, key_id FROM ${sealed.table} WHERE key_id <> $1 AND ${sealed.column} IS NOT NULL`,
     [keyring.currentId],
   );
   let changed = 0;

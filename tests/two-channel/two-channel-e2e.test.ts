@@ -11,8 +11,11 @@
  * strongest wins); pay at the parking gate; a wrong code; a replayed code; two
  * confirmations at once across the two server processes; a stale sighting; a
  * rotated code resolved (a dongle with 8 s windows); a code heard at two sites
- * at once (refused, flagged); the server down (the device says so at once,
- * nothing charged). Lockout, drift and key rotation are in
+ * at once (refused, flagged); wrong codes until the dongle locks, and the
+ * lockout's end (a 3 s lockout here); a dongle whose clock drifted,
+ * resynchronised with its next code; unpairing from the wallet with a payment
+ * in flight (refused cleanly, the broadcast no longer resolves); the server
+ * down (the device says so at once, nothing charged). Key rotation is in
  * server/flows/two-channel/two-channel.test.ts. Screenshots in
  * test-artifacts/two-channel/.
  */
@@ -51,7 +54,7 @@ describe('two-channel end to end: dongles over the simulated air, a pump and a g
     mkdirSync(ARTIFACTS, { recursive: true });
     database = await serverTesting.freshPostgres();
     ui = await buildUi();
-    const env = { DATABASE_URL: database.databaseUrl!, EDGEPAY_ADMIN_TOKEN: ADMIN, EDGEPAY_WALLET_UI_DIR: ui.dir, EDGEPAY_OTP_KEYS: newOtpKeyText('k1'), EDGEPAY_SANDBOX_LATENCY_MS: '5,15' };
+    const env = { DATABASE_URL: database.databaseUrl!, EDGEPAY_ADMIN_TOKEN: ADMIN, EDGEPAY_WALLET_UI_DIR: ui.dir, EDGEPAY_OTP_KEYS: newOtpKeyText('k1'), EDGEPAY_SANDBOX_LATENCY_MS: '5,15', EDGEPAY_OTP_LOCKOUT_SECONDS: '3' };
     A = await startServerChild(env);
     B = await startServerChild(env);
     db = await openDatabase({ databaseUrl: database.databaseUrl! });
@@ -140,8 +143,21 @@ describe('two-channel end to end: dongles over the simulated air, a pump and a g
     await untilHeard(pump.device, currentCode(stranger));
     // Past the step used to pair (each code is taken once).
     await untilNewStep(car);
-    const paying = pump.device.pay(58_000);
+    // The person at the pump asks to pay: the pump (a device on the bus) tells the gateway, which shows the number on its display.
+    const bus = pump.runtime.bus.bus;
+    const displayed = bus.waitForEvent((e) => e.type === 'paydev.displayed' && (e.payload as { screen: string }).screen === 'asking-phone', 10_000);
+    const released = bus.waitForEvent((e) => e.type === 'paydev.released', 60_000);
+    const paying = new Promise<Awaited<ReturnType<typeof pump.device.pay>>>((resolve) => {
+      const off = pump.device.onState((s) => {
+        if (s.phase === 'authorised' || s.phase === 'declined' || s.phase === 'refused') {
+          off();
+          resolve(s);
+        }
+      });
+    });
+    pump.runtime.simulators!.control('payment-device', { action: 'pay', amount: 58_000 });
     const asking = await waitAsking(pump);
+    assert.equal((await displayed).payload['presence'], asking.presence, 'the pump displays the number the phone must carry');
     const requestId = await requestIdOf(asking.sessionId);
     await phoneA.locator(`[data-request-id="${requestId}"]`).waitFor();
     await phoneA.screenshot({ path: join(ARTIFACTS, '03-pump-request.png') });
@@ -153,6 +169,7 @@ describe('two-channel end to end: dongles over the simulated air, a pump and a g
     await confirmOnPhone(phoneA, requestId, asking.presence, right);
     const outcome = await paying;
     assert.equal(outcome.phase, 'authorised', JSON.stringify(outcome));
+    assert.deepEqual((await released).payload, { paymentId: (outcome as { paymentId: string }).paymentId, amount: 58_000 }, 'the pump released the fuel');
     await phoneA.locator('[role="status"]').filter({ hasText: 'Paid with your dongle' }).waitFor();
     await phoneA.screenshot({ path: join(ARTIFACTS, '05-pump-paid.png') });
     const payment = await db.query<{ data: { status: string; amount: number; siteId: string } }>("SELECT data FROM documents WHERE collection = 'payments' AND id = $1", [(outcome as { paymentId: string }).paymentId]);
@@ -213,6 +230,84 @@ describe('two-channel end to end: dongles over the simulated air, a pump and a g
     await serverTesting.assertLedgerBalanced(db);
   });
 
+  /** Submits the phone's confirmation and waits for the server's answer; returns the alert it shows (or undefined when paid). */
+  const confirmAndRead = async (page: Page, requestId: string, presence: string, code: string) => {
+    const answered = page.waitForResponse((r) => r.url().includes(`/requests/${requestId}/confirm`) && r.request().method() === 'POST');
+    await confirmOnPhone(page, requestId, presence, code);
+    const res = await answered;
+    if (res.ok()) return { status: res.status() };
+    const alert = page.locator(`[data-request-id="${requestId}"] [role="alert"]`);
+    await alert.waitFor();
+    return { status: res.status(), code: ((await res.json()) as { code: string }).code, text: (await alert.textContent()) ?? '' };
+  };
+  /** The car alone at the pump, a payment started there, the pump showing its number. */
+  const carAtPump = async (amount: number) => {
+    await stranger.moveTo([]);
+    await car.moveTo([{ port: pump.airPort, rssi: -48 }]);
+    await untilHeard(pump.device, currentCode(car));
+    await until(() => pump.device.sightings.pick(Date.now())?.code === currentCode(car), 5_000);
+    await untilNewStep(car);
+    const paying = pump.device.pay(amount);
+    const asking = await waitAsking(pump);
+    const requestId = await requestIdOf(asking.sessionId);
+    await phoneA.locator(`[data-request-id="${requestId}"] [data-testid="dongle-confirm"]`).waitFor();
+    return { paying, asking, requestId };
+  };
+
+  it('wrong codes: throttled, then locked (at most 10 in a row), and usable again when the lockout ends', async () => {
+    const { paying, asking, requestId } = await carAtPump(12_000);
+    const right = (await car.code()).code;
+    const wrong = right === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 3; i++) {
+      const r = await confirmAndRead(phoneA, requestId, asking.presence, wrong);
+      assert.equal(r.code, 'OTP_INVALID');
+      assert.match(r.text!, /not right/);
+    }
+    // After three in a row each attempt waits (1 s, doubling) and is not even compared: the right code too.
+    const throttled = await confirmAndRead(phoneA, requestId, asking.presence, right);
+    assert.equal(throttled.code, 'OTP_THROTTLED');
+    assert.match(throttled.text!, /Wait a moment/);
+    await phoneA.screenshot({ path: join(ARTIFACTS, '08-throttled.png') });
+    await new Promise((r) => setTimeout(r, 1_100));
+    assert.equal((await confirmAndRead(phoneA, requestId, asking.presence, wrong)).code, 'OTP_INVALID');
+    await new Promise((r) => setTimeout(r, 2_100));
+    // The fifth failure in a row (the server's limit, at most 10) locks the dongle.
+    const locked = await confirmAndRead(phoneA, requestId, asking.presence, wrong);
+    assert.equal(locked.status, 423);
+    assert.equal(locked.code, 'OTP_LOCKED');
+    assert.match(locked.text!, /Locked/);
+    assert.equal((await confirmAndRead(phoneA, requestId, asking.presence, right)).code, 'OTP_LOCKED');
+    await phoneA.screenshot({ path: join(ARTIFACTS, '09-locked.png') });
+    assert.equal(pump.device.state().phase, 'asking-phone', 'the pump still waits, nothing charged');
+    // The lockout (3 s here; 15 minutes by default) ends: the right code pays.
+    await new Promise((r) => setTimeout(r, 3_100));
+    assert.deepEqual(await confirmAndRead(phoneA, requestId, asking.presence, right), { status: 200 });
+    assert.equal((await paying).phase, 'authorised');
+    await phoneA.locator('[role="status"]').filter({ hasText: 'Paid with your dongle' }).last().waitFor();
+    await phoneA.screenshot({ path: join(ARTIFACTS, '10-after-lockout-paid.png') });
+  });
+
+  it("a dongle whose clock drifted: its code asks for the next one, which resynchronises it; the drift is recorded", async () => {
+    const { paying, asking, requestId } = await carAtPump(13_000);
+    // Its clock runs 95 s ahead (three steps and more): the code it shows is outside the server's window.
+    await car.setClockOffset(95_000);
+    const drifted = await car.code();
+    const first = await confirmAndRead(phoneA, requestId, asking.presence, drifted.code);
+    assert.equal(first.code, 'OTP_RESYNC_NEEDED');
+    assert.match(first.text!, /clock is off/);
+    await phoneA.screenshot({ path: join(ARTIFACTS, '11-drift-next-code.png') });
+    // The person waits for the next code the dongle shows (its next 30 s step) and types it.
+    while ((await car.code()).step === drifted.step) await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(await confirmAndRead(phoneA, requestId, asking.presence, (await car.code()).code), { status: 200 });
+    assert.equal((await paying).phase, 'authorised');
+    const credential = (await db.query<{ otp_credential_id: string }>('SELECT otp_credential_id FROM two_channel_dongles WHERE serial = $1', [car.serial])).rows[0]!.otp_credential_id;
+    const { rows } = await db.query<{ drift_steps: number }>('SELECT drift_steps FROM otp_credentials WHERE id = $1', [credential]);
+    assert.ok(rows[0]!.drift_steps === 3 || rows[0]!.drift_steps === 4, JSON.stringify(rows));
+    await phoneA.screenshot({ path: join(ARTIFACTS, '12-drift-resynchronised.png') });
+    // Back to the real clock for the tests after this one (its broadcast window follows its clock too); none of them confirms with its code.
+    await car.setClockOffset(0);
+  });
+
   it('a stale sighting is forgotten: the car drove off, the pump has nobody to ask', async () => {
     await car.moveTo([]);
     await stranger.moveTo([]);
@@ -237,6 +332,35 @@ describe('two-channel end to end: dongles over the simulated air, a pump and a g
     assert.ok(flags.some((f) => f.kind === 'two-sites' && f.siteId === 'car-park-b' && f.otherSiteId === 'station-a'));
     await pump.device.cancel();
     await atPump;
+  });
+
+  it('unpairing in the wallet with a payment in flight: refused cleanly, nothing charged; its broadcast no longer resolves', async () => {
+    await car.moveTo([]);
+    await van.moveTo([{ port: gate.airPort, rssi: -45 }]);
+    await until(() => gate.device.sightings.pick(Date.now())?.code === currentCode(van), 5_000);
+    const paying = gate.device.pay(4_000);
+    const asking = await waitAsking(gate);
+    const requestId = await requestIdOf(asking.sessionId);
+    await phoneB.locator(`[data-request-id="${requestId}"]`).waitFor();
+    await phoneB.click('[data-tab="dongle"]');
+    const row = phoneB.locator(`[data-testid="dongle-row"]:has-text("${van.serial}")`);
+    await row.locator('[data-testid="dongle-unpair"]').click();
+    await row.locator('[role="alert"]').filter({ hasText: 'for good' }).waitFor();
+    await phoneB.screenshot({ path: join(ARTIFACTS, '13-unpair-asks.png') });
+    await row.locator('[data-testid="dongle-unpair"]').click();
+    await phoneB.locator('[data-screen="dongle"] [role="status"]').filter({ hasText: 'Unpaired' }).waitFor();
+    await row.waitFor({ state: 'detached' });
+    await phoneB.screenshot({ path: join(ARTIFACTS, '14-unpaired.png') });
+    const outcome = await paying;
+    assert.deepEqual([outcome.phase, (outcome as { reason?: string }).reason], ['declined', 'dongle-unpaired']);
+    const paid = await db.query("SELECT count(*)::int AS n FROM documents WHERE collection = 'payments' AND data->'details'->'twoChannel'->>'session' = $1", [asking.sessionId]);
+    assert.equal((paid.rows[0] as { n: number }).n, 0);
+    // The van is still at the gate, broadcasting: nobody can resolve it now.
+    await untilHeard(gate.device, currentCode(van));
+    const again = await gate.device.pay(4_000);
+    assert.deepEqual([again.phase, (again as { code?: string }).code], ['refused', 'TWO_CHANNEL_CODE_UNKNOWN']);
+    await phoneB.click('[data-tab="requests"]');
+    await van.moveTo([]);
   });
 
   it('the server down: the device says at once that it needs the server, and nothing is charged', async () => {

@@ -12,6 +12,7 @@ export const DEVICE_KINDS = [
   'cart',
   'printer',
   'gate',
+  'payment-device',
 ] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
 

@@ -68,6 +68,7 @@ export const TWO_CHANNEL_PATHS = {
   session: (id: string) => `/v1/two-channel/sessions/${encodeURIComponent(id)}`,
   cancel: (id: string) => `/v1/two-channel/sessions/${encodeURIComponent(id)}/cancel`,
   dongles: '/wallet/api/two-channel/dongles',
+  unpair: (dongleId: string) => `/wallet/api/two-channel/dongles/${encodeURIComponent(dongleId)}/unpair`,
   pending: '/wallet/api/two-channel/pending',
   confirm: (requestId: string) => `/wallet/api/two-channel/requests/${encodeURIComponent(requestId)}/confirm`,
   adminDongles: '/admin/two-channel/dongles',

@@ -9,6 +9,12 @@
  * the presence number the server answers with and waits for the outcome
  * (long poll); then it releases the pump, or says why not.
  *
+ * With `displayId` the device itself is on the bus too (device kind
+ * `payment-device`, its PROTOCOL.md): a person asking to pay there
+ * (`paydev.pay-wanted`) starts a payment, every state is shown on its display
+ * (`paydev.show`: the presence number, the outcome), and an authorised payment
+ * releases the fuel or opens the barrier (`paydev.release`, once per payment).
+ *
  * Offline it says at once that it needs the server (a refused connection,
  * the network switch's cut, or no answer within `startTimeoutMs`), and nothing
  * is charged: the server never heard of the payment. Only the server can
@@ -29,6 +35,8 @@ export type PaymentDeviceConfig = {
   bus: GatewayBus;
   /** The BLE reader's device id on the bus. */
   readerId: string;
+  /** The card-less payment device's id on the bus (display, release); without it the gateway's caller drives pay(). */
+  displayId?: string;
   server: { url: string; credential: string };
   place: { kind: TC.TwoChannelPlaceKind; label: string };
   merchantName: string;
@@ -44,7 +52,9 @@ export class TwoChannelPaymentDevice {
   readonly firstHeard = new Map<string, number>();
   #state: PaymentDeviceState = { phase: 'idle' };
   #listeners = new Set<(s: PaymentDeviceState) => void>();
+  #heard = new Set<(code: string) => void>();
   #offBus: () => void;
+  #offDisplay: () => void = () => undefined;
 
   private constructor(readonly config: PaymentDeviceConfig) {
     this.sightings = new twoChannel.SightingTable(config.policy ?? twoChannel.DEFAULT_SIGHTING_POLICY);
@@ -55,19 +65,50 @@ export class TwoChannelPaymentDevice {
       const last = this.sightings.inRange(now).find((s) => s.code === p.deviceCode);
       if (!last) this.firstHeard.set(p.deviceCode, now);
       this.sightings.add({ code: p.deviceCode, rssi: p.rssi, heardAt: now, address: p.address, ...(p.txPower === undefined ? {} : { txPower: p.txPower }) });
+      for (const l of this.#heard) l(p.deviceCode);
     });
   }
 
   /** Starts listening: the reader scans, dropping what is far weaker than the threshold already at the radio. */
   static async start(config: PaymentDeviceConfig): Promise<TwoChannelPaymentDevice> {
     const device = new TwoChannelPaymentDevice(config);
+    if (config.displayId) device.#driveDisplay(config.displayId);
     const minRssi = Math.max(-127, (config.policy ?? twoChannel.DEFAULT_SIGHTING_POLICY).minRssi - 15);
     await config.bus.command(config.readerId, 'ble.scan', { enabled: true, minRssi });
     return device;
   }
 
+  #driveDisplay(displayId: string): void {
+    const { bus } = this.config;
+    // One payment at a time at one device: a second request while one is under way waits for it.
+    let paying: Promise<unknown> = Promise.resolve();
+    this.#offDisplay = bus.onEvent((envelope, device) => {
+      if (envelope.type !== 'paydev.pay-wanted' || device.deviceId !== displayId) return;
+      const { amount } = envelope.payload as { amount: number };
+      paying = paying.then(() => this.pay(amount)).catch(() => undefined);
+    });
+    const show = (s: PaymentDeviceState) => {
+      const params =
+        s.phase === 'asking-phone' ? { screen: s.phase, presence: s.presence, amount: s.amount }
+        : s.phase === 'authorised' ? { screen: s.phase, amount: s.amount }
+        : s.phase === 'declined' ? { screen: s.phase, amount: s.amount, message: s.reason.slice(0, 200) }
+        : s.phase === 'refused' ? { screen: s.phase, message: s.message.slice(0, 200) }
+        : { screen: s.phase };
+      // The display is best effort (a payment is decided by the server, not by what a screen shows).
+      void bus.command(displayId, 'paydev.show', params).catch(() => undefined);
+      if (s.phase === 'authorised') void bus.command(displayId, 'paydev.release', { paymentId: s.paymentId, amount: s.amount }).catch(() => undefined);
+    };
+    this.#listeners.add(show);
+  }
+
   state(): PaymentDeviceState {
     return this.#state;
+  }
+
+  /** Called with each advertisement's code as the device records it (a pump may start when a car arrives; the bench does). */
+  onHeard(listener: (code: string) => void): () => void {
+    this.#heard.add(listener);
+    return () => this.#heard.delete(listener);
   }
 
   onState(listener: (s: PaymentDeviceState) => void): () => void {
@@ -154,6 +195,7 @@ export class TwoChannelPaymentDevice {
 
   async stop(): Promise<void> {
     this.#offBus();
+    this.#offDisplay();
     await this.config.bus.command(this.config.readerId, 'ble.scan', { enabled: false }).catch(() => undefined);
   }
 }

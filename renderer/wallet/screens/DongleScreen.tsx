@@ -1,7 +1,9 @@
 /**
  * My dongle (two-channel flow): the dongles paired to this wallet, and pairing
  * one by its serial and the code it shows now (the code proves the dongle is
- * in hand: the serial alone is printed on it).
+ * in hand: the serial alone is printed on it). Unpair asks once more (it is
+ * for good: the server destroys the dongle's keys), then cancels any payment
+ * still waiting for its confirmation.
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { isEdgePayError, twoChannel } from '../../../core/index.ts';
@@ -15,6 +17,7 @@ export function DongleScreen({ offline, onSessionLost }: { offline: boolean; onS
   const [serial, setSerial] = useState('');
   const [code, setCode] = useState('');
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [unpairing, setUnpairing] = useState<string | null>(null);
 
   const load = useCallback(async () => {
     try {
@@ -39,6 +42,19 @@ export function DongleScreen({ offline, onSessionLost }: { offline: boolean; onS
     }
   };
 
+  const unpair = async (d: twoChannel.DongleView) => {
+    if (unpairing !== d.id) return setUnpairing(d.id);
+    setUnpairing(null);
+    try {
+      await call('POST', twoChannel.TWO_CHANNEL_PATHS.unpair(d.id));
+      setMessage({ ok: true, text: t('wallet.dongle.unpaired') });
+      await load();
+    } catch (err) {
+      if (isEdgePayError(err, 'WALLET_SESSION_REQUIRED')) return onSessionLost();
+      setMessage({ ok: false, text: errorText(err, t) });
+    }
+  };
+
   return (
     <section className="card-panel" data-screen="dongle">
       <h1>{t('wallet.dongle')}</h1>
@@ -46,7 +62,13 @@ export function DongleScreen({ offline, onSessionLost }: { offline: boolean; onS
       {dongles && dongles.length === 0 && <p className="muted">{t('wallet.dongle.none')}</p>}
       <ul className="list">
         {dongles?.map((d) => (
-          <li key={d.id} className="list-row" data-testid="dongle-row">{t('wallet.dongle.row', { serial: d.serial, time: time(d.pairedAt) })}</li>
+          <li key={d.id} className="list-row dongle-row" data-testid="dongle-row">
+            <span>{t('wallet.dongle.row', { serial: d.serial, time: time(d.pairedAt) })}</span>
+            {unpairing === d.id && <span className="small-text dongle-unpair-ask" role="alert">{t('wallet.dongle.unpairConfirm', { serial: d.serial })}</span>}
+            <button type="button" className={unpairing === d.id ? 'danger' : 'secondary'} data-testid="dongle-unpair" disabled={offline} onClick={() => void unpair(d)}>
+              {t('wallet.dongle.unpair')}
+            </button>
+          </li>
         ))}
       </ul>
       <form className="form" onSubmit={(e) => void pair(e)}>

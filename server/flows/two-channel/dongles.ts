@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { EdgePayError, twoChannel, uuidV7, type twoChannel as TC } from '../../../core/index.ts';
 import type { Db, Queryable } from '../../db/index.ts';
-import { createOtpCredential, OTP_SEALED_COLUMN, resealUnderCurrentKey, verifyOtp, type Keyring, type OtpPolicy } from '../../otp/index.ts';
+import { createOtpCredential, OTP_SEALED_COLUMN, resealUnderCurrentKey, revokeOtpCredential, verifyOtp, type Keyring, type OtpPolicy } from '../../otp/index.ts';
 
 export type ProvisionDongle = { serial: string; identityKey: Uint8Array; otpSecret: Uint8Array; rotationExponent?: number };
 
@@ -41,14 +41,14 @@ export function newDongleSecrets(): { identityKey: Uint8Array; otpSecret: Uint8A
  */
 export async function pairDongle(db: Db, keyring: Keyring, userId: string, serial: string, code: string, policy?: OtpPolicy): Promise<TC.DongleView> {
   const { rows } = await db.query<{ id: string; otp_credential_id: string }>(
-    'SELECT id, otp_credential_id FROM two_channel_dongles WHERE serial = $1 AND user_id IS NULL',
+    'SELECT id, otp_credential_id FROM two_channel_dongles WHERE serial = $1 AND user_id IS NULL AND retired_at IS NULL',
     [serial],
   );
   const dongle = rows[0];
   if (!dongle) throw new EdgePayError('TWO_CHANNEL_DONGLE_UNKNOWN');
   await verifyOtp(db, keyring, dongle.otp_credential_id, code, policy);
   const paired = await db.query<{ id: string; serial: string; paired_at: Date | string }>(
-    'UPDATE two_channel_dongles SET user_id = $2, paired_at = now() WHERE id = $1 AND user_id IS NULL RETURNING id, serial, paired_at',
+    'UPDATE two_channel_dongles SET user_id = $2, paired_at = now() WHERE id = $1 AND user_id IS NULL AND retired_at IS NULL RETURNING id, serial, paired_at',
     [dongle.id, userId],
   );
   if (!paired.rows[0]) throw new EdgePayError('TWO_CHANNEL_DONGLE_UNKNOWN');
@@ -65,9 +65,35 @@ export async function donglesOf(db: Queryable, userId: string): Promise<TC.Dongl
   return rows.map(view);
 }
 
-export async function unpairDongle(db: Queryable, userId: string, dongleId: string): Promise<void> {
-  const { rows } = await db.query('UPDATE two_channel_dongles SET user_id = NULL, paired_at = NULL WHERE id = $1 AND user_id = $2 RETURNING id', [dongleId, userId]);
-  if (!rows[0]) throw new EdgePayError('TWO_CHANNEL_DONGLE_UNKNOWN');
+export type Unpaired = { dongleId: string; cancelled: { sessionId: string; requestId: string; gatewayId: string; siteId: string }[] };
+
+/**
+ * The owner unpairs a dongle, for good: in one transaction its identity key
+ * and OTP secret are overwritten with NULL (destroyed: its broadcast no
+ * longer resolves and its codes no longer check, in every server process),
+ * and its sessions still waiting for a confirmation, not yet charged, are
+ * cancelled ('dongle-unpaired'). A confirmation racing this either claimed
+ * its payment first (it completes: it was confirmed with a valid code before
+ * the unpairing) or is refused with nothing charged (the claim requires a
+ * waiting session). The caller withdraws the cancelled sessions' requests and
+ * wakes their devices. Another user's dongle gets the same answer as none.
+ */
+export async function unpairDongle(db: Db, userId: string, dongleId: string): Promise<Unpaired> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ otp_credential_id: string }>(
+      `UPDATE two_channel_dongles SET user_id = NULL, paired_at = NULL, identity_key_sealed = NULL, retired_at = now()
+        WHERE id = $1 AND user_id = $2 RETURNING otp_credential_id`,
+      [dongleId, userId],
+    );
+    if (!rows[0]) throw new EdgePayError('TWO_CHANNEL_DONGLE_UNKNOWN');
+    await revokeOtpCredential(tx, rows[0].otp_credential_id);
+    const cancelled = await tx.query<{ id: string; request_id: string; gateway_id: string; site_id: string }>(
+      `UPDATE two_channel_sessions SET state = 'cancelled', decline_reason = 'dongle-unpaired', updated_at = now()
+        WHERE dongle_id = $1 AND state = 'waiting' AND payment_id IS NULL RETURNING id, request_id, gateway_id, site_id`,
+      [dongleId],
+    );
+    return { dongleId, cancelled: cancelled.rows.map((r) => ({ sessionId: r.id, requestId: r.request_id, gatewayId: r.gateway_id, siteId: r.site_id })) };
+  });
 }
 
 /** Re-seals the dongles' identity keys and the OTP secrets under the keyring's current key. */

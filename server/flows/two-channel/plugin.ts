@@ -10,6 +10,7 @@ import { environmentKeyring, requireKeyring, type Keyring, type OtpPolicy } from
 import type { PaymentAuthority } from '../../payments/index.ts';
 import { CodeResolver } from './code-resolver.ts';
 import { registerTwoChannelRoutes } from './routes.ts';
+import { SessionWaiters } from './session-waiters.ts';
 
 export type TwoChannelPluginOptions = {
   db: Db;
@@ -34,12 +35,16 @@ export function twoChannelPlugin(opts: TwoChannelPluginOptions): FastifyPluginAs
     };
     const resolver = new CodeResolver(opts.db, getKeyring);
     const otpPolicy = opts.otpPolicy ?? otpPolicyFromEnvironment();
+    const waiters = new SessionWaiters(opts.db);
+    await waiters.start();
+    app.addHook('preClose', () => waiters.stop());
     registerTwoChannelRoutes(app, {
       db: opts.db,
       adminToken: opts.adminToken,
       authority: opts.authority,
       keyring: getKeyring,
       resolver,
+      waiters,
       ...(otpPolicy ? { otpPolicy } : {}),
     });
   };

@@ -8,6 +8,7 @@
  *   phone (wallet session, CSRF on POST):
  *     GET  /wallet/api/two-channel/dongles          my dongles
  *     POST /wallet/api/two-channel/dongles          pair {serial, code}
+ *     POST /wallet/api/two-channel/dongles/:id/unpair  unpair for good: its secrets destroyed, its waiting payments cancelled
  *     GET  /wallet/api/two-channel/pending          my requests that a dongle confirms
  *     POST /wallet/api/two-channel/requests/:id/confirm {code, presence}
  *   operator (admin token):
@@ -24,8 +25,8 @@ import type { Keyring, OtpPolicy } from '../../otp/index.ts';
 import { requestHash } from '../../payments/index.ts';
 import { requireWalletSession, walletUserOf } from '../../wallet/index.ts';
 import type { CodeResolver } from './code-resolver.ts';
-import { donglesOf, pairDongle, provisionDongle, rotateDongleKeys } from './dongles.ts';
-import { awaitSession, cancelSession, confirmSession, flagsSince, pendingOf, startSession, type FlowDeps } from './sessions.ts';
+import { donglesOf, pairDongle, provisionDongle, rotateDongleKeys, unpairDongle } from './dongles.ts';
+import { afterUnpair, awaitSession, cancelSession, confirmSession, flagsSince, pendingOf, startSession, type FlowDeps } from './sessions.ts';
 
 const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
 const error = { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object', additionalProperties: true } } } as const;
@@ -93,7 +94,7 @@ export function registerTwoChannelRoutes(app: FastifyInstance, deps: FlowDeps & 
     async (request) => {
       const gateway = await requireGateway(db, request.headers.authorization);
       const { id } = request.params as { id: string };
-      return { session: await awaitSession(db, gateway, id, (request.query as { waitMs?: number }).waitMs ?? 0) };
+      return { session: await awaitSession(deps, gateway, id, (request.query as { waitMs?: number }).waitMs ?? 0) };
     },
   );
 
@@ -125,6 +126,23 @@ export function registerTwoChannelRoutes(app: FastifyInstance, deps: FlowDeps & 
       const dongle = await pairDongle(db, deps.keyring(), walletUserOf(request).userId, serial, code, deps.otpPolicy);
       deps.resolver.invalidate();
       return reply.status(201).send({ dongle });
+    },
+  );
+
+  app.post(
+    '/wallet/api/two-channel/dongles/:id/unpair',
+    {
+      preHandler: walletSession,
+      schema: {
+        summary: 'Unpair my dongle for good: its secrets are destroyed, its payments waiting for a confirmation cancelled', tags: ['wallet'], params: byId,
+        response: { 200: { type: 'object', properties: { unpaired: { type: 'string' }, cancelledSessions: { type: 'integer' } } }, ...errors },
+      },
+    },
+    async (request) => {
+      const unpaired = await unpairDongle(db, walletUserOf(request).userId, (request.params as { id: string }).id);
+      deps.resolver.invalidate();
+      await afterUnpair(db, unpaired.cancelled);
+      return { unpaired: unpaired.dongleId, cancelledSessions: unpaired.cancelled.length };
     },
   );
 

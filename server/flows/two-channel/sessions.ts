@@ -24,6 +24,8 @@ import { answerRequest, cancelRequest, createPaymentRequest, getForRequester } f
 import type { PaymentAuthority } from '../../payments/index.ts';
 import { defaultPaymentMethod } from '../../wallet/index.ts';
 import type { CodeResolver } from './code-resolver.ts';
+import type { Unpaired } from './dongles.ts';
+import { sessionChanged, TWO_CHANNEL_CHANNEL, type SessionWaiters } from './session-waiters.ts';
 
 /** Within this many seconds, the same dongle at another site is "two sites at once". */
 export const ELSEWHERE_SECONDS = 30;
@@ -31,6 +33,8 @@ export const ELSEWHERE_SECONDS = 30;
 export const SESSION_TTL_SECONDS = 120;
 export const PAYMENT_METHOD = 'otp';
 export const DETAILS_SECTION = 'twoChannel';
+/** A session cancelled because its dongle was unpaired. */
+export const DONGLE_UNPAIRED = 'dongle-unpaired';
 
 type SessionRow = {
   id: string; site_id: string; gateway_id: string; body_hash: string; dongle_id: string; user_id: string; request_id: string;
@@ -49,7 +53,21 @@ async function flag(db: Queryable, kind: 'two-sites' | 'outside-window', dongleI
   await db.query('INSERT INTO two_channel_flags (id, kind, dongle_id, site_id, other_site_id) VALUES ($1, $2, $3, $4, $5)', [uuidV7(), kind, dongleId, siteId, otherSiteId]);
 }
 
-export type FlowDeps = { db: Db; keyring: () => Keyring; resolver: CodeResolver; authority: PaymentAuthority | undefined; otpPolicy?: OtpPolicy };
+export type FlowDeps = { db: Db; keyring: () => Keyring; resolver: CodeResolver; authority: PaymentAuthority | undefined; otpPolicy?: OtpPolicy; waiters: SessionWaiters };
+
+/**
+ * Ends a waiting session (`sets`: the SET list after `state = $2`; extra
+ * params from $3) and tells its waiters: NOTIFY in the same statement (other
+ * server processes, at commit), then this process's at once.
+ */
+async function endSession(db: Db, id: string, state: TC.TwoChannelSessionState, sets: string, params: unknown[], guard = ''): Promise<void> {
+  await db.query(
+    `WITH ended AS (UPDATE two_channel_sessions SET state = $2${sets ? ', ' + sets : ''}, updated_at = now() WHERE id = $1 AND state = 'waiting'${guard} RETURNING id)
+     SELECT pg_notify('${TWO_CHANNEL_CHANNEL}', id::text) FROM ended`,
+    [id, state, ...params],
+  );
+  sessionChanged(db, id);
+}
 
 export async function startSession(deps: FlowDeps, gateway: GatewayIdentity, key: string, bodyHash: string, body: TC.StartTwoChannelBody): Promise<TC.TwoChannelSessionView> {
   const { db } = deps;
@@ -64,21 +82,23 @@ export async function startSession(deps: FlowDeps, gateway: GatewayIdentity, key
     await flag(db, 'outside-window', resolved.dongleId, gateway.siteId, null);
     throw new EdgePayError('TWO_CHANNEL_CODE_OUTSIDE_WINDOW');
   }
-  // Where the dongle was heard last: another site moments ago is a relay (or a copy); both stop here.
-  const elsewhere = await db.query<{ site_id: string }>(
-    `SELECT site_id FROM two_channel_sightings WHERE dongle_id = $1 AND site_id <> $2 AND seen_at > now() - make_interval(secs => $3) LIMIT 1`,
+  // Where the dongle was heard last (another site moments ago is a relay, or a copy: both stop here), this
+  // sighting recorded, and its owner now: one statement, one round trip on the payment's path (the CTE's
+  // SELECT reads the sightings as they were before the INSERT, which PostgreSQL runs whether read or not).
+  const { rows: [seen] } = await db.query<{ elsewhere: string | null; user_id: string | null }>(
+    `WITH recorded AS (
+       INSERT INTO two_channel_sightings (dongle_id, site_id, seen_at) VALUES ($1, $2, now())
+       ON CONFLICT (dongle_id, site_id) DO UPDATE SET seen_at = now() RETURNING dongle_id)
+     SELECT (SELECT site_id FROM two_channel_sightings WHERE dongle_id = $1 AND site_id <> $2 AND seen_at > now() - make_interval(secs => $3) LIMIT 1) AS elsewhere,
+            (SELECT user_id FROM two_channel_dongles WHERE id = $1) AS user_id,
+            (SELECT count(*) FROM recorded) AS recorded`,
     [resolved.dongleId, gateway.siteId, ELSEWHERE_SECONDS],
   );
-  await db.query(
-    `INSERT INTO two_channel_sightings (dongle_id, site_id, seen_at) VALUES ($1, $2, now()) ON CONFLICT (dongle_id, site_id) DO UPDATE SET seen_at = now()`,
-    [resolved.dongleId, gateway.siteId],
-  );
-  if (elsewhere.rows[0]) {
-    await flag(db, 'two-sites', resolved.dongleId, gateway.siteId, elsewhere.rows[0].site_id);
+  if (seen?.elsewhere) {
+    await flag(db, 'two-sites', resolved.dongleId, gateway.siteId, seen.elsewhere);
     throw new EdgePayError('TWO_CHANNEL_CODE_ELSEWHERE');
   }
-  const owner = await db.query<{ user_id: string | null }>('SELECT user_id FROM two_channel_dongles WHERE id = $1', [resolved.dongleId]);
-  const userId = owner.rows[0]?.user_id;
+  const userId = seen?.user_id;
   if (!userId) throw new EdgePayError('TWO_CHANNEL_CODE_UNKNOWN');
 
   const requester = { kind: 'gateway' as const, id: gateway.gatewayId, siteId: gateway.siteId };
@@ -114,9 +134,14 @@ async function sessionOfUser(db: Queryable, userId: string, requestId: string): 
 /** The phone's confirmation; answers with the request as the phone sees it and the session's outcome. */
 export async function confirmSession(deps: FlowDeps, userId: string, requestId: string, body: TC.ConfirmTwoChannelBody) {
   const { db } = deps;
-  const session = await sessionOfUser(db, userId, requestId);
+  // Two independent reads at once (one round trip less on the path); their refusals keep this order.
+  const [found, card] = await Promise.allSettled([sessionOfUser(db, userId, requestId), defaultPaymentMethod(db, userId)]);
+  if (found.status === 'rejected') throw found.reason;
+  const session = found.value;
+  if (session.decline_reason === DONGLE_UNPAIRED) throw new EdgePayError('TWO_CHANNEL_DONGLE_UNPAIRED');
   const credentialId = session.otp_credential_id!;
-  if (!(await defaultPaymentMethod(db, userId))) throw new EdgePayError('TWO_CHANNEL_NO_CARD');
+  if (card.status === 'rejected') throw card.reason;
+  if (!card.value) throw new EdgePayError('TWO_CHANNEL_NO_CARD');
   await checkOtpNotWaiting(db, credentialId);
   const request = await answerRequest(db, userId, requestId, {
     kind: 'approve',
@@ -127,6 +152,10 @@ export async function confirmSession(deps: FlowDeps, userId: string, requestId: 
       await verifyOtp(db, deps.keyring(), credentialId, body.code, deps.otpPolicy);
       return { method: 'dongle' };
     },
+  }).catch((err: unknown) => {
+    // Unpaired while this confirmation ran (its secret destroyed, its request withdrawn).
+    if (isEdgePayError(err, 'OTP_REVOKED')) throw new EdgePayError('TWO_CHANNEL_DONGLE_UNPAIRED');
+    throw err;
   });
   const decided = await charge(deps, session);
   return { request, session: decided };
@@ -136,11 +165,16 @@ export async function confirmSession(deps: FlowDeps, userId: string, requestId: 
 async function charge(deps: FlowDeps, session: SessionRow): Promise<TC.TwoChannelSessionView> {
   const { db } = deps;
   if (!deps.authority) throw new EdgePayError('INTERNAL');
+  // The claim: only a session still waiting (or claimed already) gets a payment; one cancelled meanwhile (the dongle unpaired) is charged nothing.
   const { rows } = await db.query<{ payment_id: string }>(
-    'UPDATE two_channel_sessions SET payment_id = COALESCE(payment_id, $2), updated_at = now() WHERE id = $1 RETURNING payment_id',
+    `UPDATE two_channel_sessions SET payment_id = COALESCE(payment_id, $2), updated_at = now() WHERE id = $1 AND (state = 'waiting' OR payment_id IS NOT NULL) RETURNING payment_id`,
     [session.id, uuidV7()],
   );
-  const paymentId = rows[0]!.payment_id;
+  if (!rows[0]) {
+    const now = await db.query<{ decline_reason: string | null }>('SELECT decline_reason FROM two_channel_sessions WHERE id = $1', [session.id]);
+    throw new EdgePayError(now.rows[0]?.decline_reason === DONGLE_UNPAIRED ? 'TWO_CHANNEL_DONGLE_UNPAIRED' : 'TWO_CHANNEL_SESSION_NOT_FOUND');
+  }
+  const paymentId = rows[0].payment_id;
   const at = new Date().toISOString();
   const amount = Number(session.amount);
   const payment: PaymentDoc = {
@@ -158,7 +192,7 @@ async function charge(deps: FlowDeps, session: SessionRow): Promise<TC.TwoChanne
     reason = isEdgePayError(err) ? err.code : 'error';
     if (!isEdgePayError(err)) throw err;
   } finally {
-    await db.query(`UPDATE two_channel_sessions SET state = $2, decline_reason = $3, updated_at = now() WHERE id = $1 AND state = 'waiting'`, [session.id, state, reason]);
+    await endSession(db, session.id, state, 'decline_reason = $3', [reason]);
   }
   return readSession(db, session.id);
 }
@@ -172,11 +206,12 @@ export async function readSession(db: Queryable, id: string): Promise<TC.TwoChan
 /**
  * The gateway's view, waiting up to `waitMs` for an outcome. A request the
  * phone declined, that expired or was cancelled ends the session too.
- * Polled (every 25 ms): the confirmation may land in another server process.
+ * Event-driven (session-waiters.ts): the confirmation may land in another
+ * server process; its NOTIFY wakes this one.
  */
-export async function awaitSession(db: Db, gateway: GatewayIdentity, id: string, waitMs: number): Promise<TC.TwoChannelSessionView> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
+export async function awaitSession(deps: Pick<FlowDeps, 'db' | 'waiters'>, gateway: GatewayIdentity, id: string, waitMs: number): Promise<TC.TwoChannelSessionView> {
+  const { db } = deps;
+  const look = async (): Promise<TC.TwoChannelSessionView | undefined> => {
     const { rows } = await db.query<SessionRow>('SELECT * FROM two_channel_sessions WHERE id = $1 AND site_id = $2', [id, gateway.siteId]);
     const row = rows[0];
     if (!row) throw new EdgePayError('TWO_CHANNEL_SESSION_NOT_FOUND');
@@ -184,12 +219,21 @@ export async function awaitSession(db: Db, gateway: GatewayIdentity, id: string,
       const request = await getForRequester(db, { kind: 'gateway', id: gateway.gatewayId, siteId: gateway.siteId }, row.request_id);
       if (request.state === 'declined' || request.state === 'expired' || request.state === 'cancelled') {
         const state = request.state === 'declined' ? 'declined' : request.state;
-        await db.query(`UPDATE two_channel_sessions SET state = $2, decline_reason = $3, updated_at = now() WHERE id = $1 AND state = 'waiting' AND payment_id IS NULL`, [id, state, request.state === 'declined' ? 'declined-by-payer' : null]);
-        continue;
+        await endSession(db, id, state, 'decline_reason = $3', [request.state === 'declined' ? 'declined-by-payer' : null], ' AND payment_id IS NULL');
+        return readSession(db, id);
       }
     }
-    if (row.state !== 'waiting' || Date.now() >= deadline) return sessionView(row);
-    await new Promise((r) => setTimeout(r, 25));
+    return row.state === 'waiting' ? undefined : sessionView(row);
+  };
+  return (await deps.waiters.until(id, look, waitMs)) ?? (await readSession(db, id));
+}
+
+/** After an unpairing (dongles.ts): its cancelled sessions' requests are withdrawn and their devices woken (here at once, elsewhere by NOTIFY). */
+export async function afterUnpair(db: Db, cancelled: Unpaired['cancelled']): Promise<void> {
+  for (const c of cancelled) {
+    await cancelRequest(db, { kind: 'gateway', id: c.gatewayId, siteId: c.siteId }, c.requestId).catch(() => undefined);
+    await db.query(`SELECT pg_notify('${TWO_CHANNEL_CHANNEL}', $1)`, [c.sessionId]);
+    sessionChanged(db, c.sessionId);
   }
 }
 
@@ -199,7 +243,7 @@ export async function cancelSession(db: Db, gateway: GatewayIdentity, id: string
   if (!row) throw new EdgePayError('TWO_CHANNEL_SESSION_NOT_FOUND');
   if (row.state !== 'waiting' || row.payment_id !== null) return sessionView(row);
   await cancelRequest(db, { kind: 'gateway', id: gateway.gatewayId, siteId: gateway.siteId }, row.request_id);
-  await db.query(`UPDATE two_channel_sessions SET state = 'cancelled', updated_at = now() WHERE id = $1 AND state = 'waiting' AND payment_id IS NULL`, [id]);
+  await endSession(db, id, 'cancelled', '', [], ' AND payment_id IS NULL');
   return readSession(db, id);
 }
 

@@ -7,7 +7,8 @@
  * code, two confirmations at once, throttling and lockout (and its end), a
  * drifted clock resynchronised, a code of the previous window resolved at
  * the boundary, codes outside their window and at two sites flagged, keys
- * rotated with every secret still readable, nothing secret in the tables.
+ * rotated with every secret still readable, nothing secret in the tables;
+ * a dongle unpaired: its secrets destroyed, its payment in flight cancelled.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +17,7 @@ import { freshPostgres, pglite, type TestDatabase } from '../../testing/database
 import { assertLedgerBalanced } from '../../testing/ledger.ts';
 import { startServer, type RunningServer } from '../../start-server.ts';
 import { seedDemoWallet } from '../../wallet/index.ts';
-import { keyringFrom, newOtpKeyText, otpDrift } from '../../otp/index.ts';
+import { hotp, keyringFrom, newOtpKeyText, otpDrift } from '../../otp/index.ts';
 import { buildApp } from '../../app.ts';
 import type { AddressInfo } from 'node:net';
 import { rotateDongleKeys } from './dongles.ts';
@@ -36,7 +37,8 @@ for (const which of ['pglite', 'postgres'] as const) {
     // One dongle per test: each code is taken once per 30 s step, so a test never waits for another's step to pass.
     const tag = which === 'pglite' ? 'PGLT' : 'PGSQ';
     const dongles = { pay: new TestDongle(`EPDG-0001-PAYS-${tag}`), race: new TestDongle(`EPDG-0002-RACE-${tag}`), lock: new TestDongle(`EPDG-0003-LOCK-${tag}`),
-      drift: new TestDongle(`EPDG-0004-DRFT-${tag}`), where: new TestDongle(`EPDG-0005-WHRE-${tag}`), keys: new TestDongle(`EPDG-0006-KEYS-${tag}`) };
+      drift: new TestDongle(`EPDG-0004-DRFT-${tag}`), where: new TestDongle(`EPDG-0005-WHRE-${tag}`), keys: new TestDongle(`EPDG-0006-KEYS-${tag}`),
+      unpair: new TestDongle(`EPDG-0008-UNPR-${tag}`) };
     const fresh = new TestDongle(`EPDG-0007-PAIR-${tag}`);
     let keyCounter = 0;
     const oldKeys = newOtpKeyText('k1');
@@ -119,6 +121,50 @@ for (const which of ['pglite', 'postgres'] as const) {
       await assertLedgerBalanced(server.db);
     });
 
+    it('unpairing destroys the secrets: a payment in flight is cancelled and refused cleanly, the broadcast no longer resolves', async () => {
+      const dongle = dongles.unpair;
+      const session = await start(dongle);
+      const dongleId = ((await owner.get(P.dongles)).json.dongles as { id: string; serial: string }[]).find((d) => d.serial === dongle.serial)!.id;
+      // The pump waits on the session (long poll) while its owner unpairs the dongle.
+      const t0 = Date.now();
+      const waiting = sessionOf(server.url, pump, session.id, 10_000).then((s) => ({ s, took: Date.now() - t0 }));
+      await new Promise((r) => setTimeout(r, 100));
+      // Not someone else's to unpair (the same answer as no dongle).
+      assert.equal((await other.post(P.unpair(dongleId))).json.code, 'TWO_CHANNEL_DONGLE_UNKNOWN');
+      const unpaired = await owner.post(P.unpair(dongleId));
+      assert.equal(unpaired.status, 200, JSON.stringify(unpaired.json));
+      assert.equal(unpaired.json.cancelledSessions, 1);
+      const { s: outcome, took } = await waiting;
+      assert.equal(outcome.state, 'cancelled');
+      assert.equal(outcome.declineReason, 'dongle-unpaired');
+      assert.ok(took < 3_000, `the pump learnt it in ${took} ms`);
+      // The phone's confirmation with the right code now: refused, nothing charged.
+      const late = await owner.post(P.confirm(session.requestId), { code: dongle.code(), presence: session.presence });
+      assert.equal(late.status, 409);
+      assert.equal(late.json.code, 'TWO_CHANNEL_DONGLE_UNPAIRED');
+      const payments = await server.db.query("SELECT id FROM documents WHERE collection = 'payments' AND data->'details'->'twoChannel'->>'session' = $1", [session.id]);
+      assert.equal(payments.rows.length, 0);
+      // Its request was withdrawn.
+      const requests = (await owner.get('/wallet/api/requests')).json.requests as { id: string; state: string }[];
+      assert.notEqual(requests.find((r) => r.id === session.requestId)?.state, 'pending');
+      // Its broadcast no longer resolves; it is not mine any more and cannot be paired again.
+      const heard = await startAt(server.url, pump, `unpaired-${which}`, body(dongle));
+      assert.equal(heard.status, 404);
+      assert.equal(heard.json.code, 'TWO_CHANNEL_CODE_UNKNOWN');
+      assert.ok(!((await owner.get(P.dongles)).json.dongles as { id: string }[]).some((d) => d.id === dongleId));
+      assert.equal((await owner.post(P.dongles, { serial: dongle.serial, code: dongle.code(1) })).json.code, 'TWO_CHANNEL_DONGLE_UNKNOWN');
+      assert.equal((await owner.post(P.unpair(dongleId))).json.code, 'TWO_CHANNEL_DONGLE_UNKNOWN');
+      // The secrets are gone from the database.
+      const row = await server.db.query<{ identity_key_sealed: string | null; secret_sealed: string | null; revoked_at: unknown }>(
+        'SELECT d.identity_key_sealed, c.secret_sealed, c.revoked_at FROM two_channel_dongles d JOIN otp_credentials c ON c.id = d.otp_credential_id WHERE d.id = $1',
+        [dongleId],
+      );
+      assert.equal(row.rows[0]!.identity_key_sealed, null);
+      assert.equal(row.rows[0]!.secret_sealed, null);
+      assert.ok(row.rows[0]!.revoked_at);
+      await assertLedgerBalanced(server.db);
+    });
+
     it('two confirmations at once: one payment', async () => {
       const dongle = dongles.race;
       const session = await start(dongle);
@@ -160,10 +206,12 @@ for (const which of ['pglite', 'postgres'] as const) {
       const dongle = dongles.drift;
       const session = await start(dongle);
       dongle.clockOffsetMs = 3 * 30_000; // three steps ahead
-      const first = await owner.post(P.confirm(session.requestId), { code: dongle.code(), presence: session.presence });
+      // The dongle's step, held: a step boundary between the two codes must not make the second one two steps on.
+      const shown = dongle.step();
+      const first = await owner.post(P.confirm(session.requestId), { code: hotp(dongle.otpSecret, shown), presence: session.presence });
       assert.equal(first.json.code, 'OTP_RESYNC_NEEDED');
       // The code it shows next (a person reads it 30 s later; the test does not wait).
-      const second = await owner.post(P.confirm(session.requestId), { code: dongle.code(1), presence: session.presence });
+      const second = await owner.post(P.confirm(session.requestId), { code: hotp(dongle.otpSecret, shown + 1), presence: session.presence });
       assert.equal(second.status, 200, JSON.stringify(second.json));
       const credential = await server.db.query<{ otp_credential_id: string }>('SELECT otp_credential_id FROM two_channel_dongles WHERE serial = $1', [dongle.serial]);
       const drift = await otpDrift(server.db, credential.rows[0]!.otp_credential_id);
@@ -171,7 +219,8 @@ for (const which of ['pglite', 'postgres'] as const) {
       // Used: with the drift known, a code of the dongle's clock is in the window without resynchronising again
       // (set the credential's last step back so that the window has an unused step, rather than wait 30 s).
       await server.db.query('UPDATE otp_credentials SET last_step = last_step - 2 WHERE id = $1', [credential.rows[0]!.otp_credential_id]);
-      const next = await start(dongle);
+      // Its broadcast by the real clock: the 90 s skew may put the dongle's own in the next window, refused as outside it (the drift is the OTP's, not the broadcast's).
+      const next = await start(dongle, pump, { code: twoChannel.ephemeralIdHex(dongle.identityKey, twoChannel.windowOf(Date.now() / 1000, dongle.exponent), dongle.exponent) });
       const ok = await owner.post(P.confirm(next.requestId), { code: dongle.code(drift.driftSteps - 3), presence: next.presence });
       assert.equal(ok.status, 200, JSON.stringify(ok.json));
       dongle.clockOffsetMs = 0;
@@ -219,7 +268,10 @@ for (const which of ['pglite', 'postgres'] as const) {
       const newList = `${newOtpKeyText('k2')},${oldKeys}`;
       const rotated = await rotateDongleKeys(server.db, keyringFrom(newList)!);
       assert.deepEqual(rotated, { identityKeys: 7, otpSecrets: 7 });
-      const keyIds = await server.db.query<{ key_id: string }>('SELECT key_id FROM two_channel_dongles UNION ALL SELECT key_id FROM otp_credentials');
+      // (An unpaired dongle's secrets are destroyed: nothing left to re-seal.)
+      const keyIds = await server.db.query<{ key_id: string }>(
+        'SELECT key_id FROM two_channel_dongles WHERE identity_key_sealed IS NOT NULL UNION ALL SELECT key_id FROM otp_credentials WHERE secret_sealed IS NOT NULL',
+      );
       assert.deepEqual([...new Set(keyIds.rows.map((r) => r.key_id))], ['k2']);
       // A server process started with the new list (the old key still listed, or not: everything is under k2 now).
       process.env.EDGEPAY_OTP_KEYS = newList.split(',')[0];
