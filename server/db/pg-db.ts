@@ -4,14 +4,14 @@
  * if it drops.
  */
 import pg from 'pg';
-import { EdgePayError } from '../../core/index.ts';
+import { ConnectionGate } from './connection-gate.ts';
 import type { Db, Queryable, Row } from './db.ts';
 
 /**
  * `poolSize` (default 20, or EDGEPAY_PG_POOL): at least the number of requests
  * expected at once, since a payment holds a connection for its transaction.
  * `connectRetryMs` (default 15 s, or EDGEPAY_PG_CONNECT_RETRY_MS): how long a
- * refused new connection is asked again (see `connectWithRetry`).
+ * request waits while PostgreSQL refuses new connections (`ConnectionGate`).
  */
 export async function openPostgresDb(
   connectionString: string,
@@ -25,9 +25,8 @@ export async function openPostgresDb(
   const pool = new pg.Pool({ connectionString, max: poolSize, idleTimeoutMillis: 300_000 });
   // An idle client that errors (server restart) must not crash the process.
   pool.on('error', () => undefined);
-  let refused = 0;
-  const connect = () => connectWithRetry(pool, connectRetryMs, () => refused++);
-  (await connect()).release();
+  const gate = new ConnectionGate(pool, poolSize, connectRetryMs);
+  (await gate.checkout()).done();
   const listeners = new Map<string, Set<{ onMessage: (p: string) => void; onReconnect?: () => void }>>();
   let listenClient: pg.Client | undefined;
   let closed = false;
@@ -67,22 +66,22 @@ export async function openPostgresDb(
   return {
     kind: 'postgres',
     get connectionsRefused() {
-      return refused;
+      return gate.refused;
     },
     async query<T extends Row = Row>(sql: string, params: unknown[] = []) {
-      const client = await connect();
+      const { client, done } = await gate.checkout();
       try {
         const result = await run(client).query<T>(sql, params);
-        client.release();
+        done();
         return result;
       } catch (err) {
         // An error the server answered (it has a SQLSTATE) leaves the connection usable; any other may not.
-        client.release(hasSqlState(err) ? undefined : (err as Error));
+        done(hasSqlState(err) ? undefined : (err as Error));
         throw err;
       }
     },
     async transaction(fn) {
-      const client = await connect();
+      const { client, done } = await gate.checkout();
       try {
         await client.query('BEGIN');
         const result = await fn(run(client));
@@ -92,7 +91,7 @@ export async function openPostgresDb(
         await client.query('ROLLBACK').catch(() => undefined);
         throw err;
       } finally {
-        client.release();
+        done();
       }
     },
     async listen(channel, onMessage, onReconnect) {
@@ -109,6 +108,7 @@ export async function openPostgresDb(
     },
     async close() {
       closed = true;
+      gate.close();
       await listenClient?.end().catch(() => undefined);
       await pool.end();
     },
@@ -133,42 +133,6 @@ function statementName(sql: string): string | undefined {
   let name = statementNames.get(sql);
   if (name === undefined && statementNames.size < PREPARED_MAX) statementNames.set(sql, (name = 'ep' + statementNames.size));
   return name;
-}
-
-/**
- * A connection from the pool; a new one that PostgreSQL refuses (too many
- * clients, starting up, shutting down, unreachable for a moment) is asked again
- * with a capped, jittered backoff for up to `budgetMs`: nothing ran on it, so
- * the caller's query or transaction simply waits. Without this a request that
- * came when the database was full failed with a 500 (the relay's 1,000-code run
- * lost sales to PostgreSQL's max_connections, shared with other processes).
- * Other connect errors (wrong password, no such database) fail at once.
- */
-async function connectWithRetry(pool: pg.Pool, budgetMs: number, onRefused: () => void): Promise<pg.PoolClient> {
-  const until = Date.now() + budgetMs;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await pool.connect();
-    } catch (err) {
-      if (!isRefusedConnection(err) || Date.now() >= until) {
-        if (isRefusedConnection(err)) throw new EdgePayError('DATABASE_BUSY', { reason: (err as Error).message.slice(0, 120) });
-        throw err;
-      }
-      onRefused();
-      const backoff = Math.min(500, 10 * 2 ** Math.min(attempt, 6));
-      await new Promise((r) => setTimeout(r, Math.min(backoff / 2 + Math.random() * backoff, Math.max(1, until - Date.now()))));
-    }
-  }
-}
-
-/** SQLSTATEs of a refused connection: too_many_connections, cannot_connect_now, admin/crash shutdown, connection exceptions. */
-const REFUSED_STATES = new Set(['53300', '57P03', '57P01', '57P02', '08000', '08001', '08004', '08006']);
-const REFUSED_NET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
-
-export function isRefusedConnection(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return REFUSED_STATES.has(code) || REFUSED_NET.has(code);
-  return err instanceof Error && /Connection terminated|timeout exceeded when trying to connect/i.test(err.message);
 }
 
 const hasSqlState = (err: unknown) => typeof (err as { code?: unknown } | null)?.code === 'string' && /^[0-9A-Z]{5}$/.test((err as { code: string }).code);
