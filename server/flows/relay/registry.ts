@@ -87,8 +87,15 @@ export async function authenticatePosAgent(db: Queryable, credential: string): P
   return m[1];
 }
 
-/** The agent showed a sign of life (written at most every 5 s: it calls often). */
+const SEEN_EVERY_MS = 5_000;
+const seenAt = new Map<string, number>();
+
+/** The agent showed a sign of life (written at most every 5 s per process: it calls on every command, and a write there would cost each relay a round trip). */
 export async function markAgentSeen(db: Queryable, agentId: string): Promise<void> {
+  const now = Date.now();
+  if (now - (seenAt.get(agentId) ?? 0) < SEEN_EVERY_MS) return;
+  seenAt.set(agentId, now);
+  if (seenAt.size > 10_000) seenAt.clear();
   await db.query("UPDATE relay_pos_agents SET last_seen_at = now() WHERE id = $1 AND (last_seen_at IS NULL OR last_seen_at < now() - interval '5 seconds')", [agentId]);
 }
 
