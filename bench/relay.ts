@@ -5,6 +5,10 @@
  * scans of fresh payment codes (barcode and QR alternately):
  *   edgepay  scan-to-destination-direct  ms  p50, with p99   a stand-alone terminal submits to the issuer
  *   edgepay  scan-to-destination-pos     ms  p50, with p99   a paired terminal: the POS agent types it into the POS program, which submits
+ * and the named peer, measured in the same run:
+ *   bare-destination-post  scan-to-destination-direct  ms  p50, with p99   the destination's HTTP POST alone
+ *     (the last hop of a direct relay, with its grant: the floor under the edgepay figure; what lies
+ *     between the two is the relay itself: checks, its record and command, the stream, the settling)
  * Goal: p99 under 100 ms each. The terminal, the POS program and the agent run
  * in this process (the e2e tests run them as processes).
  *   BENCH_SCANS=300   timed scans per path (after 20 untimed)
@@ -75,6 +79,46 @@ export async function run(): Promise<number> {
       log(`${metric}: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms over ${times.length} (goal p99 < 100 ms)`);
       emit({ bench: 'relay', subject: 'edgepay', metric, value: round(p50), unit: 'ms', p99: round(p99), samples: times.length, goalP99Ms: 100, database: database.label });
     }
+
+    // The peer: a terminal that only receives its commands; each scan is posted, and what is timed is
+    // its command's bare POST to the destination (then its result is posted so the scan settles).
+    await admin('/admin/relay/terminals/B-PEER', { siteId: 'bench-store', gatewayId: gw.gatewayId, label: 'peer' });
+    const commands: any[] = [];
+    let wake: (() => void) | undefined;
+    const peerStream = relayFlow.openCommandStream({ serverUrl: server.url, credential: gw.credential, terminalId: 'B-PEER' }, {
+      onCommand: (c) => {
+        if (!commands.some((x) => x.id === c.id)) commands.push(c);
+        wake?.();
+      },
+    });
+    stops.unshift(() => peerStream.stop());
+    while (!peerStream.connected) await new Promise((r) => setTimeout(r, 20));
+    const floor: number[] = [];
+    for (const [i, code] of (await codes(scans + 20)).entries()) {
+      const scanned = fetch(`${server.url}/relay/v1/relays`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${gw.credential}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ id: crypto.randomUUID(), terminalId: 'B-PEER', code, operation: 'pay' }),
+      });
+      while (commands.length === 0) await new Promise<void>((r) => (wake = r));
+      const c = commands.shift()!;
+      const t0 = performance.now();
+      const res = await fetch(new URL(c.destinationPath, server.url), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${c.grant}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ reference: c.relayId, code: c.code, operation: 'pay', amount: { amount: 4_500, currency: 'KRW' } }),
+      });
+      const answer = (await res.json()) as { answer: { status: string } };
+      const ms = performance.now() - t0;
+      if (answer.answer?.status !== 'approved') throw new Error(`peer: not approved: ${JSON.stringify(answer)}`);
+      if (i >= 20) floor.push(ms);
+      await relayFlow.postResult(server.url, gw.credential, c.id, { outcome: 'answered', answer: answer.answer as never });
+      await (await scanned).json();
+    }
+    const p50 = percentile(floor, 50);
+    const p99 = percentile(floor, 99);
+    log(`bare-destination-post (the floor of scan-to-destination-direct): p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms over ${floor.length}`);
+    emit({ bench: 'relay', subject: 'bare-destination-post', metric: 'scan-to-destination-direct', value: round(p50), unit: 'ms', p99: round(p99), samples: floor.length, database: database.label });
     return 0;
   } finally {
     for (const s of stops) await s().catch(() => undefined);

@@ -253,6 +253,7 @@ export const errorRegistry = {
   RELAY_NOT_FOUND: { httpStatus: 404, message: 'There is no such relay or command for you.', when: 'Reading a relay, or answering a command, that does not exist or is not the caller\'s.' },
   RELAY_GRANT_INVALID: { httpStatus: 403, message: 'This submission was not ordered by the relay.', when: 'A submission to a sandbox destination without the grant of an open relay for that code.' },
   RELAY_DEVICE_UNKNOWN: { httpStatus: 401, message: 'Unknown or revoked relay device credential.', when: 'A POS agent (or terminal) opening its command stream or answering a command without a valid credential.' },
+  DATABASE_BUSY: { httpStatus: 503, message: 'The database takes no more connections just now; try again ({reason}).', when: 'PostgreSQL kept refusing a new connection (too many clients, starting up) for longer than the server waits (EDGEPAY_PG_CONNECT_RETRY_MS); nothing was done, so the same request may be sent again.' },
 
   // flow errors: credit
   CREDIT_LOAN_NOT_FOUND: { httpStatus: 404, message: 'There is no such pay-later loan.', when: 'A merchant or a buyer names a loan that does not exist or is not theirs.' },

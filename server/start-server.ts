@@ -14,6 +14,8 @@ import { startPendingSweeper } from './ledger/index.ts';
 export type ServerOptions = {
   /** PostgreSQL URL; when absent, PGlite on `pgliteDir` (in memory if that is absent too). */
   databaseUrl?: string;
+  /** PostgreSQL: connections in the pool (default EDGEPAY_PG_POOL or 20). */
+  pgPoolSize?: number;
   pgliteDir?: string;
   host?: string;
   port?: number;
@@ -40,8 +42,8 @@ const CLOSE_GRACE_MS = 2000;
 
 export type RunningServer = EdgePayServer & { db: Db; url: string; close(): Promise<void> };
 
-export async function openDatabase(options: Pick<ServerOptions, 'databaseUrl' | 'pgliteDir'>): Promise<Db> {
-  const db = options.databaseUrl ? await openPostgresDb(options.databaseUrl) : await openPgliteDb(options.pgliteDir);
+export async function openDatabase(options: Pick<ServerOptions, 'databaseUrl' | 'pgliteDir' | 'pgPoolSize'>): Promise<Db> {
+  const db = options.databaseUrl ? await openPostgresDb(options.databaseUrl, options.pgPoolSize) : await openPgliteDb(options.pgliteDir);
   await migrate(db);
   return db;
 }

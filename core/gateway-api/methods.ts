@@ -11,6 +11,7 @@ import { cartId, oneOf } from '../flows/cart/api-args.ts';
 import type { LobbyEntry, LobbyState } from '../flows/elevator/index.ts';
 import type { RefusedDocument } from '../sync-protocol/index.ts';
 import type { PayLaterOutcome } from '../flows/credit/index.ts';
+import type { RelayRegistryView } from '../flows/relay/index.ts';
 import { arrayOf, asBody, asIs, base64Image, boolean, inBearer, inBody, inPath, inQuery, integer, isoDate, object, optional, text } from './args.ts';
 import type { EndOfDayReport } from '../reports/index.ts';
 import type { OfflineLimits, ProductDoc } from '../schemas/index.ts';
@@ -170,6 +171,8 @@ export const gatewayMethods = {
   // flow methods: two-channel
 
   // flow methods: relay
+  /** The relay's registries for this site as the server holds them: apps, terminals (paired with which POS agent), POS agents and their last sign of life. Read-only here. */
+  relayRegistry: method<() => RelayRegistryView>()({ access: 'operator', http: { method: 'GET', path: '/api/console/relay/registry' }, args: [] }),
 
   // flow methods: credit
   /** Pay later for the basket: the PG asks the institution; the buyer confirms on their phone (their wallet's phone number). */

@@ -29,6 +29,7 @@ import { payLaterHandlers } from './handlers/pay-later-handlers.ts';
 import { receiptHandlers } from './handlers/receipt-handlers.ts';
 import { lobbyHandlers } from './handlers/lobby-handlers.ts';
 import { shopConsoleHandlers } from './handlers/shop-console-handlers.ts';
+import { relayHandlers } from './handlers/relay-handlers.ts';
 import { OperatorSessions } from './operator-sessions.ts';
 import { IN_PROCESS, type SignInCaller } from './sign-in-client.ts';
 
@@ -80,6 +81,7 @@ export function createGatewayService<X extends MethodTable = {}>(parts: GatewayS
     ...receiptHandlers(parts, reads),
     ...cartHandlers(parts),
     ...lobbyHandlers(parts),
+    ...relayHandlers(parts),
     ...shopConsoleHandlers(parts, reads, async () => sources?.poll()),
   };
   const handlers = { ...coreHandlers, ...extension?.handlers } as Record<string, (...args: unknown[]) => Promise<unknown>>;

@@ -14,10 +14,11 @@ import { PaymentsChart } from './PaymentsChart.tsx';
 import { BacklogChart, CatalogueTab, LimitsEditor, PaymentsPerCurrencyChart, ReportTab, SyncNowButton } from './ShopPanels.tsx';
 import { PaymentDetails, PaymentsTable } from './PaymentsView.tsx';
 import { RecognitionPanel } from './RecognitionPanel.tsx';
+import { RelayPanel } from './RelayPanel.tsx';
 import { SignIn } from './SignIn.tsx';
 
-type Tab = 'overview' | 'payments' | 'devices' | 'declined' | 'limits' | 'catalogue' | 'report' | 'recognition';
-const TABS: Tab[] = ['overview', 'payments', 'devices', 'declined', 'limits', 'catalogue', 'report', 'recognition'];
+type Tab = 'overview' | 'payments' | 'devices' | 'declined' | 'limits' | 'catalogue' | 'report' | 'recognition' | 'relay';
+const TABS: Tab[] = ['overview', 'payments', 'devices', 'declined', 'limits', 'catalogue', 'report', 'recognition', 'relay'];
 const SESSION_KEY = 'edgepay.console.session';
 
 function savedSession(): OperatorSession | null {
@@ -152,6 +153,7 @@ export function ConsoleApp() {
           {tab === 'catalogue' ? <div className="grid"><CatalogueTab token={token} /></div> : null}
           {tab === 'report' ? <div className="grid"><ReportTab token={token} /></div> : null}
           {tab === 'recognition' ? <RecognitionPanel token={token} /> : null}
+          {tab === 'relay' ? <RelayPanel token={token} /> : null}
         </main>
       )}
       {open ? <PaymentDetails token={token} id={open} onClose={() => setOpen(null)} /> : null}

@@ -22,4 +22,6 @@ export interface Db extends Queryable {
    */
   listen(channel: string, onMessage: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+  /** PostgreSQL: how many times a new connection was refused and asked again (tests, metrics). */
+  readonly connectionsRefused?: number;
 }

@@ -4,13 +4,20 @@
  * if it drops.
  */
 import pg from 'pg';
+import { ConnectionGate } from './connection-gate.ts';
 import type { Db, Queryable, Row } from './db.ts';
 
 /**
  * `poolSize` (default 20, or EDGEPAY_PG_POOL): at least the number of requests
  * expected at once, since a payment holds a connection for its transaction.
+ * `connectRetryMs` (default 15 s, or EDGEPAY_PG_CONNECT_RETRY_MS): how long a
+ * request waits while PostgreSQL refuses new connections (`ConnectionGate`).
  */
-export async function openPostgresDb(connectionString: string, poolSize = Number(process.env.EDGEPAY_PG_POOL ?? 20)): Promise<Db> {
+export async function openPostgresDb(
+  connectionString: string,
+  poolSize = Number(process.env.EDGEPAY_PG_POOL ?? 20),
+  connectRetryMs = Number(process.env.EDGEPAY_PG_CONNECT_RETRY_MS ?? 15_000),
+): Promise<Db> {
   // Idle connections are kept 5 minutes (pg's default is 10 s): a new
   // connection costs a backend start, and that backend's first statements
   // plan with cold catalog caches. With 10 s, a site's first push after a
@@ -18,7 +25,8 @@ export async function openPostgresDb(connectionString: string, poolSize = Number
   const pool = new pg.Pool({ connectionString, max: poolSize, idleTimeoutMillis: 300_000 });
   // An idle client that errors (server restart) must not crash the process.
   pool.on('error', () => undefined);
-  await pool.query('SELECT 1');
+  const gate = new ConnectionGate(pool, poolSize, connectRetryMs);
+  (await gate.checkout()).done();
   const listeners = new Map<string, Set<{ onMessage: (p: string) => void; onReconnect?: () => void }>>();
   let listenClient: pg.Client | undefined;
   let closed = false;
@@ -55,12 +63,25 @@ export async function openPostgresDb(connectionString: string, poolSize = Number
       return { rows: r.rows as T[] };
     },
   });
-  const base = run(pool);
   return {
     kind: 'postgres',
-    query: base.query,
+    get connectionsRefused() {
+      return gate.refused;
+    },
+    async query<T extends Row = Row>(sql: string, params: unknown[] = []) {
+      const { client, done } = await gate.checkout();
+      try {
+        const result = await run(client).query<T>(sql, params);
+        done();
+        return result;
+      } catch (err) {
+        // An error the server answered (it has a SQLSTATE) leaves the connection usable; any other may not.
+        done(hasSqlState(err) ? undefined : (err as Error));
+        throw err;
+      }
+    },
     async transaction(fn) {
-      const client = await pool.connect();
+      const { client, done } = await gate.checkout();
       try {
         await client.query('BEGIN');
         const result = await fn(run(client));
@@ -70,7 +91,7 @@ export async function openPostgresDb(connectionString: string, poolSize = Number
         await client.query('ROLLBACK').catch(() => undefined);
         throw err;
       } finally {
-        client.release();
+        done();
       }
     },
     async listen(channel, onMessage, onReconnect) {
@@ -87,6 +108,7 @@ export async function openPostgresDb(connectionString: string, poolSize = Number
     },
     async close() {
       closed = true;
+      gate.close();
       await listenClient?.end().catch(() => undefined);
       await pool.end();
     },
@@ -112,6 +134,8 @@ function statementName(sql: string): string | undefined {
   if (name === undefined && statementNames.size < PREPARED_MAX) statementNames.set(sql, (name = 'ep' + statementNames.size));
   return name;
 }
+
+const hasSqlState = (err: unknown) => typeof (err as { code?: unknown } | null)?.code === 'string' && /^[0-9A-Z]{5}$/.test((err as { code: string }).code);
 
 function ident(name: string): string {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error('bad channel name ' + name);

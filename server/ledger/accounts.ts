@@ -25,9 +25,14 @@ export async function openAccount(db: Queryable, input: OpenAccountInput): Promi
   if (limit !== null && (!Number.isSafeInteger(limit) || limit < 0 || rule === 'none')) invalid('limit');
   if (input.owner !== undefined && (typeof input.owner !== 'string' || input.owner.length > 200)) invalid('owner');
   const owner = input.owner ?? null;
+  // ON CONFLICT without a target: every unique index is an arbiter. With
+  // `(id)` alone, two transactions opening the same new account at once could
+  // both pass the check and the loser then failed on the other unique index,
+  // (id, currency), with a unique violation instead of doing nothing (three
+  // wallets' first payment codes at once on a fresh database: a 500).
   await db.query(
     `INSERT INTO ledger_accounts (id, kind, currency, owner, debits_must_not_exceed_credits, credits_must_not_exceed_debits, limit_amount)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
     [input.id, input.kind, input.currency, owner, rule === 'debits_must_not_exceed_credits', rule === 'credits_must_not_exceed_debits', limit],
   );
   const account = await getAccount(db, input.id);

@@ -39,23 +39,39 @@ export async function postgresReachable(): Promise<boolean> {
   return reachable;
 }
 
-/** A fresh, empty PostgreSQL schema (or PGlite when PostgreSQL is absent off CI). */
-export async function freshPostgres(): Promise<TestDatabase> {
+/**
+ * A fresh, empty PostgreSQL schema (or PGlite when PostgreSQL is absent off CI).
+ * `connectionLimit`: the URL logs in as a role of its own that PostgreSQL lets
+ * hold only that many connections (`CONNECTION LIMIT`; more are refused with
+ * 53300, as when max_connections is reached), without taking any from others.
+ */
+export async function freshPostgres(options: { connectionLimit?: number } = {}): Promise<TestDatabase> {
   if (!(await postgresReachable())) return { label: 'pglite (no PostgreSQL here)', databaseUrl: undefined, drop: async () => undefined };
   const schema = 'edgepay_t_' + randomBytes(6).toString('hex');
+  const limited = options.connectionLimit !== undefined;
   const admin = new pg.Client({ connectionString: TEST_PG_URL });
   await admin.connect();
   await admin.query(`CREATE SCHEMA ${schema}`);
+  if (limited) {
+    // Not a superuser: PostgreSQL does not hold superusers to a role's limit.
+    await admin.query(`CREATE ROLE ${schema} LOGIN CONNECTION LIMIT ${Math.floor(options.connectionLimit!)}`);
+    await admin.query(`GRANT USAGE, CREATE ON SCHEMA ${schema} TO ${schema}`);
+  }
   await admin.end();
   const url = new URL(TEST_PG_URL);
+  if (limited) url.username = schema;
   url.searchParams.set('options', `-c search_path=${schema}`);
   return {
-    label: 'postgres',
+    label: limited ? `postgres (${options.connectionLimit} connections)` : 'postgres',
     databaseUrl: url.toString(),
     async drop() {
       const c = new pg.Client({ connectionString: TEST_PG_URL });
       await c.connect();
       await c.query(`DROP SCHEMA ${schema} CASCADE`);
+      if (limited) {
+        await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [schema]);
+        await c.query(`DROP ROLE IF EXISTS ${schema}`);
+      }
       await c.end();
     },
   };

@@ -17,6 +17,8 @@ import { RelayWorld, type Phone } from './relay-world.ts';
 
 const CODES = Number(process.env.RELAY_LOAD_CODES ?? 200);
 const TERMINALS = 20;
+const POOL = 8;
+const CONNECTION_LIMIT = 12;
 
 describe(`relay load: ${CODES} codes from ${TERMINALS} terminals, a POS agent restarted mid-way`, () => {
   let world: RelayWorld;
@@ -26,7 +28,10 @@ describe(`relay load: ${CODES} codes from ${TERMINALS} terminals, a POS agent re
 
   before(async () => {
     // Codes are issued up front for the whole run: they live an hour here, not the wallet's 3 minutes.
-    world = await RelayWorld.start({ relay: { deadlineMs: 30_000, waitMs: 40_000, codeTtlSeconds: 3_600 } });
+    // PostgreSQL's max_connections (100) is shared with everything else on the machine: the server
+    // keeps a pool of 8 (+1 for LISTEN), and its role may hold 12 at most, so PostgreSQL itself bounds
+    // the run (terminals, POS agents and POS programs reach only the server, over HTTP, never the database).
+    world = await RelayWorld.start({ relay: { deadlineMs: 30_000, waitMs: 40_000, codeTtlSeconds: 3_600 }, pgPoolSize: POOL, connectionLimit: CONNECTION_LIMIT });
     pos = [await world.pairedTerminal('L-POS-0', { sale: 3_000, destinationTimeoutMs: 20_000 }), await world.pairedTerminal('L-POS-1', { sale: 3_000, destinationTimeoutMs: 20_000 })];
     phones = await Promise.all([0, 1, 2].map((i) => world.phone(i)));
     for (let i = 0; i < TERMINALS - 2; i++) {
@@ -57,6 +62,11 @@ describe(`relay load: ${CODES} codes from ${TERMINALS} terminals, a POS agent re
     let done = 0;
     let restarted: Promise<unknown> | undefined;
     const started = performance.now();
+    // The most connections the run holds at once (its role's, sampled).
+    let most = 0;
+    const sampler = setInterval(() => {
+      void world.server.db.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE usename = current_user').then((r) => (most = Math.max(most, Number(r.rows[0]!.n))), () => undefined);
+    }, 200);
     const answers = await Promise.all(
       scanners.map(async (scan, ti) => {
         const out: any[] = [];
@@ -72,8 +82,10 @@ describe(`relay load: ${CODES} codes from ${TERMINALS} terminals, a POS agent re
       }),
     );
     await restarted;
+    clearInterval(sampler);
     const flat = answers.flat();
-    console.error(`relay load: ${flat.length} scans in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.error(`relay load: ${flat.length} scans in ${((performance.now() - started) / 1000).toFixed(1)} s; at most ${most} PostgreSQL connections; ${world.server.db.connectionsRefused ?? 0} refused and asked again`);
+    assert.ok(most <= POOL + 1, `${most} connections: more than the pool and its LISTEN connection`);
     const notPaid = flat.filter((a) => a.relay?.status !== 'paid');
     assert.deepEqual(notPaid.map((a) => a.relay ? `${a.relay.status}/${a.relay.reason}/${a.relay.path}` : JSON.stringify(a)).slice(0, 5), [], `${notPaid.length} not paid\n${world.serverErrors().slice(0, 3000)}`);
     assert.equal(new Set(flat.map((a) => a.relay.id)).size, CODES);

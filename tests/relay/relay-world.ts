@@ -72,13 +72,24 @@ export class RelayWorld {
   gateway!: { gatewayId: string; credential: string; siteId: string };
   constructor(readonly server: RunningServer, private readonly dropDb: () => Promise<void>, readonly dir: string) {}
 
-  static async start(options: { database?: 'postgres' | 'pglite'; relay?: Parameters<typeof startServer>[0]['relay']; walletUiDir?: string } = {}): Promise<RelayWorld> {
-    const database = options.database === 'pglite' ? serverTesting.pglite() : await serverTesting.freshPostgres();
+  /**
+   * `pgPoolSize`: the server's connections (default 20); `connectionLimit`: its
+   * database role may hold only that many (PostgreSQL refuses more, as at
+   * max_connections), so a run's connections are bounded by PostgreSQL itself.
+   */
+  static async start(
+    options: { database?: 'postgres' | 'pglite'; relay?: Parameters<typeof startServer>[0]['relay']; walletUiDir?: string; pgPoolSize?: number; connectionLimit?: number } = {},
+  ): Promise<RelayWorld> {
+    const database =
+      options.database === 'pglite'
+        ? serverTesting.pglite()
+        : await serverTesting.freshPostgres(options.connectionLimit !== undefined ? { connectionLimit: options.connectionLimit } : {});
     const dir = mkdtempSync(join(tmpdir(), 'edgepay-relay-'));
     const server = await startServer({
       // Errors only, to a file a failing test can show.
       logger: { level: 'error', file: join(dir, 'server.log') },
       ...(database.databaseUrl ? { databaseUrl: database.databaseUrl } : {}),
+      ...(options.pgPoolSize ? { pgPoolSize: options.pgPoolSize } : {}),
       adminToken: ADMIN,
       ledgerSweeper: false,
       forwarder: false,

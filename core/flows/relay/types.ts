@@ -85,3 +85,7 @@ export type WalletRelayCodes = {
 /** The app registry's entry: which destination honours an app and what it takes. */
 export type RelayApp = { appId: string; label: string; destination: string; takes: 'payment-code' | 'membership'; matchKeys: string[] };
 export type RelayTerminalView = { terminalId: string; siteId: string; gatewayId: string; label: string; posAgentId: string | null };
+
+export type RelayPosAgentView = { agentId: string; siteId: string; lastSeenAt: string | null; revoked: boolean };
+/** What the operator console shows of the relay's registries for its site (read-only). */
+export type RelayRegistryView = { apps: RelayApp[]; terminals: RelayTerminalView[]; posAgents: RelayPosAgentView[] };

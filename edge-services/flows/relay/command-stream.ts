@@ -112,12 +112,21 @@ export async function submitToDestination(
   timeoutMs: number,
 ): Promise<relay.RelayCommandResult> {
   const deadline = Date.now() + timeoutMs;
-  // A destination's 5xx (overloaded, restarting) is asked again: it answers a repeated reference with its first answer.
-  for (let attempt = 1; ; attempt++) {
+  // A destination's 5xx (overloaded, its database full, restarting) is asked again until the deadline:
+  // it answers a repeated reference with its first answer, so asking again never pays twice.
+  for (let attempt = 0; ; attempt++) {
     const answer = await submitOnce(serverUrl, command, amount, Math.max(1, deadline - Date.now()));
-    if (answer.outcome !== 'refused' || !answer.reason.startsWith('destination-5') || attempt >= 3 || Date.now() >= deadline) return answer;
-    await new Promise((r) => setTimeout(r, 50 * attempt));
+    if (answer.outcome !== 'refused' || !answer.reason.startsWith('destination-5')) return answer;
+    const pause = retryPause(attempt);
+    if (Date.now() + pause >= deadline) return answer;
+    await new Promise((r) => setTimeout(r, pause));
   }
+}
+
+/** The pause before asking a busy server again: 50 ms doubling to 1 s, jittered so that many devices do not ask in step. */
+export function retryPause(attempt: number): number {
+  const base = Math.min(1_000, 50 * 2 ** Math.min(attempt, 5));
+  return Math.round(base / 2 + Math.random() * (base / 2));
 }
 
 async function submitOnce(

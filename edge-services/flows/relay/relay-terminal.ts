@@ -10,7 +10,7 @@
  * their first answer.
  */
 import { EdgePayError, errorRegistry, relay, uuidV7, type ErrorCode, type Money } from '../../../core/index.ts';
-import { openCommandStream, postResult, submitToDestination, type CommandStream } from './command-stream.ts';
+import { openCommandStream, postResult, retryPause, submitToDestination, type CommandStream } from './command-stream.ts';
 import { SeenCodes } from './seen-codes.ts';
 
 export type RelayTerminalOptions = {
@@ -21,6 +21,8 @@ export type RelayTerminalOptions = {
   /** Where the seen codes are kept. */
   seenFile: string;
   destinationTimeoutMs?: number;
+  /** How long a scan the server answers with a 5xx (or not at all) is sent again (default 30 s). */
+  serverRetryMs?: number;
   /** The sale the terminal starts with (a stand-alone terminal's amount; none: the shop sets one). */
   sale?: Money | null;
 };
@@ -102,22 +104,27 @@ export class RelayTerminal {
     this.busy++;
     this.changed();
     try {
+      // The same id again is the same relay (idempotent), so a lost answer, a 5xx or a 503 (the server's
+      // database refused a connection: nothing was done) is asked again, with a growing pause, for up to
+      // `serverRetryMs`: a busy server delays a sale, it never drops one.
+      const until = Date.now() + (this.o.serverRetryMs ?? 30_000);
       for (let attempt = 0; ; attempt++) {
+        let failure: { code: ErrorCode; message?: string };
         try {
           const res = await fetch(new URL('/relay/v1/relays', this.o.serverUrl), {
             method: 'POST',
             headers: { authorization: `Bearer ${this.o.credential}`, 'content-type': 'application/json' },
             body: JSON.stringify(body),
           });
-          const json = (await res.json()) as { relay?: relay.RelayView; code?: ErrorCode; message?: string };
+          const json = (await res.json().catch(() => ({}))) as { relay?: relay.RelayView; code?: ErrorCode; message?: string };
           if (res.status === 200 || res.status === 202) return this.show({ relay: json.relay! });
-          if (res.status >= 500 && attempt < 3) continue;
-          return this.refuse((json.code ?? 'INTERNAL') as ErrorCode, undefined, json.message);
+          failure = { code: (json.code ?? 'INTERNAL') as ErrorCode, ...(json.message ? { message: json.message } : {}) };
+          if (res.status < 500) return this.refuse(failure.code, undefined, failure.message);
         } catch (err) {
-          // The same id again is the same relay (idempotent): safe to retry a lost answer.
-          if (attempt >= 3) return this.refuse('RELAY_NOT_FOUND', undefined, err instanceof Error ? err.message : String(err));
-          await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+          failure = { code: 'RELAY_NOT_FOUND', message: err instanceof Error ? err.message : String(err) };
         }
+        if (Date.now() >= until) return this.refuse(failure.code, undefined, failure.message);
+        await new Promise((r) => setTimeout(r, retryPause(attempt)));
       }
     } finally {
       this.busy--;

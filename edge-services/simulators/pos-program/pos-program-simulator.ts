@@ -66,16 +66,26 @@ export async function startPosProgram(o: PosProgramOptions): Promise<PosProgram>
       let result: relay.RelayCommandResult;
       if (operation !== 'redeem' && !sale) result = { outcome: 'refused', reason: 'no-sale' };
       else {
-        try {
-          const res = await fetch(new URL(app.destinationPath, o.serverUrl), {
-            method: 'POST',
-            headers: { authorization: `Bearer ${grant}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ reference, code, operation, ...(operation !== 'redeem' && sale ? { amount: sale } : {}), ...(points ? { points } : {}) }),
-            signal: AbortSignal.timeout(o.destinationTimeoutMs ?? 3_000),
-          });
-          result = res.ok ? { outcome: 'answered', answer: ((await res.json()) as { answer: relay.DestinationAnswer }).answer } : { outcome: 'refused', reason: `destination-${res.status}` };
-        } catch {
-          result = { outcome: 'no-answer' };
+        // Like a card terminal, a 5xx (the destination busy) is sent again within the timeout; the
+        // destination answers a repeated reference with its first answer.
+        const deadline = Date.now() + (o.destinationTimeoutMs ?? 3_000);
+        for (let attempt = 0; ; attempt++) {
+          try {
+            const res = await fetch(new URL(app.destinationPath, o.serverUrl), {
+              method: 'POST',
+              headers: { authorization: `Bearer ${grant}`, 'content-type': 'application/json' },
+              body: JSON.stringify({ reference, code, operation, ...(operation !== 'redeem' && sale ? { amount: sale } : {}), ...(points ? { points } : {}) }),
+              signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+            });
+            result = res.ok ? { outcome: 'answered', answer: ((await res.json()) as { answer: relay.DestinationAnswer }).answer } : { outcome: 'refused', reason: `destination-${res.status}` };
+            if (res.status < 500) break;
+          } catch {
+            result = { outcome: 'no-answer' };
+            break;
+          }
+          const pause = Math.min(1_000, 50 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random() / 2);
+          if (Date.now() + pause >= deadline) break;
+          await new Promise((r) => setTimeout(r, pause));
         }
       }
       const done: Submission = { ...s, state: 'done', result };

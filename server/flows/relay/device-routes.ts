@@ -12,7 +12,7 @@ import { EdgePayError, type relay } from '../../../core/index.ts';
 import { authenticateGateway } from '../../auth/index.ts';
 import type { Db } from '../../db/index.ts';
 import type { RelayHub } from './hub.ts';
-import { authenticatePosAgent, getTerminal } from './registry.ts';
+import { authenticatePosAgent, getTerminal, markAgentSeen, registryOfSite } from './registry.ts';
 import type { RelayService } from './relay-service.ts';
 import { resultBody, scanBody, terminalId } from './schemas.ts';
 
@@ -52,6 +52,13 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: { db: Db; hub: 
     const opened = await service.open({ ...body, via: 'scan', gatewayId: caller.gatewayId });
     const view = await service.waitFinal(opened.id, deps.waitMs);
     return reply.status(view.status === 'relaying' ? 202 : 200).send({ relay: view });
+  });
+
+  app.get('/relay/v1/registry', { schema: { summary: 'The relay registries of the gateway\'s site (apps, terminals and their pairing, POS agents and their last sign of life), for its console', tags, security } }, async (request) => {
+    const caller = await callerOf(db, request);
+    if (caller.kind !== 'gateway') throw new EdgePayError('AUTH_FORBIDDEN');
+    const site = (await db.query<{ site_id: string }>('SELECT site_id FROM gateways WHERE id = $1', [caller.gatewayId])).rows[0]!.site_id;
+    return registryOfSite(db, site);
   });
 
   app.get('/relay/v1/relays/:id', { schema: { summary: 'A relay of one of the gateway\'s terminals', tags, security, params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } } }, async (request) => {
@@ -139,7 +146,12 @@ function openCommandStream(reply: FastifyReply, target: string, deps: { db: Db; 
       })
     : () => {};
   const tick = setInterval(() => void send(), Math.max(250, Math.floor(deps.resendMs / 2)));
-  const keepalive = setInterval(() => res.write(': keepalive\n\n'), deps.keepaliveMs);
+  const agent = target.startsWith('agent:') ? target.slice('agent:'.length) : undefined;
+  const keepalive = setInterval(() => {
+    res.write(': keepalive\n\n');
+    // An agent whose stream is open is alive: its console's "last seen" stays fresh between commands.
+    if (agent) void markAgentSeen(deps.db, agent).catch(() => undefined);
+  }, deps.keepaliveMs);
   const close = () => {
     if (closed) return;
     closed = true;

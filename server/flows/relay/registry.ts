@@ -82,5 +82,32 @@ export async function authenticatePosAgent(db: Queryable, credential: string): P
   if (!row || row.revoked_at) return undefined;
   const a = Buffer.from(sha(m[2]!), 'hex');
   const b = Buffer.from(row.secret_hash, 'hex');
-  return a.length === b.length && timingSafeEqual(a, b) ? m[1] : undefined;
+  if (!(a.length === b.length && timingSafeEqual(a, b))) return undefined;
+  await markAgentSeen(db, m[1]!);
+  return m[1];
+}
+
+const SEEN_EVERY_MS = 5_000;
+const seenAt = new Map<string, number>();
+
+/** The agent showed a sign of life (written at most every 5 s per process: it calls on every command, and a write there would cost each relay a round trip). */
+export async function markAgentSeen(db: Queryable, agentId: string): Promise<void> {
+  const now = Date.now();
+  if (now - (seenAt.get(agentId) ?? 0) < SEEN_EVERY_MS) return;
+  seenAt.set(agentId, now);
+  if (seenAt.size > 10_000) seenAt.clear();
+  await db.query("UPDATE relay_pos_agents SET last_seen_at = now() WHERE id = $1 AND (last_seen_at IS NULL OR last_seen_at < now() - interval '5 seconds')", [agentId]);
+}
+
+export async function listPosAgents(db: Queryable, siteId?: string): Promise<relay.RelayPosAgentView[]> {
+  const { rows } = siteId
+    ? await db.query<{ id: string; site_id: string; last_seen_at: Date | string | null; revoked_at: unknown }>('SELECT id, site_id, last_seen_at, revoked_at FROM relay_pos_agents WHERE site_id = $1 ORDER BY created_at', [siteId])
+    : await db.query<{ id: string; site_id: string; last_seen_at: Date | string | null; revoked_at: unknown }>('SELECT id, site_id, last_seen_at, revoked_at FROM relay_pos_agents ORDER BY created_at');
+  return rows.map((r) => ({ agentId: r.id, siteId: r.site_id, lastSeenAt: r.last_seen_at ? new Date(r.last_seen_at).toISOString() : null, revoked: !!r.revoked_at }));
+}
+
+/** The registries as a site's operator console shows them: every app, the site's terminals and POS agents. */
+export async function registryOfSite(db: Queryable, siteId: string): Promise<relay.RelayRegistryView> {
+  const [apps, terminals, posAgents] = await Promise.all([listApps(db), listTerminals(db), listPosAgents(db, siteId)]);
+  return { apps, terminals: terminals.filter((t) => t.siteId === siteId), posAgents };
 }
