@@ -10,6 +10,7 @@
  *   PORT=8080             the server's port
  *   DEMO_EXIT=1           exit once everything is up and in sync (used by a test)
  *   DEMO_RECOGNITION=0    start without recognition (it loads a detector in a worker, ~1 s)
+ *   DEMO_TIMINGS=1        print how long each start-up step took (stderr)
  * and the gateway's own settings, checked by its one configuration
  * (edge-services/config, .env.example; a `.env` file is read too):
  *   EDGEPAY_DATA=./data          where everything is kept (default ./data)
@@ -54,6 +55,27 @@ mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 chmodSync(dataDir, 0o700);
 const SITE = 'demo-store';
 
+// DEMO_TIMINGS=1: how long each start-up step took, on stderr (to find what keeps the demo from being ready).
+const demoStarted = performance.now();
+let stepStarted = demoStarted;
+const step = (name: string) => {
+  const now = performance.now();
+  if (process.env.DEMO_TIMINGS) console.error(`demo timing: ${name} ${((now - stepStarted) / 1000).toFixed(1)} s (total ${((now - demoStarted) / 1000).toFixed(1)} s)`);
+  stepStarted = now;
+};
+
+// The kiosk and console UIs: built once into renderer/dist, served by the gateway. The build
+// needs nothing else, so it runs while the server starts; the gateway waits for it.
+const uiBuilt = (async () => {
+  if (existsSync(join(DEFAULT_UI_DIR, 'index.html')) && existsSync(join(DEFAULT_UI_DIR, 'wallet', 'index.html'))) return;
+  console.log('building the kiosk, console and wallet UIs (first run only)...');
+  const { build } = await import('vite');
+  await build({ configFile: join(import.meta.dirname, 'renderer', 'vite.config.ts'), logLevel: 'warn' });
+  if (process.env.DEMO_TIMINGS) console.error(`demo timing: UI build done at ${((performance.now() - demoStarted) / 1000).toFixed(1)} s`);
+})();
+// Its failure is reported where it is awaited, not as an unhandled rejection while the server starts.
+uiBuilt.catch(() => undefined);
+
 /** Kept between runs, so the gateway keeps its credential and the operator the admin token. */
 type DemoState = { adminToken: string; gateway?: { gatewayId: string; credential: string } };
 const statePath = join(dataDir, 'demo-state.json');
@@ -69,6 +91,7 @@ const server = await startServer({
   // One-click sign-in of the seeded wallets: the demo only (off everywhere else).
   wallet: { demoSignIn: true },
 });
+step('server started');
 const demoWallet = await wallet.seedDemoWallet(server.db);
 // WebAuthn and the wallet's cookies want a domain, not an IP: the wallet's addresses use localhost.
 const walletOrigin = server.url.replace('127.0.0.1', 'localhost');
@@ -104,12 +127,9 @@ await admin(`/admin/sites/${SITE}/sites`, [
 // A convenience store's shelf, names in Korean and English, a small picture each (demo/catalogue.ts).
 await admin(`/admin/sites/${SITE}/products`, demoProducts(SITE, now), 'PUT');
 
-// The kiosk and console UIs: built once into renderer/dist, served by the gateway.
-if (!existsSync(join(DEFAULT_UI_DIR, 'index.html')) || !existsSync(join(DEFAULT_UI_DIR, 'wallet', 'index.html'))) {
-  console.log('building the kiosk, console and wallet UIs (first run only)...');
-  const { build } = await import('vite');
-  await build({ configFile: join(import.meta.dirname, 'renderer', 'vite.config.ts'), logLevel: 'warn' });
-}
+step('wallets, gateway enrolment, site and catalogue written');
+await uiBuilt;
+step('UI build awaited');
 
 // The gateway reaches the server through a relay that the console's network
 // switch can cut, so "pull the network" is a real outage for the gateway.
@@ -130,9 +150,11 @@ const runtime = await startGatewayRuntime({
   network: link,
   http: { port: gatewayConfig.http.port },
 });
+step('gateway runtime started');
 const { gateway, bus, kiosk } = runtime;
 const api = runtime.api!;
 await gateway.sync!.awaitInSync();
+step('gateway in sync');
 // First run: an operator would show each product a few times; here the evaluation set's enrolment views do.
 const evalSet = loadManifest();
 const evalViews = (object: string, split: 'enrol' | 'test') =>
@@ -144,6 +166,7 @@ if (gateway.recognition) {
   }
   await gateway.recognition.settled();
 }
+step('recognition enrolled');
 const status = await gateway.syncStatus();
 const counts = await gateway.counts();
 
@@ -194,6 +217,7 @@ for (const flow of DEMO_FLOWS) {
   }
   console.log(`  ${flow.name.padEnd(16)}:`);
   for (const line of part.lines) console.log(`    ${line}`);
+  step(`flow ${flow.name} started`);
 }
 
 const outcomes = followRequesterOutcomes(server.url, state.gateway!.credential, (r) => {
@@ -208,6 +232,7 @@ const stop = async () => {
   await server.close();
   process.exit(0);
 };
+step('ready');
 if (process.env.DEMO_EXIT) await stop();
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());

@@ -59,11 +59,15 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import autocannon, { type Result as AutocannonResult } from 'autocannon';
+import type { default as Autocannon, Result as AutocannonResult } from 'autocannon';
 import pg from 'pg';
 import { findCardDataPath, uuidV7, type PaymentDoc } from '../core/index.ts';
 import { serverTesting } from '../server/index.ts';
 import { emit, log, median, percentile, round } from './report.ts';
+import { benchPeers } from './peers.ts';
+
+/** autocannon, installed on first use into the bench peers' cache (bench/peers.ts), loaded by run(). */
+let autocannon: typeof Autocannon;
 import { cleanupAll, defer } from './cleanup.ts';
 import { spawnChild, waitForOutput, type Spawned } from './child-process.ts';
 import { findPgbench, pgbenchSimpleUpdate } from './pgbench-simple-update.ts';
@@ -481,6 +485,7 @@ type Settings = {
 };
 
 export async function run(_args: string[]): Promise<number> {
+  autocannon = (await benchPeers(['autocannon']))('autocannon') as typeof Autocannon;
   const durationS = intEnv('BENCH_DURATION_S', 10);
   const settings: Settings = {
     durationS,

@@ -56,6 +56,6 @@ export function jsonParseFloorsMs(counts: number[], samples: number): number[] {
   const slices = counts.map((n) => stored.slice(0, n));
   for (let w = 0; w < 3; w++) for (const slice of slices) parseSample(slice); // JIT warm-up, not counted
   const times: number[][] = counts.map(() => []);
-  for (let s = 0; s < samples; s++) slices.forEach((slice, k) => times[k]!.push(parseSample(slice)));
+  for (let s = 0; s < samples; s++) for (const [k, slice] of slices.entries()) times[k]!.push(parseSample(slice));
   return times.map((t) => averageOfTimeValues(t, 95));
 }

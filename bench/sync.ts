@@ -51,18 +51,18 @@
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import PouchDB from 'pouchdb-node';
+import type PouchDB from 'pouchdb-node';
 import { uuidV7, type PaymentDoc } from '../core/index.ts';
 import { serverTesting, startServer } from '../server/index.ts';
 import { GatewaySync, openLedger, type Ledger } from '../sync/index.ts';
 import { emit, log, median, percentile, round } from './report.ts';
 import { cleanupAll, defer } from './cleanup.ts';
 import { spawnChild, waitForOutput, type Spawned } from './child-process.ts';
+import { benchPeers } from './peers.ts';
 
 const { freshPostgres, TEST_PG_URL } = serverTesting;
 
@@ -414,8 +414,17 @@ async function edgePayLive(serverUrl: string, rounds: number, batches: Batches):
 
 type PouchServer = { url: string; stop(): Promise<void> };
 
+/** The peer's packages, installed on first use into the bench peers' cache (bench/peers.ts). */
+let peers: { require: NodeRequire; PouchDB: typeof PouchDB } | undefined;
+async function loadPouchPeers(): Promise<NonNullable<typeof peers>> {
+  if (peers) return peers;
+  const require = await benchPeers(['pouchdb-server', 'pouchdb-node']);
+  peers = { require, PouchDB: require('pouchdb-node') as typeof PouchDB };
+  return peers;
+}
+
 async function startPouchServer(dir: string): Promise<PouchServer> {
-  const require = createRequire(import.meta.url);
+  const { require } = await loadPouchPeers();
   const pkgPath = require.resolve('pouchdb-server/package.json');
   const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { bin: string | Record<string, string> };
   const bin = join(dirname(pkgPath), typeof pkg.bin === 'string' ? pkg.bin : pkg.bin['pouchdb-server']!);
@@ -459,7 +468,8 @@ async function remoteDocCount(url: string): Promise<number> {
 }
 
 function openPouch(path: string): PouchDB {
-  const db = new PouchDB(path);
+  if (!peers) throw new Error('openPouch before loadPouchPeers()');
+  const db = new peers.PouchDB(path);
   const close = defer(`close PouchDB ${path}`, () => db.close());
   (db as unknown as { benchClose: () => Promise<void> }).benchClose = close;
   return db;

@@ -22,6 +22,7 @@ import { EdgePayError } from '../errors.ts';
 import type { CollectionDeclaration } from './declaration.ts';
 
 /** Collection name -> document type of every registered collection (extended by each owner). */
+// biome-ignore lint/suspicious/noEmptyInterface: empty on purpose, each collection's owner adds its entry by declaration merging.
 export interface CollectionDocs {}
 export type CollectionName = keyof CollectionDocs & string;
 

@@ -121,14 +121,14 @@ export function ConsoleApp() {
           <button type="button" className="btn" onClick={signOut}>{t('console.signOut')}</button>
         </div>
       </header>
-      <nav className="tabs" role="tablist" aria-label={t('console.title')}>
+      <div className="tabs" role="tablist" aria-label={t('console.title')}>
         {TABS.map((x) => (
           <button key={x} type="button" role="tab" aria-selected={tab === x} className={`tab ${tab === x ? 'active' : ''}`} onClick={() => setTab(x)} data-testid={`tab-${x}`}>
             {t(`console.nav.${x}`)}
             {x === 'declined' && declined.length > 0 ? <span className="badge">{declined.length}</span> : null}
           </button>
         ))}
-      </nav>
+      </div>
       {error ? <p className="error banner" role="alert">{error}</p> : null}
       {!overview ? null : (
         <main className="console-main" role="tabpanel">

@@ -46,9 +46,13 @@ export function KioskApp() {
     };
   }, [client]);
 
+  // The site's locale and zone, not the whole state: a basket change must not reset the formatters.
+  const known = state !== null;
+  const siteLocale = state?.siteLocale;
+  const siteTimeZone = state?.siteTimeZone;
   useEffect(() => {
-    if (state) setSite({ ...(state.siteLocale ? { locale: state.siteLocale } : {}), ...(state.siteTimeZone ? { timeZone: state.siteTimeZone } : {}) });
-  }, [state?.siteLocale, state?.siteTimeZone, setSite]);
+    if (known) setSite({ ...(siteLocale ? { locale: siteLocale } : {}), ...(siteTimeZone ? { timeZone: siteTimeZone } : {}) });
+  }, [known, siteLocale, siteTimeZone, setSite]);
 
   const act = useCallback(async (f: () => Promise<KioskState>) => {
     try {
@@ -102,7 +106,7 @@ export function KioskApp() {
         {lines.length === 0 ? (
           <section className="welcome" aria-live="polite">
             <div className="scan-illustration" aria-hidden="true">
-              <svg viewBox="0 0 120 80">
+              <svg viewBox="0 0 120 80" aria-hidden="true">
                 {[8, 14, 18, 26, 30, 38, 44, 48, 56, 62, 66, 74, 80, 86, 90, 98, 104, 110].map((x, i) => (
                   <rect key={x} x={x} y="10" width={i % 3 === 0 ? 4 : 2} height="60" fill="currentColor" />
                 ))}

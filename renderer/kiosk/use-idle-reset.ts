@@ -11,6 +11,7 @@ export function useIdleReset(active: boolean, warnMs: number, graceMs: number, r
   const resetRef = useRef(reset);
   resetRef.current = reset;
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `tick` is read by no one on purpose: each touch bumps it to restart the clocks.
   useEffect(() => {
     if (!active) {
       setWarning(false);

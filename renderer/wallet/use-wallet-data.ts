@@ -3,7 +3,7 @@
  * copy (and says so through `stale`). A refusal for want of a session sends
  * the page back to sign-in.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { isEdgePayError } from '../../core/index.ts';
 import { call, Offline } from './api.ts';
 import { readLastState, saveLastState, type LastState } from './last-state.ts';
@@ -25,9 +25,12 @@ export function useWalletData<K extends 'units' | 'methods' | 'requests'>(
     },
     [key],
   );
+  // `from` is a pure picker given inline (a new function each render): read through a ref so it never re-runs the load.
+  const fromRef = useRef(from);
+  fromRef.current = from;
   const reload = useCallback(async () => {
     try {
-      set(from(await call('GET', path)));
+      set(fromRef.current(await call('GET', path)));
       setError(null);
     } catch (err) {
       if (err instanceof Offline) {
@@ -36,8 +39,6 @@ export function useWalletData<K extends 'units' | 'methods' | 'requests'>(
       } else if (isEdgePayError(err, 'WALLET_SESSION_REQUIRED')) onSessionLost();
       else setError(err);
     }
-    // `from` is a pure picker given inline; it must not re-run the load.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [path, key, set, onSessionLost]);
   useEffect(() => {
     void reload();

@@ -39,8 +39,8 @@ export function getIndexColumns(schema: RxJsonSchema<RxDocumentData<any>>): Inde
     const name = indexName(fields);
     if (seen.has(name)) continue;
     seen.add(name);
-    const toString = getIndexableStringMonad(schema, fields);
-    out.push({ fields, column: 'i' + out.length, key: (doc) => encodeIndexString(toString(doc)) });
+    const indexString = getIndexableStringMonad(schema, fields);
+    out.push({ fields, column: 'i' + out.length, key: (doc) => encodeIndexString(indexString(doc)) });
   }
   return out;
 }

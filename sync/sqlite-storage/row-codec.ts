@@ -30,6 +30,7 @@
 export const SHAPED_SEPARATOR = '\u0001';
 
 /** Strings that cannot sit in a shaped row: the separator, and NUL (TEXT handling in tools). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching these two control characters is the point.
 export const UNSAFE_STRING = /[\u0000\u0001]/;
 
 /** A document with more values than this is stored as JSON (its decoder would be a huge function). */

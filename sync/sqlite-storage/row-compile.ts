@@ -32,7 +32,10 @@ function parseTemplate(shapeText: string): { [key: string]: Template } {
   const check = (t: unknown, depth: number): void => {
     if (depth > MAX_SHAPE_DEPTH) throw new ShapeTemplateError('shape template too deep');
     if (t === 's' || t === 'n' || t === 'b' || t === null) return;
-    if (Array.isArray(t)) return t.forEach((e) => check(e, depth + 1));
+    if (Array.isArray(t)) {
+      for (const e of t) check(e, depth + 1);
+      return;
+    }
     if (typeof t === 'object') {
       for (const key of Object.keys(t)) {
         if (key === '__proto__') throw new ShapeTemplateError('shape template names __proto__');
