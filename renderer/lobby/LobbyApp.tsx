@@ -62,11 +62,13 @@ export function LobbyApp() {
   }, [state?.step, state?.entry]);
 
   // A company app's QR code read by the scanner fills the courier code (once per read).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once per read (its counter n), not on every state poll
   useEffect(() => {
     if (state?.scan) setCode(state.scan.courierCode);
   }, [state?.scan?.n]);
 
   // The furthest step of this delivery (a failure keeps the list where it stopped).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: recomputed when the step or the delivery changes, not on every state poll
   useEffect(() => {
     if (!state || state.step === 'idle' || state.step === 'sending') return setReached(-1);
     const i = progressIndex(state.step);
@@ -119,6 +121,7 @@ export function LobbyApp() {
                 <input value={amount} onChange={(e) => setAmount(e.target.value.replace(/[^0-9]/g, ''))} onFocus={() => setField('amount')} inputMode="numeric" autoComplete="off" required data-active={field === 'amount'} />
               </label>
             </div>
+            {/* biome-ignore lint/a11y/useSemanticElements: a keypad is a group of buttons, not of form fields; a fieldset's own box would break the grid */}
             <div className="lobby-keypad" role="group" aria-label={label.keypad}>
               {KEYS.map((k) => (
                 <button key={k} type="button" onClick={() => press(k)} aria-label={k === 'del' ? label.delete : undefined}>
