@@ -4,6 +4,7 @@
  */
 export * from './sqlite-storage/index.ts';
 export { openLedger, DEFAULT_LEDGER_NAME } from './ledger/open-ledger.ts';
+export { UnsentPayments } from './ledger/unsent-payments.ts';
 export type { Ledger, LedgerCollections, LedgerDatabase, OpenLedgerOptions } from './ledger/open-ledger.ts';
 export { GatewaySync, type GatewaySyncOptions } from './replication/gateway-sync.ts';
 // The replication protocol's types and constants are core's (core/sync-protocol).
