@@ -9,6 +9,6 @@ export type { Ledger, LedgerCollections, LedgerDatabase, OpenLedgerOptions } fro
 export { GatewaySync, type GatewaySyncOptions } from './replication/gateway-sync.ts';
 // The replication protocol's types and constants are core's (core/sync-protocol).
 export { replicateCollection, type CollectionSyncOptions, type CollectionSync } from './replication/collection-replication.ts';
-export { ServerUnreachable, type SyncEndpoint } from './replication/http-client.ts';
+export { ServerSlow, ServerUnreachable, type SyncEndpoint } from './replication/http-client.ts';
 export { SYNC_PROBE_BACKOFF, type ProbeBackoff } from './replication/connection-monitor.ts';
 export { RefusedDocuments, REFUSED_DOCUMENTS_COLLECTION } from './replication/refused-documents.ts';
