@@ -17,6 +17,7 @@ export * from './payments/index.ts';
 export * from './recognition/index.ts';
 export * from './checkout/index.ts';
 export * from './card-data.ts';
+export { CARD_RANGES, fitsCardNetwork } from './card-networks.ts';
 export * from './json-input.ts';
 export * from './gateway-api/index.ts';
 export * from './payment-requests/index.ts';
