@@ -19,6 +19,7 @@ export * from './checkout/index.ts';
 export * from './card-data.ts';
 export { CARD_RANGES, fitsCardNetwork } from './card-networks.ts';
 export * from './json-input.ts';
+export * from './strict-json.ts';
 export * from './gateway-api/index.ts';
 export * from './payment-requests/index.ts';
 export * from './sync-protocol/index.ts';
