@@ -2,20 +2,32 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { findCardDataPath, findCardNumbers, hasCardNumber, isGtin, luhnValid, redactCardNumbers } from './card-data.ts';
+import { CARD_RANGES, fitsCardNetwork } from './card-networks.ts';
 import { uuidV7 } from './ids.ts';
 
 // Fixed seed in `npm test`; FUZZ_RUNS=100000 (and FUZZ_SEED) for a longer run on demand.
 const RUNS = Number(process.env.FUZZ_RUNS ?? 500);
 const params = { numRuns: RUNS, ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : { seed: 25 }) };
 
-/** A Luhn-valid card number of 13-19 digits starting 2-6. */
+/** A Luhn-valid card number of a listed network: a prefix in one of its ranges, a length it issues. */
 const panArb = fc
-  .tuple(fc.integer({ min: 2, max: 6 }), fc.integer({ min: 13, max: 19 }), fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 18, maxLength: 18 }))
-  .map(([first, length, rest]) => {
-    const body = String(first) + rest.slice(0, length - 2).join('');
+  .tuple(fc.constantFrom(...CARD_RANGES), fc.nat(), fc.nat(), fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 19, maxLength: 19 }))
+  .map(([[from, to, lengths], pick, lengthPick, rest]) => {
+    const prefix = String(Number(from) + (pick % (Number(to) - Number(from) + 1))).padStart(from.length, '0');
+    const length = lengths[lengthPick % lengths.length]!;
+    const body = prefix + rest.slice(0, length - 1 - prefix.length).join('');
     for (let check = 0; check <= 9; check++) if (luhnValid(body + check)) return body + check;
     throw new Error('unreachable');
-  });
+  })
+  // The scan looks at runs of 13 to 19 digits (Maestro's 12 are too short to tell from ids).
+  .filter((pan) => pan.length >= 13);
+
+/** A Luhn-valid digit run of 13-19 digits, any first digit, with its check digit. */
+const luhnRunArb = fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 12, maxLength: 18 }).map((d) => {
+  const body = d.join('');
+  for (let check = 0; check <= 9; check++) if (luhnValid(body + check)) return body + check;
+  throw new Error('unreachable');
+});
 
 /** Ways of writing the number: groups split by one separator kind, or not at all. */
 const splitArb = fc.tuple(panArb, fc.constantFrom('', ' ', '.', '-', '_', '/', ' - ', '\u00a0', '\u200b', '\t'), fc.integer({ min: 1, max: 6 })).map(([pan, sep, size]) => {
@@ -106,5 +118,43 @@ describe('card data detection', () => {
   it('redacts card numbers in log and error text and leaves the rest', () => {
     assert.equal(redactCardNumbers('GET /payments/4111111111111111?x=tok_5555555555554444 done'), 'GET /payments/[card number]?x=tok_[card number] done');
     assert.equal(redactCardNumbers('nothing here 12345'), 'nothing here 12345');
+  });
+
+  it('does not refuse digit-run ids and idempotency keys: clock values in ms, µs and ns, runs outside the networks\' ranges or lengths', () => {
+    // Date.now() values over the next centuries, Luhn-valid ones included (one in ten).
+    const start = 1_700_000_000_000;
+    let luhnValidClock = 0;
+    for (let t = start; t < start + 200_000; t += 7) {
+      if (luhnValid(String(t))) luhnValidClock++;
+      assert.equal(hasCardNumber(String(t)), false, String(t));
+      assert.equal(hasCardNumber(`key-${t * 1000}`), false, 'µs ' + t);
+    }
+    assert.ok(luhnValidClock > 2000, 'Luhn-valid clock values were among them');
+    assert.equal(hasCardNumber(String(BigInt(start) * 1_000_000n + 123_456n)), false, 'ns');
+    const withCheck = (body: string) => body + [...'0123456789'].find((c) => luhnValid(body + c))!;
+    // 7- and 8-series (no network but UnionPay/RuPay 81-82), 4-series at 17 and 18 digits (Visa issues 13, 16, 19), 3-series at 13.
+    for (const id of ['7992739871300000', '800000000000000', '700000000000000', '4111111111111111', '41111111111111111', '340000000000'].map(withCheck)) {
+      assert.equal(luhnValid(id), true, id);
+      assert.equal(hasCardNumber(id), false, id);
+    }
+  });
+
+  it('property: a Luhn-valid run is refused exactly when a network issues it (prefix and length)', () => {
+    fc.assert(
+      fc.property(luhnRunArb, (run) => {
+        assert.equal(hasCardNumber(run), fitsCardNetwork(run), run);
+      }),
+      params,
+    );
+  });
+
+  it('still finds the test PANs of every listed network in every disguise', () => {
+    const pans = ['4111111111111111', '4222222222222', '4000000000000000006', '5555555555554444', '2223003122003222', '378282246310005', '371449635398431', '6011111111111117', '3530111333300000', '3056930009020004', '36227206271667', '6200000000000005', '6759649826438453', '2200000000000004', '9410000000000005', '122000000000003'];
+    for (const pan of pans) {
+      assert.equal(luhnValid(pan), true, pan);
+      for (const text of [pan, `tok_${pan}`, `Visa${pan}A`, pan.replace(/(\d{4})(?=\d)/g, '$1.'), pan.replace(/(\d{4})(?=\d)/g, '$1-'), pan.split('').join(' ')]) {
+        assert.ok(hasCardNumber(text), text);
+      }
+    }
   });
 });

@@ -4,10 +4,11 @@
  * query the server and the gateway accept, on log lines, and by the scan
  * test over every place data lands. Pure: no Node or browser API.
  *
- * A card number here is 13 to 19 digits whose first digit is a payment-card
- * industry digit (2-6: Mastercard 2-series, Amex/Diners 3, Visa 4,
- * Mastercard 5, Discover/UnionPay 6) and that pass the Luhn check, wherever
- * they hide (issue 25):
+ * A card number here is 13 to 19 digits that pass the Luhn check and start
+ * with a card network's range at a length that network issues
+ * (card-networks.ts: Visa 4 at 13/16/19, Mastercard 51-55 and 2221-2720 at
+ * 16, Amex 34/37 at 15, Discover, JCB, Diners, UnionPay, Maestro, Mir,
+ * RuPay, UATP, Korea's 9-series domestic cards), wherever they hide (issue 25):
  *   - glued to letters or inside a token: `Visa4111...`, `4111...A`, `tok_4111...`;
  *   - split into groups by spaces, dots, dashes, underscores, slashes, tabs,
  *     no-break or zero-width spaces (`4111.1111.1111.1111`, `4 1 1 1 ...`), and
@@ -23,11 +24,15 @@
  *     fraction is not checked (its integer part is: `4111...1111.00` is a card);
  *   - a 13-digit barcode: valid GTINs in `barcode` fields are exempt by field
  *     (findCardDataPath), since a GTIN is a Luhn-valid run by chance 1 time in 10.
- * Timestamps (1...) and most shop barcodes (GS1 prefixes 0-1, 7-9) never match
- * the first-digit rule. A crafted UUID or 32-hex token can still carry digits
+ * Clock values (Date.now(), µs, ns: they start with 1) and digit runs of a
+ * length no network issues at their prefix never match the range rule, so an
+ * idempotency key or id made of digits is not refused by chance (one run in
+ * ten passes Luhn). A crafted UUID or 32-hex token can still carry digits
  * past the scan; such fields are identifiers the server makes or checks by
  * pattern, not free text.
  */
+
+import { fitsCardNetwork } from './card-networks.ts';
 
 // Between two digit groups: 1 to 3 of these (`4111 - 1111` too).
 const SEPARATOR = /^[ \t._\-/\u00a0\u00ad\u2007\u2010-\u2015\u200b-\u200d\u2060]{1,3}$/;
@@ -54,7 +59,7 @@ export function luhnValid(digits: string): boolean {
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
-const isCardLike = (digits: string) => digits.length >= 13 && digits.length <= 19 && digits.charCodeAt(0) >= 50 && digits.charCodeAt(0) <= 54 && luhnValid(digits);
+const isCardLike = (digits: string) => digits.length >= 13 && digits.length <= 19 && fitsCardNetwork(digits) && luhnValid(digits);
 
 /** The text with UUIDs and hashes masked (same length, no digits) and fullwidth digits made ASCII. */
 function prepare(text: string): string {

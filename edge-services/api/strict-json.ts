@@ -1,33 +1,29 @@
 /**
- * The gateway API's JSON body parser (issue 25), the same rules as the
- * server's (server/http/input-guard.ts; edge-services may not import server):
- * valid UTF-8 only (a fatal TextDecoder: never U+FFFD stored), nesting
- * bounded before parsing, no NUL, lone surrogate or out-of-range number
- * (core's checkJsonInput), and Fastify's own protection against __proto__.
+ * The gateway API's JSON body parser (issue 25): core's decodeStrictJson, the
+ * one the server uses too (valid UTF-8 only, nesting bounded before parsing,
+ * no NUL, lone surrogate or out-of-range number), after Fastify's own
+ * protection against __proto__.
  */
 import type { FastifyInstance } from 'fastify';
-import { checkJsonInput, EdgePayError, hasCardNumber, jsonDepthExceeds, MAX_JSON_DEPTH, redactCardNumbers } from '../../core/index.ts';
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+import { decodeStrictJson, hasCardNumber, redactCardNumbers } from '../../core/index.ts';
 
 export function installStrictJsonParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    let text: string;
+    // Fastify's parser answers at once (secure-json-parse is synchronous); it runs inside core's decoder.
+    const parse = (text: string): unknown => {
+      let result: { err: Error | null; value?: unknown } | undefined;
+      parseJson(request, text, (err, value) => (result = { err, value }));
+      if (!result) throw new Error('the JSON parser did not answer synchronously');
+      if (result.err) throw result.err;
+      return result.value;
+    };
     try {
-      text = utf8.decode(body as Buffer);
-    } catch {
-      return done(new EdgePayError('REQUEST_INVALID_TEXT', { reason: 'the body is not valid UTF-8' }), undefined);
+      done(null, decodeStrictJson(body as Buffer, parse));
+    } catch (err) {
+      done(err as Error, undefined);
     }
-    if (jsonDepthExceeds(text)) return done(new EdgePayError('REQUEST_TOO_DEEP', { limit: MAX_JSON_DEPTH }), undefined);
-    parseJson(request, text, (err, value) => {
-      if (err) return done(err, undefined);
-      const problem = checkJsonInput(value);
-      if (problem?.kind === 'depth') return done(new EdgePayError('REQUEST_TOO_DEEP', { limit: MAX_JSON_DEPTH }), undefined);
-      if (problem) return done(new EdgePayError('REQUEST_INVALID_TEXT', { reason: problem.reason }), undefined);
-      done(null, value);
-    });
   });
 }
 

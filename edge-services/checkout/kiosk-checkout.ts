@@ -35,7 +35,7 @@ import {
   type ProductDoc,
   type SiteDoc,
 } from '../../core/index.ts';
-import { ServerUnreachable, type GatewaySync, type LedgerDatabase, type SyncEndpoint } from '../../sync/index.ts';
+import { ServerUnreachable, UnsentPayments, type GatewaySync, type LedgerDatabase, type SyncEndpoint } from '../../sync/index.ts';
 import { authoriseHeldPayment } from '../server-client/index.ts';
 import type { CardResult, CardTerminal } from './card-terminal-client.ts';
 
@@ -149,7 +149,8 @@ export class KioskCheckout {
   async offlineDecision(): Promise<OfflineDecision | 'no-site'> {
     const site = await this.options.db.sites.findOne(this.options.siteId).exec();
     if (!site) return 'no-site';
-    const unsent = await this.unsent();
+    // The ledger's kept tracker: a sale does not read the whole backlog first.
+    const unsent = await UnsentPayments.of(this.options.db.payments).list();
     return checkOfflineLimits((site.toJSON() as SiteDoc).offlineLimits, basketTotal(this.basketState), unsent, this.now());
   }
 

@@ -13,8 +13,8 @@
  * same sources the console reads: nothing is counted twice.
  */
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { summariseUnsent, UNSENT_PAYMENTS_SELECTOR, type PaymentDoc, type SyncStatus, type UnsentSummary } from '../../core/index.ts';
-import type { GatewaySync, LedgerDatabase } from '../../sync/index.ts';
+import type { SyncStatus, UnsentSummary } from '../../core/index.ts';
+import { UnsentPayments, type GatewaySync, type LedgerDatabase } from '../../sync/index.ts';
 import type { BusMetricsSnapshot } from '../bus/index.ts';
 import type { DeviceStatusRow } from '../drivers/index.ts';
 
@@ -54,7 +54,8 @@ export function createGatewayProbes(sources: GatewayProbeSources): GatewayProbes
   let unsentScrape: Promise<UnsentSummary> | undefined;
   const syncStatus = () => (scrape ??= sources.sync ? sources.sync.status() : Promise.resolve(undefined));
   // From the ledger by core's one rule, so a gateway without a server (standalone) counts too.
-  const readUnsent = async () => summariseUnsent((await sources.db.payments.find({ selector: { ...UNSENT_PAYMENTS_SELECTOR } }).exec()) as unknown as PaymentDoc[]);
+  // Kept by the ledger's tracker (sync/ledger/unsent-payments.ts): no documents read per scrape.
+  const readUnsent = () => UnsentPayments.of(sources.db.payments).summary();
   const unsent = () => (unsentScrape ??= readUnsent());
 
   new Gauge({

@@ -17,9 +17,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Ajv, type Options as AjvOptions } from 'ajv';
-import { checkJsonInput, EdgePayError, findCardDataPath, hasCardNumber, jsonDepthExceeds, MAX_JSON_DEPTH, redactCardNumbers } from '../../core/index.ts';
-
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+import { decodeStrictJson, EdgePayError, findCardDataPath, hasCardNumber, redactCardNumbers } from '../../core/index.ts';
 
 /**
  * What a route may say about its body in Fastify's per-route `config`:
@@ -44,26 +42,25 @@ function routeConfig(request: FastifyRequest): InputGuardRouteConfig {
   return (request.routeOptions?.config ?? {}) as InputGuardRouteConfig;
 }
 
-/** The JSON body parser: strict UTF-8, bounded depth, text that can be stored. */
+/** The JSON body parser: core's decodeStrictJson (strict UTF-8, bounded depth, text that can be stored), shared with the gateway's API. */
 export function installStrictJsonParser(app: FastifyInstance): void {
   // Fastify's own parser after our checks: it refuses __proto__ and constructor.prototype keys.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    let text: string;
+    // Fastify's parser answers at once (secure-json-parse is synchronous); it runs inside core's decoder.
+    const parse = (text: string): unknown => {
+      let result: { err: Error | null; value?: unknown } | undefined;
+      parseJson(request, text, (err, value) => (result = { err, value }));
+      if (!result) throw new Error('the JSON parser did not answer synchronously');
+      if (result.err) throw result.err;
+      return result.value;
+    };
     try {
-      text = utf8.decode(body as Buffer);
-    } catch {
-      return done(new EdgePayError('REQUEST_INVALID_TEXT', { reason: 'the body is not valid UTF-8' }), undefined);
+      done(null, decodeStrictJson(body as Buffer, parse, { text: !routeConfig(request).checksDocumentsPerRow }));
+    } catch (err) {
+      done(err as Error, undefined);
     }
-    if (jsonDepthExceeds(text)) return done(new EdgePayError('REQUEST_TOO_DEEP', { limit: MAX_JSON_DEPTH }), undefined);
-    parseJson(request, text, (err, value) => {
-      if (err) return done(err, undefined);
-      const problem = checkJsonInput(value, MAX_JSON_DEPTH, { text: !routeConfig(request).checksDocumentsPerRow });
-      if (problem?.kind === 'depth') return done(new EdgePayError('REQUEST_TOO_DEEP', { limit: MAX_JSON_DEPTH }), undefined);
-      if (problem) return done(new EdgePayError('REQUEST_INVALID_TEXT', { reason: problem.reason }), undefined);
-      done(null, value);
-    });
   });
 }
 

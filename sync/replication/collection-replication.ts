@@ -18,7 +18,7 @@ import { Subject } from 'rxjs';
 import type { RxCollection } from 'rxdb';
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
 import { EdgePayError, pushRefusalsOf, RESYNC, type PullStreamEvent, type PushRow, type ReplicatedDocument, type SyncCheckpoint } from '../../core/index.ts';
-import { pullChanges, pushChanges, ServerUnreachable, type SyncEndpoint } from './http-client.ts';
+import { DEFAULT_PUSH_TIMEOUT_MS, probeServer, pullChanges, pushChanges, ServerSlow, ServerUnreachable, type SyncEndpoint } from './http-client.ts';
 import { AckedWrites } from './acked-writes.ts';
 import { PushesInFlight } from './pushes-in-flight.ts';
 import { readPullStream } from './event-stream.ts';
@@ -74,6 +74,10 @@ export const DEFAULT_PUSH_CONCURRENCY = 3;
  * of 5 runs each, twice, `BENCH_SUBJECTS=edgepay-postgres npm run -s bench -- sync`).
  */
 export const PUSH_ROUNDS_PER_TASK = 4;
+/** How long the server's health may take after a slow answer before the gateway counts as offline. */
+export const REACHABLE_PROBE_MS = 5000;
+/** One-row requests of a call that may time out before the call fails (RxDB then tries it again later). */
+const MAX_SLOW_SINGLE_ROWS = 3;
 
 /**
  * Runs at most `n` of the given calls at once, the others in call order after them.
@@ -89,30 +93,97 @@ export function limiter(n: number): <T>(call: () => Promise<T>) => Promise<T> {
 }
 
 /**
- * Pushes `rows` as requests of at most `batchSize` rows, `limit` deciding how
- * many run at once. Resolves with all conflicts once every request succeeded;
- * otherwise rejects with the first failure, but only after every request has
- * settled, so RxDB's retry never overlaps a request of the failed attempt.
- * A retry after a partial failure sends rows the server already stored: they
- * come back as conflicts with the server's (stamped) state, as after any lost
- * answer, so nothing is stored twice.
+ * The size of the next push request: the configured batch size while answers
+ * come in time, halved after each answer that did not (down to one row), and
+ * doubled again after each answer that came in under a quarter of the
+ * timeout. A slow link then carries the backlog in requests it can answer,
+ * instead of timing out on the same large request again and again.
+ */
+export class PushSizer {
+  #size: number;
+  constructor(
+    readonly max: number,
+    readonly timeoutMs: number,
+  ) {
+    this.#size = max;
+  }
+  get size(): number {
+    return this.#size;
+  }
+  /** A request of `rows` was not answered in time. */
+  slow(rows: number): void {
+    this.#size = Math.max(1, Math.min(this.#size, Math.floor(rows / 2)));
+  }
+  /** A request of `rows` was answered in `ms`. */
+  answered(rows: number, ms: number): void {
+    if (ms < this.timeoutMs / 4 && rows >= this.#size) this.#size = Math.min(this.max, this.#size * 2);
+  }
+}
+
+export type PushInRequestsOptions = {
+  /** Requests this call keeps going side by side (default: one per request at the first size, as many as `limit` lets). */
+  workers?: number;
+  /**
+   * Called when a request fails: true puts its rows back to be sent again (cut
+   * at the size of that moment) while the other requests' answers are kept;
+   * false fails the call.
+   */
+  again?: (err: unknown, rows: PushRow[]) => boolean | Promise<boolean>;
+};
+
+/**
+ * Pushes `rows` as requests of at most `size` rows (a number, or read as each
+ * request starts), `limit` deciding how many run at once. Resolves with all
+ * conflicts once every row was answered; otherwise rejects with the first
+ * failure, but only after every request has settled, so RxDB's retry never
+ * overlaps a request of the failed attempt. A retry after a partial failure
+ * sends rows the server already stored: they come back as conflicts with the
+ * server's (stamped) state, as after any lost answer, so nothing is stored
+ * twice. `again` keeps a call's progress through a slow answer: only the rows
+ * of that request go again.
  */
 export async function pushInRequests(
   rows: PushRow[],
-  batchSize: number,
+  size: number | (() => number),
   limit: <T>(call: () => Promise<T>) => Promise<T>,
   send: (rows: PushRow[]) => Promise<ReplicatedDocument[]>,
+  options: PushInRequestsOptions = {},
 ): Promise<ReplicatedDocument[]> {
-  if (rows.length <= batchSize) return limit(() => send(rows));
-  const requests: Promise<ReplicatedDocument[]>[] = [];
-  for (let i = 0; i < rows.length; i += batchSize) {
-    const chunk = rows.slice(i, i + batchSize);
-    requests.push(limit(() => send(chunk)));
-  }
-  const settled = await Promise.allSettled(requests);
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return settled.flatMap((r) => (r as PromiseFulfilledResult<ReplicatedDocument[]>).value);
+  const sizeNow = () => Math.max(1, typeof size === 'number' ? size : size());
+  if (rows.length <= sizeNow() && !options.again) return limit(() => send(rows));
+  const waiting: PushRow[][] = [rows];
+  const take = (): PushRow[] | undefined => {
+    const head = waiting[0];
+    if (!head) return undefined;
+    const n = sizeNow();
+    if (head.length <= n) return waiting.shift();
+    waiting[0] = head.slice(n);
+    return head.slice(0, n);
+  };
+  const conflicts: ReplicatedDocument[] = [];
+  let failure: { reason: unknown } | undefined;
+  const worker = async () => {
+    for (;;) {
+      // Rows are taken when a slot is free, at the size of that moment.
+      const done = await limit(async () => {
+        if (failure) return true;
+        const chunk = take();
+        if (!chunk) return true;
+        try {
+          conflicts.push(...(await send(chunk)));
+        } catch (err) {
+          if (!failure && options.again && (await options.again(err, chunk))) waiting.unshift(chunk);
+          else failure ??= { reason: err };
+        }
+        return false;
+      });
+      if (done) return;
+    }
+  };
+  const workers = Math.max(1, options.workers ?? Math.ceil(rows.length / sizeNow()));
+  await Promise.all(Array.from({ length: workers }, worker));
+  if (failure) throw failure.reason;
+  return conflicts;
 }
 
 export function replicateCollection(options: CollectionSyncOptions): CollectionSync {
@@ -156,16 +227,35 @@ export function replicateCollection(options: CollectionSyncOptions): CollectionS
       return conflicts;
     }
   };
+  /** After a slow answer: does the server answer a small request (its health) at once? */
+  const reachable = () => probeServer({ ...endpoint, timeoutMs: REACHABLE_PROBE_MS }).then(() => true, () => false);
   const report = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       const result = await call();
       options.onCallResult({ ok: true });
       return result;
     } catch (err) {
-      options.onCallResult({ ok: false, unreachable: err instanceof ServerUnreachable, error: err as Error });
+      // A slow answer is an outage only if the server's health does not answer either.
+      const unreachable = err instanceof ServerUnreachable || (err instanceof ServerSlow && !(await reachable()));
+      options.onCallResult({ ok: false, unreachable, error: err as Error });
       throw err;
     }
   };
+  const sizer = new PushSizer(pushBatchSize, endpoint.pushTimeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS);
+  const timedPush = async (rows: PushRow[]) => {
+    const started = Date.now();
+    const conflicts = await pushChunk(rows);
+    sizer.answered(rows.length, Date.now() - started);
+    return conflicts;
+  };
+  /** A push request not answered in time goes again, smaller, while the server's health answers (a slow link, not an outage). */
+  const pushAgain = async (err: unknown, rows: PushRow[]): Promise<boolean> => {
+    if (!(err instanceof ServerSlow)) return false;
+    sizer.slow(rows.length);
+    if (rows.length === 1 && ++slowSingles > MAX_SLOW_SINGLE_ROWS) return false;
+    return reachable();
+  };
+  let slowSingles = 0;
 
   const replication = replicateRxCollection<any, SyncCheckpoint>({
     collection,
@@ -202,7 +292,10 @@ export function replicateCollection(options: CollectionSyncOptions): CollectionS
             batchSize: pushBatchSize * pushConcurrency * PUSH_ROUNDS_PER_TASK,
             handler: (rows) => {
               const done = inFlight.begin((rows as PushRow[]).map((row) => row.newDocumentState[primaryPath] as string));
-              return report(() => pushInRequests(rows as PushRow[], pushBatchSize, pushLimit, pushChunk)).finally(done);
+              slowSingles = 0;
+              return report(() =>
+                pushInRequests(rows as PushRow[], () => sizer.size, pushLimit, timedPush, { workers: pushConcurrency, again: pushAgain }),
+              ).finally(done);
             },
           },
         }

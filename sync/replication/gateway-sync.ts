@@ -14,10 +14,7 @@ import {
   EdgePayError,
   edgePayCollections,
   isErrorCode,
-  summariseUnsent,
-  UNSENT_PAYMENTS_SELECTOR,
   type CollectionRegistry,
-  type PaymentDoc,
   type RefusedDocument,
   type SyncStatus,
 } from '../../core/index.ts';
@@ -25,6 +22,7 @@ import { ConnectionMonitor, SYNC_PROBE_BACKOFF, type ProbeBackoff } from './conn
 import { replicateCollection, type CollectionSync } from './collection-replication.ts';
 import type { SyncEndpoint } from './http-client.ts';
 import { RefusedDocuments } from './refused-documents.ts';
+import { UnsentPayments } from '../ledger/unsent-payments.ts';
 
 export type GatewaySyncOptions = SyncEndpoint & {
   /** The collections to replicate, as declared (default: core's registry); those with neither push nor pull are left out. */
@@ -135,10 +133,10 @@ export class GatewaySync {
 
   async status(): Promise<SyncStatus> {
     const payments = this.db.collections.payments;
-    // Unsent by core's one rule, found through the status index instead of by
-    // reading the whole ledger, which the console polls twice a second.
-    const unsent = payments ? await payments.find({ selector: { ...UNSENT_PAYMENTS_SELECTOR } }).exec() : [];
-    const status: SyncStatus = { online: this.monitor.online, pending: summariseUnsent(unsent as PaymentDoc[]) };
+    // Unsent by core's one rule, counted by the ledger's kept tracker (unsent-payments.ts):
+    // the console polls this twice a second, and a backlog can be 10,000 payments.
+    const pending = payments ? await UnsentPayments.of(payments).summary() : { count: 0, sums: [] };
+    const status: SyncStatus = { online: this.monitor.online, pending };
     if (this.lastError) status.lastError = this.lastError;
     if (this.lastSuccessAt) status.lastSuccessAt = this.lastSuccessAt;
     if (!this.monitor.online && this.monitor.nextProbeAt) status.nextAttemptAt = new Date(this.monitor.nextProbeAt).toISOString();

@@ -1,7 +1,9 @@
 /**
  * The gateway's HTTP calls to the server's replication routes, with a
  * timeout on each and errors sorted into "the network/server is down"
- * (retry later, we are offline) and "the server refused" (a stable code).
+ * (retry later, we are offline), "the server is slow" (it was reached but
+ * did not answer in time: not an outage, send less at once) and "the server
+ * refused" (a stable code).
  */
 import {
   EdgePayError,
@@ -21,7 +23,32 @@ export type SyncEndpoint = {
   credential: string;
   /** Milliseconds before a request is abandoned (default 10 s). */
   timeoutMs?: number;
+  /**
+   * Milliseconds a push may take to be answered (default 30 s): a push carries
+   * up to a batch of documents each way, over links that may be lossy and slow.
+   */
+  pushTimeoutMs?: number;
 };
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_PUSH_TIMEOUT_MS = 30_000;
+
+/**
+ * The request was sent but no answer came in time. Not an outage by itself:
+ * a large push over a slow link looks the same. The caller sends less at once
+ * and asks the server's health (a small request) whether it is reachable.
+ */
+export class ServerSlow extends Error {
+  override readonly name = 'ServerSlow';
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(reason, options);
+  }
+}
+
+/** Our own deadline fired (AbortSignal.timeout), as opposed to the connection failing. */
+function timedOut(err: unknown): boolean {
+  return (err as { name?: unknown } | undefined)?.name === 'TimeoutError';
+}
 
 /** The server could not be reached or failed (5xx): the gateway is offline. */
 export class ServerUnreachable extends Error {
@@ -42,17 +69,21 @@ async function request<T>(endpoint: SyncEndpoint, path: string, init: RequestIni
   return (await exchange<T>(endpoint, path, init)).body;
 }
 
-async function exchange<T>(endpoint: SyncEndpoint, path: string, init: RequestInit): Promise<{ body: T; headers: Headers }> {
+async function exchange<T>(endpoint: SyncEndpoint, path: string, init: RequestInit, timeoutMs = endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS): Promise<{ body: T; headers: Headers }> {
   let res: Response;
   try {
-    res = await fetch(endpoint.serverUrl + path, { ...init, signal: AbortSignal.timeout(endpoint.timeoutMs ?? 10_000) });
+    // A failed connect (refused, unreachable, reset, undici's own connect
+    // timeout) rejects here with its cause; only our deadline is "slow".
+    res = await fetch(endpoint.serverUrl + path, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
+    if (timedOut(err)) throw new ServerSlow(`no answer from ${endpoint.serverUrl} in ${timeoutMs} ms`, { cause: err });
     throw new ServerUnreachable(`cannot reach ${endpoint.serverUrl}: ${(err as Error).message}`, { cause: err });
   }
   let body: unknown;
   try {
     body = await res.json();
   } catch (err) {
+    if (timedOut(err)) throw new ServerSlow(`the answer from ${endpoint.serverUrl} did not arrive in ${timeoutMs} ms`, { cause: err });
     throw new ServerUnreachable(`bad answer from ${endpoint.serverUrl} (${res.status})`, { cause: err });
   }
   if (res.status >= 500) throw new ServerUnreachable(`server error ${res.status}: ${JSON.stringify(body).slice(0, 200)}`);
@@ -83,7 +114,7 @@ export async function pushChanges(endpoint: SyncEndpoint, collection: string, sc
     method: 'POST',
     headers: headers(endpoint, true),
     body: JSON.stringify(rows),
-  });
+  }, endpoint.pushTimeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS);
   const commit = answer.get(PUSH_COMMIT_HEADER);
   const commitLwt = commit === null ? undefined : Number(commit);
   return { conflicts: body, commitLwt: commitLwt !== undefined && Number.isSafeInteger(commitLwt) ? commitLwt : undefined };

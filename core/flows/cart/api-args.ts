@@ -1,4 +1,4 @@
-/** Argument checks of the cart's gateway API methods (core/gateway-api/methods.ts). */
+/** Argument checks of the cart's gateway API methods (core/gateway-api/methods.ts); the shared ones (optional, text, ...) are core/gateway-api/args.ts's. */
 import { EdgePayError } from '../../errors.ts';
 import { text } from '../../gateway-api/args.ts';
 
@@ -18,9 +18,3 @@ export const oneOf =
     if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) throw invalid(`${name} must be one of ${values.join(', ')}`);
     return v as E;
   };
-
-/** Absent, or checked. */
-export const optional =
-  <T>(check: (v: unknown, name: string) => T) =>
-  (v: unknown, name: string): T | undefined =>
-    v === undefined ? undefined : check(v, name);

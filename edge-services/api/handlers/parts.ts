@@ -4,7 +4,6 @@
  * sync, devices, network.
  */
 import {
-  summariseUnsent,
   type cartFlow,
   type BacklogSample,
   type DeviceView,
@@ -21,7 +20,7 @@ import {
   type SyncStatus,
   type UnsentSummary,
 } from '../../../core/index.ts';
-import type { GatewaySync, LedgerDatabase, SyncEndpoint } from '../../../sync/index.ts';
+import { UnsentPayments, type GatewaySync, type LedgerDatabase, type SyncEndpoint } from '../../../sync/index.ts';
 import type { KioskCheckout } from '../../checkout/index.ts';
 import type { NetworkSwitch } from '../network-link.ts';
 import type { KioskPayLater } from '../../flows/credit/index.ts';
@@ -143,8 +142,13 @@ export class GatewayReads {
   }
 
   async unsentSummary(): Promise<UnsentSummary> {
-    // The one "unsent" rule (core/payments/unsent.ts), as the sync status counts it.
-    return summariseUnsent(await this.parts.kiosk.unsent());
+    // The one "unsent" rule (core/payments/unsent.ts), kept by the ledger's tracker as the sync status counts it.
+    return UnsentPayments.of(this.parts.db.payments).summary();
+  }
+
+  /** How many offline payments were declined after forwarding (the tracker's count, no documents read). */
+  declinedAfterForwardCount(): Promise<number> {
+    return UnsentPayments.of(this.parts.db.payments).declinedAfterForwardCount();
   }
 }
 
