@@ -22,10 +22,16 @@
  * exactly one loan per answered order and the ledger's invariant check (every loan's hold)
  * must pass; otherwise exit 1 after the figures.
  *
+ * Each closed-loop run also logs the server process's CPU time per approval (from /proc: less
+ * noisy than the rate on a shared machine); the figure `approvals` carries its median as
+ * `serverCpuMsPerApproval`.
+ *
  * Env: BENCH_DURATION_S (default 10), BENCH_RUNS (3), BENCH_CONNECTIONS (20), BENCH_RATE,
- * BENCH_PAYMENTS_RATE, BENCH_BUYERS (200), EDGEPAY_TEST_PG_URL.
+ * BENCH_PAYMENTS_RATE, BENCH_BUYERS (200), EDGEPAY_TEST_PG_URL,
+ * BENCH_CPU_PROF=<dir> (run the server child with `--cpu-prof --cpu-prof-dir=<dir>`; written on exit).
  */
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CompactSign, exportJWK, generateKeyPair } from 'jose';
 import { CREDIT_MESSAGE_TYPES, CREDIT_PATHS, type CreditOrderMessage } from '../core/index.ts';
@@ -40,6 +46,21 @@ const ADMIN = 'bench-credit-admin-' + randomBytes(8).toString('hex');
 const letters = (n: number) => Array.from(randomBytes(n), (b) => String.fromCharCode(97 + (b % 26))).join('');
 const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
 
+/**
+ * CPU time (user + system, ms) of a process from /proc (Linux; clock ticks taken as 100/s), or
+ * NaN; with `mainThread`, of its main thread only (the event loop; the rest is libuv's pool,
+ * where WebCrypto's signatures run, and the garbage collector's threads).
+ */
+function processCpuMs(pid: number | undefined, mainThread = false): number {
+  try {
+    const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 export async function run(): Promise<number> {
   const durationS = env('BENCH_DURATION_S', 10);
   const runs = env('BENCH_RUNS', 3);
@@ -50,9 +71,12 @@ export async function run(): Promise<number> {
     if (!(await serverTesting.postgresReachable())) throw new Error('the credit bench needs PostgreSQL (EDGEPAY_TEST_PG_URL)');
     const pg = await serverTesting.freshPostgres();
     defer('drop the bench schema', () => pg.drop());
-    const server = spawnChild('credit server', process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'credit-server-main.ts')], {
+    const cpuProfDir = process.env.BENCH_CPU_PROF;
+    const profile = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(cpuProfDir)}`] : [];
+    const server = spawnChild('credit server', process.execPath, [...profile, '--import', 'tsx', join(import.meta.dirname, 'credit-server-main.ts')], {
       cwd: join(import.meta.dirname, '..'),
       env: { ...process.env, CREDIT_DATABASE_URL: pg.databaseUrl!, CREDIT_ADMIN_TOKEN: ADMIN },
+      killAfterMs: 15_000,
     });
     const url = (await waitForOutput(server, /listening (\S+)/, 'the credit server'))[1]!;
     log(`server ${url}; ${buyers} buyers, ${connections} connections, ${durationS} s x ${runs} runs, open loop at ${rate}/s`);
@@ -98,12 +122,15 @@ export async function run(): Promise<number> {
 
     // Closed loop: approvals per second.
     const perRun: number[] = [];
+    const cpuPerApproval: number[] = [];
     for (let r = 0; r <= runs; r++) {
       const warm = r === 0;
       const seconds = warm ? Math.min(3, durationS) : durationS;
       const pool = await presign(Math.ceil(seconds * 400) + connections);
       let next = 0;
       let done = 0;
+      const cpu0 = processCpuMs(server.child.pid);
+      const main0 = processCpuMs(server.child.pid, true);
       const start = performance.now();
       const end = start + seconds * 1000;
       await Promise.all(
@@ -115,8 +142,13 @@ export async function run(): Promise<number> {
         }),
       );
       const perSecond = done / ((performance.now() - start) / 1000);
-      if (!warm) perRun.push(perSecond);
-      log(`${warm ? 'warm-up' : `run ${r}`}: ${done} approvals, ${perSecond.toFixed(1)}/s`);
+      const cpuMs = (processCpuMs(server.child.pid) - cpu0) / done;
+      const mainMs = (processCpuMs(server.child.pid, true) - main0) / done;
+      if (!warm) {
+        perRun.push(perSecond);
+        cpuPerApproval.push(cpuMs);
+      }
+      log(`${warm ? 'warm-up' : `run ${r}`}: ${done} approvals, ${perSecond.toFixed(1)}/s, server CPU ${cpuMs.toFixed(2)} ms per approval (event loop ${mainMs.toFixed(2)})`);
     }
 
     // Open loop at the given rate: latency from each order's scheduled time.
@@ -135,7 +167,7 @@ export async function run(): Promise<number> {
     );
     log(`open loop: ${count} orders at ${rate}/s, p50 ${median(latencies).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`);
 
-    emit({ bench: BENCH, subject: 'edgepay', metric: 'approvals', value: round(median(perRun), 1), unit: 'approvals/s', connections, durationS, runs, buyers });
+    emit({ bench: BENCH, subject: 'edgepay', metric: 'approvals', value: round(median(perRun), 1), unit: 'approvals/s', connections, durationS, runs, buyers, serverCpuMsPerApproval: round(median(cpuPerApproval), 2) });
     emit({ bench: BENCH, subject: 'edgepay', metric: 'approval', value: round(median(latencies)), unit: 'ms', p99: round(percentile(latencies, 99)), rate, orders: count, goalP99Ms: 50 });
 
     // The books: one loan per answered order, and every loan's hold in the ledger.

@@ -35,7 +35,7 @@ import { buyerCredit, confirmDelivery, payInstalment } from './buyer.ts';
 import type { CreditContext } from './context.ts';
 import { setCreditLine } from './institution.ts';
 import { cancel, capture, followBuyerAnswer, loanOfMerchant, merchantView, placeOrder, refund, reportReturn } from './loans.ts';
-import { importMerchantKey, kidOf, verify } from './signing.ts';
+import { importMerchantKey, kidOf, merchantKeyOf, verify } from './signing.ts';
 
 const tags = ['credit'];
 const security: Record<string, string[]>[] = [{ gatewayCredential: [] }];
@@ -73,7 +73,7 @@ async function merchantMessage<T extends { merchantId: string }>(ctx: CreditCont
   if (kidOf(jws) !== merchantId) throw new EdgePayError('CREDIT_MESSAGE_INVALID', { reason: 'kid is not this merchant' });
   const { rows } = await ctx.db.query<{ public_jwk: unknown }>('SELECT public_jwk FROM credit_merchant_keys WHERE merchant_id = $1', [merchantId]);
   if (!rows[0]) throw new EdgePayError('CREDIT_MERCHANT_KEY_MISSING');
-  const payload = await verify<T>(jws, await importMerchantKey(rows[0].public_jwk), typ);
+  const payload = await verify<T>(jws, await merchantKeyOf(rows[0].public_jwk), typ);
   if (payload.merchantId !== merchantId) throw new EdgePayError('CREDIT_MESSAGE_INVALID', { reason: 'it names another merchant' });
   // The signed payload is a body too: no card number in it is stored (the server's guard saw only base64url).
   const cardPath = findCardDataPath(payload);
