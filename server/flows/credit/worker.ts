@@ -58,10 +58,21 @@ export async function startCreditWorker(ctx: Omit<CreditContext, 'nudge'>, optio
         } else schedule(options.intervalMs);
       });
   }
+  // When the pass set to come is due; a wake-up never moves it later. (Before, each notice
+  // reset the timer to 20 ms from then: under a steady stream of requests to pay, one every
+  // few ms, the pass never came until the stream stopped.)
+  let dueAt = Number.POSITIVE_INFINITY;
   function schedule(ms: number): void {
     if (stopped) return;
+    const delay = Math.max(ms, lastPassEnd + MIN_GAP_MS - Date.now());
+    if (timer && dueAt <= Date.now() + delay) return;
     if (timer) clearTimeout(timer);
-    timer = setTimeout(run, Math.max(ms, lastPassEnd + MIN_GAP_MS - Date.now()));
+    dueAt = Date.now() + delay;
+    timer = setTimeout(() => {
+      timer = undefined;
+      dueAt = Number.POSITIVE_INFINITY;
+      run();
+    }, delay);
     timer.unref?.();
   }
 
