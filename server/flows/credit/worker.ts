@@ -11,6 +11,20 @@ import { markLate } from './buyer.ts';
 import type { CreditContext } from './context.ts';
 import { expireLoan, followBuyerAnswer } from './loans.ts';
 
+/**
+ * Whether a request-to-pay notice ([feed, seq, {type, ...}]) only announces a new request: no
+ * loan has anything to follow then (every approval makes one: at a busy PG most notices are
+ * these). Anything else, or a notice too large to carry its event, wakes the worker.
+ */
+function isNewRequest(payload: string): boolean {
+  try {
+    const notice = JSON.parse(payload) as unknown;
+    return Array.isArray(notice) && typeof notice[0] === 'string' && (notice[2] as { type?: unknown } | undefined)?.type === 'request';
+  } catch {
+    return false;
+  }
+}
+
 export type CreditWorker = { nudge(): void; stop(): Promise<void>; pass(): Promise<void> };
 
 export async function startCreditWorker(ctx: Omit<CreditContext, 'nudge'>, options: { intervalMs: number; onError: (err: unknown) => void }): Promise<CreditWorker> {
@@ -76,7 +90,9 @@ export async function startCreditWorker(ctx: Omit<CreditContext, 'nudge'>, optio
     timer.unref?.();
   }
 
-  const unlisten = await ctx.db.listen(PAYMENT_REQUESTS_CHANNEL, () => schedule(20), () => schedule(20));
+  const unlisten = await ctx.db.listen(PAYMENT_REQUESTS_CHANNEL, (payload) => {
+    if (!isNewRequest(payload)) schedule(20);
+  }, () => schedule(20));
   schedule(options.intervalMs);
   return {
     nudge: () => schedule(20),
