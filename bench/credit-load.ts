@@ -49,7 +49,12 @@ export type LoadResult = {
 export async function load(target: Target, s: LoadSettings): Promise<LoadResult> {
   const out: LoadResult = { perSecond: [], cpuMsPerApproval: [], eventLoopMsPerApproval: [], latencies: [], openCpuMsPerApproval: Number.NaN, answered: 0, bad: 0 };
   const order = async (jws: string) => {
-    if (await target.order(jws)) out.answered++;
+    // A refused connection or a reset (an overloaded server) is a failed order, not the end of the bench.
+    const ok = await target.order(jws).catch((err: unknown) => {
+      if (out.bad < 3) log(`${target.label}: order failed: ${err instanceof Error ? (err.cause as Error | undefined)?.message ?? err.message : String(err)}`);
+      return false;
+    });
+    if (ok) out.answered++;
     else out.bad++;
   };
   for (let r = 0; r <= s.runs; r++) {
