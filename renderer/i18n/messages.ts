@@ -6,6 +6,7 @@
 import { shopEn, shopKo } from './shop-messages.ts';
 import { walletEn, walletKo } from './wallet-messages.ts';
 import { creditEn, creditKo } from './credit-messages.ts';
+import { kioskCreditEn, kioskCreditKo } from './kiosk-credit-messages.ts';
 
 const en = {
   'app.title': 'EdgePay',
@@ -146,6 +147,7 @@ const en = {
   'error.generic': 'Error: {message}',
   ...walletEn,
   ...creditEn,
+  ...kioskCreditEn,
 };
 
 type PluralSuffix = 'zero' | 'one' | 'two' | 'few' | 'many' | 'other';
@@ -292,6 +294,7 @@ const ko: Record<KoKey, string> = {
   'error.generic': '오류: {message}',
   ...walletKo,
   ...creditKo,
+  ...kioskCreditKo,
 };
 
 export type Lang = 'ko' | 'en';
