@@ -26,6 +26,7 @@ export const kioskCreditEn = {
   'error.CREDIT_BUYER_UNKNOWN': 'No EdgePay wallet has that phone number.',
   'error.CREDIT_KIOSK_UNAVAILABLE': 'Pay later is not set up at this kiosk.',
   'error.CREDIT_PLAN_UNSUPPORTED': 'That number of instalments is not offered.',
+  'error.CREDIT_SERVER_UNREACHABLE': 'Pay later needs the connection to EdgePay, which did not answer. Try again or pay by card.',
 } as const;
 
 export const kioskCreditKo: Record<keyof typeof kioskCreditEn, string> = {
@@ -55,4 +56,5 @@ export const kioskCreditKo: Record<keyof typeof kioskCreditEn, string> = {
   'error.CREDIT_BUYER_UNKNOWN': '그 휴대폰 번호로 등록된 EdgePay 지갑이 없습니다.',
   'error.CREDIT_KIOSK_UNAVAILABLE': '이 키오스크에는 나중 결제가 설정되어 있지 않습니다.',
   'error.CREDIT_PLAN_UNSUPPORTED': '제공하지 않는 분할 횟수입니다.',
+  'error.CREDIT_SERVER_UNREACHABLE': '나중 결제는 EdgePay 연결이 필요한데 응답이 없습니다. 다시 시도하거나 카드로 결제해 주세요.',
 };
