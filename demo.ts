@@ -33,6 +33,7 @@ import { startServer, wallet } from './server/index.ts';
 import { randomUUID } from 'node:crypto';
 import { get as httpGet, type ClientRequest } from 'node:http';
 import { DEMO_FLOWS } from './demo/flows.ts';
+import { demoKioskPayLater } from './demo/credit.ts';
 import { DEMO_CATALOGUE, demoProducts } from './demo/catalogue.ts';
 import type { DemoCommand, DemoPart } from './demo/context.ts';
 
@@ -136,6 +137,8 @@ step('UI build awaited');
 const link = await startNetworkLink(server.url);
 const withRecognition = process.env.DEMO_RECOGNITION !== '0';
 const operatorPin = gatewayConfig.operatorPin ?? '246810';
+// The kiosk's "Pay later" (flow credit): the store is a merchant of the PG with its own key.
+const kioskPayLater = await demoKioskPayLater({ dataDir, admin, serverUrl: server.url });
 const runtime = await startGatewayRuntime({
   dataDir: join(dataDir, 'gateway'),
   siteId: SITE,
@@ -149,6 +152,7 @@ const runtime = await startGatewayRuntime({
   operatorPin,
   network: link,
   http: { port: gatewayConfig.http.port },
+  payLater: kioskPayLater,
 });
 step('gateway runtime started');
 const { gateway, bus, kiosk } = runtime;

@@ -24,14 +24,17 @@ const CATALOGUE = [
 
 type ShopState = { merchantId: string; credential: string; privateJwk: JWK; loans: string[] };
 
-async function merchantState(ctx: DemoContext): Promise<ShopState> {
-  const dir = join(ctx.dataDir, 'credit');
+type MerchantEnv = Pick<DemoContext, 'dataDir' | 'admin'> & { serverUrl: string };
+
+/** A merchant of the PG with its credential and registered key, made once and kept in `<dataDir>/credit/<file>`. */
+async function merchantState(env: MerchantEnv, fileName: string, name: string): Promise<ShopState> {
+  const dir = join(env.dataDir, 'credit');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = join(dir, 'shop.json');
+  const file = join(dir, fileName);
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as ShopState;
-  const { merchantId, credential } = await ctx.admin('/admin/merchants', { name: 'EdgePay demo mall' });
+  const { merchantId, credential } = await env.admin('/admin/merchants', { name });
   const pair = await generateKeyPair('ES256', { extractable: true });
-  const res = await fetch(ctx.server.url + CREDIT_PATHS.merchantKey, {
+  const res = await fetch(env.serverUrl + CREDIT_PATHS.merchantKey, {
     method: 'PUT',
     headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
     body: JSON.stringify({ jwk: await exportJWK(pair.publicKey) }),
@@ -42,12 +45,23 @@ async function merchantState(ctx: DemoContext): Promise<ShopState> {
   return state;
 }
 
+/**
+ * The demo store's kiosk as a pay-later merchant of its own: demo.ts passes
+ * this to startGatewayRuntime (`payLater`), so the kiosk's "Pay later" button
+ * orders the basket from the PG for the wallet whose phone number is typed in
+ * (the seeded shopper: 010-3456-7890, limit set by creditDemo below).
+ */
+export async function demoKioskPayLater(env: MerchantEnv) {
+  const m = await merchantState(env, 'kiosk.json', 'EdgePay demo store (kiosk)');
+  return { merchantId: m.merchantId, merchantCredential: m.credential, privateJwk: m.privateJwk, storeName: 'EdgePay demo store' };
+}
+
 export const creditDemo: DemoFlow = {
   name: 'pay later',
   async start(ctx) {
     const shopper = ctx.demoWallet.users.find((u) => u.role === 'shopper')!;
     await ctx.admin(CREDIT_PATHS.adminBuyer(shopper.userId), { currency: 'KRW', limit: 500_000, score: 750 }, 'PUT');
-    const state = await merchantState(ctx);
+    const state = await merchantState({ ...ctx, serverUrl: ctx.server.url }, 'shop.json', 'EdgePay demo mall');
     const stateFile = join(ctx.dataDir, 'credit', 'shop.json');
     const key = await importJWK(state.privateJwk, 'ES256');
     const sign = (typ: string, payload: object) =>
@@ -135,6 +149,7 @@ export const creditDemo: DemoFlow = {
         `shop (merchant API client): ${shopUrl}`,
         `buyer with a credit line: ${shopper.name}, ${formatMoney({ amount: 500_000, currency: 'KRW' }, 'ko-KR')} (wallet: ${ctx.walletOrigin}/wallet/demo/${shopper.userId}, tab "Pay later")`,
         `merchant ${state.merchantId}; API: POST ${CREDIT_PATHS.orders} (see /openapi.json, tag credit)`,
+        `kiosk: "Pay later" (${ctx.runtime.api?.kioskUrl ?? 'the kiosk'}), phone 010-3456-7890, then confirm in the shopper's wallet (Requests)`,
         'terminal: paylater <amount> [instalments]  |  paylater-ship <loanId>  |  paylater-refund <loanId> <amount>',
       ],
       commands: {

@@ -7,6 +7,7 @@ import { shopEn, shopKo } from './shop-messages.ts';
 import { walletEn, walletKo } from './wallet-messages.ts';
 import { creditEn, creditKo } from './credit-messages.ts';
 import { relayEn, relayKo } from './relay-messages.ts';
+import { kioskCreditEn, kioskCreditKo } from './kiosk-credit-messages.ts';
 
 const en = {
   'app.title': 'EdgePay',
@@ -148,6 +149,7 @@ const en = {
   ...walletEn,
   ...creditEn,
   ...relayEn,
+  ...kioskCreditEn,
 };
 
 type PluralSuffix = 'zero' | 'one' | 'two' | 'few' | 'many' | 'other';
@@ -295,6 +297,7 @@ const ko: Record<KoKey, string> = {
   ...walletKo,
   ...creditKo,
   ...relayKo,
+  ...kioskCreditKo,
 };
 
 export type Lang = 'ko' | 'en';

@@ -11,6 +11,7 @@ import { LanguageSwitch, useI18n } from '../i18n/i18n.tsx';
 import { BasketList } from './BasketList.tsx';
 import { CameraPanel } from './CameraPanel.tsx';
 import { PaymentOverlay, type PaymentView } from './PaymentOverlay.tsx';
+import { PayLaterOverlay } from './PayLaterOverlay.tsx';
 import { useIdleReset } from './use-idle-reset.ts';
 import { useKeyboardScanner } from './use-keyboard-scanner.ts';
 
@@ -26,6 +27,8 @@ export function KioskApp() {
   const [camera, setCamera] = useState<CameraView | null>(null);
   const [payment, setPayment] = useState<PaymentView | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  // Pay later (flow `credit`): its own overlay, beside the card payment's.
+  const [payingLater, setPayingLater] = useState(false);
   const [connected, setConnected] = useState(true);
 
   useEffect(() => {
@@ -81,9 +84,13 @@ export function KioskApp() {
     setPayment(null);
     setCamera(null);
   }, []);
+  const closePayLater = useCallback(() => {
+    setPayingLater(false);
+    void client.kioskState().then(setState, () => undefined);
+  }, [client]);
   const lines = state?.basket.lines ?? [];
-  const busy = !!state?.paying || payment?.phase === 'waiting';
-  const idle = useIdleReset(lines.length > 0 && !busy && !payment, IDLE_WARN_MS, IDLE_GRACE_MS, () => void act(() => client.clear()));
+  const busy = !!state?.paying || payment?.phase === 'waiting' || payingLater;
+  const idle = useIdleReset(lines.length > 0 && !busy && !payment && !payingLater, IDLE_WARN_MS, IDLE_GRACE_MS, () => void act(() => client.clear()));
   const unsent = state?.unsent;
 
   return (
@@ -140,11 +147,15 @@ export function KioskApp() {
           <button type="button" className="big-btn primary pay-btn" disabled={busy || lines.length === 0} onClick={() => void pay()}>
             {state && lines.length ? t('kiosk.pay.label', { total: money(state.total) }) : t('kiosk.pay')}
           </button>
+          <button type="button" className="big-btn secondary paylater-btn" data-testid="paylater-button" disabled={busy || lines.length === 0} onClick={() => setPayingLater(true)}>
+            {t('kiosk.paylater')}
+          </button>
         </div>
       </footer>
       </aside>
       </div>
       {payment ? <PaymentOverlay view={payment} onClose={closeResult} autoCloseMs={RESULT_MS} /> : null}
+      {payingLater && state ? <PayLaterOverlay total={state.total} onClose={closePayLater} autoCloseMs={RESULT_MS} /> : null}
       {idle.warning ? (
         <div className="overlay tone-wait" role="alertdialog" aria-modal="true" aria-labelledby="idle-title">
           <div className="overlay-card">

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { generateKeyPair } from 'jose';
+import { CompactSign, generateKeyPair } from 'jose';
 import { CREDIT_MESSAGE_TYPES, CREDIT_PATHS } from '../../core/index.ts';
 import { serverTesting, wallet as walletCtx } from '../../server/index.ts';
 import { startCreditTestServer, type CreditTestServer } from './server.ts';
@@ -193,6 +193,13 @@ describe('pay later: merchant API, institution, wallet, ledger', () => {
     assert.equal(old.body.code, 'CREDIT_MESSAGE_INVALID');
     const noAuth = await http(server.url + CREDIT_PATHS.orders, 'POST', { message: good }, { 'idempotency-key': newKey() });
     assert.equal(noAuth.status, 401);
+    // A merchant that never registered a key, signing with its own id as kid.
+    const keyless = await admin(server.url, 'POST', '/admin/merchants', { name: 'Keyless shop' });
+    const unregistered = await new CompactSign(new TextEncoder().encode(JSON.stringify({ ...msg, merchantId: keyless.merchantId })))
+      .setProtectedHeader({ alg: 'ES256', typ: CREDIT_MESSAGE_TYPES.order, kid: keyless.merchantId })
+      .sign(stranger.privateKey);
+    const missing = await http(server.url + CREDIT_PATHS.orders, 'POST', { message: unregistered }, { authorization: `Bearer ${keyless.credential}`, 'idempotency-key': newKey() });
+    assert.deepEqual([missing.status, missing.body.code], [409, 'CREDIT_MERCHANT_KEY_MISSING']);
     assert.equal((await server.db.query('SELECT count(*)::int AS n FROM credit_loans')).rows[0]!.n, before, 'nothing was stored');
     // An action signed for one loan and action is refused on another route.
     const loan = await authorisedLoan(10_000, 1, 'HKD');

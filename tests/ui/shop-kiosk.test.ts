@@ -169,7 +169,7 @@ describe('shop-ready kiosk in Chromium', { timeout: 300_000 }, () => {
   it('declined: the reason in the screen\'s language, from the catalogue', async () => {
     await scan(portrait, ITEMS.declined.barcode);
     await until('one line', async () => (await names(landscape)).length === 1);
-    await portrait.getByRole('button', { name: /^Pay/ }).click();
+    await portrait.getByRole('button', { name: /^Pay .* by card$/ }).click();
     await landscape.locator('[data-state="declined"]').waitFor();
     assert.match((await landscape.getByRole('alertdialog').textContent()) ?? '', /잔액 부족/);
     assert.match((await portrait.getByRole('alertdialog').textContent()) ?? '', /not enough funds/);

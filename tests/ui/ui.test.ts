@@ -69,7 +69,7 @@ describe('kiosk and console in Chromium', { timeout: 240_000 }, () => {
     await kiosk.getByRole('alert').filter({ hasText: 'not in our catalogue' }).waitFor();
     await scan(ITEMS.declined.barcode);
     await until('one line', async () => (await lines().count()) === 1);
-    await kiosk.getByRole('button', { name: /^Pay/ }).click();
+    await kiosk.getByRole('button', { name: /^Pay .* by card$/ }).click();
     await kiosk.locator('[data-state="declined"]').waitFor();
     await kiosk.screenshot({ path: shot('kiosk-declined-en') });
     await kiosk.getByRole('button', { name: 'Back to basket' }).click();
@@ -125,7 +125,7 @@ describe('kiosk and console in Chromium', { timeout: 240_000 }, () => {
     await kiosk.getByTestId('offline-banner').waitFor({ timeout: 30_000 });
     await scan(ITEMS.coffee.barcode);
     await until('one line', async () => (await lines().count()) === 1);
-    await kiosk.getByRole('button', { name: /^Pay/ }).click();
+    await kiosk.getByRole('button', { name: /^Pay .* by card$/ }).click();
     await kiosk.locator('[data-state="stored"]').waitFor();
     await kiosk.screenshot({ path: shot('kiosk-offline-stored-en') });
     await kiosk.getByRole('button', { name: 'Done' }).click();
@@ -135,7 +135,7 @@ describe('kiosk and console in Chromium', { timeout: 240_000 }, () => {
 
     await scan(ITEMS.big.barcode);
     await until('one line', async () => (await lines().count()) === 1);
-    await kiosk.getByRole('button', { name: /^Pay/ }).click();
+    await kiosk.getByRole('button', { name: /^Pay .* by card$/ }).click();
     await kiosk.locator('[data-state="refused"]').waitFor();
     await kiosk.screenshot({ path: shot('kiosk-refused-over-limit-en') });
     await kiosk.getByRole('button', { name: 'Back to basket' }).click();

@@ -2,7 +2,11 @@
  * The credit flow's ledger accounts. Buyers appear only by pseudonym.
  *  - line: what the buyer owes (debits) and has repaid or been forgiven by
  *    refunds (credits); rule debits <= credits + limit: the credit limit.
- *  - institution: the institution's funding of loans (rule none).
+ *  - institution: the institution's funding of one buyer's loans (rule none).
+ *    Per buyer, not one per currency: every approval's hold locks the
+ *    account it credits until its transaction commits, so one account for
+ *    all buyers made every approval wait for the one before it (issue 23's
+ *    bench: 134 approvals/s, p99 in seconds). Opened with the buyer's line.
  *  - merchant: what the platform owes the merchant (payouts less refunds).
  *  - fees: the platform's discount fee income on credit sales.
  *  - buyerFunding: where the buyer's repayments come from and refunds go.
@@ -13,7 +17,7 @@ import { openAccount } from '../../ledger/index.ts';
 export const accounts = {
   line: (buyerRef: string, cur: string) => `credit_line:${buyerRef}:${cur}`,
   buyerFunding: (buyerRef: string, cur: string) => `buyer_funding:credit:${buyerRef}:${cur}`,
-  institution: (cur: string) => `credit_institution:sandbox:${cur}`,
+  institution: (buyerRef: string, cur: string) => `credit_institution:sandbox:${buyerRef}:${cur}`,
   merchant: (merchantId: string, cur: string) => `merchant_payable:credit:${merchantId}:${cur}`,
   fees: (cur: string) => `fees:credit:${cur}`,
 };
@@ -32,7 +36,6 @@ export function accountOpener(db: Queryable): { shared(currency: string): Promis
   };
   return {
     async shared(currency) {
-      await open(accounts.institution(currency), 'issuer_float', currency, 'credit');
       await open(accounts.fees(currency), 'fees', currency, 'credit');
     },
     merchant: (merchantId, currency) => open(accounts.merchant(merchantId, currency), 'merchant_payable', currency, merchantId),

@@ -59,7 +59,7 @@ export async function createSandboxInstitution(
           id: `credit:${req.loanId}:hold`,
           kind: 'pending',
           debitAccountId: accounts.line(req.buyerRef, req.currency),
-          creditAccountId: accounts.institution(req.currency),
+          creditAccountId: accounts.institution(req.buyerRef, req.currency),
           amount: req.amount,
           currency: req.currency,
           code: 'credit_hold',
@@ -85,6 +85,7 @@ export async function setCreditLine(db: Db, buyerRef: string, currency: string, 
     if (existing && Number(existing.credit_limit) !== limit) throw new EdgePayError('CREDIT_LINE_EXISTS_DIFFERENT', { currency });
     await openAccount(tx, { id: accounts.line(buyerRef, currency), kind: 'credit_receivable', currency, owner: 'credit', rule: 'debits_must_not_exceed_credits', limit });
     await openAccount(tx, { id: accounts.buyerFunding(buyerRef, currency), kind: 'buyer_funding', currency, owner: 'credit' });
+    await openAccount(tx, { id: accounts.institution(buyerRef, currency), kind: 'issuer_float', currency, owner: 'credit' });
     await tx.query(
       `INSERT INTO credit_buyers (buyer_ref, currency, credit_limit, score) VALUES ($1, $2, $3, $4)
        ON CONFLICT (buyer_ref, currency) DO UPDATE SET score = EXCLUDED.score`,

@@ -7,7 +7,8 @@
  * its state already there.
  *
  * Money per loan (reference `credit:<loanId>`, accounts in accounts.ts):
- *  - approval (institution.ts): pending hold line -> institution, the amount;
+ *  - approval (institution.ts): pending hold line -> institution (the
+ *    buyer's account of it), the amount;
  *  - capture (shipped): the hold posted, then institution -> merchant (amount
  *    less fee) and institution -> fees (the fee): the merchant is paid at once;
  *  - void / expiry: the hold voided (the limit is free again);
@@ -249,8 +250,8 @@ export async function capture(ctx: CreditContext, merchantId: string, loanId: st
     const fee = n(row.fee);
     await postChain(tx, [
       { id: `credit:${loanId}:capture`, kind: 'post_pending', pendingId: `credit:${loanId}:hold`, code: 'credit_capture', reference: ref(loanId) },
-      { id: `credit:${loanId}:payout`, debitAccountId: accounts.institution(cur), creditAccountId: accounts.merchant(merchantId, cur), amount: amount - fee, currency: cur, code: 'credit_payout', reference: ref(loanId) },
-      { id: `credit:${loanId}:fee`, debitAccountId: accounts.institution(cur), creditAccountId: accounts.fees(cur), amount: fee, currency: cur, code: 'credit_fee', reference: ref(loanId) },
+      { id: `credit:${loanId}:payout`, debitAccountId: accounts.institution(row.buyer_ref, cur), creditAccountId: accounts.merchant(merchantId, cur), amount: amount - fee, currency: cur, code: 'credit_payout', reference: ref(loanId) },
+      { id: `credit:${loanId}:fee`, debitAccountId: accounts.institution(row.buyer_ref, cur), creditAccountId: accounts.fees(cur), amount: fee, currency: cur, code: 'credit_fee', reference: ref(loanId) },
     ]);
     const { rows } = await tx.query<LoanRow>(`UPDATE credit_loans SET state = $2, captured_at = now(), updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [loanId, next]);
     return merchantView(rows[0]!);
@@ -310,10 +311,10 @@ export async function refund(ctx: CreditContext, merchantId: string, loanId: str
     const cur = row.currency;
     const k = row.refund_count + 1;
     await postChain(tx, [
-      { id: `credit:${loanId}:refund:${k}:merchant`, debitAccountId: accounts.merchant(merchantId, cur), creditAccountId: accounts.institution(cur), amount: amount - feeBack, currency: cur, code: 'credit_refund_merchant', reference: ref(loanId) },
-      { id: `credit:${loanId}:refund:${k}:fee`, debitAccountId: accounts.fees(cur), creditAccountId: accounts.institution(cur), amount: feeBack, currency: cur, code: 'credit_refund_fee', reference: ref(loanId) },
-      { id: `credit:${loanId}:refund:${k}:line`, debitAccountId: accounts.institution(cur), creditAccountId: accounts.line(row.buyer_ref, cur), amount: amount - toBuyer, currency: cur, code: 'credit_refund_line', reference: ref(loanId) },
-      { id: `credit:${loanId}:refund:${k}:buyer`, debitAccountId: accounts.institution(cur), creditAccountId: accounts.buyerFunding(row.buyer_ref, cur), amount: toBuyer, currency: cur, code: 'credit_refund_buyer', reference: ref(loanId) },
+      { id: `credit:${loanId}:refund:${k}:merchant`, debitAccountId: accounts.merchant(merchantId, cur), creditAccountId: accounts.institution(row.buyer_ref, cur), amount: amount - feeBack, currency: cur, code: 'credit_refund_merchant', reference: ref(loanId) },
+      { id: `credit:${loanId}:refund:${k}:fee`, debitAccountId: accounts.fees(cur), creditAccountId: accounts.institution(row.buyer_ref, cur), amount: feeBack, currency: cur, code: 'credit_refund_fee', reference: ref(loanId) },
+      { id: `credit:${loanId}:refund:${k}:line`, debitAccountId: accounts.institution(row.buyer_ref, cur), creditAccountId: accounts.line(row.buyer_ref, cur), amount: amount - toBuyer, currency: cur, code: 'credit_refund_line', reference: ref(loanId) },
+      { id: `credit:${loanId}:refund:${k}:buyer`, debitAccountId: accounts.institution(row.buyer_ref, cur), creditAccountId: accounts.buyerFunding(row.buyer_ref, cur), amount: toBuyer, currency: cur, code: 'credit_refund_buyer', reference: ref(loanId) },
     ]);
     await tx.query('INSERT INTO credit_refunds (loan_id, n, amount, to_buyer) VALUES ($1, $2, $3, $4)', [loanId, k, amount, toBuyer]);
     // A settled return: the unpaid dues move by the time they were paused.

@@ -35,7 +35,7 @@ import { buyerCredit, confirmDelivery, payInstalment } from './buyer.ts';
 import type { CreditContext } from './context.ts';
 import { setCreditLine } from './institution.ts';
 import { cancel, capture, followBuyerAnswer, loanOfMerchant, merchantView, placeOrder, refund, reportReturn } from './loans.ts';
-import { importMerchantKey, kidOf, verify } from './signing.ts';
+import { importMerchantKey, kidOf, merchantKeyOf, verify } from './signing.ts';
 
 const tags = ['credit'];
 const security: Record<string, string[]>[] = [{ gatewayCredential: [] }];
@@ -68,12 +68,26 @@ async function merchantOf(ctx: CreditContext, request: FastifyRequest): Promise<
   return merchant;
 }
 
-/** Verifies a merchant's message under its registered key: its own `kid`, the right kind, its own id inside. */
-async function merchantMessage<T extends { merchantId: string }>(ctx: CreditContext, merchantId: string, jws: string, typ: string): Promise<T> {
+/**
+ * The merchant (by its credential) and the registered key its message names (`kid`), read at
+ * once: two round trips in parallel rather than one after the other. The key is only used
+ * once the credential proved to be that merchant's (merchantMessage checks `kid`).
+ */
+async function merchantAndKey(ctx: CreditContext, request: FastifyRequest): Promise<{ merchant: { merchantId: string; name: string }; keyRow: unknown }> {
+  const kid = kidOf((request.body as { message?: unknown } | undefined)?.message);
+  const keyRow = kid === undefined
+    ? Promise.resolve(undefined)
+    : ctx.db.query<{ public_jwk: unknown }>('SELECT public_jwk FROM credit_merchant_keys WHERE merchant_id = $1', [kid]).then((r) => r.rows[0]?.public_jwk);
+  keyRow.catch(() => undefined); // awaited below unless the credential fails first
+  const merchant = await merchantOf(ctx, request);
+  return { merchant, keyRow: await keyRow };
+}
+
+/** Verifies a merchant's message under its registered key (`publicJwk`, read for its `kid`): its own `kid`, the right kind, its own id inside. */
+async function merchantMessage<T extends { merchantId: string }>(merchantId: string, jws: string, typ: string, publicJwk: unknown): Promise<T> {
   if (kidOf(jws) !== merchantId) throw new EdgePayError('CREDIT_MESSAGE_INVALID', { reason: 'kid is not this merchant' });
-  const { rows } = await ctx.db.query<{ public_jwk: unknown }>('SELECT public_jwk FROM credit_merchant_keys WHERE merchant_id = $1', [merchantId]);
-  if (!rows[0]) throw new EdgePayError('CREDIT_MERCHANT_KEY_MISSING');
-  const payload = await verify<T>(jws, await importMerchantKey(rows[0].public_jwk), typ);
+  if (!publicJwk) throw new EdgePayError('CREDIT_MERCHANT_KEY_MISSING');
+  const payload = await verify<T>(jws, await merchantKeyOf(publicJwk), typ);
   if (payload.merchantId !== merchantId) throw new EdgePayError('CREDIT_MESSAGE_INVALID', { reason: 'it names another merchant' });
   // The signed payload is a body too: no card number in it is stored (the server's guard saw only base64url).
   const cardPath = findCardDataPath(payload);
@@ -141,8 +155,8 @@ export function registerCreditRoutes(app: FastifyInstance, ctx: CreditContext, a
       },
     },
     async (request, reply) => {
-      const merchant = await merchantOf(ctx, request);
-      const order = await merchantMessage<CreditOrderMessage>(ctx, merchant.merchantId, (request.body as { message: string }).message, CREDIT_MESSAGE_TYPES.order);
+      const { merchant, keyRow } = await merchantAndKey(ctx, request);
+      const order = await merchantMessage<CreditOrderMessage>(merchant.merchantId, (request.body as { message: string }).message, CREDIT_MESSAGE_TYPES.order, keyRow);
       return idempotent(ctx, request, reply, merchant.merchantId, 'order', order, async () => ({ statusCode: 201, body: await placeOrder(ctx, merchant, order) }));
     },
   );
@@ -183,9 +197,9 @@ export function registerCreditRoutes(app: FastifyInstance, ctx: CreditContext, a
         },
       },
       async (request, reply) => {
-        const merchant = await merchantOf(ctx, request);
+        const { merchant, keyRow } = await merchantAndKey(ctx, request);
         const id = (request.params as { id: string }).id;
-        const m = await merchantMessage<CreditActionMessage>(ctx, merchant.merchantId, (request.body as { message: string }).message, CREDIT_MESSAGE_TYPES.action);
+        const m = await merchantMessage<CreditActionMessage>(merchant.merchantId, (request.body as { message: string }).message, CREDIT_MESSAGE_TYPES.action, keyRow);
         if (m.loanId !== id || m.action !== action) throw new EdgePayError('CREDIT_MESSAGE_INVALID', { reason: 'it is for another loan or action' });
         return idempotent(ctx, request, reply, merchant.merchantId, `${action}:${id}`, m, async () => ({ statusCode: 200, body: { loan: await spec.run(merchant.merchantId, id, m) } }));
       },

@@ -76,6 +76,31 @@ export async function loadOrCreateKey(db: Queryable, sealer: Sealer, name: strin
   return { name, privateKey: await importJWK(privateJwk, 'ES256'), publicKey: await importJWK(row!.public_jwk, 'ES256'), publicJwk: { ...row!.public_jwk, kid: name, alg: 'ES256', use: 'sig' } };
 }
 
+/**
+ * The imported keys of the merchants' registered JWKs, by the point (x, y):
+ * importing a JWK costs about 0.3 ms of the event loop's time (WebCrypto's
+ * importKey is synchronous work), once per merchant call before this. The
+ * row is still read on each call (a key replaced in another process counts
+ * at once); only the import of the same point is reused. Bounded: past
+ * MERCHANT_KEYS_MAX points the oldest goes.
+ */
+const MERCHANT_KEYS_MAX = 1000;
+const merchantKeys = new Map<string, Promise<Key>>();
+
+export function merchantKeyOf(jwk: unknown): Promise<Key> {
+  const k = jwk as JWK | null;
+  const id = k && typeof k === 'object' && typeof k.x === 'string' && typeof k.y === 'string' && !('d' in k) ? `${k.kty}.${k.crv}.${k.x}.${k.y}` : undefined;
+  if (id === undefined) return importMerchantKey(jwk);
+  let key = merchantKeys.get(id);
+  if (!key) {
+    if (merchantKeys.size >= MERCHANT_KEYS_MAX) merchantKeys.delete(merchantKeys.keys().next().value!);
+    key = importMerchantKey(jwk);
+    merchantKeys.set(id, key);
+    key.catch(() => merchantKeys.delete(id));
+  }
+  return key;
+}
+
 /** A merchant's registered public key: P-256, no private part. */
 export async function importMerchantKey(jwk: unknown): Promise<Key> {
   const k = jwk as JWK;

@@ -11,6 +11,20 @@ import { markLate } from './buyer.ts';
 import type { CreditContext } from './context.ts';
 import { expireLoan, followBuyerAnswer } from './loans.ts';
 
+/**
+ * Whether a request-to-pay notice ([feed, seq, {type, ...}]) only announces a new request: no
+ * loan has anything to follow then (every approval makes one: at a busy PG most notices are
+ * these). Anything else, or a notice too large to carry its event, wakes the worker.
+ */
+function isNewRequest(payload: string): boolean {
+  try {
+    const notice = JSON.parse(payload) as unknown;
+    return Array.isArray(notice) && typeof notice[0] === 'string' && (notice[2] as { type?: unknown } | undefined)?.type === 'request';
+  } catch {
+    return false;
+  }
+}
+
 export type CreditWorker = { nudge(): void; stop(): Promise<void>; pass(): Promise<void> };
 
 export async function startCreditWorker(ctx: Omit<CreditContext, 'nudge'>, options: { intervalMs: number; onError: (err: unknown) => void }): Promise<CreditWorker> {
@@ -58,14 +72,27 @@ export async function startCreditWorker(ctx: Omit<CreditContext, 'nudge'>, optio
         } else schedule(options.intervalMs);
       });
   }
+  // When the pass set to come is due; a wake-up never moves it later. (Before, each notice
+  // reset the timer to 20 ms from then: under a steady stream of requests to pay, one every
+  // few ms, the pass never came until the stream stopped.)
+  let dueAt = Number.POSITIVE_INFINITY;
   function schedule(ms: number): void {
     if (stopped) return;
+    const delay = Math.max(ms, lastPassEnd + MIN_GAP_MS - Date.now());
+    if (timer && dueAt <= Date.now() + delay) return;
     if (timer) clearTimeout(timer);
-    timer = setTimeout(run, Math.max(ms, lastPassEnd + MIN_GAP_MS - Date.now()));
+    dueAt = Date.now() + delay;
+    timer = setTimeout(() => {
+      timer = undefined;
+      dueAt = Number.POSITIVE_INFINITY;
+      run();
+    }, delay);
     timer.unref?.();
   }
 
-  const unlisten = await ctx.db.listen(PAYMENT_REQUESTS_CHANNEL, () => schedule(20), () => schedule(20));
+  const unlisten = await ctx.db.listen(PAYMENT_REQUESTS_CHANNEL, (payload) => {
+    if (!isNewRequest(payload)) schedule(20);
+  }, () => schedule(20));
   schedule(options.intervalMs);
   return {
     nudge: () => schedule(20),
