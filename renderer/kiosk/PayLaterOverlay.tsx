@@ -65,6 +65,7 @@ export function PayLaterOverlay({ total, onClose, autoCloseMs }: { total: Money;
 
   if (step.phase !== 'outcome') {
     const asking = step.phase === 'asking';
+    const formError = step.phase === 'form' && step.error ? errorText(step.error) : '';
     return (
       <div className="overlay tone-wait" role="dialog" aria-modal="true" aria-labelledby="paylater-title" data-testid="paylater" data-state={asking ? 'asking' : 'form'}>
         <form className="overlay-card paylater-form" onSubmit={(e) => { e.preventDefault(); void ask(); }}>
@@ -83,7 +84,8 @@ export function PayLaterOverlay({ total, onClose, autoCloseMs }: { total: Money;
               </label>
             ))}
           </fieldset>
-          <p role="alert" className="notice">{step.phase === 'form' && step.error ? errorText(step.error) : ''}</p>
+          {/* Always in the page, so a screen reader announces the error when it appears. */}
+          <p role="alert" className={formError ? 'notice' : undefined}>{formError}</p>
           <div className="actions">
             <button type="button" className="big-btn secondary" disabled={asking} onClick={onClose}>{t('kiosk.paylater.cancel')}</button>
             <button type="submit" className="big-btn primary" disabled={asking}>
