@@ -80,9 +80,7 @@ uiBuilt.catch(() => undefined);
 /** Kept between runs, so the gateway keeps its credential and the operator the admin token. */
 type DemoState = { adminToken: string; gateway?: { gatewayId: string; credential: string } };
 const statePath = join(dataDir, 'demo-state.json');
-const state: DemoState = existsSync(statePath)
-  ? JSON.parse(readFileSync(statePath, 'utf8'))
-  : { adminToken: randomBytes(24).toString('base64url') };
+const state: DemoState = existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')) : { adminToken: randomBytes(24).toString('base64url') };
 
 const server = await startServer({
   pgliteDir: join(dataDir, 'server'),
@@ -114,17 +112,21 @@ writeFileSync(statePath, JSON.stringify(state, null, 2), { mode: 0o600 });
 chmodSync(statePath, 0o600);
 
 const now = new Date().toISOString();
-await admin(`/admin/sites/${SITE}/sites`, [
-  {
-    id: SITE,
-    name: 'EdgePay demo store',
-    timezone: 'Asia/Seoul',
-    currency: 'KRW',
-    locale: 'ko-KR',
-    offlineLimits: { perPayment: [{ amount: 50_000, currency: 'KRW' }], totalStored: [{ amount: 500_000, currency: 'KRW' }], maxAgeMinutes: 1440 },
-    updatedAt: now,
-  },
-], 'PUT');
+await admin(
+  `/admin/sites/${SITE}/sites`,
+  [
+    {
+      id: SITE,
+      name: 'EdgePay demo store',
+      timezone: 'Asia/Seoul',
+      currency: 'KRW',
+      locale: 'ko-KR',
+      offlineLimits: { perPayment: [{ amount: 50_000, currency: 'KRW' }], totalStored: [{ amount: 500_000, currency: 'KRW' }], maxAgeMinutes: 1440 },
+      updatedAt: now,
+    },
+  ],
+  'PUT',
+);
 // A convenience store's shelf, names in Korean and English, a small picture each (demo/catalogue.ts).
 await admin(`/admin/sites/${SITE}/products`, demoProducts(SITE, now), 'PUT');
 
@@ -161,12 +163,14 @@ await gateway.sync!.awaitInSync();
 step('gateway in sync');
 // First run: an operator would show each product a few times; here the evaluation set's enrolment views do.
 const evalSet = loadManifest();
-const evalViews = (object: string, split: 'enrol' | 'test') =>
-  evalSet.frames.filter((f) => f.object === object && f.split === split && !f.barcodeVisible);
+const evalViews = (object: string, split: 'enrol' | 'test') => evalSet.frames.filter((f) => f.object === object && f.split === split && !f.barcodeVisible);
 if (gateway.recognition) {
   for (const productId of ['p-cola', 'p-chips']) {
     if ((await gateway.recognition.enrolments.list(productId)).some((e) => e.modelId === gateway.recognition!.service.modelId)) continue;
-    await gateway.recognition.enrol(productId, evalViews(productId, 'enrol').map((f) => new Uint8Array(frameBytes(f))));
+    await gateway.recognition.enrol(
+      productId,
+      evalViews(productId, 'enrol').map((f) => new Uint8Array(frameBytes(f))),
+    );
   }
   await gateway.recognition.settled();
 }
@@ -182,7 +186,11 @@ console.log(`    OpenAPI       : ${server.url}/openapi.json`);
 console.log(`    admin token   : in ${statePath}`);
 console.log(`  store gateway   : ${state.gateway!.gatewayId} (site ${SITE})`);
 console.log(`    ledger        : ${gateway.ledger.filePath}  (SQLite WAL, synchronous=${gateway.ledger.synchronous})`);
-console.log(`    documents     : ${Object.entries(counts).map(([c, n]) => `${c}=${n}`).join(', ')}`);
+console.log(
+  `    documents     : ${Object.entries(counts)
+    .map(([c, n]) => `${c}=${n}`)
+    .join(', ')}`,
+);
 console.log(`    sync          : ${status?.online ? 'online' : 'offline'}, ${status?.pending.count ?? 0} payments not yet acknowledged`);
 console.log(`  device bus      : commands ${bus.bus.endpoints.commands}, events ${bus.bus.endpoints.events} (CURVE)`);
 for (const d of runtime.devices()) console.log(`    ${d.deviceId.padEnd(12)}: ${d.kind}, driver ${d.driver?.state ?? 'n/a'}`);
@@ -197,7 +205,9 @@ for (const u of demoWallet.users) {
   console.log(`    ${(u.role === 'resident' ? `resident ${demoWallet.unit}` : 'shopper').padEnd(14)}: ${walletOrigin}/wallet/demo/${u.userId}   (${u.name}, one-click demo sign-in)`);
 }
 // Never the PIN itself in the log: where it comes from.
-console.log(`  console         : ${api.consoleUrl}   (operator PIN: ${gatewayConfig.operatorPin ? 'the one in EDGEPAY_OPERATOR_PIN' : 'the demo default, see README.md; set EDGEPAY_OPERATOR_PIN to choose one'})`);
+console.log(
+  `  console         : ${api.consoleUrl}   (operator PIN: ${gatewayConfig.operatorPin ? 'the one in EDGEPAY_OPERATOR_PIN' : 'the demo default, see README.md; set EDGEPAY_OPERATOR_PIN to choose one'})`,
+);
 
 // Each flow's part (demo/<flow>.ts): what it starts, prints and adds to the terminal.
 const parts: { name: string; part: DemoPart }[] = [];
@@ -242,7 +252,9 @@ process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
 
 // A kiosk at the keyboard: barcodes add to the basket, `pay` charges the simulated card.
-console.log(`\nKiosk (the same basket as every open kiosk page): type a barcode (${DEMO_CATALOGUE.map((c) => c.barcode).join(', ')}), "pay", "print" (the last payment's receipt, kept in ${join(dataDir, 'receipts')}), "clear", or "quit".`);
+console.log(
+  `\nKiosk (the same basket as every open kiosk page): type a barcode (${DEMO_CATALOGUE.map((c) => c.barcode).join(', ')}), "pay", "print" (the last payment's receipt, kept in ${join(dataDir, 'receipts')}), "clear", or "quit".`,
+);
 console.log('Wallet: "request unit <amount>" asks both residents of the unit to pay, "request shopper <amount>" the shopper; approve it in the wallet.');
 if (gateway.recognition) {
   const frames = evalSet.frames.filter((f) => f.split === 'test' && !f.barcodeVisible).map((f) => f.file.replace(/^frames\/|\.jpg$/g, ''));
@@ -274,13 +286,19 @@ rl.on('line', (input) => {
         const frame = evalSet.frames.find((f) => f.file === `frames/${cmd.slice(5).trim()}.jpg`);
         if (!frame) throw new Error(`no frame ${cmd.slice(5).trim()} in the evaluation set`);
         const r = await runtime.service.cameraFrame({ data: frameBytes(frame).toString('base64') });
-        console.log(`camera: ${r.added.map((a) => `${a.productId} (${a.source}, confidence ${a.confidence})`).join(', ') || 'nothing added'}${r.askScan ? '; please scan the item' : ''}${r.unknown ? `; ${r.unknown} unknown object(s)` : ''}`);
+        console.log(
+          `camera: ${r.added.map((a) => `${a.productId} (${a.source}, confidence ${a.confidence})`).join(', ') || 'nothing added'}${r.askScan ? '; please scan the item' : ''}${r.unknown ? `; ${r.unknown} unknown object(s)` : ''}`,
+        );
       } else if (cmd === 'clear') await runtime.service.clear();
       else if (cmd === 'pay') {
         // Through the gateway's API, as a kiosk screen pays: every open kiosk sees the payment and the emptied basket.
         const r = await runtime.service.pay();
         if ('payment' in r && r.payment && (r.state === 'approved' || r.state === 'stored')) lastPaymentId = r.payment.id;
-        console.log(r.state === 'refused' ? `refused: ${r.code}${r.limit ? ` (${r.limit} limit)` : ''}` : `${r.state}${'payment' in r && r.payment ? ` (${r.payment.status}${r.payment.approvalCode ? `, approval ${r.payment.approvalCode}` : ''})` : ''}${'reason' in r ? `: ${r.reason}` : ''}${'receiptUrl' in r && r.receiptUrl ? `\ne-receipt: ${r.receiptUrl}` : ''}`);
+        console.log(
+          r.state === 'refused'
+            ? `refused: ${r.code}${r.limit ? ` (${r.limit} limit)` : ''}`
+            : `${r.state}${'payment' in r && r.payment ? ` (${r.payment.status}${r.payment.approvalCode ? `, approval ${r.payment.approvalCode}` : ''})` : ''}${'reason' in r ? `: ${r.reason}` : ''}${'receiptUrl' in r && r.receiptUrl ? `\ne-receipt: ${r.receiptUrl}` : ''}`,
+        );
       } else if (cmd === 'print') {
         if (!lastPaymentId) throw new Error('no payment to print yet: pay first');
         await runtime.service.printReceipt(lastPaymentId);
@@ -342,25 +360,34 @@ function followRequesterOutcomes(url: string, credential: string, onOutcome: (r:
       retried = true;
       setTimeout(connect, 1000).unref();
     };
-    current = httpGet(url + PAYMENT_REQUEST_PATHS.requesterStream, {
-      headers: { authorization: 'Bearer ' + credential, accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
-      agent: false,
-    }, (res) => {
-      res.setEncoding('utf8');
-      let buffer = '';
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const field = (name: string) => block.split('\n').find((l) => l.startsWith(name + ':'))?.slice(name.length + 1).trim();
-          if (field('id')) lastEventId = field('id');
-          if (field('event') === 'outcome') onOutcome((JSON.parse(field('data')!) as { request: PaymentRequestView }).request);
-        }
-      });
-      res.on('close', again);
-    });
+    current = httpGet(
+      url + PAYMENT_REQUEST_PATHS.requesterStream,
+      {
+        headers: { authorization: 'Bearer ' + credential, accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+        agent: false,
+      },
+      (res) => {
+        res.setEncoding('utf8');
+        let buffer = '';
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const field = (name: string) =>
+              block
+                .split('\n')
+                .find((l) => l.startsWith(name + ':'))
+                ?.slice(name.length + 1)
+                .trim();
+            if (field('id')) lastEventId = field('id');
+            if (field('event') === 'outcome') onOutcome((JSON.parse(field('data')!) as { request: PaymentRequestView }).request);
+          }
+        });
+        res.on('close', again);
+      },
+    );
     current.on('error', again);
   };
   connect();

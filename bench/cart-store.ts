@@ -12,18 +12,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cartFlow } from '../core/index.ts';
+import type { cartFlow } from '../core/index.ts';
 import { serverTesting, startServer, wallet, type RunningServer } from '../server/index.ts';
 
-import {
-  frameBytes,
-  loadManifest,
-  startGatewayRuntime,
-  startNetworkLink,
-  type CartFlowEvent,
-  type GatewayRuntime,
-  type NetworkLink,
-} from '../edge-services/index.ts';
+import { frameBytes, loadManifest, startGatewayRuntime, startNetworkLink, type CartFlowEvent, type GatewayRuntime, type NetworkLink } from '../edge-services/index.ts';
 
 /** An admin call: JSON in and out, anything but 2xx throws with the server's answer. */
 function adminClient(base: string, token: string) {
@@ -91,7 +83,9 @@ export type Phone = {
   post(path: string, body: unknown): Promise<{ status: number; body: any }>;
 };
 
-export async function startCartStore(options: { recognition?: boolean; enrol?: string[]; requestTtlSeconds?: number; spotCheckRate?: number; uiDir?: string; sandboxLatencyMs?: [number, number] } = {}): Promise<CartStore> {
+export async function startCartStore(
+  options: { recognition?: boolean; enrol?: string[]; requestTtlSeconds?: number; spotCheckRate?: number; uiDir?: string; sandboxLatencyMs?: [number, number] } = {},
+): Promise<CartStore> {
   const root = mkdtempSync(join(tmpdir(), 'edgepay-cart-'));
   const stops: (() => Promise<unknown> | void)[] = [() => rmSync(root, { recursive: true, force: true })];
   const stop = async () => {
@@ -121,17 +115,39 @@ export async function startCartStore(options: { recognition?: boolean; enrol?: s
     const admin = adminClient(server.url, ADMIN);
     const gw = await admin('/admin/gateways', { siteId: SITE, name: 'cart-store' });
     const now = new Date().toISOString();
-    await admin(`/admin/sites/${SITE}/sites`, [{
-      id: SITE, name: 'EdgePay Cart Store', timezone: 'Asia/Seoul', currency: 'KRW', locale: 'ko-KR', updatedAt: now,
-      offlineLimits: { perPayment: [{ amount: 50_000, currency: 'KRW' }], totalStored: [{ amount: 200_000, currency: 'KRW' }], maxAgeMinutes: 1440 },
-      // The gate's random checks are a site setting (sites schema 2).
-      cart: { spotCheckRate: options.spotCheckRate ?? 0 },
-    }], 'PUT');
-    await admin(`/admin/sites/${SITE}/products`, Object.entries(CART_PRODUCTS).map(([id, p]) => ({
-      id, siteId: SITE, sku: id.toUpperCase(), barcode: p.barcode, name: p.name, price: { amount: p.price, currency: 'KRW' }, active: true, updatedAt: now,
-      // The cart's facts travel with the catalogue (products schema 2): weight, tolerance and checks.
-      cart: { grams: p.grams, toleranceGrams: p.tol, ...(p.flags ? { flags: p.flags } : {}) },
-    })), 'PUT');
+    await admin(
+      `/admin/sites/${SITE}/sites`,
+      [
+        {
+          id: SITE,
+          name: 'EdgePay Cart Store',
+          timezone: 'Asia/Seoul',
+          currency: 'KRW',
+          locale: 'ko-KR',
+          updatedAt: now,
+          offlineLimits: { perPayment: [{ amount: 50_000, currency: 'KRW' }], totalStored: [{ amount: 200_000, currency: 'KRW' }], maxAgeMinutes: 1440 },
+          // The gate's random checks are a site setting (sites schema 2).
+          cart: { spotCheckRate: options.spotCheckRate ?? 0 },
+        },
+      ],
+      'PUT',
+    );
+    await admin(
+      `/admin/sites/${SITE}/products`,
+      Object.entries(CART_PRODUCTS).map(([id, p]) => ({
+        id,
+        siteId: SITE,
+        sku: id.toUpperCase(),
+        barcode: p.barcode,
+        name: p.name,
+        price: { amount: p.price, currency: 'KRW' },
+        active: true,
+        updatedAt: now,
+        // The cart's facts travel with the catalogue (products schema 2): weight, tolerance and checks.
+        cart: { grams: p.grams, toleranceGrams: p.tol, ...(p.flags ? { flags: p.flags } : {}) },
+      })),
+      'PUT',
+    );
 
     const link = await startNetworkLink(server.url);
     stops.push(() => link.close());
@@ -165,7 +181,10 @@ export async function startCartStore(options: { recognition?: boolean; enrol?: s
     let stopRuntime = () => runtime.stop();
     stops.push(() => stopRuntime());
     const catalogueArrived = () =>
-      until('catalogue on the gateway', async () => (await runtime.gateway.ledger.db.products.count().exec()) === Object.keys(CART_PRODUCTS).length && (await runtime.gateway.ledger.db.sites.findOne(SITE).exec()) !== null);
+      until(
+        'catalogue on the gateway',
+        async () => (await runtime.gateway.ledger.db.products.count().exec()) === Object.keys(CART_PRODUCTS).length && (await runtime.gateway.ledger.db.sites.findOne(SITE).exec()) !== null,
+      );
     await catalogueArrived();
     if (options.recognition) {
       // The operator taught the gateway the packs: the evaluation set's enrolment views (barcode side hidden).
@@ -173,14 +192,20 @@ export async function startCartStore(options: { recognition?: boolean; enrol?: s
       const evalSet = loadManifest();
       for (const productId of options.enrol ?? ['p-cola', 'p-chips']) {
         const views = evalSet.frames.filter((f) => f.object === productId && f.split === 'enrol' && !f.barcodeVisible);
-        await recognition.enrol(productId, views.map((f) => new Uint8Array(frameBytes(f))));
+        await recognition.enrol(
+          productId,
+          views.map((f) => new Uint8Array(frameBytes(f))),
+        );
       }
       await recognition.settled();
     }
 
     const phone = async (userId = shopperId): Promise<Phone> => {
       const signIn = await fetch(`${server.url}/wallet/demo/${userId}`, { redirect: 'manual' });
-      const cookie = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const cookie = signIn.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
       const session = (await (await fetch(server.url + '/wallet/api/session', { headers: { cookie } })).json()) as { csrfToken: string };
       const origin = server.url.replace('127.0.0.1', 'localhost');
       return {
@@ -235,10 +260,5 @@ export function pairingOf(view: cartFlow.CartView): { sessionId: string; code: s
  * calls are tested on their own), so the trip measures the fusion.
  */
 export function tripProducts(): Map<string, import('./cart-trip.ts').TripProduct> {
-  return new Map(
-    Object.entries(CART_PRODUCTS).map(([id, p]) => [
-      id,
-      { id, name: p.name, unitAmount: p.price, grams: p.grams, toleranceGrams: p.tol, ...(p.barcode ? { barcode: p.barcode } : {}) },
-    ]),
-  );
+  return new Map(Object.entries(CART_PRODUCTS).map(([id, p]) => [id, { id, name: p.name, unitAmount: p.price, grams: p.grams, toleranceGrams: p.tol, ...(p.barcode ? { barcode: p.barcode } : {}) }]));
 }

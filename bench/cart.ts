@@ -103,7 +103,17 @@ export async function run(): Promise<void> {
       return r.objects;
     });
     log(`cart: trip of ${score.actions} actions, ${score.events} events, ${score.cameraFrames} frames: ${JSON.stringify(score)}`);
-    emit({ bench: BENCH, subject: 'edgepay', metric: 'wrong-items-charged', value: score.wrongItemsCharged, unit: 'count', events: score.events, items: score.itemsIn, missed: score.missedItems, goal: 0 });
+    emit({
+      bench: BENCH,
+      subject: 'edgepay',
+      metric: 'wrong-items-charged',
+      value: score.wrongItemsCharged,
+      unit: 'count',
+      events: score.events,
+      items: score.itemsIn,
+      missed: score.missedItems,
+      goal: 0,
+    });
     emit({ bench: BENCH, subject: 'edgepay', metric: 'items-without-staff', value: round(score.itemsWithoutStaff / score.itemsIn, 3), unit: 'share', items: score.itemsIn, goal: 0.97 });
 
     // ---- frame to phone ----

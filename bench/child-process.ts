@@ -11,12 +11,7 @@ export type Spawned = { child: ChildProcess; output(): string; stop(): Promise<v
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Spawns a child process whose output is kept (bounded) and which is stopped on cleanup. */
-export function spawnChild(
-  label: string,
-  command: string,
-  args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv; killAfterMs?: number },
-): Spawned {
+export function spawnChild(label: string, command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; killAfterMs?: number }): Spawned {
   const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (d: Buffer) => {

@@ -15,8 +15,7 @@ export async function joseFloor(orders: string[], merchantKey: CryptoKey, s: { d
   const pg = await generateKeyPair('ES256');
   const institution = await generateKeyPair('ES256');
   const enc = new TextEncoder();
-  const sign = (key: CryptoKey, typ: string, payload: object) =>
-    new CompactSign(enc.encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'ES256', typ, kid: 'peer' }).sign(key);
+  const sign = (key: CryptoKey, typ: string, payload: object) => new CompactSign(enc.encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'ES256', typ, kid: 'peer' }).sign(key);
   const approval = async (jws: string, i: number) => {
     await compactVerify(jws, merchantKey, { algorithms: ['ES256'] });
     const iat = Math.floor(Date.now() / 1000);

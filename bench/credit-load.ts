@@ -51,7 +51,7 @@ export async function load(target: Target, s: LoadSettings): Promise<LoadResult>
   const order = async (jws: string) => {
     // A refused connection or a reset (an overloaded server) is a failed order, not the end of the bench.
     const ok = await target.order(jws).catch((err: unknown) => {
-      if (out.bad < 3) log(`${target.label}: order failed: ${err instanceof Error ? (err.cause as Error | undefined)?.message ?? err.message : String(err)}`);
+      if (out.bad < 3) log(`${target.label}: order failed: ${err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err)}`);
       return false;
     });
     if (ok) out.answered++;

@@ -19,7 +19,9 @@ import { openDatabase } from '../server/index.ts';
 // The server's own database layer (the bench database is already migrated by the credit server).
 const db = await openDatabase({ databaseUrl: process.env.PEER_DATABASE_URL! });
 await db.query(`CREATE TABLE IF NOT EXISTS bench_peer_lines (id TEXT PRIMARY KEY, credit_limit BIGINT NOT NULL, used BIGINT NOT NULL DEFAULT 0 CHECK (used <= credit_limit))`);
-await db.query(`CREATE TABLE IF NOT EXISTS bench_peer_orders (id TEXT PRIMARY KEY, line_id TEXT NOT NULL, amount BIGINT NOT NULL, message TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+await db.query(
+  `CREATE TABLE IF NOT EXISTS bench_peer_orders (id TEXT PRIMARY KEY, line_id TEXT NOT NULL, amount BIGINT NOT NULL, message TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
+);
 
 const app = Fastify({ logger: false });
 app.put('/peer/lines/:id', async (request) => {

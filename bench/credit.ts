@@ -63,12 +63,29 @@ async function post(url: string, body: unknown, headers: Record<string, string>,
 
 function report(subject: string, r: LoadResult, s: LoadSettings, extra: Record<string, number>): void {
   emit({
-    bench: BENCH, subject, metric: 'approvals', value: round(median(r.perSecond), 1), unit: 'approvals/s', connections: s.connections, durationS: s.durationS, runs: s.runs,
-    serverCpuMsPerApproval: round(median(r.cpuMsPerApproval), 2), eventLoopMsPerApproval: round(median(r.eventLoopMsPerApproval), 2), ...extra,
+    bench: BENCH,
+    subject,
+    metric: 'approvals',
+    value: round(median(r.perSecond), 1),
+    unit: 'approvals/s',
+    connections: s.connections,
+    durationS: s.durationS,
+    runs: s.runs,
+    serverCpuMsPerApproval: round(median(r.cpuMsPerApproval), 2),
+    eventLoopMsPerApproval: round(median(r.eventLoopMsPerApproval), 2),
+    ...extra,
   });
   emit({
-    bench: BENCH, subject, metric: 'approval', value: round(median(r.latencies)), unit: 'ms', p99: round(percentile(r.latencies, 99)), rate: s.rate, orders: r.latencies.length,
-    serverCpuMsPerApproval: round(r.openCpuMsPerApproval, 2), ...(subject === 'edgepay' ? { goalP99Ms: 50 } : {}),
+    bench: BENCH,
+    subject,
+    metric: 'approval',
+    value: round(median(r.latencies)),
+    unit: 'ms',
+    p99: round(percentile(r.latencies, 99)),
+    rate: s.rate,
+    orders: r.latencies.length,
+    serverCpuMsPerApproval: round(r.openCpuMsPerApproval, 2),
+    ...(subject === 'edgepay' ? { goalP99Ms: 50 } : {}),
   });
 }
 
@@ -109,13 +126,23 @@ export async function run(): Promise<number> {
     const sign = async () => {
       const i = n++;
       const m: CreditOrderMessage = {
-        merchantId, orderRef: 'bench-' + i, buyer: { userId: buyerIds[i % buyers]! }, items: [{ name: 'Bench item', quantity: 1, amount: 10_000 + (i % 7) * 1000 }],
-        amount: 10_000 + (i % 7) * 1000, currency: 'KRW', delivery: { name: 'Bench buyer', address: 'Bench street 1' }, instalments: 3, iat: Math.floor(Date.now() / 1000),
+        merchantId,
+        orderRef: 'bench-' + i,
+        buyer: { userId: buyerIds[i % buyers]! },
+        items: [{ name: 'Bench item', quantity: 1, amount: 10_000 + (i % 7) * 1000 }],
+        amount: 10_000 + (i % 7) * 1000,
+        currency: 'KRW',
+        delivery: { name: 'Bench buyer', address: 'Bench street 1' },
+        instalments: 3,
+        iat: Math.floor(Date.now() / 1000),
       };
       return new CompactSign(new TextEncoder().encode(JSON.stringify(m))).setProtectedHeader({ alg: 'ES256', typ: CREDIT_MESSAGE_TYPES.order, kid: merchantId }).sign(pair.privateKey);
     };
     const settings: LoadSettings = {
-      durationS, runs, connections, rate,
+      durationS,
+      runs,
+      connections,
+      rate,
       async presign(count) {
         const out: string[] = [];
         for (let i = 0; i < count; i++) out.push(await sign());
@@ -169,8 +196,17 @@ export async function run(): Promise<number> {
         log(`jose run ${r + 1}: ${perRun.at(-1)!.perSecond.toFixed(1)} approvals' signatures/s, ${perRun.at(-1)!.cpuMsPerApproval.toFixed(2)} ms CPU each`);
       }
       emit({
-        bench: BENCH, subject: 'jose', metric: 'approvals', value: round(median(perRun.map((p) => p.perSecond)), 1), unit: 'approvals/s', connections, durationS, runs,
-        signs: 2, verifies: 3, cpuMsPerApproval: round(median(perRun.map((p) => p.cpuMsPerApproval)), 2),
+        bench: BENCH,
+        subject: 'jose',
+        metric: 'approvals',
+        value: round(median(perRun.map((p) => p.perSecond)), 1),
+        unit: 'approvals/s',
+        connections,
+        durationS,
+        runs,
+        signs: 2,
+        verifies: 3,
+        cpuMsPerApproval: round(median(perRun.map((p) => p.cpuMsPerApproval)), 2),
       });
     }
 
@@ -181,7 +217,14 @@ export async function run(): Promise<number> {
       const report = await serverTesting.ledgerReport(db);
       // An order whose connection failed may still have been approved: between the answered and all sent.
       if (loans < edgepay.answered || loans > edgepay.answered + edgepay.bad) throw new Error(`${loans} loans stored for ${edgepay.answered} approvals answered (${edgepay.bad} failed)`);
-      if (!report.ok) throw new Error('ledger invariant violated: ' + report.violations.slice(0, 3).map((v) => v.message).join('; '));
+      if (!report.ok)
+        throw new Error(
+          'ledger invariant violated: ' +
+            report.violations
+              .slice(0, 3)
+              .map((v) => v.message)
+              .join('; '),
+        );
       if (edgepay.bad > 0) throw new Error(`${edgepay.bad} orders were not approved`);
       log(`checked: ${loans} loans, ledger invariants hold (${report.checked.join(', ')})`);
     } finally {

@@ -154,7 +154,12 @@ export async function run(_args: string[]): Promise<number> {
     const issue = (amount: number) =>
       db.transaction((tx) =>
         issuer.issueCard(db, tx, {
-          reference: 'bench:' + randomBytes(8).toString('hex'), amount, currency: 'KRW', merchantId: 'bench-merchant', terminalId: TERMINAL, lifeSeconds: 300,
+          reference: 'bench:' + randomBytes(8).toString('hex'),
+          amount,
+          currency: 'KRW',
+          merchantId: 'bench-merchant',
+          terminalId: TERMINAL,
+          lifeSeconds: 300,
           funding: { accountId: 'buyer_funding:bench:KRW', owner: 'bench' },
         }),
       );

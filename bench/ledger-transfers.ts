@@ -53,11 +53,16 @@ export async function benchLedgerTransfers(s: LedgerTransfersSettings): Promise<
       ...buyers.map((id) => ({ id, kind: 'buyer_funding', currency: 'KRW', rule: 'debits_must_not_exceed_credits' as const })),
       ...merchants.map((id) => ({ id, kind: 'merchant_payable', currency: 'KRW' })),
     ];
-    await Promise.all(Array.from({ length: s.clients }, async () => {
-      for (let a = opening.shift(); a; a = opening.shift()) await ledger.openAccount(db, a);
-    }));
+    await Promise.all(
+      Array.from({ length: s.clients }, async () => {
+        for (let a = opening.shift(); a; a = opening.shift()) await ledger.openAccount(db, a);
+      }),
+    );
     for (let i = 0; i < buyers.length; i += 500) {
-      const funded = await ledger.createTransfers(db, buyers.slice(i, i + 500).map((b) => ({ id: `fund-${b}`, debitAccountId: 'issuer', creditAccountId: b, amount: 1_000_000_000_000, currency: 'KRW', code: 'fund' })));
+      const funded = await ledger.createTransfers(
+        db,
+        buyers.slice(i, i + 500).map((b) => ({ id: `fund-${b}`, debitAccountId: 'issuer', creditAccountId: b, amount: 1_000_000_000_000, currency: 'KRW', code: 'fund' })),
+      );
       if (!funded.every((r) => r.ok)) throw new Error('funding the buyers failed');
     }
     log(`ledger-transfers: ${s.accounts} buyers, ${MERCHANTS} merchants opened and funded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -82,7 +82,6 @@ const AUTHORISE = '/payments/authorise';
 
 // ---------------------------------------------------------------- helpers
 
-
 function intEnv(name: string, fallback: number, min = 1): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -104,7 +103,6 @@ function latencyEnv(): [number, number] {
 function describeError(err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }
-
 
 // ---------------------------------------------------------------- EdgePay
 
@@ -329,16 +327,10 @@ async function verify(databaseUrl: string, ledger: Ledger): Promise<string[]> {
   const c = new pg.Client({ connectionString: databaseUrl });
   await c.connect();
   try {
-    const statuses = (await c.query<{ status: string; n: string }>(
-      "SELECT data->>'status' AS status, COUNT(*) AS n FROM documents WHERE collection = 'payments' GROUP BY 1 ORDER BY 1",
-    )).rows;
-    const ids = new Set(
-      (await c.query<{ id: string }>("SELECT id FROM documents WHERE collection = 'payments' AND data->>'status' = 'captured'")).rows.map((r) => r.id),
-    );
+    const statuses = (await c.query<{ status: string; n: string }>("SELECT data->>'status' AS status, COUNT(*) AS n FROM documents WHERE collection = 'payments' GROUP BY 1 ORDER BY 1")).rows;
+    const ids = new Set((await c.query<{ id: string }>("SELECT id FROM documents WHERE collection = 'payments' AND data->>'status' = 'captured'")).rows.map((r) => r.id));
     const acquirer = (await c.query<{ operation: string; n: string }>('SELECT operation, COUNT(*) AS n FROM sandbox_acquirer_transactions GROUP BY 1')).rows;
-    const audit = (await c.query<{ n: string; payments: string }>(
-      "SELECT COUNT(*) AS n, COUNT(DISTINCT payment_id) AS payments FROM audit_log WHERE action = 'payment.captured'",
-    )).rows[0]!;
+    const audit = (await c.query<{ n: string; payments: string }>("SELECT COUNT(*) AS n, COUNT(DISTINCT payment_id) AS payments FROM audit_log WHERE action = 'payment.captured'")).rows[0]!;
     const op = (name: string) => Number(acquirer.find((r) => r.operation === name)?.n ?? 0);
     log(
       `verify: payments in PostgreSQL by status ${statuses.map((r) => `${r.status}=${r.n}`).join(', ') || '(none)'}; ` +

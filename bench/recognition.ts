@@ -62,7 +62,18 @@ async function frameLatency(subject: string, backend: 'wasm' | 'cpu' | 'tensorfl
       await pipeline.recognise(decodeImage(jpeg));
       if (i >= 0) times.push(performance.now() - t0);
     }
-    emit({ bench: BENCH, subject, metric: 'frame', value: round(median(times)), unit: 'ms', p99: round(percentile(times, 99)), frames: times.length, input: `640x480 jpeg, detector ${pipeline.detectorInput.join('x')} (h x w)`, barcodeThread: pipeline.barcodeThread, ...(pipeline.backend.simd === undefined ? {} : { simd: pipeline.backend.simd }) });
+    emit({
+      bench: BENCH,
+      subject,
+      metric: 'frame',
+      value: round(median(times)),
+      unit: 'ms',
+      p99: round(percentile(times, 99)),
+      frames: times.length,
+      input: `640x480 jpeg, detector ${pipeline.detectorInput.join('x')} (h x w)`,
+      barcodeThread: pipeline.barcodeThread,
+      ...(pipeline.backend.simd === undefined ? {} : { simd: pipeline.backend.simd }),
+    });
   } finally {
     pipeline.dispose();
   }
@@ -83,7 +94,16 @@ async function verificationCost(pipeline: RecognitionPipeline, jpegs: Buffer[], 
   }
   pipeline.setPolicy({ verifyCandidates });
   for (const [which, t] of Object.entries(times)) {
-    emit({ bench: BENCH, subject: `wasm-${which}`, metric: 'frame-interleaved', value: round(median(t)), unit: 'ms', p99: round(percentile(t, 99)), frames: t.length, ratioToUnverified: round(median(t) / median(times.unverified), 3) });
+    emit({
+      bench: BENCH,
+      subject: `wasm-${which}`,
+      metric: 'frame-interleaved',
+      value: round(median(t)),
+      unit: 'ms',
+      p99: round(percentile(t, 99)),
+      frames: t.length,
+      ratioToUnverified: round(median(t) / median(times.unverified), 3),
+    });
   }
 }
 
@@ -145,7 +165,16 @@ export async function run(): Promise<number> {
     emit({ bench: BENCH, subject: 'edgepay', metric: 'barcode-read-rate', value: round(r.barcodeReadRate, 3), unit: 'ratio', frames: r.counts.barcode });
     pipeline.setPolicy({ verifyCandidates: 0 });
     const plain = await evaluate(pipeline, manifest);
-    emit({ bench: BENCH, subject: 'edgepay-unverified', metric: 'top1-accuracy', value: round(plain.top1Accuracy, 3), unit: 'ratio', frames: n.known, ask: round(plain.askRate, 3), exact: round(plain.exactRate, 3) });
+    emit({
+      bench: BENCH,
+      subject: 'edgepay-unverified',
+      metric: 'top1-accuracy',
+      value: round(plain.top1Accuracy, 3),
+      unit: 'ratio',
+      frames: n.known,
+      ask: round(plain.askRate, 3),
+      exact: round(plain.exactRate, 3),
+    });
     emit({ bench: BENCH, subject: 'edgepay-unverified', metric: 'unknown-rejection', value: round(plain.unknownRejection, 3), unit: 'ratio', frames: n.unknown });
     log('what verification costs per frame (interleaved)...');
     await verificationCost(pipeline, jpegs, env('BENCH_WASM_FRAMES', 60));

@@ -48,13 +48,21 @@ export async function run(): Promise<number> {
       sale: { amount: 4_500, currency: 'KRW' },
     });
     const posAgent = relayFlow.startPosAgent({ serverUrl: server.url, credential: agent.credential, driver: relayFlow.simulatedPosDriver(pos.url), pollMs: 2 });
-    stops.push(() => posAgent.stop(), () => direct.stop(), () => paired.stop(), () => pos.close());
+    stops.push(
+      () => posAgent.stop(),
+      () => direct.stop(),
+      () => paired.stop(),
+      () => pos.close(),
+    );
     while (!direct.screen().connected || !paired.screen().connected || !posAgent.connected) await new Promise((r) => setTimeout(r, 20));
 
     await wallet.seedDemoWallet(server.db);
     const [user] = await wallet.demoUsers(server.db);
     const signIn = await fetch(`${server.url}/wallet/api/demo/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: user!.userId }) });
-    const cookie = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = signIn.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const codes = async (n: number) => {
       const out: string[] = [];
       while (out.length < n) {
@@ -64,7 +72,10 @@ export async function run(): Promise<number> {
       return out.slice(0, n);
     };
 
-    for (const [metric, terminal] of [['scan-to-destination-direct', direct], ['scan-to-destination-pos', paired]] as const) {
+    for (const [metric, terminal] of [
+      ['scan-to-destination-direct', direct],
+      ['scan-to-destination-pos', paired],
+    ] as const) {
       const all = await codes(scans + 20);
       const times: number[] = [];
       for (const [i, code] of all.entries()) {
@@ -85,12 +96,15 @@ export async function run(): Promise<number> {
     await admin('/admin/relay/terminals/B-PEER', { siteId: 'bench-store', gatewayId: gw.gatewayId, label: 'peer' });
     const commands: any[] = [];
     let wake: (() => void) | undefined;
-    const peerStream = relayFlow.openCommandStream({ serverUrl: server.url, credential: gw.credential, terminalId: 'B-PEER' }, {
-      onCommand: (c) => {
-        if (!commands.some((x) => x.id === c.id)) commands.push(c);
-        wake?.();
+    const peerStream = relayFlow.openCommandStream(
+      { serverUrl: server.url, credential: gw.credential, terminalId: 'B-PEER' },
+      {
+        onCommand: (c) => {
+          if (!commands.some((x) => x.id === c.id)) commands.push(c);
+          wake?.();
+        },
       },
-    });
+    );
     stops.unshift(() => peerStream.stop());
     while (!peerStream.connected) await new Promise((r) => setTimeout(r, 20));
     const floor: number[] = [];

@@ -49,10 +49,7 @@ test('formatLine: fixed keys first in order, then p99, then extras; one line', (
   assert.ok(!s.includes('\n'));
   assert.deepEqual(Object.keys(JSON.parse(s)), ['bench', 'subject', 'metric', 'value', 'unit', 'p99', 'runs', 'note']);
   // undefined extras and p99 are left out
-  assert.equal(
-    formatLine({ bench: 'b', subject: 's', metric: 'm', value: 1, unit: 'x', p99: undefined, extra: undefined }),
-    '{"bench":"b","subject":"s","metric":"m","value":1,"unit":"x"}',
-  );
+  assert.equal(formatLine({ bench: 'b', subject: 's', metric: 'm', value: 1, unit: 'x', p99: undefined, extra: undefined }), '{"bench":"b","subject":"s","metric":"m","value":1,"unit":"x"}');
 });
 
 test('formatLine: rejects malformed lines', () => {

@@ -31,7 +31,11 @@ describe('storage bench call timer', () => {
     await firstDocs.bulkInsert(ids.slice(2_001, 2_501).map((id, i) => ({ id, n: 2_001 + i })));
     assert.equal(await firstDocs.count().exec(), 2_501);
     await first.close();
-    assert.deepEqual(fastestCalls(times).map(([step]) => step), ['insert-documents-500'], 'a write of 500 rows is, and no read was timed');
+    assert.deepEqual(
+      fastestCalls(times).map(([step]) => step),
+      ['insert-documents-500'],
+      'a write of 500 rows is, and no read was timed',
+    );
 
     // Reopened, as the harness does, so that reads reach the storage and not RxDB's document cache.
     const db = await createRxDatabase({ name, storage, multiInstance: false });
@@ -50,7 +54,10 @@ describe('storage bench call timer', () => {
       assert.equal(everything[0]!.id, 'd02500', 'the answer passes through unchanged');
       assert.equal(times['find-by-query'].length, 1);
       const fastest = fastestCalls(times);
-      assert.deepEqual(fastest.map(([step]) => step), ['insert-documents-500', 'find-by-ids-3000', 'find-by-query']);
+      assert.deepEqual(
+        fastest.map(([step]) => step),
+        ['insert-documents-500', 'find-by-ids-3000', 'find-by-query'],
+      );
       assert.equal(times['insert-documents-500'].length, 1);
       for (const [, ms] of fastest) assert.ok(ms >= 0 && ms < 5_000, String(ms));
     } finally {

@@ -30,7 +30,8 @@ export function emptyCallTimes(): StorageCallTimes {
 export function timedStorageCalls<S extends RxStorage<any, any>>(storage: S, times: StorageCallTimes): S {
   const wrapped = Object.create(storage) as S;
   /** `call`, recording its time under `step` when `counts` says the call belongs to the step. */
-  const timed = <A extends unknown[], R>(step: keyof StorageCallTimes, call: (...args: A) => Promise<R>, counts: (args: A, answer: R) => boolean) =>
+  const timed =
+    <A extends unknown[], R>(step: keyof StorageCallTimes, call: (...args: A) => Promise<R>, counts: (args: A, answer: R) => boolean) =>
     (...args: A): Promise<R> => {
       const started = performance.now();
       return call(...args).then((answer) => {

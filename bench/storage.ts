@@ -116,11 +116,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => process.exit(130));
 }
 
-function sqliteSubject(
-  name: string,
-  settings: Omit<SqliteSettings, 'directory'>,
-  load: () => Promise<GetRxStorageSQLite | undefined>,
-): Subject {
+function sqliteSubject(name: string, settings: Omit<SqliteSettings, 'directory'>, load: () => Promise<GetRxStorageSQLite | undefined>): Subject {
   return {
     name,
     async prepare() {
@@ -159,7 +155,12 @@ export async function run(_args: string[]): Promise<number> {
 
   const requestedRaw = process.env['BENCH_SUBJECTS'];
   const explicit = requestedRaw !== undefined && requestedRaw.trim() !== '';
-  const requested = explicit ? requestedRaw.split(',').map((s) => s.trim()).filter((s) => s !== '') : known;
+  const requested = explicit
+    ? requestedRaw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '')
+    : known;
   const unknown = requested.filter((s) => !known.includes(s));
   if (unknown.length > 0) {
     log(`unknown BENCH_SUBJECTS: ${unknown.join(', ')}; known subjects: ${known.join(', ')}`);
@@ -315,7 +316,10 @@ const FLOOR_STEPS: [step: string, documents: number][] = [
 const floorSamples = (runs: number) => Math.max(runs, 20);
 
 function decodingFloors(runs: number): number[] {
-  return jsonParseFloorsMs(FLOOR_STEPS.map(([, documents]) => documents), floorSamples(runs));
+  return jsonParseFloorsMs(
+    FLOOR_STEPS.map(([, documents]) => documents),
+    floorSamples(runs),
+  );
 }
 
 /**

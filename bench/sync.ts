@@ -143,7 +143,6 @@ function payment(siteId: string, gatewayId: string, i: number): PaymentDoc {
   };
 }
 
-
 // ---------------------------------------------------------------- EdgePay
 
 type EdgePayServer = { url: string; pid: number | undefined; stop(): Promise<void> };
@@ -271,14 +270,7 @@ async function pushedPayments(serverUrl: string): Promise<number> {
   return total;
 }
 
-async function edgePayCatchUp(
-  serverUrl: string,
-  serverPid: number | undefined,
-  check: pg.Client,
-  run: number,
-  docsCount: number,
-  batches: Batches,
-): Promise<number> {
+async function edgePayCatchUp(serverUrl: string, serverPid: number | undefined, check: pg.Client, run: number, docsCount: number, batches: Batches): Promise<number> {
   const siteId = `bench-catch-up-${run}`;
   const enrolled = await enrol(serverUrl, siteId, `catch-up gateway ${run}`);
   const gw = await openGateway(`catch-up-${run}`, serverUrl, enrolled, batches);
@@ -289,11 +281,7 @@ async function edgePayCatchUp(
       const result = await gw.ledger.db.payments.bulkInsert(docs.slice(i, i + 1000));
       if (result.error.length > 0) throw new Error(`ledger refused ${result.error.length} payments: ${JSON.stringify(result.error[0]).slice(0, 500)}`);
     }
-    const count = async () =>
-      Number(
-        (await check.query<{ n: string }>("SELECT count(*) AS n FROM documents WHERE collection = 'payments' AND site_id = $1", [siteId]))
-          .rows[0]!.n,
-      );
+    const count = async () => Number((await check.query<{ n: string }>("SELECT count(*) AS n FROM documents WHERE collection = 'payments' AND site_id = $1", [siteId])).rows[0]!.n);
     if ((await count()) !== 0) throw new Error('the server already holds payments of a fresh site');
 
     const writtenBefore = await pushedPayments(serverUrl);
@@ -312,11 +300,7 @@ async function edgePayCatchUp(
     // 2-core machine: PostgreSQL 0.75 -> 0.64 CPU-s, means of 6 runs each.)
     // The counter also counts the forwarder's outcomes, so it can reach N a
     // little early; then the exact count decides, as before.
-    const counter = async () =>
-      Number(
-        (await check.query<{ value: string }>("SELECT value FROM change_counters WHERE collection = 'payments' AND site_id = $1", [siteId]))
-          .rows[0]?.value ?? 0,
-      );
+    const counter = async () => Number((await check.query<{ value: string }>("SELECT value FROM change_counters WHERE collection = 'payments' AND site_id = $1", [siteId])).rows[0]?.value ?? 0);
     const heldNow = async () => {
       const c = await counter();
       return c < docsCount ? Math.min(c, docsCount - 1) : await count();
@@ -350,8 +334,7 @@ async function edgePayCatchUp(
     if (written !== docsCount) throw new Error(`the server wrote ${written} pushed payments for ${docsCount} documents`);
 
     const rate = docsCount / (ms / 1000);
-    const used = (k: 'gateway' | 'server' | 'postgres') =>
-      cpuBefore[k] === undefined || cpuAfter[k] === undefined ? '?' : (cpuAfter[k]! - cpuBefore[k]!).toFixed(2);
+    const used = (k: 'gateway' | 'server' | 'postgres') => (cpuBefore[k] === undefined || cpuAfter[k] === undefined ? '?' : (cpuAfter[k]! - cpuBefore[k]!).toFixed(2));
     log(
       `edgepay-postgres catch-up run ${run}: ${docsCount} docs in ${ms.toFixed(0)} ms = ${rate.toFixed(0)} docs/s (ids and once-each verified); ` +
         `CPU s in that time: gateway${serverPid === undefined ? '+server' : ''} ${used('gateway')}, server ${used('server')}, PostgreSQL ${used('postgres')}`,
@@ -603,87 +586,89 @@ export async function run(_args: string[]): Promise<number> {
   const rates = new Map<string, number>();
   try {
     // ---- EdgePay on PostgreSQL
-    if (subjects.has('edgepay-postgres')) try {
-      const database = await freshPostgres();
-      defer('drop the PostgreSQL schema', () => database.drop());
-      if (database.label !== 'postgres' || !database.databaseUrl) throw new Error(`PostgreSQL is not reachable at ${TEST_PG_URL}`);
-      log(`edgepay-postgres: fresh schema in ${TEST_PG_URL}`);
-      const server = await startEdgePayServer(database.databaseUrl, serverMode);
-      log(`edgepay-postgres: server at ${server.url}`);
-      const check = new pg.Client({ connectionString: database.databaseUrl });
-      await check.connect();
-      const closeCheck = defer('close the checking connection', () => check.end());
+    if (subjects.has('edgepay-postgres'))
       try {
-        // Live propagation first: each catch-up leaves the server's forwarder
-        // a long queue of offline payments to forward (in the background).
-        // Either part may fail without taking the other one along.
+        const database = await freshPostgres();
+        defer('drop the PostgreSQL schema', () => database.drop());
+        if (database.label !== 'postgres' || !database.databaseUrl) throw new Error(`PostgreSQL is not reachable at ${TEST_PG_URL}`);
+        log(`edgepay-postgres: fresh schema in ${TEST_PG_URL}`);
+        const server = await startEdgePayServer(database.databaseUrl, serverMode);
+        log(`edgepay-postgres: server at ${server.url}`);
+        const check = new pg.Client({ connectionString: database.databaseUrl });
+        await check.connect();
+        const closeCheck = defer('close the checking connection', () => check.end());
         try {
-          emitLatency('edgepay-postgres', await edgePayLive(server.url, rounds, batches), rounds);
-        } catch (err) {
-          exitCode = 1;
-          log(`ERROR: edgepay-postgres live propagation failed: ${describeError(err)}`);
+          // Live propagation first: each catch-up leaves the server's forwarder
+          // a long queue of offline payments to forward (in the background).
+          // Either part may fail without taking the other one along.
+          try {
+            emitLatency('edgepay-postgres', await edgePayLive(server.url, rounds, batches), rounds);
+          } catch (err) {
+            exitCode = 1;
+            log(`ERROR: edgepay-postgres live propagation failed: ${describeError(err)}`);
+          }
+          try {
+            const samples: number[] = [];
+            for (let r = 1; r <= runs; r++) samples.push(await edgePayCatchUp(server.url, server.pid, check, r, docsCount, batches));
+            const value = median(samples);
+            rates.set('edgepay-postgres', value);
+            emit({
+              bench: BENCH,
+              subject: 'edgepay-postgres',
+              metric: 'catch-up-10000',
+              value: round(value, 0),
+              unit: 'docs/s',
+              docs: docsCount,
+              runs,
+              pushBatchSize: batches.push,
+              pushConcurrency: batches.pushConcurrency,
+              pullBatchSize: batches.pull,
+            });
+          } catch (err) {
+            exitCode = 1;
+            log(`ERROR: edgepay-postgres catch-up failed: ${describeError(err)}`);
+          }
+        } finally {
+          await closeCheck();
+          await server.stop();
         }
-        try {
-          const samples: number[] = [];
-          for (let r = 1; r <= runs; r++) samples.push(await edgePayCatchUp(server.url, server.pid, check, r, docsCount, batches));
-          const value = median(samples);
-          rates.set('edgepay-postgres', value);
-          emit({
-            bench: BENCH,
-            subject: 'edgepay-postgres',
-            metric: 'catch-up-10000',
-            value: round(value, 0),
-            unit: 'docs/s',
-            docs: docsCount,
-            runs,
-            pushBatchSize: batches.push,
-            pushConcurrency: batches.pushConcurrency,
-            pullBatchSize: batches.pull,
-          });
-        } catch (err) {
-          exitCode = 1;
-          log(`ERROR: edgepay-postgres catch-up failed: ${describeError(err)}`);
-        }
-      } finally {
-        await closeCheck();
-        await server.stop();
+      } catch (err) {
+        exitCode = 1;
+        log(`ERROR: edgepay-postgres failed: ${describeError(err)}`);
       }
-    } catch (err) {
-      exitCode = 1;
-      log(`ERROR: edgepay-postgres failed: ${describeError(err)}`);
-    }
 
     // ---- the peer: PouchDB into pouchdb-server
-    if (subjects.has('pouchdb-server')) try {
-      const tmp = tempDir('pouchdb');
-      const server = await startPouchServer(tmp.dir);
-      log(`pouchdb-server: ${server.url}, files in ${tmp.dir}`);
+    if (subjects.has('pouchdb-server'))
       try {
+        const tmp = tempDir('pouchdb');
+        const server = await startPouchServer(tmp.dir);
+        log(`pouchdb-server: ${server.url}, files in ${tmp.dir}`);
         try {
-          const samples: number[] = [];
-          for (let r = 1; r <= runs; r++) samples.push(await pouchCatchUp(server, tmp.dir, r, docsCount));
-          const value = median(samples);
-          rates.set('pouchdb-server', value);
-          // batchSize: PouchDB's default replication batch_size, left as shipped.
-          emit({ bench: BENCH, subject: 'pouchdb-server', metric: 'catch-up-10000', value: round(value, 0), unit: 'docs/s', docs: docsCount, runs, batchSize: 100 });
-        } catch (err) {
-          exitCode = 1;
-          log(`ERROR: pouchdb-server catch-up failed: ${describeError(err)}`);
+          try {
+            const samples: number[] = [];
+            for (let r = 1; r <= runs; r++) samples.push(await pouchCatchUp(server, tmp.dir, r, docsCount));
+            const value = median(samples);
+            rates.set('pouchdb-server', value);
+            // batchSize: PouchDB's default replication batch_size, left as shipped.
+            emit({ bench: BENCH, subject: 'pouchdb-server', metric: 'catch-up-10000', value: round(value, 0), unit: 'docs/s', docs: docsCount, runs, batchSize: 100 });
+          } catch (err) {
+            exitCode = 1;
+            log(`ERROR: pouchdb-server catch-up failed: ${describeError(err)}`);
+          }
+          try {
+            emitLatency('pouchdb-server', await pouchLive(server, tmp.dir, rounds), rounds);
+          } catch (err) {
+            exitCode = 1;
+            log(`ERROR: pouchdb-server live propagation failed: ${describeError(err)}`);
+          }
+        } finally {
+          await server.stop();
+          await tmp.remove();
         }
-        try {
-          emitLatency('pouchdb-server', await pouchLive(server, tmp.dir, rounds), rounds);
-        } catch (err) {
-          exitCode = 1;
-          log(`ERROR: pouchdb-server live propagation failed: ${describeError(err)}`);
-        }
-      } finally {
-        await server.stop();
-        await tmp.remove();
+      } catch (err) {
+        exitCode = 1;
+        log(`ERROR: pouchdb-server failed: ${describeError(err)}`);
       }
-    } catch (err) {
-      exitCode = 1;
-      log(`ERROR: pouchdb-server failed: ${describeError(err)}`);
-    }
 
     const ours = rates.get('edgepay-postgres');
     const peer = rates.get('pouchdb-server');

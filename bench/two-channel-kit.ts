@@ -45,23 +45,41 @@ export type PaymentDeviceSite = {
 
 /** A gateway with a BLE reader (simulator on the air) and the flow's payment device, enrolled at `siteId`. */
 export async function startPaymentDevice(opts: {
-  serverUrl: string; adminToken: string; siteId: string; name: string; place: { kind: TC.TwoChannelPlaceKind; label: string };
-  merchantName: string; policy?: TC.SightingPolicy;
+  serverUrl: string;
+  adminToken: string;
+  siteId: string;
+  name: string;
+  place: { kind: TC.TwoChannelPlaceKind; label: string };
+  merchantName: string;
+  policy?: TC.SightingPolicy;
 }): Promise<PaymentDeviceSite> {
   const gateway = await admin(opts.serverUrl, opts.adminToken, '/admin/gateways', { siteId: opts.siteId, name: opts.name });
   const dataDir = mkdtempSync(join(tmpdir(), 'edgepay-two-channel-'));
   const airPort = await freePort();
   const runtime = await startGatewayRuntime({
-    dataDir, ledgerName: 'ledger-' + opts.siteId, siteId: opts.siteId, gatewayId: gateway.gatewayId, operatorPin: '246810',
+    dataDir,
+    ledgerName: 'ledger-' + opts.siteId,
+    siteId: opts.siteId,
+    gatewayId: gateway.gatewayId,
+    operatorPin: '246810',
     server: { url: opts.serverUrl, credential: gateway.credential },
     devices: { simulators: { only: ['ble-reader', 'payment-device'], options: { 'ble-reader': { airPort, reportEveryMs: 50 } } } },
   });
   const device = await twoChannelDevice.TwoChannelPaymentDevice.start({
-    bus: runtime.bus.bus, readerId: 'ble-1', displayId: 'paydev-1', server: { url: opts.serverUrl, credential: gateway.credential },
-    place: opts.place, merchantName: opts.merchantName, currency: 'KRW', ...(opts.policy ? { policy: opts.policy } : {}),
+    bus: runtime.bus.bus,
+    readerId: 'ble-1',
+    displayId: 'paydev-1',
+    server: { url: opts.serverUrl, credential: gateway.credential },
+    place: opts.place,
+    merchantName: opts.merchantName,
+    currency: 'KRW',
+    ...(opts.policy ? { policy: opts.policy } : {}),
   });
   return {
-    runtime, device, airPort, gateway,
+    runtime,
+    device,
+    airPort,
+    gateway,
     async stop() {
       await device.stop();
       await runtime.stop();
@@ -69,4 +87,3 @@ export async function startPaymentDevice(opts: {
     },
   };
 }
-

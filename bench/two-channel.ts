@@ -56,7 +56,10 @@ export async function run(_args: string[]): Promise<number> {
     const users = (await wallet.seedDemoWallet(server.db)).users;
     const origin = server.url.replace('127.0.0.1', 'localhost');
     const signIn = await fetch(`${origin}/wallet/demo/${users[0]!.userId}`, { redirect: 'manual' });
-    const cookie = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = signIn.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const { csrfToken } = (await (await fetch(origin + '/wallet/api/session', { headers: { cookie } })).json()) as { csrfToken: string };
     const phonePost = (path: string, body: unknown) =>
       fetch(origin + path, { method: 'POST', headers: { cookie, origin, 'x-csrf-token': csrfToken, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -76,7 +79,15 @@ export async function run(_args: string[]): Promise<number> {
       if (paired.status !== 201) throw new Error('pair: ' + (await paired.text()));
       chips.push({ chip: new DongleChip({ serial, identityKey, otpSecret: secret.base32 }), secret: new Uint8Array(secret.bytes) });
     }
-    site = await startPaymentDevice({ serverUrl: server.url, adminToken: ADMIN, siteId: 'bench-station', name: 'pump', place: { kind: 'fuel-pump', label: 'Pump 1' }, merchantName: 'Bench station', policy: { minRssi: -75, freshMs: 400 } });
+    site = await startPaymentDevice({
+      serverUrl: server.url,
+      adminToken: ADMIN,
+      siteId: 'bench-station',
+      name: 'pump',
+      place: { kind: 'fuel-pump', label: 'Pump 1' },
+      merchantName: 'Bench station',
+      policy: { minRssi: -75, freshMs: 400 },
+    });
     const device = site.device;
     const airPort = site.airPort;
     // The automated phone: answers each request as soon as the pump shows its number.
@@ -131,9 +142,27 @@ export async function run(_args: string[]): Promise<number> {
       await new Promise((r) => setTimeout(r, 450));
     }
     for (const [name, xs] of Object.entries(phases)) log(`two-channel: ${name} p50 ${round(percentile(xs, 50))} ms, p99 ${round(percentile(xs, 99))} ms, max ${round(Math.max(...xs))} ms`);
-    emit({ bench: BENCH, subject: 'edgepay', metric: 'advert-to-approval', value: round(percentile(samples, 50)), unit: 'ms', p99: round(percentile(samples, 99)), runs: samples.length, goalP99Ms: 200 });
+    emit({
+      bench: BENCH,
+      subject: 'edgepay',
+      metric: 'advert-to-approval',
+      value: round(percentile(samples, 50)),
+      unit: 'ms',
+      p99: round(percentile(samples, 99)),
+      runs: samples.length,
+      goalP99Ms: 200,
+    });
     const floor = await bareRoundTrips(runs);
-    emit({ bench: BENCH, subject: 'bare-fastify', metric: 'advert-to-approval-floor', value: round(percentile(floor, 50)), unit: 'ms', p99: round(percentile(floor, 99)), runs: floor.length, requests: 3 });
+    emit({
+      bench: BENCH,
+      subject: 'bare-fastify',
+      metric: 'advert-to-approval-floor',
+      value: round(percentile(floor, 50)),
+      unit: 'ms',
+      p99: round(percentile(floor, 99)),
+      runs: floor.length,
+      requests: 3,
+    });
 
     // OTP validations per second on PostgreSQL.
     const credentials = intEnv('BENCH_CREDENTIALS', 2000);
@@ -148,7 +177,16 @@ export async function run(_args: string[]): Promise<number> {
     const limit = pLimit(clients);
     const t0 = performance.now();
     const step = Math.floor(Date.now() / 30_000);
-    const results = await Promise.all(made.map((c) => limit(() => otp.verifyOtp(server.db, keyring, c.id, otp.hotp(c.secret, step)).then(() => true, () => false))));
+    const results = await Promise.all(
+      made.map((c) =>
+        limit(() =>
+          otp.verifyOtp(server.db, keyring, c.id, otp.hotp(c.secret, step)).then(
+            () => true,
+            () => false,
+          ),
+        ),
+      ),
+    );
     const seconds = (performance.now() - t0) / 1000;
     const ok = results.filter(Boolean).length;
     emit({ bench: BENCH, subject: 'edgepay', metric: 'otp-validations', value: round(ok / seconds), unit: 'per-s', clients, validations: ok, database: 'postgres' });

@@ -125,13 +125,35 @@ async function startStore(): Promise<Store> {
   };
   const gw = await admin('/admin/gateways', { siteId: SITE, name: 'bench-ui' });
   const now = new Date().toISOString();
-  await admin(`/admin/sites/${SITE}/sites`, [{
-    id: SITE, name: 'EdgePay bench', timezone: 'Asia/Seoul', currency: 'KRW', locale: 'ko-KR', updatedAt: now,
-    offlineLimits: { perPayment: [{ amount: 50_000, currency: 'KRW' }], totalStored: [{ amount: 200_000, currency: 'KRW' }], maxAgeMinutes: 1440 },
-  }], 'PUT');
-  await admin(`/admin/sites/${SITE}/products`, CATALOGUE.map((p) => ({
-    id: p.id, siteId: SITE, sku: p.id.toUpperCase(), barcode: p.barcode, name: p.name, price: { amount: p.amount, currency: 'KRW' }, active: true, updatedAt: now,
-  })), 'PUT');
+  await admin(
+    `/admin/sites/${SITE}/sites`,
+    [
+      {
+        id: SITE,
+        name: 'EdgePay bench',
+        timezone: 'Asia/Seoul',
+        currency: 'KRW',
+        locale: 'ko-KR',
+        updatedAt: now,
+        offlineLimits: { perPayment: [{ amount: 50_000, currency: 'KRW' }], totalStored: [{ amount: 200_000, currency: 'KRW' }], maxAgeMinutes: 1440 },
+      },
+    ],
+    'PUT',
+  );
+  await admin(
+    `/admin/sites/${SITE}/products`,
+    CATALOGUE.map((p) => ({
+      id: p.id,
+      siteId: SITE,
+      sku: p.id.toUpperCase(),
+      barcode: p.barcode,
+      name: p.name,
+      price: { amount: p.amount, currency: 'KRW' },
+      active: true,
+      updatedAt: now,
+    })),
+    'PUT',
+  );
 
   // The gateway as every gateway starts (startGatewayRuntime); no card terminal or simulator: no payment is made here.
   const runtime = await startGatewayRuntime({
@@ -148,9 +170,7 @@ async function startStore(): Promise<Store> {
   const sync = runtime.gateway.sync!;
   const { bus } = runtime;
   const api = runtime.api!;
-  await until('the catalogue on the gateway', async () =>
-    (await ledger.db.products.count().exec()) === CATALOGUE.length && (await ledger.db.sites.findOne(SITE).exec()) !== null,
-  );
+  await until('the catalogue on the gateway', async () => (await ledger.db.products.count().exec()) === CATALOGUE.length && (await ledger.db.sites.findOne(SITE).exec()) !== null);
   await until('the gateway online', () => sync.online);
   if (!api.servesUi) throw new Error(`the gateway does not serve the UI built in ${uiDir}`);
 
@@ -316,7 +336,11 @@ async function wsObserver(api: RunningGatewayApi): Promise<Observer & { close():
   ws.on('message', (data) => {
     const receivedAt = now();
     const m = JSON.parse(String(data)) as ServerMessage;
-    if (m.type === 'event' && m.event.type === 'kiosk') listener?.(receivedAt, m.event.state.basket.lines.map((l) => l.name));
+    if (m.type === 'event' && m.event.type === 'kiosk')
+      listener?.(
+        receivedAt,
+        m.event.state.basket.lines.map((l) => l.name),
+      );
   });
   const next = (match: (names: string[]) => boolean) =>
     new Promise<number>((resolve) => {

@@ -140,7 +140,10 @@ export async function runWalletRequests(options: WalletRequestsOptions = {}): Pr
     const figures = (xs: number[]): LatencyFigures => ({ p50: round(percentile(xs, 50), 2), p99: round(percentile(xs, 99), 2), samples: xs.length });
     const result: WalletRequestsResult = { database, requestToPhone: figures(toPhone), approvalToRequester: figures(toRequester) };
     if (options.emit !== false) {
-      for (const [metric, f] of [['request-to-phone', result.requestToPhone], ['approval-to-requester', result.approvalToRequester]] as const) {
+      for (const [metric, f] of [
+        ['request-to-phone', result.requestToPhone],
+        ['approval-to-requester', result.approvalToRequester],
+      ] as const) {
         emit({ bench: 'wallet', subject: 'edgepay', metric, value: f.p50, p99: f.p99, unit: 'ms', database, requests: f.samples });
       }
     }

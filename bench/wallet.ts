@@ -55,7 +55,10 @@ export async function run(_args: string[]): Promise<number> {
   try {
     // Latency first, on a quiet database: it prints its own two lines.
     const requests = await runWalletRequests({ count: intEnv('BENCH_REQUESTS', 500) });
-    for (const [metric, f] of [['request-to-phone', requests.requestToPhone], ['approval-to-requester', requests.approvalToRequester]] as const) {
+    for (const [metric, f] of [
+      ['request-to-phone', requests.requestToPhone],
+      ['approval-to-requester', requests.approvalToRequester],
+    ] as const) {
       log(`${metric}: p50 ${f.p50.toFixed(2)} ms, p99 ${f.p99.toFixed(2)} ms over ${f.samples} (${requests.database}; goal p99 < 50 ms)`);
     }
     let ceiling: number | undefined;

@@ -81,7 +81,10 @@ function cardSpans(t: string): Span[] {
   let i = 0;
   const n = t.length;
   while (i < n) {
-    if (!isDigit(t.charCodeAt(i))) { i++; continue; }
+    if (!isDigit(t.charCodeAt(i))) {
+      i++;
+      continue;
+    }
     // One chain: digit groups joined by short separators.
     const groups: { start: number; end: number }[] = [];
     const seps: string[] = [];

@@ -83,10 +83,7 @@ describe('EdgePayError', () => {
 
   test('missing placeholders stay visible; placeholders are not re-expanded', () => {
     assert.equal(renderErrorMessage('MONEY_UNKNOWN_CURRENCY'), 'Unknown or unsupported currency "{currency}".');
-    assert.equal(
-      renderErrorMessage('MONEY_UNKNOWN_CURRENCY', { currency: '{currency}x' }),
-      'Unknown or unsupported currency "{currency}x".',
-    );
+    assert.equal(renderErrorMessage('MONEY_UNKNOWN_CURRENCY', { currency: '{currency}x' }), 'Unknown or unsupported currency "{currency}x".');
   });
 
   test('keeps a cause', () => {
@@ -127,7 +124,7 @@ describe('toEdgePayError (the one mapping of HTTP handler errors, server and gat
     assert.equal(toEdgePayError(e), e);
   });
 
-  test('maps the framework\'s request errors to 4xx registry codes', () => {
+  test("maps the framework's request errors to 4xx registry codes", () => {
     assert.equal(toEdgePayError(fastifyError('FST_ERR_CTP_INVALID_MEDIA_TYPE', 415)).code, 'REQUEST_UNSUPPORTED_MEDIA_TYPE');
     const tooLarge = toEdgePayError(fastifyError('FST_ERR_CTP_BODY_TOO_LARGE', 413), { bodyLimit: 1024 });
     assert.deepEqual(tooLarge.toJSON(), { code: 'REQUEST_TOO_LARGE', message: 'The request body is larger than the 1024 bytes allowed.', details: { limit: 1024 } });
@@ -135,11 +132,13 @@ describe('toEdgePayError (the one mapping of HTTP handler errors, server and gat
     assert.equal(toEdgePayError(fastifyError('FST_ERR_CTP_INVALID_JSON_BODY', 400)).code, 'REQUEST_BAD_JSON');
     assert.equal(toEdgePayError(new SyntaxError('Unexpected token')).code, 'REQUEST_BAD_JSON');
     assert.equal(toEdgePayError(fastifyError('FST_WHATEVER', 400, 'Body is not valid JSON')).code, 'REQUEST_BAD_JSON');
-    const invalid = toEdgePayError(Object.assign(new Error('bad'), {
-      statusCode: 400,
-      validation: [{ instancePath: '/siteId', message: 'must match pattern' }],
-      validationContext: 'body',
-    }));
+    const invalid = toEdgePayError(
+      Object.assign(new Error('bad'), {
+        statusCode: 400,
+        validation: [{ instancePath: '/siteId', message: 'must match pattern' }],
+        validationContext: 'body',
+      }),
+    );
     assert.equal(invalid.code, 'REQUEST_INVALID');
     assert.equal(invalid.details?.reason, 'body/siteId must match pattern');
     assert.equal(toEdgePayError(fastifyError('FST_ERR_OTHER', 404, 'nope')).httpStatus, 400);
@@ -155,7 +154,7 @@ describe('toEdgePayError (the one mapping of HTTP handler errors, server and gat
 });
 
 describe('errorResponseSchema (the one schema of an error answer)', () => {
-  test('requires code and message and allows exactly the registry\'s codes', () => {
+  test("requires code and message and allows exactly the registry's codes", () => {
     assert.deepEqual(errorResponseSchema.required, ['code', 'message']);
     assert.deepEqual([...errorResponseSchema.properties.code.enum].sort(), Object.keys(errorRegistry).sort());
     assert.equal(errorCodes.length, Object.keys(errorRegistry).length);

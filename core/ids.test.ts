@@ -79,7 +79,10 @@ describe('createUuidV7Generator() with an injected clock', () => {
 
   test('refuses an unusable clock or missing randomness', () => {
     for (const bad of [-1, 1.5, Number.NaN, 2 ** 48]) {
-      assert.throws(() => createUuidV7Generator({ now: () => bad })(), (e) => isEdgePayError(e, 'ID_CLOCK_INVALID'));
+      assert.throws(
+        () => createUuidV7Generator({ now: () => bad })(),
+        (e) => isEdgePayError(e, 'ID_CLOCK_INVALID'),
+      );
     }
     assert.throws(
       () => createUuidV7Generator({ randomBytes: () => new Uint8Array(3) })(),
@@ -117,6 +120,9 @@ describe('isUuidV7() and uuidV7Timestamp()', () => {
   });
 
   test('throws ID_INVALID on anything else', () => {
-    assert.throws(() => uuidV7Timestamp('not-an-id'), (e) => isEdgePayError(e, 'ID_INVALID'));
+    assert.throws(
+      () => uuidV7Timestamp('not-an-id'),
+      (e) => isEdgePayError(e, 'ID_INVALID'),
+    );
   });
 });

@@ -86,9 +86,7 @@ export function createUuidV7Generator(options: UuidV7GeneratorOptions = {}): () 
       // 48-bit big-endian timestamp. Dividing by 2^32 is exact for integers < 2^53.
       const high = Math.floor(lastMs / 0x1_0000_0000);
       const low = lastMs % 0x1_0000_0000;
-      prefix =
-        HEX[(high >>> 8) & 0xff]! + HEX[high & 0xff]! + HEX[(low >>> 24) & 0xff]! + HEX[(low >>> 16) & 0xff]! +
-        '-' + HEX[(low >>> 8) & 0xff]! + HEX[low & 0xff]! + '-7';
+      prefix = HEX[(high >>> 8) & 0xff]! + HEX[high & 0xff]! + HEX[(low >>> 24) & 0xff]! + HEX[(low >>> 16) & 0xff]! + '-' + HEX[(low >>> 8) & 0xff]! + HEX[low & 0xff]! + '-7';
     }
     // version 7 + the 12-bit counter, then variant 10 + 6 random bits, then 7 more random bytes.
     const [, , r2 = 0, r3 = 0, r4 = 0, r5 = 0, r6 = 0, r7 = 0, r8 = 0, r9 = 0] = random;

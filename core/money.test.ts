@@ -65,10 +65,7 @@ describe('money()', () => {
   });
 
   test('exponents follow ISO 4217', () => {
-    assert.deepEqual(
-      (['KRW', 'JPY', 'USD', 'EUR', 'GBP', 'CNY', 'KWD', 'BHD'] as const).map(currencyExponent),
-      [0, 0, 2, 2, 2, 2, 3, 3],
-    );
+    assert.deepEqual((['KRW', 'JPY', 'USD', 'EUR', 'GBP', 'CNY', 'KWD', 'BHD'] as const).map(currencyExponent), [0, 0, 2, 2, 2, 2, 3, 3]);
   });
 });
 
@@ -217,7 +214,15 @@ describe('parseMoney()', () => {
   });
 
   test('round-trips with toDecimalString', () => {
-    for (const [amount, currency] of [[0, 'USD'], [5, 'USD'], [1234, 'USD'], [15000, 'KRW'], [1, 'KWD'], [MAX, 'BHD'], [-5, 'USD']] as const) {
+    for (const [amount, currency] of [
+      [0, 'USD'],
+      [5, 'USD'],
+      [1234, 'USD'],
+      [15000, 'KRW'],
+      [1, 'KWD'],
+      [MAX, 'BHD'],
+      [-5, 'USD'],
+    ] as const) {
       const m = signedMoney(amount, currency);
       assert.deepEqual(parseMoney(toDecimalString(m), currency, { allowNegative: true }), m);
     }

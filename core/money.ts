@@ -169,9 +169,7 @@ export function allocate(m: Money, ratios: readonly number[]): Money[] {
   });
 
   let leftover = whole - shares.reduce((acc, s) => acc + s.share, 0n);
-  const byRemainder = [...shares].sort((x, y) =>
-    x.remainder === y.remainder ? x.index - y.index : x.remainder > y.remainder ? -1 : 1,
-  );
+  const byRemainder = [...shares].sort((x, y) => (x.remainder === y.remainder ? x.index - y.index : x.remainder > y.remainder ? -1 : 1));
   // leftover < number of shares with a non-zero remainder, so one pass suffices.
   for (const s of byRemainder) {
     if (leftover === 0n) break;

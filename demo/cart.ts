@@ -83,8 +83,7 @@ export const cartDemo: DemoFlow = {
       lines,
       commands: {
         cart: {
-          usage:
-            'cart [qr | put <product|frame> | scan <product> | take <product> | weigh <grams> | pay | kiosk | gate | staff <call> <dismiss|add|remove> [product] | release]',
+          usage: 'cart [qr | put <product|frame> | scan <product> | take <product> | weigh <grams> | pay | kiosk | gate | staff <call> <dismiss|add|remove> [product] | release]',
           async run(args) {
             const [what = '', a1, a2, a3] = args;
             const ps = await products();

@@ -64,8 +64,7 @@ export const creditDemo: DemoFlow = {
     const state = await merchantState({ ...ctx, serverUrl: ctx.server.url }, 'shop.json', 'EdgePay demo mall');
     const stateFile = join(ctx.dataDir, 'credit', 'shop.json');
     const key = await importJWK(state.privateJwk, 'ES256');
-    const sign = (typ: string, payload: object) =>
-      new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'ES256', typ, kid: state.merchantId }).sign(key);
+    const sign = (typ: string, payload: object) => new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'ES256', typ, kid: state.merchantId }).sign(key);
     const pg = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(ctx.server.url + path, {
         method,
@@ -83,8 +82,15 @@ export const creditDemo: DemoFlow = {
       const items = CATALOGUE.filter((p) => (picks[p.id] ?? 0) > 0).map((p) => ({ name: p.name, quantity: picks[p.id]!, amount: p.price * picks[p.id]! }));
       const amount = items.reduce((a, i) => a + i.amount, 0);
       const message: CreditOrderMessage = {
-        merchantId: state.merchantId, orderRef: 'mall-' + randomBytes(4).toString('hex'), buyer: { userId: buyerUserId }, items, amount, currency: 'KRW',
-        delivery, instalments: instalments as CreditOrderMessage['instalments'], iat: iat(),
+        merchantId: state.merchantId,
+        orderRef: 'mall-' + randomBytes(4).toString('hex'),
+        buyer: { userId: buyerUserId },
+        items,
+        amount,
+        currency: 'KRW',
+        delivery,
+        instalments: instalments as CreditOrderMessage['instalments'],
+        iat: iat(),
       };
       const answer = await pg('POST', CREDIT_PATHS.orders, { message: await sign(CREDIT_MESSAGE_TYPES.order, message) });
       if (answer.status === 201) {
@@ -158,9 +164,15 @@ export const creditDemo: DemoFlow = {
           async run(args) {
             const amount = Number(args[0] ?? 89_000);
             const message: CreditOrderMessage = {
-              merchantId: state.merchantId, orderRef: 'cli-' + randomBytes(4).toString('hex'), buyer: { userId: shopper.userId },
-              items: [{ name: 'Gift card', quantity: 1, amount }], amount, currency: 'KRW', delivery: { name: shopper.name, address: 'Seoul' },
-              instalments: Number(args[1] ?? 3) as CreditOrderMessage['instalments'], iat: iat(),
+              merchantId: state.merchantId,
+              orderRef: 'cli-' + randomBytes(4).toString('hex'),
+              buyer: { userId: shopper.userId },
+              items: [{ name: 'Gift card', quantity: 1, amount }],
+              amount,
+              currency: 'KRW',
+              delivery: { name: shopper.name, address: 'Seoul' },
+              instalments: Number(args[1] ?? 3) as CreditOrderMessage['instalments'],
+              iat: iat(),
             };
             const a = await pg('POST', CREDIT_PATHS.orders, { message: await sign(CREDIT_MESSAGE_TYPES.order, message) });
             if (a.status !== 201) return `refused: ${a.body.code}`;

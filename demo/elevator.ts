@@ -32,7 +32,11 @@ export const elevatorDemo: DemoFlow = {
       : { gateway: await ctx.admin('/admin/gateways', { siteId: SITE, name: 'EdgePay Tower lobby' }), terminalKey: newTerminalKey() };
     writeFileSync(statePath, JSON.stringify(state, null, 2), { mode: 0o600 });
     await ctx.admin(`/admin/issuer/terminals/${TERMINAL}`, { publicKey: state.terminalKey.publicKey }, 'PUT');
-    await ctx.admin(`/admin/elevator/sites/${SITE}`, { buildingId: ctx.demoWallet.buildingId, terminalId: TERMINAL, place: `${ctx.demoWallet.buildingName} lobby`, cardLifeSeconds: 300, answerSeconds: 120 }, 'PUT');
+    await ctx.admin(
+      `/admin/elevator/sites/${SITE}`,
+      { buildingId: ctx.demoWallet.buildingId, terminalId: TERMINAL, place: `${ctx.demoWallet.buildingName} lobby`, cardLifeSeconds: 300, answerSeconds: 120 },
+      'PUT',
+    );
     await ctx.admin('/admin/elevator/couriers', { code: DEMO_COURIER_CODE, merchantId: 'quick-delivery', merchantName: 'Quick Delivery' });
 
     const port = process.env.LOBBY_PORT ?? (process.env.GATEWAY_PORT === '0' ? '0' : '8082');

@@ -37,16 +37,21 @@ async function start(ctx: DemoContext): Promise<DemoPart> {
   // A demo user's phone: the one-click sign-in, then the wallet's relay routes.
   const phone = async (who: string) => {
     const users = ctx.demoWallet.users;
-    const user = who === 'shopper' ? users.find((u) => u.role === 'shopper') : users.find((u) => u.name === who || u.userId === who) ?? users[Number(who) || 0];
+    const user = who === 'shopper' ? users.find((u) => u.role === 'shopper') : (users.find((u) => u.name === who || u.userId === who) ?? users[Number(who) || 0]);
     if (!user) throw new Error(`no demo user ${who}`);
     const signIn = await fetch(`${url}/wallet/api/demo/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: user.userId }) });
-    const cookie = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = signIn.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const { csrfToken } = (await signIn.json()) as { csrfToken: string };
     return {
       name: user.name,
       codes: async () => (await (await fetch(`${url}/wallet/api/relay/codes`, { headers: { cookie } })).json()) as relay.WalletRelayCodes,
       tap: async (body: relay.RelayTapBody) =>
-        (await (await fetch(`${url}/wallet/api/relay/taps`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as { relay?: relay.RelayView; code?: string; message?: string },
+        (await (
+          await fetch(`${url}/wallet/api/relay/taps`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+        ).json()) as { relay?: relay.RelayView; code?: string; message?: string },
     };
   };
   const terminals: Record<string, relayFlow.RelayTerminal> = { 'relay-1': direct, 'relay-pos-1': paired };
@@ -78,15 +83,17 @@ async function start(ctx: DemoContext): Promise<DemoPart> {
         },
       },
       'relay-tap': {
-        usage: 'relay-tap <terminal> <shopper|0|1> [qr|points|redeem N]: the phone reads the terminal\'s tag and sends its code',
+        usage: "relay-tap <terminal> <shopper|0|1> [qr|points|redeem N]: the phone reads the terminal's tag and sends its code",
         async run([terminalId = 'relay-1', who = 'shopper', what = 'barcode', n]) {
           const p = await phone(who);
           const c = await p.codes();
           const m = c.memberships[0]!;
           const body: relay.RelayTapBody =
-            what === 'points' ? { terminalId, code: m.memberId, appId: m.appId }
-            : what === 'redeem' ? { terminalId, code: m.memberId, appId: m.appId, operation: 'redeem', points: Number(n) || 100 }
-            : { terminalId, code: what === 'qr' ? c.paymentCode.qr : c.paymentCode.barcode, appId: c.paymentCode.appId };
+            what === 'points'
+              ? { terminalId, code: m.memberId, appId: m.appId }
+              : what === 'redeem'
+                ? { terminalId, code: m.memberId, appId: m.appId, operation: 'redeem', points: Number(n) || 100 }
+                : { terminalId, code: what === 'qr' ? c.paymentCode.qr : c.paymentCode.barcode, appId: c.paymentCode.appId };
           const a = await p.tap(body);
           return a.relay ? describe(a.relay) : `refused: ${a.code} ${a.message}`;
         },

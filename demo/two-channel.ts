@@ -52,8 +52,13 @@ async function startDevice(ctx: DemoContext, place: { kind: twoChannel.TwoChanne
   const sims = startDeviceSimulators(bus, { only: ['ble-reader', 'payment-device'], options: { 'ble-reader': { airPort, reportEveryMs: 200 } } });
   await sims.ready();
   const device = await twoChannelDevice.TwoChannelPaymentDevice.start({
-    bus: bus.bus, readerId: 'ble-1', displayId: 'paydev-1', server: { url: ctx.server.url, credential: ctx.gateway.credential },
-    place, merchantName: 'EdgePay demo store', currency: 'KRW',
+    bus: bus.bus,
+    readerId: 'ble-1',
+    displayId: 'paydev-1',
+    server: { url: ctx.server.url, credential: ctx.gateway.credential },
+    place,
+    merchantName: 'EdgePay demo store',
+    currency: 'KRW',
   });
   return { bus, sims, device, airPort, label: place.label };
 }
@@ -81,7 +86,8 @@ export const twoChannelDemo: DemoFlow = {
         // What the device's display shows and whether it released, as its bus events say.
         const offBus = d.bus.bus.onEvent((e) => {
           const p = e.payload as { screen?: string; presence?: string; paymentId?: string };
-          if (e.type === 'paydev.displayed' && p.screen === 'asking-phone') ctx.log(`${d.label} shows ${p.presence}: confirm ${money(amount)} in the wallet with ${p.presence} and the dongle's code (type "dongle")`);
+          if (e.type === 'paydev.displayed' && p.screen === 'asking-phone')
+            ctx.log(`${d.label} shows ${p.presence}: confirm ${money(amount)} in the wallet with ${p.presence} and the dongle's code (type "dongle")`);
           if (e.type === 'paydev.released') ctx.log(`${d.label}: ${d === pump ? 'fuel released' : 'barrier open'} (payment ${p.paymentId})`);
         });
         const stop = d.device.onState((s) => {

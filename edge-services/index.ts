@@ -31,4 +31,14 @@ export { LobbyDesk, deliveryClient, type LobbyConfig, type DeliveryClient } from
 // The flows' gateway orchestration (edge-services/flows/<flow>/).
 export * as twoChannelDevice from './flows/two-channel/index.ts';
 export { gatewayLog, setGatewayLogLevel, setGatewayLogDestination, LOG_LEVELS, type GatewayLogger, type LogLevel } from './logging/gateway-log.ts';
-export { GATEWAY_SETTINGS, RENAMED_SETTINGS, SHOP_REQUIRED, GatewayConfigError, loadGatewayConfig, environmentWithEnvFile, envExample, type GatewayConfig, type GatewaySettingName } from './config/gateway-config.ts';
+export {
+  GATEWAY_SETTINGS,
+  RENAMED_SETTINGS,
+  SHOP_REQUIRED,
+  GatewayConfigError,
+  loadGatewayConfig,
+  environmentWithEnvFile,
+  envExample,
+  type GatewayConfig,
+  type GatewaySettingName,
+} from './config/gateway-config.ts';

@@ -11,7 +11,16 @@
  * (Bundle to gateway-process.mjs.)
  */
 import { readFileSync } from 'node:fs';
-import { environmentWithEnvFile, gatewayLog, loadGatewayConfig, setGatewayLogLevel, SHOP_REQUIRED, startGatewayRuntime, type GatewayConfig, type GatewayDevicesConfig } from '../edge-services/index.ts';
+import {
+  environmentWithEnvFile,
+  gatewayLog,
+  loadGatewayConfig,
+  setGatewayLogLevel,
+  SHOP_REQUIRED,
+  startGatewayRuntime,
+  type GatewayConfig,
+  type GatewayDevicesConfig,
+} from '../edge-services/index.ts';
 import { serveGatewayOverPort } from './gateway/serve-over-port.ts';
 import type { HostMessage } from './gateway/messages.ts';
 

@@ -54,7 +54,12 @@ function fakeContents() {
 }
 const event = () => {
   let prevented = false;
-  return { preventDefault: () => void (prevented = true), get prevented() { return prevented; } };
+  return {
+    preventDefault: () => void (prevented = true),
+    get prevented() {
+      return prevented;
+    },
+  };
 };
 
 describe('Electron main process', () => {

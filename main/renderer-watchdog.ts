@@ -15,10 +15,13 @@ export function watchRenderer(contents: Pick<WebContents, 'on' | 'reload'>, opti
     const now = Date.now();
     crashes = now - lastCrash > DEFAULT_BACKOFF.stableAfterMs ? 1 : crashes + 1;
     lastCrash = now;
-    later(() => {
-      reloads++;
-      contents.reload();
-    }, restartDelay(DEFAULT_BACKOFF, crashes));
+    later(
+      () => {
+        reloads++;
+        contents.reload();
+      },
+      restartDelay(DEFAULT_BACKOFF, crashes),
+    );
   };
   contents.on('render-process-gone', ((_e: unknown, details: { reason: string }) => {
     if (details.reason !== 'clean-exit') recover();

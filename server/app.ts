@@ -159,7 +159,9 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
   registerReplicationRoutes(app, { db: options.db, hub, collections, metrics });
   registerAdminRoutes(app, { db: options.db, adminToken: options.adminToken, collections });
   // The wallet: WebAuthn needs a domain (never an IP) and the page's exact origin, known once the server listens.
-  await app.register(walletPlugin({ rpId: 'localhost', origin: () => `http://localhost:${(app.server.address() as AddressInfo | null)?.port ?? 0}`, demoSignIn: false, ...options.wallet, db: options.db }));
+  await app.register(
+    walletPlugin({ rpId: 'localhost', origin: () => `http://localhost:${(app.server.address() as AddressInfo | null)?.port ?? 0}`, demoSignIn: false, ...options.wallet, db: options.db }),
+  );
 
   // The payment authority, when this server replicates payments.
   const paymentsCollection = collections.get('payments');
@@ -194,10 +196,7 @@ export async function buildApp(options: AppOptions): Promise<EdgePayServer> {
   // flow: credit
   if (options.credit !== false) await app.register(creditPlugin({ db: options.db, adminToken: options.adminToken, ...options.credit }));
 
-  const forwarder =
-    authority && options.forwarder !== false
-      ? await startForwarder(options.db, authority, { log: (msg, err) => app.log.warn({ err }, msg) })
-      : undefined;
+  const forwarder = authority && options.forwarder !== false ? await startForwarder(options.db, authority, { log: (msg, err) => app.log.warn({ err }, msg) }) : undefined;
 
   // Before the HTTP server waits for open connections: live streams never end
   // by themselves, so they are ended here, or close() would wait forever.

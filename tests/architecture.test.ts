@@ -77,7 +77,10 @@ describe('architecture rules checker', () => {
     ];
     for (const [path, source, expected] of bad) {
       const problems = checkFile(path, source);
-      assert.ok(problems.some((p) => expected.test(p)), `${path}: ${source} → ${JSON.stringify(problems)}`);
+      assert.ok(
+        problems.some((p) => expected.test(p)),
+        `${path}: ${source} → ${JSON.stringify(problems)}`,
+      );
     }
   });
 

@@ -43,20 +43,7 @@ export const ALLOWED: Record<Folder, Partial<Record<Folder, 'any' | 'type-only'>
  * metrics plumbing); the money ledger comes before everything that moves
  * money; `testing` is test support and may reach anything.
  */
-export const SERVER_CONTEXTS = [
-  'db',
-  'http',
-  'auth',
-  'ledger',
-  'replication',
-  'payments',
-  'wallet',
-  'payment-requests',
-  'otp',
-  'issuer',
-  'admin',
-  'flows',
-] as const;
+export const SERVER_CONTEXTS = ['db', 'http', 'auth', 'ledger', 'replication', 'payments', 'wallet', 'payment-requests', 'otp', 'issuer', 'admin', 'flows'] as const;
 
 /** Tests and the helpers beside them that start servers for tests. */
 export function isTestSupport(path: string): boolean {
@@ -118,7 +105,11 @@ export function findImports(source: string): ImportRef[] {
   for (const m of code.matchAll(statement)) {
     const braces = m[3] ?? '';
     // `import { type A, type B } from` is type-only too when every name is.
-    const names = /^\{([\s\S]*)\}$/.exec(braces.trim())?.[1]?.split(',').map((n) => n.trim()).filter(Boolean);
+    const names = /^\{([\s\S]*)\}$/
+      .exec(braces.trim())?.[1]
+      ?.split(',')
+      .map((n) => n.trim())
+      .filter(Boolean);
     const allTypeNames = !!names && names.length > 0 && names.every((n) => n.startsWith('type '));
     refs.push({ specifier: m[4]!, typeOnly: !!m[2] || allTypeNames, line: lineOf(m.index!) });
   }

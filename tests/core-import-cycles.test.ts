@@ -40,7 +40,10 @@ function coreGraph(): Map<string, string[]> {
       else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
         const file = relative(ROOT, path);
         const refs = findImports(readFileSync(path, 'utf8')).filter((r) => r.specifier.startsWith('.'));
-        graph.set(file, refs.map((r) => normalize(join(dirname(file), r.specifier))));
+        graph.set(
+          file,
+          refs.map((r) => normalize(join(dirname(file), r.specifier))),
+        );
       }
     }
   };

@@ -84,13 +84,19 @@ describe('npm run demo', () => {
       child.stdin.write('look p-cola-test-1\n8801000000739\nrequest unit 12000\n');
       const [, id] = await seen(/request (\S+): pending, ₩12,000/);
       // A resident opens the printed one-click address and approves with the payment password (no passkey on this "desktop").
-      const [, origin = "", userId = ""] = (await seen(/resident 1203\s+: (http:\/\/localhost:\d+)\/wallet\/demo\/(\S+)/))!;
+      const [, origin = '', userId = ''] = (await seen(/resident 1203\s+: (http:\/\/localhost:\d+)\/wallet\/demo\/(\S+)/))!;
       const signIn = await fetch(`${origin}/wallet/demo/${userId}`, { redirect: 'manual' });
       assert.equal(signIn.status, 302);
-      const cookie = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const cookie = signIn.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
       const session = (await (await fetch(origin + '/wallet/api/session', { headers: { cookie } })).json()) as { csrfToken: string };
       const pending = (await (await fetch(origin + '/wallet/api/requests', { headers: { cookie } })).json()) as { requests: { id: string; place: string }[] };
-      assert.deepEqual(pending.requests.map((r) => r.id), [id]);
+      assert.deepEqual(
+        pending.requests.map((r) => r.id),
+        [id],
+      );
       const approve = await fetch(`${origin}/wallet/api/requests/${id}/approve`, {
         method: 'POST',
         headers: { cookie, origin, 'content-type': 'application/json', 'x-csrf-token': session.csrfToken },

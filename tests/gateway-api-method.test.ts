@@ -77,10 +77,16 @@ describe('a new gateway API method is one declaration', () => {
     const preload = createPreloadApi(
       {
         invoke: (_channel, name, args) =>
-          handleCall({ senderFrame: { url: `${APP_ORIGIN}/console`, parent: null } } as never, name, args, async (m, a) => {
-            seen.push([m, ...a]);
-            return api.service.call(m, a);
-          }, methods),
+          handleCall(
+            { senderFrame: { url: `${APP_ORIGIN}/console`, parent: null } } as never,
+            name,
+            args,
+            async (m, a) => {
+              seen.push([m, ...a]);
+              return api.service.call(m, a);
+            },
+            methods,
+          ),
         on: () => undefined,
         removeListener: () => undefined,
         send: () => undefined,
@@ -95,7 +101,12 @@ describe('a new gateway API method is one declaration', () => {
     await assert.rejects(preload.shout(token, 'hey', 'twice' as never), (e) => isEdgePayError(e, 'REQUEST_INVALID'));
     assert.equal(seen.length, before, 'a badly typed call never reached the gateway');
     // Without the declaration the bridge has no such method, and the IPC check refuses the name.
-    const plain = createPreloadApi({ invoke: (_c, name, args) => handleCall({ senderFrame: { url: `${APP_ORIGIN}/console`, parent: null } } as never, name, args, async () => 'reached'), on: () => undefined, removeListener: () => undefined, send: () => undefined });
+    const plain = createPreloadApi({
+      invoke: (_c, name, args) => handleCall({ senderFrame: { url: `${APP_ORIGIN}/console`, parent: null } } as never, name, args, async () => 'reached'),
+      on: () => undefined,
+      removeListener: () => undefined,
+      send: () => undefined,
+    });
     assert.equal((plain as unknown as Record<string, unknown>).shout, undefined);
     const refused = await handleCall({ senderFrame: { url: `${APP_ORIGIN}/console`, parent: null } } as never, 'shout', [token, 'hey', 1], async () => 'reached');
     assert.ok(!refused.ok && refused.error.code === 'REQUEST_INVALID');

@@ -83,7 +83,7 @@ describe('the gateway configuration', () => {
 });
 
 describe('/healthz and /metrics on the gateway', () => {
-  it('answer this machine with the gateway\'s state, and refuse other hosts and pages', { timeout: 120_000 }, async () => {
+  it("answer this machine with the gateway's state, and refuse other hosts and pages", { timeout: 120_000 }, async () => {
     const gw = await startGatewayRuntime({
       dataDir: join(root, 'gateway'),
       siteId: 'site-ops',
@@ -100,7 +100,10 @@ describe('/healthz and /metrics on the gateway', () => {
       const h = (await health.json()) as { status: string; ledger: string; devices: { deviceId: string; state: string }[] };
       assert.equal(h.status, 'ok');
       assert.equal(h.ledger, 'ok');
-      assert.ok(h.devices.some((d) => d.state === 'running'), JSON.stringify(h.devices));
+      assert.ok(
+        h.devices.some((d) => d.state === 'running'),
+        JSON.stringify(h.devices),
+      );
 
       const metrics = async () => {
         const res = await fetch(base + '/metrics');
@@ -109,7 +112,11 @@ describe('/healthz and /metrics on the gateway', () => {
         return res.text();
       };
       // A failed match shows the gateway's own metrics, not the process's hundred lines.
-      const ours = (t: string) => t.split('\n').filter((l) => l.startsWith('edgepay_gateway_') && !/_(process|nodejs)_/.test(l)).join('\n');
+      const ours = (t: string) =>
+        t
+          .split('\n')
+          .filter((l) => l.startsWith('edgepay_gateway_') && !/_(process|nodejs)_/.test(l))
+          .join('\n');
       let text = await metrics();
       assert.match(text, /^edgepay_gateway_unsent_payments\{site="site-ops",gateway="gw-ops"\} 0$/m, ours(text));
       assert.match(text, /^edgepay_gateway_device_last_seen_seconds\{device="[^"]+",kind="card-terminal",site="site-ops",gateway="gw-ops"\} \d/m, ours(text));
@@ -117,9 +124,19 @@ describe('/healthz and /metrics on the gateway', () => {
       // A payment stored offline shows at once.
       const at = new Date().toISOString();
       const p: PaymentDoc = {
-        id: uuidV7(), siteId: 'site-ops', gatewayId: 'gw-ops', flow: 'kiosk', amount: 4500, currency: 'KRW', method: 'card-terminal',
-        lineItems: [{ name: 'coffee', quantity: 1, unitAmount: 4500, lineAmount: 4500 }], token: 'tok_test_approve', createdAt: at, offline: true,
-        status: 'stored', statusHistory: [{ status: 'stored', at, by: 'gateway' }],
+        id: uuidV7(),
+        siteId: 'site-ops',
+        gatewayId: 'gw-ops',
+        flow: 'kiosk',
+        amount: 4500,
+        currency: 'KRW',
+        method: 'card-terminal',
+        lineItems: [{ name: 'coffee', quantity: 1, unitAmount: 4500, lineAmount: 4500 }],
+        token: 'tok_test_approve',
+        createdAt: at,
+        offline: true,
+        status: 'stored',
+        statusHistory: [{ status: 'stored', at, by: 'gateway' }],
       };
       await gw.gateway.ledger.db.payments.insert(p);
       text = await metrics();
@@ -148,7 +165,7 @@ describe('/healthz and /metrics on the gateway', () => {
 });
 
 describe('the gateway log', () => {
-  it('is pino JSON lines: the bus\'s refusals as fields, card numbers redacted', { timeout: 60_000 }, async () => {
+  it("is pino JSON lines: the bus's refusals as fields, card numbers redacted", { timeout: 60_000 }, async () => {
     const lines: Record<string, unknown>[] = [];
     const sink = new Writable({
       write(chunk, _enc, done) {

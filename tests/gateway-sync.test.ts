@@ -21,8 +21,6 @@ const ADMIN = 'sync-test-admin-token-0123';
 // collections per process: requests to pay (tested in payment-request-outcomes) are left out.
 const COLLECTIONS = new CollectionRegistry(edgePayCollections.list().filter((c) => c.name !== 'payment-requests'));
 
-
-
 /** The server tests' offline kiosk sale, of `amount`, as the ledger stores it (no `_deleted`). */
 function payment(siteId: string, gatewayId: string, amount: number, currency: 'KRW' | 'USD' = 'KRW'): PaymentDoc {
   const { _deleted: _, ...doc } = serverTesting.testPayment(siteId, gatewayId, { amount, currency, lineItems: [{ name: 'item', quantity: 1, unitAmount: amount, lineAmount: amount }] });
@@ -38,8 +36,7 @@ describe('gateway sync with the server', () => {
   const gateways: Gw[] = [];
 
   const admin = adminClient(() => `http://127.0.0.1:${port}`, ADMIN);
-  const serverDocs = async (collection: string) =>
-    (await server!.db.query<{ id: string; data: any }>('SELECT id, data FROM documents WHERE collection = $1', [collection])).rows;
+  const serverDocs = async (collection: string) => (await server!.db.query<{ id: string; data: any }>('SELECT id, data FROM documents WHERE collection = $1', [collection])).rows;
   const pushedRows = async () => {
     const text = await server!.metrics.registry.getSingleMetricAsString('edgepay_sync_pushed_documents_total');
     return [...text.matchAll(/outcome="written"} (\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);
@@ -88,7 +85,10 @@ describe('gateway sync with the server', () => {
     assert.equal(offline.pending.count, 3);
     assert.deepEqual(
       [...offline.pending.sums].sort((a, b) => a.currency.localeCompare(b.currency)).map((m) => [m.currency, m.amount]),
-      [['KRW', 2000], ['USD', 999]],
+      [
+        ['KRW', 2000],
+        ['USD', 999],
+      ],
     );
     assert.ok(offline.nextAttemptAt, 'says when it tries again');
 

@@ -21,8 +21,6 @@ import { adminClient } from './support/admin.ts';
 const ADMIN = 'kiosk-admin-token-0123456789';
 const SITE = 'kiosk-site';
 
-
-
 describe('kiosk checkout', () => {
   let root: string;
   let port: number;
@@ -32,8 +30,7 @@ describe('kiosk checkout', () => {
   let runtime: GatewayRuntime;
   let kiosk: KioskCheckout;
 
-  const start = () =>
-    startServer({ adminToken: ADMIN, port, pgliteDir: join(root, 'server'), sandbox: { latencyMs: [2, 8] } });
+  const start = () => startServer({ adminToken: ADMIN, port, pgliteDir: join(root, 'server'), sandbox: { latencyMs: [2, 8] } });
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'edgepay-kiosk-'));
@@ -42,18 +39,33 @@ describe('kiosk checkout', () => {
     const admin = adminClient(server.url, ADMIN);
     const gw = await admin('/admin/gateways', { siteId: SITE, name: 'kiosk' });
     const now = new Date().toISOString();
-    await admin(`/admin/sites/${SITE}/sites`, [{
-      id: SITE, name: 'Kiosk test store', timezone: 'Asia/Seoul', currency: 'KRW', locale: 'ko-KR', updatedAt: now,
-      offlineLimits: { perPayment: [{ amount: 20_000, currency: 'KRW' }], totalStored: [{ amount: 31_077, currency: 'KRW' }], maxAgeMinutes: 60 },
-    }], 'PUT');
+    await admin(
+      `/admin/sites/${SITE}/sites`,
+      [
+        {
+          id: SITE,
+          name: 'Kiosk test store',
+          timezone: 'Asia/Seoul',
+          currency: 'KRW',
+          locale: 'ko-KR',
+          updatedAt: now,
+          offlineLimits: { perPayment: [{ amount: 20_000, currency: 'KRW' }], totalStored: [{ amount: 31_077, currency: 'KRW' }], maxAgeMinutes: 60 },
+        },
+      ],
+      'PUT',
+    );
     const product = (id: string, barcode: string, amount: number) => ({ id, siteId: SITE, sku: id.toUpperCase(), barcode, name: id, price: { amount, currency: 'KRW' }, active: true, updatedAt: now });
-    await admin(`/admin/sites/${SITE}/products`, [
-      product('tea', '8800000000011', 1500),
-      product('lunch', '8800000000028', 15_000),
-      product('terminal-decline', '8800000000035', 1051), // the terminal simulator declines amounts ending in 51
-      product('acquirer-decline', '8800000000042', 1077), // the sandbox acquirer declines amounts ending in 77
-      product('terminal-timeout', '8800000000059', 1099), // the terminal simulator waits for a card that never comes on amounts ending in 99
-    ], 'PUT');
+    await admin(
+      `/admin/sites/${SITE}/products`,
+      [
+        product('tea', '8800000000011', 1500),
+        product('lunch', '8800000000028', 15_000),
+        product('terminal-decline', '8800000000035', 1051), // the terminal simulator declines amounts ending in 51
+        product('acquirer-decline', '8800000000042', 1077), // the sandbox acquirer declines amounts ending in 77
+        product('terminal-timeout', '8800000000059', 1099), // the terminal simulator waits for a card that never comes on amounts ending in 99
+      ],
+      'PUT',
+    );
 
     runtime = await startGatewayRuntime({
       dataDir: join(root, 'gateway'),
@@ -67,9 +79,7 @@ describe('kiosk checkout', () => {
     ({ kiosk } = runtime);
     ledger = runtime.gateway.ledger;
     sync = runtime.gateway.sync!;
-    await until('catalogue and site on the gateway', async () =>
-      (await ledger.db.products.count().exec()) === 5 && (await ledger.db.sites.findOne(SITE).exec()) !== null,
-    );
+    await until('catalogue and site on the gateway', async () => (await ledger.db.products.count().exec()) === 5 && (await ledger.db.sites.findOne(SITE).exec()) !== null);
   });
 
   // Every payment the kiosk makes has its transfers in the server's ledger (while the server is up).
@@ -111,7 +121,7 @@ describe('kiosk checkout', () => {
     await assert.rejects(kiosk.scan('0000000000000'), (e: any) => e.code === 'CHECKOUT_PRODUCT_UNKNOWN');
   });
 
-  it('online: a card that never comes fails with the registry\'s code and message, and nothing is recorded', { timeout: 60_000 }, async () => {
+  it("online: a card that never comes fails with the registry's code and message, and nothing is recorded", { timeout: 60_000 }, async () => {
     kiosk.clear();
     await kiosk.scan('8800000000059');
     const before = await ledger.db.payments.count().exec();
@@ -125,7 +135,9 @@ describe('kiosk checkout', () => {
     // Money requests take one path (README "Money requests: one path"): no call carried a payment.
     const metrics = await (await fetch(server!.url + '/metrics')).text();
     const calls = (route: string) =>
-      metrics.split('\n').filter((l) => l.startsWith('edgepay_http_requests_total') && l.includes(`route="${route}"`))
+      metrics
+        .split('\n')
+        .filter((l) => l.startsWith('edgepay_http_requests_total') && l.includes(`route="${route}"`))
         .reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
     assert.equal(calls('/payments/authorise'), 0, 'no call carried a payment');
     assert.equal(calls('/payments/:paymentId/authorise'), 2, 'one decide-now call per online payment the terminal approved');
@@ -154,7 +166,10 @@ describe('kiosk checkout', () => {
     const total = await pay('8800000000011'); // 32,577 > 31,077
     assert.ok(total.state === 'refused' && total.limit === 'total-stored', JSON.stringify(total));
     const unsent = await kiosk.unsent();
-    assert.deepEqual(unsent.map((p) => p.amount), [15_000, 1077, 15_000]);
+    assert.deepEqual(
+      unsent.map((p) => p.amount),
+      [15_000, 1077, 15_000],
+    );
     const status = await sync.status();
     assert.equal(status.online, false);
     assert.ok(status.pending.count >= 3);
@@ -162,9 +177,16 @@ describe('kiosk checkout', () => {
 
   it('after reconnection forwards each stored payment once and lists the declined one for the operator', { timeout: 90_000 }, async () => {
     server = await start();
-    await until('stored payments forwarded and decided', async () => (await kiosk.unsent()).length === 0 && (await ledger.db.payments.find({ selector: { status: 'forwarded' } }).exec()).length === 0, 60_000);
+    await until(
+      'stored payments forwarded and decided',
+      async () => (await kiosk.unsent()).length === 0 && (await ledger.db.payments.find({ selector: { status: 'forwarded' } }).exec()).length === 0,
+      60_000,
+    );
     const declined = await kiosk.declinedAfterForward();
-    assert.deepEqual(declined.map((p) => [p.amount, p.declineReason]), [[1077, 'do-not-honor']]);
+    assert.deepEqual(
+      declined.map((p) => [p.amount, p.declineReason]),
+      [[1077, 'do-not-honor']],
+    );
     const offline = await ledger.db.payments.find({ selector: { offline: true } }).exec();
     assert.deepEqual(offline.map((p) => p.status).sort(), ['captured', 'captured', 'declined']);
     const charges = await server.db.query<{ n: string }>("SELECT COUNT(*) AS n FROM sandbox_acquirer_transactions WHERE operation = 'authorise'");

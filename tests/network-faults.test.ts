@@ -204,7 +204,9 @@ describe('network faults between a gateway and the server', { skip: why }, () =>
           recorded.push(...batch);
           if (Date.now() - lastRecordReport > 10_000) {
             lastRecordReport = Date.now();
-            process.stderr.write(`# network-faults: ${recorded.length}/${COUNT} recorded, ${seen.polls} console reads (${seen.offline} offline, max unsent ${seen.maxUnsent}), ${problems.length} problems, ${resetsMade()} resets, ${((Date.now() - startedAt) / 1000).toFixed(0)} s\n`);
+            process.stderr.write(
+              `# network-faults: ${recorded.length}/${COUNT} recorded, ${seen.polls} console reads (${seen.offline} offline, max unsent ${seen.maxUnsent}), ${problems.length} problems, ${resetsMade()} resets, ${((Date.now() - startedAt) / 1000).toFixed(0)} s\n`,
+            );
           }
           await sleep(overMs / chunks);
         }
@@ -264,7 +266,7 @@ describe('network faults between a gateway and the server', { skip: why }, () =>
       await until('the console showing the gateway offline', () => seen.offline > 0, 30_000);
       fault({ partition: false, resetPushes: 3 });
       await record(COUNT - 3 * quarter, 5_000);
-      await until('three pushes reset at the server\'s answer', () => resetsMade() >= 3, 120_000).catch(() => {
+      await until("three pushes reset at the server's answer", () => resetsMade() >= 3, 120_000).catch(() => {
         throw new Error(`only ${resetsMade()} resets; delay line output:\n${line.output().slice(-2000)}`);
       });
       fault({ resetPushes: 0 });
@@ -280,7 +282,9 @@ describe('network faults between a gateway and the server', { skip: why }, () =>
             const n = await gw.gateway.ledger.db.payments.count({ selector: { status } }).exec();
             if (n > 0) statuses[status] = n;
           }
-          process.stderr.write(`# network-faults: ${((Date.now() - startedAt) / 1000).toFixed(0)} s, unsent ${o.unsent.count}, declined after forward ${o.declinedAfterForward}, ledger ${JSON.stringify(statuses)}, sync ${JSON.stringify(o.sync)}\n`);
+          process.stderr.write(
+            `# network-faults: ${((Date.now() - startedAt) / 1000).toFixed(0)} s, unsent ${o.unsent.count}, declined after forward ${o.declinedAfterForward}, ledger ${JSON.stringify(statuses)}, sync ${JSON.stringify(o.sync)}\n`,
+          );
         }
         return o.unsent.count === 0 && o.declinedAfterForward === declinesAmong(COUNT);
       };
@@ -307,12 +311,13 @@ describe('network faults between a gateway and the server', { skip: why }, () =>
         assert.equal(Number(charges.rows[0]!.n), COUNT, 'one authorisation per payment');
         const forwardedTwice = await db.query("SELECT payment_id FROM audit_log WHERE action = 'payment.forwarded' GROUP BY payment_id HAVING COUNT(*) > 1");
         assert.deepEqual(forwardedTwice.rows, [], 'no payment forwarded twice');
-        const statuses = await db.query<{ status: string; n: string | number }>(
-          "SELECT data->>'status' AS status, COUNT(*) AS n FROM documents WHERE collection = 'payments' GROUP BY 1 ORDER BY 1",
-        );
+        const statuses = await db.query<{ status: string; n: string | number }>("SELECT data->>'status' AS status, COUNT(*) AS n FROM documents WHERE collection = 'payments' GROUP BY 1 ORDER BY 1");
         assert.deepEqual(
           statuses.rows.map((r) => [r.status, Number(r.n)]),
-          [['captured', COUNT - declinesAmong(COUNT)], ['declined', declinesAmong(COUNT)]],
+          [
+            ['captured', COUNT - declinesAmong(COUNT)],
+            ['declined', declinesAmong(COUNT)],
+          ],
         );
         await serverTesting.assertLedgerBalanced(db);
       } finally {

@@ -84,8 +84,7 @@ describe('a collection declared in one place replicates end to end', () => {
     return gw;
   };
   const notesOf = (gw: Gw) => (gw.ledger.db as any).notes;
-  const serverNotes = async () =>
-    (await server.db.query<{ id: string; site_id: string; data: NoteDoc }>("SELECT id, site_id, data FROM documents WHERE collection = 'notes' ORDER BY id")).rows;
+  const serverNotes = async () => (await server.db.query<{ id: string; site_id: string; data: NoteDoc }>("SELECT id, site_id, data FROM documents WHERE collection = 'notes' ORDER BY id")).rows;
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'edgepay-new-collection-'));
@@ -111,7 +110,7 @@ describe('a collection declared in one place replicates end to end', () => {
     assert.deepEqual(collections.names(), [...edgePayCollections.names(), 'notes']);
   });
 
-  it('goes up from one gateway, comes back receipted, reaches the site\'s other gateway and no other site', { timeout: 60_000 }, async () => {
+  it("goes up from one gateway, comes back receipted, reaches the site's other gateway and no other site", { timeout: 60_000 }, async () => {
     const a = await openGateway('gw-a', 'site-notes');
     const b = await openGateway('gw-b', 'site-notes');
     const written = ['first', 'second', 'third'].map((text) => ({ id: uuidV7(), siteId: 'site-notes', text, writtenBy: a.gatewayId }));
@@ -119,12 +118,16 @@ describe('a collection declared in one place replicates end to end', () => {
 
     await until('the server holds the notes', async () => (await serverNotes()).length === 3);
     const held = await serverNotes();
-    assert.deepEqual(held.map((r) => r.id), written.map((n) => n.id).sort());
-    assert.ok(held.every((r) => r.site_id === 'site-notes' && typeof r.data.receivedAt === 'string'), 'each stamped by the server');
-
-    await until('the receipts came back to the writer', async () =>
-      (await notesOf(a).find().exec()).filter((d: any) => d.receivedAt).length === 3,
+    assert.deepEqual(
+      held.map((r) => r.id),
+      written.map((n) => n.id).sort(),
     );
+    assert.ok(
+      held.every((r) => r.site_id === 'site-notes' && typeof r.data.receivedAt === 'string'),
+      'each stamped by the server',
+    );
+
+    await until('the receipts came back to the writer', async () => (await notesOf(a).find().exec()).filter((d: any) => d.receivedAt).length === 3);
     await until('the other gateway of the site has them', async () => (await notesOf(b).count().exec()) === 3);
     const onB = (await notesOf(b).find().exec()).map((d: any) => d.toJSON());
     assert.deepEqual(onB.map((n: NoteDoc) => n.text).sort(), ['first', 'second', 'third']);
@@ -132,7 +135,7 @@ describe('a collection declared in one place replicates end to end', () => {
     // And back up the other way: b writes, a receives it live.
     const reply = { id: uuidV7(), siteId: 'site-notes', text: 'reply', writtenBy: b.gatewayId };
     await notesOf(b).insert(reply);
-    await until('a has b\'s note', async () => (await notesOf(a).findOne(reply.id).exec()) !== null);
+    await until("a has b's note", async () => (await notesOf(a).findOne(reply.id).exec()) !== null);
 
     // Another site's gateway (over plain HTTP: RxDB's open-source build allows 16 collections per process).
     const other = await adminClient(server.url, ADMIN)('/admin/gateways', { siteId: 'site-elsewhere', name: 'gw-other' });
@@ -149,7 +152,7 @@ describe('a collection declared in one place replicates end to end', () => {
     assert.equal(Number(rows[0]!.n), 4);
   });
 
-  it('refuses a write its ownership check refuses, with the check\'s code, and keeps the note as it was', async () => {
+  it("refuses a write its ownership check refuses, with the check's code, and keeps the note as it was", async () => {
     const a = gateways[0]!;
     const [first] = await serverNotes();
     const current = { ...first!.data, _deleted: false };

@@ -81,7 +81,9 @@ describe('no card number anywhere', () => {
   before(() => {
     root = mkdtempSync(join(tmpdir(), 'edgepay-cardscan-'));
   });
-  after(() => { if (!process.env.KEEP) rmSync(root, { recursive: true, force: true }); });
+  after(() => {
+    if (!process.env.KEEP) rmSync(root, { recursive: true, force: true });
+  });
 
   it('positive control: the scan finds a card number in a binary file', () => {
     const file = join(root, 'control.bin');
@@ -104,8 +106,11 @@ describe('no card number anywhere', () => {
       const db = await openDatabase(database.databaseUrl ? { databaseUrl: database.databaseUrl } : { pgliteDir: join(dir, 'pglite') });
       const demo = await wallet.seedDemoWallet(db);
       const server = await buildApp({
-        db, adminToken: ADMIN, forwarder: false,
-        logger: { level: 'debug', file: logFile }, wallet: { demoSignIn: true },
+        db,
+        adminToken: ADMIN,
+        forwarder: false,
+        logger: { level: 'debug', file: logFile },
+        wallet: { demoSignIn: true },
       });
       const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
       let dump = '';
@@ -161,7 +166,11 @@ describe('no card number anywhere', () => {
         await (await openDatabase({ pgliteDir: baselineDir })).close();
         const noise = new Set(filesUnder(baselineDir).flatMap(scanFile));
         for (const file of filesUnder(join(dir, 'pglite'))) {
-          assert.deepEqual(scanFile(file).filter((n) => !noise.has(n)), [], file);
+          assert.deepEqual(
+            scanFile(file).filter((n) => !noise.has(n)),
+            [],
+            file,
+          );
         }
       }
     });
@@ -183,11 +192,29 @@ describe('no card number anywhere', () => {
         const gw = await admin('/admin/gateways', { siteId: SITE, name: 'kiosk' });
         credential = gw.credential;
         const now = new Date().toISOString();
-        await admin(`/admin/sites/${SITE}/sites`, [{ id: SITE, name: 'Scan store', timezone: 'Asia/Seoul', currency: 'KRW', locale: 'ko-KR', updatedAt: now, offlineLimits: { perPayment: [{ amount: 100_000, currency: 'KRW' }], totalStored: [{ amount: 1_000_000, currency: 'KRW' }], maxAgeMinutes: 60 } }], 'PUT');
-        await admin(`/admin/sites/${SITE}/products`, [
-          { id: 'p1', siteId: SITE, sku: 'P1', barcode: '8800000000011', name: 'Snack', price: { amount: 2500, currency: 'KRW' }, active: true, updatedAt: now },
-          { id: 'p2', siteId: SITE, sku: 'P2', barcode: '8800000000028', name: 'Meal', price: { amount: 7000, currency: 'KRW' }, active: true, updatedAt: now },
-        ], 'PUT');
+        await admin(
+          `/admin/sites/${SITE}/sites`,
+          [
+            {
+              id: SITE,
+              name: 'Scan store',
+              timezone: 'Asia/Seoul',
+              currency: 'KRW',
+              locale: 'ko-KR',
+              updatedAt: now,
+              offlineLimits: { perPayment: [{ amount: 100_000, currency: 'KRW' }], totalStored: [{ amount: 1_000_000, currency: 'KRW' }], maxAgeMinutes: 60 },
+            },
+          ],
+          'PUT',
+        );
+        await admin(
+          `/admin/sites/${SITE}/products`,
+          [
+            { id: 'p1', siteId: SITE, sku: 'P1', barcode: '8800000000011', name: 'Snack', price: { amount: 2500, currency: 'KRW' }, active: true, updatedAt: now },
+            { id: 'p2', siteId: SITE, sku: 'P2', barcode: '8800000000028', name: 'Meal', price: { amount: 7000, currency: 'KRW' }, active: true, updatedAt: now },
+          ],
+          'PUT',
+        );
 
         runtime = await startGatewayRuntime({
           dataDir: join(dir, 'gateway'),
@@ -214,10 +241,20 @@ describe('no card number anywhere', () => {
         // Offline payments recorded at the till, forwarded through replication.
         const createdAt = new Date().toISOString();
         const stored: PaymentDoc = {
-          id: uuidV7(), siteId: SITE, gatewayId: gw.gatewayId, flow: 'kiosk', amount: 2500, currency: 'KRW', method: 'card-terminal',
+          id: uuidV7(),
+          siteId: SITE,
+          gatewayId: gw.gatewayId,
+          flow: 'kiosk',
+          amount: 2500,
+          currency: 'KRW',
+          method: 'card-terminal',
           lineItems: [{ productId: 'p1', name: 'Snack', quantity: 1, unitAmount: 2500, lineAmount: 2500 }],
-          cardDisplay: { bin: '411111', last4: '1111' }, token: 'tok_test_approve_stored01',
-          createdAt, offline: true, status: 'stored', statusHistory: [{ status: 'stored', at: createdAt, by: 'gateway' }],
+          cardDisplay: { bin: '411111', last4: '1111' },
+          token: 'tok_test_approve_stored01',
+          createdAt,
+          offline: true,
+          status: 'stored',
+          statusHistory: [{ status: 'stored', at: createdAt, by: 'gateway' }],
         };
         await ledger.db.payments.insert(stored);
         await until('forwarded', async () => (await ledger.db.payments.findOne(stored.id).exec())?.status === 'captured');
@@ -251,7 +288,9 @@ describe('no card number anywhere', () => {
         if (database.databaseUrl) {
           const c = new pg.Client({ connectionString: database.databaseUrl });
           await c.connect();
-          const tables = (await c.query("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'")).rows.map((r) => r.table_name as string);
+          const tables = (await c.query("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'")).rows.map(
+            (r) => r.table_name as string,
+          );
           assert.ok(tables.includes('documents') && tables.includes('audit_log'));
           for (const t of tables) {
             const dump = (await c.query(`SELECT row_to_json(x)::text AS j FROM "${t}" x`)).rows.map((r) => r.j as string).join('\n');
@@ -266,7 +305,10 @@ describe('no card number anywhere', () => {
       }
 
       const places = [...filesUnder(join(dir, 'gateway')), logFile];
-      assert.ok(places.some((p) => p.endsWith('.sqlite')), 'the ledger file is scanned');
+      assert.ok(
+        places.some((p) => p.endsWith('.sqlite')),
+        'the ledger file is scanned',
+      );
       const log = readFileSync(logFile, 'utf8');
       assert.ok(log.includes('request'), 'the log has content');
       // Nor a secret (request lines carry no headers; the authorization header is
@@ -284,7 +326,11 @@ describe('no card number anywhere', () => {
         await (await openDatabase({ pgliteDir: baselineDir })).close();
         const noise = new Set(filesUnder(baselineDir).flatMap(scanFile));
         for (const file of filesUnder(join(dir, 'pglite'))) {
-          assert.deepEqual(scanFile(file).filter((n) => !noise.has(n)), [], file);
+          assert.deepEqual(
+            scanFile(file).filter((n) => !noise.has(n)),
+            [],
+            file,
+          );
         }
       }
     });

@@ -22,8 +22,6 @@ const until = (what: string, check: () => Promise<boolean> | boolean, timeoutMs 
 const ADMIN = 'catch-up-admin-token-0123456';
 const COUNT = Number(process.env.CATCH_UP_COUNT ?? 1000);
 
-
-
 function payment(siteId: string, gatewayId: string, i: number): PaymentDoc {
   const createdAt = new Date().toISOString();
   const amount = 500 + (i % 100) * 10;
@@ -103,7 +101,10 @@ describe(`offline catch-up of ${COUNT} payments`, () => {
         });
         // ... and forwarded to the acquirer (the server's forwarding queue is empty).
         await until('the forwarding queue drained', async () => {
-          const text = await fetch(url + '/metrics').then((r) => r.text(), () => '');
+          const text = await fetch(url + '/metrics').then(
+            (r) => r.text(),
+            () => '',
+          );
           return /^edgepay_forward_queue_length 0$/m.test(text);
         });
         await kill(gateway, 'SIGTERM');
@@ -119,16 +120,15 @@ describe(`offline catch-up of ${COUNT} payments`, () => {
           // Forwarded exactly once each: one authorisation at the acquirer, one decision.
           const charges = await db.query<{ n: string | number }>("SELECT COUNT(*) AS n FROM sandbox_acquirer_transactions WHERE operation = 'authorise'");
           assert.equal(Number(charges.rows[0]!.n), COUNT, 'one authorisation per payment');
-          const statuses = await db.query<{ status: string; n: string | number }>(
-            "SELECT data->>'status' AS status, COUNT(*) AS n FROM documents WHERE collection = 'payments' GROUP BY 1 ORDER BY 1",
-          );
+          const statuses = await db.query<{ status: string; n: string | number }>("SELECT data->>'status' AS status, COUNT(*) AS n FROM documents WHERE collection = 'payments' GROUP BY 1 ORDER BY 1");
           assert.deepEqual(
             statuses.rows.map((r) => [r.status, Number(r.n)]),
-            [['captured', COUNT - COUNT / 10], ['declined', COUNT / 10]],
+            [
+              ['captured', COUNT - COUNT / 10],
+              ['declined', COUNT / 10],
+            ],
           );
-          const forwardedTwice = await db.query(
-            "SELECT payment_id FROM audit_log WHERE action = 'payment.forwarded' GROUP BY payment_id HAVING COUNT(*) > 1",
-          );
+          const forwardedTwice = await db.query("SELECT payment_id FROM audit_log WHERE action = 'payment.forwarded' GROUP BY payment_id HAVING COUNT(*) > 1");
           assert.deepEqual(forwardedTwice.rows, [], 'no payment forwarded twice');
           // Each forwarded payment's money in the ledger once: captured ones posted, declined ones none.
           await serverTesting.assertLedgerBalanced(db);

@@ -22,14 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { paymentRequestsCollection, uuidV7, type CreatePaymentRequestBody, type PaymentRequestDoc } from '../core/index.ts';
 import { buildApp, openDatabase, paymentRequestsTesting, serverCollection, type Db } from '../server/index.ts';
-import {
-  cancelPaymentRequest,
-  createPaymentRequest,
-  PaymentRequestOutcomes,
-  startGateway,
-  type Gateway,
-  type PaymentRequestOutcome,
-} from '../edge-services/index.ts';
+import { cancelPaymentRequest, createPaymentRequest, PaymentRequestOutcomes, startGateway, type Gateway, type PaymentRequestOutcome } from '../edge-services/index.ts';
 import { adminClient } from './support/admin.ts';
 import { until } from './support/wait.ts';
 
@@ -99,7 +92,10 @@ describe('requests to pay: the gateway learns each outcome by sync and acts once
     amount: 18_500,
     currency: 'KRW',
     payee: { id: 'payee-lobby-cafe', name: 'Lobby Cafe' },
-    items: [{ name: 'Americano', quantity: 2, amount: 9_000 }, { name: 'Bagel', quantity: 1, amount: 500 }],
+    items: [
+      { name: 'Americano', quantity: 2, amount: 9_000 },
+      { name: 'Bagel', quantity: 1, amount: 500 },
+    ],
     place: 'Lobby, Building A',
     note: NOTE,
     ttlSeconds: 900,
@@ -220,17 +216,28 @@ describe('requests to pay: the gateway learns each outcome by sync and acts once
 
     // While the gateway is down: cancelled through the API (another till of the site), expired by the server's sweeper.
     await cancelPaymentRequest({ serverUrl: url, credential: gwA.credential }, toCancel.id);
-    await until('the server expired the other', async () => {
-      const { rows } = await db.query<{ state: string }>('SELECT state FROM payment_requests WHERE id = $1', [toExpire.id]);
-      return rows[0]?.state === 'expired';
-    }, 10_000);
+    await until(
+      'the server expired the other',
+      async () => {
+        const { rows } = await db.query<{ state: string }>('SELECT state FROM payment_requests WHERE id = $1', [toExpire.id]);
+        return rows[0]?.state === 'expired';
+      },
+      10_000,
+    );
 
     const before = actedA.length;
     await startA();
     await until('the gateway acts on both after its restart', () => actedFor(toCancel.id).length > 0 && actedFor(toExpire.id).length > 0, 20_000);
     await gatewayA!.sync!.awaitInSync();
     await outcomesA!.idle();
-    assert.deepEqual(actedA.slice(before).map((o) => o.state).sort(), ['cancelled', 'expired'], 'only the two new outcomes, not the earlier ones again');
+    assert.deepEqual(
+      actedA
+        .slice(before)
+        .map((o) => o.state)
+        .sort(),
+      ['cancelled', 'expired'],
+      'only the two new outcomes, not the earlier ones again',
+    );
 
     // Restart after acting: everything is in the ledger and marked; nothing is acted on again.
     const acted = actedA.length;
@@ -249,7 +256,10 @@ describe('requests to pay: the gateway learns each outcome by sync and acts once
     assert.equal(await gatewayB!.ledger.db['payment-requests'].count().exec(), 0);
     assert.equal(actedB.length, 0);
     const { rows } = await db.query<{ site_id: string }>("SELECT DISTINCT site_id FROM documents WHERE collection = 'payment-requests'");
-    assert.deepEqual(rows.map((r) => r.site_id), ['site-a']);
+    assert.deepEqual(
+      rows.map((r) => r.site_id),
+      ['site-a'],
+    );
   });
 
   it('a gateway cannot write a request by replication (no approving its own request)', { timeout: 30_000 }, async () => {

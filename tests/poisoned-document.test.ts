@@ -39,8 +39,7 @@ describe('a document the server refuses', () => {
   let credential: string;
   const poisoned: { doc: PaymentDoc; code: string; reason: string }[] = [];
 
-  const onServer = async (ids: string[]) =>
-    (await server.db.query<{ id: string }>(`SELECT id FROM documents WHERE collection = 'payments' AND id = ANY($1)`, [ids])).rows.length;
+  const onServer = async (ids: string[]) => (await server.db.query<{ id: string }>(`SELECT id FROM documents WHERE collection = 'payments' AND id = ANY($1)`, [ids])).rows.length;
   const refusedPushes = async () => {
     const text = await server.metrics.registry.getSingleMetricAsString('edgepay_sync_refused_pushes_total');
     return [...text.matchAll(/collection="payments"[^}]*} (\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);
@@ -110,10 +109,7 @@ describe('a document the server refuses', () => {
     assert.equal((await runtime.gateway.sync!.status()).online, true, 'a refusal is no outage');
 
     const listed = await consoleRefused(runtime);
-    assert.deepEqual(
-      listed.map((r) => [r.collection, r.documentId, r.code, r.reason]).sort(),
-      poisoned.map((p) => ['payments', p.doc.id, p.code, p.reason]).sort(),
-    );
+    assert.deepEqual(listed.map((r) => [r.collection, r.documentId, r.code, r.reason]).sort(), poisoned.map((p) => ['payments', p.doc.id, p.code, p.reason]).sort());
     for (const r of listed) {
       assert.match(r.path ?? '', /^\/lineItems\/0\/name$/);
       assert.ok(r.message.length > 0);
@@ -124,7 +120,10 @@ describe('a document the server refuses', () => {
     for (const p of poisoned) {
       await assert.rejects(ledger.db.payments.insert(payment(gatewayId, p.doc.lineItems[0]!.name)), (err: any) => {
         const problems = err?.parameters?.writeError?.validationErrors;
-        assert.deepEqual(problems?.map((e: any) => [e.code, e.path, e.reason]), [[p.code, '/lineItems/0/name', p.reason]]);
+        assert.deepEqual(
+          problems?.map((e: any) => [e.code, e.path, e.reason]),
+          [[p.code, '/lineItems/0/name', p.reason]],
+        );
         assert.deepEqual(findCardNumbers(JSON.stringify(problems)), [], 'the reason does not quote the text');
         return true;
       });
@@ -135,7 +134,10 @@ describe('a document the server refuses', () => {
     // Over HTTP the admin route's body parser refuses it first (server/http/input-guard.ts);
     // the server's own write path (writeAsServer: checkDocument) is the second line, tested below.
     const now = new Date().toISOString();
-    for (const [name, reason] of [['tea\u0000', 'NUL character'], ['cake \udc00', 'lone UTF-16 surrogate']]) {
+    for (const [name, reason] of [
+      ['tea\u0000', 'NUL character'],
+      ['cake \udc00', 'lone UTF-16 surrogate'],
+    ]) {
       const res = await fetch(`${server.url}/admin/sites/${SITE}/products`, {
         method: 'PUT',
         headers: { authorization: 'Bearer ' + ADMIN, 'content-type': 'application/json' },
@@ -148,8 +150,10 @@ describe('a document the server refuses', () => {
       // Past the door, the server's own write path refuses it too.
       const products = edgePayServerCollections().find((c) => c.name === 'products')!;
       const doc = { id: 'p-1', siteId: SITE, sku: 'P1', barcode: '8800000000011', name, price: { amount: 1000, currency: 'KRW' }, active: true, updatedAt: now };
-      await assert.rejects(writeAsServer(server.db, products, SITE, [doc as never]), (e: { code?: string; details?: { reason?: string } }) =>
-        e.code === 'DOCUMENT_TEXT_INVALID' && e.details?.reason === reason);
+      await assert.rejects(
+        writeAsServer(server.db, products, SITE, [doc as never]),
+        (e: { code?: string; details?: { reason?: string } }) => e.code === 'DOCUMENT_TEXT_INVALID' && e.details?.reason === reason,
+      );
     }
     assert.equal((await server.db.query(`SELECT 1 FROM documents WHERE collection = 'products'`)).rows.length, 0);
   });

@@ -78,15 +78,16 @@ describe('recognition enrolments replicate to the site through sync', () => {
 
   it('an enrolment on A is stored in the validated ledger, reaches the server, and B recognises the product', { timeout: 120_000 }, async () => {
     const before = await b.recognition!.recognise(views('p-cola', 'test')[1]!);
-    assert.ok(before.objects.every((o) => o.outcome !== 'product'), 'B knows nothing yet');
+    assert.ok(
+      before.objects.every((o) => o.outcome !== 'product'),
+      'B knows nothing yet',
+    );
 
     const doc = await a.recognition!.enrol('p-cola', views('p-cola', 'enrol'));
     assert.equal(doc.siteId, 'site-1');
     assert.ok(doc.dims <= 1024 && doc.embeddings.every((v) => v.length === doc.dims));
 
-    await until('the server holds the enrolment', async () =>
-      (await server.db.query('SELECT id FROM documents WHERE collection = $1 AND id = $2', ['enrolments', doc.id])).rows.length === 1,
-    60_000);
+    await until('the server holds the enrolment', async () => (await server.db.query('SELECT id FROM documents WHERE collection = $1 AND id = $2', ['enrolments', doc.id])).rows.length === 1, 60_000);
     await until('B has it', async () => (await b.ledger.db.enrolments.findOne(doc.id).exec()) !== null, 60_000);
     await b.recognition!.settled();
     const hit = await b.recognition!.recognise(views('p-cola', 'test')[1]!);
@@ -107,7 +108,11 @@ describe('recognition enrolments replicate to the site through sync', () => {
     }
     assert.ok(chosen, 'a test view matched with a confidence below 0.99');
     const site = (minConfidence: number) => ({
-      id: 'site-1', name: 'Store 1', timezone: 'Asia/Seoul', currency: 'KRW', locale: 'ko-KR',
+      id: 'site-1',
+      name: 'Store 1',
+      timezone: 'Asia/Seoul',
+      currency: 'KRW',
+      locale: 'ko-KR',
       offlineLimits: { perPayment: [], totalStored: [], maxAgeMinutes: 60 },
       recognition: { minConfidence },
       updatedAt: new Date().toISOString(),
@@ -151,16 +156,27 @@ describe('recognition enrolments replicate to the site through sync', () => {
     const terminal = { charge: () => Promise.reject(new Error('no payment in this test')) };
     const kiosk = new KioskCheckout({ db: b.ledger.db, siteId: 'site-1', gatewayId: 'gw-b', terminal });
     const api = await startGatewayApi({ kiosk, db: b.ledger.db, siteId: 'site-1', operatorPin: '135790', recognition: b.recognition!, uiDir: join(root, 'no-ui') });
-    const plain = await startGatewayApi({ kiosk: new KioskCheckout({ db: b.ledger.db, siteId: 'site-1', gatewayId: 'gw-b', terminal }), db: b.ledger.db, siteId: 'site-1', operatorPin: '135790', uiDir: join(root, 'no-ui') });
-    const post = (base: string, body: unknown) =>
-      fetch(base + routes.cameraFrame.path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const plain = await startGatewayApi({
+      kiosk: new KioskCheckout({ db: b.ledger.db, siteId: 'site-1', gatewayId: 'gw-b', terminal }),
+      db: b.ledger.db,
+      siteId: 'site-1',
+      operatorPin: '135790',
+      uiDir: join(root, 'no-ui'),
+    });
+    const post = (base: string, body: unknown) => fetch(base + routes.cameraFrame.path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     try {
       await b.recognition!.settled();
       const res = await post(api.url, { data: Buffer.from(views('p-cola', 'test')[1]!).toString('base64') });
       assert.equal(res.status, 200);
       const result = (await res.json()) as CameraFrameResult;
-      assert.deepEqual(result.added.map((a) => [a.productId, a.source]), [['p-cola', 'visual']]);
-      assert.deepEqual(result.state.basket.lines.map((l) => [l.productId, l.quantity]), [['p-cola', 1]]);
+      assert.deepEqual(
+        result.added.map((a) => [a.productId, a.source]),
+        [['p-cola', 'visual']],
+      );
+      assert.deepEqual(
+        result.state.basket.lines.map((l) => [l.productId, l.quantity]),
+        [['p-cola', 1]],
+      );
       assert.equal(result.state.total.amount, 1800);
 
       // An object nobody enrolled: nothing added, reported as unknown.
@@ -180,7 +196,11 @@ describe('recognition enrolments replicate to the site through sync', () => {
       }
       const tooBig = await post(api.url, { data: 'A'.repeat(4 * 1024 * 1024) });
       assert.equal(tooBig.status, 413);
-      assert.deepEqual(kiosk.basket.lines.map((l) => [l.productId, l.quantity]), [['p-cola', 1]], 'bad frames changed nothing');
+      assert.deepEqual(
+        kiosk.basket.lines.map((l) => [l.productId, l.quantity]),
+        [['p-cola', 1]],
+        'bad frames changed nothing',
+      );
 
       const none = await post(plain.url, { data: Buffer.from(views('p-cola', 'test')[1]!).toString('base64') });
       assert.equal(none.status, 503);
@@ -218,7 +238,11 @@ describe('recognition enrolments replicate to the site through sync', () => {
       const { json: session } = await call('POST', routes.signIn.path, { pin: '135790' });
       const token = session.token as string;
       assert.ok(token);
-      assert.deepEqual((await call('GET', routes.enrolments.path, undefined, token)).json.map((e: EnrolmentView) => e.productId), ['p-cola'], "A's enrolment is listed at B");
+      assert.deepEqual(
+        (await call('GET', routes.enrolments.path, undefined, token)).json.map((e: EnrolmentView) => e.productId),
+        ['p-cola'],
+        "A's enrolment is listed at B",
+      );
 
       // Refusals: no session, a product the site does not sell, too few views, a broken frame.
       assert.equal((await call('POST', routes.enrolProduct.path, { productId: 'p-chips', frames: b64(views('p-chips', 'enrol')) })).status, 401);
@@ -236,11 +260,17 @@ describe('recognition enrolments replicate to the site through sync', () => {
       assert.equal((enrolled.json as EnrolmentView).views, 5);
       await b.recognition!.settled();
       const seen = await call('POST', routes.cameraFrame.path, { data: b64([views('p-chips', 'test')[1]!])[0] });
-      assert.deepEqual((seen.json as CameraFrameResult).added.map((a) => a.productId), ['p-chips']);
+      assert.deepEqual(
+        (seen.json as CameraFrameResult).added.map((a) => a.productId),
+        ['p-chips'],
+      );
 
       const forgotten = await call('DELETE', routes.forgetProduct.path.replace(':productId', 'p-chips'), undefined, token);
       assert.deepEqual(forgotten.json, { removed: 1 });
-      assert.deepEqual((await call('GET', routes.enrolments.path, undefined, token)).json.map((e: EnrolmentView) => e.productId), ['p-cola']);
+      assert.deepEqual(
+        (await call('GET', routes.enrolments.path, undefined, token)).json.map((e: EnrolmentView) => e.productId),
+        ['p-cola'],
+      );
     } finally {
       await api.close();
     }
@@ -251,7 +281,10 @@ describe('recognition enrolments replicate to the site through sync', () => {
     await until('A no longer holds it', async () => (await a.ledger.db.enrolments.count().exec()) === 0, 60_000);
     await a.recognition!.settled();
     const r = await a.recognition!.recognise(views('p-cola', 'test')[1]!);
-    assert.ok(r.objects.every((o) => o.outcome !== 'product'), JSON.stringify(r.objects.map((o) => [o.outcome, o.productId])));
+    assert.ok(
+      r.objects.every((o) => o.outcome !== 'product'),
+      JSON.stringify(r.objects.map((o) => [o.outcome, o.productId])),
+    );
   });
 
   it('a backlog of large enrolments (10 views with keypoints each) goes up in requests under the server body limit', { timeout: 120_000 }, async () => {

@@ -57,9 +57,7 @@ for (const which of ['pglite', 'postgres'] as const) {
       server = await startServer({
         ...(database.databaseUrl ? { databaseUrl: database.databaseUrl } : {}),
         adminToken: ADMIN,
-        collections: edgePayCollections.with(
-          defineCollection({ name: 'human', schema: testUtils.schemas.human as any, checkGatewayWrite: () => WRITE_OK, sync: { push: true, pull: true } }),
-        ),
+        collections: edgePayCollections.with(defineCollection({ name: 'human', schema: testUtils.schemas.human as any, checkGatewayWrite: () => WRITE_OK, sync: { push: true, pull: true } })),
       });
       const res = await fetch(server.url + '/admin/gateways', {
         method: 'POST',
@@ -102,9 +100,7 @@ for (const which of ['pglite', 'postgres'] as const) {
         await replication.cancel();
       },
       async getAllServerDocs() {
-        const { rows } = await server.db.query<{ data: any; deleted: boolean }>(
-          "SELECT data, deleted FROM documents WHERE collection = 'human'",
-        );
+        const { rows } = await server.db.query<{ data: any; deleted: boolean }>("SELECT data, deleted FROM documents WHERE collection = 'human'");
         return rows.map((r) => ({ ...r.data, _deleted: r.deleted }));
       },
       async cleanUpServer() {

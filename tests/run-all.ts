@@ -22,7 +22,9 @@ function findTests(dir: string, out: string[]): string[] {
 }
 
 const only = process.argv.slice(2);
-const files = findTests(root, []).sort().filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
+const files = findTests(root, [])
+  .sort()
+  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
@@ -31,9 +33,8 @@ if (files.length === 0) {
 // timers would otherwise keep its process, and the whole run, waiting for ever
 // (seen on CI: a failed RxDB suite case left a live replication open).
 // --test-timeout: a test that never settles fails after 10 minutes instead of hanging.
-const child = spawn(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', '--test-force-exit', '--test-timeout=600000', ...files],
-  { cwd: root, stdio: 'inherit' },
-);
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', '--test-force-exit', '--test-timeout=600000', ...files], {
+  cwd: root,
+  stdio: 'inherit',
+});
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -45,13 +45,16 @@ describe('a slow server', () => {
         const push: (typeof pushes)[number] | undefined = isPush ? { rows: (JSON.parse(body.toString()) as unknown[]).length, answered: false } : undefined;
         if (push) pushes.push(push);
         const up = httpRequest({ host: '127.0.0.1', port: new URL(server.url).port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-          setTimeout(() => {
-            if (res.destroyed) return answer.resume();
-            if (push) push.status = answer.statusCode;
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(res);
-            if (push) answer.on('end', () => (push.answered = true));
-          }, push ? push.rows * MS_PER_ROW : 0);
+          setTimeout(
+            () => {
+              if (res.destroyed) return answer.resume();
+              if (push) push.status = answer.statusCode;
+              res.writeHead(answer.statusCode ?? 502, answer.headers);
+              answer.pipe(res);
+              if (push) answer.on('end', () => (push.answered = true));
+            },
+            push ? push.rows * MS_PER_ROW : 0,
+          );
         });
         up.on('error', () => res.destroy());
         up.end(body);
@@ -82,14 +85,16 @@ describe('a slow server', () => {
     }, 5);
     try {
       sync.start();
-      const onServer = async () =>
-        Number((await server.db.query<{ n: string | number }>("SELECT COUNT(*) AS n FROM documents WHERE collection = 'payments' AND site_id = 'site-slow'")).rows[0]!.n);
+      const onServer = async () => Number((await server.db.query<{ n: string | number }>("SELECT COUNT(*) AS n FROM documents WHERE collection = 'payments' AND site_id = 'site-slow'")).rows[0]!.n);
       await until('the backlog on the server', async () => (await onServer()) === BACKLOG, 90_000, 200);
-      await until('the gateway\'s push done', async () => (await sync.status()).lastSuccessAt !== undefined && pushes.every((p) => p.answered || p.rows * MS_PER_ROW > PUSH_TIMEOUT_MS), 30_000, 100);
+      await until("the gateway's push done", async () => (await sync.status()).lastSuccessAt !== undefined && pushes.every((p) => p.answered || p.rows * MS_PER_ROW > PUSH_TIMEOUT_MS), 30_000, 100);
       assert.ok(wentOnline, 'the gateway was online');
       assert.equal(wentOffline, 0, 'a slow answer never took the gateway offline');
       const answered = pushes.filter((p) => p.rows * MS_PER_ROW < PUSH_TIMEOUT_MS);
-      assert.ok(pushes.some((p) => p.rows * MS_PER_ROW > PUSH_TIMEOUT_MS), 'some pushes were too large for the link (the test has teeth)');
+      assert.ok(
+        pushes.some((p) => p.rows * MS_PER_ROW > PUSH_TIMEOUT_MS),
+        'some pushes were too large for the link (the test has teeth)',
+      );
       assert.ok(answered.length > 0, 'the pushes went smaller, to a size the link answers in time');
       // Progress kept: rows sent again only those of the requests that timed out.
       const sent = pushes.reduce((a, p) => a + p.rows, 0);

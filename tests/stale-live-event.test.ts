@@ -153,7 +153,10 @@ async function site(siteId: string, hold: Parameters<typeof holdingProxy>[1]) {
     adminToken: ADMIN,
     collections: edgePayCollections.with(itemsCollection, receiptsCollection),
   });
-  cleanups.push(() => database.drop(), () => server.close());
+  cleanups.push(
+    () => database.drop(),
+    () => server.close(),
+  );
   const enrolled = await fetch(server.url + '/admin/gateways', {
     method: 'POST',
     headers: { authorization: 'Bearer ' + ADMIN, 'content-type': 'application/json' },
@@ -188,7 +191,10 @@ async function gateway(
     ...batches,
     onCallResult: () => undefined,
   });
-  cleanups.push(() => sync.replication.cancel(), () => sync.closeStream());
+  cleanups.push(
+    () => sync.replication.cancel(),
+    () => sync.closeStream(),
+  );
   await sync.replication.start();
   sync.openStream();
   // Documents recorded offline go up in the initial replication, which the caller watches.
@@ -211,7 +217,7 @@ describe('a live event read before a later push of ours', () => {
     await eventually(async () => (await serverAge())?.data.age === 100, 'the update on the server');
     await sync.replication.awaitInSync();
     // The insert's event, read before the update, arrives now.
-    await eventually(() => proxy.seen >= 1, 'the insert\'s live event');
+    await eventually(() => proxy.seen >= 1, "the insert's live event");
     proxy.release();
     await new Promise((r) => setTimeout(r, 500));
     await sync.replication.awaitInSync();
@@ -245,8 +251,8 @@ describe('a server change while a push call of that document is under way', () =
       await new Promise((r) => setTimeout(r, 500));
       proxy.releasePush();
       await sync.replication.awaitInSync();
-      await eventually(async () => (await receipts.findOne('item-a').exec(true)).receivedAt !== undefined, 'item-a\'s receipt on the gateway', 5_000);
-      await eventually(async () => (await receipts.findOne('item-b').exec(true)).receivedAt !== undefined, 'item-b\'s receipt on the gateway', 5_000);
+      await eventually(async () => (await receipts.findOne('item-a').exec(true)).receivedAt !== undefined, "item-a's receipt on the gateway", 5_000);
+      await eventually(async () => (await receipts.findOne('item-b').exec(true)).receivedAt !== undefined, "item-b's receipt on the gateway", 5_000);
     });
   }
 

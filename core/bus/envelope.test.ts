@@ -119,7 +119,26 @@ describe('bus envelope patterns as character loops', () => {
     let seed = 7;
     const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
     const alphabet = 'abcfgz0789-.AF_ \u00e9';
-    const edge = ['', '-', 'a', 'a.', '.a', 'a..b', 'a.b', 'a-', 'a.-b', '9a', 'scanner.scan', 'device.hello', 'x'.repeat(63), 'x'.repeat(64), uuidV7(), uuidV7().toUpperCase(), uuidV7().replace('-7', '-6'), '0'.repeat(36)];
+    const edge = [
+      '',
+      '-',
+      'a',
+      'a.',
+      '.a',
+      'a..b',
+      'a.b',
+      'a-',
+      'a.-b',
+      '9a',
+      'scanner.scan',
+      'device.hello',
+      'x'.repeat(63),
+      'x'.repeat(64),
+      uuidV7(),
+      uuidV7().toUpperCase(),
+      uuidV7().replace('-7', '-6'),
+      '0'.repeat(36),
+    ];
     for (const [name, loop, regex] of patterns) {
       const samples = [...edge];
       for (let n = 0; n < 200_000 / patterns.length; n++) {

@@ -42,9 +42,7 @@ export type BusDropReason =
   | 'stale' // its ts is older than the freshness window, or too far in the future
   | 'replayed'; // its id was already taken from this device
 
-export type DecodeResult =
-  | { ok: true; envelope: Envelope }
-  | { ok: false; reason: BusDropReason; detail: string; deviceId?: string };
+export type DecodeResult = { ok: true; envelope: Envelope } | { ok: false; reason: BusDropReason; detail: string; deviceId?: string };
 
 /** The envelope itself (payload aside: its schema depends on the type). */
 export const envelopeShape = object({

@@ -43,15 +43,7 @@ export type ObjectSchema = {
 /** One alternative must match (used for replies: ok or error). */
 export type OneOfSchema = { readonly oneOf: readonly BusSchema[]; readonly description?: string };
 
-export type BusSchema =
-  | StringSchema
-  | IntegerSchema
-  | NumberSchema
-  | BooleanSchema
-  | ConstSchema
-  | ArraySchema
-  | ObjectSchema
-  | OneOfSchema;
+export type BusSchema = StringSchema | IntegerSchema | NumberSchema | BooleanSchema | ConstSchema | ArraySchema | ObjectSchema | OneOfSchema;
 
 /** The first problem found, with a JSON-pointer-like path; `undefined` when valid. */
 export type SchemaProblem = { readonly path: string; readonly problem: string };
@@ -189,10 +181,7 @@ export type TypedObjectSchema<P extends Record<string, BusSchema>, O extends key
   readonly __optional?: O;
 };
 
-export function object<P extends Record<string, BusSchema>, O extends keyof P & string = never>(
-  properties: P,
-  optional: readonly O[] = [],
-): TypedObjectSchema<P, O> {
+export function object<P extends Record<string, BusSchema>, O extends keyof P & string = never>(properties: P, optional: readonly O[] = []): TypedObjectSchema<P, O> {
   const required = Object.keys(properties).filter((k) => !(optional as readonly string[]).includes(k));
   return { type: 'object', properties, required, additionalProperties: false };
 }

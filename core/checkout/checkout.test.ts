@@ -12,7 +12,15 @@ import { addProduct, basketTotal, emptyBasket, itemCount, removeLine, setQuantit
 import { checkOfflineLimits } from './offline-limits.ts';
 
 const product = (id: string, amount: number, extra: Partial<ProductDoc> = {}): ProductDoc => ({
-  id, siteId: 's', sku: id.toUpperCase(), barcode: '880' + id, name: id, price: { amount, currency: 'KRW' }, active: true, updatedAt: '2026-01-01T00:00:00.000Z', ...extra,
+  id,
+  siteId: 's',
+  sku: id.toUpperCase(),
+  barcode: '880' + id,
+  name: id,
+  price: { amount, currency: 'KRW' },
+  active: true,
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  ...extra,
 });
 
 describe('basket', () => {
@@ -26,7 +34,13 @@ describe('basket', () => {
     assert.deepEqual(basketTotal(b), { amount: 10_000, currency: 'KRW' });
     b = setQuantity(b, 'kimbap', 1);
     assert.equal(basketTotal(b).amount, 6500);
-    assert.deepEqual(toLineItems(b).map((l) => [l.name, l.quantity, l.unitAmount, l.lineAmount]), [['tea', 2, 1500, 3000], ['kimbap', 1, 3500, 3500]]);
+    assert.deepEqual(
+      toLineItems(b).map((l) => [l.name, l.quantity, l.unitAmount, l.lineAmount]),
+      [
+        ['tea', 2, 1500, 3000],
+        ['kimbap', 1, 3500, 3500],
+      ],
+    );
     b = setQuantity(b, 'tea', 0);
     b = removeLine(b, 'kimbap');
     assert.deepEqual(basketTotal(b), { amount: 0, currency: 'KRW' });
@@ -34,10 +48,23 @@ describe('basket', () => {
 
   it('refuses bad quantities, inactive products and other currencies without changing the basket', () => {
     const b = addProduct(emptyBasket('KRW'), product('tea', 1500));
-    for (const q of [-1, 1.5, 100, Number.NaN]) assert.throws(() => setQuantity(b, 'tea', q), (e: unknown) => isEdgePayError(e, 'MONEY_INVALID_QUANTITY'));
-    assert.throws(() => setQuantity(b, 'nope', 1), (e: unknown) => isEdgePayError(e, 'CHECKOUT_LINE_NOT_FOUND'));
-    assert.throws(() => addProduct(b, product('old', 100, { active: false })), (e: unknown) => isEdgePayError(e, 'CHECKOUT_PRODUCT_UNAVAILABLE'));
-    assert.throws(() => addProduct(b, product('usd', 100, { price: { amount: 100, currency: 'USD' } })), (e: unknown) => isEdgePayError(e, 'MONEY_CURRENCY_MISMATCH'));
+    for (const q of [-1, 1.5, 100, Number.NaN])
+      assert.throws(
+        () => setQuantity(b, 'tea', q),
+        (e: unknown) => isEdgePayError(e, 'MONEY_INVALID_QUANTITY'),
+      );
+    assert.throws(
+      () => setQuantity(b, 'nope', 1),
+      (e: unknown) => isEdgePayError(e, 'CHECKOUT_LINE_NOT_FOUND'),
+    );
+    assert.throws(
+      () => addProduct(b, product('old', 100, { active: false })),
+      (e: unknown) => isEdgePayError(e, 'CHECKOUT_PRODUCT_UNAVAILABLE'),
+    );
+    assert.throws(
+      () => addProduct(b, product('usd', 100, { price: { amount: 100, currency: 'USD' } })),
+      (e: unknown) => isEdgePayError(e, 'MONEY_CURRENCY_MISMATCH'),
+    );
     assert.equal(basketTotal(b).amount, 1500);
   });
 });
@@ -71,7 +98,9 @@ describe('offline limits', () => {
   });
 
   it('oldest unsent payment: younger than the limit yes, at the limit no', () => {
-    assert.deepEqual(checkOfflineLimits(limits, { amount: 100, currency: 'KRW' }, [{ amount: 1, currency: 'KRW', createdAt: new Date(now.getTime() - 60 * 60_000 + 1).toISOString() }], now), { ok: true });
+    assert.deepEqual(checkOfflineLimits(limits, { amount: 100, currency: 'KRW' }, [{ amount: 1, currency: 'KRW', createdAt: new Date(now.getTime() - 60 * 60_000 + 1).toISOString() }], now), {
+      ok: true,
+    });
     const r = checkOfflineLimits(limits, { amount: 100, currency: 'KRW' }, [{ amount: 1, currency: 'KRW', createdAt: at(60) }], now);
     assert.equal(!r.ok && r.limit, 'oldest-age');
   });

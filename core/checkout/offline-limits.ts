@@ -21,12 +21,7 @@ export type OfflineDecision =
       current?: Money;
     };
 
-export function checkOfflineLimits(
-  limits: OfflineLimits,
-  payment: Money,
-  unsent: readonly StoredPaymentSummary[],
-  now: Date,
-): OfflineDecision {
+export function checkOfflineLimits(limits: OfflineLimits, payment: Money, unsent: readonly StoredPaymentSummary[], now: Date): OfflineDecision {
   const perPayment = limits.perPayment.find((m) => m.currency === payment.currency);
   const totalLimit = limits.totalStored.find((m) => m.currency === payment.currency);
   // Fail closed: a currency without limits is online-only.

@@ -9,8 +9,7 @@ import { checkDocumentText, defineCollection, edgePayCollections, findCardNumber
 import { examplePayment, exampleProduct } from '../schemas/fixtures.ts';
 
 const payments = edgePayCollections.get('payments');
-const withItemName = (name: string) =>
-  examplePayment({ lineItems: [{ name, quantity: 1, unitAmount: 1000, lineAmount: 1000 }], amount: 1000 });
+const withItemName = (name: string) => examplePayment({ lineItems: [{ name, quantity: 1, unitAmount: 1000, lineAmount: 1000 }], amount: 1000 });
 
 describe('core document check', () => {
   it('refuses NUL, lone surrogates, control characters and card numbers in an item name, naming the field only', () => {
@@ -39,7 +38,7 @@ describe('core document check', () => {
     assert.equal(edgePayCollections.get('products').checkDocument(exampleProduct()), null);
   });
 
-  it('ignores RxDB\'s own top-level fields and checks keys of free-form maps', () => {
+  it("ignores RxDB's own top-level fields and checks keys of free-form maps", () => {
     assert.equal(checkDocumentText({ id: 'x', _meta: { lwt: 1 }, _rev: '1-\u0000' }), null);
     assert.deepEqual(checkDocumentText({ id: 'x', details: { 'k\u0000': 'v' } }), { code: 'DOCUMENT_TEXT_INVALID', path: '/details/*', reason: 'NUL character' });
     assert.deepEqual(checkDocumentText({ id: 'x', details: { k: 'v\ud800' } }), { code: 'DOCUMENT_TEXT_INVALID', path: '/details/k', reason: 'lone UTF-16 surrogate' });

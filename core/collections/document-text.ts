@@ -34,14 +34,7 @@ export type TextRules = {
   readonly multiline?: readonly string[];
 };
 
-export type TextProblemReason =
-  | 'NUL character'
-  | 'lone UTF-16 surrogate'
-  | 'control character'
-  | 'text too long'
-  | 'key too long'
-  | 'nested too deeply'
-  | 'card number';
+export type TextProblemReason = 'NUL character' | 'lone UTF-16 surrogate' | 'control character' | 'text too long' | 'key too long' | 'nested too deeply' | 'card number';
 
 /** Why a document is refused before it is stored: the code, the field and a fixed reason. */
 export type DocumentProblem = { readonly code: ErrorCode; readonly path: string; readonly reason: TextProblemReason };
@@ -104,7 +97,10 @@ export function checkDocumentText(doc: Record<string, unknown>, rules: TextRules
   while (stack.length > 0) {
     const { value, segments } = stack.pop()!;
     if (typeof value === 'string') {
-      const reason = textProblem(value, multiline.some((m) => m(segments)));
+      const reason = textProblem(
+        value,
+        multiline.some((m) => m(segments)),
+      );
       if (reason) return problem(segments, reason);
       continue;
     }

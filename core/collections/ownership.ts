@@ -45,11 +45,7 @@ export function isDeleted(doc: object): boolean {
  * For collections only the server writes (products, sites): a gateway push is
  * refused unless it changes nothing at all.
  */
-export function checkReadOnlyWrite<Doc extends object>(
-  ownership: OwnershipMap<Doc>,
-  previous: Doc | undefined,
-  next: Doc,
-): WriteCheck {
+export function checkReadOnlyWrite<Doc extends object>(ownership: OwnershipMap<Doc>, previous: Doc | undefined, next: Doc): WriteCheck {
   const refusal = (field: string) => refuse('COLLECTION_READ_ONLY', field);
   if (previous === undefined) return refusal(Object.keys(ownership)[0] ?? '');
   if (isDeleted(next) !== isDeleted(previous)) return refusal('_deleted');

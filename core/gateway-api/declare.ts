@@ -71,9 +71,7 @@ export type HandlersOf<M extends MethodTable> = { [K in keyof M]: (...args: Para
 
 /** What a caller holds: the same methods, operator methods taking the session token first. */
 export type ClientOf<M extends MethodTable> = {
-  [K in keyof M]: M[K]['access'] extends 'operator'
-    ? (token: string, ...args: ParamsOf<M, K>) => Promise<ResultOf<M, K>>
-    : (...args: ParamsOf<M, K>) => Promise<ResultOf<M, K>>;
+  [K in keyof M]: M[K]['access'] extends 'operator' ? (token: string, ...args: ParamsOf<M, K>) => Promise<ResultOf<M, K>> : (...args: ParamsOf<M, K>) => Promise<ResultOf<M, K>>;
 };
 
 /** The names of a table that a given caller may use. */

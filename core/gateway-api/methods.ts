@@ -149,7 +149,11 @@ export const gatewayMethods = {
   /** The shopper pays from the cart: the paired phone is asked (CART_SERVER_UNREACHABLE: pay at a kiosk). */
   cartCheckout: method<(cartId: string) => CartView>()({ access: 'kiosk', http: { method: 'POST', path: '/api/cart/:cartId/checkout' }, args: [inPath('cartId', cartId)] }),
   /** The kiosk takes the cart's basket and charges it on its card terminal (online, or stored offline within the limits). */
-  cartPayAtKiosk: method<(cartId: string) => { view: CartView; outcome: string }>()({ access: 'kiosk', http: { method: 'POST', path: '/api/cart/:cartId/pay-at-kiosk' }, args: [inPath('cartId', cartId)] }),
+  cartPayAtKiosk: method<(cartId: string) => { view: CartView; outcome: string }>()({
+    access: 'kiosk',
+    http: { method: 'POST', path: '/api/cart/:cartId/pay-at-kiosk' },
+    args: [inPath('cartId', cartId)],
+  }),
   /** Every cart of the store, for the console (staff calls, held carts). */
   carts: method<() => CartView[]>()({ access: 'operator', http: { method: 'GET', path: '/api/console/carts' }, args: [] }),
   /** Staff at a cart close a call, saying who and why (logged on the session). */
@@ -158,7 +162,10 @@ export const gatewayMethods = {
     http: { method: 'POST', path: '/api/console/carts/:cartId/staff' },
     args: [
       inPath('cartId', cartId),
-      asBody('decision', object<CartStaffDecision>({ callId: text(1, 32), by: text(1, 64), why: text(1, 200), action: oneOf(['add', 'remove', 'dismiss'] as const), productId: optional(text(1, 64)) })),
+      asBody(
+        'decision',
+        object<CartStaffDecision>({ callId: text(1, 32), by: text(1, 64), why: text(1, 200), action: oneOf(['add', 'remove', 'dismiss'] as const), productId: optional(text(1, 64)) }),
+      ),
     ],
   }),
   /** Staff let a paid cart held at the gate (spot check) out, saying who and why. */
@@ -219,15 +226,18 @@ export const gatewayMethods = {
     http: { method: 'PUT', path: '/api/console/catalogue/:productId' },
     args: [
       inPath('productId', text(1, 64)),
-      asBody('product', object<ProductEdit>({
-        sku: text(1, 64),
-        barcode: text(0, 64),
-        name: text(1, 200),
-        names: optional(object<{ ko?: string; en?: string }>({ ko: optional(text(1, 200)), en: optional(text(1, 200)) })) as never,
-        picture: optional(text(1, 24_576)) as never,
-        price: moneyArg as never,
-        active: boolean,
-      })),
+      asBody(
+        'product',
+        object<ProductEdit>({
+          sku: text(1, 64),
+          barcode: text(0, 64),
+          name: text(1, 200),
+          names: optional(object<{ ko?: string; en?: string }>({ ko: optional(text(1, 200)), en: optional(text(1, 200)) })) as never,
+          picture: optional(text(1, 24_576)) as never,
+          price: moneyArg as never,
+          active: boolean,
+        }),
+      ),
     ],
   }),
   /** Set the site's offline limits (the server writes them; they replicate to every gateway of the site). */
@@ -240,9 +250,14 @@ export const gatewayMethods = {
   endOfDay: method<(date: string) => EndOfDayReport>()({
     access: 'operator',
     http: { method: 'GET', path: '/api/console/reports/end-of-day' },
-    args: [inQuery('date', (d: string) => `?date=${encodeURIComponent(d)}`, (v, name) => isoDate((v as Record<string, unknown> | undefined)?.['date'] ?? v, name))],
+    args: [
+      inQuery(
+        'date',
+        (d: string) => `?date=${encodeURIComponent(d)}`,
+        (v, name) => isoDate((v as Record<string, unknown> | undefined)?.['date'] ?? v, name),
+      ),
+    ],
   }),
-
 };
 
 export type GatewayMethodTable = typeof gatewayMethods;

@@ -21,7 +21,12 @@ describe('the request-to-pay state machine', () => {
   });
 
   it('never leaves a final state, and says why with a stable code', () => {
-    const expected = { approved: 'PAYMENT_REQUEST_ALREADY_ANSWERED', declined: 'PAYMENT_REQUEST_ALREADY_ANSWERED', expired: 'PAYMENT_REQUEST_EXPIRED', cancelled: 'PAYMENT_REQUEST_CANCELLED' } as const;
+    const expected = {
+      approved: 'PAYMENT_REQUEST_ALREADY_ANSWERED',
+      declined: 'PAYMENT_REQUEST_ALREADY_ANSWERED',
+      expired: 'PAYMENT_REQUEST_EXPIRED',
+      cancelled: 'PAYMENT_REQUEST_CANCELLED',
+    } as const;
     for (const state of PAYMENT_REQUEST_STATES.filter(isFinalPaymentRequestState)) {
       for (const event of EVENTS) {
         assert.throws(

@@ -19,14 +19,13 @@ export type PaymentRequestFinalState = Exclude<PaymentRequestState, 'pending'>;
 
 export type PaymentRequestEventType = 'approve' | 'decline' | 'expire' | 'cancel';
 
-export const PAYMENT_REQUEST_TRANSITIONS: Readonly<Record<PaymentRequestState, Partial<Record<PaymentRequestEventType, PaymentRequestFinalState>>>> =
-  Object.freeze({
-    pending: { approve: 'approved', decline: 'declined', expire: 'expired', cancel: 'cancelled' },
-    approved: {},
-    declined: {},
-    expired: {},
-    cancelled: {},
-  });
+export const PAYMENT_REQUEST_TRANSITIONS: Readonly<Record<PaymentRequestState, Partial<Record<PaymentRequestEventType, PaymentRequestFinalState>>>> = Object.freeze({
+  pending: { approve: 'approved', decline: 'declined', expire: 'expired', cancel: 'cancelled' },
+  approved: {},
+  declined: {},
+  expired: {},
+  cancelled: {},
+});
 
 export function isPaymentRequestState(value: unknown): value is PaymentRequestState {
   return typeof value === 'string' && (PAYMENT_REQUEST_STATES as readonly string[]).includes(value);

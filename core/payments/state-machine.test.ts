@@ -62,7 +62,13 @@ describe('payment state machine', () => {
     assert.equal(nextStatus('captured', { type: 'refund', amount: 400 }, { amount: 1000 }), 'partially-refunded');
     assert.equal(nextStatus('partially-refunded', { type: 'refund', amount: 600 }, { amount: 1000, refundedAmount: 400 }), 'refunded');
     assert.equal(nextStatus('partially-refunded', { type: 'refund', amount: 100 }, { amount: 1000, refundedAmount: 400 }), 'partially-refunded');
-    for (const [amount, refunded] of [[0, 0], [-5, 0], [1001, 0], [601, 400], [1.5, 0]] as const) {
+    for (const [amount, refunded] of [
+      [0, 0],
+      [-5, 0],
+      [1001, 0],
+      [601, 400],
+      [1.5, 0],
+    ] as const) {
       assert.throws(
         () => nextStatus(refunded ? 'partially-refunded' : 'captured', { type: 'refund', amount }, { amount: 1000, refundedAmount: refunded }),
         (e: unknown) => isEdgePayError(e, 'PAYMENT_REFUND_INVALID'),
@@ -78,14 +84,31 @@ describe('payment state machine', () => {
   it('records each decision in the history with the fields that go with it', () => {
     const at0 = '2026-01-01T00:00:00.000Z';
     let p: any = {
-      id: 'x', siteId: 's', gatewayId: 'g', flow: 'kiosk', amount: 1000, currency: 'KRW', method: 'card-terminal',
-      lineItems: [], createdAt: at0, offline: true, status: 'stored', statusHistory: [{ status: 'stored', at: at0, by: 'gateway' }],
+      id: 'x',
+      siteId: 's',
+      gatewayId: 'g',
+      flow: 'kiosk',
+      amount: 1000,
+      currency: 'KRW',
+      method: 'card-terminal',
+      lineItems: [],
+      createdAt: at0,
+      offline: true,
+      status: 'stored',
+      statusHistory: [{ status: 'stored', at: at0, by: 'gateway' }],
     };
     p = applyPaymentEvent(p, { type: 'forward' }, '2026-01-01T00:01:00.000Z');
     p = applyPaymentEvent(p, { type: 'decline', reason: 'insufficient-funds' }, '2026-01-01T00:01:01.000Z');
     assert.equal(p.status, 'declined');
     assert.equal(p.declineReason, 'insufficient-funds');
-    assert.deepEqual(p.statusHistory.map((h: any) => [h.status, h.by]), [['stored', 'gateway'], ['forwarded', 'server'], ['declined', 'server']]);
+    assert.deepEqual(
+      p.statusHistory.map((h: any) => [h.status, h.by]),
+      [
+        ['stored', 'gateway'],
+        ['forwarded', 'server'],
+        ['declined', 'server'],
+      ],
+    );
     assert.equal(p.serverUpdatedAt, '2026-01-01T00:01:01.000Z');
     let q: any = { ...p, status: 'captured', statusHistory: [], declineReason: undefined };
     q = applyPaymentEvent(q, { type: 'refund', amount: 300 }, at0);

@@ -44,9 +44,7 @@ export const PAYMENT_TRANSITIONS: Readonly<Record<PaymentStatus, Partial<Record<
   expired: {},
 });
 
-export const FINAL_PAYMENT_STATUSES: readonly PaymentStatus[] = Object.freeze(
-  (Object.keys(PAYMENT_TRANSITIONS) as PaymentStatus[]).filter((s) => Object.keys(PAYMENT_TRANSITIONS[s]).length === 0),
-);
+export const FINAL_PAYMENT_STATUSES: readonly PaymentStatus[] = Object.freeze((Object.keys(PAYMENT_TRANSITIONS) as PaymentStatus[]).filter((s) => Object.keys(PAYMENT_TRANSITIONS[s]).length === 0));
 
 export type PaymentAmounts = { amount: number; refundedAmount?: number };
 

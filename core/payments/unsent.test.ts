@@ -19,7 +19,13 @@ describe('the one "unsent" rule', () => {
       exampleStoredPayment({ amount: 800, currency: 'KRW', lineItems: [] }),
       exampleStoredPayment({ amount: 1, currency: 'USD', status: 'forwarded' }),
     ]);
-    assert.deepEqual(summary, { count: 3, sums: [{ amount: 2000, currency: 'KRW' }, { amount: 999, currency: 'USD' }] });
+    assert.deepEqual(summary, {
+      count: 3,
+      sums: [
+        { amount: 2000, currency: 'KRW' },
+        { amount: 999, currency: 'USD' },
+      ],
+    });
     assert.deepEqual(summariseUnsent([]), { count: 0, sums: [] });
   });
 });

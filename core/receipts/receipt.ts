@@ -80,6 +80,24 @@ export function receiptAmount(amount: number, currency: Money['currency']): stri
 
 /** The words of a receipt in its two languages. */
 export const RECEIPT_WORDS = {
-  ko: { receipt: '영수증', total: '합계', card: '카드', approval: '승인번호', offline: '오프라인 결제: 연결되면 전송됩니다', scan: '휴대폰으로 스캔하면 전자영수증', thanks: '감사합니다', status: '상태' },
-  en: { receipt: 'Receipt', total: 'TOTAL', card: 'Card', approval: 'Approval', offline: 'Stored offline: sent when back online', scan: 'Scan for your e-receipt', thanks: 'Thank you', status: 'Status' },
+  ko: {
+    receipt: '영수증',
+    total: '합계',
+    card: '카드',
+    approval: '승인번호',
+    offline: '오프라인 결제: 연결되면 전송됩니다',
+    scan: '휴대폰으로 스캔하면 전자영수증',
+    thanks: '감사합니다',
+    status: '상태',
+  },
+  en: {
+    receipt: 'Receipt',
+    total: 'TOTAL',
+    card: 'Card',
+    approval: 'Approval',
+    offline: 'Stored offline: sent when back online',
+    scan: 'Scan for your e-receipt',
+    thanks: 'Thank you',
+    status: 'Status',
+  },
 } as const;

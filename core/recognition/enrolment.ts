@@ -106,11 +106,7 @@ function refuse(code: ErrorCode, field: string): WriteCheck {
  * changed afterwards; any gateway of the site may delete one (an operator
  * removing a bad enrolment at another till).
  */
-export function checkGatewayEnrolmentWrite(
-  previous: EnrolmentDoc | undefined,
-  next: EnrolmentDoc,
-  writer: { siteId: string; gatewayId: string },
-): WriteCheck {
+export function checkGatewayEnrolmentWrite(previous: EnrolmentDoc | undefined, next: EnrolmentDoc, writer: { siteId: string; gatewayId: string }): WriteCheck {
   const deleted = (d: object) => (d as { _deleted?: unknown })._deleted === true;
   for (const key of Object.keys(next)) {
     if (!key.startsWith('_') && !Object.hasOwn(enrolmentFieldOwnership, key)) return refuse('ENROLMENT_INVALID', key);

@@ -4,7 +4,20 @@ import type { PaymentDoc } from '../schemas/payments.ts';
 import { endOfDayCsv, endOfDayReport } from './end-of-day.ts';
 
 const pay = (gatewayId: string, createdAt: string, amount: number, status: PaymentDoc['status'], offline = false, currency: PaymentDoc['currency'] = 'KRW'): PaymentDoc =>
-  ({ id: createdAt + gatewayId + amount, siteId: 's', gatewayId, flow: 'kiosk', amount, currency, method: 'card-terminal', lineItems: [], createdAt, offline, status, statusHistory: [] }) as unknown as PaymentDoc;
+  ({
+    id: createdAt + gatewayId + amount,
+    siteId: 's',
+    gatewayId,
+    flow: 'kiosk',
+    amount,
+    currency,
+    method: 'card-terminal',
+    lineItems: [],
+    createdAt,
+    offline,
+    status,
+    statusHistory: [],
+  }) as unknown as PaymentDoc;
 
 describe('end-of-day report', () => {
   const payments = [
@@ -22,13 +35,22 @@ describe('end-of-day report', () => {
 
   it('counts and sums per terminal, method, status and currency on the local day, with the offline share', () => {
     const r = endOfDayReport(payments, '2026-12-07', 'Asia/Seoul');
-    assert.deepEqual(r.rows.map((x) => [x.terminal, x.status, x.currency, x.count, x.sum, x.offline]), [
-      ['gw-a', 'captured', 'KRW', 3, 2800, 1],
-      ['gw-a', 'captured', 'USD', 1, 1250, 0],
-      ['gw-a', 'declined', 'KRW', 1, 1051, 0],
-      ['gw-b', 'captured', 'KRW', 2, 5500, 0],
-    ]);
-    assert.deepEqual(r.terminals.map((t) => [t.terminal, t.count, t.offline, t.offlineShare]), [['gw-a', 5, 1, 0.2], ['gw-b', 2, 0, 0]]);
+    assert.deepEqual(
+      r.rows.map((x) => [x.terminal, x.status, x.currency, x.count, x.sum, x.offline]),
+      [
+        ['gw-a', 'captured', 'KRW', 3, 2800, 1],
+        ['gw-a', 'captured', 'USD', 1, 1250, 0],
+        ['gw-a', 'declined', 'KRW', 1, 1051, 0],
+        ['gw-b', 'captured', 'KRW', 2, 5500, 0],
+      ],
+    );
+    assert.deepEqual(
+      r.terminals.map((t) => [t.terminal, t.count, t.offline, t.offlineShare]),
+      [
+        ['gw-a', 5, 1, 0.2],
+        ['gw-b', 2, 0, 0],
+      ],
+    );
   });
 
   it('CSV: decimals per currency, quoted where needed, formulas made inert', () => {

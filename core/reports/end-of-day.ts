@@ -48,7 +48,18 @@ export function endOfDayCsv(report: EndOfDayReport): string {
   const share = new Map(report.terminals.map((t) => [t.terminal, t.offlineShare]));
   for (const r of report.rows) {
     lines.push(
-      [report.date, report.timeZone, r.terminal, r.method, r.status, r.currency, r.count, toDecimalString({ amount: r.sum, currency: r.currency as PaymentDoc['currency'] }), r.offline, (share.get(r.terminal) ?? 0).toFixed(4)]
+      [
+        report.date,
+        report.timeZone,
+        r.terminal,
+        r.method,
+        r.status,
+        r.currency,
+        r.count,
+        toDecimalString({ amount: r.sum, currency: r.currency as PaymentDoc['currency'] }),
+        r.offline,
+        (share.get(r.terminal) ?? 0).toFixed(4),
+      ]
         .map(cell)
         .join(','),
     );

@@ -94,11 +94,7 @@ describe('checkGatewayWrite: creating a payment', () => {
   test('refuses server-owned outcome fields (a gateway cannot pre-approve)', () => {
     refused(checkGatewayWrite(undefined, examplePayment({ approvalCode: 'X' })), 'PAYMENT_FIELD_NOT_WRITABLE', 'approvalCode');
     refused(checkGatewayWrite(undefined, examplePayment({ declineReason: 'x' })), 'PAYMENT_FIELD_NOT_WRITABLE', 'declineReason');
-    refused(
-      checkGatewayWrite(undefined, examplePayment({ serverUpdatedAt: '2025-03-01T09:30:00.000Z' })),
-      'PAYMENT_FIELD_NOT_WRITABLE',
-      'serverUpdatedAt',
-    );
+    refused(checkGatewayWrite(undefined, examplePayment({ serverUpdatedAt: '2025-03-01T09:30:00.000Z' })), 'PAYMENT_FIELD_NOT_WRITABLE', 'serverUpdatedAt');
   });
 
   test('refuses unknown fields, deletion, bad ids and unknown currencies', () => {
@@ -163,7 +159,7 @@ describe('checkGatewayWrite: pushing an existing payment', () => {
     refused(checkGatewayWrite(noToken, { ...noToken, token: 'tok_late' }), 'PAYMENT_IMMUTABLE_FIELD', 'token');
   });
 
-  test('every server field is the server\'s: a gateway may not change it', () => {
+  test("every server field is the server's: a gateway may not change it", () => {
     const original = exampleStoredPayment();
     const server = authorised(original);
     // The gateway approving its own payment.

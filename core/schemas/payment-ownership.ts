@@ -46,13 +46,9 @@ type PaymentField = keyof PaymentDoc;
 const fields = Object.keys(paymentFieldOwnership) as PaymentField[];
 
 /** Fields a gateway writes once, at creation. */
-export const paymentGatewayFields: readonly PaymentField[] = Object.freeze(
-  fields.filter((f) => paymentFieldOwnership[f] === 'gateway-create-only'),
-);
+export const paymentGatewayFields: readonly PaymentField[] = Object.freeze(fields.filter((f) => paymentFieldOwnership[f] === 'gateway-create-only'));
 /** Fields only the server writes (after the initial status). */
-export const paymentServerFields: readonly PaymentField[] = Object.freeze(
-  fields.filter((f) => paymentFieldOwnership[f] === 'server'),
-);
+export const paymentServerFields: readonly PaymentField[] = Object.freeze(fields.filter((f) => paymentFieldOwnership[f] === 'server'));
 
 /**
  * May a gateway push `next`, given the server's current `previous` (undefined
@@ -60,11 +56,7 @@ export const paymentServerFields: readonly PaymentField[] = Object.freeze(
  * ownership, the initial state and the amounts. When `writer` is given, the
  * payment must belong to that gateway and its site.
  */
-export function checkGatewayWrite(
-  previous: PaymentDoc | undefined,
-  next: PaymentDoc,
-  writer?: GatewayIdentity,
-): WriteCheck {
+export function checkGatewayWrite(previous: PaymentDoc | undefined, next: PaymentDoc, writer?: GatewayIdentity): WriteCheck {
   // Payments are never deleted: "no accepted transaction is ever lost".
   if (isDeleted(next)) return refuse('PAYMENT_DELETE_FORBIDDEN', '_deleted');
 
@@ -89,10 +81,7 @@ function checkCreate(next: PaymentDoc): WriteCheck {
   }
   const history = Array.isArray(next.statusHistory) ? next.statusHistory : [];
   const [first] = history;
-  if (
-    history.length !== 1 || !first ||
-    first.status !== next.status || first.by !== 'gateway' || first.at !== next.createdAt
-  ) {
+  if (history.length !== 1 || !first || first.status !== next.status || first.by !== 'gateway' || first.at !== next.createdAt) {
     return refuse('PAYMENT_INITIAL_STATE_INVALID', 'statusHistory');
   }
   // `stored` means "held offline for store and forward"; the two fields must agree.

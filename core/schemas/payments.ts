@@ -26,13 +26,7 @@
  */
 import type { RxJsonSchema } from 'rxdb';
 import type { CurrencyCode } from '../currencies.ts';
-import {
-  currencySchema,
-  isoTimestampSchema,
-  minorUnitsSchema,
-  referenceIdSchema,
-  uuidV7Schema,
-} from './fragments.ts';
+import { currencySchema, isoTimestampSchema, minorUnitsSchema, referenceIdSchema, uuidV7Schema } from './fragments.ts';
 
 export const paymentFlows = ['kiosk', 'elevator', 'cart', 'two-channel', 'relay', 'credit'] as const;
 export type PaymentFlow = (typeof paymentFlows)[number];
@@ -57,19 +51,7 @@ export type PaymentDetails = { [section: string]: PaymentDetailsSection };
  * forward) are the only statuses a gateway sets, and only at creation. Every
  * later status is the server's decision.
  */
-export const paymentStatuses = [
-  'created',
-  'stored',
-  'forwarded',
-  'pending-approval',
-  'authorised',
-  'captured',
-  'voided',
-  'refunded',
-  'partially-refunded',
-  'declined',
-  'expired',
-] as const;
+export const paymentStatuses = ['created', 'stored', 'forwarded', 'pending-approval', 'authorised', 'captured', 'voided', 'refunded', 'partially-refunded', 'declined', 'expired'] as const;
 export type PaymentStatus = (typeof paymentStatuses)[number];
 
 export const initialPaymentStatuses = ['created', 'stored'] as const satisfies readonly PaymentStatus[];
@@ -232,20 +214,7 @@ export const paymentSchema: RxJsonSchema<PaymentDoc> = {
     refundedAmount: minorUnitsSchema(0),
     processorReference: text(128),
   },
-  required: [
-    'id',
-    'siteId',
-    'gatewayId',
-    'flow',
-    'amount',
-    'currency',
-    'method',
-    'lineItems',
-    'createdAt',
-    'offline',
-    'status',
-    'statusHistory',
-  ],
+  required: ['id', 'siteId', 'gatewayId', 'flow', 'amount', 'currency', 'method', 'lineItems', 'createdAt', 'offline', 'status', 'statusHistory'],
   // siteId+createdAt: a site's payments by time (console, server per-site views).
   // status+createdAt: unsent (`stored`) payments and declined-after-forwarding lists.
   // gatewayId+createdAt: one gateway's payments (its own ledger, reconciliation).

@@ -104,7 +104,10 @@ describe('ajv validation (rxdb/plugins/validate-ajv)', () => {
       mutate(doc);
       const errors = validatePayment(doc);
       assert.ok(errors.length > 0, 'expected validation errors');
-      assert.ok(errors.some((e) => e.instancePath === path), `no error at "${path}": ${JSON.stringify(errors)}`);
+      assert.ok(
+        errors.some((e) => e.instancePath === path),
+        `no error at "${path}": ${JSON.stringify(errors)}`,
+      );
     });
   }
 
@@ -152,10 +155,11 @@ describe('in a real RxDB database (memory storage, ajv, dev-mode)', () => {
     Object.assign(bad.cardDisplay!, { pan: '4111111111111111' });
     await assert.rejects(collections.payments.insert(bad), /VD2/);
 
-    const seoul = await collections.payments
-      .find({ selector: { siteId: 'site-seoul-1' }, sort: [{ createdAt: 'asc' }] })
-      .exec();
-    assert.deepEqual(seoul.map((d) => d.id), [first.id, second.id]);
+    const seoul = await collections.payments.find({ selector: { siteId: 'site-seoul-1' }, sort: [{ createdAt: 'asc' }] }).exec();
+    assert.deepEqual(
+      seoul.map((d) => d.id),
+      [first.id, second.id],
+    );
     const unsent = await collections.payments.count({ selector: { status: 'stored' } }).exec();
     assert.equal(unsent, 1);
     const byBarcode = await collections.products.findOne({ selector: { siteId: 'site-seoul-1', barcode: '8801094000000' } }).exec();

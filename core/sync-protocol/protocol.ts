@@ -74,9 +74,7 @@ export type PushRefusedDetails = { collection: string; refused: PushRefusal[] };
 export function pushRefusalsOf(details: unknown): PushRefusal[] | undefined {
   const refused = (details as { refused?: unknown } | undefined)?.refused;
   if (!Array.isArray(refused)) return undefined;
-  return refused.filter(
-    (r): r is PushRefusal => typeof r === 'object' && r !== null && Number.isSafeInteger((r as PushRefusal).row) && typeof (r as PushRefusal).code === 'string',
-  );
+  return refused.filter((r): r is PushRefusal => typeof r === 'object' && r !== null && Number.isSafeInteger((r as PushRefusal).row) && typeof (r as PushRefusal).code === 'string');
 }
 
 /**

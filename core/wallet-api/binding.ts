@@ -7,9 +7,7 @@ import { EdgePayError } from '../errors.ts';
 
 export type ApprovalBinding = { requestId: string; amount: number; currency: string; payeeId: string };
 
-export type ApprovalProof =
-  | { method: 'passkey'; response: unknown /* AuthenticationResponseJSON from @simplewebauthn/browser */ }
-  | { method: 'password'; password: string /* 6 digits */ };
+export type ApprovalProof = { method: 'passkey'; response: unknown /* AuthenticationResponseJSON from @simplewebauthn/browser */ } | { method: 'password'; password: string /* 6 digits */ };
 
 export type ApprovalMethod = 'passkey' | 'password';
 

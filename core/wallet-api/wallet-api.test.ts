@@ -12,7 +12,11 @@ describe('wallet-api', () => {
     assert.equal(normalisePhone('+1 415 555 0100'), '+14155550100');
     assert.equal(displayPhone('+821012345678'), '010-1234-5678');
     for (const bad of ['', '12345', '1012345678', '+0123456789', 'call me', '+1234567890123456', '010-1234-5678; DROP']) {
-      assert.throws(() => normalisePhone(bad), (e) => isEdgePayError(e, 'WALLET_PHONE_INVALID'), bad);
+      assert.throws(
+        () => normalisePhone(bad),
+        (e) => isEdgePayError(e, 'WALLET_PHONE_INVALID'),
+        bad,
+      );
     }
   });
 
@@ -28,8 +32,17 @@ describe('wallet-api', () => {
         return (canonicalBinding(other) === text) === same;
       }),
     );
-    for (const bad of [{ ...b, amount: 1.5 }, { ...b, amount: -1 }, { ...b, currency: 'krw' }, { ...b, requestId: '' }, { ...b, payeeId: 5 }]) {
-      assert.throws(() => canonicalBinding(bad as typeof b), (e) => isEdgePayError(e, 'REQUEST_INVALID'));
+    for (const bad of [
+      { ...b, amount: 1.5 },
+      { ...b, amount: -1 },
+      { ...b, currency: 'krw' },
+      { ...b, requestId: '' },
+      { ...b, payeeId: 5 },
+    ]) {
+      assert.throws(
+        () => canonicalBinding(bad as typeof b),
+        (e) => isEdgePayError(e, 'REQUEST_INVALID'),
+      );
     }
   });
 });

@@ -8,20 +8,9 @@
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { WebSocketServer, type WebSocket } from 'ws';
-import {
-  EdgePayError,
-  EVENTS_PATH,
-  fromHttpRequest,
-  httpRoutes,
-  toEdgePayError,
-  KIOSK_EVENT_TYPES,
-  type Access,
-  type ClientMessage,
-  type GatewayEvent,
-  type ServerMessage,
-} from '../../core/index.ts';
+import { EdgePayError, EVENTS_PATH, fromHttpRequest, httpRoutes, toEdgePayError, KIOSK_EVENT_TYPES, type Access, type ClientMessage, type GatewayEvent, type ServerMessage } from '../../core/index.ts';
 import type { GatewayServiceRuntime } from './gateway-service.ts';
-import { RequestGuard, type RequestFacts } from './request-guard.ts';
+import type { RequestGuard, RequestFacts } from './request-guard.ts';
 import type { SignInCaller } from './sign-in-client.ts';
 import { readUiFile, UI_CSP } from './static-ui.ts';
 import { installStrictJsonParser, withoutCardNumbers } from './strict-json.ts';

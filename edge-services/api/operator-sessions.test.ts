@@ -31,10 +31,20 @@ describe('operator sign-in throttle', () => {
   it('grows the delay exponentially per client, up to the cap, and a right PIN resets it', () => {
     const { sessions, advance } = setup();
     const attacker = http('127.0.0.1', 'http://127.0.0.1:8081');
-    for (let i = 0; i < 3; i++) assert.equal(code(() => sessions.signIn('000000', attacker)), 'GATEWAY_API_SIGN_IN_FAILED');
+    for (let i = 0; i < 3; i++)
+      assert.equal(
+        code(() => sessions.signIn('000000', attacker)),
+        'GATEWAY_API_SIGN_IN_FAILED',
+      );
     // The 4th wrong PIN earns 1 s; during it even the right PIN is not compared.
-    assert.equal(code(() => sessions.signIn('000000', attacker)), 'GATEWAY_API_SIGN_IN_FAILED');
-    assert.equal(code(() => sessions.signIn(PIN, attacker)), 'GATEWAY_API_SIGN_IN_LOCKED');
+    assert.equal(
+      code(() => sessions.signIn('000000', attacker)),
+      'GATEWAY_API_SIGN_IN_FAILED',
+    );
+    assert.equal(
+      code(() => sessions.signIn(PIN, attacker)),
+      'GATEWAY_API_SIGN_IN_LOCKED',
+    );
     const delays: number[] = [];
     for (let i = 0; i < 10; i++) {
       let waited = 0;
@@ -47,11 +57,24 @@ describe('operator sign-in throttle', () => {
     // 1, 2, 4, 8, 16, 32 s, then the 60 s cap (the level drains a little while waiting, hence "about").
     assert.ok(delays[0]! >= 1000 && delays[0]! <= 1100, String(delays));
     for (let i = 1; i < 6; i++) assert.ok(delays[i]! > delays[i - 1]! * 1.8, String(delays));
-    assert.ok(delays.slice(6).every((d) => d >= 50_000 && d <= 60_100), String(delays));
+    assert.ok(
+      delays.slice(6).every((d) => d >= 50_000 && d <= 60_100),
+      String(delays),
+    );
     advance(60_000);
-    assert.equal(code(() => sessions.signIn(PIN, attacker)), 'ok');
-    assert.equal(code(() => sessions.signIn('000000', attacker)), 'GATEWAY_API_SIGN_IN_FAILED');
-    assert.equal(code(() => sessions.signIn(PIN, attacker)), 'ok', 'one wrong PIN after a right one: no wait');
+    assert.equal(
+      code(() => sessions.signIn(PIN, attacker)),
+      'ok',
+    );
+    assert.equal(
+      code(() => sessions.signIn('000000', attacker)),
+      'GATEWAY_API_SIGN_IN_FAILED',
+    );
+    assert.equal(
+      code(() => sessions.signIn(PIN, attacker)),
+      'ok',
+      'one wrong PIN after a right one: no wait',
+    );
   });
 
   it('a client that is not the failing one is never kept out: another address, a known device, the app', () => {
@@ -62,23 +85,50 @@ describe('operator sign-in throttle', () => {
       code(() => sessions.signIn(String(100000 + i), attacker));
       advance(100);
       if (i % 5 === 0) {
-        assert.equal(code(() => sessions.signIn(PIN, http('127.0.0.1', 'http://127.0.0.1:8081', device))), 'ok', 'known device at ' + i);
-        assert.equal(code(() => sessions.signIn(PIN)), 'ok', 'in process at ' + i);
-        assert.equal(code(() => sessions.signIn(PIN, http('192.168.1.30', 'http://192.168.1.20:8081'))), 'ok', 'another address at ' + i);
+        assert.equal(
+          code(() => sessions.signIn(PIN, http('127.0.0.1', 'http://127.0.0.1:8081', device))),
+          'ok',
+          'known device at ' + i,
+        );
+        assert.equal(
+          code(() => sessions.signIn(PIN)),
+          'ok',
+          'in process at ' + i,
+        );
+        assert.equal(
+          code(() => sessions.signIn(PIN, http('192.168.1.30', 'http://192.168.1.20:8081'))),
+          'ok',
+          'another address at ' + i,
+        );
       }
     }
     // The same address under another loopback number, or a forged device id, is the same stranger.
-    assert.equal(code(() => sessions.signIn(PIN, http('127.0.0.2', 'http://127.0.0.1:8081'))), 'GATEWAY_API_SIGN_IN_LOCKED');
-    assert.equal(code(() => sessions.signIn(PIN, http('127.0.0.1', 'http://127.0.0.1:8081', 'made-up'))), 'GATEWAY_API_SIGN_IN_LOCKED');
+    assert.equal(
+      code(() => sessions.signIn(PIN, http('127.0.0.2', 'http://127.0.0.1:8081'))),
+      'GATEWAY_API_SIGN_IN_LOCKED',
+    );
+    assert.equal(
+      code(() => sessions.signIn(PIN, http('127.0.0.1', 'http://127.0.0.1:8081', 'made-up'))),
+      'GATEWAY_API_SIGN_IN_LOCKED',
+    );
   });
 
   it('many addresses together share one larger allowance; known devices and the app are outside it', () => {
     const { sessions } = setup();
     const device = sessions.rememberDevice(undefined);
     for (let i = 0; i < 25; i++) code(() => sessions.signIn('000000', http(`10.0.${i}.1`)));
-    assert.equal(code(() => sessions.signIn(PIN, http('10.9.9.9'))), 'GATEWAY_API_SIGN_IN_LOCKED');
-    assert.equal(code(() => sessions.signIn(PIN, http('10.9.9.9', undefined, device))), 'ok');
-    assert.equal(code(() => sessions.signIn(PIN)), 'ok');
+    assert.equal(
+      code(() => sessions.signIn(PIN, http('10.9.9.9'))),
+      'GATEWAY_API_SIGN_IN_LOCKED',
+    );
+    assert.equal(
+      code(() => sessions.signIn(PIN, http('10.9.9.9', undefined, device))),
+      'ok',
+    );
+    assert.equal(
+      code(() => sessions.signIn(PIN)),
+      'ok',
+    );
   });
 
   it('logs every compared attempt and the first refusal of a wait, never the PIN or the device id', () => {
@@ -87,7 +137,10 @@ describe('operator sign-in throttle', () => {
     const attacker = http('::ffff:127.0.0.1', 'http://127.0.0.1:8081');
     for (let i = 0; i < 10; i++) code(() => sessions.signIn('135799', attacker));
     sessions.signIn(PIN, http('127.0.0.1', 'http://127.0.0.1:8081', device));
-    assert.deepEqual(log.map((e) => e.outcome), ['wrong-pin', 'wrong-pin', 'wrong-pin', 'wrong-pin', 'throttled', 'signed-in']);
+    assert.deepEqual(
+      log.map((e) => e.outcome),
+      ['wrong-pin', 'wrong-pin', 'wrong-pin', 'wrong-pin', 'throttled', 'signed-in'],
+    );
     assert.equal(log[3]!.retryAfterMs, 1000);
     assert.deepEqual(log[0]!.client, { channel: 'http', address: '::ffff:127.0.0.1', origin: 'http://127.0.0.1:8081', knownDevice: false });
     assert.equal(log[5]!.client.knownDevice, true);

@@ -60,5 +60,4 @@ export class SignInThrottle {
   succeed(key: string): void {
     this.buckets.delete(key);
   }
-
 }

@@ -67,7 +67,13 @@ export async function serveGatewayApi(service: GatewayService, options: GatewayH
   const host = options.host ?? '127.0.0.1';
   // Until the port is known no host is allowed, so nothing is answered early.
   const guard = new RequestGuard({ allowedHosts: [], kioskFromLan: options.kioskFromLan ?? false });
-  const { app, wss } = buildGatewayHttpApp({ service, guard, ...(servesUi ? { uiDir } : {}), ...(options.logger !== undefined ? { logger: options.logger } : {}), ...(options.probes ? { probes: options.probes } : {}) });
+  const { app, wss } = buildGatewayHttpApp({
+    service,
+    guard,
+    ...(servesUi ? { uiDir } : {}),
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    ...(options.probes ? { probes: options.probes } : {}),
+  });
   await app.listen({ host, port: options.port ?? 0 });
   const port = (app.server.address() as { port: number }).port;
   guard.setAllowedHosts([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, ...(host === '0.0.0.0' || host === '::' ? [] : [`${host}:${port}`]), ...(options.lanHosts ?? [])]);

@@ -6,7 +6,10 @@ describe('bus drop log', () => {
   it('logs at most once per device per minute, counts everything, and says how many were suppressed', () => {
     let now = 5_000_000;
     const lines: string[] = [];
-    const metrics = new BusMetrics((line) => lines.push(line), () => now);
+    const metrics = new BusMetrics(
+      (line) => lines.push(line),
+      () => now,
+    );
     for (let i = 0; i < 50; i++) metrics.drop('payload', '/code must be a string', 'scanner-1');
     metrics.drop('malformed', 'not JSON', 'cart-1');
     assert.equal(lines.length, 2);
@@ -24,7 +27,10 @@ describe('bus drop log', () => {
   });
 
   it('does not let forged device ids grow its tables without bound', () => {
-    const metrics = new BusMetrics(() => undefined, () => 0);
+    const metrics = new BusMetrics(
+      () => undefined,
+      () => 0,
+    );
     for (let i = 0; i < 5_000; i++) metrics.drop('unauthenticated', 'device not enrolled', `forged-${i}`);
     const devices = Object.keys(metrics.snapshot().droppedByDevice);
     assert.ok(devices.length <= 1_001, `${devices.length} device entries`);

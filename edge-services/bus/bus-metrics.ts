@@ -72,7 +72,11 @@ export class BusMetrics {
     if (suppressed === undefined) return;
     // The detail names a path and a problem, never the value: a payload may hold what must not be logged.
     this.log(`bus: dropped a message from ${device}: ${reason}: ${detail}${suppressed ? ` (${suppressed} more dropped since the last line)` : ''}`, {
-      event: 'bus-drop', deviceId: device, reason, detail, suppressed,
+      event: 'bus-drop',
+      deviceId: device,
+      reason,
+      detail,
+      suppressed,
     });
   }
 
@@ -83,7 +87,10 @@ export class BusMetrics {
     const suppressed = this.#rateLimit(HANDSHAKE_LOG_KEY);
     if (suppressed === undefined) return;
     this.log(`bus: refused a handshake (${reason}) from ${address}${suppressed ? ` (${suppressed} more refused since the last line)` : ''}`, {
-      event: 'bus-handshake-refused', reason, address, suppressed,
+      event: 'bus-handshake-refused',
+      reason,
+      address,
+      suppressed,
     });
   }
 

@@ -48,10 +48,7 @@ describe('device bus over real CURVE sockets', () => {
     assert.equal(event.deviceId, 'cart-1');
 
     // Concurrent commands: each reply resolves its own command.
-    const [a, b] = await Promise.all([
-      gw.bus.command('cart-1', 'cart.unlock', { reference: 'ref-aaaaaaaa' }),
-      gw.bus.command('cart-1', 'cart.unlock', { reference: 'ref-bbbbbbbb' }),
-    ]);
+    const [a, b] = await Promise.all([gw.bus.command('cart-1', 'cart.unlock', { reference: 'ref-aaaaaaaa' }), gw.bus.command('cart-1', 'cart.unlock', { reference: 'ref-bbbbbbbb' })]);
     assert.equal(a.reference, 'ref-aaaaaaaa');
     assert.equal(b.reference, 'ref-bbbbbbbb');
     assert.deepEqual(await gw.bus.command('cart-1', 'cart.tare', {}), { grams: 10 });
@@ -65,7 +62,10 @@ describe('device bus over real CURVE sockets', () => {
     assert.ok(gw.bus.presence().some((p) => p.deviceId === 'cart-1'));
     // One admission per socket (more only if a connection had to be re-established on a stalled machine).
     assert.ok(gw.decisions.length >= 2);
-    assert.ok(gw.decisions.every((d) => d.admitted && d.deviceId === 'cart-1'), JSON.stringify(gw.decisions));
+    assert.ok(
+      gw.decisions.every((d) => d.admitted && d.deviceId === 'cart-1'),
+      JSON.stringify(gw.decisions),
+    );
   });
 
   it('refuses a device whose key is not enrolled, even when it claims an enrolled id', async () => {
@@ -106,7 +106,7 @@ describe('device bus over real CURVE sockets', () => {
     assert.equal(fields.fields[0]?.appId, 'coffee-app');
     const submitted = gw.bus.waitForEvent((e) => e.type === 'pos.submitted', 10_000);
     await kept.publish('pos.submitted', { reference: 'ref-bbbbbbbb', appId: 'coffee-app', posReference: 'P2', outcome: 'accepted' });
-    assert.equal((await submitted).deviceId, 'pos-2', 'the revoked device\'s event never arrived, the kept one did');
+    assert.equal((await submitted).deviceId, 'pos-2', "the revoked device's event never arrived, the kept one did");
     assert.ok(gw.bus.metrics().received > receivedBefore);
     assert.ok(!gw.bus.presence().some((p) => p.deviceId === 'pos-1'));
   });
@@ -117,8 +117,7 @@ describe('device bus over real CURVE sockets', () => {
     const keys = zmq.curveKeyPair();
     const port = await freePort();
     const endpoint = `tcp://127.0.0.1:${port}`;
-    const attempt = (zap: Parameters<typeof GatewayBus.open>[0]['zap'], ctx = context) =>
-      GatewayBus.open({ context: ctx, zap, devices, keys, commandEndpoint: endpoint, eventEndpoint: endpoint });
+    const attempt = (zap: Parameters<typeof GatewayBus.open>[0]['zap'], ctx = context) => GatewayBus.open({ context: ctx, zap, devices, keys, commandEndpoint: endpoint, eventEndpoint: endpoint });
     await assert.rejects(attempt(undefined), (err) => isEdgePayError(err, 'BUS_ZAP_HANDLER_MISSING'));
     const otherContext = new zmq.Context();
     const foreignZap = await startZapHandler({ context: otherContext, devices });
@@ -179,7 +178,10 @@ describe('device bus over real CURVE sockets', () => {
     // One log line per claimed sender within the minute, not one per message.
     assert.equal(gw.logLines.length, 3, gw.logLines.join('\n'));
     assert.equal(metrics.logLinesWritten, 3);
-    assert.ok(gw.logLines.every((line) => !line.includes('4006381333931')), 'payload values are never logged');
+    assert.ok(
+      gw.logLines.every((line) => !line.includes('4006381333931')),
+      'payload values are never logged',
+    );
   });
 
   it('drops and counts replayed, stale and future-dated messages (one scan is acted on once), and takes fresh ones', async () => {
@@ -208,8 +210,14 @@ describe('device bus over real CURVE sockets', () => {
     const metrics = gw.bus.metrics();
     assert.deepEqual(metrics.droppedByReason, { replayed: 4, stale: 2 });
     assert.deepEqual(metrics.droppedByDevice, { 'scanner-5': 6 });
-    assert.ok(gw.logLines.some((line) => line.includes('replayed')), gw.logLines.join('\n'));
-    assert.ok(gw.logLines.every((line) => !line.includes('once') && !line.includes('twin')), 'payload values are never logged');
+    assert.ok(
+      gw.logLines.some((line) => line.includes('replayed')),
+      gw.logLines.join('\n'),
+    );
+    assert.ok(
+      gw.logLines.every((line) => !line.includes('once') && !line.includes('twin')),
+      'payload values are never logged',
+    );
   });
 
   it('counts the handshakes it refuses: keys not enrolled (ZAP) and a client pinning another gateway key (CURVE)', async () => {
@@ -223,7 +231,10 @@ describe('device bus over real CURVE sockets', () => {
     device({ ...genuine, deviceId: 'ble-6', gatewayPublicKey: otherGateway.publicKey });
     await eventually(() => (gw.bus.metrics().handshakesRefusedByReason.protocol ?? 0) >= 2, 'the mis-keyed handshakes to be refused and counted');
     const metrics = gw.bus.metrics();
-    assert.equal(metrics.handshakesRefused, Object.values(metrics.handshakesRefusedByReason).reduce((a, b) => a + b, 0));
+    assert.equal(
+      metrics.handshakesRefused,
+      Object.values(metrics.handshakesRefusedByReason).reduce((a, b) => a + b, 0),
+    );
     assert.ok(metrics.handshakesRefused >= gw.decisions.filter((d) => !d.admitted).length, 'every ZAP refusal is counted');
     assert.equal(metrics.received, 0);
     // Logged, but at most once a minute whatever the rate of attempts.
@@ -313,7 +324,7 @@ describe('device bus over real CURVE sockets', () => {
     });
     await a.whenSubscribed(10_000);
     const result = await gw.bus.command('pos-a', 'pos.fields', {}, { timeoutMs: 5_000, retries: 3 });
-    assert.deepEqual(result.fields, [{ appId: 'genuine', label: 'A' }], 'the answer is A\'s');
+    assert.deepEqual(result.fields, [{ appId: 'genuine', label: 'A' }], "the answer is A's");
     assert.equal(gw.bus.metrics().droppedByReason.unauthenticated, 4);
     assert.equal((await gw.bus.command('pos-a', 'pos.fields', {})).fields[0]?.label, 'A');
     await new Promise((r) => setTimeout(r, 200));
@@ -393,7 +404,16 @@ describe('device bus over real CURVE sockets', () => {
     reader.handle('ble.scan', ({ enabled }) => ({ scanning: enabled, minRssi: -127 }));
     await new Promise((r) => setTimeout(r, 600));
     const zap = await startZapHandler({ context, devices });
-    const gateway = await GatewayBus.open({ context, zap, devices, keys, commandEndpoint: credentials.commandEndpoint, eventEndpoint: credentials.eventEndpoint, log: () => undefined, replay: { maxAgeMs: 300 } });
+    const gateway = await GatewayBus.open({
+      context,
+      zap,
+      devices,
+      keys,
+      commandEndpoint: credentials.commandEndpoint,
+      eventEndpoint: credentials.eventEndpoint,
+      log: () => undefined,
+      replay: { maxAgeMs: 300 },
+    });
     cleanups.push(async () => {
       await gateway.close();
       await zap.stop();
@@ -414,10 +434,7 @@ describe('device bus over real CURVE sockets', () => {
         },
       }),
     );
-    await assert.rejects(
-      gw.bus.command('ble-7', 'ble.scan', { enabled: true }, { retries: 5 }),
-      (err) => isEdgePayError(err, 'BUS_COMMAND_FAILED') && err.details?.['deviceCode'] === 'INTERNAL',
-    );
+    await assert.rejects(gw.bus.command('ble-7', 'ble.scan', { enabled: true }, { retries: 5 }), (err) => isEdgePayError(err, 'BUS_COMMAND_FAILED') && err.details?.['deviceCode'] === 'INTERNAL');
     assert.ok((await gw.bus.command('ble-7', 'device.ping', {})).uptimeMs >= 0, 'the device still answers');
   });
 

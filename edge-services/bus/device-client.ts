@@ -289,7 +289,11 @@ export class DeviceBusClient {
     } catch (err) {
       return this.#thrown(command, err);
     }
-    if (isPromiseLike(result)) return Promise.resolve(result).then((value) => this.#success(command, value), (err: unknown) => this.#thrown(command, err));
+    if (isPromiseLike(result))
+      return Promise.resolve(result).then(
+        (value) => this.#success(command, value),
+        (err: unknown) => this.#thrown(command, err),
+      );
     return this.#success(command, result);
   }
 

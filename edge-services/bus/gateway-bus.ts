@@ -24,7 +24,6 @@ import {
   checkCommand,
   checkEvent,
   checkReply,
-
   type BusCommandParams,
   type BusCommandResult,
   type BusCommandType,
@@ -256,12 +255,7 @@ export class GatewayBus {
 
   #onAttemptTimeout(pending: Pending): void {
     const { deviceId, type, timeoutMs, attempt } = pending;
-    this.#settle(
-      pending,
-      pending.delivered
-        ? new EdgePayError('BUS_COMMAND_TIMEOUT', { deviceId, type, timeoutMs, attempts: attempt })
-        : new EdgePayError('BUS_DEVICE_NOT_CONNECTED', { deviceId }),
-    );
+    this.#settle(pending, pending.delivered ? new EdgePayError('BUS_COMMAND_TIMEOUT', { deviceId, type, timeoutMs, attempts: attempt }) : new EdgePayError('BUS_DEVICE_NOT_CONNECTED', { deviceId }));
   }
 
   #resendAttempt = (pending: Pending): void => {
@@ -512,9 +506,11 @@ export class GatewayBus {
       if (pending.deviceId === device.deviceId) this.#settle(pending, new EdgePayError('BUS_DEVICE_NOT_CONNECTED', { deviceId: device.deviceId }));
     }
     const previous = this.#rebinding;
-    this.#rebinding = previous.then(() => this.#reopen()).catch((err: unknown) => {
-      gatewayLog('bus').error({ event: 'bus-reopen-failed', deviceId: device.deviceId, err }, 'could not reopen the bus sockets after a revocation');
-    });
+    this.#rebinding = previous
+      .then(() => this.#reopen())
+      .catch((err: unknown) => {
+        gatewayLog('bus').error({ event: 'bus-reopen-failed', deviceId: device.deviceId, err }, 'could not reopen the bus sockets after a revocation');
+      });
     await this.#rebinding;
   }
 

@@ -87,11 +87,7 @@ export function decodeBoundFrames(frames: readonly Buffer[], maxBytes: number): 
  * key of the device it claims to be from (`keyFor` returns undefined for an
  * unknown or revoked device).
  */
-export function decodeFrames(
-  frames: readonly Buffer[],
-  maxBytes: number,
-  keyFor: (deviceId: string) => MacKey | undefined,
-): DecodeResult {
+export function decodeFrames(frames: readonly Buffer[], maxBytes: number, keyFor: (deviceId: string) => MacKey | undefined): DecodeResult {
   const decoded = decodeBody(frames, 2, maxBytes);
   if (!decoded.ok) return decoded;
   const [body, mac] = frames as [Buffer, Buffer];
@@ -119,11 +115,7 @@ export type DecodedEvents = { envelopes: Envelope[]; failures: DecodeFailure[] }
  * envelope in it claims (a batch that names two devices is refused whole).
  * The caller checks each envelope's type and payload on its own.
  */
-export function decodeEventFrames(
-  frames: readonly Buffer[],
-  maxBytes: number,
-  keyFor: (deviceId: string) => MacKey | undefined,
-): DecodedEvents {
+export function decodeEventFrames(frames: readonly Buffer[], maxBytes: number, keyFor: (deviceId: string) => MacKey | undefined): DecodedEvents {
   const body = frames[0];
   if (frames.length !== 2 || body === undefined || body.indexOf(LINE_FEED) === -1) {
     const single = decodeFrames(frames, maxBytes, keyFor);

@@ -76,16 +76,7 @@ export async function startZapHandler(options: ZapHandlerOptions): Promise<ZapHa
       if (decision.admitted) counts.admitted++;
       else counts.refused++;
       options.onDecision?.(decision);
-      await socket.send([
-        routingId,
-        delimiter,
-        ZAP_VERSION,
-        requestId,
-        decision.admitted ? '200' : '400',
-        decision.reason,
-        decision.deviceId ?? '',
-        Buffer.alloc(0),
-      ]);
+      await socket.send([routingId, delimiter, ZAP_VERSION, requestId, decision.admitted ? '200' : '400', decision.reason, decision.deviceId ?? '', Buffer.alloc(0)]);
     }
   })().catch((err: unknown) => {
     // Closing the socket ends the loop quietly; anything else means nobody answers any more,

@@ -24,9 +24,14 @@ export function busCardTerminal(bus: GatewayBus, deviceId: string, options: { ch
   return {
     async charge(reference, amount) {
       try {
-        const r = await bus.command(deviceId, 'terminal.charge', { reference, amount: { amount: amount.amount, currency: amount.currency } }, {
-          ...(options.chargeTimeoutMs ? { timeoutMs: options.chargeTimeoutMs } : {}),
-        });
+        const r = await bus.command(
+          deviceId,
+          'terminal.charge',
+          { reference, amount: { amount: amount.amount, currency: amount.currency } },
+          {
+            ...(options.chargeTimeoutMs ? { timeoutMs: options.chargeTimeoutMs } : {}),
+          },
+        );
         const result = toResult(r as any);
         if (result) return result;
         throw new EdgePayError('TERMINAL_UNAVAILABLE', { reason: 'unexpected answer ' + (r as any).outcome });

@@ -46,8 +46,7 @@ const CARD_FAILURES = {
 } as const satisfies Record<Exclude<CardResult['outcome'], 'approved' | 'declined'>, ErrorCode>;
 
 /** A failed result whose message is the registry's, like every other error. */
-const failed = (code: ErrorCode, details?: ErrorDetails, payment?: PaymentDoc): PayOutcome =>
-  ({ state: 'failed', code, message: renderErrorMessage(code, details), ...(payment ? { payment } : {}) });
+const failed = (code: ErrorCode, details?: ErrorDetails, payment?: PaymentDoc): PayOutcome => ({ state: 'failed', code, message: renderErrorMessage(code, details), ...(payment ? { payment } : {}) });
 
 export type KioskCheckoutOptions = {
   db: LedgerDatabase;
@@ -65,7 +64,10 @@ export class KioskCheckout {
   private readonly now: () => Date;
   private readonly changeListeners = new Set<() => void>();
 
-  constructor(private readonly options: KioskCheckoutOptions, currency: CurrencyCode = 'KRW') {
+  constructor(
+    private readonly options: KioskCheckoutOptions,
+    currency: CurrencyCode = 'KRW',
+  ) {
     this.basketState = emptyBasket(currency);
     this.now = options.now ?? (() => new Date());
   }

@@ -33,19 +33,38 @@ const PORT = '^(0|[1-9][0-9]{0,4})$';
 
 /** Every gateway setting, by its one name. */
 export const GATEWAY_SETTINGS = {
-  EDGEPAY_DATA: { schema: { type: 'string', minLength: 1 }, description: 'Folder the gateway keeps its ledger in (created owner-only); the demo keeps everything under it', default: './data', requiredForShop: true },
+  EDGEPAY_DATA: {
+    schema: { type: 'string', minLength: 1 },
+    description: 'Folder the gateway keeps its ledger in (created owner-only); the demo keeps everything under it',
+    default: './data',
+    requiredForShop: true,
+  },
   EDGEPAY_SERVER_URL: { schema: { type: 'string', pattern: '^https?://[^\\s/]+(/[^\\s]*)?$' }, description: 'The central server the gateway syncs with', requiredForShop: true },
-  EDGEPAY_CREDENTIAL: { schema: { type: 'string', pattern: '^gw_[A-Za-z0-9-]+\\.[A-Za-z0-9_-]+$' }, description: "This gateway's credential from POST /admin/gateways (gw_<id>.<secret>)", secret: true, requiredForShop: true },
+  EDGEPAY_CREDENTIAL: {
+    schema: { type: 'string', pattern: '^gw_[A-Za-z0-9-]+\\.[A-Za-z0-9_-]+$' },
+    description: "This gateway's credential from POST /admin/gateways (gw_<id>.<secret>)",
+    secret: true,
+    requiredForShop: true,
+  },
   EDGEPAY_SITE: { schema: { type: 'string', pattern: ID }, description: 'The site (store) this gateway belongs to', requiredForShop: true },
   EDGEPAY_GATEWAY_ID: { schema: { type: 'string', pattern: ID }, description: "This gateway's id (from its enrolment)", requiredForShop: true },
-  EDGEPAY_OPERATOR_PIN: { schema: { type: 'string', pattern: '^[0-9]{6,12}$' }, description: "The console's sign-in PIN, 6 to 12 digits (the demo's default: 246810)", secret: true, requiredForShop: true },
-  EDGEPAY_GATEWAY_HOST: { schema: { type: 'string', minLength: 1, maxLength: 255 }, description: 'Where the kiosk/console HTTP server listens (0.0.0.0 for a screen on the LAN)', default: '127.0.0.1' },
+  EDGEPAY_OPERATOR_PIN: {
+    schema: { type: 'string', pattern: '^[0-9]{6,12}$' },
+    description: "The console's sign-in PIN, 6 to 12 digits (the demo's default: 246810)",
+    secret: true,
+    requiredForShop: true,
+  },
+  EDGEPAY_GATEWAY_HOST: {
+    schema: { type: 'string', minLength: 1, maxLength: 255 },
+    description: 'Where the kiosk/console HTTP server listens (0.0.0.0 for a screen on the LAN)',
+    default: '127.0.0.1',
+  },
   EDGEPAY_GATEWAY_PORT: { schema: { type: 'string', pattern: PORT }, description: 'Port of the kiosk/console HTTP server, with /healthz and /metrics (0: any free port)', default: '8081' },
   EDGEPAY_SCANNER: { schema: { type: 'string', pattern: `^(0|${ID.slice(1, -1)})$` }, description: "The HID barcode scanner's device id (0: no scanner)", default: 'scanner-1' },
   EDGEPAY_CARD_TERMINAL: { schema: { type: 'string', pattern: ID }, description: "The card terminal's device id on the bus (default: the simulator's, or terminal-1)" },
   EDGEPAY_DEVICES: { schema: { type: 'string', minLength: 1 }, description: 'A JSON file of LAN devices admitted by their CURVE key: [{deviceId, kind, publicKey}]' },
   EDGEPAY_SIMULATORS: { schema: { type: 'string', enum: ['0', '1'] }, description: '1: run the device simulators instead of hardware (development only)', default: '0' },
-  EDGEPAY_KIOSK: { schema: { type: 'string', enum: ['0', '1'] }, description: "Electron: 1 full-screen kiosk window, 0 a normal window (development)", default: '1' },
+  EDGEPAY_KIOSK: { schema: { type: 'string', enum: ['0', '1'] }, description: 'Electron: 1 full-screen kiosk window, 0 a normal window (development)', default: '1' },
   EDGEPAY_SCREEN: { schema: { type: 'string', enum: ['kiosk', 'console'] }, description: 'Electron: which screen the window shows', default: 'kiosk' },
   EDGEPAY_DEVTOOLS: { schema: { type: 'string', enum: ['0', '1'] }, description: "Electron: 1 allows the renderer's devtools (development only)", default: '0' },
   LOG_LEVEL: { schema: { type: 'string', enum: LOG_LEVELS }, description: 'Level of the JSON log on stderr (pino)', default: 'info' },
@@ -147,7 +166,11 @@ export function environmentWithEnvFile(env: NodeJS.ProcessEnv = process.env, fil
 
 /** The `.env.example` text for these settings (tests hold the committed file equal to it). */
 export function envExample(): string {
-  const lines = ['# EdgePay gateway settings: one name each, checked at start (edge-services/config/gateway-config.ts).', '# Copy to .env (the environment wins over the file). Commented-out lines show the default.', ''];
+  const lines = [
+    '# EdgePay gateway settings: one name each, checked at start (edge-services/config/gateway-config.ts).',
+    '# Copy to .env (the environment wins over the file). Commented-out lines show the default.',
+    '',
+  ];
   for (const [name, s] of Object.entries(GATEWAY_SETTINGS) as [GatewaySettingName, Setting][]) {
     lines.push(`# ${s.description}${s.requiredForShop ? ' (required in a shop)' : ''}${s.secret ? ' (secret)' : ''}`);
     lines.push(s.default !== undefined ? `# ${name}=${s.default}` : `# ${name}=`);

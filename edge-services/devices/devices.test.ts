@@ -38,7 +38,9 @@ const CAPTURED_WEDGE_SCAN = [
   '00 00 28 00 00 00 00 00', // Enter
   '00 00 00 00 00 00 00 00',
 ].map(hex);
-const at = (gapMs: number, start = 1_000) => (data: Buffer, i: number) => ({ data, at: start + i * gapMs });
+const at =
+  (gapMs: number, start = 1_000) =>
+  (data: Buffer, i: number) => ({ data, at: start + i * gapMs });
 
 describe('keyboard-wedge scanner', () => {
   it('decodes captured boot keyboard reports with shift, rollover and the Enter terminator', () => {
@@ -48,7 +50,13 @@ describe('keyboard-wedge scanner', () => {
 
   it('reads a GS1 code with its Ctrl+] group separator', () => {
     const gs = [hex('01 00 30 00 00 00 00 00'), hex('00 00 00 00 00 00 00 00')];
-    const reports = [...keyboardReportsFor('0104006381333931', { startAt: 0, gapMs: 6 }).slice(0, -2).map((r) => r.data), ...gs, ...keyboardReportsFor('10ABC', { startAt: 0, gapMs: 6 }).map((r) => r.data)];
+    const reports = [
+      ...keyboardReportsFor('0104006381333931', { startAt: 0, gapMs: 6 })
+        .slice(0, -2)
+        .map((r) => r.data),
+      ...gs,
+      ...keyboardReportsFor('10ABC', { startAt: 0, gapMs: 6 }).map((r) => r.data),
+    ];
     const { out } = run(WEDGE, reports.map(at(3)));
     assert.equal(out.length, 1);
     assert.equal((out[0]!.payload as { code: string }).code, '0104006381333931\u001d10ABC');
@@ -66,12 +74,18 @@ describe('keyboard-wedge scanner', () => {
     const typed = keyboardReportsFor('abc', { startAt: 0, gapMs: 200 }).slice(0, -2);
     const scanned = keyboardReportsFor('4006381333931', { startAt: 1_000, gapMs: 8 });
     const { out } = run(WEDGE, [...typed, ...scanned]);
-    assert.deepEqual(out.map((o) => (o.payload as { code: string }).code), ['4006381333931']);
+    assert.deepEqual(
+      out.map((o) => (o.payload as { code: string }).code),
+      ['4006381333931'],
+    );
   });
 
   it('counts reports of the wrong size instead of failing', () => {
     const decoder = new BootKeyboardDecoder();
-    assert.throws(() => decoder.decode(hex('00 00 04'), 0), (err) => isEdgePayError(err, 'HID_REPORT_INVALID'));
+    assert.throws(
+      () => decoder.decode(hex('00 00 04'), 0),
+      (err) => isEdgePayError(err, 'HID_REPORT_INVALID'),
+    );
     const { out, pipeline } = run(WEDGE, [hex('00 00 04'), ...CAPTURED_WEDGE_SCAN].map(at(4)));
     assert.equal(out.length, 1);
     assert.equal(pipeline.stats().invalidReports, 1);
@@ -81,7 +95,10 @@ describe('keyboard-wedge scanner', () => {
     const decoder = new BootKeyboardDecoder();
     decoder.decode(hex('00 00 04 00 00 00 00 00'), 0);
     assert.deepEqual(decoder.decode(hex('00 00 01 01 01 01 01 01'), 1), []);
-    assert.deepEqual(decoder.decode(hex('00 00 04 05 00 00 00 00'), 2).map((p) => p.usage), [0x05]);
+    assert.deepEqual(
+      decoder.decode(hex('00 00 04 05 00 00 00 00'), 2).map((p) => p.usage),
+      [0x05],
+    );
   });
 });
 
@@ -110,11 +127,20 @@ describe('HID-POS scanner (usage page 0x8C)', () => {
     assert.deepEqual(assembler.push(hidPosReportsFor('ABC-123', undefined, 'data-first')[0]!), { code: 'ABC-123', complete: true });
     const wrongId = hidPosReportsFor('X', undefined)[0]!;
     wrongId[0] = 1;
-    assert.throws(() => assembler.push(wrongId), (err) => isEdgePayError(err, 'HID_REPORT_INVALID'));
+    assert.throws(
+      () => assembler.push(wrongId),
+      (err) => isEdgePayError(err, 'HID_REPORT_INVALID'),
+    );
     const tooLong = hidPosReportsFor('X', undefined)[0]!;
     tooLong[1] = 57;
-    assert.throws(() => assembler.push(tooLong), (err) => isEdgePayError(err, 'HID_REPORT_INVALID'));
-    assert.throws(() => assembler.push(Buffer.alloc(63)), (err) => isEdgePayError(err, 'HID_REPORT_INVALID'));
+    assert.throws(
+      () => assembler.push(tooLong),
+      (err) => isEdgePayError(err, 'HID_REPORT_INVALID'),
+    );
+    assert.throws(
+      () => assembler.push(Buffer.alloc(63)),
+      (err) => isEdgePayError(err, 'HID_REPORT_INVALID'),
+    );
   });
 });
 
@@ -173,17 +199,23 @@ describe('hot-plug', () => {
       for (const r of keyboardReportsFor('22222', { startAt: 100, gapMs: 4 }).slice(0, -2)) backend.report(device.path, r.data, r.at);
       backend.detach(device.path);
       await manager.rescan();
-      assert.deepEqual(events.map((e) => [e.type, (e.payload as { code?: string }).code, (e.payload as { complete?: boolean }).complete]), [
-        ['hid.attached', undefined, undefined],
-        ['scanner.scan', '111', true],
-        ['scanner.scan', '22222', false],
-        ['hid.detached', undefined, undefined],
-      ]);
+      assert.deepEqual(
+        events.map((e) => [e.type, (e.payload as { code?: string }).code, (e.payload as { complete?: boolean }).complete]),
+        [
+          ['hid.attached', undefined, undefined],
+          ['scanner.scan', '111', true],
+          ['scanner.scan', '22222', false],
+          ['hid.detached', undefined, undefined],
+        ],
+      );
       events.length = 0;
       backend.attach(device);
       await manager.rescan();
       for (const r of keyboardReportsFor('333', { startAt: 500, gapMs: 4 })) backend.report(device.path, r.data, r.at);
-      assert.deepEqual(events.map((e) => e.type), ['hid.attached', 'scanner.scan']);
+      assert.deepEqual(
+        events.map((e) => e.type),
+        ['hid.attached', 'scanner.scan'],
+      );
       assert.equal((events[1]!.payload as { code: string }).code, '333');
     } finally {
       await manager.stop();

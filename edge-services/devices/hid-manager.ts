@@ -46,9 +46,11 @@ export class HidManager {
 
   /** One comparison of the device list with what is open (serialised: polls never overlap). */
   rescan(): Promise<void> {
-    this.#scanning = this.#scanning.then(() => this.#scan()).catch((err: unknown) => {
-      gatewayLog('hid').error({ event: 'hid-list-failed', err }, 'listing HID devices failed');
-    });
+    this.#scanning = this.#scanning
+      .then(() => this.#scan())
+      .catch((err: unknown) => {
+        gatewayLog('hid').error({ event: 'hid-list-failed', err }, 'listing HID devices failed');
+      });
     return this.#scanning;
   }
 

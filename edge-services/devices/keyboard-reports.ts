@@ -25,4 +25,3 @@ export function keyboardReportsFor(text: string, options: { startAt: number; gap
   push(0, options.terminatorUsage ?? USAGE_ENTER);
   return reports;
 }
-

@@ -27,8 +27,7 @@ export function createReportPipeline(entry: RegistryEntry, tokenKey: Buffer): Re
   let invalidReports = 0;
   if (entry.driver === 'hid-pos-scanner') {
     const assembler = new HidPosAssembler(entry.layout ?? 'aim-prefix');
-    const toOutput = (scan: ReturnType<HidPosAssembler['push']>): DeviceOutput[] =>
-      scan ? [{ type: 'scanner.scan', payload: { ...scan, source: 'hid-pos' } }] : [];
+    const toOutput = (scan: ReturnType<HidPosAssembler['push']>): DeviceOutput[] => (scan ? [{ type: 'scanner.scan', payload: { ...scan, source: 'hid-pos' } }] : []);
     return {
       report(data) {
         try {
@@ -53,9 +52,7 @@ export function createReportPipeline(entry: RegistryEntry, tokenKey: Buffer): Re
       // An incomplete read is not a badge: a token of half a UID would match nobody, or the wrong person.
       if (!line.complete || line.unreadable) return [{ type: 'reader.refused', payload: { medium, reason: 'unreadable' } }];
       const read = tokenFromLine(line.text, medium, tokenKey);
-      return read.kind === 'token'
-        ? [{ type: 'reader.token', payload: { token: read.token, medium } }]
-        : [{ type: 'reader.refused', payload: { medium, reason: read.reason } }];
+      return read.kind === 'token' ? [{ type: 'reader.token', payload: { token: read.token, medium } }] : [{ type: 'reader.refused', payload: { medium, reason: read.reason } }];
     }
     if (line.unreadable || line.text.length > 4096) return [];
     return [{ type: 'scanner.scan', payload: { code: line.text, source: 'keyboard-wedge', complete: line.complete } }];

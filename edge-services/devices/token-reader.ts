@@ -12,9 +12,7 @@
 import { createHmac } from 'node:crypto';
 
 export type TokenMedium = 'nfc' | 'magstripe';
-export type TokenRead =
-  | { kind: 'token'; token: string; medium: TokenMedium }
-  | { kind: 'refused'; medium: TokenMedium; reason: 'payment-card' | 'unreadable' };
+export type TokenRead = { kind: 'token'; token: string; medium: TokenMedium } | { kind: 'refused'; medium: TokenMedium; reason: 'payment-card' | 'unreadable' };
 
 export function luhnValid(digits: string): boolean {
   let sum = 0;

@@ -49,7 +49,9 @@ export function runDeviceProcess(setup: (context: DeviceProcessContext) => Promi
         },
         (err: unknown) => {
           // Loaded only now: a driver process starts without the log's modules (start-up is timed by the supervisor).
-          void import('../logging/gateway-log.ts').then(({ gatewayLog }) => gatewayLog('driver', { deviceId: message.credentials.deviceId }).error({ event: 'driver-start-failed', err }, 'driver failed to start'));
+          void import('../logging/gateway-log.ts').then(({ gatewayLog }) =>
+            gatewayLog('driver', { deviceId: message.credentials.deviceId }).error({ event: 'driver-start-failed', err }, 'driver failed to start'),
+          );
           process.exit(1);
         },
       );

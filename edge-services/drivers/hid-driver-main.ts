@@ -15,16 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DeviceBusClient } from '../bus/index.ts';
-import {
-  DeviceRegistry,
-  DEFAULT_DEVICE_TABLE,
-  HidManager,
-  ScriptedHidBackend,
-  createNodeHidBackend,
-  type HidDeviceInfo,
-  type HidDriverKind,
-  type RegistryEntry,
-} from '../devices/index.ts';
+import { DeviceRegistry, DEFAULT_DEVICE_TABLE, HidManager, ScriptedHidBackend, createNodeHidBackend, type HidDeviceInfo, type HidDriverKind, type RegistryEntry } from '../devices/index.ts';
 import { runDeviceProcess } from './driver-process.ts';
 
 export type HidDriverConfig = {
@@ -45,9 +36,7 @@ runDeviceProcess(async ({ credentials, config, onMessage, send }) => {
   const scripted = options.backend === 'scripted' ? new ScriptedHidBackend() : undefined;
   const backend = scripted ?? (await createNodeHidBackend());
   const client = DeviceBusClient.connect(credentials, { model: `hid:${options.drivers.join('+')}`, firmware: '1' });
-  const tokenKey = options.tokenKeyHex
-    ? Buffer.from(options.tokenKeyHex, 'hex')
-    : createHash('sha256').update(`edgepay-token-key\u0000${credentials.secretKey}`).digest();
+  const tokenKey = options.tokenKeyHex ? Buffer.from(options.tokenKeyHex, 'hex') : createHash('sha256').update(`edgepay-token-key\u0000${credentials.secretKey}`).digest();
   const manager = new HidManager({
     backend,
     registry: new DeviceRegistry([...(options.table ?? []), ...DEFAULT_DEVICE_TABLE]),
@@ -55,7 +44,12 @@ runDeviceProcess(async ({ credentials, config, onMessage, send }) => {
     tokenKey,
     pollIntervalMs: options.pollIntervalMs ?? 1_000,
     emit: (event) => {
-      client.publish(event.type, event.payload as never).catch((err: unknown) => void import('../logging/gateway-log.ts').then(({ gatewayLog }) => gatewayLog('driver').error({ event: 'publish-failed', type: event.type, err }, 'hid driver: publish failed')));
+      client
+        .publish(event.type, event.payload as never)
+        .catch(
+          (err: unknown) =>
+            void import('../logging/gateway-log.ts').then(({ gatewayLog }) => gatewayLog('driver').error({ event: 'publish-failed', type: event.type, err }, 'hid driver: publish failed')),
+        );
     },
   });
   if (scripted) {

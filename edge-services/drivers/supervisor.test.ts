@@ -85,7 +85,10 @@ describe('supervised driver processes', () => {
 
     const running = supervisor.status().map((s) => s.pid!);
     await supervisor.stop();
-    assert.deepEqual(supervisor.status().map((s) => s.state), ['stopped', 'stopped']);
+    assert.deepEqual(
+      supervisor.status().map((s) => s.state),
+      ['stopped', 'stopped'],
+    );
     for (const pid of running) assert.equal(alive(pid), false, `stopped process ${pid} is gone`);
   });
 
@@ -110,10 +113,13 @@ describe('supervised driver processes', () => {
     assert.ok((await gw.bus.command('scanner-3', 'device.ping', {}, { timeoutMs: 3_000 })).uptimeMs >= 0);
     // The console's view: the failed driver and the healthy one, side by side.
     const rows = deviceStatus(gw, [supervisor]);
-    assert.deepEqual(rows.map((r) => [r.deviceId, r.driver?.state, r.driver?.error?.code]), [
-      ['cart-9', 'failed', 'DRIVER_FAILED'],
-      ['scanner-3', 'running', undefined],
-    ]);
+    assert.deepEqual(
+      rows.map((r) => [r.deviceId, r.driver?.state, r.driver?.error?.code]),
+      [
+        ['cart-9', 'failed', 'DRIVER_FAILED'],
+        ['scanner-3', 'running', undefined],
+      ],
+    );
     assert.equal(rows[0]!.lastSeen, undefined, 'the broken driver never reached the bus');
     assert.ok(rows[1]!.lastSeen! > 0);
   });

@@ -14,7 +14,16 @@ import { createKioskPayLater, type KioskPayLaterConfig } from '../flows/credit/i
 import { createHash } from 'node:crypto';
 import { cartFlow, EdgePayError, isEdgePayError, type CollectionRegistry, type DeviceKind, type MethodTable } from '../../core/index.ts';
 import { CartFlow, type CartFlowDeps } from '../flows/cart/index.ts';
-import { serveGatewayApi, createGatewayService, type ReceiptPrinter, type ApiExtension, type GatewayHttpServeOptions, type GatewayService, type NetworkSwitch, type RunningGatewayApi } from '../api/index.ts';
+import {
+  serveGatewayApi,
+  createGatewayService,
+  type ReceiptPrinter,
+  type ApiExtension,
+  type GatewayHttpServeOptions,
+  type GatewayService,
+  type NetworkSwitch,
+  type RunningGatewayApi,
+} from '../api/index.ts';
 import { startBus, type RunningBus, type StartBusOptions } from '../bus/index.ts';
 import { busCardTerminal, KioskCheckout } from '../checkout/index.ts';
 import { deviceStatus, DriverSupervisor, HID_DRIVER_ENTRY, type DeviceStatusRow, type HidDriverConfig } from '../drivers/index.ts';
@@ -170,7 +179,11 @@ export async function startGatewayRuntime(config: GatewayRuntimeConfig): Promise
         siteId: config.siteId,
         gatewayId: config.gatewayId,
         currency: currency ?? 'KRW',
-        pairingSecret: pairingSecret ?? createHash('sha256').update('edgepay-cart-pairing:' + (config.server?.credential ?? config.gatewayId)).digest('hex'),
+        pairingSecret:
+          pairingSecret ??
+          createHash('sha256')
+            .update('edgepay-cart-pairing:' + (config.server?.credential ?? config.gatewayId))
+            .digest('hex'),
         ...(config.server ? { server: { endpoint: { serverUrl: config.server.url, credential: config.server.credential } } } : {}),
         // The cart's camera frames: this gateway's recognition, or one the configuration hands in (another gateway's worker).
         ...(cartConfig.recogniser ? {} : gateway.recognition ? { recogniser: gateway.recognition } : {}),

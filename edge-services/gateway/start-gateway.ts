@@ -41,7 +41,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const collections = options.collections ? { collections: options.collections } : {};
   const ledger = await openLedger({ directory: join(dataDir, 'ledger'), ...(options.ledgerName ? { name: options.ledgerName } : {}), ...collections });
   const sync = options.server
-    ? new GatewaySync(ledger.db as any, { serverUrl: options.server.url, credential: options.server.credential, ...(options.server.backoff ? { backoff: options.server.backoff } : {}), ...collections })
+    ? new GatewaySync(ledger.db as any, {
+        serverUrl: options.server.url,
+        credential: options.server.credential,
+        ...(options.server.backoff ? { backoff: options.server.backoff } : {}),
+        ...collections,
+      })
     : undefined;
   sync?.start();
   let recognition: SiteRecognition | undefined;

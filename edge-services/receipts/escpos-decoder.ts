@@ -10,7 +10,10 @@ export type PrintedLine = { text: string; bold: boolean; double: boolean; align:
 export type PrintedReceipt = { lines: PrintedLine[]; qrCodes: string[]; cut: boolean };
 
 export class EscPosError extends Error {
-  constructor(readonly offset: number, reason: string) {
+  constructor(
+    readonly offset: number,
+    reason: string,
+  ) {
     super(`ESC/POS: ${reason} at byte ${offset}`);
   }
 }

@@ -27,14 +27,23 @@ function readBack(lines: string[]): { items: { name: string; quantity: number; u
 function examplePayment(): PaymentDoc {
   const createdAt = '2025-03-01T09:30:00.000Z';
   return {
-    id: '0195520a-8f40-7000-8000-00000000c0de', siteId: 'site-seoul-1', gatewayId: 'gw-01', flow: 'kiosk', amount: 7000, currency: 'KRW', method: 'card-terminal',
+    id: '0195520a-8f40-7000-8000-00000000c0de',
+    siteId: 'site-seoul-1',
+    gatewayId: 'gw-01',
+    flow: 'kiosk',
+    amount: 7000,
+    currency: 'KRW',
+    method: 'card-terminal',
     lineItems: [
       { productId: 'p-cola', sku: 'COLA-500', barcode: '8801094000000', name: 'Cola 500ml', quantity: 2, unitAmount: 2000, lineAmount: 4000 },
       { productId: 'p-chips', name: 'Chips', quantity: 1, unitAmount: 3500, lineAmount: 3500 },
       { name: 'Member discount', quantity: 1, unitAmount: -500, lineAmount: -500 },
     ],
     cardDisplay: { bin: '411111', last4: '1111', brand: 'visa' },
-    createdAt, offline: false, status: 'captured', statusHistory: [{ status: 'created', at: createdAt, by: 'gateway' }],
+    createdAt,
+    offline: false,
+    status: 'captured',
+    statusHistory: [{ status: 'created', at: createdAt, by: 'gateway' }],
   };
 }
 
@@ -44,7 +53,11 @@ describe('ESC/POS receipts', () => {
 
   for (const locale of ['ko-KR', 'en-GB']) {
     it(`decodes back to the items and total (${locale})`, () => {
-      const receipt = buildReceipt(payment, { name: locale === 'ko-KR' ? '이지페이 성수점' : 'EdgePay Seongsu', timezone: 'Asia/Seoul', locale }, { url: 'https://pay.example/receipts/' + payment.id, names });
+      const receipt = buildReceipt(
+        payment,
+        { name: locale === 'ko-KR' ? '이지페이 성수점' : 'EdgePay Seongsu', timezone: 'Asia/Seoul', locale },
+        { url: 'https://pay.example/receipts/' + payment.id, names },
+      );
       const bytes = receiptEscPos(receipt);
       const printed = decodeEscPos(bytes);
       assert.equal(printed.cut, true);
@@ -63,7 +76,10 @@ describe('ESC/POS receipts', () => {
         })),
       );
       assert.equal(back.total, '7,000');
-      assert.equal(back.items.reduce((s, i) => s + Number(i.total.replace(/,/g, '')), 0), 7000);
+      assert.equal(
+        back.items.reduce((s, i) => s + Number(i.total.replace(/,/g, '')), 0),
+        7000,
+      );
       // Local time in the site's zone: 09:30 UTC is 18:30 in Seoul.
       assert.ok(lines.includes('2025-03-01 18:30 (Asia/Seoul)'), lines.join('\n'));
       assert.ok(lines.some((l) => l.endsWith('482913')));

@@ -53,7 +53,9 @@ async function tryTfjsNode(): Promise<string | undefined> {
     const code = (err as { code?: string }).code;
     return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND'
       ? 'tfjs-node: not installed'
-      : `tfjs-node: failed to load (${String((err as Error).message ?? err).split('\n')[0]?.slice(0, 160)})`;
+      : `tfjs-node: failed to load (${String((err as Error).message ?? err)
+          .split('\n')[0]
+          ?.slice(0, 160)})`;
   }
 }
 
@@ -78,13 +80,17 @@ export async function selectBackend(preference: BackendPreference = 'auto'): Pro
       await tf.ready();
       const info: BackendInfo = { name, notes, tfjsVersion: tf.version_core };
       if (name === 'wasm') {
-        info.simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as boolean;
-        const mt = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT') as boolean;
+        info.simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
+        const mt = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) as boolean;
         info.threads = mt ? Math.max(1, (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount()) : 1;
       }
       return info;
     } catch (err) {
-      notes.push(`${name}: ${String((err as Error).message ?? err).split('\n')[0]?.slice(0, 160)}`);
+      notes.push(
+        `${name}: ${String((err as Error).message ?? err)
+          .split('\n')[0]
+          ?.slice(0, 160)}`,
+      );
     }
   }
   throw new Error(`no TensorFlow.js backend could be started: ${notes.join('; ')}`);

@@ -33,10 +33,7 @@ export type CartFlag =
   | { kind: 'unrecognised-item'; at: number; deltaGrams: number }
   | { kind: 'ask-scan'; at: number; frameId?: number; guess?: string; confidence: number };
 
-export type CartEvent =
-  | { type: 'added'; productId: string; at: number }
-  | { type: 'removed'; productId: string; at: number }
-  | { type: 'flag'; flag: CartFlag };
+export type CartEvent = { type: 'added'; productId: string; at: number } | { type: 'removed'; productId: string; at: number } | { type: 'flag'; flag: CartFlag };
 
 type Sighting = { productId: string; at: number };
 type WeightChange = { deltaGrams: number; at: number };
@@ -73,7 +70,9 @@ export class CartBasket {
         if (existing) existing.at = at;
         else this.#sightings.push({ productId: o.productId, at });
       } else if (o.outcome === 'ask' || (o.outcome === 'product' && o.confidence < this.#o.minConfidence)) {
-        events.push(this.#flag({ kind: 'ask-scan', at, ...(result.frameId === undefined ? {} : { frameId: result.frameId }), ...(o.productId ? { guess: o.productId } : {}), confidence: o.confidence }));
+        events.push(
+          this.#flag({ kind: 'ask-scan', at, ...(result.frameId === undefined ? {} : { frameId: result.frameId }), ...(o.productId ? { guess: o.productId } : {}), confidence: o.confidence }),
+        );
       }
     }
     events.push(...this.#pair(at));

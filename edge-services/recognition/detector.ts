@@ -240,7 +240,10 @@ export class Detector {
       });
       const crops = tf.image.cropAndResize(tf.expandDims(pixels, 0) as tf.Tensor4D, tf.tensor2d(norm, [boxes.length, 4]), tf.zeros([boxes.length], 'int32') as tf.Tensor1D, [CROP_SIZE, CROP_SIZE]);
       // The same auto-exposure as the colour part, so dim or bright light matters less.
-      const gains = tf.tensor4d(boxes.map((b) => exposureGain(image, b)), [boxes.length, 1, 1, 1]);
+      const gains = tf.tensor4d(
+        boxes.map((b) => exposureGain(image, b)),
+        [boxes.length, 1, 1, 1],
+      );
       const lit = tf.minimum(tf.mul(crops, gains), 255);
       const feat = this.#backbone.execute(lit, BACKBONE_NODE) as tf.Tensor4D;
       const pooled = tf.max(feat, [1, 2]);

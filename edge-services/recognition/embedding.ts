@@ -99,7 +99,7 @@ export function colourDescriptor(image: RgbImage, box: PixelBox): Float32Array {
       const frac = hf - lo;
       const sb = s < 0.6 ? 0 : 1;
       const vb = v < 0.5 ? 0 : 1;
-      const a = (((lo % HUE_BINS) + HUE_BINS) % HUE_BINS);
+      const a = ((lo % HUE_BINS) + HUE_BINS) % HUE_BINS;
       const c = (a + 1) % HUE_BINS;
       hist[ring + (a * 2 + sb) * 2 + vb]! += 1 - frac;
       hist[ring + (c * 2 + sb) * 2 + vb]! += frac;

@@ -42,18 +42,16 @@ export class EnrolmentStore {
   start(): Promise<void> {
     let first!: () => void;
     const ready = new Promise<void>((r) => (first = r));
-    this.#subscription = this.#o.collection
-      .find({ selector: { siteId: this.#o.siteId, modelId: this.#o.embedder.modelId } })
-      .$.subscribe((docs) => {
-        const refs: Reference[] = docs.map((d) => ({
-          enrolmentId: d.id,
-          productId: d.productId,
-          vectors: d.embeddings.map((v) => Float32Array.from(v)),
-          // Enrolments from before schema version 1 have none: matched by their vectors alone.
-          ...(d.keypoints ? { keypoints: [...d.keypoints] } : {}),
-        }));
-        this.#synced = this.#synced.then(() => this.#o.embedder.setReferences(refs)).then(first, first);
-      });
+    this.#subscription = this.#o.collection.find({ selector: { siteId: this.#o.siteId, modelId: this.#o.embedder.modelId } }).$.subscribe((docs) => {
+      const refs: Reference[] = docs.map((d) => ({
+        enrolmentId: d.id,
+        productId: d.productId,
+        vectors: d.embeddings.map((v) => Float32Array.from(v)),
+        // Enrolments from before schema version 1 have none: matched by their vectors alone.
+        ...(d.keypoints ? { keypoints: [...d.keypoints] } : {}),
+      }));
+      this.#synced = this.#synced.then(() => this.#o.embedder.setReferences(refs)).then(first, first);
+    });
     return ready;
   }
 

@@ -82,7 +82,11 @@ describe('geometric verification', () => {
   const reference = extractKeypoints(frame(tile, 160, 120, 0, 1), around(160, 120, 110));
 
   it('the same print rotated, scaled and moved matches under one transform', () => {
-    for (const [deg, scale] of [[30, 1], [-20, 0.8], [90, 0.9]] as const) {
+    for (const [deg, scale] of [
+      [30, 1],
+      [-20, 0.8],
+      [90, 0.9],
+    ] as const) {
       const view = frame(tile, 150, 125, deg, scale);
       const n = countInliers(extractKeypoints(view, around(150, 125, 110 * scale * 1.3)), reference);
       assert.ok(n >= 20, `rotated ${deg}, scale ${scale}: ${n} inliers`);
@@ -117,28 +121,59 @@ describe('the decision with keypoint evidence', () => {
   });
 
   it('enough inliers, well ahead of the next candidate, make the product, even from unknown', () => {
-    const m = verify(visual('unknown', undefined, 0.19), new Map([['cola', 30], ['lime', 6]]), policy);
+    const m = verify(
+      visual('unknown', undefined, 0.19),
+      new Map([
+        ['cola', 30],
+        ['lime', 6],
+      ]),
+      policy,
+    );
     assert.equal(m.outcome, 'product');
     assert.equal(m.productId, 'cola');
     assert.equal(m.confidence, 0.75);
-    assert.deepEqual(m.candidates.map((c) => c.inliers), [30, 6]);
+    assert.deepEqual(
+      m.candidates.map((c) => c.inliers),
+      [30, 6],
+    );
   });
 
   it('near-twins that both match (no clear lead) keep the visual answer', () => {
-    const m = verify(visual('ask', 'cola', 0.3), new Map([['cola', 30], ['lime', 27]]), policy);
+    const m = verify(
+      visual('ask', 'cola', 0.3),
+      new Map([
+        ['cola', 30],
+        ['lime', 27],
+      ]),
+      policy,
+    );
     assert.equal(m.outcome, 'ask');
     assert.equal(m.productId, 'cola');
   });
 
   it('keypoints overrule the visual top-1 when the other product clearly matches', () => {
-    const m = verify(visual('product', 'cola', 0.6), new Map([['cola', 9], ['lime', 44]]), policy);
+    const m = verify(
+      visual('product', 'cola', 0.6),
+      new Map([
+        ['cola', 9],
+        ['lime', 44],
+      ]),
+      policy,
+    );
     assert.equal(m.productId, 'lime');
     assert.equal(m.outcome, 'product');
     assert.equal(m.confidence, 1);
   });
 
   it('a visual product whose print does not match at all becomes ask', () => {
-    const m = verify(visual('product', 'cola', 0.9), new Map([['cola', 3], ['lime', 2]]), policy);
+    const m = verify(
+      visual('product', 'cola', 0.9),
+      new Map([
+        ['cola', 3],
+        ['lime', 2],
+      ]),
+      policy,
+    );
     assert.equal(m.outcome, 'ask');
     assert.ok(m.confidence < policy.minConfidence);
   });
@@ -185,7 +220,11 @@ describe('the enrolment write check and keypoints', () => {
     productId: 'p1',
     modelId: 'm',
     dims: 2,
-    embeddings: [[1, 0], [0, 1], [0.6, 0.8]],
+    embeddings: [
+      [1, 0],
+      [0, 1],
+      [0.6, 0.8],
+    ],
     keypoints: ['orb1.AAA=', 'orb1.AAA=', 'orb1.AAA='],
     createdAt: '2026-12-01T10:00:00.000Z',
     createdBy: 'gw1',

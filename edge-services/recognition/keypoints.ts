@@ -127,8 +127,22 @@ function blur(g: Gray): Gray {
 
 /** The 16 pixels of the radius-3 Bresenham circle FAST tests, clockwise from the top. */
 const CIRCLE: readonly [number, number][] = [
-  [0, -3], [1, -3], [2, -2], [3, -1], [3, 0], [3, 1], [2, 2], [1, 3],
-  [0, 3], [-1, 3], [-2, 2], [-3, 1], [-3, 0], [-3, -1], [-2, -2], [-1, -3],
+  [0, -3],
+  [1, -3],
+  [2, -2],
+  [3, -1],
+  [3, 0],
+  [3, 1],
+  [2, 2],
+  [1, 3],
+  [0, 3],
+  [-1, 3],
+  [-2, 2],
+  [-3, 1],
+  [-3, 0],
+  [-3, -1],
+  [-2, -2],
+  [-1, -3],
 ];
 
 /**
@@ -189,7 +203,10 @@ function corners(g: Gray, level: number, out: Corner[]): void {
       if (bright >= 3) {
         for (let k = 0; k < 25; k++) {
           if (data[i + offsets[k & 15]!]! > hi) {
-            if (++run >= 9) { found = true; break; }
+            if (++run >= 9) {
+              found = true;
+              break;
+            }
           } else run = 0;
         }
       }
@@ -197,7 +214,10 @@ function corners(g: Gray, level: number, out: Corner[]): void {
         run = 0;
         for (let k = 0; k < 25; k++) {
           if (data[i + offsets[k & 15]!]! < lo) {
-            if (++run >= 9) { found = true; break; }
+            if (++run >= 9) {
+              found = true;
+              break;
+            }
           } else run = 0;
         }
       }
@@ -223,7 +243,8 @@ function corners(g: Gray, level: number, out: Corner[]): void {
       const i = y * w + x;
       const s = score[i]!;
       if (s <= 0) continue;
-      if (s < score[i - 1]! || s < score[i + 1]! || s < score[i - w - 1]! || s < score[i - w]! || s < score[i - w + 1]! || s < score[i + w - 1]! || s < score[i + w]! || s < score[i + w + 1]!) continue;
+      if (s < score[i - 1]! || s < score[i + 1]! || s < score[i - w - 1]! || s < score[i - w]! || s < score[i - w + 1]! || s < score[i + w - 1]! || s < score[i + w]! || s < score[i + w + 1]!)
+        continue;
       out.push({ x, y, score: s, level });
     }
   }
@@ -265,7 +286,7 @@ export function extractKeypoints(image: RgbImage, box: PixelBox, maxKeypoints = 
       }
     }
     const turn = Math.atan2(m01, m10) / (2 * Math.PI);
-    const pattern = PATTERN[(((Math.round(turn * ANGLE_STEPS) % ANGLE_STEPS) + ANGLE_STEPS) % ANGLE_STEPS)]!;
+    const pattern = PATTERN[((Math.round(turn * ANGLE_STEPS) % ANGLE_STEPS) + ANGLE_STEPS) % ANGLE_STEPS]!;
     for (let bit = 0; bit < 256; bit++) {
       const q = bit * 4;
       if (d[centre + pattern[q + 1]! * w + pattern[q]!]! < d[centre + pattern[q + 3]! * w + pattern[q + 2]!]!) {

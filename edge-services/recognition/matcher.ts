@@ -145,7 +145,10 @@ export class ProductIndex {
 
 /** The products that keypoint verification looks at: the best few by similarity, above `verifyAbove`. */
 export function verifiable(ranked: { productId: string; similarity: number }[], policy: MatchPolicy): string[] {
-  return ranked.slice(0, policy.verifyCandidates).filter((c) => c.similarity >= policy.verifyAbove).map((c) => c.productId);
+  return ranked
+    .slice(0, policy.verifyCandidates)
+    .filter((c) => c.similarity >= policy.verifyAbove)
+    .map((c) => c.productId);
 }
 
 /**

@@ -121,7 +121,11 @@ export class RecognitionPipeline {
     try {
       const { detections } = await this.#detector.run(image, pixels);
       t1 = performance.now();
-      const features = this.#detector.cropFeatures(image, detections.map((d) => d.box), pixels);
+      const features = this.#detector.cropFeatures(
+        image,
+        detections.map((d) => d.box),
+        pixels,
+      );
       objects.push(...detections.map((d, i) => this.#visual(image, d, features[i]!)));
       t2 = performance.now();
       barcodeRun = reading ? await reading : this.#barcodes ? await readHere(image) : { reads: [], ms: 0, thread: false };

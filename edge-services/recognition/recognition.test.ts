@@ -111,7 +111,10 @@ describe('recognition on the evaluation set', () => {
       const r = await pipeline.recognise(frame('frames/p-cola-test-0.jpg'));
       const top = r.objects.find((o) => o.outcome === 'product');
       assert.equal(top?.productId, 'p-cola');
-      assert.ok(top.candidates.every((c) => c.inliers === undefined), 'nothing to verify against');
+      assert.ok(
+        top.candidates.every((c) => c.inliers === undefined),
+        'nothing to verify against',
+      );
     } finally {
       pipeline.setReferences(refs);
     }

@@ -17,8 +17,7 @@ import { decodeImage } from './image.ts';
 import { decodeKeypoints } from './keypoints.ts';
 
 const manifest = loadManifest();
-const views = (object: string, split: 'enrol' | 'test') =>
-  manifest.frames.filter((f) => f.object === object && f.split === split && !f.barcodeVisible).map((f) => new Uint8Array(frameBytes(f)));
+const views = (object: string, split: 'enrol' | 'test') => manifest.frames.filter((f) => f.object === object && f.split === split && !f.barcodeVisible).map((f) => new Uint8Array(frameBytes(f)));
 
 describe('recognition service (worker thread) with the enrolment store', () => {
   let service: RecognitionService;
@@ -65,7 +64,10 @@ describe('recognition service (worker thread) with the enrolment store', () => {
     stores.push(a);
     await a.start();
     const before = await service.recognise(views('p-cola', 'test')[1]!);
-    assert.ok(before.objects.every((o) => o.outcome !== 'product'), 'nothing enrolled yet');
+    assert.ok(
+      before.objects.every((o) => o.outcome !== 'product'),
+      'nothing enrolled yet',
+    );
 
     const doc = await a.enrol('p-cola', views('p-cola', 'enrol'));
     await a.enrol('p-lime', views('p-lime', 'enrol'));
@@ -77,7 +79,10 @@ describe('recognition service (worker thread) with the enrolment store', () => {
     // One keypoint set per view, in the versioned encoding, crossing the worker boundary intact.
     assert.equal(doc.keypoints?.length, 5);
     const counts = doc.keypoints!.map((k) => decodeKeypoints(k)?.count);
-    assert.ok(counts.every((n) => n !== undefined), 'every view decodes');
+    assert.ok(
+      counts.every((n) => n !== undefined),
+      'every view decodes',
+    );
     assert.ok(counts.filter((n) => n! > 50).length >= 4, `keypoints per view: ${counts}`);
     await a.settled();
     const hit = await service.recognise(views('p-cola', 'test')[1]!);
@@ -128,7 +133,10 @@ describe('recognition service (worker thread) with the enrolment store', () => {
     listener!(env('cart.weight', { grams: 500, stable: true }));
     now = 10_000;
     const late = adapter.basket('cart-1').tick(now);
-    assert.deepEqual(late.map((e) => e.type === 'flag' && e.flag.kind), ['unrecognised-item']);
+    assert.deepEqual(
+      late.map((e) => e.type === 'flag' && e.flag.kind),
+      ['unrecognised-item'],
+    );
     assert.deepEqual(adapter.basket('cart-1').items(), { 'p-cola': 1 });
     adapter.close();
     assert.equal(listener, undefined);

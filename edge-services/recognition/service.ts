@@ -95,7 +95,11 @@ export class RecognitionService {
   /** Embeddings and keypoints of the main object in each view (for enrolment); views without an object are skipped. */
   async embedViews(frames: Frame[]): Promise<ViewEmbeddings> {
     const parts = frames.map(toWorkerFrame);
-    return (await this.#call({ op: 'embed', frames: parts.map((p) => p.msg) }, parts.flatMap((p) => p.transfer), false)) as ViewEmbeddings;
+    return (await this.#call(
+      { op: 'embed', frames: parts.map((p) => p.msg) },
+      parts.flatMap((p) => p.transfer),
+      false,
+    )) as ViewEmbeddings;
   }
 
   async setReferences(refs: Reference[]): Promise<void> {

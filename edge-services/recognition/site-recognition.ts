@@ -61,12 +61,8 @@ export class SiteRecognition {
       await enrolments.start();
       await Promise.all([
         // Barcode -> product for this site's active products; a deactivated product's code reads as unknown.
-        follow(products.find({ selector: { siteId, active: true } }), (docs) =>
-          service.setCatalogue(docs.filter((d) => d.barcode).map((d) => [d.barcode, d.id] as [string, string])),
-        ),
-        follow(sites.findOne(siteId), (site) =>
-          service.setPolicy({ minConfidence: site?.recognition?.minConfidence ?? DEFAULT_MATCH_POLICY.minConfidence }),
-        ),
+        follow(products.find({ selector: { siteId, active: true } }), (docs) => service.setCatalogue(docs.filter((d) => d.barcode).map((d) => [d.barcode, d.id] as [string, string]))),
+        follow(sites.findOne(siteId), (site) => service.setPolicy({ minConfidence: site?.recognition?.minConfidence ?? DEFAULT_MATCH_POLICY.minConfidence })),
       ]);
       return new SiteRecognition(service, enrolments, feed);
     } catch (err) {

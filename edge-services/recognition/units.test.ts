@@ -27,7 +27,10 @@ describe('matching', () => {
     assert.equal(m.outcome, 'product');
     assert.equal(m.productId, 'cola');
     assert.ok(m.confidence > 0.9);
-    assert.deepEqual(m.candidates.map((c) => c.productId), ['cola', 'lime']);
+    assert.deepEqual(
+      m.candidates.map((c) => c.productId),
+      ['cola', 'lime'],
+    );
   });
 
   it('does not force a far object onto the nearest product', () => {
@@ -37,14 +40,23 @@ describe('matching', () => {
   });
 
   it('asks when two products are about as close', () => {
-    const m = decide([{ productId: 'a', similarity: 0.95 }, { productId: 'b', similarity: 0.949 }], DEFAULT_MATCH_POLICY);
+    const m = decide(
+      [
+        { productId: 'a', similarity: 0.95 },
+        { productId: 'b', similarity: 0.949 },
+      ],
+      DEFAULT_MATCH_POLICY,
+    );
     assert.equal(m.outcome, 'ask');
     assert.equal(m.productId, 'a');
     assert.ok(m.confidence < DEFAULT_MATCH_POLICY.minConfidence);
   });
 
   it('the site threshold decides between product and ask', () => {
-    const ranked = [{ productId: 'a', similarity: 0.87 }, { productId: 'b', similarity: 0.5 }];
+    const ranked = [
+      { productId: 'a', similarity: 0.87 },
+      { productId: 'b', similarity: 0.5 },
+    ];
     assert.equal(decide(ranked, { ...DEFAULT_MATCH_POLICY, minConfidence: 0.5 }).outcome, 'product');
     assert.equal(decide(ranked, { ...DEFAULT_MATCH_POLICY, minConfidence: 0.95 }).outcome, 'ask');
   });
@@ -61,18 +73,28 @@ describe('detector boxes and input size', () => {
   const opts = { iou: 0.45, contained: 0.8, maxObjects: 6, keepContainers: true };
 
   it('keeps the whole pack when its emblem scores higher; drops parts and near-duplicates', () => {
-    assert.deepEqual(suppress([pack, emblem, twin], opts).map((d) => d.label), ['clock', 'book']);
+    assert.deepEqual(
+      suppress([pack, emblem, twin], opts).map((d) => d.label),
+      ['clock', 'book'],
+    );
     // A part scoring lower than the pack it lies in is dropped.
-    assert.deepEqual(suppress([{ ...pack, score: 0.5 }, emblem], opts).map((d) => d.score), [0.5]);
+    assert.deepEqual(
+      suppress([{ ...pack, score: 0.5 }, emblem], opts).map((d) => d.score),
+      [0.5],
+    );
     // The old rule dropped the pack.
-    assert.deepEqual(suppress([pack, emblem, twin], { ...opts, keepContainers: false }).map((d) => d.label), ['clock']);
+    assert.deepEqual(
+      suppress([pack, emblem, twin], { ...opts, keepContainers: false }).map((d) => d.label),
+      ['clock'],
+    );
   });
 
   it('rewrites the head constants for another input size, refuses sizes the head cannot take', () => {
     const artifacts = readGraphModelArtifacts(join(humanModelsDir(), 'centernet.json'));
     const before = Buffer.from(artifacts.weightData as ArrayBuffer).toString('base64');
     const other = withInputSize(artifacts, 352, 448);
-    const dims = (a: typeof artifacts) => (a.modelTopology as { node: { op: string; attr?: any }[] }).node.find((n) => n.op === 'Placeholder')!.attr.shape.shape.dim.map((d: { size: string }) => Number(d.size));
+    const dims = (a: typeof artifacts) =>
+      (a.modelTopology as { node: { op: string; attr?: any }[] }).node.find((n) => n.op === 'Placeholder')!.attr.shape.shape.dim.map((d: { size: string }) => Number(d.size));
     assert.deepEqual(dims(other), [1, 352, 448, 3]);
     const changed = new Uint8Array(other.weightData as ArrayBuffer).reduce((n, b, i) => n + (b !== new Uint8Array(artifacts.weightData as ArrayBuffer)[i] ? 1 : 0), 0);
     assert.ok(changed > 0 && changed <= 7 * 8, `${changed} bytes changed`);
@@ -95,7 +117,11 @@ describe('enrolment write check (what the server applies to a push)', () => {
     productId: 'p1',
     modelId: 'm',
     dims: 2,
-    embeddings: [[1, 0], [0, 1], [0.7, 0.7]],
+    embeddings: [
+      [1, 0],
+      [0, 1],
+      [0.7, 0.7],
+    ],
     createdAt: '2024-06-11T10:00:00.000Z',
     createdBy: 'gw1',
   };
@@ -164,7 +190,10 @@ describe('cart basket', () => {
     assert.equal(events[0]?.type, 'flag');
     b.onWeight({ grams: 370, stable: true }, 200);
     assert.deepEqual(b.items(), {});
-    assert.deepEqual(b.tick(10_000).map((e) => e.type === 'flag' && e.flag.kind), ['unrecognised-item']);
+    assert.deepEqual(
+      b.tick(10_000).map((e) => e.type === 'flag' && e.flag.kind),
+      ['unrecognised-item'],
+    );
   });
 
   it('flags a weight that does not match the recognised product and leaves the basket alone', () => {

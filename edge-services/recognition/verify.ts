@@ -36,14 +36,27 @@ export function matchDescriptors(q: Keypoints, r: Keypoints): { query: Int32Arra
   const rd = r.descriptors;
   for (let i = 0; i < q.count; i++) {
     const a = i * 8;
-    const a0 = qd[a]!, a1 = qd[a + 1]!, a2 = qd[a + 2]!, a3 = qd[a + 3]!, a4 = qd[a + 4]!, a5 = qd[a + 5]!, a6 = qd[a + 6]!, a7 = qd[a + 7]!;
+    const a0 = qd[a]!,
+      a1 = qd[a + 1]!,
+      a2 = qd[a + 2]!,
+      a3 = qd[a + 3]!,
+      a4 = qd[a + 4]!,
+      a5 = qd[a + 5]!,
+      a6 = qd[a + 6]!,
+      a7 = qd[a + 7]!;
     let best = 257;
     let second = 257;
     let bestJ = -1;
     for (let j = 0, b = 0; j < r.count; j++, b += 8) {
       const d =
-        popcount(a0 ^ rd[b]!) + popcount(a1 ^ rd[b + 1]!) + popcount(a2 ^ rd[b + 2]!) + popcount(a3 ^ rd[b + 3]!) +
-        popcount(a4 ^ rd[b + 4]!) + popcount(a5 ^ rd[b + 5]!) + popcount(a6 ^ rd[b + 6]!) + popcount(a7 ^ rd[b + 7]!);
+        popcount(a0 ^ rd[b]!) +
+        popcount(a1 ^ rd[b + 1]!) +
+        popcount(a2 ^ rd[b + 2]!) +
+        popcount(a3 ^ rd[b + 3]!) +
+        popcount(a4 ^ rd[b + 4]!) +
+        popcount(a5 ^ rd[b + 5]!) +
+        popcount(a6 ^ rd[b + 6]!) +
+        popcount(a7 ^ rd[b + 7]!);
       if (d < best) {
         second = best;
         best = d;
@@ -70,7 +83,10 @@ export function countInliers(q: Keypoints, r: Keypoints): number {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
     return (seed >>> 8) % m.count;
   };
-  const qx = new Float32Array(m.count), qy = new Float32Array(m.count), rx = new Float32Array(m.count), ry = new Float32Array(m.count);
+  const qx = new Float32Array(m.count),
+    qy = new Float32Array(m.count),
+    rx = new Float32Array(m.count),
+    ry = new Float32Array(m.count);
   for (let k = 0; k < m.count; k++) {
     qx[k] = q.x[m.query[k]!]!;
     qy[k] = q.y[m.query[k]!]!;
@@ -84,8 +100,10 @@ export function countInliers(q: Keypoints, r: Keypoints): number {
     const b = next();
     if (a === b) continue;
     // The transform that takes query a->ref a and query b->ref b (as complex numbers: r = z q + t).
-    const dqx = qx[b]! - qx[a]!, dqy = qy[b]! - qy[a]!;
-    const drx = rx[b]! - rx[a]!, dry = ry[b]! - ry[a]!;
+    const dqx = qx[b]! - qx[a]!,
+      dqy = qy[b]! - qy[a]!;
+    const drx = rx[b]! - rx[a]!,
+      dry = ry[b]! - ry[a]!;
     const den = dqx * dqx + dqy * dqy;
     if (den < 25) continue;
     const zr = (drx * dqx + dry * dqy) / den;

@@ -66,7 +66,11 @@ port.on('message', (req: WorkerRequest) => {
       port.postMessage({ id: req.id, ok: true, result } satisfies WorkerAnswer);
     } catch (err) {
       const e = err as { name?: string; message?: string; code?: string; details?: unknown };
-      port.postMessage({ id: req.id, ok: false, error: { name: e.name ?? 'Error', message: e.message ?? String(err), ...(e.code ? { code: e.code } : {}), ...(e.details ? { details: e.details } : {}) } } satisfies WorkerAnswer);
+      port.postMessage({
+        id: req.id,
+        ok: false,
+        error: { name: e.name ?? 'Error', message: e.message ?? String(err), ...(e.code ? { code: e.code } : {}), ...(e.details ? { details: e.details } : {}) },
+      } satisfies WorkerAnswer);
     }
   });
 });

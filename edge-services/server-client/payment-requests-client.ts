@@ -9,14 +9,7 @@
  * see edge-services/payment-request-outcomes), so the gateway learns it also
  * when it was offline at the time; these calls only start and withdraw.
  */
-import {
-  edgePayErrorFromJSON,
-  IDEMPOTENCY_KEY_HEADER,
-  PAYMENT_REQUEST_PATHS,
-  type CreatePaymentRequestBody,
-  type PaymentRequestResponse,
-  type PaymentRequestView,
-} from '../../core/index.ts';
+import { edgePayErrorFromJSON, IDEMPOTENCY_KEY_HEADER, PAYMENT_REQUEST_PATHS, type CreatePaymentRequestBody, type PaymentRequestResponse, type PaymentRequestView } from '../../core/index.ts';
 import { ServerUnreachable, type SyncEndpoint } from '../../sync/index.ts';
 
 async function call(endpoint: SyncEndpoint, method: 'GET' | 'POST', path: string, init: { key?: string; body?: unknown } = {}): Promise<PaymentRequestView> {

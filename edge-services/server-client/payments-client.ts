@@ -4,14 +4,7 @@
  * it is a call to the server, not a replication of the ledger. Every call
  * carries an Idempotency-Key; retrying a call with the same key is always safe.
  */
-import {
-  edgePayErrorFromJSON,
-  IDEMPOTENCY_KEY_HEADER,
-  paymentPaths,
-  type PaymentResponseBody,
-  type MoneyBackNote,
-  type RefundRequestBody,
-} from '../../core/index.ts';
+import { edgePayErrorFromJSON, IDEMPOTENCY_KEY_HEADER, paymentPaths, type PaymentResponseBody, type MoneyBackNote, type RefundRequestBody } from '../../core/index.ts';
 import { ServerUnreachable, type SyncEndpoint } from '../../sync/index.ts';
 
 async function post(endpoint: SyncEndpoint, path: string, key: string, body: unknown): Promise<PaymentResponseBody> {

@@ -14,14 +14,23 @@ import { decodeEscPos, receiptEscPos } from '../receipts/index.ts';
 function examplePayment(): PaymentDoc {
   const createdAt = '2025-03-01T09:30:00.000Z';
   return {
-    id: '0195520a-8f40-7000-8000-00000000c0de', siteId: 'site-seoul-1', gatewayId: 'gw-01', flow: 'kiosk', amount: 7000, currency: 'KRW', method: 'card-terminal',
+    id: '0195520a-8f40-7000-8000-00000000c0de',
+    siteId: 'site-seoul-1',
+    gatewayId: 'gw-01',
+    flow: 'kiosk',
+    amount: 7000,
+    currency: 'KRW',
+    method: 'card-terminal',
     lineItems: [
       { productId: 'p-cola', sku: 'COLA-500', barcode: '8801094000000', name: 'Cola 500ml', quantity: 2, unitAmount: 2000, lineAmount: 4000 },
       { productId: 'p-chips', name: 'Chips', quantity: 1, unitAmount: 3500, lineAmount: 3500 },
       { name: 'Member discount', quantity: 1, unitAmount: -500, lineAmount: -500 },
     ],
     cardDisplay: { bin: '411111', last4: '1111', brand: 'visa' },
-    createdAt, offline: false, status: 'captured', statusHistory: [{ status: 'created', at: createdAt, by: 'gateway' }],
+    createdAt,
+    offline: false,
+    status: 'captured',
+    statusHistory: [{ status: 'created', at: createdAt, by: 'gateway' }],
   };
 }
 
@@ -55,9 +64,20 @@ after(async () => {
 
 describe('device simulators, each its own process on the bus', () => {
   it('all six are running and said hello', async () => {
-    assert.deepEqual(sims.status().map((s) => [s.deviceId, s.state]).sort(), [
-      ['ble-1', 'running'], ['cart-1', 'running'], ['elevator-1', 'running'], ['pos-1', 'running'], ['printer-1', 'running'], ['terminal-1', 'running'],
-    ]);
+    assert.deepEqual(
+      sims
+        .status()
+        .map((s) => [s.deviceId, s.state])
+        .sort(),
+      [
+        ['ble-1', 'running'],
+        ['cart-1', 'running'],
+        ['elevator-1', 'running'],
+        ['pos-1', 'running'],
+        ['printer-1', 'running'],
+        ['terminal-1', 'running'],
+      ],
+    );
     await eventually(() => new Set(events.filter((e) => e.type === 'device.hello').map((e) => e.deviceId)).size === 6, 'six hellos');
   });
 
@@ -74,7 +94,12 @@ describe('device simulators, each its own process on the bus', () => {
     const printed = readFileSync(join(printerOut, 'receipt-0001.txt'), 'utf8');
     assert.match(printed, /편의점 성수점/);
     assert.match(printed, /\[QR https:\/\/pay\.example\/receipts\/x\]/);
-    assert.deepEqual(decodeEscPos(bytes).lines.map((l) => l.text).join('\n') + '\n[QR https://pay.example/receipts/x]\n', printed);
+    assert.deepEqual(
+      decodeEscPos(bytes)
+        .lines.map((l) => l.text)
+        .join('\n') + '\n[QR https://pay.example/receipts/x]\n',
+      printed,
+    );
 
     const garbage = Buffer.from([0x1b, 0x40, 0x1b, 0x7f, 0x0a, 0x1d, 0x56, 0x41, 0x03]).toString('base64');
     assert.deepEqual(await gw.bus.command('printer-1', 'printer.print', { reference: 'receipt-0002', data: garbage }), { reference: 'receipt-0002', printed: false, bytes: 0, error: 'bad-command' });
@@ -91,7 +116,10 @@ describe('device simulators, each its own process on the bus', () => {
     assert.equal(approved.outcome, 'approved');
     assert.match(approved.token!, /^tok_/);
     assert.deepEqual([approved.bin, approved.last4], ['476173', '0010']);
-    assert.deepEqual(of('terminal-1', 'terminal.card-presented').map((e) => e.payload['entry']), ['chip']);
+    assert.deepEqual(
+      of('terminal-1', 'terminal.card-presented').map((e) => e.payload['entry']),
+      ['chip'],
+    );
     assert.equal(of('terminal-1', 'terminal.pin-entered').length, 1, 'a chip payment above the threshold asks for the PIN');
     const declined = await gw.bus.command('terminal-1', 'terminal.charge', { reference: 'ref-charge-002', amount: { amount: 1_251, currency: 'EUR' } });
     assert.deepEqual([declined.outcome, declined.declineReason, declined.token], ['declined', 'insufficient-funds', undefined]);
@@ -106,8 +134,10 @@ describe('device simulators, each its own process on the bus', () => {
   it('card terminal: refuses a second charge while one is in progress, and cancels', async () => {
     const slow = gw.bus.command('terminal-1', 'terminal.charge', { reference: 'ref-charge-010', amount: { amount: 2_099, currency: 'EUR' } });
     await new Promise((r) => setTimeout(r, 50));
-    await assert.rejects(gw.bus.command('terminal-1', 'terminal.charge', { reference: 'ref-charge-011', amount: { amount: 100, currency: 'EUR' } }), (err) =>
-      isEdgePayError(err, 'BUS_COMMAND_FAILED') && err.details?.['deviceCode'] === 'TERMINAL_BUSY');
+    await assert.rejects(
+      gw.bus.command('terminal-1', 'terminal.charge', { reference: 'ref-charge-011', amount: { amount: 100, currency: 'EUR' } }),
+      (err) => isEdgePayError(err, 'BUS_COMMAND_FAILED') && err.details?.['deviceCode'] === 'TERMINAL_BUSY',
+    );
     assert.deepEqual(await gw.bus.command('terminal-1', 'terminal.cancel', { reference: 'ref-charge-010' }), { reference: 'ref-charge-010', cancelled: true });
     assert.equal((await slow).outcome, 'cancelled');
   });
@@ -117,7 +147,10 @@ describe('device simulators, each its own process on the bus', () => {
     assert.equal(call.accepted, true);
     const arrived = await gw.bus.waitForEvent((e) => e.type === 'elevator.arrived' && e.payload['reference'] === 'ref-lift-0001', 20_000);
     assert.equal(arrived.payload['floor'], 4);
-    assert.deepEqual(of('elevator-1', 'elevator.position').map((e) => e.payload['floor']), [1, 2, 3, 4]);
+    assert.deepEqual(
+      of('elevator-1', 'elevator.position').map((e) => e.payload['floor']),
+      [1, 2, 3, 4],
+    );
     assert.ok(of('elevator-1', 'elevator.door').some((e) => e.payload['state'] === 'open' && e.payload['floor'] === 0));
     assert.deepEqual(await gw.bus.command('elevator-1', 'elevator.call', { reference: 'ref-lift-0001', fromFloor: 0, toFloor: 4 }), call, 'the same reference is the same call');
     assert.equal((await gw.bus.command('elevator-1', 'elevator.status', {})).cars[0]?.floor, 4);

@@ -86,10 +86,13 @@ export class GatewayHost {
     const policy = this.options.backoff ?? DEFAULT_BACKOFF;
     // A run that lasted counts as healthy: the next crash starts the backoff again.
     this.crashes = Date.now() - this.startedAt >= policy.stableAfterMs ? 1 : this.crashes + 1;
-    this.restartTimer = setTimeout(() => {
-      this.restarts++;
-      this.spawn();
-    }, restartDelay(policy, this.crashes));
+    this.restartTimer = setTimeout(
+      () => {
+        this.restarts++;
+        this.spawn();
+      },
+      restartDelay(policy, this.crashes),
+    );
   }
 
   /** Calls a gateway API method; always resolves with an IpcResult. */

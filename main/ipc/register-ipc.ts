@@ -14,13 +14,7 @@ export type GatewayCall = (method: ApiMethod, args: unknown[]) => Promise<unknow
 /** IPC arguments as JSON, unless the method declares more (camera frames, enrolments). */
 const DEFAULT_MAX_BYTES = 16_384;
 
-export async function handleCall(
-  event: Pick<IpcMainInvokeEvent, 'senderFrame'>,
-  method: unknown,
-  args: unknown,
-  call: GatewayCall,
-  methods: MethodTable = gatewayMethods,
-): Promise<IpcResult> {
+export async function handleCall(event: Pick<IpcMainInvokeEvent, 'senderFrame'>, method: unknown, args: unknown, call: GatewayCall, methods: MethodTable = gatewayMethods): Promise<IpcResult> {
   try {
     if (!isTrustedSender(event as never)) throw new EdgePayError('AUTH_FORBIDDEN');
     const checked = checkClientCall(methods, method, args);

@@ -11,9 +11,7 @@ export const APP_HOST = 'edgepay';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 
 /** For protocol.registerSchemesAsPrivileged before app ready: a standard, secure scheme (it gets an origin, fetch works). */
-export const APP_SCHEME_PRIVILEGES = [
-  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: false, stream: false } },
-];
+export const APP_SCHEME_PRIVILEGES = [{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: false, stream: false } }];
 
 const SECURITY_HEADERS = {
   'content-security-policy': UI_CSP,

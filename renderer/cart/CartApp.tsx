@@ -72,7 +72,11 @@ export function CartApp() {
         <span className={view.paired ? 'cart-chip ok' : 'cart-chip'}>{view.paired ? l.paired : CART_ID}</span>
         <LanguageSwitch />
       </header>
-      {!view.online && <p className="cart-offline" role="status">{l.offline}</p>}
+      {!view.online && (
+        <p className="cart-offline" role="status">
+          {l.offline}
+        </p>
+      )}
       <p className={`cart-prompt prompt-${view.prompt}`} role={alert ? 'alert' : 'status'} data-testid="cart-prompt">
         {view.heldReason ? `${l.held}: ` : ''}
         {prompts[view.prompt]}
@@ -92,7 +96,10 @@ export function CartApp() {
           <QrCode text={view.pairingUrl} label={l.pair} size={220} />
           <p>{l.pairHint}</p>
           <p className="cart-pair-address">
-            {l.pairAddress} <span className="mono" data-testid="pairing-url">{view.pairingUrl}</span>
+            {l.pairAddress}{' '}
+            <span className="mono" data-testid="pairing-url">
+              {view.pairingUrl}
+            </span>
           </p>
         </section>
       )}
@@ -116,7 +123,9 @@ export function CartApp() {
         )}
         <p className="cart-total">
           <span>{l.total}</span>
-          <span className="num" data-testid="cart-total">{m(view.total)}</span>
+          <span className="num" data-testid="cart-total">
+            {m(view.total)}
+          </span>
         </p>
       </section>
       {view.state === 'paid' && (
@@ -129,7 +138,11 @@ export function CartApp() {
           {l.pay}
         </button>
       )}
-      {error && <p className="cart-error" role="alert">{error}</p>}
+      {error && (
+        <p className="cart-error" role="alert">
+          {error}
+        </p>
+      )}
     </main>
   );
 }

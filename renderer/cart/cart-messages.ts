@@ -30,9 +30,33 @@ export const PROMPT_TEXT: Record<Lang, Record<CartPrompt, string>> = {
 };
 
 type LabelKey =
-  | 'title' | 'pair' | 'pairHint' | 'pairAddress' | 'paired' | 'basket' | 'empty' | 'total' | 'pay' | 'staffCalled' | 'offline'
-  | 'held' | 'paid' | 'exitPass' | 'qty' | 'reason.second-mismatch' | 'reason.age-restricted' | 'reason.high-value'
-  | 'phone.title' | 'phone.none' | 'phone.pairWith' | 'phone.pairField' | 'phone.pairButton' | 'phone.paired' | 'phone.request' | 'phone.openRequest' | 'phone.bad';
+  | 'title'
+  | 'pair'
+  | 'pairHint'
+  | 'pairAddress'
+  | 'paired'
+  | 'basket'
+  | 'empty'
+  | 'total'
+  | 'pay'
+  | 'staffCalled'
+  | 'offline'
+  | 'held'
+  | 'paid'
+  | 'exitPass'
+  | 'qty'
+  | 'reason.second-mismatch'
+  | 'reason.age-restricted'
+  | 'reason.high-value'
+  | 'phone.title'
+  | 'phone.none'
+  | 'phone.pairWith'
+  | 'phone.pairField'
+  | 'phone.pairButton'
+  | 'phone.paired'
+  | 'phone.request'
+  | 'phone.openRequest'
+  | 'phone.bad';
 
 export const LABELS: Record<Lang, Record<LabelKey, string>> = {
   en: {

@@ -55,28 +55,39 @@ export function ConsoleApp() {
     setSession(null);
   }, [client, token]);
 
-  const guard = useCallback(async (f: () => Promise<void>) => {
-    try {
-      await f();
-      setError(null);
-    } catch (err) {
-      if (isEdgePayError(err, 'GATEWAY_API_SESSION_REQUIRED')) signOut();
-      else setError(errorText(err));
-    }
-  }, [signOut, errorText]);
+  const guard = useCallback(
+    async (f: () => Promise<void>) => {
+      try {
+        await f();
+        setError(null);
+      } catch (err) {
+        if (isEdgePayError(err, 'GATEWAY_API_SESSION_REQUIRED')) signOut();
+        else setError(errorText(err));
+      }
+    },
+    [signOut, errorText],
+  );
 
-  const loadOverview = useCallback(() => guard(async () => {
-    const [o, r] = await Promise.all([client.overview(token), client.refusedDocuments(token)]);
-    setOverview(o);
-    setRefused(r);
-    setSite({ ...(o.site.locale ? { locale: o.site.locale } : {}), ...(o.site.timezone ? { timeZone: o.site.timezone } : {}) });
-  }), [client, token, guard, setSite]);
-  const loadPayments = useCallback(() => guard(async () => {
-    const [list, all, dec] = await Promise.all([client.payments(token, filter), client.payments(token, { limit: 1000 }), client.declinedAfterForward(token)]);
-    setPayments(list);
-    setChartPayments(all);
-    setDeclined(dec);
-  }), [client, token, filter, guard]);
+  const loadOverview = useCallback(
+    () =>
+      guard(async () => {
+        const [o, r] = await Promise.all([client.overview(token), client.refusedDocuments(token)]);
+        setOverview(o);
+        setRefused(r);
+        setSite({ ...(o.site.locale ? { locale: o.site.locale } : {}), ...(o.site.timezone ? { timeZone: o.site.timezone } : {}) });
+      }),
+    [client, token, guard, setSite],
+  );
+  const loadPayments = useCallback(
+    () =>
+      guard(async () => {
+        const [list, all, dec] = await Promise.all([client.payments(token, filter), client.payments(token, { limit: 1000 }), client.declinedAfterForward(token)]);
+        setPayments(list);
+        setChartPayments(all);
+        setDeclined(dec);
+      }),
+    [client, token, filter, guard],
+  );
 
   useEffect(() => {
     if (!token) return;
@@ -107,18 +118,24 @@ export function ConsoleApp() {
 
   if (!session) return <SignIn onSession={onSession} />;
 
-  const setNetwork = (enabled: boolean) => void guard(async () => {
-    const network = await client.setNetwork(token, enabled);
-    setOverview((o) => (o ? { ...o, network } : o));
-  });
+  const setNetwork = (enabled: boolean) =>
+    void guard(async () => {
+      const network = await client.setNetwork(token, enabled);
+      setOverview((o) => (o ? { ...o, network } : o));
+    });
 
   return (
     <div className="console">
       <header className="console-header">
-        <h1>EdgePay · {t('console.title')}{overview?.site.name ? <span className="muted"> · {overview.site.name}</span> : null}</h1>
+        <h1>
+          EdgePay · {t('console.title')}
+          {overview?.site.name ? <span className="muted"> · {overview.site.name}</span> : null}
+        </h1>
         <div className="header-actions">
           <LanguageSwitch />
-          <button type="button" className="btn" onClick={signOut}>{t('console.signOut')}</button>
+          <button type="button" className="btn" onClick={signOut}>
+            {t('console.signOut')}
+          </button>
         </div>
       </header>
       <div className="tabs" role="tablist" aria-label={t('console.title')}>
@@ -129,7 +146,11 @@ export function ConsoleApp() {
           </button>
         ))}
       </div>
-      {error ? <p className="error banner" role="alert">{error}</p> : null}
+      {error ? (
+        <p className="error banner" role="alert">
+          {error}
+        </p>
+      ) : null}
       {!overview ? null : (
         <main className="console-main" role="tabpanel">
           {tab === 'overview' ? (
@@ -138,20 +159,50 @@ export function ConsoleApp() {
               <UnsentCard unsent={overview.unsent} />
               <RefusedCard refused={refused} />
               <NetworkCard overview={overview} onSet={setNetwork} />
-              <section className="card" aria-label={t('console.syncNow')}><SyncNowButton token={token} onDone={() => void loadOverview()} /></section>
-              <section className="card wide"><PaymentsChart payments={chartPayments} /></section>
-              <section className="card wide"><PaymentsPerCurrencyChart payments={chartPayments} /></section>
-              <section className="card wide"><BacklogChart token={token} /></section>
+              <section className="card" aria-label={t('console.syncNow')}>
+                <SyncNowButton token={token} onDone={() => void loadOverview()} />
+              </section>
+              <section className="card wide">
+                <PaymentsChart payments={chartPayments} />
+              </section>
+              <section className="card wide">
+                <PaymentsPerCurrencyChart payments={chartPayments} />
+              </section>
+              <section className="card wide">
+                <BacklogChart token={token} />
+              </section>
               <DevicesTable devices={overview.devices} />
               <ScannerCard />
             </div>
           ) : null}
           {tab === 'payments' ? <PaymentsTable payments={payments} filter={filter} onFilter={setFilter} onOpen={setOpen} /> : null}
-          {tab === 'devices' ? <div className="grid"><DevicesTable devices={overview.devices} /></div> : null}
-          {tab === 'declined' ? <div className="grid"><DeclinedList payments={declined} onOpen={setOpen} /></div> : null}
-          {tab === 'limits' ? <div className="grid"><LimitsCard site={overview.site} /><LimitsEditor token={token} site={overview.site} onSaved={() => void loadOverview()} /><UnsentCard unsent={overview.unsent} /></div> : null}
-          {tab === 'catalogue' ? <div className="grid"><CatalogueTab token={token} /></div> : null}
-          {tab === 'report' ? <div className="grid"><ReportTab token={token} /></div> : null}
+          {tab === 'devices' ? (
+            <div className="grid">
+              <DevicesTable devices={overview.devices} />
+            </div>
+          ) : null}
+          {tab === 'declined' ? (
+            <div className="grid">
+              <DeclinedList payments={declined} onOpen={setOpen} />
+            </div>
+          ) : null}
+          {tab === 'limits' ? (
+            <div className="grid">
+              <LimitsCard site={overview.site} />
+              <LimitsEditor token={token} site={overview.site} onSaved={() => void loadOverview()} />
+              <UnsentCard unsent={overview.unsent} />
+            </div>
+          ) : null}
+          {tab === 'catalogue' ? (
+            <div className="grid">
+              <CatalogueTab token={token} />
+            </div>
+          ) : null}
+          {tab === 'report' ? (
+            <div className="grid">
+              <ReportTab token={token} />
+            </div>
+          ) : null}
           {tab === 'recognition' ? <RecognitionPanel token={token} /> : null}
           {tab === 'relay' ? <RelayPanel token={token} /> : null}
         </main>
@@ -183,9 +234,15 @@ function ScannerCard() {
       <form onSubmit={(e) => void submit(e)} className="scanner-form">
         <label htmlFor="barcode">{t('console.scanner.barcode')}</label>
         <input id="barcode" inputMode="numeric" value={code} onChange={(e) => setCode(e.target.value)} />
-        <button type="submit" className="btn primary" disabled={!code.trim()}>{t('console.scanner.scan')}</button>
+        <button type="submit" className="btn primary" disabled={!code.trim()}>
+          {t('console.scanner.scan')}
+        </button>
       </form>
-      {msg ? <p className="muted" role="status">{msg}</p> : null}
+      {msg ? (
+        <p className="muted" role="status">
+          {msg}
+        </p>
+      ) : null}
     </section>
   );
 }

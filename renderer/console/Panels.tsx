@@ -8,14 +8,28 @@ export function SyncCard({ sync }: { sync: SyncStatus | null }) {
   return (
     <section className="card" aria-labelledby="sync-title" data-testid="sync-card">
       <h2 id="sync-title">{t('console.sync')}</h2>
-      <p className={`pill ${online ? 'pill-good' : 'pill-bad'}`} data-testid="sync-state">{online ? t('console.sync.online') : t('console.sync.offline')}</p>
+      <p className={`pill ${online ? 'pill-good' : 'pill-bad'}`} data-testid="sync-state">
+        {online ? t('console.sync.online') : t('console.sync.offline')}
+      </p>
       <dl className="facts">
         <dt>{t('console.sync.pending')}</dt>
         <dd>{sync ? `${sync.pending.count} · ${sync.pending.sums.map(money).join(' + ') || money({ amount: 0, currency: 'KRW' })}` : '—'}</dd>
         <dt>{t('console.sync.lastSync')}</dt>
         <dd>{sync?.lastSuccessAt ? time(sync.lastSuccessAt) : '—'}</dd>
-        {sync?.nextAttemptAt ? (<><dt>{t('console.sync.nextAttempt')}</dt><dd>{time(sync.nextAttemptAt)}</dd></>) : null}
-        {sync?.lastError ? (<><dt>{t('console.sync.lastError')}</dt><dd className="error-text">{time(sync.lastError.at)} · {sync.lastError.message}</dd></>) : null}
+        {sync?.nextAttemptAt ? (
+          <>
+            <dt>{t('console.sync.nextAttempt')}</dt>
+            <dd>{time(sync.nextAttemptAt)}</dd>
+          </>
+        ) : null}
+        {sync?.lastError ? (
+          <>
+            <dt>{t('console.sync.lastError')}</dt>
+            <dd className="error-text">
+              {time(sync.lastError.at)} · {sync.lastError.message}
+            </dd>
+          </>
+        ) : null}
       </dl>
     </section>
   );
@@ -27,17 +41,29 @@ export function RefusedCard({ refused }: { refused: readonly RefusedDocument[] }
   if (refused.length === 0) return null;
   return (
     <section className="card wide" aria-labelledby="refused-title" data-testid="refused-card">
-      <h2 id="refused-title">{t('console.refused')} <span className="badge">{refused.length}</span></h2>
+      <h2 id="refused-title">
+        {t('console.refused')} <span className="badge">{refused.length}</span>
+      </h2>
       <p className="muted">{t('console.refused.help')}</p>
       <table className="table" data-testid="refused-table">
         <thead>
-          <tr><th>{t('console.refused.document')}</th><th>{t('console.refused.reason')}</th><th>{t('console.refused.at')}</th></tr>
+          <tr>
+            <th>{t('console.refused.document')}</th>
+            <th>{t('console.refused.reason')}</th>
+            <th>{t('console.refused.at')}</th>
+          </tr>
         </thead>
         <tbody>
           {refused.map((r) => (
             <tr key={`${r.collection}/${r.documentId}`}>
-              <td><code>{r.collection}/{r.documentId}</code></td>
-              <td className="error-text"><code>{r.code}</code> · {r.message}</td>
+              <td>
+                <code>
+                  {r.collection}/{r.documentId}
+                </code>
+              </td>
+              <td className="error-text">
+                <code>{r.code}</code> · {r.message}
+              </td>
               <td>{time(r.refusedAt)}</td>
             </tr>
           ))}
@@ -52,8 +78,12 @@ export function UnsentCard({ unsent }: { unsent: UnsentSummary }) {
   return (
     <section className="card" aria-labelledby="unsent-title">
       <h2 id="unsent-title">{t('console.unsent')}</h2>
-      <p className="big-number" data-testid="unsent-count">{unsent.count}</p>
-      <p className="muted" data-testid="unsent-sum">{unsent.sums.map(money).join(' + ') || money({ amount: 0, currency: 'KRW' })}</p>
+      <p className="big-number" data-testid="unsent-count">
+        {unsent.count}
+      </p>
+      <p className="muted" data-testid="unsent-sum">
+        {unsent.sums.map(money).join(' + ') || money({ amount: 0, currency: 'KRW' })}
+      </p>
     </section>
   );
 }
@@ -80,7 +110,14 @@ export function DevicesTable({ devices }: { devices: readonly DeviceView[] }) {
       <h2 id="devices-title">{t('console.devices')}</h2>
       <table className="table" data-testid="devices-table">
         <thead>
-          <tr><th>{t('console.device.id')}</th><th>{t('console.device.kind')}</th><th>{t('console.device.driver')}</th><th>{t('console.device.restarts')}</th><th>{t('console.device.lastSeen')}</th><th>{t('console.device.status')}</th></tr>
+          <tr>
+            <th>{t('console.device.id')}</th>
+            <th>{t('console.device.kind')}</th>
+            <th>{t('console.device.driver')}</th>
+            <th>{t('console.device.restarts')}</th>
+            <th>{t('console.device.lastSeen')}</th>
+            <th>{t('console.device.status')}</th>
+          </tr>
         </thead>
         <tbody>
           {devices.map((d) => {
@@ -89,10 +126,19 @@ export function DevicesTable({ devices }: { devices: readonly DeviceView[] }) {
               <tr key={d.deviceId}>
                 <td className="mono">{d.deviceId}</td>
                 <td>{d.kind}</td>
-                <td><span className={`pill ${state === 'running' ? 'pill-good' : state === 'failed' ? 'pill-bad' : 'pill-warn'}`}>{state}</span>{d.driver?.error ? <span className="error-text"> {d.driver.error.message}</span> : null}</td>
+                <td>
+                  <span className={`pill ${state === 'running' ? 'pill-good' : state === 'failed' ? 'pill-bad' : 'pill-warn'}`}>{state}</span>
+                  {d.driver?.error ? <span className="error-text"> {d.driver.error.message}</span> : null}
+                </td>
                 <td>{d.driver?.restarts ?? '—'}</td>
                 <td>{d.lastSeen ? rel.format(Math.round((d.lastSeen - Date.now()) / 1000), 'second') : t('console.device.never')}</td>
-                <td data-testid={`device-status-${d.deviceId}`}>{d.status ? <span className={`pill ${d.status === 'online' ? 'pill-good' : d.status === 'starting' ? 'pill-warn' : 'pill-bad'}`}>{t(`console.device.status.${d.status}` as const)}</span> : '—'}</td>
+                <td data-testid={`device-status-${d.deviceId}`}>
+                  {d.status ? (
+                    <span className={`pill ${d.status === 'online' ? 'pill-good' : d.status === 'starting' ? 'pill-warn' : 'pill-bad'}`}>{t(`console.device.status.${d.status}` as const)}</span>
+                  ) : (
+                    '—'
+                  )}
+                </td>
               </tr>
             );
           })}
@@ -107,7 +153,10 @@ export function LimitsCard({ site }: { site: SiteView }) {
   const l = site.offlineLimits;
   return (
     <section className="card" aria-labelledby="limits-title" data-testid="limits-card">
-      <h2 id="limits-title">{t('console.limits')}{site.name ? <span className="muted"> · {site.name}</span> : null}</h2>
+      <h2 id="limits-title">
+        {t('console.limits')}
+        {site.name ? <span className="muted"> · {site.name}</span> : null}
+      </h2>
       {!l || (l.perPayment.length === 0 && l.totalStored.length === 0) ? (
         <p>{t('console.limits.none')}</p>
       ) : (

@@ -55,7 +55,9 @@ export function PaymentsChart({ payments, now = Date.now() }: { payments: readon
                 <rect x={x} y={H - PAD - hOn} width={bw - 6} height={hOn} fill="#2f6fed" rx="2" />
                 <rect x={x} y={H - PAD - hOn - hOff} width={bw - 6} height={hOff} fill="#f59e0b" rx="2" />
                 {i % 3 === 0 ? (
-                  <text x={x} y={H - 8} fontSize="11" fill="#5b6472">{hm.format(b.at)}</text>
+                  <text x={x} y={H - 8} fontSize="11" fill="#5b6472">
+                    {hm.format(b.at)}
+                  </text>
                 ) : null}
               </g>
             );
@@ -63,8 +65,12 @@ export function PaymentsChart({ payments, now = Date.now() }: { payments: readon
         </svg>
       )}
       <div className="legend">
-        <span><i style={{ background: '#2f6fed' }} /> {t('console.filter.online')}</span>
-        <span><i style={{ background: '#f59e0b' }} /> {t('console.filter.offline')}</span>
+        <span>
+          <i style={{ background: '#2f6fed' }} /> {t('console.filter.online')}
+        </span>
+        <span>
+          <i style={{ background: '#f59e0b' }} /> {t('console.filter.offline')}
+        </span>
       </div>
     </figure>
   );

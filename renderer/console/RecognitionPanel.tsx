@@ -64,7 +64,12 @@ export function RecognitionPanel({ token }: { token: string }) {
     }
   };
 
-  if (unavailable) return <section className="card wide"><p>{t('console.recognition.unavailable')}</p></section>;
+  if (unavailable)
+    return (
+      <section className="card wide">
+        <p>{t('console.recognition.unavailable')}</p>
+      </section>
+    );
   const products = [...new Set((enrolments ?? []).map((e) => e.productId))];
   return (
     <div className="grid">
@@ -74,7 +79,12 @@ export function RecognitionPanel({ token }: { token: string }) {
         {products.length > 0 ? (
           <table>
             <thead>
-              <tr><th>{t('console.recognition.product')}</th><th>{t('console.recognition.views')}</th><th>{t('console.recognition.by')}</th><th /></tr>
+              <tr>
+                <th>{t('console.recognition.product')}</th>
+                <th>{t('console.recognition.views')}</th>
+                <th>{t('console.recognition.by')}</th>
+                <th />
+              </tr>
             </thead>
             <tbody>
               {products.map((p) => {
@@ -84,7 +94,11 @@ export function RecognitionPanel({ token }: { token: string }) {
                     <td>{p}</td>
                     <td>{rows.reduce((n, e) => n + e.views, 0)}</td>
                     <td>{rows.map((e) => `${e.createdBy} · ${time(e.createdAt)}`).join(', ')}</td>
-                    <td><button type="button" className="btn" onClick={() => void forget(p)}>{t('console.recognition.forget')}</button></td>
+                    <td>
+                      <button type="button" className="btn" onClick={() => void forget(p)}>
+                        {t('console.recognition.forget')}
+                      </button>
+                    </td>
                   </tr>
                 );
               })}
@@ -105,7 +119,11 @@ export function RecognitionPanel({ token }: { token: string }) {
           </button>
         </form>
       </section>
-      {msg ? <p className={msg.ok ? 'muted' : 'error'} role="status">{msg.text}</p> : null}
+      {msg ? (
+        <p className={msg.ok ? 'muted' : 'error'} role="status">
+          {msg.text}
+        </p>
+      ) : null}
     </div>
   );
 }

@@ -15,7 +15,14 @@ export function RelayPanel({ token }: { token: string }) {
   const { t, locale, errorText } = useI18n();
   const [registry, setRegistry] = useState<relay.RelayRegistryView | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const load = useCallback(() => void client.relayRegistry(token).then((r) => (setRegistry(r), setError(null)), (err) => setError(errorText(err))), [client, token, errorText]);
+  const load = useCallback(
+    () =>
+      void client.relayRegistry(token).then(
+        (r) => (setRegistry(r), setError(null)),
+        (err) => setError(errorText(err)),
+      ),
+    [client, token, errorText],
+  );
   useEffect(() => {
     load();
     // Last seen moves: read again every 10 s while the tab is open.
@@ -24,9 +31,21 @@ export function RelayPanel({ token }: { token: string }) {
   }, [load]);
   const rel = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
   const ago = (iso: string | null) => (iso ? rel.format(Math.round((Date.parse(iso) - Date.now()) / 1000), 'second') : t('relay.console.never'));
-  const none = (n: number, cols: number) => (n === 0 ? <tr><td colSpan={cols} className="muted">{t('relay.console.none')}</td></tr> : null);
+  const none = (n: number, cols: number) =>
+    n === 0 ? (
+      <tr>
+        <td colSpan={cols} className="muted">
+          {t('relay.console.none')}
+        </td>
+      </tr>
+    ) : null;
 
-  if (error) return <p className="error banner" role="alert">{error}</p>;
+  if (error)
+    return (
+      <p className="error banner" role="alert">
+        {error}
+      </p>
+    );
   if (!registry) return null;
   return (
     <div className="grid" data-testid="relay-registry">
@@ -35,7 +54,12 @@ export function RelayPanel({ token }: { token: string }) {
         <h2 id="relay-terminals-title">{t('relay.console.terminals')}</h2>
         <table className="table" data-testid="relay-terminals">
           <thead>
-            <tr><th>{t('relay.console.terminal')}</th><th>{t('relay.console.label')}</th><th>{t('relay.console.gateway')}</th><th>{t('relay.console.pairing')}</th></tr>
+            <tr>
+              <th>{t('relay.console.terminal')}</th>
+              <th>{t('relay.console.label')}</th>
+              <th>{t('relay.console.gateway')}</th>
+              <th>{t('relay.console.pairing')}</th>
+            </tr>
           </thead>
           <tbody>
             {registry.terminals.map((x) => (
@@ -43,7 +67,9 @@ export function RelayPanel({ token }: { token: string }) {
                 <td className="mono">{x.terminalId}</td>
                 <td>{x.label}</td>
                 <td className="mono">{x.gatewayId}</td>
-                <td>{x.posAgentId ? <span className="pill pill-good">{t('relay.console.pairedWith', { agent: x.posAgentId })}</span> : <span className="pill">{t('relay.console.standalone')}</span>}</td>
+                <td>
+                  {x.posAgentId ? <span className="pill pill-good">{t('relay.console.pairedWith', { agent: x.posAgentId })}</span> : <span className="pill">{t('relay.console.standalone')}</span>}
+                </td>
               </tr>
             ))}
             {none(registry.terminals.length, 4)}
@@ -54,7 +80,13 @@ export function RelayPanel({ token }: { token: string }) {
         <h2 id="relay-apps-title">{t('relay.console.apps')}</h2>
         <table className="table" data-testid="relay-apps">
           <thead>
-            <tr><th>{t('relay.console.app')}</th><th>{t('relay.console.label')}</th><th>{t('relay.console.destination')}</th><th>{t('relay.console.takes')}</th><th>{t('relay.console.matches')}</th></tr>
+            <tr>
+              <th>{t('relay.console.app')}</th>
+              <th>{t('relay.console.label')}</th>
+              <th>{t('relay.console.destination')}</th>
+              <th>{t('relay.console.takes')}</th>
+              <th>{t('relay.console.matches')}</th>
+            </tr>
           </thead>
           <tbody>
             {registry.apps.map((a) => (
@@ -74,7 +106,10 @@ export function RelayPanel({ token }: { token: string }) {
         <h2 id="relay-agents-title">{t('relay.console.agents')}</h2>
         <table className="table" data-testid="relay-agents">
           <thead>
-            <tr><th>{t('relay.console.agent')}</th><th>{t('relay.console.lastSeen')}</th></tr>
+            <tr>
+              <th>{t('relay.console.agent')}</th>
+              <th>{t('relay.console.lastSeen')}</th>
+            </tr>
           </thead>
           <tbody>
             {registry.posAgents.map((g) => (

@@ -7,7 +7,18 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { endOfDayCsv, parseMoney, productName, toDecimalString, type BacklogSample, type EndOfDayReport, type OfflineLimits, type PaymentDoc, type ProductDoc, type SiteView } from '../../core/index.ts';
+import {
+  endOfDayCsv,
+  parseMoney,
+  productName,
+  toDecimalString,
+  type BacklogSample,
+  type EndOfDayReport,
+  type OfflineLimits,
+  type PaymentDoc,
+  type ProductDoc,
+  type SiteView,
+} from '../../core/index.ts';
 import { useClient } from '../api/client.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 
@@ -56,8 +67,12 @@ export function MoneyBackForm({ token, payment, onDone }: { token: string; payme
           <input required inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} />
         </label>
       ) : null}
-      <button type="submit" className="btn danger">{canRefund ? t('console.refund') : t('console.void')}</button>
-      <p role="status" className={msg && !msg.ok ? 'error-text' : ''}>{msg?.text ?? ''}</p>
+      <button type="submit" className="btn danger">
+        {canRefund ? t('console.refund') : t('console.void')}
+      </button>
+      <p role="status" className={msg && !msg.ok ? 'error-text' : ''}>
+        {msg?.text ?? ''}
+      </p>
     </form>
   );
 }
@@ -75,18 +90,23 @@ export function SyncNowButton({ token, onDone }: { token: string; onDone(): void
         disabled={busy}
         onClick={() => {
           setBusy(true);
-          client.syncNow(token).then(
-            (s) => {
-              setMsg(s?.online ? t('console.syncNow.online') : t('console.syncNow.offline'));
-              onDone();
-            },
-            (err) => setMsg(errorText(err)),
-          ).finally(() => setBusy(false));
+          client
+            .syncNow(token)
+            .then(
+              (s) => {
+                setMsg(s?.online ? t('console.syncNow.online') : t('console.syncNow.offline'));
+                onDone();
+              },
+              (err) => setMsg(errorText(err)),
+            )
+            .finally(() => setBusy(false));
         }}
       >
         {t('console.syncNow')}
       </button>
-      <p role="status" className="muted">{msg}</p>
+      <p role="status" className="muted">
+        {msg}
+      </p>
     </>
   );
 }
@@ -103,7 +123,10 @@ function UChart({ title, x, series, testId }: { title: string; x: number[]; seri
         width,
         height: 220,
         ...(site.timeZone ? { tzDate: (ts: number) => uPlot.tzDate(new Date(ts * 1000), site.timeZone!) } : {}),
-        series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.colour, width: 2, fill: s.colour + '22', value: (_u: uPlot, v: number | null) => (v == null ? '—' : v.toLocaleString(locale)) }))],
+        series: [
+          {},
+          ...series.map((s) => ({ label: s.label, stroke: s.colour, width: 2, fill: s.colour + '22', value: (_u: uPlot, v: number | null) => (v == null ? '—' : v.toLocaleString(locale)) })),
+        ],
         axes: [{}, { values: (_u: uPlot, vals: number[]) => vals.map((v) => v.toLocaleString(locale)) }],
         legend: { show: true },
       },
@@ -131,7 +154,9 @@ export function PaymentsPerCurrencyChart({ payments }: { payments: readonly Paym
     const index = new Map(hours.map((h, i) => [h, i]));
     const series = currencies.map((c, i) => {
       const values = hours.map(() => 0);
-      for (const p of payments) if (p.currency === c && p.status !== 'declined' && p.status !== 'expired') values[index.get(Math.floor(Date.parse(p.createdAt) / 3_600_000))!]! += Number(toDecimalString({ amount: p.amount, currency: p.currency }));
+      for (const p of payments)
+        if (p.currency === c && p.status !== 'declined' && p.status !== 'expired')
+          values[index.get(Math.floor(Date.parse(p.createdAt) / 3_600_000))!]! += Number(toDecimalString({ amount: p.amount, currency: p.currency }));
       return { label: c, values, colour: COLOURS[i % COLOURS.length]! };
     });
     return { x: hours.map((h) => h * 3600), series };
@@ -150,7 +175,10 @@ export function BacklogChart({ token }: { token: string }) {
     const timer = setInterval(load, 5_000);
     return () => clearInterval(timer);
   }, [client, token]);
-  const data = useMemo(() => ({ x: samples.map((s) => Date.parse(s.at) / 1000), series: [{ label: t('console.chart.unsent'), values: samples.map((s) => s.count), colour: '#d97706' }] }), [samples, t]);
+  const data = useMemo(
+    () => ({ x: samples.map((s) => Date.parse(s.at) / 1000), series: [{ label: t('console.chart.unsent'), values: samples.map((s) => s.count), colour: '#d97706' }] }),
+    [samples, t],
+  );
   if (samples.length < 2) return <p className="muted">{t('console.chart.backlog.empty')}</p>;
   return <UChart title={t('console.chart.backlog')} x={data.x} series={data.series} testId="chart-backlog" />;
 }
@@ -191,19 +219,35 @@ export function CatalogueTab({ token }: { token: string }) {
   return (
     <section className="card wide" aria-labelledby="catalogue-title">
       <h2 id="catalogue-title">{t('console.catalogue')}</h2>
-      <p role="status" className={msg && !msg.ok ? 'error-text' : 'muted'}>{msg?.text ?? ''}</p>
+      <p role="status" className={msg && !msg.ok ? 'error-text' : 'muted'}>
+        {msg?.text ?? ''}
+      </p>
       <table className="table" data-testid="catalogue-table">
         <thead>
-          <tr><th>{t('console.catalogue.product')}</th><th>{t('console.catalogue.barcode')}</th><th>{t('console.catalogue.price')}</th><th>{t('console.catalogue.active')}</th><th><span className="visually-hidden">{t('console.catalogue.edit')}</span></th></tr>
+          <tr>
+            <th>{t('console.catalogue.product')}</th>
+            <th>{t('console.catalogue.barcode')}</th>
+            <th>{t('console.catalogue.price')}</th>
+            <th>{t('console.catalogue.active')}</th>
+            <th>
+              <span className="visually-hidden">{t('console.catalogue.edit')}</span>
+            </th>
+          </tr>
         </thead>
         <tbody>
           {products.map((p) => (
             <tr key={p.id} data-testid={`product-${p.id}`}>
-              <td>{p.picture ? <img src={p.picture} alt="" width={32} height={32} className="thumb" /> : null} {productName(p, lang)}</td>
+              <td>
+                {p.picture ? <img src={p.picture} alt="" width={32} height={32} className="thumb" /> : null} {productName(p, lang)}
+              </td>
               <td className="mono">{p.barcode}</td>
               <td className="num">{money(p.price)}</td>
               <td>{p.active ? '✓' : '—'}</td>
-              <td><button type="button" className="btn" onClick={() => setEdit(p)} aria-label={t('console.catalogue.editOne', { name: productName(p, lang) })}>{t('console.catalogue.edit')}</button></td>
+              <td>
+                <button type="button" className="btn" onClick={() => setEdit(p)} aria-label={t('console.catalogue.editOne', { name: productName(p, lang) })}>
+                  {t('console.catalogue.edit')}
+                </button>
+              </td>
             </tr>
           ))}
         </tbody>
@@ -211,14 +255,31 @@ export function CatalogueTab({ token }: { token: string }) {
       {edit ? (
         <form className="edit-form" onSubmit={(e) => void save(e)} data-testid="product-form" key={edit.id}>
           <h3>{productName(edit, lang)}</h3>
-          <label>{t('console.catalogue.nameKo')}<input name="ko" defaultValue={edit.names?.ko ?? edit.name} maxLength={200} lang="ko" /></label>
-          <label>{t('console.catalogue.nameEn')}<input name="en" defaultValue={edit.names?.en ?? ''} maxLength={200} lang="en" /></label>
-          <label>{t('console.catalogue.barcode')}<input name="barcode" defaultValue={edit.barcode} maxLength={64} /></label>
-          <label>{t('console.catalogue.price')} ({edit.price.currency})<input name="price" required inputMode="decimal" defaultValue={toDecimalString(edit.price)} /></label>
-          <label className="check"><input type="checkbox" name="active" defaultChecked={edit.active} /> {t('console.catalogue.active')}</label>
+          <label>
+            {t('console.catalogue.nameKo')}
+            <input name="ko" defaultValue={edit.names?.ko ?? edit.name} maxLength={200} lang="ko" />
+          </label>
+          <label>
+            {t('console.catalogue.nameEn')}
+            <input name="en" defaultValue={edit.names?.en ?? ''} maxLength={200} lang="en" />
+          </label>
+          <label>
+            {t('console.catalogue.barcode')}
+            <input name="barcode" defaultValue={edit.barcode} maxLength={64} />
+          </label>
+          <label>
+            {t('console.catalogue.price')} ({edit.price.currency})<input name="price" required inputMode="decimal" defaultValue={toDecimalString(edit.price)} />
+          </label>
+          <label className="check">
+            <input type="checkbox" name="active" defaultChecked={edit.active} /> {t('console.catalogue.active')}
+          </label>
           <div className="row">
-            <button type="submit" className="btn primary">{t('console.save')}</button>
-            <button type="button" className="btn" onClick={() => setEdit(null)}>{t('console.cancel')}</button>
+            <button type="submit" className="btn primary">
+              {t('console.save')}
+            </button>
+            <button type="button" className="btn" onClick={() => setEdit(null)}>
+              {t('console.cancel')}
+            </button>
           </div>
         </form>
       ) : null}
@@ -258,11 +319,22 @@ export function LimitsEditor({ token, site, onSaved }: { token: string; site: Si
     <section className="card" aria-labelledby="limits-edit-title">
       <h2 id="limits-edit-title">{t('console.limits.edit')}</h2>
       <form className="edit-form" onSubmit={(e) => void save(e)} data-testid="limits-form">
-        <label>{t('console.limits.perPayment')} ({currency})<input name="perPayment" required inputMode="decimal" defaultValue={amountOf(limits?.perPayment)} /></label>
-        <label>{t('console.limits.totalStored')} ({currency})<input name="totalStored" required inputMode="decimal" defaultValue={amountOf(limits?.totalStored)} /></label>
-        <label>{t('console.limits.maxAge')}<input name="maxAge" type="number" min={0} max={43200} required defaultValue={limits?.maxAgeMinutes ?? 60} /></label>
-        <button type="submit" className="btn primary">{t('console.save')}</button>
-        <p role="status" className={msg && !msg.ok ? 'error-text' : 'muted'}>{msg?.text ?? ''}</p>
+        <label>
+          {t('console.limits.perPayment')} ({currency})<input name="perPayment" required inputMode="decimal" defaultValue={amountOf(limits?.perPayment)} />
+        </label>
+        <label>
+          {t('console.limits.totalStored')} ({currency})<input name="totalStored" required inputMode="decimal" defaultValue={amountOf(limits?.totalStored)} />
+        </label>
+        <label>
+          {t('console.limits.maxAge')}
+          <input name="maxAge" type="number" min={0} max={43200} required defaultValue={limits?.maxAgeMinutes ?? 60} />
+        </label>
+        <button type="submit" className="btn primary">
+          {t('console.save')}
+        </button>
+        <p role="status" className={msg && !msg.ok ? 'error-text' : 'muted'}>
+          {msg?.text ?? ''}
+        </p>
       </form>
     </section>
   );
@@ -291,27 +363,63 @@ export function ReportTab({ token }: { token: string }) {
     <section className="card wide" aria-labelledby="report-title">
       <h2 id="report-title">{t('console.report')}</h2>
       <div className="filters">
-        <label>{t('console.report.date')}<input type="date" value={date} onChange={(e) => e.target.value && setDate(e.target.value)} /></label>
-        {csvHref ? <a className="btn" href={csvHref} download={`edgepay-end-of-day-${date}.csv`} data-testid="csv">{t('console.report.csv')}</a> : null}
+        <label>
+          {t('console.report.date')}
+          <input type="date" value={date} onChange={(e) => e.target.value && setDate(e.target.value)} />
+        </label>
+        {csvHref ? (
+          <a className="btn" href={csvHref} download={`edgepay-end-of-day-${date}.csv`} data-testid="csv">
+            {t('console.report.csv')}
+          </a>
+        ) : null}
       </div>
-      {error ? <p className="error-text" role="alert">{error}</p> : null}
+      {error ? (
+        <p className="error-text" role="alert">
+          {error}
+        </p>
+      ) : null}
       {report ? (
         <>
           <table className="table" data-testid="report-terminals">
-            <thead><tr><th>{t('console.report.terminal')}</th><th>{t('console.report.count')}</th><th>{t('console.report.offlineShare')}</th></tr></thead>
+            <thead>
+              <tr>
+                <th>{t('console.report.terminal')}</th>
+                <th>{t('console.report.count')}</th>
+                <th>{t('console.report.offlineShare')}</th>
+              </tr>
+            </thead>
             <tbody>
               {report.terminals.map((x) => (
-                <tr key={x.terminal}><td className="mono">{x.terminal}</td><td className="num">{t('console.report.payments', { count: x.count })}</td><td className="num">{Math.round(x.offlineShare * 100)}%</td></tr>
+                <tr key={x.terminal}>
+                  <td className="mono">{x.terminal}</td>
+                  <td className="num">{t('console.report.payments', { count: x.count })}</td>
+                  <td className="num">{Math.round(x.offlineShare * 100)}%</td>
+                </tr>
               ))}
             </tbody>
           </table>
           <table className="table" data-testid="report-rows">
-            <thead><tr><th>{t('console.report.terminal')}</th><th>{t('console.report.method')}</th><th>{t('console.col.status')}</th><th>{t('console.report.count')}</th><th>{t('console.report.sum')}</th><th>{t('console.report.offline')}</th></tr></thead>
+            <thead>
+              <tr>
+                <th>{t('console.report.terminal')}</th>
+                <th>{t('console.report.method')}</th>
+                <th>{t('console.col.status')}</th>
+                <th>{t('console.report.count')}</th>
+                <th>{t('console.report.sum')}</th>
+                <th>{t('console.report.offline')}</th>
+              </tr>
+            </thead>
             <tbody>
               {report.rows.map((r) => (
                 <tr key={[r.terminal, r.method, r.status, r.currency].join('/')}>
-                  <td className="mono">{r.terminal}</td><td>{r.method}</td><td><span className={`pill status-${r.status}`}>{t(`status.${r.status}` as never)}</span></td>
-                  <td className="num">{r.count}</td><td className="num">{money({ amount: r.sum, currency: r.currency as PaymentDoc['currency'] })}</td><td className="num">{r.offline}</td>
+                  <td className="mono">{r.terminal}</td>
+                  <td>{r.method}</td>
+                  <td>
+                    <span className={`pill status-${r.status}`}>{t(`status.${r.status}` as never)}</span>
+                  </td>
+                  <td className="num">{r.count}</td>
+                  <td className="num">{money({ amount: r.sum, currency: r.currency as PaymentDoc['currency'] })}</td>
+                  <td className="num">{r.offline}</td>
                 </tr>
               ))}
             </tbody>

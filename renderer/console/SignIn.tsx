@@ -28,8 +28,14 @@ export function SignIn({ onSession }: { onSession(s: OperatorSession): void }) {
         <label htmlFor="pin">{t('console.signIn.pin')}</label>
         {/* biome-ignore lint/a11y/noAutofocus: the PIN is the screen's only field; an operator types it at once. */}
         <input id="pin" type="password" inputMode="numeric" autoComplete="current-password" value={pin} onChange={(e) => setPin(e.target.value)} autoFocus />
-        {error ? <p className="error" role="alert">{error}</p> : null}
-        <button type="submit" className="btn primary">{t('console.signIn')}</button>
+        {error ? (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        ) : null}
+        <button type="submit" className="btn primary">
+          {t('console.signIn')}
+        </button>
       </form>
     </div>
   );

@@ -1,7 +1,7 @@
 /** The console's relay words (renderer/console/RelayPanel.tsx), Korean and English. */
 export const relayEn = {
   'console.nav.relay': 'Relay terminals',
-  'relay.console.hint': 'As the server holds them for this site. Changes go through the server\'s admin API.',
+  'relay.console.hint': "As the server holds them for this site. Changes go through the server's admin API.",
   'relay.console.terminals': 'Relay terminals',
   'relay.console.terminal': 'Terminal',
   'relay.console.label': 'Name',

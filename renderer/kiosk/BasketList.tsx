@@ -20,15 +20,25 @@ export function BasketList({ lines, disabled, onQuantity, onRemove }: Props) {
           <li key={line.productId} className="basket-line" data-testid="basket-line">
             <ProductPicture picture={line.picture} name={name} />
             <div className="line-info">
-              <span className="line-name" data-testid="line-name">{name}</span>
+              <span className="line-name" data-testid="line-name">
+                {name}
+              </span>
               <span className="line-each">{t('kiosk.each', { price: money(line.unitPrice) })}</span>
             </div>
             {/* biome-ignore lint/a11y/useSemanticElements: a role="group" div is valid ARIA here; a fieldset would bring its own border and legend into the basket line. */}
             <div className="qty" role="group" aria-label={t('kiosk.quantity', { name })}>
-              <button type="button" className="qty-btn" disabled={disabled || line.quantity <= 1} aria-label={t('kiosk.qty.less', { name })} onClick={() => onQuantity(line.productId, line.quantity - 1)}>
+              <button
+                type="button"
+                className="qty-btn"
+                disabled={disabled || line.quantity <= 1}
+                aria-label={t('kiosk.qty.less', { name })}
+                onClick={() => onQuantity(line.productId, line.quantity - 1)}
+              >
                 −
               </button>
-              <output className="qty-value" aria-live="polite">{line.quantity}</output>
+              <output className="qty-value" aria-live="polite">
+                {line.quantity}
+              </output>
               <button type="button" className="qty-btn" disabled={disabled} aria-label={t('kiosk.qty.more', { name })} onClick={() => onQuantity(line.productId, line.quantity + 1)}>
                 +
               </button>

@@ -27,9 +27,7 @@ export function CameraPanel({ view }: { view: CameraView }) {
       <ul className="camera-objects">
         {view.objects.map((o, i) => (
           <li key={i} className={`camera-object is-${o.outcome}`}>
-            {o.outcome === 'unknown'
-              ? t('kiosk.camera.unknown')
-              : t('kiosk.camera.confidence', { name: nameOf(o), percent: Math.round(o.confidence * 100) })}
+            {o.outcome === 'unknown' ? t('kiosk.camera.unknown') : t('kiosk.camera.confidence', { name: nameOf(o), percent: Math.round(o.confidence * 100) })}
           </li>
         ))}
       </ul>

@@ -57,15 +57,18 @@ export function KioskApp() {
     if (known) setSite({ ...(siteLocale ? { locale: siteLocale } : {}), ...(siteTimeZone ? { timeZone: siteTimeZone } : {}) });
   }, [known, siteLocale, siteTimeZone, setSite]);
 
-  const act = useCallback(async (f: () => Promise<KioskState>) => {
-    try {
-      setState(await f());
-      setNotice(null);
-    } catch (err) {
-      // Every message from the catalogue, by the error's code.
-      setNotice(errorText(err));
-    }
-  }, [errorText]);
+  const act = useCallback(
+    async (f: () => Promise<KioskState>) => {
+      try {
+        setState(await f());
+        setNotice(null);
+      } catch (err) {
+        // Every message from the catalogue, by the error's code.
+        setNotice(errorText(err));
+      }
+    },
+    [errorText],
+  );
 
   useKeyboardScanner((code) => void act(() => client.scan(code)));
 
@@ -102,57 +105,65 @@ export function KioskApp() {
       {state && !state.online ? (
         <div className="offline-banner" role="status" data-testid="offline-banner">
           <span>{t('kiosk.offline')}</span>
-          {unsent && unsent.count > 0 ? (
-            <span className="offline-unsent">{t('kiosk.offline.unsent', { count: unsent.count, sum: unsent.sums.map(money).join(' + ') })}</span>
-          ) : null}
+          {unsent && unsent.count > 0 ? <span className="offline-unsent">{t('kiosk.offline.unsent', { count: unsent.count, sum: unsent.sums.map(money).join(' + ') })}</span> : null}
         </div>
       ) : null}
-      {!connected ? <div className="reconnecting" role="status">{t('kiosk.reconnecting')}</div> : null}
+      {!connected ? (
+        <div className="reconnecting" role="status">
+          {t('kiosk.reconnecting')}
+        </div>
+      ) : null}
       <div className="kiosk-body">
-      <main className="kiosk-main">
-        {lines.length === 0 ? (
-          <section className="welcome" aria-live="polite">
-            <div className="scan-illustration" aria-hidden="true">
-              <svg viewBox="0 0 120 80" aria-hidden="true">
-                {[8, 14, 18, 26, 30, 38, 44, 48, 56, 62, 66, 74, 80, 86, 90, 98, 104, 110].map((x, i) => (
-                  <rect key={x} x={x} y="10" width={i % 3 === 0 ? 4 : 2} height="60" fill="currentColor" />
-                ))}
-                <rect x="0" y="38" width="120" height="3" fill="#ff5a5f" />
-              </svg>
+        <main className="kiosk-main">
+          {lines.length === 0 ? (
+            <section className="welcome" aria-live="polite">
+              <div className="scan-illustration" aria-hidden="true">
+                <svg viewBox="0 0 120 80" aria-hidden="true">
+                  {[8, 14, 18, 26, 30, 38, 44, 48, 56, 62, 66, 74, 80, 86, 90, 98, 104, 110].map((x, i) => (
+                    <rect key={x} x={x} y="10" width={i % 3 === 0 ? 4 : 2} height="60" fill="currentColor" />
+                  ))}
+                  <rect x="0" y="38" width="120" height="3" fill="#ff5a5f" />
+                </svg>
+              </div>
+              <h1>{t('kiosk.welcome')}</h1>
+              <p>{t('kiosk.welcome.hint')}</p>
+            </section>
+          ) : (
+            <section className="basket-section">
+              <h1 className="basket-title">
+                {t('kiosk.basket')} <span className="count">{t('kiosk.items', { count: state?.itemCount ?? 0 })}</span>
+              </h1>
+              <BasketList lines={lines} disabled={busy} onQuantity={(id, q) => void act(() => client.setQuantity(id, q))} onRemove={(id) => void act(() => client.remove(id))} />
+            </section>
+          )}
+          {notice ? (
+            <p className="notice" role="alert">
+              {notice}
+            </p>
+          ) : null}
+        </main>
+        <aside className="kiosk-side">
+          {camera ? <CameraPanel view={camera} /> : null}
+          <footer className="kiosk-footer">
+            <div className="total-row">
+              <span>{t('kiosk.total')}</span>
+              <output className="total" data-testid="total" aria-live="polite">
+                {state ? money(state.total) : '—'}
+              </output>
             </div>
-            <h1>{t('kiosk.welcome')}</h1>
-            <p>{t('kiosk.welcome.hint')}</p>
-          </section>
-        ) : (
-          <section className="basket-section">
-            <h1 className="basket-title">
-              {t('kiosk.basket')} <span className="count">{t('kiosk.items', { count: state?.itemCount ?? 0 })}</span>
-            </h1>
-            <BasketList lines={lines} disabled={busy} onQuantity={(id, q) => void act(() => client.setQuantity(id, q))} onRemove={(id) => void act(() => client.remove(id))} />
-          </section>
-        )}
-        {notice ? <p className="notice" role="alert">{notice}</p> : null}
-      </main>
-      <aside className="kiosk-side">
-      {camera ? <CameraPanel view={camera} /> : null}
-      <footer className="kiosk-footer">
-        <div className="total-row">
-          <span>{t('kiosk.total')}</span>
-          <output className="total" data-testid="total" aria-live="polite">{state ? money(state.total) : '—'}</output>
-        </div>
-        <div className="actions">
-          <button type="button" className="big-btn secondary" disabled={busy || lines.length === 0} onClick={() => void act(() => client.clear())}>
-            {t('kiosk.clear')}
-          </button>
-          <button type="button" className="big-btn primary pay-btn" disabled={busy || lines.length === 0} onClick={() => void pay()}>
-            {state && lines.length ? t('kiosk.pay.label', { total: money(state.total) }) : t('kiosk.pay')}
-          </button>
-          <button type="button" className="big-btn secondary paylater-btn" data-testid="paylater-button" disabled={busy || lines.length === 0} onClick={() => setPayingLater(true)}>
-            {t('kiosk.paylater')}
-          </button>
-        </div>
-      </footer>
-      </aside>
+            <div className="actions">
+              <button type="button" className="big-btn secondary" disabled={busy || lines.length === 0} onClick={() => void act(() => client.clear())}>
+                {t('kiosk.clear')}
+              </button>
+              <button type="button" className="big-btn primary pay-btn" disabled={busy || lines.length === 0} onClick={() => void pay()}>
+                {state && lines.length ? t('kiosk.pay.label', { total: money(state.total) }) : t('kiosk.pay')}
+              </button>
+              <button type="button" className="big-btn secondary paylater-btn" data-testid="paylater-button" disabled={busy || lines.length === 0} onClick={() => setPayingLater(true)}>
+                {t('kiosk.paylater')}
+              </button>
+            </div>
+          </footer>
+        </aside>
       </div>
       {payment ? <PaymentOverlay view={payment} onClose={closeResult} autoCloseMs={RESULT_MS} /> : null}
       {payingLater && state ? <PayLaterOverlay total={state.total} onClose={closePayLater} autoCloseMs={RESULT_MS} /> : null}
@@ -160,7 +171,9 @@ export function KioskApp() {
         <div className="overlay tone-wait" role="alertdialog" aria-modal="true" aria-labelledby="idle-title">
           <div className="overlay-card">
             <h2 id="idle-title">{t('kiosk.idle')}</h2>
-            <button type="button" className="big-btn primary" onClick={idle.stay}>{t('kiosk.idle.stay')}</button>
+            <button type="button" className="big-btn primary" onClick={idle.stay}>
+              {t('kiosk.idle.stay')}
+            </button>
           </div>
         </div>
       ) : null}

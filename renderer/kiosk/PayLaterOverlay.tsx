@@ -35,9 +35,12 @@ export function PayLaterOverlay({ total, onClose, autoCloseMs }: { total: Money;
     if (!loanId || state !== 'awaiting-buyer') return;
     let stopped = false;
     const timer = setInterval(() => {
-      void client.payLaterStatus(loanId).then((outcome) => {
-        if (!stopped && outcome.state !== 'awaiting-buyer') setStep({ phase: 'outcome', outcome });
-      }, () => undefined);
+      void client.payLaterStatus(loanId).then(
+        (outcome) => {
+          if (!stopped && outcome.state !== 'awaiting-buyer') setStep({ phase: 'outcome', outcome });
+        },
+        () => undefined,
+      );
     }, POLL_MS);
     return () => {
       stopped = true;
@@ -68,7 +71,13 @@ export function PayLaterOverlay({ total, onClose, autoCloseMs }: { total: Money;
     const formError = step.phase === 'form' && step.error ? errorText(step.error) : '';
     return (
       <div className="overlay tone-wait" role="dialog" aria-modal="true" aria-labelledby="paylater-title" data-testid="paylater" data-state={asking ? 'asking' : 'form'}>
-        <form className="overlay-card paylater-form" onSubmit={(e) => { e.preventDefault(); void ask(); }}>
+        <form
+          className="overlay-card paylater-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void ask();
+          }}
+        >
           <h2 id="paylater-title">{t('kiosk.paylater.title')}</h2>
           <p>{t('kiosk.paylater.hint')}</p>
           <label className="paylater-field">
@@ -85,9 +94,13 @@ export function PayLaterOverlay({ total, onClose, autoCloseMs }: { total: Money;
             ))}
           </fieldset>
           {/* Always in the page, so a screen reader announces the error when it appears. */}
-          <p role="alert" className={formError ? 'notice' : undefined}>{formError}</p>
+          <p role="alert" className={formError ? 'notice' : undefined}>
+            {formError}
+          </p>
           <div className="actions">
-            <button type="button" className="big-btn secondary" disabled={asking} onClick={onClose}>{t('kiosk.paylater.cancel')}</button>
+            <button type="button" className="big-btn secondary" disabled={asking} onClick={onClose}>
+              {t('kiosk.paylater.cancel')}
+            </button>
             <button type="submit" className="big-btn primary" disabled={asking}>
               {asking ? t('kiosk.paylater.asking') : t('kiosk.paylater.ask', { total: money(total) })}
             </button>
@@ -99,7 +112,11 @@ export function PayLaterOverlay({ total, onClose, autoCloseMs }: { total: Money;
 
   const o = step.outcome;
   const amount = money({ amount: o.amount, currency: o.currency } as Money);
-  const approval = o.approvalNumber ? <p className="approval-code" data-testid="approval-code">{t('kiosk.paylater.approval', { number: o.approvalNumber })}</p> : null;
+  const approval = o.approvalNumber ? (
+    <p className="approval-code" data-testid="approval-code">
+      {t('kiosk.paylater.approval', { number: o.approvalNumber })}
+    </p>
+  ) : null;
   if (o.state === 'awaiting-buyer') {
     return (
       <div className="overlay tone-wait" role="alertdialog" aria-modal="true" aria-labelledby="paylater-title" data-testid="paylater" data-state="awaiting-buyer">
@@ -122,12 +139,20 @@ export function PayLaterOverlay({ total, onClose, autoCloseMs }: { total: Money;
   return (
     <div className={`overlay tone-${tone}`} role="alertdialog" aria-modal="true" aria-labelledby="paylater-title" data-testid="paylater" data-state={o.state}>
       <div className="overlay-card">
-        <div className="overlay-icon" aria-hidden="true">{icon}</div>
+        <div className="overlay-icon" aria-hidden="true">
+          {icon}
+        </div>
         <h2 id="paylater-title">{title}</h2>
-        {approved ? <p className="paid-amount" data-testid="paid-amount">{amount}</p> : null}
+        {approved ? (
+          <p className="paid-amount" data-testid="paid-amount">
+            {amount}
+          </p>
+        ) : null}
         <p>{text}</p>
         {approval}
-        <button ref={done} type="button" className="big-btn primary" onClick={onClose}>{approved ? t('kiosk.done') : t('kiosk.tryAgain')}</button>
+        <button ref={done} type="button" className="big-btn primary" onClick={onClose}>
+          {approved ? t('kiosk.done') : t('kiosk.tryAgain')}
+        </button>
       </div>
     </div>
   );

@@ -66,7 +66,9 @@ export function PaymentOverlay({ view, onClose, autoCloseMs }: { view: PaymentVi
   return (
     <div className={`overlay tone-${TONE[o.state]}`} role="alertdialog" aria-modal="true" aria-labelledby="pay-title" data-state={o.state}>
       <div className={`overlay-card${taken ? ' with-receipt' : ''}`}>
-        <div className="overlay-icon" aria-hidden="true">{ICON[o.state]}</div>
+        <div className="overlay-icon" aria-hidden="true">
+          {ICON[o.state]}
+        </div>
         <h2 id="pay-title">{t(`kiosk.${o.state}.title` as const)}</h2>
         {taken ? (
           <p className="paid-amount" data-testid="paid-amount">
@@ -74,7 +76,11 @@ export function PaymentOverlay({ view, onClose, autoCloseMs }: { view: PaymentVi
           </p>
         ) : null}
         <p>{text}</p>
-        {taken?.payment.approvalCode ? <p className="approval-code" data-testid="approval-code">{t('kiosk.approval.code', { code: taken.payment.approvalCode })}</p> : null}
+        {taken?.payment.approvalCode ? (
+          <p className="approval-code" data-testid="approval-code">
+            {t('kiosk.approval.code', { code: taken.payment.approvalCode })}
+          </p>
+        ) : null}
         {card ? <p className="receipt-card">{t('kiosk.receipt', { bin: card.bin, last4: card.last4 })}</p> : null}
         {taken?.receiptUrl ? (
           <figure className="e-receipt">

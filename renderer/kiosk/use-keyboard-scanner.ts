@@ -20,7 +20,7 @@ export function useKeyboardScanner(onScan: (code: string) => void): void {
           e.preventDefault();
           cb.current(code);
         }
-      } else if (e.key.length === 1 && /[0-9A-Za-z\-]/.test(e.key)) {
+      } else if (e.key.length === 1 && /[0-9A-Za-z-]/.test(e.key)) {
         buffer.current = (buffer.current + e.key).slice(-64);
       } else if (e.key === 'Escape') {
         buffer.current = '';

@@ -110,7 +110,9 @@ export function LobbyApp() {
               {label.code}
               <input value={code} onChange={(e) => setCode(e.target.value)} autoComplete="off" required />
             </label>
-            <p className={scanned ? 'lobby-scanned' : 'lobby-hint'} role={scanned ? 'status' : undefined}>{scanned ? label.scanned : label.scanHint}</p>
+            <p className={scanned ? 'lobby-scanned' : 'lobby-hint'} role={scanned ? 'status' : undefined}>
+              {scanned ? label.scanned : label.scanHint}
+            </p>
             <div className="lobby-pair">
               <label>
                 {label.unit}
@@ -118,7 +120,15 @@ export function LobbyApp() {
               </label>
               <label>
                 {label.amount}
-                <input value={amount} onChange={(e) => setAmount(e.target.value.replace(/[^0-9]/g, ''))} onFocus={() => setField('amount')} inputMode="numeric" autoComplete="off" required data-active={field === 'amount'} />
+                <input
+                  value={amount}
+                  onChange={(e) => setAmount(e.target.value.replace(/[^0-9]/g, ''))}
+                  onFocus={() => setField('amount')}
+                  inputMode="numeric"
+                  autoComplete="off"
+                  required
+                  data-active={field === 'amount'}
+                />
               </label>
             </div>
             {/* biome-ignore lint/a11y/useSemanticElements: a keypad is a group of buttons, not of form fields; a fieldset's own box would break the grid */}
@@ -129,7 +139,9 @@ export function LobbyApp() {
                 </button>
               ))}
             </div>
-            <button type="submit" className="primary lobby-send">{state.step === 'server-unreachable' ? label.retry : label.send}</button>
+            <button type="submit" className="primary lobby-send">
+              {state.step === 'server-unreachable' ? label.retry : label.send}
+            </button>
           </form>
         )}
         {state.step !== 'idle' && (
@@ -172,7 +184,11 @@ export function LobbyApp() {
             </button>
           )}
         </div>
-        {error && <p className="lobby-error" role="alert">{error}</p>}
+        {error && (
+          <p className="lobby-error" role="alert">
+            {error}
+          </p>
+        )}
       </section>
     </main>
   );

@@ -50,30 +50,70 @@ export const STEP_TEXT: Record<Lang, Record<LobbyStep, string>> = {
   },
 };
 
-type LabelKey =
-  | 'code' | 'unit' | 'amount' | 'send' | 'loaded' | 'again' | 'retry' | 'car' | 'floor' | 'refunded'
-  | 'scanHint' | 'scanned' | 'queued' | 'keypad' | 'delete' | 'progress' | 'steps';
+type LabelKey = 'code' | 'unit' | 'amount' | 'send' | 'loaded' | 'again' | 'retry' | 'car' | 'floor' | 'refunded' | 'scanHint' | 'scanned' | 'queued' | 'keypad' | 'delete' | 'progress' | 'steps';
 
 export const LABELS: Record<Lang, Record<LabelKey, string>> = {
   en: {
-    code: 'Courier code', unit: 'Unit', amount: 'Amount', send: 'Ask the orderer', loaded: 'Goods are in', again: 'New delivery', retry: 'Try again', car: 'Car', floor: 'floor', refunded: 'Payment given back',
-    scanHint: 'Or show your company app\'s QR code to the scanner below the screen.',
-    scanned: 'Courier identified by the company app\'s QR code.',
+    code: 'Courier code',
+    unit: 'Unit',
+    amount: 'Amount',
+    send: 'Ask the orderer',
+    loaded: 'Goods are in',
+    again: 'New delivery',
+    retry: 'Try again',
+    car: 'Car',
+    floor: 'floor',
+    refunded: 'Payment given back',
+    scanHint: "Or show your company app's QR code to the scanner below the screen.",
+    scanned: "Courier identified by the company app's QR code.",
     queued: 'The payment will be given back as soon as the server can be reached (kept by this terminal).',
-    keypad: 'Keypad', delete: 'Delete', progress: 'Delivery', steps: 'Steps of the delivery',
+    keypad: 'Keypad',
+    delete: 'Delete',
+    progress: 'Delivery',
+    steps: 'Steps of the delivery',
   },
   ko: {
-    code: '배달원 코드', unit: '세대', amount: '금액', send: '주문자에게 요청', loaded: '물건을 넣었습니다', again: '새 배달', retry: '다시 시도', car: '호기', floor: '층', refunded: '결제 취소됨',
+    code: '배달원 코드',
+    unit: '세대',
+    amount: '금액',
+    send: '주문자에게 요청',
+    loaded: '물건을 넣었습니다',
+    again: '새 배달',
+    retry: '다시 시도',
+    car: '호기',
+    floor: '층',
+    refunded: '결제 취소됨',
     scanHint: '또는 화면 아래 스캐너에 회사 앱의 QR 코드를 보여 주세요.',
     scanned: '회사 앱의 QR 코드로 배달원을 확인했습니다.',
     queued: '서버에 연결되는 대로 결제가 취소됩니다 (이 단말기가 보관 중).',
-    keypad: '키패드', delete: '지우기', progress: '배달', steps: '배달 단계',
+    keypad: '키패드',
+    delete: '지우기',
+    progress: '배달',
+    steps: '배달 단계',
   },
 };
 
 /** The steps of a delivery that goes well, shown as a list down the portrait screen (short words). */
 export const PROGRESS_STEPS = ['waiting-orderer', 'approved', 'charging', 'elevator-coming', 'load-goods', 'on-the-way', 'arrived', 'delivered'] as const satisfies readonly LobbyStep[];
 export const PROGRESS_TEXT: Record<Lang, Record<(typeof PROGRESS_STEPS)[number], string>> = {
-  en: { 'waiting-orderer': 'Orderer asked', approved: 'Approved', charging: 'Paid by card', 'elevator-coming': 'Elevator called', 'load-goods': 'Goods loaded', 'on-the-way': 'Going up', arrived: 'At the floor', delivered: 'Delivered' },
-  ko: { 'waiting-orderer': '주문자 요청', approved: '승인', charging: '카드 결제', 'elevator-coming': '엘리베이터 호출', 'load-goods': '물건 싣기', 'on-the-way': '올라가는 중', arrived: '층 도착', delivered: '배달 완료' },
+  en: {
+    'waiting-orderer': 'Orderer asked',
+    approved: 'Approved',
+    charging: 'Paid by card',
+    'elevator-coming': 'Elevator called',
+    'load-goods': 'Goods loaded',
+    'on-the-way': 'Going up',
+    arrived: 'At the floor',
+    delivered: 'Delivered',
+  },
+  ko: {
+    'waiting-orderer': '주문자 요청',
+    approved: '승인',
+    charging: '카드 결제',
+    'elevator-coming': '엘리베이터 호출',
+    'load-goods': '물건 싣기',
+    'on-the-way': '올라가는 중',
+    arrived: '층 도착',
+    delivered: '배달 완료',
+  },
 };

@@ -2,7 +2,14 @@
 const $ = (id) => document.getElementById(id);
 const won = (m) => (m ? new Intl.NumberFormat('ko-KR', { style: 'currency', currency: m.currency }).format(m.amount) : '');
 const post = (path, body) => fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
-const TITLES = { paid: 'Paid / 결제 완료', accrued: 'Points added / 적립 완료', redeemed: 'Points used / 사용 완료', cancelled: 'Not done / 취소됨', reversed: 'Reversed / 결제 취소', relaying: 'Sending… / 처리 중' };
+const TITLES = {
+  paid: 'Paid / 결제 완료',
+  accrued: 'Points added / 적립 완료',
+  redeemed: 'Points used / 사용 완료',
+  cancelled: 'Not done / 취소됨',
+  reversed: 'Reversed / 결제 취소',
+  relaying: 'Sending… / 처리 중',
+};
 
 function render(s) {
   $('terminal-id').textContent = s.terminalId;
@@ -41,7 +48,8 @@ async function refresh() {
   } catch {}
 }
 $('set-sale').onclick = async () => render(await post('/api/relay/sale', { amount: Number($('amount').value) }));
-$('mode').onchange = $('points').onchange = async () => render(await post('/api/relay/mode', { operation: $('mode').value === 'redeem' ? 'redeem' : 'pay', points: Number($('points').value) || undefined }));
+$('mode').onchange = $('points').onchange = async () =>
+  render(await post('/api/relay/mode', { operation: $('mode').value === 'redeem' ? 'redeem' : 'pay', points: Number($('points').value) || undefined }));
 $('scan-form').onsubmit = async (e) => {
   e.preventDefault();
   const code = $('code').value.trim();

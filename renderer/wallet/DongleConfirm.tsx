@@ -46,7 +46,12 @@ export function useDongleRequests(pendingIds: readonly string[]): ReadonlySet<st
   return ids;
 }
 
-export function DongleConfirm({ request, disabled, onAnswered, onSessionLost }: {
+export function DongleConfirm({
+  request,
+  disabled,
+  onAnswered,
+  onSessionLost,
+}: {
   request: PhonePaymentRequestView;
   disabled: boolean;
   onAnswered: (answer: DongleAnswer) => void;
@@ -73,7 +78,14 @@ export function DongleConfirm({ request, disabled, onAnswered, onSessionLost }: 
   };
 
   return (
-    <form className="form dongle-confirm" data-testid="dongle-confirm" onSubmit={(e) => { e.preventDefault(); void confirm(); }}>
+    <form
+      className="form dongle-confirm"
+      data-testid="dongle-confirm"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void confirm();
+      }}
+    >
       <p className="small-text">{t('wallet.dongle.confirmHint')}</p>
       <div className="form-row">
         <label>
@@ -85,8 +97,14 @@ export function DongleConfirm({ request, disabled, onAnswered, onSessionLost }: 
           <input name="dongle-code" value={code} required inputMode="numeric" pattern="[0-9]{6}" maxLength={6} autoComplete="one-time-code" onChange={(e) => setCode(e.target.value)} />
         </label>
       </div>
-      {message && <p className="form-error" role="alert">{message}</p>}
-      <button type="submit" className="primary" disabled={disabled || busy}>{t('wallet.dongle.confirm')}</button>
+      {message && (
+        <p className="form-error" role="alert">
+          {message}
+        </p>
+      )}
+      <button type="submit" className="primary" disabled={disabled || busy}>
+        {t('wallet.dongle.confirm')}
+      </button>
     </form>
   );
 }

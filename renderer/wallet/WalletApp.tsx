@@ -129,8 +129,12 @@ export function WalletApp() {
             )}
             {status.kind === 'signed-in' && (
               <div className="wallet-signout">
-                <button type="button" className="link" onClick={() => void signOut(WALLET_API.signOut)}>{t('wallet.signOut')}</button>
-                <button type="button" className="link" onClick={() => void signOut(WALLET_API.revokeAll)}>{t('wallet.revokeAll')}</button>
+                <button type="button" className="link" onClick={() => void signOut(WALLET_API.signOut)}>
+                  {t('wallet.signOut')}
+                </button>
+                <button type="button" className="link" onClick={() => void signOut(WALLET_API.revokeAll)}>
+                  {t('wallet.revokeAll')}
+                </button>
               </div>
             )}
           </>

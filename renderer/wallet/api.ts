@@ -31,7 +31,7 @@ export async function call<T>(method: 'GET' | 'POST', path: string, body?: unkno
     throw new Offline('the server cannot be reached');
   }
   const text = await res.text();
-  let json: unknown = undefined;
+  let json: unknown;
   try {
     json = text ? JSON.parse(text) : undefined;
   } catch {

@@ -8,13 +8,7 @@
  * here or on another phone, expired, cancelled) are kept as outcomes to show.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import {
-  isEdgePayError,
-  PAYMENT_REQUEST_PATHS,
-  type PaymentRequestStreamEvent,
-  type PhonePaymentRequestView,
-  type PhoneRequestsResponse,
-} from '../../core/index.ts';
+import { isEdgePayError, PAYMENT_REQUEST_PATHS, type PaymentRequestStreamEvent, type PhonePaymentRequestView, type PhoneRequestsResponse } from '../../core/index.ts';
 import { call, Offline } from './api.ts';
 import { readLastState, saveLastState } from './last-state.ts';
 

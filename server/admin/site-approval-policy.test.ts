@@ -51,12 +51,7 @@ describe('site approval policy', () => {
   }
   let n = 0;
   async function requestToPay(credential: string, userId: string, payee = { id: 'payee-cafe', name: 'Lobby cafe' }): Promise<string> {
-    const r = await call(
-      'POST',
-      '/v1/payment-requests',
-      { to: { userId }, amount: 4_500, currency: 'KRW', payee },
-      { authorization: `Bearer ${credential}`, 'idempotency-key': `policy-test-${++n}` },
-    );
+    const r = await call('POST', '/v1/payment-requests', { to: { userId }, amount: 4_500, currency: 'KRW', payee }, { authorization: `Bearer ${credential}`, 'idempotency-key': `policy-test-${++n}` });
     assert.equal(r.status, 201, JSON.stringify(r.json));
     return r.json.request.id as string;
   }

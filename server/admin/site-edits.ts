@@ -12,7 +12,12 @@ import type { Db } from '../db/index.ts';
 import type { ServerCollection } from '../replication/index.ts';
 import { writeAsServer } from '../replication/index.ts';
 
-const money = { type: 'object', required: ['amount', 'currency'], additionalProperties: false, properties: { amount: { type: 'integer', minimum: 0 }, currency: { type: 'string', pattern: '^[A-Z]{3}$' } } } as const;
+const money = {
+  type: 'object',
+  required: ['amount', 'currency'],
+  additionalProperties: false,
+  properties: { amount: { type: 'integer', minimum: 0 }, currency: { type: 'string', pattern: '^[A-Z]{3}$' } },
+} as const;
 
 export function registerSiteEditRoutes(app: FastifyInstance, deps: { db: Db; collections: Map<string, ServerCollection> }): void {
   const { db, collections } = deps;

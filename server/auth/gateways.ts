@@ -22,12 +22,7 @@ function hashSecret(secret: string): string {
 export async function enrolGateway(db: Db, siteId: string, name: string): Promise<EnrolledGateway> {
   const gatewayId = 'gw-' + uuidV7();
   const secret = randomBytes(32).toString('base64url');
-  await db.query('INSERT INTO gateways (id, site_id, name, secret_hash) VALUES ($1, $2, $3, $4)', [
-    gatewayId,
-    siteId,
-    name,
-    hashSecret(secret),
-  ]);
+  await db.query('INSERT INTO gateways (id, site_id, name, secret_hash) VALUES ($1, $2, $3, $4)', [gatewayId, siteId, name, hashSecret(secret)]);
   return { gatewayId, siteId, name, credential: `gw_${gatewayId}.${secret}` };
 }
 
@@ -49,10 +44,7 @@ export async function authenticateGateway(db: Db, credential: string | undefined
   const m = credential ? CREDENTIAL.exec(credential) : null;
   if (!m) return undefined;
   const [, gatewayId, secret] = m as unknown as [string, string, string];
-  const { rows } = await db.query<{ site_id: string; secret_hash: string; revoked_at: unknown }>(
-    'SELECT site_id, secret_hash, revoked_at FROM gateways WHERE id = $1',
-    [gatewayId],
-  );
+  const { rows } = await db.query<{ site_id: string; secret_hash: string; revoked_at: unknown }>('SELECT site_id, secret_hash, revoked_at FROM gateways WHERE id = $1', [gatewayId]);
   const row = rows[0];
   if (!row || row.revoked_at) return undefined;
   const given = Buffer.from(hashSecret(secret), 'hex');

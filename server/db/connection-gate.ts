@@ -36,7 +36,11 @@ export class ConnectionGate {
   /** New connections PostgreSQL refused (each was asked again). */
   refused = 0;
 
-  constructor(private readonly pool: pg.Pool, private readonly max: number, private readonly budgetMs: number) {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly max: number,
+    private readonly budgetMs: number,
+  ) {
     this.limit = max;
   }
 

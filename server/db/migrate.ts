@@ -22,12 +22,14 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
 }
 
 export async function migrate(db: Db, migrations = loadMigrations()): Promise<number[]> {
-  await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`).catch(async (err) => {
-    // Two servers creating the table at once: one wins, the other sees a
-    // unique violation on the catalog; the table exists either way.
-    if (!String(err?.message).includes('already exists') && err?.code !== '23505') throw err;
-  });
+  await db
+    .query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`)
+    .catch(async (err) => {
+      // Two servers creating the table at once: one wins, the other sees a
+      // unique violation on the catalog; the table exists either way.
+      if (!String(err?.message).includes('already exists') && err?.code !== '23505') throw err;
+    });
   const applied: number[] = [];
   for (const m of migrations) {
     const ran = await db.transaction(async (tx) => {

@@ -11,14 +11,7 @@
  * card) holds even if the code were wrong.
  */
 import { randomInt } from 'node:crypto';
-import {
-  AUTHORISATION_BOX_INFO,
-  EdgePayError,
-  type AuthorisationBody,
-  type AuthorisationDecision,
-  type AuthorisationSecret,
-  type IssuerDeclineReason,
-} from '../../core/index.ts';
+import { AUTHORISATION_BOX_INFO, EdgePayError, type AuthorisationBody, type AuthorisationDecision, type AuthorisationSecret, type IssuerDeclineReason } from '../../core/index.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { createTransfers } from '../ledger/index.ts';
 import { floatAccount, merchantAccount, transferIds } from './accounts.ts';
@@ -33,20 +26,26 @@ type CardRow = { id: string; secret_mac: string; amount: string; currency: strin
 type AuthRow = { id: string; request_mac: string; decision: 'approved' | 'declined'; reason: IssuerDeclineReason | null; approval_code: string | null };
 
 function decisionOf(row: AuthRow): AuthorisationDecision {
-  return row.decision === 'approved'
-    ? { authorisationId: row.id, decision: 'approved', approvalCode: row.approval_code! }
-    : { authorisationId: row.id, decision: 'declined', reason: row.reason! };
+  return row.decision === 'approved' ? { authorisationId: row.id, decision: 'approved', approvalCode: row.approval_code! } : { authorisationId: row.id, decision: 'declined', reason: row.reason! };
 }
 
 function checkSecret(s: AuthorisationSecret): void {
   const ok =
-    typeof s === 'object' && s !== null &&
-    typeof s.pan === 'string' && /^[0-9]{13,19}$/.test(s.pan) &&
-    typeof s.expiry === 'string' && /^[0-9]{4}$/.test(s.expiry) &&
-    typeof s.cvc === 'string' && /^[0-9]{3,4}$/.test(s.cvc) &&
-    Number.isSafeInteger(s.amount) && s.amount > 0 &&
-    typeof s.currency === 'string' && /^[A-Z]{3}$/.test(s.currency) &&
-    typeof s.merchantId === 'string' && s.merchantId.length > 0 && s.merchantId.length <= 128;
+    typeof s === 'object' &&
+    s !== null &&
+    typeof s.pan === 'string' &&
+    /^[0-9]{13,19}$/.test(s.pan) &&
+    typeof s.expiry === 'string' &&
+    /^[0-9]{4}$/.test(s.expiry) &&
+    typeof s.cvc === 'string' &&
+    /^[0-9]{3,4}$/.test(s.cvc) &&
+    Number.isSafeInteger(s.amount) &&
+    s.amount > 0 &&
+    typeof s.currency === 'string' &&
+    /^[A-Z]{3}$/.test(s.currency) &&
+    typeof s.merchantId === 'string' &&
+    s.merchantId.length > 0 &&
+    s.merchantId.length <= 128;
   if (!ok) throw new EdgePayError('ISSUER_AUTHORISATION_INVALID');
 }
 
@@ -77,32 +76,60 @@ export async function authorise(db: Db, body: AuthorisationBody): Promise<Author
     if (meanwhile) return meanwhile;
     const card = rows[0];
     const reason: IssuerDeclineReason | undefined =
-      !card || card.secret_mac !== secretMac ? 'card-unknown'
-      // A card the sweeper closed at the end of its life declines as expired, which is what happened to it.
-      : card.state === 'closed' ? (card.close_reason === 'expired' ? 'card-expired' : 'card-closed')
-      : card.state === 'used' ? 'card-used'
-      : card.expired ? 'card-expired'
-      : card.currency !== secret.currency ? 'currency-mismatch'
-      : secret.amount > Number(card.amount) ? 'amount-over'
-      : card.merchant_id !== secret.merchantId ? 'merchant-mismatch'
-      : undefined;
+      !card || card.secret_mac !== secretMac
+        ? 'card-unknown'
+        : // A card the sweeper closed at the end of its life declines as expired, which is what happened to it.
+          card.state === 'closed'
+          ? card.close_reason === 'expired'
+            ? 'card-expired'
+            : 'card-closed'
+          : card.state === 'used'
+            ? 'card-used'
+            : card.expired
+              ? 'card-expired'
+              : card.currency !== secret.currency
+                ? 'currency-mismatch'
+                : secret.amount > Number(card.amount)
+                  ? 'amount-over'
+                  : card.merchant_id !== secret.merchantId
+                    ? 'merchant-mismatch'
+                    : undefined;
     const code = reason ? null : approvalCode();
     const inserted = await tx.query<AuthRow>(
       `INSERT INTO issuer_authorisations (id, card_id, terminal_id, request_mac, decision, reason, approval_code, amount, currency, merchant_id, settlement)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (id) DO NOTHING RETURNING id, request_mac, decision, reason, approval_code`,
-      [body.authorisationId, card?.id ?? null, body.terminalId, requestMac, reason ? 'declined' : 'approved', reason ?? null, code,
-        secret.amount, secret.currency, secret.merchantId, reason ? null : 'held'],
+      [
+        body.authorisationId,
+        card?.id ?? null,
+        body.terminalId,
+        requestMac,
+        reason ? 'declined' : 'approved',
+        reason ?? null,
+        code,
+        secret.amount,
+        secret.currency,
+        secret.merchantId,
+        reason ? null : 'held',
+      ],
     );
     if (!inserted.rows[0]) return undefined; // an unknown card's retry raced this one: read its decision below
     if (!reason) {
       await tx.query("UPDATE issuer_cards SET state = 'used' WHERE id = $1", [card!.id]);
       // The float pays the merchant, held until the delivery captures it (or it is reversed).
-      const [hold] = await createTransfers(tx, [{
-        id: transferIds.auth(body.authorisationId), kind: 'pending', debitAccountId: floatAccount(secret.currency),
-        creditAccountId: merchantAccount(secret.merchantId, secret.currency), amount: secret.amount, currency: secret.currency,
-        code: 'authorise', reference: `issuer-card:${card!.id}`, timeoutSeconds: DEFAULT_HOLD_SECONDS + 600,
-      }]);
+      const [hold] = await createTransfers(tx, [
+        {
+          id: transferIds.auth(body.authorisationId),
+          kind: 'pending',
+          debitAccountId: floatAccount(secret.currency),
+          creditAccountId: merchantAccount(secret.merchantId, secret.currency),
+          amount: secret.amount,
+          currency: secret.currency,
+          code: 'authorise',
+          reference: `issuer-card:${card!.id}`,
+          timeoutSeconds: DEFAULT_HOLD_SECONDS + 600,
+        },
+      ]);
       if (!hold!.ok) throw new Error(`authorisation hold refused: ${hold!.code}`);
     }
     return decisionOf(inserted.rows[0]);

@@ -63,15 +63,35 @@ export async function issueCard(db: Db, tx: Queryable, input: IssueCardInput): P
   await tx.query(
     `INSERT INTO issuer_cards (id, number_mac, secret_mac, last4, amount, currency, merchant_id, terminal_id, funding_account, reference, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [id, keys.mac(secret.pan), keys.mac(secretText(secret)), secret.pan.slice(-4), input.amount, input.currency, input.merchantId, input.terminalId,
-      input.funding.accountId, input.reference, expiresAt.toISOString()],
+    [
+      id,
+      keys.mac(secret.pan),
+      keys.mac(secretText(secret)),
+      secret.pan.slice(-4),
+      input.amount,
+      input.currency,
+      input.merchantId,
+      input.terminalId,
+      input.funding.accountId,
+      input.reference,
+      expiresAt.toISOString(),
+    ],
   );
   await openCardAccounts(tx, input.currency, input.merchantId, input.funding);
   // The orderer's money held for the card; voided by the ledger's sweeper if nobody settles it (a margin past the card's life).
-  const [fund] = await createTransfers(tx, [{
-    id: transferIds.fund(id), kind: 'pending', debitAccountId: input.funding.accountId, creditAccountId: floatAccount(input.currency),
-    amount: input.amount, currency: input.currency, code: 'fund-card', reference: input.reference, timeoutSeconds: input.lifeSeconds + 600,
-  }]);
+  const [fund] = await createTransfers(tx, [
+    {
+      id: transferIds.fund(id),
+      kind: 'pending',
+      debitAccountId: input.funding.accountId,
+      creditAccountId: floatAccount(input.currency),
+      amount: input.amount,
+      currency: input.currency,
+      code: 'fund-card',
+      reference: input.reference,
+      timeoutSeconds: input.lifeSeconds + 600,
+    },
+  ]);
   if (!fund!.ok) throw new Error(`card funding refused: ${fund!.code}`);
   const box = sealTo(recipient, secret, CARD_BOX_INFO, id);
   return { cardId: id, last4: secret.pan.slice(-4), expiresAt: expiresAt.toISOString(), box };

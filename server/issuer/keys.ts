@@ -22,7 +22,10 @@ async function loadKeys(db: Db): Promise<IssuerKeys> {
   const fresh = newX25519();
   // Racing server processes: the first insert wins, everyone reads the row.
   await db.query('INSERT INTO issuer_keys (id, private_key, public_key, mac_key) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING', [
-    'sandbox', fresh.privateKey, fresh.publicKey, randomBytes(32).toString('base64'),
+    'sandbox',
+    fresh.privateKey,
+    fresh.publicKey,
+    randomBytes(32).toString('base64'),
   ]);
   const { rows } = await db.query<{ private_key: string; public_key: string; mac_key: string }>("SELECT private_key, public_key, mac_key FROM issuer_keys WHERE id = 'sandbox'");
   const row = rows[0]!;
@@ -42,10 +45,7 @@ const TERMINAL_KEY_TTL_MS = 60_000;
 export async function enrolTerminal(db: Db, terminalId: string, publicKey: string): Promise<void> {
   publicKeyOf(publicKey); // refuses anything that is not an X25519 key
   TERMINAL_KEYS.get(db)?.delete(terminalId);
-  await db.query(
-    'INSERT INTO issuer_terminals (id, public_key) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET public_key = EXCLUDED.public_key',
-    [terminalId, publicKey],
-  );
+  await db.query('INSERT INTO issuer_terminals (id, public_key) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET public_key = EXCLUDED.public_key', [terminalId, publicKey]);
 }
 
 /** A terminal's key, cached for a minute in this process (the issuer's decision path). */

@@ -35,12 +35,12 @@ export function issuerPlugin(opts: IssuerPluginOptions): FastifyPluginAsync {
   return async (app) => {
     const { db } = opts;
     const holdSeconds = opts.holdSeconds ?? DEFAULT_HOLD_SECONDS;
-    app.get('/issuer/public-key', { schema: { summary: 'The sandbox issuer\'s X25519 public key (base64 SPKI)', tags } }, async () => ({ publicKey: (await issuerKeys(db)).publicKey }));
+    app.get('/issuer/public-key', { schema: { summary: "The sandbox issuer's X25519 public key (base64 SPKI)", tags } }, async () => ({ publicKey: (await issuerKeys(db)).publicKey }));
     app.post(
       '/issuer/authorisations',
       {
         schema: {
-          summary: 'Authorise a charge of a virtual card (the card network\'s call; the card data sealed to the issuer)',
+          summary: "Authorise a charge of a virtual card (the card network's call; the card data sealed to the issuer)",
           tags,
           body: { type: 'object', additionalProperties: false, required: ['terminalId', 'authorisationId', 'box'], properties: { terminalId: idText, authorisationId: idText, box } },
           response: errorResponses(400, 401, 409),
@@ -53,7 +53,7 @@ export function issuerPlugin(opts: IssuerPluginOptions): FastifyPluginAsync {
       {
         preHandler: adminTokenCheck(opts.adminToken),
         schema: {
-          summary: 'Enrol a card terminal\'s X25519 public key (cards are sealed to it)',
+          summary: "Enrol a card terminal's X25519 public key (cards are sealed to it)",
           tags: ['admin'],
           security: [{ adminToken: [] }],
           params: { type: 'object', required: ['terminalId'], properties: { terminalId: idText } },

@@ -71,8 +71,25 @@ export async function refundCard(tx: Queryable, cardId: string, fundingAccount?:
     await tx.query("UPDATE issuer_authorisations SET settlement = 'refunded', settled_at = now() WHERE id = $1 AND settlement = 'captured'", [held.id]);
     const amount = Number(held.amount);
     await run(tx, [
-      { id: transferIds.refundMerchant(held.id), debitAccountId: merchantAccount(held.merchant_id, held.currency), creditAccountId: floatAccount(held.currency), amount, currency: held.currency, code: 'refund', reference: `issuer-card:${cardId}`, linked: true },
-      { id: transferIds.refundFunding(held.id), debitAccountId: floatAccount(held.currency), creditAccountId: funding, amount, currency: held.currency, code: 'refund', reference: `issuer-card:${cardId}` },
+      {
+        id: transferIds.refundMerchant(held.id),
+        debitAccountId: merchantAccount(held.merchant_id, held.currency),
+        creditAccountId: floatAccount(held.currency),
+        amount,
+        currency: held.currency,
+        code: 'refund',
+        reference: `issuer-card:${cardId}`,
+        linked: true,
+      },
+      {
+        id: transferIds.refundFunding(held.id),
+        debitAccountId: floatAccount(held.currency),
+        creditAccountId: funding,
+        amount,
+        currency: held.currency,
+        code: 'refund',
+        reference: `issuer-card:${cardId}`,
+      },
     ]);
   }
   await tx.query("UPDATE issuer_cards SET state = 'closed', close_reason = COALESCE(close_reason, 'refunded'), closed_at = COALESCE(closed_at, now()) WHERE id = $1", [cardId]);

@@ -39,7 +39,9 @@ describe('ledger under concurrency (PostgreSQL, 20 connections)', () => {
     ]);
     const results: TransferResult[] = await Promise.all(
       Array.from({ length: 1_000 }, (_, i) =>
-        createTransfers(db!, [{ id: `hot-${i}`, debitAccountId: 'hot-line', creditAccountId: merchants[i % 10]!, amount: 100, currency: 'KRW', code: 'credit_purchase', reference: `payment:hot-${i}` }]).then((r) => r[0]!),
+        createTransfers(db!, [
+          { id: `hot-${i}`, debitAccountId: 'hot-line', creditAccountId: merchants[i % 10]!, amount: 100, currency: 'KRW', code: 'credit_purchase', reference: `payment:hot-${i}` },
+        ]).then((r) => r[0]!),
       ),
     );
     const ok = results.filter((r) => r.ok);
@@ -76,7 +78,10 @@ describe('ledger under concurrency (PostgreSQL, 20 connections)', () => {
         return s!.ok ? (i % 2 ? 'posted' : 'voided') : s!.code;
       }),
     );
-    assert.ok(outcomes.every((o) => ['posted', 'voided', 'LEDGER_BALANCE_RULE'].includes(o)), outcomes.join(','));
+    assert.ok(
+      outcomes.every((o) => ['posted', 'voided', 'LEDGER_BALANCE_RULE'].includes(o)),
+      outcomes.join(','),
+    );
     const w = await balances(db, 'hot-wallet');
     const posted = outcomes.filter((o) => o === 'posted').length;
     assert.equal(w.debitsPosted, posted * 150);
@@ -93,7 +98,10 @@ describe('ledger under concurrency (PostgreSQL, 20 connections)', () => {
     ]);
     const body = { id: 'dup-1', debitAccountId: 'dup-a', creditAccountId: 'dup-b', amount: 700, currency: 'KRW', code: 'capture' };
     const results = await Promise.all(Array.from({ length: 20 }, () => createTransfers(db!, [body]).then((r) => r[0]!)));
-    assert.ok(results.every((r) => r.ok), JSON.stringify(results.filter((r) => !r.ok)));
+    assert.ok(
+      results.every((r) => r.ok),
+      JSON.stringify(results.filter((r) => !r.ok)),
+    );
     assert.equal(results.filter((r) => r.ok && r.created).length, 1);
     assert.equal((await balances(db, 'dup-b')).creditsPosted, 700);
     assert.deepEqual((await checkLedgerInvariants(db)).violations, []);
@@ -102,11 +110,25 @@ describe('ledger under concurrency (PostgreSQL, 20 connections)', () => {
   it('batches that touch the same accounts in opposite orders do not deadlock', async (t) => {
     if (!db) return t.skip('needs PostgreSQL');
     const ids = ['ring-a', 'ring-b', 'ring-c', 'ring-d'];
-    await openAccounts(db, ids.map((id) => ({ id, kind: 'membership_liability', currency: 'KRW' })));
+    await openAccounts(
+      db,
+      ids.map((id) => ({ id, kind: 'membership_liability', currency: 'KRW' })),
+    );
     const results = await Promise.all(
       Array.from({ length: 200 }, (_, i) => {
         const order = i % 2 ? ids : [...ids].reverse();
-        return createTransfers(db!, order.map((from, k) => ({ id: `ring-${i}-${k}`, linked: k < order.length - 1, debitAccountId: from, creditAccountId: order[(k + 1) % order.length]!, amount: 1 + k, currency: 'KRW', code: 'move' })));
+        return createTransfers(
+          db!,
+          order.map((from, k) => ({
+            id: `ring-${i}-${k}`,
+            linked: k < order.length - 1,
+            debitAccountId: from,
+            creditAccountId: order[(k + 1) % order.length]!,
+            amount: 1 + k,
+            currency: 'KRW',
+            code: 'move',
+          })),
+        );
       }),
     );
     assert.ok(results.flat().every((r) => r.ok && r.created));

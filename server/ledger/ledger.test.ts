@@ -89,7 +89,10 @@ for (const which of ['pglite', 'postgres'] as const) {
         { id: fresh('b'), debitAccountId: buyer, creditAccountId: merchant, amount: 600, currency: 'KRW', code: 'capture' },
         { id: fresh('c'), debitAccountId: buyer, creditAccountId: merchant, amount: 400, currency: 'KRW', code: 'capture' },
       ]);
-      assert.deepEqual(results.map((r) => (r.ok ? 'ok' : r.code)), ['ok', 'LEDGER_BALANCE_RULE', 'ok']);
+      assert.deepEqual(
+        results.map((r) => (r.ok ? 'ok' : r.code)),
+        ['ok', 'LEDGER_BALANCE_RULE', 'ok'],
+      );
       assert.deepEqual(results[1]!.ok ? {} : results[1]!.details, { accountId: buyer });
       assert.equal((await balances(db, buyer)).debitsPosted, 1_000);
     });
@@ -168,7 +171,10 @@ for (const which of ['pglite', 'postgres'] as const) {
       await new Promise((r) => setTimeout(r, 1_200));
       await rejects(postPending(db, { id: fresh('capture'), pendingId }), 'LEDGER_PENDING_EXPIRED');
       const stale = await checkLedgerInvariants(db);
-      assert.deepEqual(stale.violations.map((v) => v.invariant), ['no-pending-past-timeout']);
+      assert.deepEqual(
+        stale.violations.map((v) => v.invariant),
+        ['no-pending-past-timeout'],
+      );
       assert.match(stale.violations[0]!.message, new RegExp(pendingId));
       assert.ok((await checkLedgerInvariants(db, { graceSeconds: 60 })).ok, 'within the grace period it is not a violation');
       // Two sweepers at once: exactly one void.
@@ -234,7 +240,10 @@ for (const which of ['pglite', 'postgres'] as const) {
         { id: ids[3]!, debitAccountId: buyer, creditAccountId: merchant, amount: 600, currency: 'KRW', code: 'capture' },
         { id: ids[4]!, debitAccountId: issuer, creditAccountId: fees, amount: 2, currency: 'KRW', code: 'fee' },
       ]);
-      assert.deepEqual(results.map((r) => (r.ok ? 'ok' : r.code)), ['ok', 'LEDGER_LINKED_EVENT_FAILED', 'LEDGER_LINKED_EVENT_FAILED', 'LEDGER_BALANCE_RULE', 'ok']);
+      assert.deepEqual(
+        results.map((r) => (r.ok ? 'ok' : r.code)),
+        ['ok', 'LEDGER_LINKED_EVENT_FAILED', 'LEDGER_LINKED_EVENT_FAILED', 'LEDGER_BALANCE_RULE', 'ok'],
+      );
       assert.deepEqual(results[1]!.ok ? {} : results[1]!.details, { failedId: ids[3] });
       for (const id of ids.slice(1, 4)) assert.equal(await getTransfer(db, id), undefined, `${id} left no trace`);
       assert.equal((await balances(db, buyer)).debitsPosted, 0);
@@ -319,7 +328,11 @@ for (const which of ['pglite', 'postgres'] as const) {
         await db.transaction(async (tx) => {
           // Superuser only: replica mode skips ordinary triggers.
           await tx.query(`SET LOCAL session_replication_role = replica`);
-          await tx.query(`INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount, currency, code, kind) VALUES ($1, $2, $3, 250, 'KRW', 'planted', 'posted')`, [fresh('planted'), buyer, merchant]);
+          await tx.query(`INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount, currency, code, kind) VALUES ($1, $2, $3, 250, 'KRW', 'planted', 'posted')`, [
+            fresh('planted'),
+            buyer,
+            merchant,
+          ]);
         });
         const report = await checkLedgerInvariants(db);
         assert.equal(report.ok, false);

@@ -42,9 +42,7 @@ describe('opening one new ledger account from many transactions at once (Postgre
     const failures: string[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const id = `points_issued:race-${round}`;
-      const results = await Promise.allSettled(
-        Array.from({ length: AT_ONCE }, () => db!.transaction((tx) => openAccount(tx, { id, kind: 'points_issued', currency: 'KRW', owner: 'race' }))),
-      );
+      const results = await Promise.allSettled(Array.from({ length: AT_ONCE }, () => db!.transaction((tx) => openAccount(tx, { id, kind: 'points_issued', currency: 'KRW', owner: 'race' }))));
       for (const r of results) {
         if (r.status === 'rejected') failures.push(`${(r.reason as { code?: string }).code}: ${(r.reason as Error).message}`);
         else assert.equal(r.value.id, id);

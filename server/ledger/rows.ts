@@ -15,11 +15,7 @@ export function iso(value: unknown): string {
 }
 
 export function accountFromRow(r: Record<string, unknown>): LedgerAccount {
-  const rule: LedgerBalanceRule = r['debits_must_not_exceed_credits']
-    ? 'debits_must_not_exceed_credits'
-    : r['credits_must_not_exceed_debits']
-      ? 'credits_must_not_exceed_debits'
-      : 'none';
+  const rule: LedgerBalanceRule = r['debits_must_not_exceed_credits'] ? 'debits_must_not_exceed_credits' : r['credits_must_not_exceed_debits'] ? 'credits_must_not_exceed_debits' : 'none';
   return {
     id: String(r['id']),
     kind: String(r['kind']),

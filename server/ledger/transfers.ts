@@ -94,10 +94,7 @@ export async function createTransfers(db: Db | Queryable, transfers: readonly Tr
   const attempts = isDb(db) ? MAX_ATTEMPTS : 1;
   for (let attempt = 1; ; attempt++) {
     try {
-      const { rows } = await db.query<{ idx: number; result: string; detail: string | null }>(
-        'SELECT idx, result, detail FROM ledger_create_transfers($1::jsonb)',
-        [payload],
-      );
+      const { rows } = await db.query<{ idx: number; result: string; detail: string | null }>('SELECT idx, result, detail FROM ledger_create_transfers($1::jsonb)', [payload]);
       return rows.map((r, i): TransferResult => {
         const id = transfers[i]!.id;
         if (r.result === 'ok' || r.result === 'exists') return { id, ok: true, created: r.result === 'ok' };

@@ -80,7 +80,7 @@ export type TransferInput = {
 };
 
 export type TransferResult =
-  | { id: string; ok: true; /** false: the same transfer already existed, nothing was done. */ created: boolean }
+  | { id: string; ok: true /** false: the same transfer already existed, nothing was done. */; created: boolean }
   | { id: string; ok: false; code: ErrorCode; details: Record<string, string> };
 
 export type LedgerTransfer = {

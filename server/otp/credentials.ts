@@ -62,7 +62,11 @@ type CredentialRow = {
 export async function createOtpCredential(db: Queryable, keyring: Keyring, secret: Uint8Array): Promise<string> {
   const id = uuidV7();
   await db.query('INSERT INTO otp_credentials (id, secret_sealed, key_id, digits, period_seconds) VALUES ($1, $2, $3, $4, $5)', [
-    id, keyring.seal(secret, 'otp:' + id), keyring.currentId, OTP_DIGITS, OTP_PERIOD_SECONDS,
+    id,
+    keyring.seal(secret, 'otp:' + id),
+    keyring.currentId,
+    OTP_DIGITS,
+    OTP_PERIOD_SECONDS,
   ]);
   return id;
 }
@@ -211,9 +215,8 @@ export async function revokeOtpCredential(db: Queryable, credentialId: string): 
 
 /** The drift recorded for a credential, in steps (for the operator and the tests). */
 export async function otpDrift(db: Queryable, credentialId: string): Promise<{ driftSteps: number; lastOffset: number | null; failures: number }> {
-  const { rows } = await db.query<{ drift_steps: number; last_offset: number | null; failures: number }>(
-    'SELECT drift_steps, last_offset, failures FROM otp_credentials WHERE id = $1',
-    [credentialId],
-  );
+  const { rows } = await db.query<{ drift_steps: number; last_offset: number | null; failures: number }>('SELECT drift_steps, last_offset, failures FROM otp_credentials WHERE id = $1', [
+    credentialId,
+  ]);
   return { driftSteps: rows[0]?.drift_steps ?? 0, lastOffset: rows[0]?.last_offset ?? null, failures: rows[0]?.failures ?? 0 };
 }

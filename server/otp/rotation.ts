@@ -21,10 +21,12 @@ export async function resealUnderCurrentKey(db: Queryable, keyring: Keyring, sea
   let changed = 0;
   for (const row of rows) {
     const plain = keyring.open(row.value, sealed.bindingPrefix + row.id);
-    const { rows: done } = await db.query(
-      `UPDATE ${sealed.table} SET ${sealed.column} = $2, key_id = $3 WHERE id = $1 AND key_id = $4 RETURNING id`,
-      [row.id, keyring.seal(plain, sealed.bindingPrefix + row.id), keyring.currentId, row.key_id],
-    );
+    const { rows: done } = await db.query(`UPDATE ${sealed.table} SET ${sealed.column} = $2, key_id = $3 WHERE id = $1 AND key_id = $4 RETURNING id`, [
+      row.id,
+      keyring.seal(plain, sealed.bindingPrefix + row.id),
+      keyring.currentId,
+      row.key_id,
+    ]);
     plain.fill(0);
     changed += done.length;
   }

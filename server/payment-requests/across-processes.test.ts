@@ -49,8 +49,7 @@ for (const which of ['pglite', 'postgres'] as const) {
     wallet.addUser('dana', UNIT);
     let credential = '';
     const api = client(wallet, () => credential);
-    const open = () =>
-      startPayreqServer({ wallet, ...(which === 'pglite' ? { pgliteDir: dir! } : { databaseUrl: database!.databaseUrl! }) });
+    const open = () => startPayreqServer({ wallet, ...(which === 'pglite' ? { pgliteDir: dir! } : { databaseUrl: database!.databaseUrl! }) });
 
     before(async () => {
       if (which === 'pglite') dir = mkdtempSync(join(tmpdir(), 'payreq-restart-'));
@@ -102,7 +101,10 @@ for (const which of ['pglite', 'postgres'] as const) {
         assert.equal(await api.state(second.url, r.id), 'expired');
         await new Promise((res) => setTimeout(res, 300));
         const polled = (await fetch(second.url + `/wallet/api/requests?after=${head}`, { headers: wallet.headers('dana') }).then((x) => x.json())) as any;
-        assert.deepEqual(polled.events.map((e: any) => [e.type, e.request.id, e.request.state]), [['resolved', r.id, 'expired']]);
+        assert.deepEqual(
+          polled.events.map((e: any) => [e.type, e.request.id, e.request.state]),
+          [['resolved', r.id, 'expired']],
+        );
       } finally {
         await second.close();
       }
@@ -134,7 +136,7 @@ describe('requests to pay with two servers on one PostgreSQL schema', () => {
   });
 
   it('a request created through one server reaches a phone streaming from the other, and the outcome the requester streaming from the first', async (t) => {
-    if (!database.databaseUrl) return t.skip('PGlite is one process\'s database');
+    if (!database.databaseUrl) return t.skip("PGlite is one process's database");
     const erinOnB = await openSse(b.url + '/wallet/api/requests/stream', wallet.headers('erin'));
     const requesterOnA = await openSse(a.url + '/v1/payment-requests/stream', { authorization: 'Bearer ' + credential });
     await erinOnB.next();
@@ -149,7 +151,7 @@ describe('requests to pay with two servers on one PostgreSQL schema', () => {
   });
 
   it('a request too large for a notification still reaches a phone on the other server live (read back from the database)', async (t) => {
-    if (!database.databaseUrl) return t.skip('PGlite is one process\'s database');
+    if (!database.databaseUrl) return t.skip("PGlite is one process's database");
     const erinOnB = await openSse(b.url + '/wallet/api/requests/stream', wallet.headers('erin'));
     await erinOnB.next();
     const items = Array.from({ length: 60 }, (_, i) => ({ name: `Item ${i} `.padEnd(180, 'x'), quantity: 1, amount: 100 }));
@@ -162,7 +164,7 @@ describe('requests to pay with two servers on one PostgreSQL schema', () => {
   });
 
   it('two phones answering at once through two servers give one decision', async (t) => {
-    if (!database.databaseUrl) return t.skip('PGlite is one process\'s database');
+    if (!database.databaseUrl) return t.skip("PGlite is one process's database");
     const decisions = new Map<string, number>();
     for (let i = 0; i < 20; i++) {
       const r = await api.create(i % 2 ? a.url : b.url, { amount: 1_000 + i });
@@ -182,7 +184,7 @@ describe('requests to pay with two servers on one PostgreSQL schema', () => {
   });
 
   it('both servers sweep; an expiry is written once, on time, and still when one server is gone', async (t) => {
-    if (!database.databaseUrl) return t.skip('PGlite is one process\'s database');
+    if (!database.databaseUrl) return t.skip("PGlite is one process's database");
     const requester = await openSse(b.url + '/v1/payment-requests/stream', { authorization: 'Bearer ' + credential });
     await requester.next();
     const ids = [];

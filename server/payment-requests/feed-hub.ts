@@ -61,7 +61,11 @@ export class FeedHub {
         () => {
           for (const set of this.byFeed.values()) {
             for (const s of [...set]) {
-              if (s.gatewayId) void isGatewayActive(this.db, s.gatewayId).then((active) => active || s.close(), () => undefined);
+              if (s.gatewayId)
+                void isGatewayActive(this.db, s.gatewayId).then(
+                  (active) => active || s.close(),
+                  () => undefined,
+                );
             }
           }
         },

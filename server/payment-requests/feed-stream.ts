@@ -42,14 +42,7 @@ export function formatSse(event: PaymentRequestStreamEvent): string {
   return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
-export async function openFeedStream(
-  db: Db,
-  hub: FeedHub,
-  reply: FastifyReply,
-  feed: string,
-  after: number | undefined,
-  options: StreamOptions = {},
-): Promise<void> {
+export async function openFeedStream(db: Db, hub: FeedHub, reply: FastifyReply, feed: string, after: number | undefined, options: StreamOptions = {}): Promise<void> {
   const { gatewayId, stillAllowed } = options;
   let cursor = after ?? (await feedHead(db, feed));
   reply.hijack();
@@ -124,7 +117,11 @@ export async function openFeedStream(
     // A catch-up that failed on a database error is retried here.
     if (announced > cursor) void catchUp();
     // A session revoked while the stream is open ends it here (within one keepalive).
-    if (stillAllowed) void stillAllowed().then((ok) => ok || close(), () => undefined);
+    if (stillAllowed)
+      void stillAllowed().then(
+        (ok) => ok || close(),
+        () => undefined,
+      );
   }, options.keepaliveMs ?? KEEPALIVE_MS);
   res.on('close', close);
   // A browser's EventSource reconnects after `retry` ms (default 3 s) and sends Last-Event-ID itself.

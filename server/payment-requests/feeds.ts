@@ -86,11 +86,7 @@ export function siteBumpSql(feedParam: number, when = 'TRUE'): string {
 }
 
 export function noticesFrom(raw: unknown): FeedNotice[] {
-  return ((raw ?? []) as [string, number | string, PaymentRequestStreamEvent][]).map(([feed, seq, event]) => [
-    feed,
-    Number(seq),
-    { ...event, seq: Number(seq) },
-  ]);
+  return ((raw ?? []) as [string, number | string, PaymentRequestStreamEvent][]).map(([feed, seq, event]) => [feed, Number(seq), { ...event, seq: Number(seq) }]);
 }
 
 /** One notice per notification (the current form), or a list of them (tolerated). */
@@ -111,9 +107,10 @@ export async function feedHead(db: Queryable, feed: string): Promise<number> {
 
 /** Events of a feed after `after`, oldest first. */
 export async function readEvents(db: Db, feed: string, after: number, limit = 200): Promise<PaymentRequestStreamEvent[]> {
-  const { rows } = await db.query<{ seq: string | number; type: string; data: unknown }>(
-    'SELECT seq, type, data FROM payment_request_events WHERE feed = $1 AND seq > $2 ORDER BY seq LIMIT $3',
-    [feed, after, limit],
-  );
+  const { rows } = await db.query<{ seq: string | number; type: string; data: unknown }>('SELECT seq, type, data FROM payment_request_events WHERE feed = $1 AND seq > $2 ORDER BY seq LIMIT $3', [
+    feed,
+    after,
+    limit,
+  ]);
   return rows.map((r) => ({ type: r.type, seq: Number(r.seq), request: r.data }) as PaymentRequestStreamEvent);
 }

@@ -37,10 +37,7 @@ export async function authenticateMerchant(db: Db, credential: string): Promise<
   const m = CREDENTIAL.exec(credential);
   if (!m) return undefined;
   const [, merchantId, secret] = m as unknown as [string, string, string];
-  const { rows } = await db.query<{ name: string; secret_hash: string; revoked_at: unknown }>(
-    'SELECT name, secret_hash, revoked_at FROM merchants WHERE id = $1',
-    [merchantId],
-  );
+  const { rows } = await db.query<{ name: string; secret_hash: string; revoked_at: unknown }>('SELECT name, secret_hash, revoked_at FROM merchants WHERE id = $1', [merchantId]);
   const row = rows[0];
   if (!row || row.revoked_at) return undefined;
   const given = Buffer.from(hashSecret(secret), 'hex');

@@ -190,7 +190,10 @@ for (const which of ['pglite', 'postgres'] as const) {
       const r = (await create()).json.request;
       await alice.next((e) => e.event === 'request' && e.data.request.id === r.id);
       const cancel = (credential = gw.credential) =>
-        fetch(server.url + `/v1/payment-requests/${r.id}/cancel`, { method: 'POST', headers: { authorization: 'Bearer ' + credential } }).then(async (res) => ({ status: res.status, json: (await res.json()) as any }));
+        fetch(server.url + `/v1/payment-requests/${r.id}/cancel`, { method: 'POST', headers: { authorization: 'Bearer ' + credential } }).then(async (res) => ({
+          status: res.status,
+          json: (await res.json()) as any,
+        }));
       assert.equal((await cancel(merchant.credential)).status, 404, 'another requester cannot cancel it');
       const c = await cancel();
       assert.equal(c.status, 200);
@@ -239,8 +242,15 @@ for (const which of ['pglite', 'postgres'] as const) {
       assert.equal((await resumed.next()).event, 'ready');
       const got: any[] = [];
       for (let i = 0; i < 6; i++) got.push(await resumed.next());
-      assert.deepEqual(got.slice(0, 5).map((e) => e.data.request.id), ids);
-      assert.deepEqual(got.map((e) => Number(e.id)), got.map((_, i) => Number(ready.id) + 1 + i), 'seqs follow on, none skipped');
+      assert.deepEqual(
+        got.slice(0, 5).map((e) => e.data.request.id),
+        ids,
+      );
+      assert.deepEqual(
+        got.map((e) => Number(e.id)),
+        got.map((_, i) => Number(ready.id) + 1 + i),
+        'seqs follow on, none skipped',
+      );
       assert.equal(got[5].event, 'resolved');
       assert.equal(got[5].data.request.state, 'declined');
       // Live after the replay, and a resume from the middle.
@@ -252,7 +262,10 @@ for (const which of ['pglite', 'postgres'] as const) {
       assert.equal((await middle.next()).data.request.id, ids[3]);
       middle.close();
       const polled = await phone('bob', `/wallet/api/requests?after=${ready.id}`);
-      assert.deepEqual(polled.json.events.slice(0, 5).map((e: any) => e.request.id), ids);
+      assert.deepEqual(
+        polled.json.events.slice(0, 5).map((e: any) => e.request.id),
+        ids,
+      );
       assert.equal(polled.json.seq, Number(got[5].id) + 1);
     });
 
@@ -304,7 +317,7 @@ for (const which of ['pglite', 'postgres'] as const) {
       assert.equal((await create({ to: { buildingId: 'bldg-a', unit: 'nobody' } })).json.code, 'PAYMENT_REQUEST_NO_RECIPIENT');
       assert.equal((await create({}, 'gw_nonsense')).status, 401);
       const r = (await create()).json.request;
-      assert.equal((await requesterGet(r.id, merchant.credential)).status, 404, 'a merchant does not see a site\'s request');
+      assert.equal((await requesterGet(r.id, merchant.credential)).status, 404, "a merchant does not see a site's request");
     });
 
     it('a merchant asks with its own credential, only to be paid itself, and learns the outcome live', async () => {
@@ -315,16 +328,15 @@ for (const which of ['pglite', 'postgres'] as const) {
       assert.equal(forbidden.json.code, 'PAYMENT_REQUEST_PAYEE_FORBIDDEN');
       const r = (await create({ payee: { id: merchant.merchantId, name: merchant.name }, to: { userId: 'carol' } }, merchant.credential)).json.request;
       assert.equal((await requesterGet(r.id, merchant.credential)).json.request.state, 'pending');
-      assert.equal((await requesterGet(r.id)).status, 404, 'a gateway does not see a merchant\'s request');
+      assert.equal((await requesterGet(r.id)).status, 404, "a gateway does not see a merchant's request");
       await approve('carol', r.id, bindingOf(r));
       const outcome = await stream.next((e) => e.event === 'outcome');
       assert.equal(outcome.data.request.state, 'approved');
       stream.close();
     });
 
-    it('keeps each site\'s rows in commit order for replication: every change moves the row to the end of its site\'s order', async () => {
-      const siteSeq = async (id: string) =>
-        Number((await server.db.query<{ site_seq: string }>('SELECT site_seq FROM payment_requests WHERE id = $1', [id])).rows[0]!.site_seq);
+    it("keeps each site's rows in commit order for replication: every change moves the row to the end of its site's order", async () => {
+      const siteSeq = async (id: string) => Number((await server.db.query<{ site_seq: string }>('SELECT site_seq FROM payment_requests WHERE id = $1', [id])).rows[0]!.site_seq);
       const first = (await create()).json.request;
       const second = (await create()).json.request;
       assert.ok((await siteSeq(second.id)) > (await siteSeq(first.id)));
@@ -342,7 +354,7 @@ for (const which of ['pglite', 'postgres'] as const) {
       assert.equal(merchantRows.rows.length, 0);
     });
 
-    it('a revoked gateway\'s outcome stream ends at once, and its credential asks no more', async () => {
+    it("a revoked gateway's outcome stream ends at once, and its credential asks no more", async () => {
       const other = await enrolTestGateway(server.url, 'site-lobby');
       const stream = await requesterStream(other.credential);
       await stream.next();
@@ -362,7 +374,10 @@ for (const which of ['pglite', 'postgres'] as const) {
         seen.push(...polled.json.events.map((e: any) => e.request.amount));
         after = polled.json.seq;
       }
-      assert.deepEqual(seen, Array.from({ length: 205 }, (_, i) => 10 + i));
+      assert.deepEqual(
+        seen,
+        Array.from({ length: 205 }, (_, i) => 10 + i),
+      );
       assert.equal(after, 205);
     });
 
@@ -376,19 +391,23 @@ for (const which of ['pglite', 'postgres'] as const) {
         wallet.deps().usersAtUnit,
       );
       assert.equal((await alice.next((e) => e.event === 'request')).data.request.id, made.id);
-      assert.equal((await requesterGet(made.id)).json.request.state, 'pending', 'the site\'s gateway sees it');
+      assert.equal((await requesterGet(made.id)).json.request.state, 'pending', "the site's gateway sees it");
       const options = await phone('alice', `/wallet/api/requests/${made.id}/approval-options`, {});
       assert.equal(options.status, 200);
-      assert.equal(
-        Buffer.from(options.json.challenge, 'base64url').toString(),
-        canonicalPaymentRequestBinding({ requestId: made.id, amount: 7_700, currency: 'KRW', payeeId: 'payee-elevator' }),
-      );
+      assert.equal(Buffer.from(options.json.challenge, 'base64url').toString(), canonicalPaymentRequestBinding({ requestId: made.id, amount: 7_700, currency: 'KRW', payeeId: 'payee-elevator' }));
       alice.close();
     });
 
     it('describes its routes in the OpenAPI document', async () => {
       const doc = (await fetch(server.url + '/openapi.json').then((r) => r.json())) as { paths: Record<string, unknown> };
-      for (const path of ['/v1/payment-requests', '/v1/payment-requests/{id}/cancel', '/v1/payment-requests/stream', '/wallet/api/requests/stream', '/wallet/api/requests/{id}/approve', '/admin/merchants']) {
+      for (const path of [
+        '/v1/payment-requests',
+        '/v1/payment-requests/{id}/cancel',
+        '/v1/payment-requests/stream',
+        '/wallet/api/requests/stream',
+        '/wallet/api/requests/{id}/approve',
+        '/admin/merchants',
+      ]) {
         assert.ok(doc.paths[path], 'OpenAPI has ' + path);
       }
     });

@@ -41,23 +41,19 @@ export function registerPhoneRoutes(
   const { db, hub } = deps;
   const preHandler = deps.authenticateUser;
 
-  app.get(
-    '/wallet/api/requests',
-    { preHandler, schema: { summary: 'My pending requests to pay (and, with `after`, the events since)', tags, querystring: afterQuery } },
-    async (request) => {
-      const userId = userOf(request);
-      const feed = userFeed(userId);
-      const after = (request.query as { after?: number }).after;
-      if (after === undefined) {
-        // The seq first: an event committed after it comes in the next poll or the stream, never lost between the two reads.
-        const seq = await feedHead(db, feed);
-        return { requests: await pendingForUser(db, userId), seq };
-      }
-      // Polling: the next page of events; `seq` is where the next poll starts (the last event sent, so a full page goes on from there).
-      const [requests, events] = await Promise.all([pendingForUser(db, userId), readEvents(db, feed, after, 200)]);
-      return { requests, seq: events.at(-1)?.seq ?? after, events };
-    },
-  );
+  app.get('/wallet/api/requests', { preHandler, schema: { summary: 'My pending requests to pay (and, with `after`, the events since)', tags, querystring: afterQuery } }, async (request) => {
+    const userId = userOf(request);
+    const feed = userFeed(userId);
+    const after = (request.query as { after?: number }).after;
+    if (after === undefined) {
+      // The seq first: an event committed after it comes in the next poll or the stream, never lost between the two reads.
+      const seq = await feedHead(db, feed);
+      return { requests: await pendingForUser(db, userId), seq };
+    }
+    // Polling: the next page of events; `seq` is where the next poll starts (the last event sent, so a full page goes on from there).
+    const [requests, events] = await Promise.all([pendingForUser(db, userId), readEvents(db, feed, after, 200)]);
+    return { requests, seq: events.at(-1)?.seq ?? after, events };
+  });
 
   app.get(
     '/wallet/api/requests/stream',
@@ -80,16 +76,12 @@ export function registerPhoneRoutes(
     },
   );
 
-  app.post(
-    '/wallet/api/requests/:id/approval-options',
-    { preHandler, schema: { summary: 'WebAuthn request options whose challenge binds this request', tags, params: byId } },
-    async (request) => {
-      const userId = userOf(request);
-      const row = await getForRecipient(db, userId, (request.params as { id: string }).id);
-      if (row.state !== 'pending') throw new EdgePayError(paymentRequestRefusal(row.state), { state: row.state });
-      return deps.approvalOptions(userId, bindingOf(row));
-    },
-  );
+  app.post('/wallet/api/requests/:id/approval-options', { preHandler, schema: { summary: 'WebAuthn request options whose challenge binds this request', tags, params: byId } }, async (request) => {
+    const userId = userOf(request);
+    const row = await getForRecipient(db, userId, (request.params as { id: string }).id);
+    if (row.state !== 'pending') throw new EdgePayError(paymentRequestRefusal(row.state), { state: row.state });
+    return deps.approvalOptions(userId, bindingOf(row));
+  });
 
   app.post(
     '/wallet/api/requests/:id/approve',

@@ -38,9 +38,19 @@ const SOME_TIME = '2000-01-01T00:00:00.000Z';
 export function checkReplicable(draft: RequestRow): void {
   if (draft.site_id === null) return;
   const doc: Record<string, unknown> = {
-    id: draft.id, siteId: draft.site_id, requesterKind: draft.requester_kind, requesterId: draft.requester_id, state: draft.state,
-    amount: Number(draft.amount), currency: draft.currency, payee: { id: draft.payee_id, name: draft.payee_name }, items: draft.items,
-    ...(draft.place === null ? {} : { place: draft.place }), createdAt: SOME_TIME, expiresAt: SOME_TIME, updatedAt: SOME_TIME,
+    id: draft.id,
+    siteId: draft.site_id,
+    requesterKind: draft.requester_kind,
+    requesterId: draft.requester_id,
+    state: draft.state,
+    amount: Number(draft.amount),
+    currency: draft.currency,
+    payee: { id: draft.payee_id, name: draft.payee_name },
+    items: draft.items,
+    ...(draft.place === null ? {} : { place: draft.place }),
+    createdAt: SOME_TIME,
+    expiresAt: SOME_TIME,
+    updatedAt: SOME_TIME,
   };
   const errors = declared.validate(doc);
   if (errors) throw new EdgePayError('REQUEST_INVALID', { reason: 'not replicable to the site: ' + errors.slice(0, 3).join('; ') });

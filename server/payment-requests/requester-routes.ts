@@ -24,10 +24,7 @@ import { cancelRequest, createPaymentRequest, getForRequester, type UsersAtUnit 
 const security: Record<string, string[]>[] = [{ gatewayCredential: [] }];
 const tags = ['payment-requests'];
 
-export function registerRequesterRoutes(
-  app: FastifyInstance,
-  deps: { db: Db; hub: FeedHub; usersAtUnit: UsersAtUnit; onCreated: (ttlSeconds: number) => void; keepaliveMs?: number },
-): void {
+export function registerRequesterRoutes(app: FastifyInstance, deps: { db: Db; hub: FeedHub; usersAtUnit: UsersAtUnit; onCreated: (ttlSeconds: number) => void; keepaliveMs?: number }): void {
   const { db, hub } = deps;
 
   app.post(
@@ -60,7 +57,7 @@ export function registerRequesterRoutes(
     '/v1/payment-requests/stream',
     {
       schema: {
-        summary: 'Server-Sent Events: the requester\'s requests and their outcomes; `id:` on every event, resume with Last-Event-ID',
+        summary: "Server-Sent Events: the requester's requests and their outcomes; `id:` on every event, resume with Last-Event-ID",
         tags,
         security,
         querystring: afterQuery,
@@ -78,7 +75,7 @@ export function registerRequesterRoutes(
   app.get(
     '/v1/payment-requests/events',
     {
-      schema: { summary: 'The requester\'s events after a seq (polling)', tags, security, querystring: afterQuery },
+      schema: { summary: "The requester's events after a seq (polling)", tags, security, querystring: afterQuery },
     },
     async (request) => {
       const requester = await requireRequester(db, request.headers.authorization);
@@ -90,14 +87,10 @@ export function registerRequesterRoutes(
     },
   );
 
-  app.get(
-    '/v1/payment-requests/:id',
-    { schema: { summary: 'A request to pay and its state', tags, security, params: byId, response: { 200: requesterViewResponse, ...errors } } },
-    async (request) => {
-      const requester = await requireRequester(db, request.headers.authorization);
-      return { request: await getForRequester(db, requester, (request.params as { id: string }).id) };
-    },
-  );
+  app.get('/v1/payment-requests/:id', { schema: { summary: 'A request to pay and its state', tags, security, params: byId, response: { 200: requesterViewResponse, ...errors } } }, async (request) => {
+    const requester = await requireRequester(db, request.headers.authorization);
+    return { request: await getForRequester(db, requester, (request.params as { id: string }).id) };
+  });
 
   app.post(
     '/v1/payment-requests/:id/cancel',

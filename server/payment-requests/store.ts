@@ -56,12 +56,7 @@ function checkBody(body: CreatePaymentRequestBody): void {
 }
 
 /** Creates a request; its recipients are resolved now (a unit's residents at this moment). */
-export async function createPaymentRequest(
-  db: Db,
-  requester: PaymentRequester,
-  body: CreatePaymentRequestBody,
-  usersAtUnit: UsersAtUnit,
-): Promise<PaymentRequestView> {
+export async function createPaymentRequest(db: Db, requester: PaymentRequester, body: CreatePaymentRequestBody, usersAtUnit: UsersAtUnit): Promise<PaymentRequestView> {
   checkBody(body);
   if (requester.kind === 'merchant' && body.payee.id !== requester.id) {
     throw new EdgePayError('PAYMENT_REQUEST_PAYEE_FORBIDDEN', { payeeId: body.payee.id });
@@ -74,9 +69,24 @@ export async function createPaymentRequest(
   const feed = requesterFeed({ ...requester, siteId });
   // The views as they will be, but for the times, which the database sets (patched in by the statement).
   const draft: RequestRow = {
-    id, requester_kind: requester.kind, requester_id: requester.id, site_id: siteId, payee_id: body.payee.id, payee_name: body.payee.name,
-    amount: body.amount, currency: body.currency, items: body.items ?? [], place: body.place ?? null, note: body.note ?? null,
-    state: 'pending', stored_state: 'pending', created_at: '', expires_at: '', answered_at: null, answered_by: null, approval_method: null,
+    id,
+    requester_kind: requester.kind,
+    requester_id: requester.id,
+    site_id: siteId,
+    payee_id: body.payee.id,
+    payee_name: body.payee.name,
+    amount: body.amount,
+    currency: body.currency,
+    items: body.items ?? [],
+    place: body.place ?? null,
+    note: body.note ?? null,
+    state: 'pending',
+    stored_state: 'pending',
+    created_at: '',
+    expires_at: '',
+    answered_at: null,
+    answered_by: null,
+    approval_method: null,
   };
   checkReplicable(draft);
   // One statement (atomic without BEGIN/COMMIT round trips: this is the path from a request to the phone):
@@ -92,10 +102,23 @@ export async function createPaymentRequest(
      ${REPLICATED_SQL}
      SELECT ${ROW_COLUMNS}, ${NOTICES_SQL}, ${REPLICATED_COLUMN} FROM changed r`,
     [
-      id, requester.kind, requester.id, siteId, JSON.stringify(body.to), body.payee.id, body.payee.name,
-      body.amount, body.currency, JSON.stringify(body.items ?? []), body.place ?? null, body.note ?? null,
-      body.ttlSeconds ?? PAYMENT_REQUEST_DEFAULT_TTL_SECONDS, recipients, JSON.stringify(eventEntries(draft, recipients, 'request', feed)),
-      siteId === null ? null : feed, PAYMENT_REQUESTS_CHANNEL,
+      id,
+      requester.kind,
+      requester.id,
+      siteId,
+      JSON.stringify(body.to),
+      body.payee.id,
+      body.payee.name,
+      body.amount,
+      body.currency,
+      JSON.stringify(body.items ?? []),
+      body.place ?? null,
+      body.note ?? null,
+      body.ttlSeconds ?? PAYMENT_REQUEST_DEFAULT_TTL_SECONDS,
+      recipients,
+      JSON.stringify(eventEntries(draft, recipients, 'request', feed)),
+      siteId === null ? null : feed,
+      PAYMENT_REQUESTS_CHANNEL,
     ],
   );
   const row = rows[0]!;
@@ -174,12 +197,7 @@ async function refuseIfNotPending(db: Db, row: RequestRow, event: PaymentRequest
  * the others write nothing (no row, no events). `row` is the request as read
  * before (its immutable parts and recipients make the events).
  */
-async function transition(
-  db: Db,
-  row: RowWithRecipients,
-  event: PaymentRequestEventType,
-  answer: { by: string; method: ApprovalMethod | null } | null,
-): Promise<RequestRow | undefined> {
+async function transition(db: Db, row: RowWithRecipients, event: PaymentRequestEventType, answer: { by: string; method: ApprovalMethod | null } | null): Promise<RequestRow | undefined> {
   const to = nextPaymentRequestState('pending', event);
   const deadline = (alias: string) => (event === 'expire' ? `${alias}.expires_at <= now()` : `${alias}.expires_at > now()`);
   const feed = requesterFeed({ kind: row.requester_kind, id: row.requester_id, siteId: row.site_id });
@@ -213,12 +231,7 @@ export async function expireRequest(db: Db, id: string): Promise<boolean> {
  * binding read from the database by the injected verifier before the row is
  * touched; the answer then counts only if the request is still pending.
  */
-export async function answerRequest(
-  db: Db,
-  userId: string,
-  id: string,
-  answer: { kind: 'approve'; proof: unknown; verify: VerifyApproval } | { kind: 'decline' },
-): Promise<PhonePaymentRequestView> {
+export async function answerRequest(db: Db, userId: string, id: string, answer: { kind: 'approve'; proof: unknown; verify: VerifyApproval } | { kind: 'decline' }): Promise<PhonePaymentRequestView> {
   const row = await getForRecipient(db, userId, id);
   await refuseIfNotPending(db, row, answer.kind);
   let method: ApprovalMethod | null = null;
@@ -250,18 +263,13 @@ export async function cancelRequest(db: Db, requester: PaymentRequester, id: str
 
 /** Requests still marked pending whose deadline has passed (the sweeper's work). */
 export async function overdueRequests(db: Db, limit = 200): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>(
-    "SELECT id FROM payment_requests WHERE state = 'pending' AND expires_at <= now() ORDER BY expires_at LIMIT $1",
-    [limit],
-  );
+  const { rows } = await db.query<{ id: string }>("SELECT id FROM payment_requests WHERE state = 'pending' AND expires_at <= now() ORDER BY expires_at LIMIT $1", [limit]);
   return rows.map((r) => r.id);
 }
 
 /** Milliseconds until the next pending request's deadline, by the database's clock; undefined if none. */
 export async function msUntilNextDeadline(db: Db): Promise<number | undefined> {
-  const { rows } = await db.query<{ ms: string | number | null }>(
-    "SELECT EXTRACT(EPOCH FROM (min(expires_at) - now())) * 1000 AS ms FROM payment_requests WHERE state = 'pending'",
-  );
+  const { rows } = await db.query<{ ms: string | number | null }>("SELECT EXTRACT(EPOCH FROM (min(expires_at) - now())) * 1000 AS ms FROM payment_requests WHERE state = 'pending'");
   const ms = rows[0]?.ms;
   return ms === null || ms === undefined ? undefined : Math.max(0, Number(ms));
 }

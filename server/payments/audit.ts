@@ -49,10 +49,7 @@ export type AuditRow = {
   details: Record<string, unknown>;
 };
 
-export async function readAudit(
-  db: Queryable,
-  filter: { paymentId?: string; siteId?: string; afterSeq?: number; limit: number },
-): Promise<AuditRow[]> {
+export async function readAudit(db: Queryable, filter: { paymentId?: string; siteId?: string; afterSeq?: number; limit: number }): Promise<AuditRow[]> {
   const { rows } = await db.query<any>(
     `SELECT seq, at, actor, action, payment_id, site_id, idempotency_key, amount, currency, details FROM audit_log
       WHERE ($1::text IS NULL OR payment_id = $1) AND ($2::text IS NULL OR site_id = $2) AND seq > $3

@@ -71,12 +71,7 @@ type OnceUnder = { action: 'payment.refunded' | 'payment.voided'; key: string; a
 
 async function decidedUnder(q: Queryable, paymentId: string, once: OnceUnder): Promise<boolean> {
   // The actor too: the routes' keys are scoped per gateway.
-  const { rows } = await q.query('SELECT 1 FROM audit_log WHERE payment_id = $1 AND action = $2 AND idempotency_key = $3 AND actor = $4 LIMIT 1', [
-    paymentId,
-    once.action,
-    once.key,
-    once.actor,
-  ]);
+  const { rows } = await q.query('SELECT 1 FROM audit_log WHERE payment_id = $1 AND action = $2 AND idempotency_key = $3 AND actor = $4 LIMIT 1', [paymentId, once.action, once.key, once.actor]);
   return rows.length > 0;
 }
 
@@ -197,7 +192,10 @@ export function createPaymentAuthority(deps: {
   async function openAccounts(path: ReturnType<typeof moneyPathOf>): Promise<void> {
     for (const account of [path.source, path.destination]) {
       if (openedAccounts.has(account.id)) continue;
-      const opened = await openAccount(db, account).then(() => true, () => false);
+      const opened = await openAccount(db, account).then(
+        () => true,
+        () => false,
+      );
       if (opened) openedAccounts.add(account.id);
     }
   }
@@ -231,30 +229,43 @@ export function createPaymentAuthority(deps: {
   /** After the processor answered an authorisation: approve (and capture, if the method does), or decline, or expire. */
   async function settle(method: PaymentMethod, payment: PaymentDoc, result: AuthoriseResult | AcquirerUnavailable, actor: string, key: string, also?: (tx: Queryable) => Promise<void>, known?: Known) {
     if (result instanceof AcquirerUnavailable) {
-      return decideBatched(payment, known, actor, key, (cur) =>
-        cur.status === 'pending-approval' ? [{ event: { type: 'expire', reason: 'acquirer-' + result.kind }, action: 'payment.expired' }] : undefined,
-      also);
+      return decideBatched(
+        payment,
+        known,
+        actor,
+        key,
+        (cur) => (cur.status === 'pending-approval' ? [{ event: { type: 'expire', reason: 'acquirer-' + result.kind }, action: 'payment.expired' }] : undefined),
+        also,
+      );
     }
     if (result.outcome === 'declined') return decline(payment, result.reason, actor, key, also, known);
     const capture = method.captureOnApproval
       ? await method.processor.capture({ idempotencyKey: payment.id, reference: result.reference, amount: payment.amount, currency: payment.currency })
       : undefined;
-    return decideBatched(payment, known, actor, key, (cur) => {
-      if (cur.status !== 'pending-approval' && cur.status !== 'forwarded') return undefined;
-      const list: Decision[] = [
-        { event: { type: 'approve', approvalCode: result.approvalCode, reference: result.reference }, action: 'payment.authorised' },
-      ];
-      if (capture?.outcome === 'done') list.push({ event: { type: 'capture' }, action: 'payment.captured' });
-      return list;
-    }, also);
+    return decideBatched(
+      payment,
+      known,
+      actor,
+      key,
+      (cur) => {
+        if (cur.status !== 'pending-approval' && cur.status !== 'forwarded') return undefined;
+        const list: Decision[] = [{ event: { type: 'approve', approvalCode: result.approvalCode, reference: result.reference }, action: 'payment.authorised' }];
+        if (capture?.outcome === 'done') list.push({ event: { type: 'capture' }, action: 'payment.captured' });
+        return list;
+      },
+      also,
+    );
   }
 
   function decline(payment: PaymentDoc, reason: string, actor: string, key: string, also?: (tx: Queryable) => Promise<void>, known?: Known) {
-    return decideBatched(payment, known, actor, key, (cur) =>
-      cur.status === 'pending-approval' || cur.status === 'forwarded'
-        ? [{ event: { type: 'decline', reason }, action: 'payment.declined' }]
-        : undefined,
-    also);
+    return decideBatched(
+      payment,
+      known,
+      actor,
+      key,
+      (cur) => (cur.status === 'pending-approval' || cur.status === 'forwarded' ? [{ event: { type: 'decline', reason }, action: 'payment.declined' }] : undefined),
+      also,
+    );
   }
 
   async function callProcessor(method: PaymentMethod, payment: PaymentDoc): Promise<AuthoriseResult | AcquirerUnavailable> {
@@ -308,10 +319,7 @@ export function createPaymentAuthority(deps: {
   async function held(writer: GatewayIdentity, paymentId: string, waitMs: number): Promise<{ doc: PaymentDoc; seq: number }> {
     const deadline = Date.now() + waitMs;
     for (;;) {
-      const { rows } = await db.query<{ data: PaymentDoc; site_id: string; seq: string | number }>(
-        "SELECT data, site_id, seq FROM documents WHERE collection = 'payments' AND id = $1",
-        [paymentId],
-      );
+      const { rows } = await db.query<{ data: PaymentDoc; site_id: string; seq: string | number }>("SELECT data, site_id, seq FROM documents WHERE collection = 'payments' AND id = $1", [paymentId]);
       const row = rows[0];
       if (row) {
         if (row.site_id !== writer.siteId) throw new EdgePayError('PAYMENT_NOT_FOUND', { paymentId });
@@ -369,9 +377,7 @@ export function createPaymentAuthority(deps: {
      * Returns false when the acquirer could not be reached (try later).
      */
     async forwardStored(paymentId: string, siteId: string, attempts: number): Promise<boolean> {
-      const forwarded = await decide(siteId, paymentId, 'server', paymentId, (cur) =>
-        cur.status === 'stored' ? [{ event: { type: 'forward' }, action: 'payment.forwarded' }] : undefined,
-      );
+      const forwarded = await decide(siteId, paymentId, 'server', paymentId, (cur) => (cur.status === 'stored' ? [{ event: { type: 'forward' }, action: 'payment.forwarded' }] : undefined));
       if (forwarded.status !== 'forwarded') {
         // Decided already (by an earlier attempt that died before dequeuing).
         await db.transaction((tx) => finishForward(tx, paymentId));
@@ -404,9 +410,7 @@ export function createPaymentAuthority(deps: {
         [olderThanMinutes],
       );
       for (const r of rows) {
-        await decide(r.site_id, r.id, 'server', undefined, (cur) =>
-          cur.status === 'created' ? [{ event: { type: 'expire', reason: 'not-submitted' }, action: 'payment.expired' }] : undefined,
-        );
+        await decide(r.site_id, r.id, 'server', undefined, (cur) => (cur.status === 'created' ? [{ event: { type: 'expire', reason: 'not-submitted' }, action: 'payment.expired' }] : undefined));
       }
       return rows.length;
     },
@@ -457,9 +461,12 @@ export function createPaymentAuthority(deps: {
     },
 
     async get(writer: GatewayIdentity, paymentId: string): Promise<PaymentDoc> {
-      return held(writer, paymentId, 0).then((known) => known.doc, (err: unknown) => {
-        throw isEdgePayError(err, 'PAYMENT_NOT_RECEIVED') ? new EdgePayError('PAYMENT_NOT_FOUND', { paymentId }) : err;
-      });
+      return held(writer, paymentId, 0).then(
+        (known) => known.doc,
+        (err: unknown) => {
+          throw isEdgePayError(err, 'PAYMENT_NOT_RECEIVED') ? new EdgePayError('PAYMENT_NOT_FOUND', { paymentId }) : err;
+        },
+      );
     },
 
     /** The payment methods this authority takes. */

@@ -32,13 +32,19 @@ describe('payment decision batches (PostgreSQL)', () => {
     await database?.drop();
   });
 
-  it('writes the fresh items with the next seqs in batch order; a stale one and another site\'s id are left out', async (t) => {
+  it("writes the fresh items with the next seqs in batch order; a stale one and another site's id are left out", async (t) => {
     if (skip) return t.skip('PostgreSQL not reachable');
     const first = await call(db, 'site-a', [
       { i: 0, id: 'p1', expect: null, data: doc('p1', 'site-a', 'pending-approval'), audit: [audit('p1', 'site-a')], transfers: [] },
       { i: 1, id: 'p2', expect: null, data: doc('p2', 'site-a', 'pending-approval'), audit: [audit('p2', 'site-a')], transfers: [] },
     ]);
-    assert.deepEqual(first.rows.map((r) => [r.item, Number(r.seq)]), [[0, 1], [1, 2]]);
+    assert.deepEqual(
+      first.rows.map((r) => [r.item, Number(r.seq)]),
+      [
+        [0, 1],
+        [1, 2],
+      ],
+    );
     await call(db, 'site-b', [{ i: 0, id: 'b1', expect: null, data: doc('b1', 'site-b', 'pending-approval'), audit: [], transfers: [] }]);
 
     const second = await call(db, 'site-a', [
@@ -51,22 +57,34 @@ describe('payment decision batches (PostgreSQL)', () => {
       { i: 3, id: 'b1', expect: 1, data: doc('b1', 'site-a', 'captured'), audit: [audit('b1', 'site-a')], transfers: [] },
       { i: 4, id: 'p3', expect: null, data: doc('p3', 'site-a', 'pending-approval'), audit: [audit('p3', 'site-a')], transfers: [] },
     ]);
-    assert.deepEqual(second.rows.map((r) => [r.item, Number(r.seq)]), [[0, 3], [4, 4]]);
+    assert.deepEqual(
+      second.rows.map((r) => [r.item, Number(r.seq)]),
+      [
+        [0, 3],
+        [4, 4],
+      ],
+    );
 
     const { rows } = await db.query<{ id: string; site_id: string; seq: string; status: string }>(
       "SELECT id, site_id, seq, data->>'status' AS status FROM documents WHERE collection = 'payments' ORDER BY site_id, seq",
     );
-    assert.deepEqual(rows.map((r) => [r.id, r.site_id, Number(r.seq), r.status]), [
-      ['p2', 'site-a', 2, 'pending-approval'],
-      ['p1', 'site-a', 3, 'captured'],
-      ['p3', 'site-a', 4, 'pending-approval'],
-      ['b1', 'site-b', 1, 'pending-approval'],
-    ]);
+    assert.deepEqual(
+      rows.map((r) => [r.id, r.site_id, Number(r.seq), r.status]),
+      [
+        ['p2', 'site-a', 2, 'pending-approval'],
+        ['p1', 'site-a', 3, 'captured'],
+        ['p3', 'site-a', 4, 'pending-approval'],
+        ['b1', 'site-b', 1, 'pending-approval'],
+      ],
+    );
     const counter = await db.query<{ value: string }>("SELECT value FROM change_counters WHERE collection = 'payments' AND site_id = 'site-a'");
     assert.equal(Number(counter.rows[0]!.value), 4, 'the counter ends at the last seq written');
     // Audit entries only for what was written.
     const audits = await db.query<{ payment_id: string }>("SELECT payment_id FROM audit_log WHERE site_id = 'site-a' ORDER BY seq");
-    assert.deepEqual(audits.rows.map((r) => r.payment_id), ['p1', 'p2', 'p1', 'p3']);
+    assert.deepEqual(
+      audits.rows.map((r) => r.payment_id),
+      ['p1', 'p2', 'p1', 'p3'],
+    );
   });
 
   it('plans by key whatever the statistics say (enable_seqscan off for the call)', async (t) => {

@@ -89,19 +89,16 @@ export class DecisionBatches {
     const param =
       '[' +
       batch
-        .map(({ item }, i) =>
-          `{"i":${i},"id":${JSON.stringify(item.id)},"expect":${item.expect === null ? 'null' : item.expect},` +
-          `"data":${JSON.stringify(item.data)},"audit":${JSON.stringify(item.audit)},"transfers":${JSON.stringify(item.transfers)}}`,
+        .map(
+          ({ item }, i) =>
+            `{"i":${i},"id":${JSON.stringify(item.id)},"expect":${item.expect === null ? 'null' : item.expect},` +
+            `"data":${JSON.stringify(item.data)},"audit":${JSON.stringify(item.audit)},"transfers":${JSON.stringify(item.transfers)}}`,
         )
         .join(',') +
       ']';
     let rows: { item: number; seq: string | number }[];
     try {
-      rows = (await this.db.query<{ item: number; seq: string | number }>('SELECT item, seq FROM edgepay_payment_decisions($1, $2, $3::jsonb)', [
-        this.collection,
-        siteId,
-        param,
-      ])).rows;
+      rows = (await this.db.query<{ item: number; seq: string | number }>('SELECT item, seq FROM edgepay_payment_decisions($1, $2, $3::jsonb)', [this.collection, siteId, param])).rows;
     } catch {
       this.stats.failed++;
       for (const q of batch) q.resolve('retry');

@@ -37,11 +37,7 @@ export async function finishForward(tx: Queryable, paymentId: string): Promise<v
 
 /** The acquirer could not be reached: try again later, with backoff. */
 export async function deferForward(db: Queryable, paymentId: string, delaySeconds: number, error: string): Promise<void> {
-  await db.query('UPDATE forward_queue SET lease_until = now() + make_interval(secs => $2), last_error = $3 WHERE payment_id = $1', [
-    paymentId,
-    delaySeconds,
-    error.slice(0, 500),
-  ]);
+  await db.query('UPDATE forward_queue SET lease_until = now() + make_interval(secs => $2), last_error = $3 WHERE payment_id = $1', [paymentId, delaySeconds, error.slice(0, 500)]);
 }
 
 export async function queueLength(db: Queryable): Promise<number> {

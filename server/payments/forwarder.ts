@@ -11,7 +11,11 @@ import { sweepIdempotencyKeys } from './idempotency.ts';
 
 export type Forwarder = { stop(): Promise<void>; kick(): void; readonly forwarded: number };
 
-export async function startForwarder(db: Db, authority: PaymentAuthority, options: { intervalMs?: number; leaseSeconds?: number; log?: (msg: string, err?: unknown) => void } = {}): Promise<Forwarder> {
+export async function startForwarder(
+  db: Db,
+  authority: PaymentAuthority,
+  options: { intervalMs?: number; leaseSeconds?: number; log?: (msg: string, err?: unknown) => void } = {},
+): Promise<Forwarder> {
   let stopped = false;
   let running: Promise<void> | undefined;
   let again = false;

@@ -57,10 +57,11 @@ export const paymentsMatchTransfers: LedgerInvariant = {
        END
        ORDER BY id LIMIT 100`,
     );
-    return rows.map((r) =>
-      `payment ${r['id']} is ${r['status']} (amount ${r['amount']}, refunded ${r['refunded']}) but its transfers say: ` +
-      (r['auth_id'] ? `authorisation ${r['auth_kind']} of ${r['auth_amount']}` : 'no authorisation') +
-      `, posted ${r['posted'] ?? 'none'}, void ${r['void_id'] ?? 'none'}, refunds ${r['refunds']} (${r['transfers']} transfer(s) in all)`,
+    return rows.map(
+      (r) =>
+        `payment ${r['id']} is ${r['status']} (amount ${r['amount']}, refunded ${r['refunded']}) but its transfers say: ` +
+        (r['auth_id'] ? `authorisation ${r['auth_kind']} of ${r['auth_amount']}` : 'no authorisation') +
+        `, posted ${r['posted'] ?? 'none'}, void ${r['void_id'] ?? 'none'}, refunds ${r['refunds']} (${r['transfers']} transfer(s) in all)`,
     );
   },
 };

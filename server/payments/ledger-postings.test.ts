@@ -52,10 +52,20 @@ const walletMethod = definePaymentMethod({
 function online(siteId: string, gatewayId: string, method: string, token: string, amount = 5000): PaymentDoc {
   const createdAt = new Date().toISOString();
   return {
-    id: uuidV7(), siteId, gatewayId, flow: 'kiosk', amount, currency: 'KRW', method: method as PaymentMethod, token,
+    id: uuidV7(),
+    siteId,
+    gatewayId,
+    flow: 'kiosk',
+    amount,
+    currency: 'KRW',
+    method: method as PaymentMethod,
+    token,
     cardDisplay: { bin: '411111', last4: '1111', brand: 'visa' },
     lineItems: [{ name: 'Lunch', quantity: 1, unitAmount: amount, lineAmount: amount }],
-    createdAt, offline: false, status: 'created', statusHistory: [{ status: 'created', at: createdAt, by: 'gateway' }],
+    createdAt,
+    offline: false,
+    status: 'created',
+    statusHistory: [{ status: 'created', at: createdAt, by: 'gateway' }],
   };
 }
 
@@ -86,8 +96,7 @@ async function startWith(options: { forwarder?: false; methods?: boolean } = {})
     return { status: r.status, body: (await r.json()) as any };
   };
   const push = (docs: PaymentDoc[]) => call(`/sync/payments/${VERSION}/push`, { body: docs.map((d) => ({ newDocumentState: { ...d, _deleted: false } })) });
-  const statusOf = async (id: string) =>
-    (await server.db.query<{ data: PaymentDoc }>("SELECT data FROM documents WHERE collection = 'payments' AND id = $1", [id])).rows[0]!.data.status;
+  const statusOf = async (id: string) => (await server.db.query<{ data: PaymentDoc }>("SELECT data FROM documents WHERE collection = 'payments' AND id = $1", [id])).rows[0]!.data.status;
   const shape = async (id: string) => (await transfersFor(server.db, 'payment:' + id)).map((t) => [t.id.slice(`payment:${id}:`.length), t.kind, t.amount]);
   return { server, gw, call, push, statusOf, shape };
 }
@@ -115,13 +124,20 @@ describe('payments post to the ledger (PGlite)', () => {
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     const sale = answer.body.payment;
     assert.equal(sale.status, 'captured');
-    assert.deepEqual(await s.shape(sale.id), [['authorise', 'pending', 7000], ['capture', 'post_pending', 7000]]);
+    assert.deepEqual(await s.shape(sale.id), [
+      ['authorise', 'pending', 7000],
+      ['capture', 'post_pending', 7000],
+    ]);
     const path = cardMoneyPath(sale);
     const auth = (await getTransfer(s.server.db, `payment:${sale.id}:authorise`))!;
     assert.deepEqual([auth.debitAccountId, auth.creditAccountId, auth.currency], [path.source.id, path.destination.id, 'KRW']);
     assert.ok(auth.timeoutSeconds! >= 7 * 24 * 3600 - 1, 'the card hold is valid for 7 days');
     await s.call(`/payments/${sale.id}/refund`, { body: { amount: 2500 }, key: 'k-refund' });
-    assert.deepEqual(await s.shape(sale.id), [['authorise', 'pending', 7000], ['capture', 'post_pending', 7000], ['refund:1', 'posted', 2500]]);
+    assert.deepEqual(await s.shape(sale.id), [
+      ['authorise', 'pending', 7000],
+      ['capture', 'post_pending', 7000],
+      ['refund:1', 'posted', 2500],
+    ]);
     const payable = await balances(s.server.db, path.destination.id);
     assert.equal(payable.creditsPosted - payable.debitsPosted, 7000 - 2500, 'the site is owed the sale less the refund');
 
@@ -142,11 +158,14 @@ describe('payments post to the ledger (PGlite)', () => {
     assert.equal(await s.server.authority!.forwardStored(declined.id, s.gw.siteId, 0), true);
     assert.equal(await s.statusOf(approved.id), 'captured');
     assert.equal(await s.statusOf(declined.id), 'declined');
-    assert.deepEqual(await s.shape(approved.id), [['authorise', 'pending', 3000], ['capture', 'post_pending', 3000]]);
+    assert.deepEqual(await s.shape(approved.id), [
+      ['authorise', 'pending', 3000],
+      ['capture', 'post_pending', 3000],
+    ]);
     assert.deepEqual(await s.shape(declined.id), []);
   });
 
-  it('a method names its own accounts: the wallet\'s money comes from the buyer\'s balance', async () => {
+  it("a method names its own accounts: the wallet's money comes from the buyer's balance", async () => {
     const p = (await s.call('/payments/authorise', { body: { payment: online(s.gw.siteId, s.gw.gatewayId, 'test-wallet', 'buyer-7', 8000) }, key: 'k-wallet' })).body.payment;
     assert.equal(p.status, 'captured');
     const buyer = await balances(s.server.db, 'test_wallet:buyer-7:KRW');
@@ -167,14 +186,17 @@ describe('payments post to the ledger (PGlite)', () => {
     assert.deepEqual(await s.shape(lapsing.id), [['authorise', 'pending', 5000]]);
     const v = await s.call(`/payments/${voided.id}/void`, { key: 'k-void-1' });
     assert.equal(v.body.payment.status, 'voided');
-    assert.deepEqual(await s.shape(voided.id), [['authorise', 'pending', 5000], ['void', 'void_pending', 5000]]);
+    assert.deepEqual(await s.shape(voided.id), [
+      ['authorise', 'pending', 5000],
+      ['void', 'void_pending', 5000],
+    ]);
     await assertLedgerBalanced(s.server.db);
 
     await until('the lapsed authorisation expired', async () => (await s.statusOf(lapsing.id)) === 'expired');
     const timeout = await getTransfer(s.server.db, `timeout:payment:${lapsing.id}:authorise`);
     assert.equal(timeout?.kind, 'void_pending', 'voided by the sweeper');
     const hold = await balances(s.server.db, merchantPayableAccount(s.gw.siteId, 'KRW').id);
-    assert.equal(hold.creditsPending, 0, 'no hold left on the site\'s payable');
+    assert.equal(hold.creditsPending, 0, "no hold left on the site's payable");
     const history = (await s.server.db.query<{ data: PaymentDoc }>("SELECT data FROM documents WHERE collection = 'payments' AND id = $1", [lapsing.id])).rows[0]!.data.statusHistory;
     assert.equal(history.at(-1)!.reason, 'authorisation-lapsed');
     // A void after the lapse finds nothing to release in the ledger (and the payment is final).
@@ -192,7 +214,7 @@ describe('the invariant check can fail (PGlite)', () => {
     await s?.server.close();
   });
 
-  it('finds a captured payment written behind the authority\'s back, whose transfers were never posted', async () => {
+  it("finds a captured payment written behind the authority's back, whose transfers were never posted", async () => {
     const sale = (await s.call('/payments/authorise', { body: { payment: online(s.gw.siteId, s.gw.gatewayId, 'card-terminal', 'tok_test_approve') }, key: 'k-real-01' })).body.payment;
     assert.equal(sale.status, 'captured');
     await assertLedgerBalanced(s.server.db);
@@ -207,7 +229,10 @@ describe('the invariant check can fail (PGlite)', () => {
     );
     const report = await ledgerReport(s.server.db);
     assert.equal(report.ok, false);
-    assert.deepEqual(report.violations.map((v) => v.invariant), ['payments-match-transfers']);
+    assert.deepEqual(
+      report.violations.map((v) => v.invariant),
+      ['payments-match-transfers'],
+    );
     assert.match(report.violations[0]!.message, new RegExp(`payment ${planted} is captured .* no authorisation`));
     await assert.rejects(assertLedgerBalanced(s.server.db), (err) => isEdgePayError(err, 'LEDGER_INVARIANT_VIOLATED'));
   });

@@ -68,10 +68,19 @@ function transfersOfStep(step: PaymentStep, path: PaymentMoneyPath, validitySeco
   const pendingId = authorisationTransferId(p.id);
   switch (event.type) {
     case 'approve':
-      return [{
-        id: pendingId, kind: 'pending', debitAccountId: path.source.id, creditAccountId: path.destination.id,
-        amount: p.amount, currency: p.currency, code: 'authorise', reference, timeoutSeconds: validitySeconds,
-      }];
+      return [
+        {
+          id: pendingId,
+          kind: 'pending',
+          debitAccountId: path.source.id,
+          creditAccountId: path.destination.id,
+          amount: p.amount,
+          currency: p.currency,
+          code: 'authorise',
+          reference,
+          timeoutSeconds: validitySeconds,
+        },
+      ];
     case 'capture':
       return [{ id: `payment:${p.id}:capture`, kind: 'post_pending', pendingId, amount: p.amount, code: 'capture', reference }];
     case 'void':
@@ -80,10 +89,18 @@ function transfersOfStep(step: PaymentStep, path: PaymentMoneyPath, validitySeco
       return p.status === 'authorised' ? 'ledger' : [];
     case 'refund': {
       const earlier = p.statusHistory.filter((h) => h.status === 'partially-refunded' || h.status === 'refunded').length;
-      return [{
-        id: `payment:${p.id}:refund:${earlier + 1}`, kind: 'posted', debitAccountId: path.destination.id, creditAccountId: path.source.id,
-        amount: event.amount, currency: p.currency, code: 'refund', reference,
-      }];
+      return [
+        {
+          id: `payment:${p.id}:refund:${earlier + 1}`,
+          kind: 'posted',
+          debitAccountId: path.destination.id,
+          creditAccountId: path.source.id,
+          amount: event.amount,
+          currency: p.currency,
+          code: 'refund',
+          reference,
+        },
+      ];
     }
     default:
       return [];

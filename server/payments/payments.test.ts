@@ -107,7 +107,10 @@ for (const which of ['pglite', 'postgres'] as const) {
       const answers = await Promise.all(Array.from({ length: 50 }, () => authorise(p)));
       assert.ok(answers.every((a) => a.status === 200));
       const first = JSON.stringify(answers[0]!.body);
-      assert.ok(answers.every((a) => JSON.stringify(a.body) === first), 'every answer equals the first');
+      assert.ok(
+        answers.every((a) => JSON.stringify(a.body) === first),
+        'every answer equals the first',
+      );
       assert.equal(answers.filter((a) => !a.replayed).length, 1, 'the work ran once');
       assert.equal((await acquirerCalls('authorise')) - before, 1, 'the acquirer was asked once');
       const rows = await server.db.query("SELECT id FROM documents WHERE collection = 'payments' AND id = $1", [p.id]);
@@ -127,16 +130,21 @@ for (const which of ['pglite', 'postgres'] as const) {
       ];
       const push = await call('/sync/payments/1/push', { body: stored.map((p) => ({ newDocumentState: { ...p, _deleted: false } })) });
       assert.equal(push.status, 200);
-      const statusOf = async (id: string) =>
-        (await server.db.query<{ data: PaymentDoc }>("SELECT data FROM documents WHERE collection = 'payments' AND id = $1", [id])).rows[0]!.data;
+      const statusOf = async (id: string) => (await server.db.query<{ data: PaymentDoc }>("SELECT data FROM documents WHERE collection = 'payments' AND id = $1", [id])).rows[0]!.data;
       const end = Date.now() + 20_000;
       while ((await Promise.all(stored.map((p) => statusOf(p.id)))).some((d) => d.status === 'stored' || d.status === 'forwarded')) {
         assert.ok(Date.now() < end, 'forwarded in time');
         await new Promise((r) => setTimeout(r, 50));
       }
       const finals = await Promise.all(stored.map((p) => statusOf(p.id)));
-      assert.deepEqual(finals.map((d) => d.status), ['captured', 'declined', 'captured']);
-      assert.deepEqual(finals[1]!.statusHistory.map((h) => h.status), ['stored', 'forwarded', 'declined']);
+      assert.deepEqual(
+        finals.map((d) => d.status),
+        ['captured', 'declined', 'captured'],
+      );
+      assert.deepEqual(
+        finals[1]!.statusHistory.map((h) => h.status),
+        ['stored', 'forwarded', 'declined'],
+      );
       for (const p of stored) {
         const n = await server.db.query("SELECT 1 FROM sandbox_acquirer_transactions WHERE idempotency_key = $1 AND operation = 'authorise'", ['authorise:' + p.id]);
         assert.equal(n.rows.length, 1, 'one authorisation per payment');
@@ -163,13 +171,25 @@ for (const which of ['pglite', 'postgres'] as const) {
       assert.equal(rest.body.payment.status, 'refunded');
       // Who asked and why, in the audit log (the console sends both).
       const audit = (await (await fetch(`${server.url}/admin/audit?paymentId=${sale.id}`, { headers: { authorization: 'Bearer ' + ADMIN } })).json()) as { entries: any[] };
-      assert.deepEqual(audit.entries.filter((e) => e.action === 'payment.refunded').map((e) => [e.amount, e.details.reason, e.details.operator]), [[4000, undefined, undefined], [6000, 'Damaged box', '김민지']]);
+      assert.deepEqual(
+        audit.entries.filter((e) => e.action === 'payment.refunded').map((e) => [e.amount, e.details.reason, e.details.operator]),
+        [
+          [4000, undefined, undefined],
+          [6000, 'Damaged box', '김민지'],
+        ],
+      );
       const badNote = await call(`/payments/${sale.id}/void`, { body: { reason: '' }, key: 'void-bad-' + sale.id });
       assert.equal(badNote.status, 400);
       // The ledger: authorised, captured, refunded 4000 then 6000; the retried and the refused refund moved nothing.
-      assert.deepEqual((await transfersFor(server.db, 'payment:' + sale.id)).map((t) => [t.id.split(':').slice(2).join(':'), t.kind, t.amount]), [
-        ['authorise', 'pending', 10_000], ['capture', 'post_pending', 10_000], ['refund:1', 'posted', 4000], ['refund:2', 'posted', 6000],
-      ]);
+      assert.deepEqual(
+        (await transfersFor(server.db, 'payment:' + sale.id)).map((t) => [t.id.split(':').slice(2).join(':'), t.kind, t.amount]),
+        [
+          ['authorise', 'pending', 10_000],
+          ['capture', 'post_pending', 10_000],
+          ['refund:1', 'posted', 4000],
+          ['refund:2', 'posted', 6000],
+        ],
+      );
       const voidCaptured = await call(`/payments/${sale.id}/void`, { key: 'void-' + sale.id });
       assert.equal(voidCaptured.status, 409);
       assert.equal(voidCaptured.body.code, 'PAYMENT_ILLEGAL_TRANSITION');
@@ -181,7 +201,10 @@ for (const which of ['pglite', 'postgres'] as const) {
       const sale = (await authorise(payment('site-pay', gw.gatewayId, 'tok_test_approve'), 'key-audit-0001')).body.payment;
       const res = await fetch(`${server.url}/admin/audit?paymentId=${sale.id}`, { headers: { authorization: 'Bearer ' + ADMIN } });
       const { entries } = (await res.json()) as { entries: any[] };
-      assert.deepEqual(entries.map((e) => e.action), ['payment.received', 'payment.submitted', 'payment.authorised', 'payment.captured']);
+      assert.deepEqual(
+        entries.map((e) => e.action),
+        ['payment.received', 'payment.submitted', 'payment.authorised', 'payment.captured'],
+      );
       for (const e of entries) {
         assert.equal(e.idempotencyKey, 'key-audit-0001');
         assert.equal(e.amount, 5000);

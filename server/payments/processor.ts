@@ -17,28 +17,22 @@ export type AuthoriseRequest = {
   merchantId: string;
 };
 
-export type AuthoriseResult =
-  | { outcome: 'approved'; approvalCode: string; reference: string }
-  | { outcome: 'declined'; reason: DeclineReason };
+export type AuthoriseResult = { outcome: 'approved'; approvalCode: string; reference: string } | { outcome: 'declined'; reason: DeclineReason };
 
 export type FollowUpRequest = { idempotencyKey: string; reference: string; amount: number; currency: string };
 export type FollowUpResult = { outcome: 'done'; reference: string } | { outcome: 'refused'; reason: string };
 
 /** Stable decline reasons the kiosk can explain to a person. */
-export const DECLINE_REASONS = [
-  'do-not-honor',
-  'insufficient-funds',
-  'expired-card',
-  'lost-or-stolen',
-  'invalid-token',
-  'limit-exceeded',
-] as const;
+export const DECLINE_REASONS = ['do-not-honor', 'insufficient-funds', 'expired-card', 'lost-or-stolen', 'invalid-token', 'limit-exceeded'] as const;
 export type DeclineReason = (typeof DECLINE_REASONS)[number];
 
 /** The acquirer did not answer in time or could not be reached: the outcome is unknown, retry with the same key. */
 export class AcquirerUnavailable extends Error {
   override readonly name = 'AcquirerUnavailable';
-  constructor(readonly kind: 'timeout' | 'network', message: string) {
+  constructor(
+    readonly kind: 'timeout' | 'network',
+    message: string,
+  ) {
     super(message);
   }
 }

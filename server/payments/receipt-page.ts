@@ -23,9 +23,7 @@ export function receiptHtml(payment: PaymentDoc, site: Pick<SiteDoc, 'name' | 't
   const r = buildReceipt(payment, site, { names });
   const w = RECEIPT_WORDS[r.lang];
   const amount = (n: number) => esc(receiptAmount(n, r.currency));
-  const rows = r.lines
-    .map((l) => `<tr><td>${esc(l.name)}<br><small>${l.quantity} × ${amount(l.unitAmount)}</small></td><td class="n">${amount(l.lineAmount)}</td></tr>`)
-    .join('');
+  const rows = r.lines.map((l) => `<tr><td>${esc(l.name)}<br><small>${l.quantity} × ${amount(l.unitAmount)}</small></td><td class="n">${amount(l.lineAmount)}</td></tr>`).join('');
   return `<!doctype html>
 <html lang="${r.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>${esc(w.receipt)} · ${esc(r.merchant)}</title>

@@ -110,10 +110,7 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: { db: Db; auth
         response: { 200: paymentResponse, ...errors },
       },
     },
-    (request, reply) =>
-      idempotent(request, reply, 'authorise', (gw) =>
-        authority.authoriseOnline(gw, (request.body as AuthoriseRequestBody).payment, keyOf(request)),
-      ),
+    (request, reply) => idempotent(request, reply, 'authorise', (gw) => authority.authoriseOnline(gw, (request.body as AuthoriseRequestBody).payment, keyOf(request))),
   );
 
   app.post(
@@ -129,10 +126,7 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: { db: Db; auth
         response: { 200: paymentResponse, ...errors },
       },
     },
-    (request, reply) =>
-      idempotent(request, reply, 'refund', (gw) =>
-        authority.refund(gw, idOf(request), (request.body as RefundRequestBody).amount, keyOf(request), noteOf(request.body)),
-      ),
+    (request, reply) => idempotent(request, reply, 'refund', (gw) => authority.refund(gw, idOf(request), (request.body as RefundRequestBody).amount, keyOf(request), noteOf(request.body))),
   );
 
   app.post(
@@ -148,10 +142,7 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: { db: Db; auth
         response: { 200: paymentResponse, ...errors },
       },
     },
-    (request, reply) =>
-      idempotent(request, reply, 'void', (gw) =>
-        authority.void(gw, idOf(request), keyOf(request), noteOf(request.body)),
-      ),
+    (request, reply) => idempotent(request, reply, 'void', (gw) => authority.void(gw, idOf(request), keyOf(request), noteOf(request.body))),
   );
 
   app.get(

@@ -24,15 +24,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import { EdgePayError, luhnValid } from '../../core/index.ts';
 import type { Db, Queryable } from '../db/index.ts';
-import {
-  AcquirerUnavailable,
-  type AuthoriseRequest,
-  type AuthoriseResult,
-  type DeclineReason,
-  type FollowUpRequest,
-  type FollowUpResult,
-  type ProcessorAdapter,
-} from './processor.ts';
+import { AcquirerUnavailable, type AuthoriseRequest, type AuthoriseResult, type DeclineReason, type FollowUpRequest, type FollowUpResult, type ProcessorAdapter } from './processor.ts';
 
 export type SandboxOptions = {
   /** Simulated network + processing time, uniformly in [min, max] ms. Default 30..120. */
@@ -130,13 +122,15 @@ export function createSandboxAcquirer(db: Db, options: SandboxOptions = {}): Pro
     });
   }
 
-  const followUp = (operation: string) => async (req: FollowUpRequest): Promise<FollowUpResult> => {
-    await latency();
-    return once(`${operation}:${req.idempotencyKey}`, operation, null, req.amount, req.currency, () => ({
-      outcome: 'done' as const,
-      reference: req.reference,
-    }));
-  };
+  const followUp =
+    (operation: string) =>
+    async (req: FollowUpRequest): Promise<FollowUpResult> => {
+      await latency();
+      return once(`${operation}:${req.idempotencyKey}`, operation, null, req.amount, req.currency, () => ({
+        outcome: 'done' as const,
+        reference: req.reference,
+      }));
+    };
 
   return {
     name: 'sandbox',
@@ -199,9 +193,7 @@ export async function tokeniseCard(db: Db, card: CardDetails, now = new Date()):
   if (typeof card.cvc !== 'string' || !/^[0-9]{3,4}$/.test(card.cvc)) throw new EdgePayError('WALLET_CARD_INVALID', { field: 'cvc' });
   const token = `${TEST_CARD_SCENARIOS[number] ?? 'tok_sbx'}_${randomBytes(12).toString('hex')}`;
   const kept = { token, bin: number.slice(0, 6), last4: number.slice(-4) };
-  await db.query('INSERT INTO sandbox_acquirer_card_tokens (token, bin, last4, exp_month, exp_year) VALUES ($1, $2, $3, $4, $5)', [
-    kept.token, kept.bin, kept.last4, card.expMonth, year,
-  ]);
+  await db.query('INSERT INTO sandbox_acquirer_card_tokens (token, bin, last4, exp_month, exp_year) VALUES ($1, $2, $3, $4, $5)', [kept.token, kept.bin, kept.last4, card.expMonth, year]);
   return kept;
 }
 

@@ -69,8 +69,7 @@ async function json(url: string, init: RequestInit & { token: string }): Promise
  * pulls from the first one. Returns what was written and what the reader saw.
  */
 async function race(urls: string[]): Promise<{ written: Set<string>; seen: Set<string> }> {
-  const enrol = (i: number) =>
-    json(urls[i % urls.length] + '/admin/gateways', { method: 'POST', token: ADMIN, body: JSON.stringify({ siteId: 'site-cp', name: 'w' + i }) });
+  const enrol = (i: number) => json(urls[i % urls.length] + '/admin/gateways', { method: 'POST', token: ADMIN, body: JSON.stringify({ siteId: 'site-cp', name: 'w' + i }) });
   const writers = await Promise.all(Array.from({ length: WRITERS }, (_, i) => enrol(i)));
   const reader = await enrol(99);
   const written = new Set<string>();
@@ -87,7 +86,11 @@ async function race(urls: string[]): Promise<{ written: Set<string>; seen: Set<s
         body: JSON.stringify(docs.map((d) => ({ newDocumentState: d }))),
       });
       // Conflicts only when a repeated push found its own rows already stored.
-      for (const c of conflicts) assert.ok(docs.some((d) => d.id === c.id), 'conflict with a foreign row');
+      for (const c of conflicts)
+        assert.ok(
+          docs.some((d) => d.id === c.id),
+          'conflict with a foreign row',
+        );
       for (const d of docs) written.add(d.id);
     }
   };

@@ -18,7 +18,7 @@ import { push, PushRefused } from './documents.ts';
 import { freshPostgres, type TestDatabase } from '../testing/databases.ts';
 import { testPayment } from '../testing/payments.ts';
 
-describe('a push meeting another site\'s concurrent insert of the same id', () => {
+describe("a push meeting another site's concurrent insert of the same id", () => {
   let database: TestDatabase;
   let db: Db | undefined;
   before(async () => {
@@ -30,7 +30,7 @@ describe('a push meeting another site\'s concurrent insert of the same id', () =
     await database.drop();
   });
 
-  it('is refused with AUTH_FORBIDDEN and leaves the other site\'s row as it was', async (t) => {
+  it("is refused with AUTH_FORBIDDEN and leaves the other site's row as it was", async (t) => {
     if (!db || !database.databaseUrl) return t.skip('needs PostgreSQL (two connections at once)');
     const payments = edgePayServerCollections().find((c) => c.name === 'payments')!;
     const id = uuidV7();
@@ -41,14 +41,9 @@ describe('a push meeting another site\'s concurrent insert of the same id', () =
     await other.connect();
     try {
       await other.query('BEGIN');
-      await other.query(
-        `INSERT INTO documents (collection, id, site_id, seq, deleted, data, updated_by) VALUES ('payments', $1, 'site-race-a', 1, false, $2, 'gw-a')`,
-        [id, JSON.stringify(siteA)],
-      );
+      await other.query(`INSERT INTO documents (collection, id, site_id, seq, deleted, data, updated_by) VALUES ('payments', $1, 'site-race-a', 1, false, $2, 'gw-a')`, [id, JSON.stringify(siteA)]);
       // Site B pushes the same id: it sees no such row (uncommitted) and blocks on the key.
-      const pushed = push(db, payments, { gatewayId: 'gw-b', siteId: 'site-race-b' }, [
-        { newDocumentState: testPayment('site-race-b', 'gw-b', { id }) },
-      ]).then(
+      const pushed = push(db, payments, { gatewayId: 'gw-b', siteId: 'site-race-b' }, [{ newDocumentState: testPayment('site-race-b', 'gw-b', { id }) }]).then(
         () => undefined,
         (err: unknown) => err,
       );
@@ -67,7 +62,7 @@ describe('a push meeting another site\'s concurrent insert of the same id', () =
     );
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.site_id, 'site-race-a');
-    assert.equal(rows[0]!.data.siteId, 'site-race-a', 'site B\'s data must not land in site A\'s row');
+    assert.equal(rows[0]!.data.siteId, 'site-race-a', "site B's data must not land in site A's row");
     assert.equal(rows[0]!.updated_by, 'gw-a');
     // Nothing of B's push is left behind: no counter advance, no audit or queue rows for it.
     const counter = await db.query<{ value: string }>(`SELECT value FROM change_counters WHERE collection = 'payments' AND site_id = 'site-race-b'`);

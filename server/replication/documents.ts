@@ -25,13 +25,7 @@ function toReplicated(row: StoredRow): ReplicatedDocument {
   return { ...row.data, _deleted: row.deleted };
 }
 
-export async function pull(
-  db: Db,
-  collection: ServerCollection,
-  siteId: string,
-  checkpoint: SyncCheckpoint | null,
-  limit: number,
-): Promise<PullResponse> {
+export async function pull(db: Db, collection: ServerCollection, siteId: string, checkpoint: SyncCheckpoint | null, limit: number): Promise<PullResponse> {
   const since = checkpoint ? checkpoint.lwt : 0;
   const { rows } = await db.query<StoredRow>(
     `SELECT id, site_id, data, deleted, seq FROM documents
@@ -48,23 +42,14 @@ export async function pull(
 
 /** The newest checkpoint of a site's collection (where a live stream starts). */
 export async function headCheckpoint(db: Db, collection: string, siteId: string): Promise<number> {
-  const { rows } = await db.query<{ value: string | number }>(
-    'SELECT value FROM change_counters WHERE collection = $1 AND site_id = $2',
-    [collection, siteId],
-  );
+  const { rows } = await db.query<{ value: string | number }>('SELECT value FROM change_counters WHERE collection = $1 AND site_id = $2', [collection, siteId]);
   return rows[0] ? Number(rows[0].value) : 0;
 }
 
 /** Takes the (collection, site) write lock and returns the counter's value. */
 async function lockCounter(tx: Queryable, collection: string, siteId: string): Promise<number> {
-  await tx.query('INSERT INTO change_counters (collection, site_id, value) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING', [
-    collection,
-    siteId,
-  ]);
-  const { rows } = await tx.query<{ value: string | number }>(
-    'SELECT value FROM change_counters WHERE collection = $1 AND site_id = $2 FOR UPDATE',
-    [collection, siteId],
-  );
+  await tx.query('INSERT INTO change_counters (collection, site_id, value) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING', [collection, siteId]);
+  const { rows } = await tx.query<{ value: string | number }>('SELECT value FROM change_counters WHERE collection = $1 AND site_id = $2 FOR UPDATE', [collection, siteId]);
   return Number(rows[0]!.value);
 }
 
@@ -79,10 +64,7 @@ async function upsertMany(tx: Queryable, collection: string, siteId: string, row
   // parameter is escaped element by element into an array literal by `pg` and
   // then parsed twice (array literal, then each jsonb); about a third faster
   // for 1,000 payments.
-  const param =
-    '[' +
-    rows.map((r) => `{"id":${JSON.stringify(r.id)},"seq":${r.seq},"deleted":${r.deleted},"data":${JSON.stringify(r.stored)}}`).join(',') +
-    ']';
+  const param = '[' + rows.map((r) => `{"id":${JSON.stringify(r.id)},"seq":${r.seq},"deleted":${r.deleted},"data":${JSON.stringify(r.stored)}}`).join(',') + ']';
   // The site condition on the update: the caller checked under its own site's
   // lock that no other site holds these ids, but two sites do not wait for each
   // other, so another site's INSERT of the same id may commit between that check
@@ -320,12 +302,7 @@ async function pushOnce(db: Db, collection: ServerCollection, writer: Writer, ro
  * The server's own writes (catalogue, site settings, payment outcomes): the
  * server is the authority, so no conflict check; same ordering guarantee.
  */
-export async function writeAsServer(
-  db: Db,
-  collection: ServerCollection,
-  siteId: string,
-  docs: ReplicatedDocument[],
-): Promise<void> {
+export async function writeAsServer(db: Db, collection: ServerCollection, siteId: string, docs: ReplicatedDocument[]): Promise<void> {
   if (docs.length === 0) return;
   const last = await db.transaction(async (tx) => {
     let seq = await lockCounter(tx, collection.name, siteId);
@@ -364,10 +341,7 @@ export async function mutateAsServer<T extends Doc>(
   let written: number | undefined;
   const result = await db.transaction(async (tx) => {
     const seq = await lockCounter(tx, collection.name, siteId);
-    const { rows } = await tx.query<StoredRow>(
-      'SELECT id, site_id, data, deleted, seq FROM documents WHERE collection = $1 AND id = $2',
-      [collection.name, id],
-    );
+    const { rows } = await tx.query<StoredRow>('SELECT id, site_id, data, deleted, seq FROM documents WHERE collection = $1 AND id = $2', [collection.name, id]);
     const row = rows[0];
     if (row && row.site_id !== siteId) throw new EdgePayError('AUTH_FORBIDDEN', { collection: collection.name, reason: 'document of another site' });
     const current = row && !row.deleted ? (row.data as T) : undefined;

@@ -21,19 +21,21 @@ const SITE = 'site-optimistic';
 const writer = { siteId: SITE, gatewayId: 'gw-1' };
 
 /** A collection with no ownership rules: the tests are about the write, not the checks. */
-const notes = serverCollection(defineCollection({
-  name: 'notes',
-  schema: {
-    version: 0,
-    primaryKey: 'id',
-    type: 'object',
-    properties: { id: { type: 'string' }, siteId: { type: 'string' }, text: { type: 'string' } },
-    required: ['id', 'siteId', 'text'],
-  },
-  siteField: 'siteId',
-  checkGatewayWrite: () => ({ ok: true }),
-  sync: { push: true, pull: true },
-}));
+const notes = serverCollection(
+  defineCollection({
+    name: 'notes',
+    schema: {
+      version: 0,
+      primaryKey: 'id',
+      type: 'object',
+      properties: { id: { type: 'string' }, siteId: { type: 'string' }, text: { type: 'string' } },
+      required: ['id', 'siteId', 'text'],
+    },
+    siteField: 'siteId',
+    checkGatewayWrite: () => ({ ok: true }),
+    sync: { push: true, pull: true },
+  }),
+);
 const payments = edgePayServerCollections().find((c) => c.name === 'payments')!;
 
 /** The push's read of its documents: the only SELECT it makes before its write. */
@@ -86,14 +88,14 @@ for (const which of ['pglite', 'postgres'] as const) {
         const racing = interfering(db, () => writeAsServer(db, notes, SITE, [{ ...v1, _deleted: false }]), 1);
 
         const outcome = await push(racing, notes, writer, [
-          { assumedMasterState: { ...v0, _deleted: false }, newDocumentState: { id, siteId: SITE, text: 'the gateway\'s edit of v0', _deleted: false } },
+          { assumedMasterState: { ...v0, _deleted: false }, newDocumentState: { id, siteId: SITE, text: "the gateway's edit of v0", _deleted: false } },
         ]);
 
         assert.equal(racing.interfered(), 1);
         assert.deepEqual(outcome.conflicts, [{ ...v1, _deleted: false }], 'the gateway must learn of the newer state');
         assert.equal(outcome.firstLwt, undefined, 'nothing was written');
         const page = await pull(db, notes, SITE, null, 10);
-        assert.deepEqual(page.documents, [{ ...v1, _deleted: false }], 'the server\'s change must survive');
+        assert.deepEqual(page.documents, [{ ...v1, _deleted: false }], "the server's change must survive");
         assert.equal(await counter(db, 'notes'), 2, 'two server writes, none of the push');
       });
     });
@@ -108,14 +110,32 @@ for (const which of ['pglite', 'postgres'] as const) {
         const outcome = await push(racing, payments, writer, [{ newDocumentState: raced }, { newDocumentState: other }]);
 
         assert.equal(racing.interfered(), 1);
-        assert.deepEqual(outcome.conflicts.map((c) => c.id), [raced.id], 'the raced payment comes back as the server\'s state');
+        assert.deepEqual(
+          outcome.conflicts.map((c) => c.id),
+          [raced.id],
+          "the raced payment comes back as the server's state",
+        );
         assert.equal(outcome.firstLwt, 2, 'the other payment took the next seq');
         const { rows: docs } = await db.query<{ id: string; seq: string }>(`SELECT id, seq FROM documents WHERE collection = 'payments' ORDER BY seq`);
-        assert.deepEqual(docs.map((d) => [d.id, Number(d.seq)]), [[raced.id, 1], [other.id, 2]]);
+        assert.deepEqual(
+          docs.map((d) => [d.id, Number(d.seq)]),
+          [
+            [raced.id, 1],
+            [other.id, 2],
+          ],
+        );
         const { rows: audit } = await db.query<{ payment_id: string }>(`SELECT payment_id FROM audit_log WHERE action = 'payment.received-offline' ORDER BY seq`);
-        assert.deepEqual(audit.map((a) => a.payment_id), [raced.id, other.id], 'each payment audited once');
+        assert.deepEqual(
+          audit.map((a) => a.payment_id),
+          [raced.id, other.id],
+          'each payment audited once',
+        );
         const { rows: queued } = await db.query<{ payment_id: string }>('SELECT payment_id FROM forward_queue ORDER BY payment_id');
-        assert.deepEqual(queued.map((q) => q.payment_id), [raced.id, other.id].sort(), 'each payment queued once');
+        assert.deepEqual(
+          queued.map((q) => q.payment_id),
+          [raced.id, other.id].sort(),
+          'each payment queued once',
+        );
         assert.equal(await counter(db, 'payments'), 2);
       });
     });
@@ -141,13 +161,10 @@ for (const which of ['pglite', 'postgres'] as const) {
           return result as any;
         };
 
-        await assert.rejects(
-          push(racing, notes, writer, rows),
-          (err: unknown) => err instanceof EdgePayError && err.code === 'SYNC_CONTENDED' && err.details?.attempts === 5,
-        );
+        await assert.rejects(push(racing, notes, writer, rows), (err: unknown) => err instanceof EdgePayError && err.code === 'SYNC_CONTENDED' && err.details?.attempts === 5);
         assert.equal(racing.interfered(), 5);
         const page = await pull(db, notes, SITE, null, 10);
-        assert.deepEqual(page.documents, [{ id, siteId: SITE, text: 'v5', _deleted: false }], 'only the server\'s writes are stored');
+        assert.deepEqual(page.documents, [{ id, siteId: SITE, text: 'v5', _deleted: false }], "only the server's writes are stored");
         assert.equal(await counter(db, 'notes'), 6, 'v0 and five changes; no seq of the push survived');
       });
     });

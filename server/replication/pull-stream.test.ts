@@ -98,13 +98,20 @@ for (const which of ['pglite', 'postgres'] as const) {
         assert.equal(await nextEvent(), 'RESYNC', 'a batch larger than a page is announced, not streamed');
         const pulled = await pullAll(reader, null);
         assert.deepEqual(pulled.map((d) => d.id).sort(), batch.map((d) => d.id).sort(), 'the pull returns every document of the batch, once');
-        assert.ok(pulled.every((d) => typeof d.serverUpdatedAt === 'string'), 'with the server stamp');
+        assert.ok(
+          pulled.every((d) => typeof d.serverUpdatedAt === 'string'),
+          'with the server stamp',
+        );
 
         const single = testPayment('site-far', writer.gatewayId);
         await push(writer, [single]);
         const event = await nextEvent();
         assert.notEqual(event, 'RESYNC');
-        assert.deepEqual(event.documents.map((d: any) => d.id), [single.id], 'a single change after it is streamed');
+        assert.deepEqual(
+          event.documents.map((d: any) => d.id),
+          [single.id],
+          'a single change after it is streamed',
+        );
       } finally {
         controller.abort();
       }

@@ -31,14 +31,7 @@ const BATCH = 200;
 /** More changes than this waiting: "RESYNC" (the client pulls) instead of streaming them. */
 export const STREAM_RESYNC_GAP = BATCH;
 
-export async function openPullStream(
-  db: Db,
-  hub: ChangeHub,
-  collection: ServerCollection,
-  gateway: GatewayIdentity,
-  reply: FastifyReply,
-  onClose: () => void,
-): Promise<void> {
+export async function openPullStream(db: Db, hub: ChangeHub, collection: ServerCollection, gateway: GatewayIdentity, reply: FastifyReply, onClose: () => void): Promise<void> {
   let cursor = await headCheckpoint(db, collection.name, gateway.siteId);
   let lastId = '';
   /** The newest change announced to this stream (committed). */

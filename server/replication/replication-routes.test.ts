@@ -122,14 +122,48 @@ for (const which of ['pglite', 'postgres'] as const) {
         ['status decided by gateway', [{ newDocumentState: testPayment('site-a', a1.gatewayId, { status: 'captured' }) }], 403, 'PAYMENT_INITIAL_STATE_INVALID'],
         ['schema break', [{ newDocumentState: { ...testPayment('site-a', a1.gatewayId), amount: 'lots' } }], 400, 'SCHEMA_VALIDATION'],
         ['card number field', [{ newDocumentState: { ...testPayment('site-a', a1.gatewayId), pan: '4111111111111111' } }], 400, 'CARD_DATA_REFUSED'],
-        ['card number in a line', [{ newDocumentState: testPayment('site-a', a1.gatewayId, { lineItems: [{ name: 'card 4111 1111 1111 1111', quantity: 1, unitAmount: 3000, lineAmount: 3000 }] }) }], 400, 'CARD_DATA_REFUSED'],
+        [
+          'card number in a line',
+          [{ newDocumentState: testPayment('site-a', a1.gatewayId, { lineItems: [{ name: 'card 4111 1111 1111 1111', quantity: 1, unitAmount: 3000, lineAmount: 3000 }] }) }],
+          400,
+          'CARD_DATA_REFUSED',
+        ],
         ['card number as token', [{ newDocumentState: testPayment('site-a', a1.gatewayId, { token: '5555555555554444' }) }], 400, 'CARD_DATA_REFUSED'],
         ['one bad row spoils the batch', [{ newDocumentState: good }, { newDocumentState: testPayment('site-b', a1.gatewayId) }], 403, 'PAYMENT_FOREIGN_WRITER'],
         // Core's text rules (issue 25): a NUL or a lone surrogate once reached PostgreSQL's jsonb and came back as a 500.
-        ['NUL in an item name', [{ newDocumentState: testPayment('site-a', a1.gatewayId, { lineItems: [{ name: 'tea\u0000', quantity: 1, unitAmount: 3000, lineAmount: 3000 }] }) }], 400, 'DOCUMENT_TEXT_INVALID'],
-        ['lone surrogate in an item name', [{ newDocumentState: testPayment('site-a', a1.gatewayId, { lineItems: [{ name: 'cake \ud83c', quantity: 1, unitAmount: 3000, lineAmount: 3000 }] }) }], 400, 'DOCUMENT_TEXT_INVALID'],
+        [
+          'NUL in an item name',
+          [{ newDocumentState: testPayment('site-a', a1.gatewayId, { lineItems: [{ name: 'tea\u0000', quantity: 1, unitAmount: 3000, lineAmount: 3000 }] }) }],
+          400,
+          'DOCUMENT_TEXT_INVALID',
+        ],
+        [
+          'lone surrogate in an item name',
+          [{ newDocumentState: testPayment('site-a', a1.gatewayId, { lineItems: [{ name: 'cake \ud83c', quantity: 1, unitAmount: 3000, lineAmount: 3000 }] }) }],
+          400,
+          'DOCUMENT_TEXT_INVALID',
+        ],
         ['NUL in a free-form key', [{ newDocumentState: testPayment('site-a', a1.gatewayId, { details: { x: { ['k\u0000']: 'v' } } } as never) }], 400, 'DOCUMENT_TEXT_INVALID'],
-        ['catalogue write', [{ newDocumentState: { id: 'p1', siteId: 'site-a', sku: 'X', barcode: '', name: 'x', price: { amount: 1, currency: 'KRW' }, active: true, updatedAt: new Date().toISOString(), _deleted: false } }], 403, 'COLLECTION_READ_ONLY'],
+        [
+          'catalogue write',
+          [
+            {
+              newDocumentState: {
+                id: 'p1',
+                siteId: 'site-a',
+                sku: 'X',
+                barcode: '',
+                name: 'x',
+                price: { amount: 1, currency: 'KRW' },
+                active: true,
+                updatedAt: new Date().toISOString(),
+                _deleted: false,
+              },
+            },
+          ],
+          403,
+          'COLLECTION_READ_ONLY',
+        ],
       ];
       for (const [name, rows, status, code] of cases) {
         const collection = name === 'catalogue write' ? 'products' : 'payments';
@@ -153,7 +187,7 @@ for (const which of ['pglite', 'postgres'] as const) {
       ];
       const r = await pushRows(a1, rows);
       assert.equal(r.status, 400, JSON.stringify(r.body));
-      assert.equal(r.body.code, 'DOCUMENT_TEXT_INVALID', 'the first refused row\'s code');
+      assert.equal(r.body.code, 'DOCUMENT_TEXT_INVALID', "the first refused row's code");
       assert.deepEqual(
         r.body.details.refused.map((x: any) => [x.row, x.code, x.path ?? x.field, x.reason]),
         [
@@ -173,14 +207,43 @@ for (const which of ['pglite', 'postgres'] as const) {
 
     it('takes enrolments at schema version 1 with one keypoint set per view, and refuses the rest', async () => {
       const enrolment = (overrides: Record<string, unknown> = {}) => ({
-        id: uuidV7(), siteId: 'site-a', productId: 'p-1', modelId: 'm', dims: 2,
-        embeddings: [[1, 0], [0, 1], [0.6, 0.8]], keypoints: ['orb1.AAA=', 'orb1.AAA=', 'orb1.AAA='],
-        createdAt: '2026-12-01T10:00:00.000Z', createdBy: a1.gatewayId, _deleted: false, ...overrides,
+        id: uuidV7(),
+        siteId: 'site-a',
+        productId: 'p-1',
+        modelId: 'm',
+        dims: 2,
+        embeddings: [
+          [1, 0],
+          [0, 1],
+          [0.6, 0.8],
+        ],
+        keypoints: ['orb1.AAA=', 'orb1.AAA=', 'orb1.AAA='],
+        createdAt: '2026-12-01T10:00:00.000Z',
+        createdBy: a1.gatewayId,
+        _deleted: false,
+        ...overrides,
       });
       const cases: [string, unknown, number, string, number][] = [
         ['an old client (version 0)', [{ newDocumentState: enrolment() }], 426, 'SCHEMA_VERSION_OUTDATED', 0],
         ['keypoints for fewer views', [{ newDocumentState: enrolment({ keypoints: ['orb1.AAA='] }) }], 400, 'SCHEMA_VALIDATION', 1],
-        ['keypoints for other views', [{ newDocumentState: enrolment({ embeddings: [[1, 0], [0, 1], [0.6, 0.8], [0.8, 0.6]] }) }], 400, 'ENROLMENT_INVALID', 1],
+        [
+          'keypoints for other views',
+          [
+            {
+              newDocumentState: enrolment({
+                embeddings: [
+                  [1, 0],
+                  [0, 1],
+                  [0.6, 0.8],
+                  [0.8, 0.6],
+                ],
+              }),
+            },
+          ],
+          400,
+          'ENROLMENT_INVALID',
+          1,
+        ],
         ['keypoints that are not the encoding', [{ newDocumentState: enrolment({ keypoints: ['orb1.AAA=', 'orb1.AAA=', 'not base64!'] }) }], 400, 'SCHEMA_VALIDATION', 1],
       ];
       for (const [name, rows, status, code, version] of cases) {
@@ -268,7 +331,10 @@ for (const which of ['pglite', 'postgres'] as const) {
       const p = testPayment('site-a', a1.gatewayId);
       await pushRows(a1, [{ newDocumentState: p }]);
       const event = await nextEvent();
-      assert.deepEqual(event.documents.map((d: any) => d.id), [p.id]);
+      assert.deepEqual(
+        event.documents.map((d: any) => d.id),
+        [p.id],
+      );
       assert.ok(event.checkpoint.lwt > 0);
 
       const revoke = await call(`/admin/gateways/${gw.gatewayId}/revoke`, { method: 'POST', token: ADMIN });

@@ -30,10 +30,7 @@ const params = {
 const security = [{ gatewayCredential: [] }];
 const errors = errorResponses(400, 401, 403, 404, 426);
 
-export function registerReplicationRoutes(
-  app: FastifyInstance,
-  deps: { db: Db; hub: ChangeHub; collections: Map<string, ServerCollection>; metrics: ServerMetrics },
-): void {
+export function registerReplicationRoutes(app: FastifyInstance, deps: { db: Db; hub: ChangeHub; collections: Map<string, ServerCollection>; metrics: ServerMetrics }): void {
   const { db, hub, collections, metrics } = deps;
 
   async function resolve(request: FastifyRequest): Promise<{ gateway: GatewayIdentity; collection: ServerCollection }> {
@@ -52,7 +49,7 @@ export function registerReplicationRoutes(
     SYNC_ROUTES.pull,
     {
       schema: {
-        summary: 'Documents of the gateway\'s site changed after a checkpoint',
+        summary: "Documents of the gateway's site changed after a checkpoint",
         tags: ['sync'],
         security,
         params,
@@ -86,7 +83,7 @@ export function registerReplicationRoutes(
       // Each pushed document is checked on its own (documents.ts), so one bad row never blocks the rest (server/http/input-guard.ts).
       config: { checksDocumentsPerRow: true },
       schema: {
-        summary: 'Write documents; answers the conflicting rows with the server\'s state',
+        summary: "Write documents; answers the conflicting rows with the server's state",
         tags: ['sync'],
         security,
         params,

@@ -15,4 +15,11 @@ const { app } = await buildApp({
 });
 const url = await app.listen({ host: '127.0.0.1', port: 0 });
 process.stderr.write(`EDGEPAY_SERVER_URL=${url}\n`);
-process.on('SIGTERM', () => void app.close().then(() => db.close()).then(() => process.exit(0)));
+process.on(
+  'SIGTERM',
+  () =>
+    void app
+      .close()
+      .then(() => db.close())
+      .then(() => process.exit(0)),
+);

@@ -42,7 +42,10 @@ export async function approvalOptions(db: Db, userId: string, binding: ApprovalB
     allowCredentials: allowList(credentials),
   });
   await db.query('INSERT INTO wallet_approval_challenges (challenge, user_id, binding_hash, expires_at) VALUES ($1, $2, $3, $4)', [
-    options.challenge, userId, hash.toString('base64url'), new Date(Date.now() + APPROVAL_CHALLENGE_TTL_MS),
+    options.challenge,
+    userId,
+    hash.toString('base64url'),
+    new Date(Date.now() + APPROVAL_CHALLENGE_TTL_MS),
   ]);
   if (Math.random() < 0.02) await db.query("DELETE FROM wallet_approval_challenges WHERE expires_at < now() - interval '1 hour'");
   return options;

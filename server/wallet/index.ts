@@ -30,7 +30,10 @@ export type { ApprovalBinding, ApprovalProof } from '../../core/index.ts';
  * An approval needs a passkey when the request's site requires it
  * (site_approval_policies); `requirePasskey: true` requires it for every request.
  */
-export function walletDepsFor(db: Db, opts: { requirePasskey?: boolean } = {}): {
+export function walletDepsFor(
+  db: Db,
+  opts: { requirePasskey?: boolean } = {},
+): {
   authenticateUser: preHandlerAsyncHookHandler;
   verifyApproval: (userId: string, binding: ApprovalBinding, proof: unknown) => Promise<{ method: 'passkey' | 'password' }>;
   approvalOptions: (userId: string, binding: ApprovalBinding) => Promise<unknown>;

@@ -25,18 +25,16 @@ const TIMEOUT_MS = 120_000;
 const invalid = (reason: string) => () => new EdgePayError('WALLET_PASSKEY_INVALID', { reason });
 
 async function storeChallenge(db: Queryable, challenge: string, purpose: 'register' | 'sign-in', data: object): Promise<void> {
-  await db.query('INSERT INTO wallet_challenges (challenge, purpose, data, expires_at) VALUES ($1, $2, $3, $4)', [
-    challenge, purpose, JSON.stringify(data), new Date(Date.now() + CHALLENGE_TTL_MS),
-  ]);
+  await db.query('INSERT INTO wallet_challenges (challenge, purpose, data, expires_at) VALUES ($1, $2, $3, $4)', [challenge, purpose, JSON.stringify(data), new Date(Date.now() + CHALLENGE_TTL_MS)]);
   if (Math.random() < 0.02) await db.query("DELETE FROM wallet_challenges WHERE expires_at < now() - interval '1 hour'");
 }
 
 /** Marks a challenge used; only the first caller in any process gets its data. */
 async function consumeChallenge<T>(db: Queryable, challenge: string, purpose: 'register' | 'sign-in'): Promise<T> {
-  const r = await db.query<{ data: T }>(
-    'UPDATE wallet_challenges SET used_at = now() WHERE challenge = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now() RETURNING data',
-    [challenge, purpose],
-  );
+  const r = await db.query<{ data: T }>('UPDATE wallet_challenges SET used_at = now() WHERE challenge = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now() RETURNING data', [
+    challenge,
+    purpose,
+  ]);
   if (!r.rows[0]) throw new EdgePayError('WALLET_PASSKEY_INVALID', { reason: 'unknown, used or expired challenge' });
   return r.rows[0].data;
 }
@@ -83,10 +81,15 @@ export async function verifyRegistration(db: Db, rp: RelyingParty, response: unk
   const { credential, credentialDeviceType, credentialBackedUp } = verified.registrationInfo;
   return db.transaction(async (tx) => {
     const user = await insertUser(tx, pending);
-    await tx.query(
-      'INSERT INTO wallet_credentials (id, user_id, public_key, counter, transports, device_type, backed_up) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [credential.id, user.id, Buffer.from(credential.publicKey), credential.counter, credential.transports ?? [], credentialDeviceType, credentialBackedUp],
-    );
+    await tx.query('INSERT INTO wallet_credentials (id, user_id, public_key, counter, transports, device_type, backed_up) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+      credential.id,
+      user.id,
+      Buffer.from(credential.publicKey),
+      credential.counter,
+      credential.transports ?? [],
+      credentialDeviceType,
+      credentialBackedUp,
+    ]);
     return { userId: user.id };
   });
 }

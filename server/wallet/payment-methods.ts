@@ -18,10 +18,7 @@ const view = (r: MethodRow): PaymentMethodView => ({
 });
 
 export async function listPaymentMethods(db: Queryable, userId: string): Promise<PaymentMethodView[]> {
-  const r = await db.query<MethodRow>(
-    'SELECT id, token, bin, last4, is_default, created_at FROM wallet_payment_methods WHERE user_id = $1 ORDER BY created_at, id',
-    [userId],
-  );
+  const r = await db.query<MethodRow>('SELECT id, token, bin, last4, is_default, created_at FROM wallet_payment_methods WHERE user_id = $1 ORDER BY created_at, id', [userId]);
   return r.rows.map(view);
 }
 

@@ -30,13 +30,7 @@ export async function hasPaymentPassword(db: Queryable, userId: string): Promise
 }
 
 /** Sets (or replaces) the password; replacing one needs the current password, checked like any other try. */
-export async function setPaymentPassword(
-  db: Queryable,
-  userId: string,
-  password: string,
-  currentPassword: string | undefined,
-  lockMs = DEFAULT_PASSWORD_LOCK_MS,
-): Promise<void> {
+export async function setPaymentPassword(db: Queryable, userId: string, password: string, currentPassword: string | undefined, lockMs = DEFAULT_PASSWORD_LOCK_MS): Promise<void> {
   checkPasswordFormat(password);
   if (await hasPaymentPassword(db, userId)) {
     if (currentPassword === undefined) throw new EdgePayError('REQUEST_INVALID', { reason: 'currentPassword is needed to change the payment password' });
@@ -71,18 +65,14 @@ export async function checkPaymentPassword(db: Queryable, userId: string, passwo
   );
   const row = claimed.rows[0];
   if (!row) {
-    const state = await db.query<{ retry_s: string }>(
-      'SELECT ceil(extract(epoch FROM (coalesce(locked_until, now()) - now())))::bigint AS retry_s FROM wallet_payment_passwords WHERE user_id = $1',
-      [userId],
-    );
+    const state = await db.query<{ retry_s: string }>('SELECT ceil(extract(epoch FROM (coalesce(locked_until, now()) - now())))::bigint AS retry_s FROM wallet_payment_passwords WHERE user_id = $1', [
+      userId,
+    ]);
     if (!state.rows[0]) throw new EdgePayError('PAYMENT_PASSWORD_NOT_SET');
     throw new EdgePayError('PAYMENT_PASSWORD_LOCKED', { retryAfterSeconds: Math.max(1, Number(state.rows[0].retry_s)) });
   }
   // A wrongly shaped password is a wrong try too (it was counted), but skips the KDF.
-  const ok =
-    typeof password === 'string' &&
-    /^[0-9]{6}$/.test(password) &&
-    timingSafeEqual(await kdf(password, Buffer.from(row.salt, 'base64'), row.params), Buffer.from(row.hash, 'base64'));
+  const ok = typeof password === 'string' && /^[0-9]{6}$/.test(password) && timingSafeEqual(await kdf(password, Buffer.from(row.salt, 'base64'), row.params), Buffer.from(row.hash, 'base64'));
   if (ok) {
     await db.query('UPDATE wallet_payment_passwords SET failed = 0, locked_until = NULL WHERE user_id = $1', [userId]);
     return;

@@ -90,11 +90,15 @@ export function walletPlugin(opts: WalletPluginOptions): FastifyPluginAsync {
     /** Ceremony routes carry no session yet; a browser's Origin must still be the wallet's. */
     const sameOrigin = async (request: FastifyRequest) => checkOrigin(request, rp);
 
-    app.post('/wallet/api/register/options', { preHandler: sameOrigin, schema: { tags, body: obj({ name: { type: 'string', maxLength: 100 }, phone: { type: 'string', maxLength: 30 } }, ['name', 'phone']) } }, async (request) => {
-      await countAttempt(db, 'ip:' + request.ip, limits.perIp);
-      const body = request.body as { name: string; phone: string };
-      return registrationOptions(db, rp, body);
-    });
+    app.post(
+      '/wallet/api/register/options',
+      { preHandler: sameOrigin, schema: { tags, body: obj({ name: { type: 'string', maxLength: 100 }, phone: { type: 'string', maxLength: 30 } }, ['name', 'phone']) } },
+      async (request) => {
+        await countAttempt(db, 'ip:' + request.ip, limits.perIp);
+        const body = request.body as { name: string; phone: string };
+        return registrationOptions(db, rp, body);
+      },
+    );
     app.post('/wallet/api/register/verify', { preHandler: sameOrigin, schema: { tags, body: obj({ response: { type: 'object' } }, ['response']) } }, async (request, reply) => {
       const { userId } = await verifyRegistration(db, rp, (request.body as { response: unknown }).response);
       return signIn(request, reply, userId, 'register');
@@ -137,31 +141,43 @@ export function walletPlugin(opts: WalletPluginOptions): FastifyPluginAsync {
       return { buildings: r.rows.map((b) => ({ buildingId: b.id, name: b.name, units: b.units })) };
     });
     app.get('/wallet/api/units', { preHandler: session, schema: { tags } }, async (request) => ({ units: await unitsOf(db, walletUserOf(request).userId) }));
-    app.post('/wallet/api/units', { preHandler: session, schema: { tags, body: obj({ buildingId: { type: 'string', maxLength: 100 }, unit: { type: 'string', maxLength: 40 } }, ['buildingId', 'unit']) } }, async (request) => {
-      const { buildingId, unit } = request.body as { buildingId: string; unit: string };
-      const { userId } = walletUserOf(request);
-      await addMembership(db, userId, buildingId, unit);
-      return { units: await unitsOf(db, userId) };
-    });
+    app.post(
+      '/wallet/api/units',
+      { preHandler: session, schema: { tags, body: obj({ buildingId: { type: 'string', maxLength: 100 }, unit: { type: 'string', maxLength: 40 } }, ['buildingId', 'unit']) } },
+      async (request) => {
+        const { buildingId, unit } = request.body as { buildingId: string; unit: string };
+        const { userId } = walletUserOf(request);
+        await addMembership(db, userId, buildingId, unit);
+        return { units: await unitsOf(db, userId) };
+      },
+    );
 
     app.get('/wallet/api/payment-methods', { preHandler: session, schema: { tags } }, async (request) => ({ methods: await listPaymentMethods(db, walletUserOf(request).userId) }));
-    app.post('/wallet/api/payment-methods', { preHandler: session, schema: { tags, body: obj({ token: { type: 'string', maxLength: 220 }, makeDefault: { type: 'boolean' } }, ['token']) } }, async (request) => {
-      const { token, makeDefault } = request.body as { token: string; makeDefault?: boolean };
-      const { userId } = walletUserOf(request);
-      const method = await addPaymentMethod(db, userId, token, makeDefault ?? false);
-      return { method, methods: await listPaymentMethods(db, userId) };
-    });
+    app.post(
+      '/wallet/api/payment-methods',
+      { preHandler: session, schema: { tags, body: obj({ token: { type: 'string', maxLength: 220 }, makeDefault: { type: 'boolean' } }, ['token']) } },
+      async (request) => {
+        const { token, makeDefault } = request.body as { token: string; makeDefault?: boolean };
+        const { userId } = walletUserOf(request);
+        const method = await addPaymentMethod(db, userId, token, makeDefault ?? false);
+        return { method, methods: await listPaymentMethods(db, userId) };
+      },
+    );
     app.post('/wallet/api/payment-methods/:id/default', { preHandler: session, schema: { tags, params: obj({ id: { type: 'string', maxLength: 64 } }, ['id']) } }, async (request) => {
       const { userId } = walletUserOf(request);
       await setDefaultPaymentMethod(db, userId, (request.params as { id: string }).id);
       return { methods: await listPaymentMethods(db, userId) };
     });
 
-    app.post('/wallet/api/payment-password', { preHandler: session, schema: { tags, body: obj({ password: { type: 'string', maxLength: 6 }, currentPassword: { type: 'string', maxLength: 6 } }, ['password']) } }, async (request) => {
-      const { password, currentPassword } = request.body as { password: string; currentPassword?: string };
-      await setPaymentPassword(db, walletUserOf(request).userId, password, currentPassword, lockMs);
-      return { hasPaymentPassword: true };
-    });
+    app.post(
+      '/wallet/api/payment-password',
+      { preHandler: session, schema: { tags, body: obj({ password: { type: 'string', maxLength: 6 }, currentPassword: { type: 'string', maxLength: 6 } }, ['password']) } },
+      async (request) => {
+        const { password, currentPassword } = request.body as { password: string; currentPassword?: string };
+        await setPaymentPassword(db, walletUserOf(request).userId, password, currentPassword, lockMs);
+        return { hasPaymentPassword: true };
+      },
+    );
 
     // The acquirer's tokenisation route, open only to a signed-in wallet (with CSRF).
     registerSandboxTokenRoute(app, { db, preHandler: session });

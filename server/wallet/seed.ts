@@ -27,14 +27,16 @@ export async function seedDemoWallet(db: Db): Promise<DemoWallet> {
   const users: DemoUserView[] = [];
   for (const person of PEOPLE) {
     const user =
-      (await findUserByPhone(db, person.phone)) ??
-      (await insertUser(db, { name: person.name, phone: person.phone, userHandle: randomBytes(32).toString('base64url'), demoRole: person.role }));
+      (await findUserByPhone(db, person.phone)) ?? (await insertUser(db, { name: person.name, phone: person.phone, userHandle: randomBytes(32).toString('base64url'), demoRole: person.role }));
     if (person.role === 'resident') await addMembership(db, user.id, DEMO_BUILDING.id, DEMO_UNIT);
     if ((await listPaymentMethods(db, user.id)).length === 0) {
       // A token as the sandbox acquirer issues them (its record holds BIN and last 4 only).
       const token = `tok_test_approve_demo_${randomBytes(8).toString('hex')}`;
       await db.query('INSERT INTO sandbox_acquirer_card_tokens (token, bin, last4, exp_month, exp_year) VALUES ($1, $2, $3, 12, $4)', [
-        token, person.card.bin, person.card.last4, new Date().getUTCFullYear() + 3,
+        token,
+        person.card.bin,
+        person.card.last4,
+        new Date().getUTCFullYear() + 3,
       ]);
       await addPaymentMethod(db, user.id, token, true);
     }

@@ -39,10 +39,14 @@ export async function createSession(
   const secret = randomToken(32);
   const csrfToken = randomToken(24);
   const expiresAt = new Date(Date.now() + ttlMs);
-  await db.query(
-    'INSERT INTO wallet_sessions (id, secret_hash, user_id, csrf_token, expires_at, how) VALUES ($1, $2, $3, $4, $5, $6)',
-    [sessionId, sha256b64(secret), userId, csrfToken, expiresAt, how],
-  );
+  await db.query('INSERT INTO wallet_sessions (id, secret_hash, user_id, csrf_token, expires_at, how) VALUES ($1, $2, $3, $4, $5, $6)', [
+    sessionId,
+    sha256b64(secret),
+    userId,
+    csrfToken,
+    expiresAt,
+    how,
+  ]);
   return { cookieValue: `${sessionId}.${secret}`, csrfToken, expiresAt, sessionId };
 }
 

@@ -31,9 +31,6 @@ export async function setSiteApprovalPolicy(db: Db, siteId: string, requirePassk
  * site and needs none, nor does an unknown id (payreq refuses it anyway).
  */
 export async function passkeyRequiredForRequest(db: Db, requestId: string): Promise<boolean> {
-  const r = await db.query<{ require_passkey: boolean }>(
-    `SELECT p.require_passkey FROM payment_requests r JOIN site_approval_policies p ON p.site_id = r.site_id WHERE r.id = $1`,
-    [requestId],
-  );
+  const r = await db.query<{ require_passkey: boolean }>(`SELECT p.require_passkey FROM payment_requests r JOIN site_approval_policies p ON p.site_id = r.site_id WHERE r.id = $1`, [requestId]);
   return r.rows[0]?.require_passkey ?? false;
 }

@@ -25,10 +25,7 @@ export async function findUserByPhone(db: Queryable, phone: string): Promise<Use
 }
 
 /** Inserts a user; a phone already taken (also by a concurrent registration) is WALLET_PHONE_TAKEN. */
-export async function insertUser(
-  db: Queryable,
-  user: { name: string; phone: string; userHandle: string; demoRole?: 'resident' | 'shopper' },
-): Promise<UserRow> {
+export async function insertUser(db: Queryable, user: { name: string; phone: string; userHandle: string; demoRole?: 'resident' | 'shopper' }): Promise<UserRow> {
   const id = uuidV7();
   const inserted = await db.query<UserRow>(
     `INSERT INTO wallet_users (id, name, phone, user_handle, demo_role) VALUES ($1, $2, $3, $4, $5)
@@ -41,10 +38,7 @@ export async function insertUser(
 
 /** The users registered at a unit of a building (a request to "everyone at the unit"). */
 export async function usersAtUnit(db: Queryable, buildingId: string, unit: string): Promise<string[]> {
-  const r = await db.query<{ user_id: string }>(
-    'SELECT user_id FROM wallet_memberships WHERE building_id = $1 AND unit = $2 ORDER BY created_at, user_id',
-    [buildingId, unit],
-  );
+  const r = await db.query<{ user_id: string }>('SELECT user_id FROM wallet_memberships WHERE building_id = $1 AND unit = $2 ORDER BY created_at, user_id', [buildingId, unit]);
   return r.rows.map((x) => x.user_id);
 }
 
@@ -72,8 +66,5 @@ export async function ensureBuilding(db: Queryable, id: string, name: string, un
 export async function addMembership(db: Queryable, userId: string, buildingId: string, unit: string, role = 'resident'): Promise<void> {
   const exists = await db.query('SELECT 1 FROM wallet_units WHERE building_id = $1 AND unit = $2', [buildingId, unit]);
   if (exists.rows.length === 0) throw new EdgePayError('WALLET_UNIT_UNKNOWN', { buildingId, unit });
-  await db.query(
-    'INSERT INTO wallet_memberships (user_id, building_id, unit, role) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
-    [userId, buildingId, unit, role],
-  );
+  await db.query('INSERT INTO wallet_memberships (user_id, building_id, unit, role) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [userId, buildingId, unit, role]);
 }

@@ -53,7 +53,7 @@ class Phone {
       this.cookie = value.endsWith('=') ? '' : value;
     }
     const text = await res.text();
-    let json: any = undefined;
+    let json: any;
     try {
       json = text ? JSON.parse(text) : undefined;
     } catch {
@@ -96,9 +96,18 @@ for (const which of ['pglite', 'postgres'] as const) {
     it('seeds two residents of one unit and a shopper, idempotently', async () => {
       assert.equal(demo.users.length, 3);
       const again = await seedDemoWallet(db);
-      assert.deepEqual(again.users.map((u) => u.userId), demo.users.map((u) => u.userId));
+      assert.deepEqual(
+        again.users.map((u) => u.userId),
+        demo.users.map((u) => u.userId),
+      );
       const residents = await usersAtUnit(db, demo.buildingId, demo.unit);
-      assert.deepEqual(residents.sort(), demo.users.filter((u) => u.role === 'resident').map((u) => u.userId).sort());
+      assert.deepEqual(
+        residents.sort(),
+        demo.users
+          .filter((u) => u.role === 'resident')
+          .map((u) => u.userId)
+          .sort(),
+      );
       assert.equal((await defaultPaymentMethod(db, resident().userId))?.last4, '1111');
     });
 
@@ -148,7 +157,11 @@ for (const which of ['pglite', 'postgres'] as const) {
       const crossed = await phone.req('POST', '/wallet/api/units', { buildingId: demo.buildingId, unit: '801' }, { 'x-csrf-token': other.csrf });
       assert.equal(crossed.body.code, 'CSRF_REJECTED');
       const units = await phone.req('GET', '/wallet/api/units');
-      assert.deepEqual(units.body.units.map((u: any) => u.unit), ['1203'], 'nothing changed');
+      assert.deepEqual(
+        units.body.units.map((u: any) => u.unit),
+        ['1203'],
+        'nothing changed',
+      );
       const ok = await phone.req('POST', '/wallet/api/units', { buildingId: demo.buildingId, unit: '801' });
       assert.equal(ok.status, 200);
       assert.deepEqual(ok.body.units.map((u: any) => u.unit).sort(), ['1203', '801']);
@@ -287,10 +300,16 @@ for (const which of ['pglite', 'postgres'] as const) {
       assert.equal(added.body.method.isDefault, false, 'the seeded card stays the default');
       const second = await phone.req('POST', '/wallet/api/payment-methods', { token: t2.body.token, makeDefault: true });
       assert.equal(second.body.methods.length, before + 2);
-      assert.deepEqual(second.body.methods.filter((m: any) => m.isDefault).map((m: any) => m.last4), ['0002']);
+      assert.deepEqual(
+        second.body.methods.filter((m: any) => m.isDefault).map((m: any) => m.last4),
+        ['0002'],
+      );
       assert.equal((await defaultPaymentMethod(db, demo.users[1]!.userId))?.token, t2.body.token);
       const back = await phone.req('POST', `/wallet/api/payment-methods/${added.body.method.id}/default`);
-      assert.deepEqual(back.body.methods.filter((m: any) => m.isDefault).map((m: any) => m.last4), ['4444']);
+      assert.deepEqual(
+        back.body.methods.filter((m: any) => m.isDefault).map((m: any) => m.last4),
+        ['4444'],
+      );
 
       // A token is one wallet's: another user cannot add it, nor one the acquirer never issued.
       const thief = await signedIn(0);

@@ -4,7 +4,7 @@
  * once, atomically, before the signature check), and the stored credential.
  */
 import type { AuthenticationResponseJSON, AuthenticatorTransportFuture, WebAuthnCredential } from '@simplewebauthn/server';
-import { EdgePayError } from '../../core/index.ts';
+import type { EdgePayError } from '../../core/index.ts';
 import type { Queryable } from '../db/index.ts';
 
 export type CredentialRow = { id: string; user_id: string; public_key: Uint8Array; counter: string | number; transports: string[] };
@@ -26,9 +26,16 @@ export function claimedChallenge(response: unknown, onBad: () => EdgePayError): 
 export function isAuthenticationResponse(x: unknown): x is AuthenticationResponseJSON {
   const r = x as AuthenticationResponseJSON | null;
   return (
-    typeof r === 'object' && r !== null && typeof r.id === 'string' && r.id.length <= 1024 && typeof r.rawId === 'string' &&
-    r.type === 'public-key' && typeof r.response === 'object' && r.response !== null &&
-    typeof r.response.authenticatorData === 'string' && typeof r.response.signature === 'string'
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.id === 'string' &&
+    r.id.length <= 1024 &&
+    typeof r.rawId === 'string' &&
+    r.type === 'public-key' &&
+    typeof r.response === 'object' &&
+    r.response !== null &&
+    typeof r.response.authenticatorData === 'string' &&
+    typeof r.response.signature === 'string'
   );
 }
 

@@ -107,9 +107,7 @@ describe('ledger crash safety', () => {
         } finally {
           await ledger.close();
         }
-        console.error(
-          `crash lane ${lane.directory}: ${lane.kills} kills (${lane.killedWhileOpening} while opening), ${lane.reported.size} acknowledged payments, none lost`,
-        );
+        console.error(`crash lane ${lane.directory}: ${lane.kills} kills (${lane.killedWhileOpening} while opening), ${lane.reported.size} acknowledged payments, none lost`);
       }
     } finally {
       rmSync(root, { recursive: true, force: true });

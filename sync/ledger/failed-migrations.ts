@@ -7,18 +7,9 @@
  * migration finishes). So before opening collections we forget failed
  * attempts, and the migration runs again from the old data.
  */
-import {
-  createRevision,
-  getPrimaryKeyOfInternalDocument,
-  INTERNAL_CONTEXT_MIGRATION_STATUS,
-  now,
-  type RxDatabase,
-} from 'rxdb';
+import { createRevision, getPrimaryKeyOfInternalDocument, INTERNAL_CONTEXT_MIGRATION_STATUS, now, type RxDatabase } from 'rxdb';
 
-export async function forgetFailedMigrations(
-  db: RxDatabase,
-  collections: { name: string; version: number }[],
-): Promise<string[]> {
+export async function forgetFailedMigrations(db: RxDatabase, collections: { name: string; version: number }[]): Promise<string[]> {
   const ids = collections.map((c) => getPrimaryKeyOfInternalDocument([c.name, 'v', c.version].join('-'), INTERNAL_CONTEXT_MIGRATION_STATUS));
   const found = await db.internalStore.findDocumentsById(ids, false);
   const failed = found.filter((d: any) => d.data?.status === 'ERROR');

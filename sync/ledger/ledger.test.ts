@@ -129,7 +129,7 @@ describe('gateway ledger', () => {
     }
   });
 
-  it('opens a ledger with version-0 payments at version 1: kept as they are, readable, and new ones may carry a method\'s details', async () => {
+  it("opens a ledger with version-0 payments at version 1: kept as they are, readable, and new ones may carry a method's details", async () => {
     const directory = join(dir, 'payments-v0');
     const declared = edgePayCollections.get('payments');
     const v1 = declared.schema;
@@ -164,7 +164,20 @@ describe('gateway ledger', () => {
     const v1 = edgePayCollections.get('enrolments').schema;
     const { keypoints: _keypoints, ...v0Properties } = v1.properties;
     const v0 = { ...v1, version: 0, properties: v0Properties } as any;
-    const old = { id: uuidV7(), siteId: 'site-1', productId: 'p-1', modelId: 'm', dims: 2, embeddings: [[1, 0], [0, 1], [0.6, 0.8]], createdAt: '2026-11-01T10:00:00.000Z', createdBy: 'gw-1' };
+    const old = {
+      id: uuidV7(),
+      siteId: 'site-1',
+      productId: 'p-1',
+      modelId: 'm',
+      dims: 2,
+      embeddings: [
+        [1, 0],
+        [0, 1],
+        [0.6, 0.8],
+      ],
+      createdAt: '2026-11-01T10:00:00.000Z',
+      createdBy: 'gw-1',
+    };
     const before = await openLedger({ directory, collections: edgePayCollections.with({ ...edgePayCollections.get('enrolments'), schema: v0 }) });
     await before.db.enrolments.insert(old);
     await before.close();
@@ -172,7 +185,10 @@ describe('gateway ledger', () => {
     const after = await openLedger({ directory });
     try {
       const doc = (await after.db.enrolments.findOne(old.id).exec())!.toMutableJSON();
-      assert.deepEqual({ ...doc, _meta: undefined, _rev: undefined, _attachments: undefined, _deleted: undefined }, { ...old, _meta: undefined, _rev: undefined, _attachments: undefined, _deleted: undefined });
+      assert.deepEqual(
+        { ...doc, _meta: undefined, _rev: undefined, _attachments: undefined, _deleted: undefined },
+        { ...old, _meta: undefined, _rev: undefined, _attachments: undefined, _deleted: undefined },
+      );
       await after.db.enrolments.insert({ ...old, id: uuidV7(), keypoints: ['orb1.AAA=', 'orb1.AAA=', 'orb1.AAA='] });
       assert.equal(await after.db.enrolments.count().exec(), 2);
     } finally {

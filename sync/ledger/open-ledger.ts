@@ -15,14 +15,7 @@ import { addRxPlugin, createRxDatabase, type RxCollection, type RxDatabase } fro
 import { RxDBLocalDocumentsPlugin } from 'rxdb/plugins/local-documents';
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { join } from 'node:path';
-import {
-  EdgePayError,
-  edgePayCollections,
-  isEdgePayError,
-  type CollectionDocs,
-  type CollectionName,
-  type CollectionRegistry,
-} from '../../core/index.ts';
+import { EdgePayError, edgePayCollections, isEdgePayError, type CollectionDocs, type CollectionName, type CollectionRegistry } from '../../core/index.ts';
 import { databaseFileName, getRxStorageSQLite, type SQLiteSynchronous } from '../sqlite-storage/index.ts';
 import { validatedLedgerStorage } from './validated-storage.ts';
 import { forgetFailedMigrations } from './failed-migrations.ts';
@@ -64,10 +57,7 @@ export const DEFAULT_LEDGER_NAME = 'edgepay-ledger';
 export async function openLedger(options: OpenLedgerOptions): Promise<Ledger> {
   const name = options.name ?? DEFAULT_LEDGER_NAME;
   const synchronous = options.synchronous ?? 'FULL';
-  const storage = validatedLedgerStorage(
-    getRxStorageSQLite({ directory: options.directory, synchronous, checkIntegrityOnOpen: true }),
-    options.collections ?? edgePayCollections,
-  );
+  const storage = validatedLedgerStorage(getRxStorageSQLite({ directory: options.directory, synchronous, checkIntegrityOnOpen: true }), options.collections ?? edgePayCollections);
   let db: LedgerDatabase | undefined;
   try {
     db = await createRxDatabase<LedgerCollections>({
@@ -80,7 +70,10 @@ export async function openLedger(options: OpenLedgerOptions): Promise<Ledger> {
       localDocuments: true,
     });
     const declared = (options.collections ?? edgePayCollections).list();
-    await forgetFailedMigrations(db as unknown as RxDatabase, declared.map((c) => ({ name: c.name, version: c.schema.version })));
+    await forgetFailedMigrations(
+      db as unknown as RxDatabase,
+      declared.map((c) => ({ name: c.name, version: c.schema.version })),
+    );
     const collections = Object.fromEntries(
       declared.map((c) => [
         c.name,

@@ -57,10 +57,13 @@ async function assertMatches(tracker: UnsentPayments, when: string) {
   assert.equal(await tracker.declinedAfterForwardCount(), expected.declined, `declined after forward ${when}`);
   const list = await tracker.list();
   assert.equal(list.length, expected.unsent.count, `list ${when}`);
-  assert.ok(list.every((p, i) => i === 0 || list[i - 1]!.createdAt <= p.createdAt), `list oldest first ${when}`);
+  assert.ok(
+    list.every((p, i) => i === 0 || list[i - 1]!.createdAt <= p.createdAt),
+    `list oldest first ${when}`,
+  );
 }
 
-describe('the ledger\'s kept unsent count', () => {
+describe("the ledger's kept unsent count", () => {
   it('matches a full read through inserts, status changes, deletes and writes during its first read', async () => {
     const db = ledger.db;
     await db.payments.bulkInsert(Array.from({ length: 200 }, (_, i) => payment(i, i % 3 === 0 ? 'USD' : 'KRW')));

@@ -60,10 +60,7 @@ export class UnsentPayments {
     });
     collection.onClose.push(() => this.#subscription?.unsubscribe());
     this.#ready = (async () => {
-      const [unsent, declined] = await Promise.all([
-        collection.find({ selector: { ...UNSENT_PAYMENTS_SELECTOR } }).exec(),
-        collection.find({ selector: { ...DECLINED_AFTER_FORWARD } }).exec(),
-      ]);
+      const [unsent, declined] = await Promise.all([collection.find({ selector: { ...UNSENT_PAYMENTS_SELECTOR } }).exec(), collection.find({ selector: { ...DECLINED_AFTER_FORWARD } }).exec()]);
       for (const d of unsent) this.#set(d.toJSON() as PaymentDoc);
       for (const d of declined) this.#declined.add((d.toJSON() as PaymentDoc).id);
       const early = this.#early!;

@@ -20,9 +20,18 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 function examplePayment(overrides: Partial<PaymentDoc> = {}): PaymentDoc {
   const createdAt = new Date().toISOString();
   return {
-    id: uuidV7(), siteId: 'site-1', gatewayId: 'gw-1', flow: 'kiosk', amount: 4500, currency: 'KRW', method: 'card-terminal',
+    id: uuidV7(),
+    siteId: 'site-1',
+    gatewayId: 'gw-1',
+    flow: 'kiosk',
+    amount: 4500,
+    currency: 'KRW',
+    method: 'card-terminal',
     lineItems: [{ sku: 'TEA', name: 'Green tea', quantity: 3, unitAmount: 1500, lineAmount: 4500 }],
-    createdAt, offline: true, status: 'stored', statusHistory: [{ status: 'stored', at: createdAt, by: 'gateway' }],
+    createdAt,
+    offline: true,
+    status: 'stored',
+    statusHistory: [{ status: 'stored', at: createdAt, by: 'gateway' }],
     ...overrides,
   };
 }
@@ -64,7 +73,7 @@ describe('ledger storage validation', () => {
     await metaInstance.close();
   });
 
-  it('refuses, as the server does, a payment whose item name holds a NUL, a lone surrogate or a card number (core\'s one check)', async () => {
+  it("refuses, as the server does, a payment whose item name holds a NUL, a lone surrogate or a card number (core's one check)", async () => {
     const ledger = await openLedger({ directory: join(dir, 'ledger'), synchronous: 'NORMAL' });
     try {
       const withName = (name: string) => examplePayment({ lineItems: [{ name, quantity: 1, unitAmount: 1000, lineAmount: 1000 }], amount: 1000 });
@@ -79,7 +88,11 @@ describe('ledger storage validation', () => {
         assert.deepEqual(edgePayCollections.get('payments').checkDocument(doc), { code, path: '/lineItems/0/name', reason });
         await assert.rejects(ledger.db.payments.insert(doc), (err: any) => {
           const problems = err?.parameters?.writeError?.validationErrors;
-          assert.deepEqual(problems?.map((e: any) => [e.code, e.path, e.reason]), [[code, '/lineItems/0/name', reason]], JSON.stringify(name));
+          assert.deepEqual(
+            problems?.map((e: any) => [e.code, e.path, e.reason]),
+            [[code, '/lineItems/0/name', reason]],
+            JSON.stringify(name),
+          );
           assert.deepEqual(findCardNumbers(JSON.stringify(problems)), []);
           return true;
         });
@@ -89,7 +102,14 @@ describe('ledger storage validation', () => {
       await ledger.db.payments.insert(withName('김밥 🍰'));
       // An update cannot slip such text in either (products: fields that change).
       const product = await ledger.db.products.insert({
-        id: 'p-1', siteId: 'site-1', sku: 'TEA', barcode: '8800000000011', name: 'tea', price: { amount: 1500, currency: 'KRW' }, active: true, updatedAt: new Date().toISOString(),
+        id: 'p-1',
+        siteId: 'site-1',
+        sku: 'TEA',
+        barcode: '8800000000011',
+        name: 'tea',
+        price: { amount: 1500, currency: 'KRW' },
+        active: true,
+        updatedAt: new Date().toISOString(),
       } as never);
       await assert.rejects(product.incrementalPatch({ name: 'tea\u0000' } as never), (err: any) => {
         assert.equal(err?.parameters?.writeError?.validationErrors?.[0]?.code, 'DOCUMENT_TEXT_INVALID');

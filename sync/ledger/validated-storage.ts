@@ -17,10 +17,7 @@ import { META_INSTANCE_SCHEMA_TITLE, getPrimaryFieldOfPrimaryKey, type RxStorage
 import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
 import { renderErrorMessage, type CollectionRegistry, type DocumentProblem } from '../../core/index.ts';
 
-export function validatedLedgerStorage<Internals, Options>(
-  storage: RxStorage<Internals, Options>,
-  collections?: CollectionRegistry,
-): RxStorage<Internals, Options> {
+export function validatedLedgerStorage<Internals, Options>(storage: RxStorage<Internals, Options>, collections?: CollectionRegistry): RxStorage<Internals, Options> {
   const validated = wrappedValidateAjvStorage({ storage });
   return {
     ...validated,

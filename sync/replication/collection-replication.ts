@@ -228,7 +228,11 @@ export function replicateCollection(options: CollectionSyncOptions): CollectionS
     }
   };
   /** After a slow answer: does the server answer a small request (its health) at once? */
-  const reachable = () => probeServer({ ...endpoint, timeoutMs: REACHABLE_PROBE_MS }).then(() => true, () => false);
+  const reachable = () =>
+    probeServer({ ...endpoint, timeoutMs: REACHABLE_PROBE_MS }).then(
+      () => true,
+      () => false,
+    );
   const report = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       const result = await call();
@@ -293,9 +297,7 @@ export function replicateCollection(options: CollectionSyncOptions): CollectionS
             handler: (rows) => {
               const done = inFlight.begin((rows as PushRow[]).map((row) => row.newDocumentState[primaryPath] as string));
               slowSingles = 0;
-              return report(() =>
-                pushInRequests(rows as PushRow[], () => sizer.size, pushLimit, timedPush, { workers: pushConcurrency, again: pushAgain }),
-              ).finally(done);
+              return report(() => pushInRequests(rows as PushRow[], () => sizer.size, pushLimit, timedPush, { workers: pushConcurrency, again: pushAgain })).finally(done);
             },
           },
         }
@@ -305,8 +307,7 @@ export function replicateCollection(options: CollectionSyncOptions): CollectionS
   // Live events in arrival order, from the first one that holds a document of an unfinished push call.
   const held: PullStreamEvent[] = [];
   const mustWait = (event: PullStreamEvent) => event !== RESYNC && inFlight.holds(event.documents, primaryPath);
-  const forward = (event: PullStreamEvent) =>
-    stream$.next(event !== RESYNC && acked.readBefore(event.documents, primaryPath, event.checkpoint?.lwt) ? RESYNC : event);
+  const forward = (event: PullStreamEvent) => stream$.next(event !== RESYNC && acked.readBefore(event.documents, primaryPath, event.checkpoint?.lwt) ? RESYNC : event);
   inFlight.subscribe(() => {
     while (held.length > 0 && !mustWait(held[0]!)) forward(held.shift()!);
   });

@@ -10,13 +10,7 @@ import { headers, ServerUnreachable, type SyncEndpoint } from './http-client.ts'
  * or `signal` aborts. Resolves when the stream ended; rejects when it could
  * not be opened (ServerUnreachable, or the server's refusal).
  */
-export async function readPullStream(
-  endpoint: SyncEndpoint,
-  collection: string,
-  schemaVersion: number,
-  signal: AbortSignal,
-  onEvent: (event: PullStreamEvent) => void,
-): Promise<void> {
+export async function readPullStream(endpoint: SyncEndpoint, collection: string, schemaVersion: number, signal: AbortSignal, onEvent: (event: PullStreamEvent) => void): Promise<void> {
   let res: Response;
   try {
     res = await fetch(`${endpoint.serverUrl}${syncBasePath(collection, schemaVersion)}/pullStream`, {

@@ -10,14 +10,7 @@
  * gateways).
  */
 import type { RxDatabase } from 'rxdb';
-import {
-  EdgePayError,
-  edgePayCollections,
-  isErrorCode,
-  type CollectionRegistry,
-  type RefusedDocument,
-  type SyncStatus,
-} from '../../core/index.ts';
+import { EdgePayError, edgePayCollections, isErrorCode, type CollectionRegistry, type RefusedDocument, type SyncStatus } from '../../core/index.ts';
 import { ConnectionMonitor, SYNC_PROBE_BACKOFF, type ProbeBackoff } from './connection-monitor.ts';
 import { replicateCollection, type CollectionSync } from './collection-replication.ts';
 import type { SyncEndpoint } from './http-client.ts';
@@ -49,9 +42,7 @@ export class GatewaySync {
     private readonly db: RxDatabase,
     private readonly options: GatewaySyncOptions,
   ) {
-    this.monitor = new ConnectionMonitor(options, options.backoff ?? SYNC_PROBE_BACKOFF, (error) =>
-      this.onCallResult({ ok: false, unreachable: false, error }),
-    );
+    this.monitor = new ConnectionMonitor(options, options.backoff ?? SYNC_PROBE_BACKOFF, (error) => this.onCallResult({ ok: false, unreachable: false, error }));
     this.refusals = new RefusedDocuments(db);
     const origin = new URL(options.serverUrl).origin;
     for (const { name, sync: c } of (options.collections ?? edgePayCollections).list()) {

@@ -5,16 +5,7 @@
  * did not answer in time: not an outage, send less at once) and "the server
  * refused" (a stable code).
  */
-import {
-  EdgePayError,
-  edgePayErrorFromJSON,
-  PUSH_COMMIT_HEADER,
-  syncBasePath,
-  type PullResponse,
-  type PushRow,
-  type PushResponse,
-  type SyncCheckpoint,
-} from '../../core/index.ts';
+import { EdgePayError, edgePayErrorFromJSON, PUSH_COMMIT_HEADER, syncBasePath, type PullResponse, type PushRow, type PushResponse, type SyncCheckpoint } from '../../core/index.ts';
 
 export type SyncEndpoint = {
   /** e.g. http://127.0.0.1:8080 */
@@ -91,13 +82,7 @@ async function exchange<T>(endpoint: SyncEndpoint, path: string, init: RequestIn
   return { body: body as T, headers: res.headers };
 }
 
-export function pullChanges(
-  endpoint: SyncEndpoint,
-  collection: string,
-  schemaVersion: number,
-  checkpoint: SyncCheckpoint | undefined | null,
-  limit: number,
-): Promise<PullResponse> {
+export function pullChanges(endpoint: SyncEndpoint, collection: string, schemaVersion: number, checkpoint: SyncCheckpoint | undefined | null, limit: number): Promise<PullResponse> {
   const q = new URLSearchParams({ limit: String(limit) });
   if (checkpoint) {
     q.set('id', checkpoint.id);
@@ -110,11 +95,16 @@ export function pullChanges(
 export type PushResult = { conflicts: PushResponse; commitLwt: number | undefined };
 
 export async function pushChanges(endpoint: SyncEndpoint, collection: string, schemaVersion: number, rows: PushRow[]): Promise<PushResult> {
-  const { body, headers: answer } = await exchange<PushResponse>(endpoint, `${syncBasePath(collection, schemaVersion)}/push`, {
-    method: 'POST',
-    headers: headers(endpoint, true),
-    body: JSON.stringify(rows),
-  }, endpoint.pushTimeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS);
+  const { body, headers: answer } = await exchange<PushResponse>(
+    endpoint,
+    `${syncBasePath(collection, schemaVersion)}/push`,
+    {
+      method: 'POST',
+      headers: headers(endpoint, true),
+      body: JSON.stringify(rows),
+    },
+    endpoint.pushTimeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS,
+  );
   const commit = answer.get(PUSH_COMMIT_HEADER);
   const commitLwt = commit === null ? undefined : Number(commit);
   return { conflicts: body, commitLwt: commitLwt !== undefined && Number.isSafeInteger(commitLwt) ? commitLwt : undefined };

@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { limiter, pushInRequests, PushSizer } from './collection-replication.ts';
 import type { PushRow, ReplicatedDocument } from '../../core/index.ts';
 
-const rows = (n: number, from = 0): PushRow[] =>
-  Array.from({ length: n }, (_, i) => ({ newDocumentState: { id: `d${from + i}`, _deleted: false } }));
+const rows = (n: number, from = 0): PushRow[] => Array.from({ length: n }, (_, i) => ({ newDocumentState: { id: `d${from + i}`, _deleted: false } }));
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('push in requests', () => {
@@ -29,9 +28,15 @@ describe('push in requests', () => {
     };
     const [a, b] = await Promise.all([pushInRequests(rows(25), 10, limit, send), pushInRequests(rows(7, 100), 10, limit, send)]);
     assert.equal(most, 2, 'never more than the limit in flight');
-    assert.deepEqual([...sizes].sort((x, y) => x - y), [5, 7, 10, 10]);
+    assert.deepEqual(
+      [...sizes].sort((x, y) => x - y),
+      [5, 7, 10, 10],
+    );
     assert.deepEqual(a.map((d) => d.id).sort(), ['d0', 'd10', 'd20']);
-    assert.deepEqual(b.map((d) => d.id), ['d100']);
+    assert.deepEqual(
+      b.map((d) => d.id),
+      ['d100'],
+    );
   });
 
   it('never runs two calls under a limit of one when a caller arrives in the tick its slot frees', async () => {
@@ -114,13 +119,22 @@ describe('push in requests', () => {
       return true;
     };
     const conflicts = await pushInRequests(rows(40), () => sizer.size, limit, send, { workers: 3, again });
-    assert.deepEqual([...stored].sort(), rows(40).map((r) => String(r.newDocumentState.id)).sort(), 'every row reached the server');
+    assert.deepEqual(
+      [...stored].sort(),
+      rows(40)
+        .map((r) => String(r.newDocumentState.id))
+        .sort(),
+      'every row reached the server',
+    );
     const big = sent.filter((c) => c.length > 4);
     const resent = sent.flat().length - 40;
     // Three workers at 10 rows, then at 5 (halved once per slow answer, and the halves of the
     // requests already cut), then 2: a few rounds too large, not one per row.
     assert.ok(big.length > 0 && big.length <= 9, `only the first rounds of requests were too large (${big.length})`);
-    assert.ok(sent.slice(-5).every((c) => c.length <= 4), 'the last requests were of a size the link answers');
+    assert.ok(
+      sent.slice(-5).every((c) => c.length <= 4),
+      'the last requests were of a size the link answers',
+    );
     assert.ok(resent <= big.flat().length, `rows sent again (${resent}) only those of the slow requests`);
     // Rows a slow request stored come back as conflicts (the server's state) from the answered request that sent them again, once each.
     const slowIds = new Set(big.flat());

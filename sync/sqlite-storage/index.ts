@@ -40,16 +40,7 @@ export function getRxStorageSQLite(settings: SQLiteStorageSettings): RxStorageSQ
         } catch (err) {
           throw wrapSqliteError(err, { filePath: connection.filePath, tableName });
         }
-        return new RxStorageInstanceSQLite<RxDocType>(
-          params.databaseName,
-          params.collectionName,
-          params.schema,
-          params.options,
-          connection,
-          tableName,
-          columns,
-          resolved.rowFormat,
-        );
+        return new RxStorageInstanceSQLite<RxDocType>(params.databaseName, params.collectionName, params.schema, params.options, connection, tableName, columns, resolved.rowFormat);
       } catch (err) {
         releaseConnection(connection);
         throw err;

@@ -83,9 +83,7 @@ export async function sqliteWritesSettled(): Promise<void> {
   }
 }
 
-export class RxStorageInstanceSQLite<RxDocType>
-  implements RxStorageInstance<RxDocType, SQLiteInternals, SQLiteInstanceCreationOptions, RxStorageDefaultCheckpoint>
-{
+export class RxStorageInstanceSQLite<RxDocType> implements RxStorageInstance<RxDocType, SQLiteInternals, SQLiteInstanceCreationOptions, RxStorageDefaultCheckpoint> {
   readonly primaryPath: string;
   readonly internals: SQLiteInternals;
   private closed = false;
@@ -195,11 +193,7 @@ export class RxStorageInstanceSQLite<RxDocType>
   }
 
   /** The whole write, synchronously: read current rows, decide, write, commit. */
-  private writeNow(
-    rows: BulkWriteRow<RxDocType>[],
-    context: string,
-    bodies: Map<Blob, Buffer>,
-  ): RxStorageBulkWriteResponse<RxDocType> {
+  private writeNow(rows: BulkWriteRow<RxDocType>[], context: string, bodies: Map<Blob, Buffer>): RxStorageBulkWriteResponse<RxDocType> {
     const primaryPath = this.primaryPath;
     const ids = rows.map((r) => (r.document as any)[primaryPath] as string);
     const { stmts, indexColumns, shapes, tableName, rowFormat } = this;
@@ -244,11 +238,7 @@ export class RxStorageInstanceSQLite<RxDocType>
       shapes.adopt(pending);
     } catch (err) {
       if (isEdgePayError(err)) throw err;
-      throw storageError(
-        'STORAGE_WRITE_FAILED',
-        { databaseName: this.databaseName, collectionName: this.collectionName, context, reason: String((err as Error)?.message ?? err) },
-        err,
-      );
+      throw storageError('STORAGE_WRITE_FAILED', { databaseName: this.databaseName, collectionName: this.collectionName, context, reason: String((err as Error)?.message ?? err) }, err);
     }
     const bulk = categorized.eventBulk as ChangeBulk<RxDocType>;
     if (bulk.events.length > 0) {
@@ -301,26 +291,17 @@ export class RxStorageInstanceSQLite<RxDocType>
     }
   }
 
-  getChangedDocumentsSince(
-    limit: number,
-    checkpoint?: RxStorageDefaultCheckpoint,
-  ): Promise<{ documents: Doc<RxDocType>[]; checkpoint: RxStorageDefaultCheckpoint }> {
+  getChangedDocumentsSince(limit: number, checkpoint?: RxStorageDefaultCheckpoint): Promise<{ documents: Doc<RxDocType>[]; checkpoint: RxStorageDefaultCheckpoint }> {
     try {
       this.ensureOpen('getChangedDocumentsSince');
       const documents = this.shapes.reading(() => {
-        const rows = (
-          checkpoint
-            ? this.stmts.changesSince.all(checkpoint.lwt, checkpoint.id, limit)
-            : this.stmts.changesFromStart.all(limit)
-        ) as string[];
+        const rows = (checkpoint ? this.stmts.changesSince.all(checkpoint.lwt, checkpoint.id, limit) : this.stmts.changesFromStart.all(limit)) as string[];
         return this.shapes.decodeAll(rows) as Doc<RxDocType>[];
       });
       const last = documents[documents.length - 1];
       return Promise.resolve({
         documents,
-        checkpoint: last
-          ? { id: (last as any)[this.primaryPath] as string, lwt: last._meta.lwt }
-          : (checkpoint ?? { id: '', lwt: 0 }),
+        checkpoint: last ? { id: (last as any)[this.primaryPath] as string, lwt: last._meta.lwt } : (checkpoint ?? { id: '', lwt: 0 }),
       });
     } catch (err) {
       return Promise.reject(err);
@@ -334,9 +315,7 @@ export class RxStorageInstanceSQLite<RxDocType>
   getAttachmentData(documentId: string, attachmentId: string, digest: string): Promise<Blob> {
     try {
       this.ensureOpen('getAttachmentData');
-      const row = this.stmts.getAttachment.get(documentId, attachmentId) as
-        | { digest: string; type: string; data: Buffer }
-        | undefined;
+      const row = this.stmts.getAttachment.get(documentId, attachmentId) as { digest: string; type: string; data: Buffer } | undefined;
       if (!row || row.digest !== digest) {
         throw storageError('STORAGE_ATTACHMENT_MISSING', { documentId, attachmentId, digest });
       }
@@ -350,10 +329,12 @@ export class RxStorageInstanceSQLite<RxDocType>
     try {
       this.ensureOpen('cleanup');
       const maxDeletionTime = now() - minimumDeletedTime;
-      this.db.transaction(() => {
-        if (this.schema.attachments) this.stmts.cleanupAttachments.run(maxDeletionTime);
-        this.stmts.cleanup.run(maxDeletionTime);
-      }).immediate();
+      this.db
+        .transaction(() => {
+          if (this.schema.attachments) this.stmts.cleanupAttachments.run(maxDeletionTime);
+          this.stmts.cleanup.run(maxDeletionTime);
+        })
+        .immediate();
       return Promise.resolve(true);
     } catch (err) {
       return Promise.reject(err);
@@ -428,7 +409,12 @@ function prepareStatements(db: Database.Database, tableName: string, indexColumn
     selectByIdsNotDeleted: db.prepare(`SELECT t.data FROM json_each(?) j CROSS JOIN ${t} t ON t.id = j.value WHERE t.deleted = 0`).pluck(),
     insert: db.prepare(`INSERT INTO ${t} (${cols.join(', ')}) VALUES (${marks})`),
     // Takes the INSERT parameters with the id moved to the end.
-    update: db.prepare(`UPDATE ${t} SET ${cols.slice(1).map((c) => `${c} = ?`).join(', ')} WHERE id = ?`),
+    update: db.prepare(
+      `UPDATE ${t} SET ${cols
+        .slice(1)
+        .map((c) => `${c} = ?`)
+        .join(', ')} WHERE id = ?`,
+    ),
     changesSince: db.prepare(`SELECT data FROM ${t} WHERE (lwt, id) > (?, ?) ORDER BY lwt, id LIMIT ?`).pluck(),
     changesFromStart: db.prepare(`SELECT data FROM ${t} ORDER BY lwt, id LIMIT ?`).pluck(),
     cleanup: db.prepare(`DELETE FROM ${t} WHERE deleted = 1 AND lwt <= ?`),

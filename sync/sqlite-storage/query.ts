@@ -10,15 +10,7 @@
  * limit go to SQLite as OFFSET/LIMIT and count is a COUNT(*) over the range.
  */
 import type Database from 'better-sqlite3';
-import {
-  getQueryMatcher,
-  getSortComparator,
-  getStartIndexStringFromLowerBound,
-  getStartIndexStringFromUpperBound,
-  type PreparedQuery,
-  type RxDocumentData,
-  type RxJsonSchema,
-} from 'rxdb';
+import { getQueryMatcher, getSortComparator, getStartIndexStringFromLowerBound, getStartIndexStringFromUpperBound, type PreparedQuery, type RxDocumentData, type RxJsonSchema } from 'rxdb';
 import { storageError } from './errors.ts';
 import { encodeIndexString, indexName, type IndexColumn } from './index-keys.ts';
 import { quoteIdent } from './tables.ts';

@@ -205,7 +205,7 @@ describe('shaped rows: a document comes back exactly as JSON would give it', () 
       ['too deep', JSON.parse('{"a":'.repeat(40) + '1' + '}'.repeat(40))],
     ];
     for (const [why, doc] of cases) assert.equal(roundTrip(doc), undefined, why);
-    assert.equal(Object.prototype.hasOwnProperty.call({}, 'polluted'), false);
+    assert.equal(Object.hasOwn({}, 'polluted'), false);
   });
 
   it('refuses templates it did not write, instead of generating code from them', () => {

@@ -68,7 +68,13 @@ export function compileDecoder(shapeText: string): RowDecoder {
     if (t === 'b') return `v[${next++}]==="1"`;
     if (t === null) return 'null';
     if (Array.isArray(t)) return '[' + t.map(gen).join(',') + ']';
-    return '{' + Object.keys(t).map((key) => JSON.stringify(key) + ':' + gen(t[key]!)).join(',') + '}';
+    return (
+      '{' +
+      Object.keys(t)
+        .map((key) => JSON.stringify(key) + ':' + gen(t[key]!))
+        .join(',') +
+      '}'
+    );
   };
   const body = gen(template);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from a checked template, see above

@@ -14,17 +14,7 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import {
-  fillWithDefaultSettings,
-  normalizeMangoQuery,
-  prepareQuery,
-  now,
-  randomToken,
-  type RxJsonSchema,
-  type RxDocumentData,
-  type RxStorage,
-  type RxStorageInstance,
-} from 'rxdb';
+import { fillWithDefaultSettings, normalizeMangoQuery, prepareQuery, now, randomToken, type RxJsonSchema, type RxDocumentData, type RxStorage, type RxStorageInstance } from 'rxdb';
 import { getRxStorageSQLite, databaseFileName, openConnectionCount } from './index.ts';
 import { MAX_SHAPES_PER_TABLE } from './row-shapes.ts';
 import { isEdgePayError } from '../../core/index.ts';
@@ -108,13 +98,22 @@ describe('sqlite storage: shaped rows', () => {
     await shaped.bulkWrite([{ document: doc('c', { extra: { note: 'shaped row' } }) }, { document: doc('d') }], 'test');
 
     const rows = rawRows(name);
-    assert.deepEqual(rows.map((r) => r.data[0] === '{'), [true, true, false, false]);
+    assert.deepEqual(
+      rows.map((r) => r.data[0] === '{'),
+      [true, true, false, false],
+    );
     assert.equal(rows[2]!.data.includes('"note"'), false, 'a shaped row holds no keys');
     assert.ok(rows[2]!.data.includes('shaped row'));
 
     const found = await shaped.findDocumentsById(['a', 'b', 'c', 'd'], false);
-    assert.deepEqual(found.map((d) => d.extra?.note ?? null), ['json row', null, 'shaped row', null]);
-    assert.deepEqual((await all(shaped)).documents.map((d) => d.id), ['a', 'b', 'c', 'd']);
+    assert.deepEqual(
+      found.map((d) => d.extra?.note ?? null),
+      ['json row', null, 'shaped row', null],
+    );
+    assert.deepEqual(
+      (await all(shaped)).documents.map((d) => d.id),
+      ['a', 'b', 'c', 'd'],
+    );
     // An update of a JSON row rewrites it shaped; its conflict check read the JSON row.
     const a = found[0]!;
     const res = await shaped.bulkWrite([{ previous: a, document: { ...a, age: 31, _rev: '2-bbbb', _meta: { lwt: now() } } }], 'test');
@@ -137,7 +136,10 @@ describe('sqlite storage: shaped rows', () => {
     // A selector the index cannot decide is matched row by row while SQLite iterates.
     await other.bulkWrite([{ document: doc('by-iterate', { name: 'iter', extra: { d: [1, 2] } }) }], 'test');
     const iterated = await all(mine, { name: 'iter', extra: { $exists: true } });
-    assert.deepEqual(iterated.documents.map((d) => d.extra), [{ d: [1, 2] }]);
+    assert.deepEqual(
+      iterated.documents.map((d) => d.extra),
+      [{ d: [1, 2] }],
+    );
     await other.bulkWrite([{ document: doc('by-count', { extra: { b: 'x' } }) }], 'test');
     assert.equal((await mine.count(prepareQuery(schema, normalizeMangoQuery(schema, { selector: { extra: { $exists: true } } })))).count, 3);
 
@@ -160,9 +162,8 @@ describe('sqlite storage: shaped rows', () => {
     const mine = await instance(getRxStorageSQLite({ directory: dir }), name);
     const other = await instance(getRxStorageSQLite({ directory: otherDir }), name);
     // The same id twice in one bulk fails on the second insert, after the first registered its shape.
-    await assert.rejects(
-      mine.bulkWrite([{ document: doc('x', { extra: { mine: 1 } }) }, { document: doc('x', { extra: { mine: 2 } }) }], 'test'),
-      (e: unknown) => isEdgePayError(e, 'STORAGE_WRITE_FAILED'),
+    await assert.rejects(mine.bulkWrite([{ document: doc('x', { extra: { mine: 1 } }) }, { document: doc('x', { extra: { mine: 2 } }) }], 'test'), (e: unknown) =>
+      isEdgePayError(e, 'STORAGE_WRITE_FAILED'),
     );
     assert.deepEqual(rawRows(name), []);
     // The other connection now registers a different shape, and SQLite may hand it the rolled-back id.
@@ -170,7 +171,10 @@ describe('sqlite storage: shaped rows', () => {
     await mine.bulkWrite([{ document: doc('x', { extra: { mine: 1 } }) }], 'test');
     for (const inst of [mine, other]) {
       const docs = (await all(inst)).documents;
-      assert.deepEqual(docs.map((d) => d.extra), [{ mine: 1 }, { theirs: 'y' }]);
+      assert.deepEqual(
+        docs.map((d) => d.extra),
+        [{ mine: 1 }, { theirs: 'y' }],
+      );
     }
   });
 
@@ -178,7 +182,10 @@ describe('sqlite storage: shaped rows', () => {
     const name = 'many-shapes';
     const inst = await instance(getRxStorageSQLite({ directory: dir }), name);
     const docs = Array.from({ length: MAX_SHAPES_PER_TABLE + 8 }, (_, i) => doc('s' + String(i).padStart(4, '0'), { extra: { ['k' + i]: i } }));
-    await inst.bulkWrite(docs.map((document) => ({ document })), 'test');
+    await inst.bulkWrite(
+      docs.map((document) => ({ document })),
+      'test',
+    );
     const rows = rawRows(name);
     assert.equal(rows.filter((r) => r.data[0] !== '{').length, MAX_SHAPES_PER_TABLE);
     assert.equal(rows.filter((r) => r.data[0] === '{').length, 8);
@@ -191,7 +198,7 @@ describe('sqlite storage: shaped rows', () => {
     const inst = await instance(getRxStorageSQLite({ directory: dir }), name);
     await inst.bulkWrite([{ document: doc('ok') }, { document: doc('unknown') }, { document: doc('short') }], 'test');
     const raw = new Database(join(dir, databaseFileName(name)));
-    const shaped = (raw.prepare(`SELECT data FROM "docs:items:v0" WHERE id = 'short'`).pluck().get() as string);
+    const shaped = raw.prepare(`SELECT data FROM "docs:items:v0" WHERE id = 'short'`).pluck().get() as string;
     raw.prepare(`UPDATE "docs:items:v0" SET data = ? WHERE id = 'unknown'`).run('999999' + shaped.slice(shaped.indexOf('\u0001')));
     raw.prepare(`UPDATE "docs:items:v0" SET data = ? WHERE id = 'short'`).run(shaped.slice(0, shaped.lastIndexOf('\u0001')));
     raw.close();

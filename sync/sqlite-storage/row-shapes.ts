@@ -52,7 +52,10 @@ export class RowShapes {
     insert: Database.Statement;
   };
 
-  constructor(private readonly db: Database.Database, private readonly filePath: string) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly filePath: string,
+  ) {
     db.exec(`CREATE TABLE IF NOT EXISTS rxdb_shapes (
       shape_id INTEGER PRIMARY KEY AUTOINCREMENT,
       table_name TEXT NOT NULL,

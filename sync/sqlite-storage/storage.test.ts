@@ -136,10 +136,7 @@ describe('sqlite storage: bulkWrite', () => {
 
   it('lets the first of two simultaneous inserts win and gives the second a 409', async () => {
     const s = await instance(sqlite());
-    const [first, second] = await Promise.all([
-      s.bulkWrite([{ document: doc('x', { name: 'first' }) }], 'test'),
-      s.bulkWrite([{ document: doc('x', { name: 'second' }) }], 'test'),
-    ]);
+    const [first, second] = await Promise.all([s.bulkWrite([{ document: doc('x', { name: 'first' }) }], 'test'), s.bulkWrite([{ document: doc('x', { name: 'second' }) }], 'test')]);
     assert.deepEqual(first.error, []);
     assert.equal(second.error[0]?.status, 409);
     assert.equal((await s.findDocumentsById(['x'], false))[0]!.name, 'first');
@@ -162,10 +159,7 @@ describe('sqlite storage: bulkWrite', () => {
 
   it('rolls back the whole bulk when one row cannot be written (duplicate id in one bulk)', async () => {
     const s = await instance(sqlite());
-    await assert.rejects(
-      s.bulkWrite([{ document: doc('dup') }, { document: doc('other') }, { document: doc('dup') }], 'test'),
-      (err: unknown) => isEdgePayError(err, 'STORAGE_WRITE_FAILED'),
-    );
+    await assert.rejects(s.bulkWrite([{ document: doc('dup') }, { document: doc('other') }, { document: doc('dup') }], 'test'), (err: unknown) => isEdgePayError(err, 'STORAGE_WRITE_FAILED'));
     assert.deepEqual(await s.findDocumentsById(['dup', 'other'], true), []);
   });
 
@@ -179,14 +173,23 @@ describe('sqlite storage: bulkWrite', () => {
     setImmediate(() => (turned = true));
     const writing = s.bulkWrite(rows, 'test');
     // Issued during the chunked write: it must wait for it (it updates a row of the last chunk).
-    const after = writing.then(() => s.findDocumentsById(['d-2499'], false)).then(([d]) => s.bulkWrite([{ previous: d!, document: { ...d!, name: 'after', _rev: REV_2, _meta: { lwt: now() } } }], 'test'));
+    const after = writing
+      .then(() => s.findDocumentsById(['d-2499'], false))
+      .then(([d]) => s.bulkWrite([{ previous: d!, document: { ...d!, name: 'after', _rev: REV_2, _meta: { lwt: now() } } }], 'test'));
     const res = await writing;
     assert.ok(turned, 'other work ran while the write was under way');
-    assert.deepEqual(res.error.map((e) => [e.status, e.documentId]), [[409, 'd-2400']], 'a conflict in a later chunk is reported as data');
+    assert.deepEqual(
+      res.error.map((e) => [e.status, e.documentId]),
+      [[409, 'd-2400']],
+      'a conflict in a later chunk is reported as data',
+    );
     assert.deepEqual((await after).error, []);
     sub.unsubscribe();
     assert.deepEqual(bulks, [1000, 1000, 499, 1], 'one change bulk per chunk (the conflict is no event), then the later write');
-    const all = await s.findDocumentsById(rows.map((r) => r.document.id), false);
+    const all = await s.findDocumentsById(
+      rows.map((r) => r.document.id),
+      false,
+    );
     assert.equal(all.length, 2500);
     assert.equal(all.find((d) => d.id === 'd-2400')!.name, 'already');
     assert.equal(all.find((d) => d.id === 'd-2499')!.name, 'after');
@@ -202,9 +205,15 @@ describe('sqlite storage: bulkWrite', () => {
 
   it('returns documents by id in the order asked, skipping unknown ids', async () => {
     const s = await instance(sqlite());
-    await s.bulkWrite(['a', 'b', 'c'].map((id) => ({ document: doc(id) })), 'test');
+    await s.bulkWrite(
+      ['a', 'b', 'c'].map((id) => ({ document: doc(id) })),
+      'test',
+    );
     const found = await s.findDocumentsById(['c', 'zz', 'a'], false);
-    assert.deepEqual(found.map((d) => d.id), ['c', 'a']);
+    assert.deepEqual(
+      found.map((d) => d.id),
+      ['c', 'a'],
+    );
   });
 });
 
@@ -212,7 +221,7 @@ describe('sqlite storage: queries behave exactly like RxDB memory storage', () =
   const names = ['alpha', 'beta', 'Beta', 'gamma', 'éclair', '😀smile', '\uE000private', 'zeta', ''];
   function randomDocs(n: number, seed: number): RxDocumentData<Item>[] {
     let x = seed;
-    const rnd = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
     const lwt = now();
     return Array.from({ length: n }, (_, i) =>
       doc(
@@ -252,8 +261,24 @@ describe('sqlite storage: queries behave exactly like RxDB memory storage', () =
     const s = await instance(sqlite(), { schema });
     const m = await instance(getRxStorageMemory(), { schema });
     const docs = randomDocs(300, 7);
-    assert.deepEqual((await s.bulkWrite(docs.map((document) => ({ document })), 'test')).error, []);
-    assert.deepEqual((await m.bulkWrite(docs.map((document) => ({ document })), 'test')).error, []);
+    assert.deepEqual(
+      (
+        await s.bulkWrite(
+          docs.map((document) => ({ document })),
+          'test',
+        )
+      ).error,
+      [],
+    );
+    assert.deepEqual(
+      (
+        await m.bulkWrite(
+          docs.map((document) => ({ document })),
+          'test',
+        )
+      ).error,
+      [],
+    );
     for (const q of queries) {
       const p = prepared(schema, q);
       const ours = await s.query(p);
@@ -331,16 +356,22 @@ describe('sqlite storage: changes', () => {
     const s = await instance(sqlite());
     const lwt = now();
     const docs = Array.from({ length: 57 }, (_, i) => doc('d' + String(i).padStart(3, '0'), {}, { _meta: { lwt: lwt + Math.floor(i / 10) } }));
-    await s.bulkWrite(docs.map((document) => ({ document })), 'test');
+    await s.bulkWrite(
+      docs.map((document) => ({ document })),
+      'test',
+    );
     const seen: string[] = [];
-    let checkpoint: any = undefined;
+    let checkpoint: any;
     for (;;) {
       const page = await s.getChangedDocumentsSince!(8, checkpoint);
       if (page.documents.length === 0) break;
       seen.push(...page.documents.map((d) => d.id));
       checkpoint = page.checkpoint;
     }
-    assert.deepEqual(seen, docs.map((d) => d.id));
+    assert.deepEqual(
+      seen,
+      docs.map((d) => d.id),
+    );
     const empty = await s.getChangedDocumentsSince!(8, checkpoint);
     assert.deepEqual(empty.checkpoint, checkpoint, 'an empty page keeps the checkpoint');
   });
@@ -350,7 +381,13 @@ describe('sqlite storage: changes', () => {
     const got = firstValueFrom(s.changeStream().pipe(filter((b) => b.context === 'ctx-1')));
     await s.bulkWrite([{ document: doc('e1') }, { document: doc('e2') }], 'ctx-1');
     const bulk = await got;
-    assert.deepEqual(bulk.events.map((e) => [e.operation, e.documentId]), [['INSERT', 'e1'], ['INSERT', 'e2']]);
+    assert.deepEqual(
+      bulk.events.map((e) => [e.operation, e.documentId]),
+      [
+        ['INSERT', 'e1'],
+        ['INSERT', 'e2'],
+      ],
+    );
     const after = await s.getChangedDocumentsSince!(10, bulk.checkpoint);
     assert.deepEqual(after.documents, []);
     // The event's data is what a reader sees after the commit.
@@ -502,7 +539,10 @@ describe('sqlite storage: durability settings and bad files', () => {
   it('refuses a database whose pages are damaged when integrity checking is on', async () => {
     const databaseName = 'damaged';
     const s = await instance(sqlite(), { databaseName });
-    await s.bulkWrite(Array.from({ length: 400 }, (_, i) => ({ document: doc('dmg' + i, { name: 'x'.repeat(20) }) })), 'test');
+    await s.bulkWrite(
+      Array.from({ length: 400 }, (_, i) => ({ document: doc('dmg' + i, { name: 'x'.repeat(20) }) })),
+      'test',
+    );
     await s.close();
     const file = join(dir, databaseFileName(databaseName));
     // Fold the WAL into the main file, then overwrite the middle of the file.
@@ -531,9 +571,7 @@ describe('sqlite storage: durability settings and bad files', () => {
     const databaseName = 'layout' + randomToken(5);
     await instance(sqlite(), { databaseName });
     const other = fillWithDefaultSettings<Item>({ ...(itemSchema() as any), indexes: ['age'] });
-    await assert.rejects(instance(sqlite(), { databaseName, schema: other as any }), (e: unknown) =>
-      isEdgePayError(e, 'STORAGE_SCHEMA_MISMATCH'),
-    );
+    await assert.rejects(instance(sqlite(), { databaseName, schema: other as any }), (e: unknown) => isEdgePayError(e, 'STORAGE_SCHEMA_MISMATCH'));
   });
 });
 
@@ -562,7 +600,10 @@ describe('sqlite storage under an RxDatabase', () => {
       assert.equal(await people!.count().exec(), 1);
       assert.equal(await people!.findOne('bad').exec(), null);
       const found = await people!.find({ selector: { age: { $gte: 18 } }, sort: [{ age: 'asc' }] }).exec();
-      assert.deepEqual(found.map((d) => d.id), ['ok']);
+      assert.deepEqual(
+        found.map((d) => d.id),
+        ['ok'],
+      );
     } finally {
       await db.close();
     }

@@ -27,21 +27,13 @@ function layoutOf(schema: RxJsonSchema<RxDocumentData<any>>, columns: IndexColum
   return JSON.stringify({ primaryKey: schema.primaryKey, indexes: columns.map((c) => c.fields), attachments: !!schema.attachments });
 }
 
-export function ensureTables(
-  db: Database.Database,
-  tableName: string,
-  collectionName: string,
-  schema: RxJsonSchema<RxDocumentData<any>>,
-  columns: IndexColumn[],
-): void {
+export function ensureTables(db: Database.Database, tableName: string, collectionName: string, schema: RxJsonSchema<RxDocumentData<any>>, columns: IndexColumn[]): void {
   const layout = layoutOf(schema, columns);
   const t = quoteIdent(tableName);
   // IMMEDIATE: take the write lock before looking, so two processes opening
   // the same new collection cannot both decide to create it.
   db.transaction(() => {
-    const row = db.prepare('SELECT schema_json FROM rxdb_collections WHERE table_name = ?').get(tableName) as
-      | { schema_json: string }
-      | undefined;
+    const row = db.prepare('SELECT schema_json FROM rxdb_collections WHERE table_name = ?').get(tableName) as { schema_json: string } | undefined;
     if (row) {
       if (row.schema_json !== layout) {
         throw storageError('STORAGE_SCHEMA_MISMATCH', { tableName, stored: row.schema_json, given: layout });
@@ -55,12 +47,7 @@ export function ensureTables(
     db.exec(`CREATE INDEX ${quoteIdent(`${tableName}:lwt`)} ON ${t} (lwt, id)`);
     db.exec(`CREATE INDEX ${quoteIdent(`${tableName}:deleted`)} ON ${t} (deleted, lwt)`);
     db.exec(`CREATE TABLE ${quoteIdent(tableName + ':att')} (doc_id TEXT NOT NULL, att_id TEXT NOT NULL, digest TEXT NOT NULL, type TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (doc_id, att_id))`);
-    db.prepare('INSERT INTO rxdb_collections (table_name, collection_name, schema_version, schema_json) VALUES (?, ?, ?, ?)').run(
-      tableName,
-      collectionName,
-      schema.version,
-      layout,
-    );
+    db.prepare('INSERT INTO rxdb_collections (table_name, collection_name, schema_version, schema_json) VALUES (?, ?, ?, ?)').run(tableName, collectionName, schema.version, layout);
   }).immediate();
 }
 

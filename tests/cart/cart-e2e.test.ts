@@ -106,13 +106,13 @@ describe('smart cart: pair, add, pay on the phone, leave through the gate', () =
     assert.equal(payment.cardDisplay, undefined);
     assert.equal(payment.details?.cart?.session, paidView.sessionId);
     let local: any;
-    await until('the outcome in the store\'s ledger', async () => {
+    await until("the outcome in the store's ledger", async () => {
       local = (await store.runtime.gateway.ledger.db.payments.findOne(payment.id).exec())?.toJSON();
       return local?.status === 'captured';
     });
     assert.equal(local.token, undefined);
     assert.equal(local.cardDisplay, undefined);
-    assert.ok(!JSON.stringify(local).includes('tok_'), 'no card token in the store\'s copy');
+    assert.ok(!JSON.stringify(local).includes('tok_'), "no card token in the store's copy");
 
     const sessionId = paidView.sessionId;
     arrive();
@@ -211,10 +211,13 @@ describe('smart cart: pair, add, pay on the phone, leave through the gate', () =
     const check = view().staffCalls.find((c) => c.reason === 'age-restricted')!;
     await cart.staffResolve(CART, { callId: check.id, by: 'staff-lee', why: 'ID checked, adult', action: 'dismiss' });
     const doc = (await (store.runtime.gateway.ledger.db as any)['cart-sessions'].findOne(view().sessionId).exec()).toJSON() as cartFlow.CartSessionDoc;
-    assert.deepEqual(doc.overrides.map((o) => [o.by, o.why, o.action]), [
-      ['staff-lee', 'relabelled milk carton', 'add'],
-      ['staff-lee', 'ID checked, adult', 'dismiss'],
-    ]);
+    assert.deepEqual(
+      doc.overrides.map((o) => [o.by, o.why, o.action]),
+      [
+        ['staff-lee', 'relabelled milk carton', 'add'],
+        ['staff-lee', 'ID checked, adult', 'dismiss'],
+      ],
+    );
   });
 
   it('the request expires unanswered: the cart says so, nothing is charged', async () => {

@@ -38,7 +38,10 @@ describe('cart fusion over a scripted trip of the evaluation set', () => {
 });
 
 describe('cart fusion rules', () => {
-  const p = (id: string, grams: number, flags?: cartFlow.CartProductFlag[]): [string, cartFlow.CartProduct] => [id, { id, name: id, unitAmount: 1000, grams, toleranceGrams: 10, ...(flags ? { flags } : {}) }];
+  const p = (id: string, grams: number, flags?: cartFlow.CartProductFlag[]): [string, cartFlow.CartProduct] => [
+    id,
+    { id, name: id, unitAmount: 1000, grams, toleranceGrams: 10, ...(flags ? { flags } : {}) },
+  ];
   const catalogue = new Map([p('a', 300), p('b', 500), p('c', 120, ['age-restricted'])]);
   const fresh = () => {
     const f = new cartFlow.CartFusion({ products: catalogue });
@@ -80,7 +83,10 @@ describe('cart fusion rules', () => {
     // A scan that explains part of a change puts that item in and leaves the rest open.
     f.onWeight({ grams: 700 + 300 + 250, stable: true }, 20_000);
     f.tick(25_000);
-    assert.deepEqual(f.onBarcode('a', 25_100).map((e) => e.type), ['added', 'ask-scan']);
+    assert.deepEqual(
+      f.onBarcode('a', 25_100).map((e) => e.type),
+      ['added', 'ask-scan'],
+    );
     assert.equal(f.openMismatch()?.deltaGrams, 250);
   });
 
@@ -105,13 +111,20 @@ describe('cart fusion rules', () => {
     const f = fresh();
     f.onBarcode('c', 0);
     const events = f.onWeight({ grams: 120, stable: true }, 100);
-    assert.deepEqual(events.map((e) => e.type), ['added', 'staff-call']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['added', 'staff-call'],
+    );
     const again = new cartFlow.CartFusion({ products: catalogue }, JSON.parse(JSON.stringify(f.snapshot())));
     assert.deepEqual(again.items(), { c: 1 });
     assert.equal(again.staffCalls().length, 1);
     again.staffResolve(again.staffCalls()[0]!.id, 'staff', 'ID checked');
     again.onBarcode('c', 5_000);
-    assert.deepEqual(again.onWeight({ grams: 240, stable: true }, 5_100).map((e) => e.type), ['added'], 'checked once per product');
+    assert.deepEqual(
+      again.onWeight({ grams: 240, stable: true }, 5_100).map((e) => e.type),
+      ['added'],
+      'checked once per product',
+    );
   });
 
   // The e2e case that was skipped: cola's barcode with a litre's weight, then another product's scan.
@@ -121,14 +134,20 @@ describe('cart fusion rules', () => {
     assert.equal(f.onWeight({ grams: 1000, stable: true }, 40)[0]!.type, 'ask-scan');
     assert.equal(f.openMismatch()?.kind, 'wrong-weight');
     const events = f.onBarcode('c', 200);
-    assert.deepEqual(events.map((e) => e.type), ['staff-call']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['staff-call'],
+    );
     assert.equal(f.staffCalls()[0]!.reason, 'second-mismatch');
     assert.deepEqual(f.items(), {}, 'nothing charged without agreement');
     // The seen item's own scan does explain part (a product shown with something under it).
     const g = fresh();
     g.onCamera(seen('a'), 0);
     g.onWeight({ grams: 700, stable: true }, 40);
-    assert.deepEqual(g.onBarcode('a', 300).map((e) => e.type), ['added', 'ask-scan']);
+    assert.deepEqual(
+      g.onBarcode('a', 300).map((e) => e.type),
+      ['added', 'ask-scan'],
+    );
     assert.equal(g.openMismatch()?.deltaGrams, 400);
   });
 

@@ -41,7 +41,9 @@ describe('smart cart screens: the cart and the phone in Chromium', { timeout: 40
     ui = await buildUi();
     store = await startCartStore({ uiDir: ui.dir, requestTtlSeconds: 60 });
     browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true, timeout: 60_000,
+      executablePath: CHROMIUM,
+      headless: true,
+      timeout: 60_000,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--host-resolver-rules=MAP localhost 127.0.0.1'],
     });
     const cartContext = await browser.newContext({ viewport: { width: 480, height: 800 }, locale: 'en-US' });

@@ -82,7 +82,14 @@ describe('pay later: merchant API, institution, wallet, ledger', () => {
     const delivered = await buyer.delivered(loan.id);
     assert.equal(delivered.status, 200, JSON.stringify(delivered.body));
     const onPhone = await loanOnPhone(loan.id);
-    assert.deepEqual(onPhone.plan.map((p: any) => [p.seq, p.amount, p.state]), [[1, 33_334, 'due'], [2, 33_333, 'due'], [3, 33_333, 'due']]);
+    assert.deepEqual(
+      onPhone.plan.map((p: any) => [p.seq, p.amount, p.state]),
+      [
+        [1, 33_334, 'due'],
+        [2, 33_333, 'due'],
+        [3, 33_333, 'due'],
+      ],
+    );
     for (const seq of [1, 2, 3]) assert.equal((await buyer.pay(loan.id, seq)).status, 200);
     const done = await loanOnPhone(loan.id);
     assert.deepEqual([done.state, done.paid, done.outstanding], ['repaid', 100_000, 0]);
@@ -106,7 +113,7 @@ describe('pay later: merchant API, institution, wallet, ledger', () => {
     const verified = await compactVerify(over.body.decision, await importJWK(institution, 'ES256'));
     assert.equal(JSON.parse(new TextDecoder().decode(verified.payload)).reason, 'over-limit');
     // A declined loan is the merchant's record only: the buyer's wallet does not list it.
-    assert.equal((await loanOnPhone(over.body.loan.id)), undefined);
+    assert.equal(await loanOnPhone(over.body.loan.id), undefined);
   });
 
   it('cancel before shipment voids and frees the limit; the buyer declining or the merchant cancelling a pending one releases it too', async () => {
@@ -139,7 +146,14 @@ describe('pay later: merchant API, institution, wallet, ledger', () => {
     const part = await merchant.act(loan.id, 'refund', 45_000);
     assert.deepEqual([part.status, part.body.loan.state, part.body.loan.refunded], [200, 'delivered', 45_000]);
     let l = await loanOnPhone(loan.id);
-    assert.deepEqual(l.plan.map((p: any) => [p.amount, p.state]), [[30_000, 'paid'], [15_000, 'due'], [0, 'cancelled']]);
+    assert.deepEqual(
+      l.plan.map((p: any) => [p.amount, p.state]),
+      [
+        [30_000, 'paid'],
+        [15_000, 'due'],
+        [0, 'cancelled'],
+      ],
+    );
     assert.equal(l.outstanding, 15_000);
     assert.equal((await line('GBP')).available, 200_000 - 15_000);
     assert.equal((await merchant.act(loan.id, 'refund', 45_001)).body.code, 'CREDIT_REFUND_TOO_LARGE');
@@ -150,9 +164,14 @@ describe('pay later: merchant API, institution, wallet, ledger', () => {
     assert.equal((await line('GBP')).available, 200_000);
     // What the buyer had paid (30,000) went back to their funding account.
     const { rows } = await server.db.query<{ amount: string }>(`SELECT amount::text FROM ledger_transfers WHERE reference = $1 AND code = 'credit_refund_buyer'`, ['credit:' + loan.id]);
-    assert.deepEqual(rows.map((r) => Number(r.amount)), [30_000]);
+    assert.deepEqual(
+      rows.map((r) => Number(r.amount)),
+      [30_000],
+    );
     // The fee came back with the refunds: payout + fee were 90,000 and all of it returned.
-    const fees = await server.db.query<{ code: string; sum: string }>(`SELECT code, sum(amount)::text AS sum FROM ledger_transfers WHERE reference = $1 GROUP BY code ORDER BY code`, ['credit:' + loan.id]);
+    const fees = await server.db.query<{ code: string; sum: string }>(`SELECT code, sum(amount)::text AS sum FROM ledger_transfers WHERE reference = $1 GROUP BY code ORDER BY code`, [
+      'credit:' + loan.id,
+    ]);
     const by = Object.fromEntries(fees.rows.map((r) => [r.code, Number(r.sum)]));
     assert.equal(by.credit_fee, by.credit_refund_fee);
     assert.equal(by.credit_payout, by.credit_refund_merchant);
@@ -243,7 +262,10 @@ describe('pay later: merchant API, institution, wallet, ledger', () => {
   it('50 concurrent orders from one buyer never approve more than the limit', async () => {
     await lineFor('AUD', 300_000);
     const answers = await Promise.all(Array.from({ length: 50 }, () => order(10_000, 'AUD')));
-    assert.ok(answers.every((a) => a.status === 201), JSON.stringify(answers.find((a) => a.status !== 201)?.body));
+    assert.ok(
+      answers.every((a) => a.status === 201),
+      JSON.stringify(answers.find((a) => a.status !== 201)?.body),
+    );
     const approved = answers.filter((a) => a.body.loan.state === 'awaiting-buyer').length;
     assert.equal(approved, 30);
     assert.ok(answers.filter((a) => a.body.loan.state === 'declined').every((a) => a.body.loan.declineReason === 'over-limit'));

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair } from 'jose';
-import { type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { CREDIT_PATHS } from '../../core/index.ts';
 import { startGatewayRuntime, type GatewayRuntime } from '../../edge-services/index.ts';
 import { serverTesting, wallet as walletCtx } from '../../server/index.ts';
@@ -57,7 +57,9 @@ describe('pay later at the kiosk, in Chromium', { timeout: 240_000 }, () => {
     await phone.signIn();
     const gw = await admin(server.url, 'POST', '/admin/gateways', { siteId: SITE, name: 'kiosk' });
     const now = new Date().toISOString();
-    await admin(server.url, 'PUT', `/admin/sites/${SITE}/sites`, [{ id: SITE, name: 'Kiosk store', timezone: 'Asia/Seoul', currency: 'KRW', locale: 'ko-KR', updatedAt: now, offlineLimits: { perPayment: [], totalStored: [], maxAgeMinutes: 60 } }]);
+    await admin(server.url, 'PUT', `/admin/sites/${SITE}/sites`, [
+      { id: SITE, name: 'Kiosk store', timezone: 'Asia/Seoul', currency: 'KRW', locale: 'ko-KR', updatedAt: now, offlineLimits: { perPayment: [], totalStored: [], maxAgeMinutes: 60 } },
+    ]);
     const product = (id: string, barcode: string, amount: number) => ({ id, siteId: SITE, sku: id.toUpperCase(), barcode, name: id, price: { amount, currency: 'KRW' }, active: true, updatedAt: now });
     await admin(server.url, 'PUT', `/admin/sites/${SITE}/products`, [product('headphones', HEADPHONES, 60_000), product('cable', CABLE, 15_000)]);
     const { merchantId, credential } = await admin(server.url, 'POST', '/admin/merchants', { name: 'Kiosk store' });

@@ -43,7 +43,9 @@ describe('pay later at the kiosk', { timeout: 120_000 }, () => {
     await phone.signIn();
     const gw = await admin(server.url, 'POST', '/admin/gateways', { siteId: SITE, name: 'kiosk' });
     const now = new Date().toISOString();
-    await admin(server.url, 'PUT', `/admin/sites/${SITE}/sites`, [{ id: SITE, name: 'Kiosk store', timezone: 'Asia/Seoul', currency: 'KRW', locale: 'ko-KR', updatedAt: now, offlineLimits: { perPayment: [], totalStored: [], maxAgeMinutes: 60 } }]);
+    await admin(server.url, 'PUT', `/admin/sites/${SITE}/sites`, [
+      { id: SITE, name: 'Kiosk store', timezone: 'Asia/Seoul', currency: 'KRW', locale: 'ko-KR', updatedAt: now, offlineLimits: { perPayment: [], totalStored: [], maxAgeMinutes: 60 } },
+    ]);
     const product = (id: string, barcode: string, amount: number) => ({ id, siteId: SITE, sku: id.toUpperCase(), barcode, name: id, price: { amount, currency: 'KRW' }, active: true, updatedAt: now });
     await admin(server.url, 'PUT', `/admin/sites/${SITE}/products`, [product('headphones', '8800000000011', 60_000), product('cable', '8800000000028', 15_000)]);
     // The store as a merchant of the PG: its credential and its key, given to the gateway.
@@ -86,7 +88,13 @@ describe('pay later at the kiosk', { timeout: 120_000 }, () => {
     assert.match(started.body.approvalNumber, /^AP-/);
     assert.equal((await kiosk('GET', '/api/kiosk/state')).body.basket.lines.length, 0, 'the sale went to pay later');
     const onPhone = (await phone.credit()).loans.find((l: any) => l.id === started.body.loanId);
-    assert.deepEqual(onPhone.items.map((i: any) => [i.name, i.amount]), [['headphones', 60_000], ['cable', 15_000]]);
+    assert.deepEqual(
+      onPhone.items.map((i: any) => [i.name, i.amount]),
+      [
+        ['headphones', 60_000],
+        ['cable', 15_000],
+      ],
+    );
     assert.equal((await phone.approve(onPhone.paymentRequestId)).status, 200);
     await until('authorised at the kiosk', async () => (await kiosk('GET', `/api/kiosk/pay-later/${started.body.loanId}`)).body.state === 'authorised', 10_000);
   });

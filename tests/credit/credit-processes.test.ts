@@ -79,7 +79,10 @@ describe('pay later across two server processes', { timeout: 180_000 }, () => {
     if (skip()) return t.skip('no PostgreSQL here');
     await admin(A.url, 'PUT', CREDIT_PATHS.adminBuyer(buyerId), { currency: 'KRW', limit: 300_000, score: 800 });
     const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? merchantA : merchantB).order((i % 2 ? merchantA : merchantB).orderMessage(buyerId, 10_000))));
-    assert.ok(answers.every((a) => a.status === 201), JSON.stringify(answers.find((a) => a.status !== 201)?.body));
+    assert.ok(
+      answers.every((a) => a.status === 201),
+      JSON.stringify(answers.find((a) => a.status !== 201)?.body),
+    );
     const approved = answers.filter((a) => a.body.loan.state === 'awaiting-buyer');
     assert.equal(approved.length, 30, 'exactly limit / amount approved');
     const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM credit_loans WHERE state = 'awaiting-buyer'`);

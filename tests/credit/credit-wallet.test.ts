@@ -51,7 +51,9 @@ describe('pay later in the wallet, in Chromium', { timeout: 240_000 }, () => {
     await admin(server.url, 'PUT', CREDIT_PATHS.adminBuyer(buyerId), { currency: 'KRW', limit: 500_000, score: 750 });
     merchant = await Merchant.create(server.url, 'Seoul Lamp Shop');
     browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true, timeout: 60_000,
+      executablePath: CHROMIUM,
+      headless: true,
+      timeout: 60_000,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--host-resolver-rules=MAP localhost 127.0.0.1'],
     });
     const context = await browser.newContext({ viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'en-US' });

@@ -98,7 +98,10 @@ export class Merchant {
 export class Phone {
   cookie = '';
   csrf = '';
-  constructor(readonly base: string, readonly userId: string) {}
+  constructor(
+    readonly base: string,
+    readonly userId: string,
+  ) {}
 
   async signIn(): Promise<void> {
     const a = await this.req('POST', '/wallet/api/demo/sign-in', { userId: this.userId });

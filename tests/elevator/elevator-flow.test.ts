@@ -60,10 +60,13 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
   };
   const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${String(++shots).padStart(2, '0')}-${name}.png`) });
   const step = (s: LobbyStep, timeout = 20_000) =>
-    lobby.locator(`[data-step="${s}"]`).waitFor({ timeout }).catch((err) => {
-      const { step: at, reason, car } = runtime.lobby!.view();
-      throw new Error(`the lobby did not reach ${s}: it is at ${at} (reason ${reason}, car ${JSON.stringify(car)})`, { cause: err });
-    });
+    lobby
+      .locator(`[data-step="${s}"]`)
+      .waitFor({ timeout })
+      .catch((err) => {
+        const { step: at, reason, car } = runtime.lobby!.view();
+        throw new Error(`the lobby did not reach ${s}: it is at ${at} (reason ${reason}, car ${JSON.stringify(car)})`, { cause: err });
+      });
   const sim = (name: 'elevator' | 'card-terminal', message: Record<string, unknown>) => assert.ok(runtime.simulators!.control(name, message));
 
   /** The courier's entry on the lobby screen. */
@@ -86,23 +89,36 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
       await phone.getByLabel('Payment password').fill(wallet.DEMO_PAYMENT_PASSWORD);
       await request.locator('.inline-form').getByRole('button', { name: 'Approve with payment password' }).click();
     }
-    await phone.locator('[data-testid="request"]').first().waitFor({ state: 'detached' }).catch(() => undefined);
+    await phone
+      .locator('[data-testid="request"]')
+      .first()
+      .waitFor({ state: 'detached' })
+      .catch(() => undefined);
   };
   /** The orderer's wallet shows the delivery at this status (the panel polls every second). */
   const phoneShows = async (status: OrdererDeliveryStatus, name?: string, id = runtime.lobby!.view().deliveryId!, timeout = 20_000) => {
-    await phone.locator(`[data-testid="delivery"][data-delivery-id="${id}"][data-status="${status}"]`).waitFor({ timeout }).catch(async (err) => {
-      const at = await phone.locator(`[data-testid="delivery"][data-delivery-id="${id}"]`).getAttribute('data-status', { timeout: 1_000 }).catch(() => 'absent');
-      throw new Error(`the wallet did not show ${status}: it shows ${at}`, { cause: err });
-    });
+    await phone
+      .locator(`[data-testid="delivery"][data-delivery-id="${id}"][data-status="${status}"]`)
+      .waitFor({ timeout })
+      .catch(async (err) => {
+        const at = await phone
+          .locator(`[data-testid="delivery"][data-delivery-id="${id}"]`)
+          .getAttribute('data-status', { timeout: 1_000 })
+          .catch(() => 'absent');
+        throw new Error(`the wallet did not show ${status}: it shows ${at}`, { cause: err });
+      });
     if (name) await shot(phone, `phone-${name}`);
   };
   /** A call of the wallet's API from the phone's page (its session cookie and CSRF token). */
   const phoneCall = (method: 'GET' | 'POST', path: string) =>
-    phone.evaluate(async ({ method, path, header }) => {
-      const session = await (await fetch('/wallet/api/session')).json();
-      const res = await fetch(path, { method, headers: { [header]: session.csrfToken } });
-      return { status: res.status, body: await res.json() };
-    }, { method, path, header: CSRF_HEADER });
+    phone.evaluate(
+      async ({ method, path, header }) => {
+        const session = await (await fetch('/wallet/api/session')).json();
+        const res = await fetch(path, { method, headers: { [header]: session.csrfToken } });
+        return { status: res.status, body: await res.json() };
+      },
+      { method, path, header: CSRF_HEADER },
+    );
   const deliveryRow = async () => (await server.db.query<any>('SELECT * FROM elevator_deliveries WHERE id = $1', [runtime.lobby!.view().deliveryId])).rows[0];
   const carOf = () => runtime.lobby!.view().car!.car;
 
@@ -112,7 +128,10 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
     ui = await buildUi();
     server = await startServer({
       ...(database.databaseUrl ? { databaseUrl: database.databaseUrl } : {}),
-      adminToken: ADMIN, port: 0, logger: false, wallet: { demoSignIn: true, uiDir: ui.dir },
+      adminToken: ADMIN,
+      port: 0,
+      logger: false,
+      wallet: { demoSignIn: true, uiDir: ui.dir },
     });
     const demo = await wallet.seedDemoWallet(server.db);
     resident = demo.users.find((u) => u.role === 'resident')!.userId;
@@ -126,7 +145,11 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
     link = await startNetworkLink(server.url);
     dataDir = mkdtempSync(join(tmpdir(), 'edgepay-elevator-'));
     runtimeConfig = {
-      dataDir, siteId: SITE, gatewayId: gateway.gatewayId, server: { url: link.url, credential: gateway.credential }, operatorPin: '246810',
+      dataDir,
+      siteId: SITE,
+      gatewayId: gateway.gatewayId,
+      server: { url: link.url, credential: gateway.credential },
+      operatorPin: '246810',
       devices: {
         simulators: {
           only: ['card-terminal', 'elevator'],
@@ -143,7 +166,9 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
     };
     runtime = await startGatewayRuntime(runtimeConfig);
     browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true, timeout: 60_000,
+      executablePath: CHROMIUM,
+      headless: true,
+      timeout: 60_000,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--host-resolver-rules=MAP localhost 127.0.0.1'],
     });
     const lobbyContext = await browser.newContext({ viewport: { width: 800, height: 1000 }, locale: 'en-US' });
@@ -208,13 +233,22 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
     assert.equal(merchant.creditsPosted, 23_000, 'the merchant is paid');
     // The card is single use: a second charge of it is declined by the issuer.
     sim('card-terminal', { action: 'charge-again', reference: row.id });
-    await until('the second charge decided', async () => (await server.db.query('SELECT 1 FROM issuer_authorisations WHERE card_id = $1 AND decision = $2', [row.card_id, 'declined'])).rows.length === 1);
+    await until(
+      'the second charge decided',
+      async () => (await server.db.query('SELECT 1 FROM issuer_authorisations WHERE card_id = $1 AND decision = $2', [row.card_id, 'declined'])).rows.length === 1,
+    );
     const auths = (await server.db.query<any>('SELECT decision, reason FROM issuer_authorisations WHERE card_id = $1 ORDER BY created_at', [row.card_id])).rows;
-    assert.deepEqual(auths.map((a) => [a.decision, a.reason]), [['approved', null], ['declined', 'card-closed']]);
+    assert.deepEqual(
+      auths.map((a) => [a.decision, a.reason]),
+      [
+        ['approved', null],
+        ['declined', 'card-closed'],
+      ],
+    );
     sim('elevator', { action: 'fault', fault: 'out-of-service', active: false, car: 1 });
   });
 
-  it('shows the orderer\'s decline', async () => {
+  it("shows the orderer's decline", async () => {
     await enter('1203', 18_000);
     await step('waiting-orderer');
     await answer('decline', 'declined');
@@ -222,19 +256,24 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
     await shot(lobby, 'lobby-declined');
   });
 
-  it('identifies the courier by their company app\'s QR code, read by the lobby\'s scanner on the bus', async () => {
+  it("identifies the courier by their company app's QR code, read by the lobby's scanner on the bus", async () => {
     if (await lobby.getByRole('button', { name: 'New delivery' }).isVisible()) await lobby.getByRole('button', { name: 'New delivery' }).click();
     await lobby.getByLabel('Courier code').fill('');
     const scanner = DeviceBusClient.connect(runtime.bus.enrollNewDevice('scanner-lobby', 'scanner'), { model: 'lobby scanner', firmware: 'test' });
     try {
-      await until('the scanner is on the bus', async () => {
-        // A product's barcode is not a courier: it fills nothing.
-        await scanner.publish('scanner.scan', { code: '8801234567893', source: 'hid-pos', complete: true });
-        await scanner.publish('scanner.scan', { code: 'EDGEPAY-COURIER:QUICK-7421', source: 'hid-pos', complete: true });
-        return runtime.lobby!.view().scan !== null;
-      }, 15_000, 300);
+      await until(
+        'the scanner is on the bus',
+        async () => {
+          // A product's barcode is not a courier: it fills nothing.
+          await scanner.publish('scanner.scan', { code: '8801234567893', source: 'hid-pos', complete: true });
+          await scanner.publish('scanner.scan', { code: 'EDGEPAY-COURIER:QUICK-7421', source: 'hid-pos', complete: true });
+          return runtime.lobby!.view().scan !== null;
+        },
+        15_000,
+        300,
+      );
       await until('the code is in the field', async () => (await lobby.getByLabel('Courier code').inputValue()) === COURIER);
-      await lobby.getByText('Courier identified by the company app\'s QR code.').waitFor();
+      await lobby.getByText("Courier identified by the company app's QR code.").waitFor();
       // The unit and the amount on the screen's keypad (touch), not a keyboard.
       await lobby.getByLabel('Unit').fill('');
       await lobby.getByLabel('Amount').fill('');
@@ -364,7 +403,7 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
       sim('elevator', { action: 'fault', fault: 'out-of-service', active: false, car });
       await until('the car is back and idle', async () => {
         const { cars } = await runtime.bus.bus.command('elevator-1', 'elevator.status', {});
-        return cars.every((c) => c.direction === 'idle' && c.door === 'closed' || c.door === 'open' && c.floor === 0);
+        return cars.every((c) => (c.direction === 'idle' && c.door === 'closed') || (c.door === 'open' && c.floor === 0));
       });
     });
   }
@@ -400,7 +439,7 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
     }
   });
 
-  it('keeps a refund the server could not take in the gateway\'s ledger, and makes it once after a restart', async () => {
+  it("keeps a refund the server could not take in the gateway's ledger, and makes it once after a restart", async () => {
     // The courier takes back the goods the earlier cases brought down: those cars close and serve again.
     for (const c of (await runtime.bus.bus.command('elevator-1', 'elevator.status', {})).cars) if (c.loadKg > 0) sim('elevator', { action: 'take-goods', car: c.car });
     await until('cars at rest', async () => (await runtime.bus.bus.command('elevator-1', 'elevator.status', {})).cars.some((c) => c.door === 'closed' && c.direction === 'idle' && c.loadKg === 0));
@@ -417,7 +456,10 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
     await step('elevator-fault');
     await lobby.getByText('The payment will be given back as soon as the server can be reached').waitFor();
     await shot(lobby, 'lobby-refund-queued');
-    assert.deepEqual((await runtime.lobby!.pendingSettlements()).map((p) => [p.id, p.action]), [[id, 'refund']]);
+    assert.deepEqual(
+      (await runtime.lobby!.pendingSettlements()).map((p) => [p.id, p.action]),
+      [[id, 'refund']],
+    );
     assert.equal((await deliveryRow()).state, 'charged', 'the server has not heard of it yet');
     // The gateway stops (a power cut) before the server is back: the refund is only in its ledger file.
     await runtime.stop();
@@ -429,7 +471,11 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
     const refunds = (await server.db.query<any>("SELECT debit_account_id FROM ledger_transfers WHERE code = 'refund' AND reference = $1", ['issuer-card:' + cardId])).rows;
     assert.equal(refunds.length, 2, 'one refund: merchant to float, float to the orderer');
     // Sent again (as after a crash between the server's answer and the outbox's removal): the same answer, no money moves.
-    const again = await fetch(`${server.url}${ELEVATOR_PATHS.refund(id)}`, { method: 'POST', headers: { authorization: 'Bearer ' + runtimeConfig.server!.credential, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'elevator-fault' }) });
+    const again = await fetch(`${server.url}${ELEVATOR_PATHS.refund(id)}`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer ' + runtimeConfig.server!.credential, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'elevator-fault' }),
+    });
     assert.equal(again.status, 200);
     assert.equal((await server.db.query<any>("SELECT count(*)::int AS n FROM ledger_transfers WHERE code = 'refund' AND reference = $1", ['issuer-card:' + cardId])).rows[0].n, 2);
     await lobby.goto(`${runtime.api!.url}/lobby?lang=en`);

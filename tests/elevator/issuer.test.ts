@@ -29,7 +29,9 @@ describe('the sandbox virtual-card issuer', { timeout: 120_000 }, () => {
     database = await serverTesting.freshPostgres();
     server = await startServer({ ...(database.databaseUrl ? { databaseUrl: database.databaseUrl } : {}), adminToken: ADMIN, port: 0, logger: false });
     const res = await fetch(`${server.url}/admin/issuer/terminals/${TERMINAL}`, {
-      method: 'PUT', headers: { authorization: 'Bearer ' + ADMIN, 'content-type': 'application/json' }, body: JSON.stringify({ publicKey: key.publicKey }),
+      method: 'PUT',
+      headers: { authorization: 'Bearer ' + ADMIN, 'content-type': 'application/json' },
+      body: JSON.stringify({ publicKey: key.publicKey }),
     });
     assert.equal(res.status, 200, await res.text());
     issuerKey = x25519Public(((await (await fetch(server.url + ELEVATOR_PATHS.issuerPublicKey)).json()) as { publicKey: string }).publicKey);
@@ -43,7 +45,12 @@ describe('the sandbox virtual-card issuer', { timeout: 120_000 }, () => {
   const issue = async (amount = 23_000, lifeSeconds = 300, merchantId = 'quick-delivery'): Promise<{ card: SealedCard; secret: CardSecret }> => {
     const card = await server.db.transaction((tx) =>
       issuer.issueCard(server.db, tx, {
-        reference: 'test:' + randomBytes(8).toString('hex'), amount, currency: 'KRW', merchantId, terminalId: TERMINAL, lifeSeconds,
+        reference: 'test:' + randomBytes(8).toString('hex'),
+        amount,
+        currency: 'KRW',
+        merchantId,
+        terminalId: TERMINAL,
+        lifeSeconds,
         funding: { accountId: 'buyer_funding:wallet:test-orderer:KRW', owner: 'test-orderer' },
       }),
     );
@@ -52,7 +59,11 @@ describe('the sandbox virtual-card issuer', { timeout: 120_000 }, () => {
   const authorise = async (secret: CardSecret, over: Partial<{ amount: number; merchantId: string; currency: string; id: string; cvc: string }> = {}) => {
     const id = over.id ?? 'auth_' + randomBytes(10).toString('hex');
     const body = sealAuthorisation(terminalKey, issuerKey, TERMINAL, id, {
-      ...secret, cvc: over.cvc ?? secret.cvc, amount: over.amount ?? 23_000, currency: over.currency ?? 'KRW', merchantId: over.merchantId ?? 'quick-delivery',
+      ...secret,
+      cvc: over.cvc ?? secret.cvc,
+      amount: over.amount ?? 23_000,
+      currency: over.currency ?? 'KRW',
+      merchantId: over.merchantId ?? 'quick-delivery',
     });
     const res = await fetch(server.url + ELEVATOR_PATHS.issuerAuthorisations, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as AuthorisationDecision & { code?: string } };
@@ -61,7 +72,13 @@ describe('the sandbox virtual-card issuer', { timeout: 120_000 }, () => {
   it('gives exactly one approval among 100 concurrent authorisations of one card', async () => {
     const { secret } = await issue();
     const answers = await Promise.all(Array.from({ length: 100 }, () => authorise(secret)));
-    assert.deepEqual(answers.filter((a) => a.status !== 200).map((a) => [a.status, a.body]).slice(0, 3), []);
+    assert.deepEqual(
+      answers
+        .filter((a) => a.status !== 200)
+        .map((a) => [a.status, a.body])
+        .slice(0, 3),
+      [],
+    );
     const approved = answers.filter((a) => a.body.decision === 'approved');
     assert.equal(approved.length, 1);
     assert.ok(answers.filter((a) => a.body.decision === 'declined').every((a) => a.body.decision === 'declined' && a.body.reason === 'card-used'));

@@ -24,7 +24,7 @@ describe('relay terminal end to end', () => {
     await world.stop();
   });
 
-  test('the terminal scans the phone\'s barcode: relayed direct, paid; the terminal and the phone show it', async () => {
+  test("the terminal scans the phone's barcode: relayed direct, paid; the terminal and the phone show it", async () => {
     const codes = await phone.codes();
     assert.match(codes.paymentCode.barcode, /^991[0-9]{17}$/);
     const answer = await scanAt(direct.url, codes.paymentCode.barcode);
@@ -39,7 +39,7 @@ describe('relay terminal end to end', () => {
     assert.equal(mine[0]?.status, 'paid');
   });
 
-  test('the phone taps the terminal\'s tag and sends its QR: relayed direct, paid; the terminal\'s screen learns it', async () => {
+  test("the phone taps the terminal's tag and sends its QR: relayed direct, paid; the terminal's screen learns it", async () => {
     const codes = await phone.codes();
     const tag = (await (await fetch(`${direct.url}/api/relay/tag`)).json()) as { terminalId: string };
     const { status, json } = await phone.tap({ terminalId: tag.terminalId, code: codes.paymentCode.qr, appId: codes.paymentCode.qrAppId });

@@ -22,12 +22,7 @@ describe('relay refusals and failures', () => {
 
   before(async () => {
     world = await RelayWorld.start({ relay: { deadlineMs: 20_000, slowAmountEnding: { minor: 99, delayMs: 2_500 } } });
-    [a, b, slow, phone] = await Promise.all([
-      world.terminal('T-A', 5_000),
-      world.terminal('T-B', 6_000),
-      world.terminal('T-SLOW', 12_099, { destinationTimeoutMs: 800 }),
-      world.phone(2),
-    ]);
+    [a, b, slow, phone] = await Promise.all([world.terminal('T-A', 5_000), world.terminal('T-B', 6_000), world.terminal('T-SLOW', 12_099, { destinationTimeoutMs: 800 }), world.phone(2)]);
   });
   after(async () => {
     await serverTesting.assertLedgerBalanced(world.server.db);
@@ -42,7 +37,7 @@ describe('relay refusals and failures', () => {
     assert.equal(answer.relay?.status, 'cancelled', JSON.stringify(answer));
     assert.equal(answer.relay.reason, 'expired');
     assert.equal((await terminalScreen(a.url)).last.relay.status, 'cancelled');
-    const { rows } = await world.server.db.query("SELECT count(*)::int AS n FROM ledger_transfers WHERE reference = $1", [`relay:${answer.relay.id}`]);
+    const { rows } = await world.server.db.query('SELECT count(*)::int AS n FROM ledger_transfers WHERE reference = $1', [`relay:${answer.relay.id}`]);
     assert.equal(rows[0]!.n, 0);
   });
 
@@ -59,7 +54,10 @@ describe('relay refusals and failures', () => {
     const qr = await phone.tap({ terminalId: 'T-B', code: codes.paymentCode.qr, appId: 'edgepay-pay' });
     assert.equal(qr.json.relay?.status, 'paid');
     // Charged twice in all, once per code.
-    const { rows } = await world.server.db.query("SELECT count(*)::int AS n FROM ledger_transfers WHERE code = 'relay-pay' AND reference IN ($1, $2)", [`relay:${first.relay.id}`, `relay:${qr.json.relay.id}`]);
+    const { rows } = await world.server.db.query("SELECT count(*)::int AS n FROM ledger_transfers WHERE code = 'relay-pay' AND reference IN ($1, $2)", [
+      `relay:${first.relay.id}`,
+      `relay:${qr.json.relay.id}`,
+    ]);
     assert.equal(rows[0]!.n, 2);
   });
 
@@ -107,7 +105,13 @@ describe('relay refusals and failures', () => {
     assert.equal(answer.relay?.status, 'reversed', JSON.stringify(answer));
     assert.equal(answer.relay.reason, 'no-answer');
     const { rows } = await world.server.db.query<{ code: string; amount: string }>('SELECT code, amount FROM ledger_transfers WHERE reference = $1 ORDER BY created_at', [`relay:${answer.relay.id}`]);
-    assert.deepEqual(rows.map((r) => [r.code, Number(r.amount)]), [['relay-pay', 12_099], ['relay-reverse', 12_099]]);
+    assert.deepEqual(
+      rows.map((r) => [r.code, Number(r.amount)]),
+      [
+        ['relay-pay', 12_099],
+        ['relay-reverse', 12_099],
+      ],
+    );
     const mine = await phone.relays();
     assert.equal(mine.find((r) => r.id === answer.relay.id)?.status, 'reversed');
   });
@@ -125,9 +129,16 @@ describe('relay refusals and failures', () => {
     const answer = await scanned;
     assert.equal(answer.relay?.status, 'paid', JSON.stringify(answer));
     assert.equal(answer.relay.path, 'pos');
-    const lines = readFileSync(join(world.dir, 'pos-T-POS-R.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(lines.filter((l) => l.reference === relayId).map((l) => l.state), ['in-progress', 'done'], 'submitted to the POS program once');
-    const { rows } = await world.server.db.query("SELECT count(*)::int AS n FROM ledger_transfers WHERE reference = $1", [`relay:${relayId}`]);
+    const lines = readFileSync(join(world.dir, 'pos-T-POS-R.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.filter((l) => l.reference === relayId).map((l) => l.state),
+      ['in-progress', 'done'],
+      'submitted to the POS program once',
+    );
+    const { rows } = await world.server.db.query('SELECT count(*)::int AS n FROM ledger_transfers WHERE reference = $1', [`relay:${relayId}`]);
     assert.equal(rows[0]!.n, 1);
   });
 });

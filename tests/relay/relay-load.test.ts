@@ -37,7 +37,16 @@ describe(`relay load: ${CODES} codes from ${TERMINALS} terminals, a POS agent re
     for (let i = 0; i < TERMINALS - 2; i++) {
       const id = `L-${i}`;
       await world.admin(`/admin/relay/terminals/${id}`, { siteId: world.gateway.siteId, gatewayId: world.gateway.gatewayId, label: id });
-      terminals.push(new relayFlow.RelayTerminal({ serverUrl: world.server.url, credential: world.gateway.credential, terminalId: id, seenFile: join(world.dir, `${id}.seen`), sale: { amount: 1_000 + i, currency: 'KRW' }, destinationTimeoutMs: 20_000 }));
+      terminals.push(
+        new relayFlow.RelayTerminal({
+          serverUrl: world.server.url,
+          credential: world.gateway.credential,
+          terminalId: id,
+          seenFile: join(world.dir, `${id}.seen`),
+          sale: { amount: 1_000 + i, currency: 'KRW' },
+          destinationTimeoutMs: 20_000,
+        }),
+      );
     }
   });
   after(async () => {
@@ -56,7 +65,9 @@ describe(`relay load: ${CODES} codes from ${TERMINALS} terminals, a POS agent re
     codes.length = CODES;
     const perTerminal = Math.ceil(CODES / TERMINALS);
     const scanners: ((code: string) => Promise<any>)[] = [
-      ...pos.map((p) => (code: string) => fetch(`${p.terminal.url}/api/relay/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) }).then((r) => r.json())),
+      ...pos.map(
+        (p) => (code: string) => fetch(`${p.terminal.url}/api/relay/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) }).then((r) => r.json()),
+      ),
       ...terminals.map((t) => (code: string) => t.scan(code)),
     ];
     let done = 0;
@@ -65,7 +76,10 @@ describe(`relay load: ${CODES} codes from ${TERMINALS} terminals, a POS agent re
     // The most connections the run holds at once (its role's, sampled).
     let most = 0;
     const sampler = setInterval(() => {
-      void world.server.db.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE usename = current_user').then((r) => (most = Math.max(most, Number(r.rows[0]!.n))), () => undefined);
+      void world.server.db.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE usename = current_user').then(
+        (r) => (most = Math.max(most, Number(r.rows[0]!.n))),
+        () => undefined,
+      );
     }, 200);
     const answers = await Promise.all(
       scanners.map(async (scan, ti) => {
@@ -84,10 +98,16 @@ describe(`relay load: ${CODES} codes from ${TERMINALS} terminals, a POS agent re
     await restarted;
     clearInterval(sampler);
     const flat = answers.flat();
-    console.error(`relay load: ${flat.length} scans in ${((performance.now() - started) / 1000).toFixed(1)} s; at most ${most} PostgreSQL connections; ${world.server.db.connectionsRefused ?? 0} refused and asked again`);
+    console.error(
+      `relay load: ${flat.length} scans in ${((performance.now() - started) / 1000).toFixed(1)} s; at most ${most} PostgreSQL connections; ${world.server.db.connectionsRefused ?? 0} refused and asked again`,
+    );
     assert.ok(most <= POOL + 1, `${most} connections: more than the pool and its LISTEN connection`);
     const notPaid = flat.filter((a) => a.relay?.status !== 'paid');
-    assert.deepEqual(notPaid.map((a) => a.relay ? `${a.relay.status}/${a.relay.reason}/${a.relay.path}` : JSON.stringify(a)).slice(0, 5), [], `${notPaid.length} not paid\n${world.serverErrors().slice(0, 3000)}`);
+    assert.deepEqual(
+      notPaid.map((a) => (a.relay ? `${a.relay.status}/${a.relay.reason}/${a.relay.path}` : JSON.stringify(a))).slice(0, 5),
+      [],
+      `${notPaid.length} not paid\n${world.serverErrors().slice(0, 3000)}`,
+    );
     assert.equal(new Set(flat.map((a) => a.relay.id)).size, CODES);
 
     const db = world.server.db;
@@ -98,10 +118,13 @@ describe(`relay load: ${CODES} codes from ${TERMINALS} terminals, a POS agent re
     assert.equal(await count("SELECT count(DISTINCT reference) AS n FROM ledger_transfers WHERE code = 'relay-pay'"), CODES);
     assert.equal(await count("SELECT count(*) AS n FROM ledger_transfers WHERE code = 'relay-pay'"), CODES);
     assert.equal(await count("SELECT count(*) AS n FROM relay_commands WHERE state <> 'done'"), 0);
-    assert.equal(await count("SELECT count(*) AS n FROM relay_issued_codes WHERE consumed_by IS NOT NULL"), CODES);
+    assert.equal(await count('SELECT count(*) AS n FROM relay_issued_codes WHERE consumed_by IS NOT NULL'), CODES);
     // Every POS submission typed once: one in-progress line per reference in the POS programs' records.
     for (const id of ['L-POS-0', 'L-POS-1']) {
-      const lines = readFileSync(join(world.dir, `pos-${id}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reference: string; state: string });
+      const lines = readFileSync(join(world.dir, `pos-${id}.jsonl`), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { reference: string; state: string });
       const started = lines.filter((l) => l.state === 'in-progress').map((l) => l.reference);
       assert.equal(new Set(started).size, started.length, `${id}: a reference submitted twice`);
       assert.equal(started.length, perTerminal);

@@ -32,7 +32,16 @@ describe('relay while PostgreSQL refuses connections (role limited to 4, pool of
     for (let i = 0; i < DIRECT; i++) {
       const id = `Q-${i}`;
       await world.admin(`/admin/relay/terminals/${id}`, { siteId: world.gateway.siteId, gatewayId: world.gateway.gatewayId, label: id });
-      terminals.push(new relayFlow.RelayTerminal({ serverUrl: world.server.url, credential: world.gateway.credential, terminalId: id, seenFile: join(world.dir, `${id}.seen`), sale: { amount: 1_000 + i, currency: 'KRW' }, destinationTimeoutMs: 20_000 }));
+      terminals.push(
+        new relayFlow.RelayTerminal({
+          serverUrl: world.server.url,
+          credential: world.gateway.credential,
+          terminalId: id,
+          seenFile: join(world.dir, `${id}.seen`),
+          sale: { amount: 1_000 + i, currency: 'KRW' },
+          destinationTimeoutMs: 20_000,
+        }),
+      );
     }
   });
   after(async () => {
@@ -80,7 +89,10 @@ describe('relay while PostgreSQL refuses connections (role limited to 4, pool of
     assert.equal(await count("SELECT count(*) AS n FROM relay_destination_records WHERE status = 'approved'"), CODES);
     assert.equal(await count("SELECT count(*) AS n FROM ledger_transfers WHERE code = 'relay-pay'"), CODES);
     assert.equal(await count("SELECT count(*) AS n FROM ledger_transfers WHERE code = 'relay-reverse'"), 0);
-    const lines = readFileSync(join(world.dir, 'pos-Q-POS.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reference: string; state: string });
+    const lines = readFileSync(join(world.dir, 'pos-Q-POS.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { reference: string; state: string });
     const submitted = lines.filter((l) => l.state === 'in-progress').map((l) => l.reference);
     assert.equal(new Set(submitted).size, submitted.length, 'a reference submitted twice at the POS');
     assert.equal(submitted.length, per);

@@ -68,7 +68,10 @@ describe('relay in the wallet and on the terminal screen (Chromium)', () => {
     const reads = await readBarcodesInImage({ width: png.width, height: png.height, data: rgb }, { formats: ['ITF', 'QRCode'] });
     const seenBarcode = reads.find((r) => r.format === 'ITF')?.text;
     assert.equal(seenBarcode, digits, JSON.stringify(reads.map((r) => r.format)));
-    assert.ok(reads.some((r) => r.format === 'QRCode' && r.text.startsWith('hQVDUFYwMW')), 'the QR holds a CPV01 payload');
+    assert.ok(
+      reads.some((r) => r.format === 'QRCode' && r.text.startsWith('hQVDUFYwMW')),
+      'the QR holds a CPV01 payload',
+    );
 
     await screen.goto(terminalUrl);
     await screen.locator('#terminal-id', { hasText: 'T-UI' }).waitFor();

@@ -70,7 +70,11 @@ export type Phone = {
 export class RelayWorld {
   readonly children: Child[] = [];
   gateway!: { gatewayId: string; credential: string; siteId: string };
-  constructor(readonly server: RunningServer, private readonly dropDb: () => Promise<void>, readonly dir: string) {}
+  constructor(
+    readonly server: RunningServer,
+    private readonly dropDb: () => Promise<void>,
+    readonly dir: string,
+  ) {}
 
   /**
    * `pgPoolSize`: the server's connections (default 20); `connectionLimit`: its
@@ -81,9 +85,7 @@ export class RelayWorld {
     options: { database?: 'postgres' | 'pglite'; relay?: Parameters<typeof startServer>[0]['relay']; walletUiDir?: string; pgPoolSize?: number; connectionLimit?: number } = {},
   ): Promise<RelayWorld> {
     const database =
-      options.database === 'pglite'
-        ? serverTesting.pglite()
-        : await serverTesting.freshPostgres(options.connectionLimit !== undefined ? { connectionLimit: options.connectionLimit } : {});
+      options.database === 'pglite' ? serverTesting.pglite() : await serverTesting.freshPostgres(options.connectionLimit !== undefined ? { connectionLimit: options.connectionLimit } : {});
     const dir = mkdtempSync(join(tmpdir(), 'edgepay-relay-'));
     const server = await startServer({
       // Errors only, to a file a failing test can show.
@@ -104,7 +106,11 @@ export class RelayWorld {
   }
 
   async admin(path: string, body?: unknown, method = body === undefined ? 'GET' : 'PUT'): Promise<any> {
-    const res = await fetch(this.server.url + path, { method, headers: { authorization: `Bearer ${ADMIN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const res = await fetch(this.server.url + path, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
     const json = await res.json();
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
     return json;
@@ -127,7 +133,10 @@ export class RelayWorld {
   }
 
   /** A terminal paired with a POS program (its process) and a POS agent (its process). */
-  async pairedTerminal(terminalId: string, options: { sale?: number; submitDelayMs?: number; destinationTimeoutMs?: number } = {}): Promise<{ terminal: { url: string; child: Child }; pos: Child; posUrl: string; agent: Child; agentConfig: unknown }> {
+  async pairedTerminal(
+    terminalId: string,
+    options: { sale?: number; submitDelayMs?: number; destinationTimeoutMs?: number } = {},
+  ): Promise<{ terminal: { url: string; child: Child }; pos: Child; posUrl: string; agent: Child; agentConfig: unknown }> {
     const agent = await this.admin('/admin/relay/pos-agents', { siteId: this.gateway.siteId }, 'POST');
     const pos = await spawnEntry(relayFlow.RELAY_PROCESS_ENTRIES.posProgram, 'POS_PROGRAM', {
       serverUrl: this.server.url,
@@ -141,7 +150,12 @@ export class RelayWorld {
       ...(options.destinationTimeoutMs ? { destinationTimeoutMs: options.destinationTimeoutMs } : {}),
     });
     this.children.push(pos);
-    const agentConfig = { serverUrl: this.server.url, credential: agent.credential, posUrl: pos.first.url, ...(options.destinationTimeoutMs ? { answerTimeoutMs: options.destinationTimeoutMs + 2_000 } : {}) };
+    const agentConfig = {
+      serverUrl: this.server.url,
+      credential: agent.credential,
+      posUrl: pos.first.url,
+      ...(options.destinationTimeoutMs ? { answerTimeoutMs: options.destinationTimeoutMs + 2_000 } : {}),
+    };
     const agentChild = await spawnEntry(relayFlow.RELAY_PROCESS_ENTRIES.posAgent, 'POS_AGENT', agentConfig);
     this.children.push(agentChild);
     const terminal = await this.terminal(terminalId, null, { posAgentId: agent.agentId, ...(options.destinationTimeoutMs ? { destinationTimeoutMs: options.destinationTimeoutMs } : {}) });
@@ -160,7 +174,10 @@ export class RelayWorld {
     const origin = this.server.url.replace('127.0.0.1', 'localhost');
     const res = await fetch(`${this.server.url}/wallet/api/demo/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: user.userId }) });
     if (!res.ok) throw new Error(`demo sign-in: ${res.status} ${await res.text()}`);
-    const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const { csrfToken } = (await res.json()) as { csrfToken: string };
     const call = async (path: string, body?: unknown) => {
       const r = await fetch(this.server.url + path, {

@@ -11,7 +11,10 @@ export type Child = { process: ChildProcess; output: () => string; exited: Promi
 
 /** The last `status {...}` line a gateway child printed. */
 export function lastStatus(child: Child): { online: boolean; pending: number } | undefined {
-  const lines = child.output().split('\n').filter((l) => l.startsWith('status '));
+  const lines = child
+    .output()
+    .split('\n')
+    .filter((l) => l.startsWith('status '));
   const last = lines[lines.length - 1];
   return last ? JSON.parse(last.slice(7)) : undefined;
 }

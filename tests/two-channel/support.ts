@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import * as OTPAuth from 'otpauth';
 import { twoChannel, type twoChannel as TC } from '../../core/index.ts';
-import { startDongleSimulator, twoChannelDevice, type DongleSimulator } from '../../edge-services/index.ts';
+import { startDongleSimulator, type twoChannelDevice, type DongleSimulator } from '../../edge-services/index.ts';
 import { twoChannelAdmin as admin } from '../../bench/index.ts';
 
 export { twoChannelAdmin as admin, startPaymentDevice, type PaymentDeviceSite } from '../../bench/index.ts';

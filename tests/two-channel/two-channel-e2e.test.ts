@@ -54,14 +54,29 @@ describe('two-channel end to end: dongles over the simulated air, a pump and a g
     mkdirSync(ARTIFACTS, { recursive: true });
     database = await serverTesting.freshPostgres();
     ui = await buildUi();
-    const env = { DATABASE_URL: database.databaseUrl!, EDGEPAY_ADMIN_TOKEN: ADMIN, EDGEPAY_WALLET_UI_DIR: ui.dir, EDGEPAY_OTP_KEYS: newOtpKeyText('k1'), EDGEPAY_SANDBOX_LATENCY_MS: '5,15', EDGEPAY_OTP_LOCKOUT_SECONDS: '3' };
+    const env = {
+      DATABASE_URL: database.databaseUrl!,
+      EDGEPAY_ADMIN_TOKEN: ADMIN,
+      EDGEPAY_WALLET_UI_DIR: ui.dir,
+      EDGEPAY_OTP_KEYS: newOtpKeyText('k1'),
+      EDGEPAY_SANDBOX_LATENCY_MS: '5,15',
+      EDGEPAY_OTP_LOCKOUT_SECONDS: '3',
+    };
     A = await startServerChild(env);
     B = await startServerChild(env);
     db = await openDatabase({ databaseUrl: database.databaseUrl! });
     users = (await wallet.seedDemoWallet(db)).users;
     const policy = { minRssi: -75, freshMs: 1_500 };
     pump = await startPaymentDevice({ serverUrl: A.url, adminToken: ADMIN, siteId: 'station-a', name: 'pump 3', place: { kind: 'fuel-pump', label: 'Pump 3' }, merchantName: 'Station A', policy });
-    gate = await startPaymentDevice({ serverUrl: B.url, adminToken: ADMIN, siteId: 'car-park-b', name: 'gate 1', place: { kind: 'parking-gate', label: 'Gate 1' }, merchantName: 'Car park B', policy });
+    gate = await startPaymentDevice({
+      serverUrl: B.url,
+      adminToken: ADMIN,
+      siteId: 'car-park-b',
+      name: 'gate 1',
+      place: { kind: 'parking-gate', label: 'Gate 1' },
+      merchantName: 'Car park B',
+      policy,
+    });
     car = await makeDongle(A.url, ADMIN, 'EPCA-R001-TEST-0001');
     van = await makeDongle(A.url, ADMIN, 'EPVA-N002-TEST-0002', 3);
     stranger = await makeDongle(A.url, ADMIN, 'EPST-R003-TEST-0003');
@@ -129,9 +144,16 @@ describe('two-channel end to end: dongles over the simulated air, a pump and a g
     // The stranger's dongle belongs to the shopper (paired over the API: the page is shown above).
     const shopper = users[2]!.userId;
     const signIn = await fetch(`${A.origin}/wallet/demo/${shopper}`, { redirect: 'manual' });
-    const cookie = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = signIn.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const { csrfToken } = (await (await fetch(A.origin + '/wallet/api/session', { headers: { cookie } })).json()) as { csrfToken: string };
-    const paired = await fetch(A.origin + P.dongles, { method: 'POST', headers: { cookie, origin: A.origin, 'x-csrf-token': csrfToken, 'content-type': 'application/json' }, body: JSON.stringify({ serial: stranger.serial, code: (await stranger.code()).code }) });
+    const paired = await fetch(A.origin + P.dongles, {
+      method: 'POST',
+      headers: { cookie, origin: A.origin, 'x-csrf-token': csrfToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ serial: stranger.serial, code: (await stranger.code()).code }),
+    });
     assert.equal(paired.status, 201);
     lastUsedStep.set(stranger.serial, (await stranger.code()).step);
   });
@@ -172,7 +194,9 @@ describe('two-channel end to end: dongles over the simulated air, a pump and a g
     assert.deepEqual((await released).payload, { paymentId: (outcome as { paymentId: string }).paymentId, amount: 58_000 }, 'the pump released the fuel');
     await phoneA.locator('[role="status"]').filter({ hasText: 'Paid with your dongle' }).waitFor();
     await phoneA.screenshot({ path: join(ARTIFACTS, '05-pump-paid.png') });
-    const payment = await db.query<{ data: { status: string; amount: number; siteId: string } }>("SELECT data FROM documents WHERE collection = 'payments' AND id = $1", [(outcome as { paymentId: string }).paymentId]);
+    const payment = await db.query<{ data: { status: string; amount: number; siteId: string } }>("SELECT data FROM documents WHERE collection = 'payments' AND id = $1", [
+      (outcome as { paymentId: string }).paymentId,
+    ]);
     assert.deepEqual([payment.rows[0]!.data.status, payment.rows[0]!.data.amount, payment.rows[0]!.data.siteId], ['captured', 58_000, 'station-a']);
     // The payment reaches the pump's ledger by replication.
     await until(async () => !!(await pump.runtime.gateway.ledger.db.payments.findOne((outcome as { paymentId: string }).paymentId).exec()));
@@ -287,7 +311,7 @@ describe('two-channel end to end: dongles over the simulated air, a pump and a g
     await phoneA.screenshot({ path: join(ARTIFACTS, '10-after-lockout-paid.png') });
   });
 
-  it("a dongle whose clock drifted: its code asks for the next one, which resynchronises it; the drift is recorded", async () => {
+  it('a dongle whose clock drifted: its code asks for the next one, which resynchronises it; the drift is recorded', async () => {
     const { paying, asking, requestId } = await carAtPump(13_000);
     // Its clock runs 95 s ahead (three steps and more): the code it shows is outside the server's window.
     await car.setClockOffset(95_000);
@@ -320,7 +344,10 @@ describe('two-channel end to end: dongles over the simulated air, a pump and a g
 
   it('a code heard at two sites at once is refused and flagged for the operator', async () => {
     // A relay carries the car's broadcast from the pump to the car park.
-    await car.moveTo([{ port: pump.airPort, rssi: -50 }, { port: gate.airPort, rssi: -50 }]);
+    await car.moveTo([
+      { port: pump.airPort, rssi: -50 },
+      { port: gate.airPort, rssi: -50 },
+    ]);
     await untilHeard(pump.device, currentCode(car));
     await untilHeard(gate.device, currentCode(car));
     const atPump = pump.device.pay(20_000);
@@ -397,11 +424,18 @@ async function untilNewStep(d: TestDongleSim): Promise<void> {
 
 async function signIn(server: ServerChild, userId: string) {
   const res = await fetch(`${server.origin}/wallet/demo/${userId}`, { redirect: 'manual' });
-  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const { csrfToken } = (await (await fetch(server.origin + '/wallet/api/session', { headers: { cookie } })).json()) as { csrfToken: string };
   return {
     post: async (path: string, body: unknown) => {
-      const r = await fetch(server.origin + path, { method: 'POST', headers: { cookie, origin: server.origin, 'x-csrf-token': csrfToken, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const r = await fetch(server.origin + path, {
+        method: 'POST',
+        headers: { cookie, origin: server.origin, 'x-csrf-token': csrfToken, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return { status: r.status, json: await r.json() };
     },
   };

@@ -136,7 +136,8 @@ describe('gateway API guard under attack', () => {
       }
       // With the gateway's own Host and no Origin, spellings the router does not route (and absolute-form) still reach nothing.
       for (const target of targets(r.path).slice(2, -1)) {
-        const head = `${r.method} ${target} HTTP/1.1\r\nHost: ${me}\r\n` + (r.body ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(r.body)}\r\n` : '') + 'Connection: close\r\n\r\n';
+        const head =
+          `${r.method} ${target} HTTP/1.1\r\nHost: ${me}\r\n` + (r.body ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(r.body)}\r\n` : '') + 'Connection: close\r\n\r\n';
         const res = await raw(port, head, r.body);
         tried++;
         assert.ok(res.status >= 400 && res.status < 500, `${head.split('\r\n')[0]} -> ${res.status}`);
@@ -150,7 +151,10 @@ describe('gateway API guard under attack', () => {
       ['/api/events', 'evil.example', undefined],
       ['/api/events', me, 'http://evil.example'],
     ] as const) {
-      const res = await raw(port, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\n${origin ? `Origin: ${origin}\r\n` : ''}Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      const res = await raw(
+        port,
+        `GET ${target} HTTP/1.1\r\nHost: ${host}\r\n${origin ? `Origin: ${origin}\r\n` : ''}Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
       assert.ok(res.status >= 400 && res.status < 500, `${target} ${host} ${origin} -> ${res.status}`);
     }
     // Positive control: the same harness with the plain path, our Host and no Origin does reach the kiosk.
@@ -177,7 +181,11 @@ describe('gateway API guard under attack', () => {
     assert.ok(Date.now() - started < 5000);
     assert.equal(total(), 0);
     // Sign-in takes a PIN, not megabytes.
-    const big = await raw(port, `POST /api/console/session HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 10000\r\nConnection: close\r\n\r\n`, `{"pin":"${'1'.repeat(9990)}"}`);
+    const big = await raw(
+      port,
+      `POST /api/console/session HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 10000\r\nConnection: close\r\n\r\n`,
+      `{"pin":"${'1'.repeat(9990)}"}`,
+    );
     assert.equal(big.status, 413);
   });
 
@@ -236,18 +244,36 @@ describe('gateway API guard under attack', () => {
       await new Promise((r) => setTimeout(r, 250));
       operator.push((await signIn(PIN, { cookie })).status);
       operator.push(await fromBrowser());
-      app.push(await store.api.service.signIn(PIN).then(() => true, () => false));
+      app.push(
+        await store.api.service.signIn(PIN).then(
+          () => true,
+          () => false,
+        ),
+      );
     }
     flooding = false;
     await flood;
     await consolePage.close();
     assert.ok(attacker.length >= 40, `the flood ran: ${attacker.length}`);
     assert.ok(operator.length >= 30, String(operator.length));
-    assert.deepEqual(operator.filter((s) => s !== 200), [], `the operator got in ${operator.filter((s) => s === 200).length} of ${operator.length}`);
+    assert.deepEqual(
+      operator.filter((s) => s !== 200),
+      [],
+      `the operator got in ${operator.filter((s) => s === 200).length} of ${operator.length}`,
+    );
     assert.ok(app.every(Boolean), 'the app (in process) got in every time');
     // The attacker's PINs were compared only a few times (4 before the first wait, then one after 1 s, 2 s, 4 s, 8 s): the rest waited.
     const compared = attacker.filter((s) => s === 401).length;
-    console.log(JSON.stringify({ figure: 'sign-in under a flood', operatorIn: operator.filter((s) => s === 200).length, operatorTried: operator.length, appIn: app.filter(Boolean).length, attackerSent: attacker.length, attackerCompared: compared }));
+    console.log(
+      JSON.stringify({
+        figure: 'sign-in under a flood',
+        operatorIn: operator.filter((s) => s === 200).length,
+        operatorTried: operator.length,
+        appIn: app.filter(Boolean).length,
+        attackerSent: attacker.length,
+        attackerCompared: compared,
+      }),
+    );
     assert.ok(compared <= 8, `compared ${compared} of ${attacker.length}: ${attacker.join(',')}`);
     assert.equal(attacker.filter((s) => s === 429).length, attacker.length - compared, 'every other attempt waited');
     // Logged: the wrong PINs and the waits, the operator's sign-ins; no PIN, no cookie.

@@ -26,7 +26,13 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
 export async function assertAccessible(page: Page, what: string): Promise<void> {
   const serious = (await axeViolations(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
   assert.deepEqual(
-    serious.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)).join(', ')}`),
+    serious.map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} at ${v.nodes
+          .slice(0, 3)
+          .map((n) => JSON.stringify(n.target))
+          .join(', ')}`,
+    ),
     [],
     `accessibility of ${what}`,
   );

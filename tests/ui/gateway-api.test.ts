@@ -47,7 +47,10 @@ describe('gateway API (HTTP + WebSocket)', () => {
     r = await call('POST', '/api/kiosk/quantity', { productId: 'p-water', quantity: 3 });
     assert.equal((r.body as KioskState).total.amount, 900 * 3 + 1800);
     r = await call('POST', '/api/kiosk/remove', { productId: 'p-coffee' });
-    assert.deepEqual((r.body as KioskState).basket.lines.map((l) => l.productId), ['p-water']);
+    assert.deepEqual(
+      (r.body as KioskState).basket.lines.map((l) => l.productId),
+      ['p-water'],
+    );
     r = await call('POST', '/api/kiosk/scan', { barcode: '0000000000000' });
     assert.equal(r.status, 404);
     assert.equal(r.body.code, 'CHECKOUT_PRODUCT_UNKNOWN');
@@ -69,7 +72,9 @@ describe('gateway API (HTTP + WebSocket)', () => {
       request(base + '/api/kiosk/state', { headers: { host: 'rebound.example:80' } }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
-      }).on('error', reject).end(),
+      })
+        .on('error', reject)
+        .end(),
     );
     assert.equal(rebound, 403);
     r = await call('GET', '/api/console/overview');
@@ -91,7 +96,10 @@ describe('gateway API (HTTP + WebSocket)', () => {
     assert.deepEqual(overview.site.offlineLimits.perPayment, [{ amount: 50_000, currency: 'KRW' }]);
     assert.equal(overview.sync.online, true);
     assert.deepEqual(overview.network, { enabled: true });
-    assert.ok(overview.devices.some((d: any) => d.deviceId === 'terminal-1' && d.driver?.state === 'running'), JSON.stringify(overview.devices));
+    assert.ok(
+      overview.devices.some((d: any) => d.deviceId === 'terminal-1' && d.driver?.state === 'running'),
+      JSON.stringify(overview.devices),
+    );
     const bad = await call('GET', '/api/console/payments?status=nonsense');
     assert.equal(bad.status, 400);
     assert.equal(bad.body.code, 'REQUEST_INVALID');

@@ -12,15 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../server/index.ts';
 import type { GatewaySync, Ledger } from '../../sync/index.ts';
-import {
-  startGatewayRuntime,
-  type KioskCheckout,
-  startNetworkLink,
-  type DeviceSimulators,
-  type NetworkLink,
-  type RunningBus,
-  type RunningGatewayApi,
-} from '../../edge-services/index.ts';
+import { startGatewayRuntime, type KioskCheckout, startNetworkLink, type DeviceSimulators, type NetworkLink, type RunningBus, type RunningGatewayApi } from '../../edge-services/index.ts';
 import { adminClient } from '../support/admin.ts';
 
 export const ADMIN = 'ui-admin-token-0123456789abcdef';
@@ -61,7 +53,11 @@ export type Store = {
 };
 
 /** A small product picture (SVG data URL), as a catalogue carries it. */
-export const PICTURE = 'data:image/svg+xml;base64,' + Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 96 96"><rect width="96" height="96" rx="18" fill="#e0f2fe"/><rect x="32" y="20" width="32" height="64" rx="8" fill="#2563eb"/></svg>').toString('base64');
+export const PICTURE =
+  'data:image/svg+xml;base64,' +
+  Buffer.from(
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 96 96"><rect width="96" height="96" rx="18" fill="#e0f2fe"/><rect x="32" y="20" width="32" height="64" rx="8" fill="#2563eb"/></svg>',
+  ).toString('base64');
 
 /** `printerOut`: also run the receipt printer simulator, keeping printed jobs there. */
 export async function startStore(options: { uiDir?: string; printerOut?: string } = {}): Promise<Store> {
@@ -77,19 +73,41 @@ export async function startStore(options: { uiDir?: string; printerOut?: string 
     }
   };
   try {
-    const server = await startServer({ adminToken: ADMIN, port: 0, pgliteDir: join(root, 'server'), sandbox: { latencyMs: [2, 8] }, logger: { level: "warn" } });
+    const server = await startServer({ adminToken: ADMIN, port: 0, pgliteDir: join(root, 'server'), sandbox: { latencyMs: [2, 8] }, logger: { level: 'warn' } });
     stops.push(() => server.close());
     const admin = adminClient(server.url, ADMIN);
     const gw = await admin('/admin/gateways', { siteId: SITE, name: 'ui' });
     const now = new Date().toISOString();
-    await admin(`/admin/sites/${SITE}/sites`, [{
-      id: SITE, name: 'EdgePay Seongsu', timezone: 'Asia/Seoul', currency: 'KRW', locale: 'ko-KR', updatedAt: now,
-      offlineLimits: { perPayment: [{ amount: 50_000, currency: 'KRW' }], totalStored: [{ amount: 200_000, currency: 'KRW' }], maxAgeMinutes: 1440 },
-    }], 'PUT');
-    await admin(`/admin/sites/${SITE}/products`, Object.entries(ITEMS).map(([id, p]) => ({
-      id: 'p-' + id, siteId: SITE, sku: id.toUpperCase(), barcode: p.barcode, name: p.name, price: { amount: p.amount, currency: 'KRW' }, active: true, updatedAt: now,
-      ...('ko' in p ? { names: { ko: p.ko, en: p.name }, picture: PICTURE } : {}),
-    })), 'PUT');
+    await admin(
+      `/admin/sites/${SITE}/sites`,
+      [
+        {
+          id: SITE,
+          name: 'EdgePay Seongsu',
+          timezone: 'Asia/Seoul',
+          currency: 'KRW',
+          locale: 'ko-KR',
+          updatedAt: now,
+          offlineLimits: { perPayment: [{ amount: 50_000, currency: 'KRW' }], totalStored: [{ amount: 200_000, currency: 'KRW' }], maxAgeMinutes: 1440 },
+        },
+      ],
+      'PUT',
+    );
+    await admin(
+      `/admin/sites/${SITE}/products`,
+      Object.entries(ITEMS).map(([id, p]) => ({
+        id: 'p-' + id,
+        siteId: SITE,
+        sku: id.toUpperCase(),
+        barcode: p.barcode,
+        name: p.name,
+        price: { amount: p.amount, currency: 'KRW' },
+        active: true,
+        updatedAt: now,
+        ...('ko' in p ? { names: { ko: p.ko, en: p.name }, picture: PICTURE } : {}),
+      })),
+      'PUT',
+    );
 
     const link = await startNetworkLink(server.url);
     stops.push(() => link.close());
@@ -113,9 +131,7 @@ export async function startStore(options: { uiDir?: string; printerOut?: string 
     stops.push(() => runtime.stop());
     const { ledger } = runtime.gateway;
     const sync = runtime.gateway.sync!;
-    await until('catalogue on the gateway', async () =>
-      (await ledger.db.products.count().exec()) === Object.keys(ITEMS).length && (await ledger.db.sites.findOne(SITE).exec()) !== null,
-    );
+    await until('catalogue on the gateway', async () => (await ledger.db.products.count().exec()) === Object.keys(ITEMS).length && (await ledger.db.sites.findOne(SITE).exec()) !== null);
     const { bus, kiosk } = runtime;
     const sims = runtime.simulators!;
     const api = runtime.api!;

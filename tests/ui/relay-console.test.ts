@@ -46,7 +46,11 @@ describe('relay registries in the operator console (Chromium)', { timeout: 300_0
     await admin('/admin/relay/terminals/elsewhere-1', { siteId: 'another-site', gatewayId: 'gw-other', label: 'Not ours' });
     await admin('/admin/relay/apps/partner-points', { label: 'Partner Points', destination: 'membership', takes: 'membership', matchKeys: ['member:02'] });
     // The first agent calls the server once (any authenticated call is a sign of life).
-    const r = await fetch(`${store.server.url}/relay/v1/commands/none/result`, { method: 'POST', headers: { authorization: `Bearer ${a.credential}`, 'content-type': 'application/json' }, body: JSON.stringify({ outcome: 'no-answer' }) });
+    const r = await fetch(`${store.server.url}/relay/v1/commands/none/result`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${a.credential}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ outcome: 'no-answer' }),
+    });
     assert.equal(r.status, 404);
 
     browser = await launchBrowser();

@@ -63,7 +63,7 @@ describe('shop-ready console in Chromium', { timeout: 300_000 }, () => {
     await assertAccessible(page, 'overview en');
   });
 
-  it('refund with a reason and the operator\'s name: in the server\'s audit log', async () => {
+  it("refund with a reason and the operator's name: in the server's audit log", async () => {
     await page.getByRole('tab', { name: 'Payments' }).click();
     await page.getByTestId('payment-row').first().waitFor();
     await page.getByTestId('payment-row').filter({ hasText: '₩3,500' }).click();
@@ -75,7 +75,9 @@ describe('shop-ready console in Chromium', { timeout: 300_000 }, () => {
     await assertAccessible(page, 'refund dialog en');
     await form.getByRole('button', { name: 'Refund' }).click();
     await form.getByRole('status').filter({ hasText: 'Partly refunded' }).waitFor();
-    const audit = (await (await fetch(`${store.server.url}/admin/audit?paymentId=${sale.id}`, { headers: { authorization: 'Bearer ' + ADMIN } })).json()) as { entries: { action: string; amount: number; details: Record<string, string> }[] };
+    const audit = (await (await fetch(`${store.server.url}/admin/audit?paymentId=${sale.id}`, { headers: { authorization: 'Bearer ' + ADMIN } })).json()) as {
+      entries: { action: string; amount: number; details: Record<string, string> }[];
+    };
     const refund = audit.entries.find((e) => e.action === 'payment.refunded')!;
     assert.deepEqual([refund.amount, refund.details['reason'], refund.details['operator']], [1500, 'Wrong item', 'Kim Minji']);
     await page.getByRole('button', { name: 'Close' }).click();
@@ -99,7 +101,10 @@ describe('shop-ready console in Chromium', { timeout: 300_000 }, () => {
     });
     await page.getByTestId('product-p-water').filter({ hasText: '제주 생수 500ml' }).waitFor();
     const basket = await store.api.service.scan(ITEMS.water.barcode);
-    assert.deepEqual(basket.basket.lines.map((l) => [l.names?.ko, l.unitPrice.amount]), [['제주 생수 500ml', 1000]]);
+    assert.deepEqual(
+      basket.basket.lines.map((l) => [l.names?.ko, l.unitPrice.amount]),
+      [['제주 생수 500ml', 1000]],
+    );
     await store.api.service.clear();
   });
 
@@ -127,8 +132,14 @@ describe('shop-ready console in Chromium', { timeout: 300_000 }, () => {
     const csv = readFileSync((await download.path())!, 'utf8');
     const lines = csv.trimEnd().split('\r\n');
     assert.equal(lines[0], 'date,time_zone,terminal,method,status,currency,count,sum,offline_count,terminal_offline_share');
-    assert.ok(lines.some((l) => /,card-terminal,captured,KRW,1,900,0,0\.0000$/.test(l)), csv);
-    assert.ok(lines.some((l) => /,card-terminal,partially-refunded,KRW,1,3500,0,0\.0000$/.test(l)), csv);
+    assert.ok(
+      lines.some((l) => /,card-terminal,captured,KRW,1,900,0,0\.0000$/.test(l)),
+      csv,
+    );
+    assert.ok(
+      lines.some((l) => /,card-terminal,partially-refunded,KRW,1,3500,0,0\.0000$/.test(l)),
+      csv,
+    );
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByTestId('report-terminals').getByText('2 payments').waitFor();

@@ -63,7 +63,10 @@ describe('shop-ready kiosk in Chromium', { timeout: 300_000 }, () => {
   });
 
   it('welcome: "scan your items" in view and clear of the footer, in both orientations and languages; the shipped font', async () => {
-    for (const [page, heading, name] of [[portrait, 'Scan your items', 'welcome-portrait-en'], [landscape, '상품을 스캔하세요', 'welcome-landscape-ko']] as const) {
+    for (const [page, heading, name] of [
+      [portrait, 'Scan your items', 'welcome-portrait-en'],
+      [landscape, '상품을 스캔하세요', 'welcome-landscape-ko'],
+    ] as const) {
       const h = page.getByRole('heading', { name: heading });
       await h.waitFor();
       const box = (await h.boundingBox())!;
@@ -86,7 +89,7 @@ describe('shop-ready kiosk in Chromium', { timeout: 300_000 }, () => {
     assert.equal(await landscape.evaluate(() => document.fonts.check('16px "Noto Sans KR"', '상품')), true);
   });
 
-  it('every kiosk shows the same basket: scanned on one page, added by the checkout directly (the demo terminal), names in each page\'s language with pictures', async () => {
+  it("every kiosk shows the same basket: scanned on one page, added by the checkout directly (the demo terminal), names in each page's language with pictures", async () => {
     await scan(portrait, ITEMS.water.barcode);
     await until('the other kiosk shows it', async () => (await names(landscape)).length === 1);
     assert.deepEqual(await names(landscape), [ITEMS.water.ko]);
@@ -107,7 +110,9 @@ describe('shop-ready kiosk in Chromium', { timeout: 300_000 }, () => {
     await assertAccessible(landscape, 'basket landscape ko');
   });
 
-  it('approved: amount, approval code, card, the e-receipt QR (served by the server, no personal data in its address), and the printed receipt decoded back to items and total', { timeout: 90_000 }, async () => {
+  it('approved: amount, approval code, card, the e-receipt QR (served by the server, no personal data in its address), and the printed receipt decoded back to items and total', {
+    timeout: 90_000,
+  }, async () => {
     await landscape.getByRole('button', { name: /카드로 결제$/ }).click();
     const approved = landscape.locator('[data-state="approved"]');
     await approved.waitFor();
@@ -157,16 +162,25 @@ describe('shop-ready kiosk in Chromium', { timeout: 300_000 }, () => {
       const m = /^ {2}(\d+) x \S+ +(\S+)$/.exec(lines[i + 1]!);
       if (m) items.push([lines[i]!, Number(m[1]), m[2]!]);
     }
-    assert.deepEqual(items, [[ITEMS.water.ko, 2, '1,800'], [ITEMS.kimbap.ko, 1, '3,500']]);
-    assert.ok(lines.some((l) => /^합계 \(KRW\) +5,300$/.test(l)), lines.join('\n'));
+    assert.deepEqual(items, [
+      [ITEMS.water.ko, 2, '1,800'],
+      [ITEMS.kimbap.ko, 1, '3,500'],
+    ]);
+    assert.ok(
+      lines.some((l) => /^합계 \(KRW\) +5,300$/.test(l)),
+      lines.join('\n'),
+    );
     assert.ok(lines.some((l) => l.endsWith(code!)));
     assert.equal(receiptAmount(payment.amount, 'KRW'), '5,300');
     await portrait.screenshot({ path: shot('printed-portrait-en') });
     await portrait.getByRole('button', { name: 'Done' }).click();
-    await landscape.getByRole('button', { name: '확인' }).click().catch(() => undefined);
+    await landscape
+      .getByRole('button', { name: '확인' })
+      .click()
+      .catch(() => undefined);
   });
 
-  it('declined: the reason in the screen\'s language, from the catalogue', async () => {
+  it("declined: the reason in the screen's language, from the catalogue", async () => {
     await scan(portrait, ITEMS.declined.barcode);
     await until('one line', async () => (await names(landscape)).length === 1);
     await portrait.getByRole('button', { name: /^Pay .* by card$/ }).click();
@@ -176,7 +190,10 @@ describe('shop-ready kiosk in Chromium', { timeout: 300_000 }, () => {
     await landscape.screenshot({ path: shot('declined-landscape-ko') });
     await assertAccessible(landscape, 'declined landscape ko');
     await portrait.getByRole('button', { name: 'Back to basket' }).click();
-    await landscape.getByRole('button', { name: '장바구니로' }).click().catch(() => undefined);
+    await landscape
+      .getByRole('button', { name: '장바구니로' })
+      .click()
+      .catch(() => undefined);
     await portrait.getByRole('button', { name: 'Start over' }).click();
     await until('empty', async () => (await names(landscape)).length === 0);
   });
@@ -201,7 +218,7 @@ describe('shop-ready kiosk in Chromium', { timeout: 300_000 }, () => {
     await store.api.service.clear();
   });
 
-  it('the chosen language is kept across a reload, and is this browser\'s last choice', async () => {
+  it("the chosen language is kept across a reload, and is this browser's last choice", async () => {
     await landscape.reload();
     await landscape.getByRole('heading', { name: '상품을 스캔하세요' }).waitFor();
     assert.doesNotMatch(landscape.url(), /lang=/);

@@ -103,8 +103,8 @@ describe('kiosk and console in Chromium', { timeout: 240_000 }, () => {
     await consolePage.getByRole('tab', { name: 'Recognition' }).click();
     await consolePage.getByText('No product has been taught yet.').waitFor();
     await consolePage.getByLabel('Product id').fill('p-cola');
-    const photos = loadManifest().frames
-      .filter((f) => f.object === 'p-cola' && f.split === 'enrol')
+    const photos = loadManifest()
+      .frames.filter((f) => f.object === 'p-cola' && f.split === 'enrol')
       .map((f) => ({ name: f.file.split('/').pop()!, mimeType: 'image/jpeg', buffer: frameBytes(f) }));
     await consolePage.getByLabel('Photos').setInputFiles(photos);
     await consolePage.getByRole('button', { name: 'Learn from 5 photos' }).click();
@@ -150,10 +150,14 @@ describe('kiosk and console in Chromium', { timeout: 240_000 }, () => {
     await kiosk.getByTestId('offline-banner').waitFor({ state: 'detached', timeout: 30_000 });
     await consolePage.getByRole('tab', { name: 'Payments' }).click();
     await consolePage.getByTestId('filter-mode').selectOption('true');
-    await until('the offline payment captured', async () => {
-      const rows = consolePage.getByTestId('payment-row');
-      return (await rows.count()) === 1 && /Captured/.test((await rows.first().textContent()) ?? '');
-    }, 60_000);
+    await until(
+      'the offline payment captured',
+      async () => {
+        const rows = consolePage.getByTestId('payment-row');
+        return (await rows.count()) === 1 && /Captured/.test((await rows.first().textContent()) ?? '');
+      },
+      60_000,
+    );
     await consolePage.getByTestId('payment-row').first().click();
     const history = consolePage.getByTestId('history');
     await history.getByText('Captured').waitFor();

@@ -34,7 +34,9 @@ import { freePort, until } from '../support/wait.ts';
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'wallet-flow');
 const ADMIN = 'wallet-flow-admin-token-0123456';
 const ROOT = join(import.meta.dirname, '..', '..');
-const UMD = createRequire(import.meta.url).resolve('@simplewebauthn/browser').replace(/script[\\/]index\.js$/, 'dist/bundle/index.umd.min.js');
+const UMD = createRequire(import.meta.url)
+  .resolve('@simplewebauthn/browser')
+  .replace(/script[\\/]index\.js$/, 'dist/bundle/index.umd.min.js');
 const UNIT = { buildingId: 'tower-a', unit: '1203' };
 
 /**
@@ -57,7 +59,11 @@ function followRequester(url: string, credential: string): Promise<Requester> {
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const lines = buffer.slice(0, end).split('\n');
           buffer = buffer.slice(end + 2);
-          const field = (name: string) => lines.find((l) => l.startsWith(name + ':'))?.slice(name.length + 1).trim();
+          const field = (name: string) =>
+            lines
+              .find((l) => l.startsWith(name + ':'))
+              ?.slice(name.length + 1)
+              .trim();
           const data = field('data');
           if (data) queued.push({ event: field('event') ?? 'message', data: JSON.parse(data) });
         }
@@ -126,9 +132,17 @@ describe('requests to pay end to end: two server processes, two phones in Chromi
 
   const create = async (amount: number, extra: Partial<CreatePaymentRequestBody> = {}): Promise<PaymentRequestView> => {
     const body: CreatePaymentRequestBody = {
-      to: UNIT, amount, currency: 'KRW', payee: { id: 'lobby-desk', name: 'Tower A delivery desk' },
-      items: [{ name: 'Groceries', quantity: 2, amount: amount - 3000 }, { name: 'Delivery', quantity: 1, amount: 3000 }],
-      place: 'Tower A lobby', note: 'Order ' + amount, ...extra,
+      to: UNIT,
+      amount,
+      currency: 'KRW',
+      payee: { id: 'lobby-desk', name: 'Tower A delivery desk' },
+      items: [
+        { name: 'Groceries', quantity: 2, amount: amount - 3000 },
+        { name: 'Delivery', quantity: 1, amount: 3000 },
+      ],
+      place: 'Tower A lobby',
+      note: 'Order ' + amount,
+      ...extra,
     };
     const res = await fetch(B.origin + PAYMENT_REQUEST_PATHS.create, {
       method: 'POST',
@@ -162,13 +176,17 @@ describe('requests to pay end to end: two server processes, two phones in Chromi
     db = await openDatabase({ databaseUrl: database.databaseUrl });
     await wallet.ensureBuilding(db, 'tower-a', 'Tower A', ['101', '1203']);
     const gw = await fetch(B.origin + '/admin/gateways', {
-      method: 'POST', headers: { authorization: 'Bearer ' + ADMIN, 'content-type': 'application/json' }, body: JSON.stringify({ siteId: 'tower-a-site', name: 'Tower A lobby gateway' }),
+      method: 'POST',
+      headers: { authorization: 'Bearer ' + ADMIN, 'content-type': 'application/json' },
+      body: JSON.stringify({ siteId: 'tower-a-site', name: 'Tower A lobby gateway' }),
     });
     assert.equal(gw.status, 201);
     credential = ((await gw.json()) as { credential: string }).credential;
     requester = await followRequester(B.origin + PAYMENT_REQUEST_PATHS.requesterStream, credential);
     browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true, timeout: 60_000,
+      executablePath: CHROMIUM,
+      headless: true,
+      timeout: 60_000,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--host-resolver-rules=MAP localhost 127.0.0.1'],
     });
     for (let i = 0; i < 2; i++) {
@@ -216,7 +234,9 @@ describe('requests to pay end to end: two server processes, two phones in Chromi
     await page.getByRole('button', { name: 'Save card' }).click();
     await page.getByTestId('card-row').filter({ hasText: '1111' }).waitFor();
     await shot(page, '02-card-added');
-    const tokens = await db.query<{ token: string; last4: string }>("SELECT m.token, t.last4 FROM wallet_payment_methods m JOIN sandbox_acquirer_card_tokens t USING (token) JOIN wallet_users u ON u.id = m.user_id WHERE u.name = 'Hana Choi'");
+    const tokens = await db.query<{ token: string; last4: string }>(
+      "SELECT m.token, t.last4 FROM wallet_payment_methods m JOIN sandbox_acquirer_card_tokens t USING (token) JOIN wallet_users u ON u.id = m.user_id WHERE u.name = 'Hana Choi'",
+    );
     assert.equal(tokens.rows.length, 1);
     assert.match(tokens.rows[0]!.token, /^tok_test_approve_/);
     assert.equal(tokens.rows[0]!.last4, '1111');
@@ -290,7 +310,7 @@ describe('requests to pay end to end: two server processes, two phones in Chromi
     await a.getByLabel('Payment password').fill('246810');
     await card(a, r1.id).locator('.inline-form').getByRole('button', { name: 'Approve with payment password' }).click();
     await outcomeRow(a, r1.id).filter({ hasText: 'Approved with payment password' }).waitFor();
-    assert.deepEqual([(await outcome(r1.id)).state, (await stateOf(r1.id))], ['approved', 'approved']);
+    assert.deepEqual([(await outcome(r1.id)).state, await stateOf(r1.id)], ['approved', 'approved']);
     await noSecondOutcome(r1.id);
 
     const r2 = await create(5_000);
@@ -329,20 +349,23 @@ describe('requests to pay end to end: two server processes, two phones in Chromi
     await a.addScriptTag({ path: UMD });
     // tsx names the functions of the test's source (esbuild keepNames); the page needs its helper.
     await a.addScriptTag({ content: 'window.__name = (f) => f;' });
-    const results = await a.evaluate(async ({ small, large, paths, csrfHeader }) => {
-      const session = await (await fetch('/wallet/api/session')).json();
-      const post = async (path: string, body?: unknown) => {
-        const r = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', [csrfHeader]: session.csrfToken }, body: JSON.stringify(body ?? {}) });
-        return { status: r.status, body: await r.json() };
-      };
-      const options = (await post(paths.options.replace('ID', small))).body;
-      const response = await (globalThis as any).SimpleWebAuthnBrowser.startAuthentication({ optionsJSON: options });
-      const proof = { method: 'passkey', response };
-      const altered = await post(paths.approve.replace('ID', large), { proof });
-      const right = await post(paths.approve.replace('ID', small), { proof });
-      const replayed = await post(paths.approve.replace('ID', small), { proof });
-      return { altered, right, replayed };
-    }, { small: small.id, large: large.id, paths: { options: PAYMENT_REQUEST_PATHS.phoneApprovalOptions('ID'), approve: PAYMENT_REQUEST_PATHS.phoneApprove('ID') }, csrfHeader: CSRF_HEADER });
+    const results = await a.evaluate(
+      async ({ small, large, paths, csrfHeader }) => {
+        const session = await (await fetch('/wallet/api/session')).json();
+        const post = async (path: string, body?: unknown) => {
+          const r = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', [csrfHeader]: session.csrfToken }, body: JSON.stringify(body ?? {}) });
+          return { status: r.status, body: await r.json() };
+        };
+        const options = (await post(paths.options.replace('ID', small))).body;
+        const response = await (globalThis as any).SimpleWebAuthnBrowser.startAuthentication({ optionsJSON: options });
+        const proof = { method: 'passkey', response };
+        const altered = await post(paths.approve.replace('ID', large), { proof });
+        const right = await post(paths.approve.replace('ID', small), { proof });
+        const replayed = await post(paths.approve.replace('ID', small), { proof });
+        return { altered, right, replayed };
+      },
+      { small: small.id, large: large.id, paths: { options: PAYMENT_REQUEST_PATHS.phoneApprovalOptions('ID'), approve: PAYMENT_REQUEST_PATHS.phoneApprove('ID') }, csrfHeader: CSRF_HEADER },
+    );
     assert.deepEqual([results.altered.status, results.altered.body.code], [403, 'APPROVAL_PROOF_INVALID']);
     assert.equal(await stateOf(large.id), 'pending', 'the altered approval changed nothing');
     assert.deepEqual([results.right.status, results.right.body.request.state], [200, 'approved']);
@@ -405,7 +428,7 @@ describe('requests to pay end to end: two server processes, two phones in Chromi
     await outcomeRow(phones[0]!.page, r.id).filter({ hasText: 'Declined on another phone' }).waitFor();
   });
 
-  it('server A restarts on the same database while a request is made: phone A\'s stream resumes and shows it', async (t) => {
+  it("server A restarts on the same database while a request is made: phone A's stream resumes and shows it", async (t) => {
     if (skip()) return t.skip('no PostgreSQL');
     const a = phones[0]!.page;
     await a.locator('[data-testid="live-mode"][data-mode="stream"]').waitFor();

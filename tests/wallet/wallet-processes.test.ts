@@ -47,7 +47,11 @@ describe('wallet sessions and limits across server processes on one PostgreSQL',
   });
 
   async function signIn(userIndex: number): Promise<{ cookie: string; csrf: string }> {
-    const res = await fetch(localUrl + '/wallet/api/demo/sign-in', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: demo.users[userIndex]!.userId }) });
+    const res = await fetch(localUrl + '/wallet/api/demo/sign-in', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: demo.users[userIndex]!.userId }),
+    });
     assert.equal(res.status, 200);
     return { cookie: res.headers.get('set-cookie')!.split(';')[0]!, csrf: ((await res.json()) as { csrfToken: string }).csrfToken };
   }

@@ -28,7 +28,9 @@ import { until } from '../support/wait.ts';
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'wallet');
 const shot = (name: string) => join(ARTIFACTS, name + '.png');
 const PAN = '4111111111111111';
-const UMD = createRequire(import.meta.url).resolve('@simplewebauthn/browser').replace(/script[\\/]index\.js$/, 'dist/bundle/index.umd.min.js');
+const UMD = createRequire(import.meta.url)
+  .resolve('@simplewebauthn/browser')
+  .replace(/script[\\/]index\.js$/, 'dist/bundle/index.umd.min.js');
 
 describe('the wallet in Chromium with a virtual authenticator', { timeout: 300_000 }, () => {
   let root: string;
@@ -51,7 +53,9 @@ describe('the wallet in Chromium with a virtual authenticator', { timeout: 300_0
     db = await openDatabase({ pgliteDir: join(root, 'pglite') });
     await wallet.ensureBuilding(db, 'tower-a', 'Tower A', ['101', '1203']);
     server = await buildApp({
-      db, adminToken: 'wallet-ui-admin-token-0123', forwarder: false,
+      db,
+      adminToken: 'wallet-ui-admin-token-0123',
+      forwarder: false,
       logger: { level: 'debug', file: logFile },
       wallet: { uiDir: ui.dir, signInLimits: { perIp: { limit: 1000, windowMs: 60_000 }, perPhone: { limit: 8, windowMs: 60_000 } } },
     });
@@ -177,7 +181,10 @@ describe('the wallet in Chromium with a virtual authenticator', { timeout: 300_0
     });
     assert.equal(answer.status, 403);
     assert.equal(answer.body.code, 'CSRF_REJECTED');
-    assert.deepEqual((await db.query('SELECT unit FROM wallet_memberships WHERE user_id = $1', [userId])).rows.map((r) => r.unit), ['1203']);
+    assert.deepEqual(
+      (await db.query('SELECT unit FROM wallet_memberships WHERE user_id = $1', [userId])).rows.map((r) => r.unit),
+      ['1203'],
+    );
   });
 
   it('signs out, then in again with the passkey (a new session)', async () => {
@@ -193,7 +200,10 @@ describe('the wallet in Chromium with a virtual authenticator', { timeout: 300_0
     const r = await fetch(origin + '/wallet/api/session', { headers: { cookie: 'edgepay_wallet=' + before } });
     assert.equal(r.status, 401, 'the signed-out session is refused');
     const how = await db.query<{ how: string }>('SELECT how FROM wallet_sessions WHERE user_id = $1 AND revoked_at IS NULL', [userId]);
-    assert.deepEqual(how.rows.map((x) => x.how), ['passkey']);
+    assert.deepEqual(
+      how.rows.map((x) => x.how),
+      ['passkey'],
+    );
     await page.screenshot({ path: shot('10-signed-in-with-passkey-en') });
   });
 
@@ -241,8 +251,7 @@ describe('the wallet in Chromium with a virtual authenticator', { timeout: 300_0
   describe('approval proofs (dynamic linking) with real assertions', () => {
     const binding = { requestId: 'req-0001', amount: 12_500, currency: 'KRW', payeeId: 'merchant-7' };
     /** An assertion from the virtual authenticator over the options the server made. */
-    const assertion = async (options: unknown): Promise<unknown> =>
-      page.evaluate((o) => (globalThis as any).SimpleWebAuthnBrowser.startAuthentication({ optionsJSON: o }), options as any);
+    const assertion = async (options: unknown): Promise<unknown> => page.evaluate((o) => (globalThis as any).SimpleWebAuthnBrowser.startAuthentication({ optionsJSON: o }), options as any);
 
     before(async () => {
       // A same-origin document without the page's CSP, to load the library's browser bundle.
@@ -250,7 +259,7 @@ describe('the wallet in Chromium with a virtual authenticator', { timeout: 300_0
       await page.addScriptTag({ path: UMD });
     });
 
-    it('the challenge is SHA-256(binding) || nonce, for this user\'s passkeys only', async () => {
+    it("the challenge is SHA-256(binding) || nonce, for this user's passkeys only", async () => {
       const options = (await wallet.approvalOptions(db, userId, binding)) as { challenge: string; allowCredentials: unknown[]; userVerification: string };
       const raw = Buffer.from(options.challenge, 'base64url');
       assert.equal(raw.length, 64);
@@ -261,14 +270,19 @@ describe('the wallet in Chromium with a virtual authenticator', { timeout: 300_0
 
     it('accepts the approval it was made for, once; refuses an altered amount, currency or payee, and a replay', async () => {
       const response = await assertion(await wallet.approvalOptions(db, userId, binding));
-      for (const altered of [{ ...binding, amount: 12_501 }, { ...binding, currency: 'USD' }, { ...binding, payeeId: 'merchant-8' }, { ...binding, requestId: 'req-0002' }]) {
+      for (const altered of [
+        { ...binding, amount: 12_501 },
+        { ...binding, currency: 'USD' },
+        { ...binding, payeeId: 'merchant-8' },
+        { ...binding, requestId: 'req-0002' },
+      ]) {
         await assert.rejects(wallet.verifyApprovalProof(db, userId, altered, { method: 'passkey', response }), { code: 'APPROVAL_PROOF_INVALID' });
       }
       assert.deepEqual(await wallet.verifyApprovalProof(db, userId, binding, { method: 'passkey', response }), { method: 'passkey' });
       await assert.rejects(wallet.verifyApprovalProof(db, userId, binding, { method: 'passkey', response }), { code: 'APPROVAL_PROOF_REPLAYED' });
     });
 
-    it('refuses a tampered signature, and another user\'s challenge or passkey', async () => {
+    it("refuses a tampered signature, and another user's challenge or passkey", async () => {
       const response = (await assertion(await wallet.approvalOptions(db, userId, binding))) as any;
       const sig = Buffer.from(response.response.signature, 'base64url');
       sig[sig.length - 1] = sig[sig.length - 1]! ^ 1;

@@ -10,7 +10,6 @@ export const bleReaderEvents = {
     from: B,
     payload: object(
       {
-
         deviceCode: str(32, { pattern: '^[A-Z0-9]{8,32}$' }),
         rssi: int(-127, 20),
         txPower: int(-127, 20),

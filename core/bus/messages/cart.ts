@@ -35,7 +35,7 @@ export const cartEvents = {
         32,
       ),
     }),
-    doc: 'What the cart\'s own model saw in a frame (carts with on-board recognition).',
+    doc: "What the cart's own model saw in a frame (carts with on-board recognition).",
   },
   'cart.barcode': {
     kind: 'event',
@@ -45,13 +45,13 @@ export const cartEvents = {
       code: str(64, { minLength: 1, pattern: '^[\\x21-\\x7e]+$' }),
       symbology: oneOfStrings(['ean-13', 'ean-8', 'upc-a', 'upc-e', 'code-128', 'qr']),
     }),
-    doc: 'The cart\'s barcode reader read a code (the shopper scanned an item).',
+    doc: "The cart's barcode reader read a code (the shopper scanned an item).",
   },
   'cart.weight': {
     kind: 'event',
     from: C,
     payload: object({ grams: int(-100_000, 1_000_000), stable: bool() }),
-    doc: 'The basket\'s weight changed.',
+    doc: "The basket's weight changed.",
   },
 } as const satisfies Record<string, EventSpec>;
 

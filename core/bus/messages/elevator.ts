@@ -29,10 +29,7 @@ export const elevatorCommands = {
     to: E,
     params: empty,
     result: object({
-      cars: array(
-        object({ car, floor, direction, door: doorState, loadKg: int(0, 10_000), faults: array(oneOfStrings(ELEVATOR_FAULTS), 4) }),
-        16,
-      ),
+      cars: array(object({ car, floor, direction, door: doorState, loadKg: int(0, 10_000), faults: array(oneOfStrings(ELEVATOR_FAULTS), 4) }), 16),
     }),
     idempotent: true,
     timeoutMs: 2_000,

@@ -26,7 +26,6 @@ export const hidEvents = {
     kind: 'event',
     from: ['token-reader'],
     payload: object({
-
       token: str(68, { pattern: '^tok_[A-Za-z0-9_-]{16,64}$' }),
       medium: oneOfStrings(['nfc', 'magstripe']),
     }),

@@ -20,7 +20,7 @@ export const paymentDeviceEvents = {
     kind: 'event',
     from: D,
     payload: object({ amount }),
-    doc: 'Someone asks to pay this amount here (the pump\'s amount chosen, a car at the barrier).',
+    doc: "Someone asks to pay this amount here (the pump's amount chosen, a car at the barrier).",
   },
   'paydev.displayed': {
     kind: 'event',

@@ -21,14 +21,11 @@ export const posAgentCommands = {
     kind: 'command',
     to: P,
     params: object({ reference, appId, code: str(128, { minLength: 1, pattern: '^[\\x20-\\x7E]+$' }), submit: bool() }),
-    result: object(
-      { reference, accepted: bool(), posReference, reason: oneOfStrings(['unknown-app', 'pos-busy', 'invalid-code']) },
-      ['posReference', 'reason'],
-    ),
+    result: object({ reference, accepted: bool(), posReference, reason: oneOfStrings(['unknown-app', 'pos-busy', 'invalid-code']) }, ['posReference', 'reason']),
     // Entering a payment code twice may pay twice: never retried blindly.
     idempotent: false,
     timeoutMs: 5_000,
-    doc: 'Put the code into the app\'s input field and, if `submit`, submit it to the POS program.',
+    doc: "Put the code into the app's input field and, if `submit`, submit it to the POS program.",
   },
 } as const satisfies Record<string, CommandSpec>;
 

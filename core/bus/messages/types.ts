@@ -2,18 +2,7 @@
 import type { ObjectSchema } from '../schema.ts';
 
 /** What kind of device a message may come from or go to. */
-export const DEVICE_KINDS = [
-  'scanner',
-  'token-reader',
-  'card-terminal',
-  'elevator',
-  'ble-reader',
-  'pos-agent',
-  'cart',
-  'printer',
-  'gate',
-  'payment-device',
-] as const;
+export const DEVICE_KINDS = ['scanner', 'token-reader', 'card-terminal', 'elevator', 'ble-reader', 'pos-agent', 'cart', 'printer', 'gate', 'payment-device'] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
 
 /** Published by a device on PUB/SUB; nobody answers. */

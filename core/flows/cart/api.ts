@@ -63,10 +63,7 @@ export function cartPairingUrl(walletOrigin: string, sessionId: string, code: st
 export type ExitPassRefusal = 'no-pass' | 'other-store' | 'other-cart' | 'expired' | 'used';
 
 /** The gate's check of an exit pass: this store, this cart, in time, never used before. */
-export function checkExitPass(
-  pass: ExitPass | undefined,
-  at: { siteId: string; cartId: string; now: number; used: ReadonlySet<string> },
-): ExitPassRefusal | null {
+export function checkExitPass(pass: ExitPass | undefined, at: { siteId: string; cartId: string; now: number; used: ReadonlySet<string> }): ExitPassRefusal | null {
   if (!pass) return 'no-pass';
   if (pass.siteId !== at.siteId) return 'other-store';
   if (pass.cartId !== at.cartId) return 'other-cart';

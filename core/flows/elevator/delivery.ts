@@ -64,10 +64,7 @@ export type DeliveryProgressBody = { stage: GatewayProgressStage; car?: number; 
  * What the orderer's wallet shows of a delivery they approved: one status
  * word for each step and outcome (never the courier's terminal or card).
  */
-export const ORDERER_DELIVERY_STATUSES = [
-  'approved', 'charging', 'elevator-coming', 'on-the-way', 'arrived', 'unload-confirmed', 'delivered',
-  'card-declined', 'elevator-fault', 'not-taken',
-] as const;
+export const ORDERER_DELIVERY_STATUSES = ['approved', 'charging', 'elevator-coming', 'on-the-way', 'arrived', 'unload-confirmed', 'delivered', 'card-declined', 'elevator-fault', 'not-taken'] as const;
 export type OrdererDeliveryStatus = (typeof ORDERER_DELIVERY_STATUSES)[number];
 export type OrdererDeliveryView = {
   id: string;

@@ -26,16 +26,6 @@ export type AuthorisationSecret = CardSecret & { amount: number; currency: strin
 
 /** POST /issuer/authorisations: the terminal id and the network's authorisation id in clear, the rest sealed. */
 export type AuthorisationBody = { terminalId: string; authorisationId: string; box: SealedBox };
-export const ISSUER_DECLINE_REASONS = [
-  'card-unknown',
-  'card-used',
-  'card-closed',
-  'card-expired',
-  'amount-over',
-  'currency-mismatch',
-  'merchant-mismatch',
-] as const;
+export const ISSUER_DECLINE_REASONS = ['card-unknown', 'card-used', 'card-closed', 'card-expired', 'amount-over', 'currency-mismatch', 'merchant-mismatch'] as const;
 export type IssuerDeclineReason = (typeof ISSUER_DECLINE_REASONS)[number];
-export type AuthorisationDecision =
-  | { authorisationId: string; decision: 'approved'; approvalCode: string }
-  | { authorisationId: string; decision: 'declined'; reason: IssuerDeclineReason };
+export type AuthorisationDecision = { authorisationId: string; decision: 'approved'; approvalCode: string } | { authorisationId: string; decision: 'declined'; reason: IssuerDeclineReason };

@@ -29,7 +29,11 @@ export function fromBase64(text: string): Uint8Array | undefined {
   return toBase64(out) === text ? out : undefined;
 }
 
-export const toHex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('').toUpperCase();
+export const toHex = (bytes: Uint8Array) =>
+  [...bytes]
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('')
+    .toUpperCase();
 export function fromHex(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);

@@ -14,7 +14,7 @@ test('payment barcodes: 20 digits from 9, the check digit catches every single-d
   assert.deepEqual(checkRelayCode(code), { ok: true, code: { format: 'payment-barcode', matchKey: 'barcode:91', oneTime: true } });
   for (let i = 0; i < 20; i++) {
     for (let d = 0; d <= 9; d++) {
-      if (String(d) === code[i] || (i === 0)) continue;
+      if (String(d) === code[i] || i === 0) continue;
       const bad = code.slice(0, i) + d + code.slice(i + 1);
       const r = checkRelayCode(bad);
       assert.equal(r.ok, false, bad);

@@ -9,9 +9,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  decodeAdvPdu, decodeDongleAdvData, encodeAdvPdu, encodeDongleAdvData, encodeHciAdvertisingReport, parseAdStructures, parseHciAdvertisingReports,
-} from './advertisement.ts';
+import { decodeAdvPdu, decodeDongleAdvData, encodeAdvPdu, encodeDongleAdvData, encodeHciAdvertisingReport, parseAdStructures, parseHciAdvertisingReports } from './advertisement.ts';
 import { ephemeralId, ephemeralIdHex, formatAddress, fromHex, privateAddress, toHex, windowOf } from './ephemeral-id.ts';
 import { hmacSha256, sha256 } from './sha256.ts';
 import { SightingTable } from './sightings.ts';
@@ -34,7 +32,10 @@ describe('two-channel broadcast', () => {
     const advData = encodeDongleAdvData({ ephemeralId: eid, rotationExponent: 8, txPower: -8 });
     assert.equal(advData.length, 22);
     assert.deepEqual([...advData.slice(0, 7)], [0x02, 0x01, 0x06, 0x0f, 0xff, 0xff, 0xff]);
-    assert.deepEqual(parseAdStructures(advData)!.map((s) => s.type), [0x01, 0xff, 0x0a]);
+    assert.deepEqual(
+      parseAdStructures(advData)!.map((s) => s.type),
+      [0x01, 0xff, 0x0a],
+    );
     const address = privateAddress(key(1), 1234);
     assert.equal(address[0]! & 0xc0, 0, 'non-resolvable private address');
     const pdu = encodeAdvPdu(address, advData);

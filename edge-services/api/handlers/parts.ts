@@ -3,22 +3,22 @@
  * composition root) and the reads several contexts share: site, unsent sums,
  * sync, devices, network.
  */
-import {
-  type cartFlow,
-  type BacklogSample,
-  type DeviceView,
-  type EnrolmentDoc,
-  type FrameRecognition,
-  type LobbyEntry,
-  type LobbyState,
-  type NetworkState,
-  type PaymentDoc,
-  type PayOutcome,
-  type PrintResult,
-  type SiteDoc,
-  type SiteView,
-  type SyncStatus,
-  type UnsentSummary,
+import type {
+  cartFlow,
+  BacklogSample,
+  DeviceView,
+  EnrolmentDoc,
+  FrameRecognition,
+  LobbyEntry,
+  LobbyState,
+  NetworkState,
+  PaymentDoc,
+  PayOutcome,
+  PrintResult,
+  SiteDoc,
+  SiteView,
+  SyncStatus,
+  UnsentSummary,
 } from '../../../core/index.ts';
 import { UnsentPayments, type GatewaySync, type LedgerDatabase, type SyncEndpoint } from '../../../sync/index.ts';
 import type { KioskCheckout } from '../../checkout/index.ts';

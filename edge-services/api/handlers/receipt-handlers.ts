@@ -23,7 +23,7 @@ export function receiptHandlers(parts: GatewayServiceParts, reads: GatewayReads)
       if (!parts.printer) throw new EdgePayError('PRINTER_UNAVAILABLE', { reason: 'no receipt printer' });
       const site = await reads.siteDoc();
       const ids = payment.lineItems.map((l) => l.productId).filter((id): id is string => !!id);
-      const products = ids.length ? (await parts.db.products.findByIds(ids).exec()) : new Map();
+      const products = ids.length ? await parts.db.products.findByIds(ids).exec() : new Map();
       const names: Record<string, { ko?: string; en?: string }> = {};
       for (const [id, p] of products) {
         const product = p.toJSON() as ProductDoc;

@@ -40,10 +40,12 @@ export function recognitionHandlers(parts: GatewayServiceParts, desk: KioskDesk,
   const productNames = async (ids: string[]): Promise<Map<string, Pick<ProductDoc, 'name' | 'names'>>> => {
     if (!ids.length) return new Map();
     const found = await parts.db.products.findByIds([...new Set(ids)]).exec();
-    return new Map([...found].map(([id, d]) => {
-      const p = d.toJSON() as ProductDoc;
-      return [id, { name: p.name, ...(p.names ? { names: p.names } : {}) }];
-    }));
+    return new Map(
+      [...found].map(([id, d]) => {
+        const p = d.toJSON() as ProductDoc;
+        return [id, { name: p.name, ...(p.names ? { names: p.names } : {}) }];
+      }),
+    );
   };
   const recognition = (): RecognitionPart => {
     if (!parts.recognition) throw new EdgePayError('RECOGNITION_UNAVAILABLE', { reason: 'this gateway runs no recognition' });
@@ -86,8 +88,7 @@ export function recognitionHandlers(parts: GatewayServiceParts, desk: KioskDesk,
         return { state: await desk.changed(), added, askScan, unknown };
       });
     },
-    enrolments: async () =>
-      (await recognition().list()).map(enrolmentView).sort((a, b) => a.productId.localeCompare(b.productId) || a.createdAt.localeCompare(b.createdAt)),
+    enrolments: async () => (await recognition().list()).map(enrolmentView).sort((a, b) => a.productId.localeCompare(b.productId) || a.createdAt.localeCompare(b.createdAt)),
     async enrolProduct({ productId, frames }) {
       const teach = recognition();
       // Only what this site sells: an enrolment for a product nobody can buy would only confuse the kiosk.

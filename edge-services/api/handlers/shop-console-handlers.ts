@@ -64,8 +64,7 @@ export function shopConsoleHandlers(parts: GatewayServiceParts, reads: GatewayRe
       return reads.syncView();
     },
     syncBacklog: async () => reads.backlog(),
-    refundPayment: async (paymentId, amount, reason, operator) =>
-      keep((await online(() => refundPayment(server(), paymentId, amount, uuidV7(), { reason, operator }))).payment),
+    refundPayment: async (paymentId, amount, reason, operator) => keep((await online(() => refundPayment(server(), paymentId, amount, uuidV7(), { reason, operator }))).payment),
     voidPayment: async (paymentId, reason, operator) => keep((await online(() => voidPayment(server(), paymentId, uuidV7(), { reason, operator }))).payment),
     async catalogue() {
       const docs = await parts.db.products.find({ selector: { siteId: parts.siteId }, sort: [{ sku: 'asc' }] }).exec();
@@ -87,7 +86,11 @@ export function shopConsoleHandlers(parts: GatewayServiceParts, reads: GatewayRe
       const from = new Date(Date.parse(date + 'T00:00:00Z') - 86_400_000).toISOString();
       const to = new Date(Date.parse(date + 'T00:00:00Z') + 2 * 86_400_000).toISOString();
       const docs = await parts.db.payments.find({ selector: { createdAt: { $gte: from, $lte: to } } as never }).exec();
-      return endOfDayReport(docs.map((d) => d.toJSON() as PaymentDoc), date, timeZone);
+      return endOfDayReport(
+        docs.map((d) => d.toJSON() as PaymentDoc),
+        date,
+        timeZone,
+      );
     },
   };
 }

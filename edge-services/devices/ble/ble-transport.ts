@@ -23,7 +23,10 @@ export interface BleTransport {
 
 export class UdpAirTransport implements BleTransport {
   #listeners: ((packet: Uint8Array, receivedAt: number) => void)[] = [];
-  private constructor(private readonly socket: Socket, readonly port: number) {
+  private constructor(
+    private readonly socket: Socket,
+    readonly port: number,
+  ) {
     socket.on('message', (datagram) => {
       const at = Date.now();
       if (datagram.length < 9) return;

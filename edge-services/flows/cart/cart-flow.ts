@@ -186,7 +186,12 @@ export class CartFlow {
       if (!s.doc.pairedAt) throw new EdgePayError('CART_NOT_PAIRED');
       await this.#save(s, { state: 'checkout', checkoutId: uuidV7(), prompt: 'approve-on-phone' });
       try {
-        const status = await startCheckout(server.endpoint, s.doc.id, { checkoutId: s.doc.checkoutId!, total: s.doc.total, currency: s.doc.currency, ...(this.#d.requestTtlSeconds ? { ttlSeconds: this.#d.requestTtlSeconds } : {}) });
+        const status = await startCheckout(server.endpoint, s.doc.id, {
+          checkoutId: s.doc.checkoutId!,
+          total: s.doc.total,
+          currency: s.doc.currency,
+          ...(this.#d.requestTtlSeconds ? { ttlSeconds: this.#d.requestTtlSeconds } : {}),
+        });
         this.#online = true;
         await this.#applyStatus(cartId, status);
       } catch (err) {
@@ -344,7 +349,10 @@ export class CartFlow {
   }
 
   #codeFor(sessionId: string): string {
-    return createHmac('sha256', this.#d.pairingSecret).update('cart-pairing:' + sessionId).digest('base64url').slice(0, 32);
+    return createHmac('sha256', this.#d.pairingSecret)
+      .update('cart-pairing:' + sessionId)
+      .digest('base64url')
+      .slice(0, 32);
   }
 
   #fusionOptions(): cartFlow.FusionOptions {
@@ -468,7 +476,15 @@ export class CartFlow {
     for (const p of docs) {
       const w = p.cart ?? this.#d.catalogue?.[p.id];
       if (!w) continue; // a product the cart cannot weigh is not sold from a cart
-      products.set(p.id, { id: p.id, name: p.name, ...(p.barcode ? { barcode: p.barcode } : {}), unitAmount: p.price.amount, grams: w.grams, toleranceGrams: w.toleranceGrams, ...(w.flags ? { flags: w.flags } : {}) });
+      products.set(p.id, {
+        id: p.id,
+        name: p.name,
+        ...(p.barcode ? { barcode: p.barcode } : {}),
+        unitAmount: p.price.amount,
+        grams: w.grams,
+        toleranceGrams: w.toleranceGrams,
+        ...(w.flags ? { flags: w.flags } : {}),
+      });
       if (p.barcode) byBarcode.set(p.barcode, p.id);
     }
     // The fusions hold this map: fill it in place.

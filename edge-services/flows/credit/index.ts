@@ -13,16 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CompactSign, importJWK, type JWK } from 'jose';
-import {
-  CREDIT_MESSAGE_TYPES,
-  CREDIT_PATHS,
-  EdgePayError,
-  edgePayErrorFromJSON,
-  type Basket,
-  type CreditOrderMessage,
-  type MerchantLoanView,
-  type PayLaterOutcome,
-} from '../../../core/index.ts';
+import { CREDIT_MESSAGE_TYPES, CREDIT_PATHS, EdgePayError, edgePayErrorFromJSON, type Basket, type CreditOrderMessage, type MerchantLoanView, type PayLaterOutcome } from '../../../core/index.ts';
 
 export type KioskPayLaterConfig = {
   serverUrl: string;
@@ -43,7 +34,12 @@ export type KioskPayLater = {
 const letters = (n: number) => Array.from(randomBytes(n), (b) => String.fromCharCode(97 + (b % 26))).join('');
 
 const outcomeOf = (l: MerchantLoanView): PayLaterOutcome => ({
-  loanId: l.id, state: l.state, approvalNumber: l.approvalNumber, declineReason: l.declineReason, amount: l.amount, currency: l.currency,
+  loanId: l.id,
+  state: l.state,
+  approvalNumber: l.approvalNumber,
+  declineReason: l.declineReason,
+  amount: l.amount,
+  currency: l.currency,
 });
 
 export function createKioskPayLater(config: KioskPayLaterConfig): KioskPayLater {

@@ -1,7 +1,14 @@
 /** The building gateway's calls to the server's elevator routes (contract: core/flows/elevator). */
 import {
-  edgePayErrorFromJSON, ELEVATOR_PATHS,
-  type CreateDeliveryBody, type DeliveryProgressBody, type DeliveryProgressStage, type DeliveryResponse, type DeliveryState, type DeliveryView, type RefundReason,
+  edgePayErrorFromJSON,
+  ELEVATOR_PATHS,
+  type CreateDeliveryBody,
+  type DeliveryProgressBody,
+  type DeliveryProgressStage,
+  type DeliveryResponse,
+  type DeliveryState,
+  type DeliveryView,
+  type RefundReason,
 } from '../../../core/index.ts';
 import { ServerUnreachable, type SyncEndpoint } from '../../../sync/index.ts';
 

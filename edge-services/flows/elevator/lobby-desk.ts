@@ -62,12 +62,24 @@ export class LobbyDesk {
   private progressChain: Promise<unknown> = Promise.resolve();
   private readonly offScanner: () => void;
 
-  constructor(private readonly bus: Bus, private readonly config: LobbyConfig) {
+  constructor(
+    private readonly bus: Bus,
+    private readonly config: LobbyConfig,
+  ) {
     this.client = deliveryClient(config.server);
     this.outbox = new SettlementOutbox(config.store);
     this.state = {
-      step: 'idle', entry: null, currency: config.currency, deliveryId: null, merchantName: null, car: null, refunded: false, reason: null,
-      scan: null, settlementQueued: false, version: 0,
+      step: 'idle',
+      entry: null,
+      currency: config.currency,
+      deliveryId: null,
+      merchantName: null,
+      car: null,
+      refunded: false,
+      reason: null,
+      scan: null,
+      settlementQueued: false,
+      version: 0,
     };
     // The lobby's scanner on the bus (as the kiosk's): a company app's QR code names the courier's merchant.
     this.offScanner = bus.onEvent((e) => {
@@ -329,7 +341,10 @@ export class LobbyDesk {
     };
     try {
       const car = await this.pickCar().catch(() => undefined);
-      const call = car === undefined ? undefined : await this.bus.command(this.config.elevatorId, 'elevator.call', { reference: id, fromFloor: lobby, toFloor: floor, car, confirmLoad: true, confirmUnload: true }).catch(() => undefined);
+      const call =
+        car === undefined
+          ? undefined
+          : await this.bus.command(this.config.elevatorId, 'elevator.call', { reference: id, fromFloor: lobby, toFloor: floor, car, confirmLoad: true, confirmUnload: true }).catch(() => undefined);
       if (!call?.accepted) {
         const sent = await this.refund(id, 'no-elevator');
         return this.go('elevator-fault', { refunded: sent, settlementQueued: !sent, reason: call?.reason ?? 'no-car' });

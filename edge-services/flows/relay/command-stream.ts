@@ -83,7 +83,13 @@ export function openCommandStream(opts: { serverUrl: string; credential: string;
 }
 
 /** POSTs a command's result until the server takes it (a result is never lost to a blip; a repeat is harmless). */
-export async function postResult(serverUrl: string, credential: string, commandId: string, result: relay.RelayCommandResult, shouldStop: () => boolean = () => false): Promise<relay.RelayView | undefined> {
+export async function postResult(
+  serverUrl: string,
+  credential: string,
+  commandId: string,
+  result: relay.RelayCommandResult,
+  shouldStop: () => boolean = () => false,
+): Promise<relay.RelayView | undefined> {
   let backoff = 100;
   for (;;) {
     try {

@@ -139,9 +139,7 @@ export class RelayTerminal {
       this.forwarded++;
       const amount = this.sale ?? undefined;
       const result: relay.RelayCommandResult =
-        command.operation !== 'redeem' && !amount
-          ? { outcome: 'refused', reason: 'no-sale' }
-          : await submitToDestination(this.o.serverUrl, command, amount, this.o.destinationTimeoutMs ?? 3_000);
+        command.operation !== 'redeem' && !amount ? { outcome: 'refused', reason: 'no-sale' } : await submitToDestination(this.o.serverUrl, command, amount, this.o.destinationTimeoutMs ?? 3_000);
       await postResult(this.o.serverUrl, this.o.credential, command.id, result, () => this.stopped);
     } finally {
       this.inHand.delete(command.id);

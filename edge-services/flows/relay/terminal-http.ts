@@ -51,7 +51,8 @@ export async function serveTerminal(terminal: RelayTerminal, port = 0): Promise<
         const origin = req.headers.origin;
         if (origin && origin !== `http://${req.headers.host}`) return send(res, 403, { code: 'FORBIDDEN' });
         const b = await body(req);
-        if (url.pathname === '/api/relay/scan' && typeof b.code === 'string' && b.code.length <= 512) return send(res, 200, await terminal.scan(b.code, typeof b.appId === 'string' ? { appId: b.appId } : {}));
+        if (url.pathname === '/api/relay/scan' && typeof b.code === 'string' && b.code.length <= 512)
+          return send(res, 200, await terminal.scan(b.code, typeof b.appId === 'string' ? { appId: b.appId } : {}));
         if (url.pathname === '/api/relay/sale') {
           terminal.setSale(Number.isSafeInteger(b.amount) && b.amount > 0 ? { amount: b.amount, currency: 'KRW' } : null);
           return send(res, 200, terminal.screen());
@@ -69,6 +70,10 @@ export async function serveTerminal(terminal: RelayTerminal, port = 0): Promise<
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

@@ -89,11 +89,15 @@ export class TwoChannelPaymentDevice {
     });
     const show = (s: PaymentDeviceState) => {
       const params =
-        s.phase === 'asking-phone' ? { screen: s.phase, presence: s.presence, amount: s.amount }
-        : s.phase === 'authorised' ? { screen: s.phase, amount: s.amount }
-        : s.phase === 'declined' ? { screen: s.phase, amount: s.amount, message: s.reason.slice(0, 200) }
-        : s.phase === 'refused' ? { screen: s.phase, message: s.message.slice(0, 200) }
-        : { screen: s.phase };
+        s.phase === 'asking-phone'
+          ? { screen: s.phase, presence: s.presence, amount: s.amount }
+          : s.phase === 'authorised'
+            ? { screen: s.phase, amount: s.amount }
+            : s.phase === 'declined'
+              ? { screen: s.phase, amount: s.amount, message: s.reason.slice(0, 200) }
+              : s.phase === 'refused'
+                ? { screen: s.phase, message: s.message.slice(0, 200) }
+                : { screen: s.phase };
       // The display is best effort (a payment is decided by the server, not by what a screen shows).
       void bus.command(displayId, 'paydev.show', params).catch(() => undefined);
       if (s.phase === 'authorised') void bus.command(displayId, 'paydev.release', { paymentId: s.paymentId, amount: s.amount }).catch(() => undefined);

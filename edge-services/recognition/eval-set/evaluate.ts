@@ -74,7 +74,14 @@ export async function enrolEvalSet(pipeline: RecognitionPipeline, manifest: Eval
 /** `every`: take every n-th test frame (1 = all), for a quicker run. */
 export async function evaluate(pipeline: RecognitionPipeline, manifest: EvalManifest, every = 1): Promise<EvalReport> {
   const tests = manifest.frames.filter((f) => f.split === 'test').filter((_, i) => i % every === 0);
-  let known = 0, knownOk = 0, exact = 0, asked = 0, unknown = 0, unknownOut = 0, barcode = 0, barcodeRead = 0;
+  let known = 0,
+    knownOk = 0,
+    exact = 0,
+    asked = 0,
+    unknown = 0,
+    unknownOut = 0,
+    barcode = 0,
+    barcodeRead = 0;
   const wrong: EvalReport['wrong'] = [];
   const frameMs: number[] = [];
   for (const f of tests) {

@@ -20,15 +20,7 @@
  * (a slow network: the card may expire meanwhile).
  */
 import { randomBytes, type KeyObject } from 'node:crypto';
-import {
-  ELEVATOR_PATHS,
-  type AuthorisationDecision,
-  type BusCommandParams,
-  type BusCommandResult,
-  type CardSecret,
-  type Money,
-  type SealedBox,
-} from '../../../core/index.ts';
+import { ELEVATOR_PATHS, type AuthorisationDecision, type BusCommandParams, type BusCommandResult, type CardSecret, type Money, type SealedBox } from '../../../core/index.ts';
 import { DeviceCommandError } from '../../bus/index.ts';
 import { openCard, sealAuthorisation, x25519Private, x25519Public } from './virtual-card-crypto.ts';
 
@@ -40,7 +32,6 @@ const ISSUER_REASONS: Record<string, NonNullable<ChargeResult['declineReason']>>
   'card-used': 'card-blocked',
   'card-closed': 'card-blocked',
 };
-
 
 export class VirtualCardModule {
   private readonly key: KeyObject;
@@ -112,7 +103,10 @@ export class VirtualCardModule {
     for (let attempt = 1; attempt <= 3; attempt++) {
       try {
         const res = await fetch(this.issuerUrl + ELEVATOR_PATHS.issuerAuthorisations, {
-          method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(this.timeoutMs),
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+          signal: AbortSignal.timeout(this.timeoutMs),
         });
         if (res.status >= 500) continue;
         const decision = (await res.json()) as AuthorisationDecision;

@@ -14,8 +14,14 @@ import { sleep, type Simulator } from '../simulator-types.ts';
 
 type Fault = 'door-obstructed' | 'overload' | 'out-of-service' | 'comm-lost';
 type Car = {
-  car: number; floor: number; direction: 'up' | 'down' | 'idle'; door: 'opening' | 'open' | 'closing' | 'closed' | 'obstructed';
-  loadKg: number; faults: Set<Fault>; queue: Call[]; working: boolean;
+  car: number;
+  floor: number;
+  direction: 'up' | 'down' | 'idle';
+  door: 'opening' | 'open' | 'closing' | 'closed' | 'obstructed';
+  loadKg: number;
+  faults: Set<Fault>;
+  queue: Call[];
+  working: boolean;
 };
 type Call = BusCommandParams<'elevator.call'> & { loadConfirmed: boolean; unloadConfirmed: boolean };
 const BLOCKING = ['out-of-service', 'overload', 'comm-lost'] as const;
@@ -31,7 +37,14 @@ export function startElevatorSimulator(client: DeviceBusClient, options: Record<
   const loadTimeoutMs = Number(options['loadTimeoutMs'] ?? 120_000);
   const unloadTimeoutMs = Number(options['unloadTimeoutMs'] ?? 30_000);
   const cars: Car[] = Array.from({ length: Math.max(1, Number(options['cars'] ?? 1)) }, (_, i) => ({
-    car: i + 1, floor: 0, direction: 'idle', door: 'closed', loadKg: 0, faults: new Set<Fault>(), queue: [], working: false,
+    car: i + 1,
+    floor: 0,
+    direction: 'idle',
+    door: 'closed',
+    loadKg: 0,
+    faults: new Set<Fault>(),
+    queue: [],
+    working: false,
   }));
   const answers = new Map<string, BusCommandResult<'elevator.call'>>();
   const calls = new Map<string, Call>();

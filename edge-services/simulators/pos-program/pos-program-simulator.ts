@@ -49,7 +49,11 @@ export async function startPosProgram(o: PosProgramOptions): Promise<PosProgram>
   let seq = 0;
   const submissions = new Map<string, Submission>();
   if (o.dataFile && existsSync(o.dataFile)) {
-    for (const line of readFileSync(o.dataFile, 'utf8').split('\n')) if (line) { const s = JSON.parse(line) as Submission; submissions.set(s.reference, s); }
+    for (const line of readFileSync(o.dataFile, 'utf8').split('\n'))
+      if (line) {
+        const s = JSON.parse(line) as Submission;
+        submissions.set(s.reference, s);
+      }
   }
   const keep = (s: Submission) => {
     submissions.set(s.reference, s);
@@ -169,7 +173,11 @@ export async function startPosProgram(o: PosProgramOptions): Promise<PosProgram>
     url,
     submissions: () => [...submissions.values()],
     typedCount: () => typed,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 

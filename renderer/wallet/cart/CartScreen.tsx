@@ -18,7 +18,12 @@ export function pairingFromHash(hash: string): { sessionId: string; code: string
   return hash.startsWith('#/cart/pair') ? parsePairing(hash) : null;
 }
 
-export function CartScreen({ offline, pairing, onSessionLost, onOpenRequests }: {
+export function CartScreen({
+  offline,
+  pairing,
+  onSessionLost,
+  onOpenRequests,
+}: {
   offline: boolean;
   pairing: { sessionId: string; code: string } | null;
   onSessionLost: () => void;
@@ -31,21 +36,27 @@ export function CartScreen({ offline, pairing, onSessionLost, onOpenRequests }: 
   const [message, setMessage] = useState<string | null>(null);
   const paired = useRef<string | null>(null);
 
-  const lost = useCallback((err: unknown) => {
-    if (isEdgePayError(err, 'WALLET_SESSION_REQUIRED')) onSessionLost();
-  }, [onSessionLost]);
+  const lost = useCallback(
+    (err: unknown) => {
+      if (isEdgePayError(err, 'WALLET_SESSION_REQUIRED')) onSessionLost();
+    },
+    [onSessionLost],
+  );
 
-  const pair = useCallback(async (p: { sessionId: string; code: string }) => {
-    try {
-      const answer = await call<{ cart: cartFlow.PhoneCartView }>('POST', cartFlow.CART_PATHS.phonePair, p);
-      setCart(answer.cart);
-      setMessage(null);
-      setText('');
-    } catch (err) {
-      lost(err);
-      setMessage(errorText(err, t));
-    }
-  }, [lost, t]);
+  const pair = useCallback(
+    async (p: { sessionId: string; code: string }) => {
+      try {
+        const answer = await call<{ cart: cartFlow.PhoneCartView }>('POST', cartFlow.CART_PATHS.phonePair, p);
+        setCart(answer.cart);
+        setMessage(null);
+        setText('');
+      } catch (err) {
+        lost(err);
+        setMessage(errorText(err, t));
+      }
+    },
+    [lost, t],
+  );
 
   // The QR code's address: pair once, then drop the code from the address (a reload must not pair again).
   useEffect(() => {
@@ -98,11 +109,15 @@ export function CartScreen({ offline, pairing, onSessionLost, onOpenRequests }: 
       {active && (
         <>
           <p className="muted small-text">{l['phone.paired'].replace('{cart}', cart.cartId)}</p>
-          <p className="cart-phone-prompt" role="status" data-prompt={cart.prompt}>{PROMPT_TEXT[cartLang(lang)][cart.prompt]}</p>
+          <p className="cart-phone-prompt" role="status" data-prompt={cart.prompt}>
+            {PROMPT_TEXT[cartLang(lang)][cart.prompt]}
+          </p>
           {cart.state === 'checkout' && (
             <div className="cart-phone-pay">
               <p>{l['phone.request'].replace('{amount}', m(cart.total, cart.currency))}</p>
-              <button type="button" className="primary" onClick={onOpenRequests}>{l['phone.openRequest']}</button>
+              <button type="button" className="primary" onClick={onOpenRequests}>
+                {l['phone.openRequest']}
+              </button>
             </div>
           )}
           <h2 className="small-heading">{l.basket}</h2>
@@ -112,14 +127,20 @@ export function CartScreen({ offline, pairing, onSessionLost, onOpenRequests }: 
             <ul className="list" data-testid="phone-basket">
               {cart.items.map((line) => (
                 <li key={line.productId} className="list-row" data-product={line.productId}>
-                  <span>{line.name} {l.qty}{line.quantity}</span>
+                  <span>
+                    {line.name} {l.qty}
+                    {line.quantity}
+                  </span>
                   <span className="num">{m(line.amount, cart.currency)}</span>
                 </li>
               ))}
             </ul>
           )}
           <p className="cart-phone-total">
-            <span>{l.total}</span> <span className="num" data-testid="phone-total">{m(cart.total, cart.currency)}</span>
+            <span>{l.total}</span>{' '}
+            <span className="num" data-testid="phone-total">
+              {m(cart.total, cart.currency)}
+            </span>
           </p>
         </>
       )}
@@ -130,10 +151,16 @@ export function CartScreen({ offline, pairing, onSessionLost, onOpenRequests }: 
             {l['phone.pairField']}
             <input name="pairing" value={text} required autoComplete="off" onChange={(e) => setText(e.target.value)} />
           </label>
-          <button type="submit" className="primary" disabled={offline}>{l['phone.pairButton']}</button>
+          <button type="submit" className="primary" disabled={offline}>
+            {l['phone.pairButton']}
+          </button>
         </form>
       )}
-      {message && <p className="form-error" role="alert">{message}</p>}
+      {message && (
+        <p className="form-error" role="alert">
+          {message}
+        </p>
+      )}
     </section>
   );
 }

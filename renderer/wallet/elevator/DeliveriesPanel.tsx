@@ -119,7 +119,11 @@ export function DeliveriesPanel({ offline, onSessionLost }: { offline: boolean; 
   return (
     <section className="card-panel deliveries" data-screen="deliveries" aria-labelledby="deliveries-title">
       <h2 id="deliveries-title">{x.title}</h2>
-      {message && <p className={message.ok ? 'form-ok' : 'form-error'} role="status">{message.text}</p>}
+      {message && (
+        <p className={message.ok ? 'form-ok' : 'form-error'} role="status">
+          {message.text}
+        </p>
+      )}
       <ul className="list">
         {deliveries.map((d) => {
           const at = STEPS.indexOf(d.status === 'unload-confirmed' ? 'arrived' : d.status);
@@ -130,7 +134,9 @@ export function DeliveriesPanel({ offline, onSessionLost }: { offline: boolean; 
                 <span className="request-payee badge-line">{d.merchantName}</span>
                 <span className="request-amount">{money({ amount: d.amount, currency: d.currency as never })}</span>
               </div>
-              <p className="delivery-status" role="status">{x.status[d.status]}</p>
+              <p className="delivery-status" role="status">
+                {x.status[d.status]}
+              </p>
               {!failed && (
                 <ol className="delivery-steps" aria-label={x.title}>
                   {STEPS.map((s, i) => (
@@ -147,7 +153,9 @@ export function DeliveriesPanel({ offline, onSessionLost }: { offline: boolean; 
               </p>
               {d.canConfirmUnload && (
                 <div className="request-actions">
-                  <button type="button" className="primary" disabled={offline || busy} onClick={() => void taken(d)}>{x.taken}</button>
+                  <button type="button" className="primary" disabled={offline || busy} onClick={() => void taken(d)}>
+                    {x.taken}
+                  </button>
                 </div>
               )}
             </li>

@@ -16,8 +16,32 @@ import { errorText } from '../errors.ts';
 import { itfBars } from './itf-barcode.ts';
 
 const TEXT = {
-  en: { title: 'Pay with a code', renews: 'Renews before', members: 'Membership', tap: 'Tap a terminal', terminal: 'Terminal id (from its NFC tag)', pay: 'Pay here', points: 'Collect points', redeem: 'Use points', latest: 'Latest', none: 'Nothing yet', nav: 'Pay' },
-  ko: { title: '코드로 결제', renews: '자동 갱신', members: '멤버십', tap: '단말기에 태그', terminal: '단말기 ID (NFC 태그)', pay: '여기서 결제', points: '포인트 적립', redeem: '포인트 사용', latest: '최근 내역', none: '아직 없음', nav: '결제' },
+  en: {
+    title: 'Pay with a code',
+    renews: 'Renews before',
+    members: 'Membership',
+    tap: 'Tap a terminal',
+    terminal: 'Terminal id (from its NFC tag)',
+    pay: 'Pay here',
+    points: 'Collect points',
+    redeem: 'Use points',
+    latest: 'Latest',
+    none: 'Nothing yet',
+    nav: 'Pay',
+  },
+  ko: {
+    title: '코드로 결제',
+    renews: '자동 갱신',
+    members: '멤버십',
+    tap: '단말기에 태그',
+    terminal: '단말기 ID (NFC 태그)',
+    pay: '여기서 결제',
+    points: '포인트 적립',
+    redeem: '포인트 사용',
+    latest: '최근 내역',
+    none: '아직 없음',
+    nav: '결제',
+  },
 } as const;
 
 export function relayNavLabel(lang: string): string {
@@ -34,9 +58,12 @@ export function RelayScreen({ onSessionLost }: { onSessionLost: () => void }) {
   const [points, setPoints] = useState(100);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
 
-  const lost = useCallback((err: unknown) => {
-    if ((err as { code?: string }).code === 'WALLET_SESSION_REQUIRED') onSessionLost();
-  }, [onSessionLost]);
+  const lost = useCallback(
+    (err: unknown) => {
+      if ((err as { code?: string }).code === 'WALLET_SESSION_REQUIRED') onSessionLost();
+    },
+    [onSessionLost],
+  );
 
   const renew = useCallback(async () => {
     try {
@@ -87,9 +114,11 @@ export function RelayScreen({ onSessionLost }: { onSessionLost: () => void }) {
     setMessage(null);
     const m = codes.memberships[0];
     const body: relay.RelayTapBody =
-      what === 'pay' ? { terminalId, code: codes.paymentCode.barcode, appId: codes.paymentCode.appId }
-      : what === 'points' ? { terminalId, code: m!.memberId, appId: m!.appId }
-      : { terminalId, code: m!.memberId, appId: m!.appId, operation: 'redeem', points };
+      what === 'pay'
+        ? { terminalId, code: codes.paymentCode.barcode, appId: codes.paymentCode.appId }
+        : what === 'points'
+          ? { terminalId, code: m!.memberId, appId: m!.appId }
+          : { terminalId, code: m!.memberId, appId: m!.appId, operation: 'redeem', points };
     try {
       const r = await call<{ relay: relay.RelayView }>('POST', '/wallet/api/relay/taps', body);
       const ok = ['paid', 'accrued', 'redeemed'].includes(r.relay.status);
@@ -112,33 +141,56 @@ export function RelayScreen({ onSessionLost }: { onSessionLost: () => void }) {
       {codes && bars && (
         <div className="relay-code" data-testid="relay-code">
           <svg viewBox={`0 0 ${bars.width} 60`} role="img" aria-label={codes.paymentCode.barcode} width="100%" height="80">
-            {bars.bars.map((b, i) => <rect key={i} x={b.x} y={0} width={b.w} height={60} fill="#000" />)}
+            {bars.bars.map((b, i) => (
+              <rect key={i} x={b.x} y={0} width={b.w} height={60} fill="#000" />
+            ))}
           </svg>
-          <p className="relay-digits" data-testid="relay-barcode">{codes.paymentCode.barcode.replace(/(\d{4})(?=\d)/g, '$1 ')}</p>
+          <p className="relay-digits" data-testid="relay-barcode">
+            {codes.paymentCode.barcode.replace(/(\d{4})(?=\d)/g, '$1 ')}
+          </p>
           {qr && <img src={qr} alt="QR" width={220} height={220} data-testid="relay-qr" />}
-          <p className="muted">{x.renews} {new Date(codes.paymentCode.expiresAt).toLocaleTimeString(locale)}</p>
+          <p className="muted">
+            {x.renews} {new Date(codes.paymentCode.expiresAt).toLocaleTimeString(locale)}
+          </p>
         </div>
       )}
-      {codes && codes.memberships.map((m) => (
-        <div key={m.memberId} className="relay-member" data-testid="relay-member">
-          <strong>{m.programName}</strong> <span>{m.memberId}</span> <b data-testid="relay-points">{m.points.toLocaleString(locale)} P</b>
-        </div>
-      ))}
+      {codes &&
+        codes.memberships.map((m) => (
+          <div key={m.memberId} className="relay-member" data-testid="relay-member">
+            <strong>{m.programName}</strong> <span>{m.memberId}</span> <b data-testid="relay-points">{m.points.toLocaleString(locale)} P</b>
+          </div>
+        ))}
       <h3>{x.tap}</h3>
       <label>
         {x.terminal} <input value={terminalId} onChange={(e) => setTerminalId(e.target.value.trim())} data-testid="relay-terminal" autoComplete="off" />
       </label>
       <div className="relay-actions">
-        <button type="button" disabled={!terminalId || !codes} onClick={() => void tap('pay')} data-testid="relay-tap-pay">{x.pay}</button>
-        <button type="button" disabled={!terminalId || !codes} onClick={() => void tap('points')} data-testid="relay-tap-points">{x.points}</button>
+        <button type="button" disabled={!terminalId || !codes} onClick={() => void tap('pay')} data-testid="relay-tap-pay">
+          {x.pay}
+        </button>
+        <button type="button" disabled={!terminalId || !codes} onClick={() => void tap('points')} data-testid="relay-tap-points">
+          {x.points}
+        </button>
         <input type="number" min={1} value={points} onChange={(e) => setPoints(Math.max(1, Number(e.target.value) || 1))} aria-label={x.redeem} />
-        <button type="button" disabled={!terminalId || !codes} onClick={() => void tap('redeem')} data-testid="relay-tap-redeem">{x.redeem}</button>
+        <button type="button" disabled={!terminalId || !codes} onClick={() => void tap('redeem')} data-testid="relay-tap-redeem">
+          {x.redeem}
+        </button>
       </div>
-      {message && <p className={message.ok ? 'ok' : 'error'} role="status" data-testid="relay-message">{message.text}</p>}
+      {message && (
+        <p className={message.ok ? 'ok' : 'error'} role="status" data-testid="relay-message">
+          {message.text}
+        </p>
+      )}
       <h3>{x.latest}</h3>
-      {relays.length === 0 ? <p className="muted">{x.none}</p> : (
+      {relays.length === 0 ? (
+        <p className="muted">{x.none}</p>
+      ) : (
         <ol className="relay-latest" data-testid="relay-latest">
-          {relays.map((r) => <li key={r.id} data-status={r.status}>{describe(r, locale)}</li>)}
+          {relays.map((r) => (
+            <li key={r.id} data-status={r.status}>
+              {describe(r, locale)}
+            </li>
+          ))}
         </ol>
       )}
     </section>

@@ -59,7 +59,9 @@ export function CardsScreen({ offline, onSessionLost }: { offline: boolean; onSe
             {m.isDefault ? (
               <span className="badge">{t('wallet.cards.default')}</span>
             ) : (
-              <button type="button" className="secondary small" disabled={offline} onClick={() => void makeDefault(m.id)}>{t('wallet.cards.makeDefault')}</button>
+              <button type="button" className="secondary small" disabled={offline} onClick={() => void makeDefault(m.id)}>
+                {t('wallet.cards.makeDefault')}
+              </button>
             )}
           </li>
         ))}
@@ -81,8 +83,14 @@ export function CardsScreen({ offline, onSessionLost }: { offline: boolean; onSe
           </label>
         </div>
         <p className="muted small-text">{t('wallet.cards.secure')}</p>
-        {message && <p className={message.ok ? 'form-ok' : 'form-error'} role="status">{message.text}</p>}
-        <button type="submit" className="primary" disabled={busy || offline}>{t('wallet.cards.save')}</button>
+        {message && (
+          <p className={message.ok ? 'form-ok' : 'form-error'} role="status">
+            {message.text}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={busy || offline}>
+          {t('wallet.cards.save')}
+        </button>
       </form>
     </section>
   );

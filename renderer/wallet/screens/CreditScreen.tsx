@@ -55,15 +55,27 @@ export function CreditScreen({ offline, onSessionLost }: { offline: boolean; onS
         <span>{l.merchantName}</span>
         <span className="request-amount">{show(l.amount, l.currency)}</span>
       </div>
-      <p className={`credit-state credit-state-${l.state}`} data-testid="loan-state">{t(`credit.state.${l.state}`)}</p>
-      {l.approvalNumber && <p className="muted small-text mono" data-testid="approval-number">{t('credit.approval', { number: l.approvalNumber })}</p>}
+      <p className={`credit-state credit-state-${l.state}`} data-testid="loan-state">
+        {t(`credit.state.${l.state}`)}
+      </p>
+      {l.approvalNumber && (
+        <p className="muted small-text mono" data-testid="approval-number">
+          {t('credit.approval', { number: l.approvalNumber })}
+        </p>
+      )}
       <ul className="request-items">
         {l.items.map((i, n) => (
-          <li key={n}>{i.name} × {i.quantity} <span className="muted">{show(i.amount, l.currency)}</span></li>
+          <li key={n}>
+            {i.name} × {i.quantity} <span className="muted">{show(i.amount, l.currency)}</span>
+          </li>
         ))}
       </ul>
       <p className="muted">{l.instalments === 1 ? t('credit.plan.one') : t('credit.plan', { count: l.instalments })}</p>
-      {l.paused && <p className="credit-paused" role="status" data-testid="paused">{t('credit.paused')}</p>}
+      {l.paused && (
+        <p className="credit-paused" role="status" data-testid="paused">
+          {t('credit.paused')}
+        </p>
+      )}
       {l.refunded > 0 && <p data-testid="refunded">{t('credit.refunded', { amount: show(l.refunded, l.currency) })}</p>}
       {l.state === 'captured' && (
         <button type="button" className="primary" disabled={offline || busy !== null} onClick={() => void act('d' + l.id, CREDIT_PATHS.walletDelivered(l.id), t('credit.done.delivered'))}>
@@ -84,12 +96,20 @@ export function CreditScreen({ offline, onSessionLost }: { offline: boolean; onS
                 {(p.state === 'due' || p.state === 'late') && !l.paused ? (
                   <span className="credit-inst-actions">
                     {p.state === 'late' && <span className="badge credit-late">{t('credit.inst.late')}</span>}
-                    <button type="button" className="secondary small" disabled={offline || busy !== null} onClick={() => void act(`p${l.id}${p.seq}`, CREDIT_PATHS.walletPay(l.id, p.seq), t('credit.done.paid'))}>
+                    <button
+                      type="button"
+                      className="secondary small"
+                      disabled={offline || busy !== null}
+                      onClick={() => void act(`p${l.id}${p.seq}`, CREDIT_PATHS.walletPay(l.id, p.seq), t('credit.done.paid'))}
+                    >
                       {t('credit.pay', { amount: show(p.amount, l.currency) })}
                     </button>
                   </span>
                 ) : (
-                  <span className="badge">{t(`credit.inst.${p.state}`)}{p.wasLate && p.state === 'paid' ? ` · ${t('credit.inst.wasLate')}` : ''}</span>
+                  <span className="badge">
+                    {t(`credit.inst.${p.state}`)}
+                    {p.wasLate && p.state === 'paid' ? ` · ${t('credit.inst.wasLate')}` : ''}
+                  </span>
                 )}
               </li>
             ))}
@@ -108,7 +128,11 @@ export function CreditScreen({ offline, onSessionLost }: { offline: boolean; onS
           {t('credit.line', { available: show(line.available, line.currency), limit: show(line.limit, line.currency) })}
         </p>
       ))}
-      {message && <p className={message.ok ? 'form-ok' : 'form-error'} role="status">{message.text}</p>}
+      {message && (
+        <p className={message.ok ? 'form-ok' : 'form-error'} role="status">
+          {message.text}
+        </p>
+      )}
       {view && view.loans.length === 0 && <p className="muted">{t('credit.none')}</p>}
       <ul className="list">{view?.loans.map(loanCard)}</ul>
     </section>

@@ -64,7 +64,11 @@ export function DongleScreen({ offline, onSessionLost }: { offline: boolean; onS
         {dongles?.map((d) => (
           <li key={d.id} className="list-row dongle-row" data-testid="dongle-row">
             <span>{t('wallet.dongle.row', { serial: d.serial, time: time(d.pairedAt) })}</span>
-            {unpairing === d.id && <span className="small-text dongle-unpair-ask" role="alert">{t('wallet.dongle.unpairConfirm', { serial: d.serial })}</span>}
+            {unpairing === d.id && (
+              <span className="small-text dongle-unpair-ask" role="alert">
+                {t('wallet.dongle.unpairConfirm', { serial: d.serial })}
+              </span>
+            )}
             <button type="button" className={unpairing === d.id ? 'danger' : 'secondary'} data-testid="dongle-unpair" disabled={offline} onClick={() => void unpair(d)}>
               {t('wallet.dongle.unpair')}
             </button>
@@ -80,8 +84,14 @@ export function DongleScreen({ offline, onSessionLost }: { offline: boolean; onS
           {t('wallet.dongle.code')}
           <input name="code" value={code} required inputMode="numeric" pattern="[0-9]{6}" maxLength={6} autoComplete="one-time-code" onChange={(e) => setCode(e.target.value)} />
         </label>
-        {message && <p className={message.ok ? 'form-ok' : 'form-error'} role="status">{message.text}</p>}
-        <button type="submit" className="primary" disabled={offline}>{t('wallet.dongle.pair')}</button>
+        {message && (
+          <p className={message.ok ? 'form-ok' : 'form-error'} role="status">
+            {message.text}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={offline}>
+          {t('wallet.dongle.pair')}
+        </button>
       </form>
     </section>
   );

@@ -43,8 +43,14 @@ export function PasswordScreen({ offline, isSet, onSaved, onSessionLost }: { off
           {t('wallet.password.new')}
           <input name="password" {...digits} value={password} onChange={(e) => setPassword(e.target.value)} />
         </label>
-        {message && <p className={message.ok ? 'form-ok' : 'form-error'} role="status">{message.text}</p>}
-        <button type="submit" className="primary" disabled={offline}>{t('wallet.password.save')}</button>
+        {message && (
+          <p className={message.ok ? 'form-ok' : 'form-error'} role="status">
+            {message.text}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={offline}>
+          {t('wallet.password.save')}
+        </button>
       </form>
     </section>
   );

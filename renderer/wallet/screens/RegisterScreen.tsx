@@ -41,10 +41,18 @@ export function RegisterScreen({ onDone, onSignIn }: { onDone: (s: WalletSession
           {t('wallet.register.phone')}
           <input name="phone" type="tel" autoComplete="tel" inputMode="tel" required placeholder="010-1234-5678" value={phone} onChange={(e) => setPhone(e.target.value)} />
         </label>
-        {message && <p className="form-error" role="alert">{message}</p>}
-        <button type="submit" className="primary" disabled={busy}>{t('wallet.register.submit')}</button>
+        {message && (
+          <p className="form-error" role="alert">
+            {message}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={busy}>
+          {t('wallet.register.submit')}
+        </button>
       </form>
-      <button type="button" className="link" onClick={onSignIn}>{t('wallet.register.haveOne')}</button>
+      <button type="button" className="link" onClick={onSignIn}>
+        {t('wallet.register.haveOne')}
+      </button>
     </section>
   );
 }

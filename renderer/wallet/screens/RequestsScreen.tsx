@@ -23,9 +23,16 @@ type Answer = { request: PhonePaymentRequestView };
 function outcomeText(r: PhonePaymentRequestView, t: I18n['t']): string {
   if (r.state === 'expired') return t('wallet.requests.outcome.expired');
   if (r.state === 'cancelled') return t('wallet.requests.outcome.cancelled');
-  const what = r.state === 'approved'
-    ? t(r.approvalMethod === 'password' ? 'wallet.requests.outcome.approvedPassword' : r.approvalMethod === 'dongle' ? 'wallet.requests.outcome.approvedDongle' : 'wallet.requests.outcome.approvedPasskey')
-    : t('wallet.requests.outcome.declined');
+  const what =
+    r.state === 'approved'
+      ? t(
+          r.approvalMethod === 'password'
+            ? 'wallet.requests.outcome.approvedPassword'
+            : r.approvalMethod === 'dongle'
+              ? 'wallet.requests.outcome.approvedDongle'
+              : 'wallet.requests.outcome.approvedPasskey',
+        )
+      : t('wallet.requests.outcome.declined');
   return r.answeredByYou ? what : t('wallet.requests.outcome.elsewhere', { what });
 }
 
@@ -57,11 +64,15 @@ export function RequestsScreen({ offline, hasPasskey, onSessionLost }: { offline
     }
   };
   const approveWithPasskey = (r: PhonePaymentRequestView) =>
-    answer(r.id, async () => {
-      const optionsJSON = await call<Parameters<typeof startAuthentication>[0]['optionsJSON']>('POST', PAYMENT_REQUEST_PATHS.phoneApprovalOptions(r.id));
-      const response = await startAuthentication({ optionsJSON });
-      return call<Answer>('POST', PAYMENT_REQUEST_PATHS.phoneApprove(r.id), { proof: { method: 'passkey', response } });
-    }, t('wallet.requests.approved'));
+    answer(
+      r.id,
+      async () => {
+        const optionsJSON = await call<Parameters<typeof startAuthentication>[0]['optionsJSON']>('POST', PAYMENT_REQUEST_PATHS.phoneApprovalOptions(r.id));
+        const response = await startAuthentication({ optionsJSON });
+        return call<Answer>('POST', PAYMENT_REQUEST_PATHS.phoneApprove(r.id), { proof: { method: 'passkey', response } });
+      },
+      t('wallet.requests.approved'),
+    );
   const approveWithPassword = (r: PhonePaymentRequestView) =>
     answer(r.id, () => call<Answer>('POST', PAYMENT_REQUEST_PATHS.phoneApprove(r.id), { proof: { method: 'password', password } }), t('wallet.requests.approved'));
   const decline = (r: PhonePaymentRequestView) => answer(r.id, () => call<Answer>('POST', PAYMENT_REQUEST_PATHS.phoneDecline(r.id)), t('wallet.requests.declined'));
@@ -73,11 +84,17 @@ export function RequestsScreen({ offline, hasPasskey, onSessionLost }: { offline
     <section className="card-panel" data-screen="requests">
       <h1>{t('wallet.requests')}</h1>
       {!offline && !unavailable && live.mode !== 'loading' && (
-        <p className="muted small-text" data-testid="live-mode" data-mode={live.mode}>{t(`wallet.requests.mode.${live.mode}`)}</p>
+        <p className="muted small-text" data-testid="live-mode" data-mode={live.mode}>
+          {t(`wallet.requests.mode.${live.mode}`)}
+        </p>
       )}
       {unavailable && <p className="muted">{t('wallet.requests.unavailable')}</p>}
       {!unavailable && live.pending && pending.length === 0 && <p className="muted">{t('wallet.requests.none')}</p>}
-      {message && <p className={message.ok ? 'form-ok' : 'form-error'} role="status">{message.text}</p>}
+      {message && (
+        <p className={message.ok ? 'form-ok' : 'form-error'} role="status">
+          {message.text}
+        </p>
+      )}
       <ul className="list">
         {pending.map((r) => (
           <li key={r.id} className="request" data-testid="request" data-request-id={r.id}>
@@ -88,7 +105,9 @@ export function RequestsScreen({ offline, hasPasskey, onSessionLost }: { offline
             {r.items.length > 0 && (
               <ul className="request-items">
                 {r.items.map((i, n) => (
-                  <li key={n}>{i.name} × {i.quantity} <span className="muted">{show(i.amount, r.currency)}</span></li>
+                  <li key={n}>
+                    {i.name} × {i.quantity} <span className="muted">{show(i.amount, r.currency)}</span>
+                  </li>
                 ))}
               </ul>
             )}
@@ -103,26 +122,56 @@ export function RequestsScreen({ offline, hasPasskey, onSessionLost }: { offline
                   onSessionLost={onSessionLost}
                   onAnswered={({ request, session }) => {
                     live.answered(request);
-                    setMessage(session.state === 'approved' ? { ok: true, text: t('wallet.dongle.confirmed') } : { ok: false, text: t('wallet.dongle.declined', { reason: session.declineReason ?? session.state }) });
+                    setMessage(
+                      session.state === 'approved'
+                        ? { ok: true, text: t('wallet.dongle.confirmed') }
+                        : { ok: false, text: t('wallet.dongle.declined', { reason: session.declineReason ?? session.state }) },
+                    );
                   }}
                 />
-                <button type="button" className="danger" disabled={offline || busy !== null} onClick={() => void decline(r)}>{t('wallet.requests.decline')}</button>
+                <button type="button" className="danger" disabled={offline || busy !== null} onClick={() => void decline(r)}>
+                  {t('wallet.requests.decline')}
+                </button>
               </div>
             ) : (
-            <div className="request-actions">
-              {passkeyHere && (
-                <button type="button" className="primary" disabled={offline || busy !== null} onClick={() => void approveWithPasskey(r)}>{t('wallet.requests.approve')}</button>
-              )}
-              {passwordFor === r.id ? (
-                <form className="inline-form" onSubmit={(e) => { e.preventDefault(); void approveWithPassword(r); }}>
-                  <input aria-label={t('wallet.password')} type="password" inputMode="numeric" pattern="[0-9]{6}" maxLength={6} required autoComplete="off" value={password} onChange={(e) => setPassword(e.target.value)} />
-                  <button type="submit" className="primary" disabled={offline || busy !== null}>{t('wallet.requests.approvePassword')}</button>
-                </form>
-              ) : (
-                <button type="button" className={passkeyHere ? 'secondary' : 'primary'} disabled={offline || busy !== null} onClick={() => setPasswordFor(r.id)}>{t('wallet.requests.approvePassword')}</button>
-              )}
-              <button type="button" className="danger" disabled={offline || busy !== null} onClick={() => void decline(r)}>{t('wallet.requests.decline')}</button>
-            </div>
+              <div className="request-actions">
+                {passkeyHere && (
+                  <button type="button" className="primary" disabled={offline || busy !== null} onClick={() => void approveWithPasskey(r)}>
+                    {t('wallet.requests.approve')}
+                  </button>
+                )}
+                {passwordFor === r.id ? (
+                  <form
+                    className="inline-form"
+                    onSubmit={(e) => {
+                      e.preventDefault();
+                      void approveWithPassword(r);
+                    }}
+                  >
+                    <input
+                      aria-label={t('wallet.password')}
+                      type="password"
+                      inputMode="numeric"
+                      pattern="[0-9]{6}"
+                      maxLength={6}
+                      required
+                      autoComplete="off"
+                      value={password}
+                      onChange={(e) => setPassword(e.target.value)}
+                    />
+                    <button type="submit" className="primary" disabled={offline || busy !== null}>
+                      {t('wallet.requests.approvePassword')}
+                    </button>
+                  </form>
+                ) : (
+                  <button type="button" className={passkeyHere ? 'secondary' : 'primary'} disabled={offline || busy !== null} onClick={() => setPasswordFor(r.id)}>
+                    {t('wallet.requests.approvePassword')}
+                  </button>
+                )}
+                <button type="button" className="danger" disabled={offline || busy !== null} onClick={() => void decline(r)}>
+                  {t('wallet.requests.decline')}
+                </button>
+              </div>
             )}
           </li>
         ))}

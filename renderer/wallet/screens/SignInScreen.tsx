@@ -15,7 +15,10 @@ export function SignInScreen({ onDone, onRegister }: { onDone: (s: WalletSession
 
   useEffect(() => {
     // Answers only when the server runs with the demo's one-click sign-in.
-    call<{ users: DemoUserView[] }>('GET', WALLET_API.demoUsers).then((r) => setDemo(r.users), () => setDemo([]));
+    call<{ users: DemoUserView[] }>('GET', WALLET_API.demoUsers).then(
+      (r) => setDemo(r.users),
+      () => setDemo([]),
+    );
   }, []);
 
   const run = async (work: () => Promise<WalletSessionView>) => {
@@ -47,10 +50,18 @@ export function SignInScreen({ onDone, onRegister }: { onDone: (s: WalletSession
           {t('wallet.signIn.phone')}
           <input name="phone" type="tel" autoComplete="tel" inputMode="tel" placeholder="010-1234-5678" value={phone} onChange={(e) => setPhone(e.target.value)} />
         </label>
-        {message && <p className="form-error" role="alert">{message}</p>}
-        <button type="submit" className="primary" disabled={busy}>{t('wallet.signIn.passkey')}</button>
+        {message && (
+          <p className="form-error" role="alert">
+            {message}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={busy}>
+          {t('wallet.signIn.passkey')}
+        </button>
       </form>
-      <button type="button" className="link" onClick={onRegister}>{t('wallet.signIn.new')}</button>
+      <button type="button" className="link" onClick={onRegister}>
+        {t('wallet.signIn.new')}
+      </button>
       {demo.length > 0 && (
         <div className="demo-users">
           <h2>{t('wallet.signIn.demo')}</h2>

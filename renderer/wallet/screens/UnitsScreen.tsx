@@ -54,20 +54,40 @@ export function UnitsScreen({ offline, onSessionLost }: { offline: boolean; onSe
           <div className="form-row">
             <label>
               {t('wallet.units.building')}
-              <select value={buildingId} onChange={(e) => { setBuildingId(e.target.value); setUnit(''); }}>
-                {buildings.map((b) => <option key={b.buildingId} value={b.buildingId}>{b.name}</option>)}
+              <select
+                value={buildingId}
+                onChange={(e) => {
+                  setBuildingId(e.target.value);
+                  setUnit('');
+                }}
+              >
+                {buildings.map((b) => (
+                  <option key={b.buildingId} value={b.buildingId}>
+                    {b.name}
+                  </option>
+                ))}
               </select>
             </label>
             <label>
               {t('wallet.units.unit')}
               <select value={unit} required onChange={(e) => setUnit(e.target.value)}>
                 <option value="" />
-                {chosen?.units.map((u) => <option key={u} value={u}>{u}</option>)}
+                {chosen?.units.map((u) => (
+                  <option key={u} value={u}>
+                    {u}
+                  </option>
+                ))}
               </select>
             </label>
           </div>
-          {message && <p className="form-error" role="alert">{message}</p>}
-          <button type="submit" className="primary" disabled={offline || !unit}>{t('wallet.units.add')}</button>
+          {message && (
+            <p className="form-error" role="alert">
+              {message}
+            </p>
+          )}
+          <button type="submit" className="primary" disabled={offline || !unit}>
+            {t('wallet.units.add')}
+          </button>
         </form>
       )}
     </section>

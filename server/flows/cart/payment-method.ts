@@ -25,10 +25,11 @@ export const cartPaymentMethod = definePaymentMethod({
       const sessionId = detailsOf(payment, CART_DETAILS_SECTION)?.['session'] ?? '';
       // The checkout fixed this payment id (made on the server, told to the store only once paid) for the
       // session, its site and the user who approved it: a payment naming anything else charges nobody.
-      const { rows } = await db.query<{ user_id: string }>(
-        'SELECT user_id FROM cart_session_outcomes WHERE session_id = $1 AND payment_id = $2 AND site_id = $3',
-        [sessionId, payment.id, payment.siteId],
-      );
+      const { rows } = await db.query<{ user_id: string }>('SELECT user_id FROM cart_session_outcomes WHERE session_id = $1 AND payment_id = $2 AND site_id = $3', [
+        sessionId,
+        payment.id,
+        payment.siteId,
+      ]);
       const userId = rows[0]?.user_id;
       const card = userId === undefined ? undefined : await defaultPaymentMethod(db, userId);
       if (!card) throw new EdgePayError('CART_NO_PAYMENT_METHOD');

@@ -183,7 +183,9 @@ export function cartFlowPlugin(opts: CartFlowOptions): FastifyPluginAsync {
 
     app.get(
       '/flows/cart/sessions/:id',
-      { schema: { summary: "A cart session's pairing and checkout (wait up to `wait` s for a version after `after`)", tags, security, params: sessionParams, querystring: waitQuery, response: errors } },
+      {
+        schema: { summary: "A cart session's pairing and checkout (wait up to `wait` s for a version after `after`)", tags, security, params: sessionParams, querystring: waitQuery, response: errors },
+      },
       async (request) => {
         const gw = await requireGateway(db, request.headers.authorization);
         const { id } = request.params as { id: string };
@@ -221,7 +223,12 @@ export function cartFlowPlugin(opts: CartFlowOptions): FastifyPluginAsync {
             type: 'object',
             additionalProperties: false,
             required: ['checkoutId', 'total', 'currency'],
-            properties: { checkoutId: { type: 'string', minLength: 36, maxLength: 36 }, total: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER }, currency: { type: 'string', pattern: '^[A-Z]{3}$' }, ttlSeconds: { type: 'integer', minimum: 5, maximum: 900 } },
+            properties: {
+              checkoutId: { type: 'string', minLength: 36, maxLength: 36 },
+              total: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+              currency: { type: 'string', pattern: '^[A-Z]{3}$' },
+              ttlSeconds: { type: 'integer', minimum: 5, maximum: 900 },
+            },
           },
           response: errors,
         },
@@ -233,10 +240,15 @@ export function cartFlowPlugin(opts: CartFlowOptions): FastifyPluginAsync {
         if (!isUuidV7(id)) throw new EdgePayError('CART_SESSION_NOT_FOUND');
         if (!isUuidV7(body.checkoutId)) throw new EdgePayError('CART_NOT_AT_CHECKOUT');
         // The push carrying the session at checkout travels beside this call: wait for it.
-        const pushed = await waiters.until('site:' + gw.siteId, SESSION_WAIT_MS, async () => {
-          const p = await pushedSession(db, id);
-          return p && p.doc.state === 'checkout' && p.doc.checkoutId === body.checkoutId ? p : undefined;
-        }, 20);
+        const pushed = await waiters.until(
+          'site:' + gw.siteId,
+          SESSION_WAIT_MS,
+          async () => {
+            const p = await pushedSession(db, id);
+            return p && p.doc.state === 'checkout' && p.doc.checkoutId === body.checkoutId ? p : undefined;
+          },
+          20,
+        );
         watchSite(gw.siteId);
         if (!pushed) {
           const any = await pushedSession(db, id);

@@ -13,7 +13,7 @@
  * the authority decides a payment id once (a repeat answers the first
  * decision), so a process dying mid-charge is taken over safely.
  */
-import { cartFlow, uuidV7, type PaymentDoc } from '../../../core/index.ts';
+import { type cartFlow, uuidV7, type PaymentDoc } from '../../../core/index.ts';
 import type { Db } from '../../db/index.ts';
 import type { PaymentAuthority } from '../../payments/index.ts';
 import { PAYMENT_REQUESTS_CHANNEL } from '../../payment-requests/index.ts';

@@ -3,7 +3,7 @@
  * the server decided them, read from and written to `cart_session_outcomes`,
  * and the pushed session document as replication holds it (`documents`).
  */
-import { cartFlow, EdgePayError } from '../../../core/index.ts';
+import { type cartFlow, EdgePayError } from '../../../core/index.ts';
 import type { Db, Queryable } from '../../db/index.ts';
 
 type SessionDoc = cartFlow.CartSessionDoc;
@@ -27,10 +27,7 @@ export type OutcomeRow = {
 
 /** The session document the gateway pushed, or undefined. */
 export async function pushedSession(db: Queryable, sessionId: string): Promise<{ doc: SessionDoc; seq: number } | undefined> {
-  const { rows } = await db.query<{ data: SessionDoc; seq: string | number }>(
-    "SELECT data, seq FROM documents WHERE collection = 'cart-sessions' AND id = $1 AND NOT deleted",
-    [sessionId],
-  );
+  const { rows } = await db.query<{ data: SessionDoc; seq: string | number }>("SELECT data, seq FROM documents WHERE collection = 'cart-sessions' AND id = $1 AND NOT deleted", [sessionId]);
   return rows[0] ? { doc: rows[0].data, seq: Number(rows[0].seq) } : undefined;
 }
 
@@ -77,19 +74,12 @@ export async function pair(db: Db, doc: SessionDoc, userId: string): Promise<voi
 
 /** The session the user paired with last (the phone's cart). */
 export async function latestPairedSession(db: Queryable, userId: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ session_id: string }>(
-    'SELECT session_id FROM cart_session_outcomes WHERE user_id = $1 ORDER BY paired_at DESC LIMIT 1',
-    [userId],
-  );
+  const { rows } = await db.query<{ session_id: string }>('SELECT session_id FROM cart_session_outcomes WHERE user_id = $1 ORDER BY paired_at DESC LIMIT 1', [userId]);
   return rows[0]?.session_id;
 }
 
 /** Records a new checkout (its request to pay and the payment id it will charge), replacing a declined or expired one. */
-export async function startCheckout(
-  db: Queryable,
-  sessionId: string,
-  c: { checkoutId: string; requestId: string; amount: number; currency: string; paymentId: string },
-): Promise<boolean> {
+export async function startCheckout(db: Queryable, sessionId: string, c: { checkoutId: string; requestId: string; amount: number; currency: string; paymentId: string }): Promise<boolean> {
   const { rows } = await db.query(
     `UPDATE cart_session_outcomes SET checkout_id = $2, request_id = $3, amount = $4, currency = $5, payment_id = $6,
        checkout_state = 'pending', exit_pass = NULL, reason = NULL, claimed_at = NULL, version = version + 1, updated_at = now()

@@ -4,14 +4,7 @@
  * start) and paying an instalment. A buyer reaches only loans made out to
  * them (found by their pseudonym, so another buyer's loan reads as not found).
  */
-import {
-  EdgePayError,
-  nextLoanState,
-  splitInstalments,
-  type BuyerCreditView,
-  type BuyerLoanView,
-  type InstalmentState,
-} from '../../../core/index.ts';
+import { EdgePayError, nextLoanState, splitInstalments, type BuyerCreditView, type BuyerLoanView, type InstalmentState } from '../../../core/index.ts';
 import type { Queryable } from '../../db/index.ts';
 import { getAccount } from '../../ledger/index.ts';
 import { accounts } from './accounts.ts';
@@ -31,10 +24,7 @@ async function loanOfBuyer(q: Queryable, buyerRef: string, loanId: string, lock 
 
 export async function buyerCredit(ctx: CreditContext, userId: string): Promise<BuyerCreditView> {
   const buyerRef = ctx.sealer.buyerRef(userId);
-  const { rows: lines } = await ctx.db.query<{ currency: string; credit_limit: string }>(
-    'SELECT currency, credit_limit::text FROM credit_buyers WHERE buyer_ref = $1 ORDER BY currency',
-    [buyerRef],
-  );
+  const { rows: lines } = await ctx.db.query<{ currency: string; credit_limit: string }>('SELECT currency, credit_limit::text FROM credit_buyers WHERE buyer_ref = $1 ORDER BY currency', [buyerRef]);
   let rows = await loansOfBuyer(ctx.db, buyerRef);
   // An answer given a moment ago on this phone shows at once, not at the worker's next pass.
   if (rows.some((r) => r.state === 'awaiting-buyer')) {
@@ -95,10 +85,13 @@ export async function confirmDelivery(ctx: CreditContext, userId: string, loanId
     const owed = Math.max(0, n(row.amount) - n(row.refunded) - (n(row.paid) - n(row.returned_to_buyer)));
     const parts = splitInstalments(owed, row.instalments);
     for (const [i, amount] of parts.entries()) {
-      await tx.query(
-        `INSERT INTO credit_instalments (loan_id, seq, amount, due_at, state) VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5)`,
-        [loanId, i + 1, amount, ctx.settings.instalmentIntervalSeconds * (i + 1), amount === 0 ? 'cancelled' : 'due'],
-      );
+      await tx.query(`INSERT INTO credit_instalments (loan_id, seq, amount, due_at, state) VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5)`, [
+        loanId,
+        i + 1,
+        amount,
+        ctx.settings.instalmentIntervalSeconds * (i + 1),
+        amount === 0 ? 'cancelled' : 'due',
+      ]);
     }
     await tx.query(`UPDATE credit_loans SET state = $2, delivered_at = now(), updated_at = now() WHERE id = $1`, [loanId, owed === 0 ? 'repaid' : next]);
   });
@@ -116,7 +109,15 @@ export async function payInstalment(ctx: CreditContext, userId: string, loanId: 
     if (!inst || (inst.state !== 'due' && inst.state !== 'late') || n(inst.amount) <= 0) throw new EdgePayError('CREDIT_INSTALMENT_NOT_DUE');
     const cur = row.currency;
     await postChain(tx, [
-      { id: `credit:${loanId}:repay:${seq}`, debitAccountId: accounts.buyerFunding(buyerRef, cur), creditAccountId: accounts.line(buyerRef, cur), amount: n(inst.amount), currency: cur, code: 'credit_repayment', reference: `credit:${loanId}` },
+      {
+        id: `credit:${loanId}:repay:${seq}`,
+        debitAccountId: accounts.buyerFunding(buyerRef, cur),
+        creditAccountId: accounts.line(buyerRef, cur),
+        amount: n(inst.amount),
+        currency: cur,
+        code: 'credit_repayment',
+        reference: `credit:${loanId}`,
+      },
     ]);
     await tx.query(`UPDATE credit_instalments SET state = 'paid', paid_at = now() WHERE loan_id = $1 AND seq = $2`, [loanId, seq]);
     const { rows: left } = await tx.query(`SELECT 1 FROM credit_instalments WHERE loan_id = $1 AND state IN ('due', 'late') LIMIT 1`, [loanId]);

@@ -7,11 +7,7 @@
  * sandbox institution.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import {
-  CREDIT_CONFIRM_TTL_SECONDS,
-  CREDIT_DEFAULT_APPROVAL_TTL_SECONDS,
-  CREDIT_DEFAULT_INSTALMENT_INTERVAL_SECONDS,
-} from '../../../core/index.ts';
+import { CREDIT_CONFIRM_TTL_SECONDS, CREDIT_DEFAULT_APPROVAL_TTL_SECONDS, CREDIT_DEFAULT_INSTALMENT_INTERVAL_SECONDS } from '../../../core/index.ts';
 import type { Db } from '../../db/index.ts';
 import { findUserByPhone, usersAtUnit } from '../../wallet/index.ts';
 import { normalisePhone } from '../../../core/index.ts';

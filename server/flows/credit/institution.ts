@@ -34,12 +34,7 @@ export interface CreditInstitution {
 /** Below this score the sandbox declines. */
 export const SANDBOX_MIN_SCORE = 600;
 
-export async function createSandboxInstitution(
-  db: Db,
-  sealer: Sealer,
-  pgKey: SigningKey['publicKey'],
-  options: { holdSeconds: number },
-): Promise<CreditInstitution & { key: SigningKey }> {
+export async function createSandboxInstitution(db: Db, sealer: Sealer, pgKey: SigningKey['publicKey'], options: { holdSeconds: number }): Promise<CreditInstitution & { key: SigningKey }> {
   const key = await loadOrCreateKey(db, sealer, 'sandbox-institution');
   const approvalNumber = () => 'AP-' + randomBytes(6).toString('hex').toUpperCase();
   return {
@@ -72,7 +67,12 @@ export async function createSandboxInstitution(
         throw new EdgePayError(hold!.code, hold!.details);
       }
       return sign(key, CREDIT_MESSAGE_TYPES.decision, {
-        loanId: req.loanId, decision: 'approved', approvalNumber: approvalNumber(), amount: req.amount, currency: req.currency, iat: now,
+        loanId: req.loanId,
+        decision: 'approved',
+        approvalNumber: approvalNumber(),
+        amount: req.amount,
+        currency: req.currency,
+        iat: now,
       } satisfies CreditDecision);
     },
   };

@@ -38,7 +38,7 @@ export async function creditViolations(db: Queryable): Promise<string[]> {
       if (v('holds') !== 0) say('a declined loan holds part of the limit');
       continue;
     }
-    if (v('holds') !== 1) say('no hold on the buyer\'s line');
+    if (v('holds') !== 1) say("no hold on the buyer's line");
     if (['awaiting-buyer', 'authorised'].includes(state) && r.hold_resolution !== 'open') say(`the hold is ${r.hold_resolution}, expected open`);
     if (['refused', 'voided', 'expired'].includes(state) && r.hold_resolution !== 'void_pending') say(`the hold is ${r.hold_resolution}, expected voided`);
     const captured = ['captured', 'delivered', 'repaid', 'refunded'].includes(state);

@@ -110,10 +110,7 @@ export async function loanOfMerchant(q: Queryable, merchantId: string, id: strin
 }
 
 export async function loansOfBuyer(q: Queryable, buyerRef: string): Promise<LoanRow[]> {
-  const { rows } = await q.query<LoanRow>(
-    `SELECT ${COLUMNS} FROM credit_loans WHERE buyer_ref = $1 AND state <> 'declined' ORDER BY created_at DESC, id DESC LIMIT 100`,
-    [buyerRef],
-  );
+  const { rows } = await q.query<LoanRow>(`SELECT ${COLUMNS} FROM credit_loans WHERE buyer_ref = $1 AND state <> 'declined' ORDER BY created_at DESC, id DESC LIMIT 100`, [buyerRef]);
   return rows;
 }
 
@@ -150,7 +147,12 @@ export async function placeOrder(ctx: CreditContext, merchant: { merchantId: str
   const buyerRef = ctx.sealer.buyerRef(buyerUserId);
   const sealed: SealedOrder = { buyerUserId, items: order.items, delivery: order.delivery };
   const request = await sign(ctx.pgKey, CREDIT_MESSAGE_TYPES.approvalRequest, {
-    loanId, buyerRef, amount: order.amount, currency: order.currency, instalments: order.instalments, iat: Math.floor(Date.now() / 1000),
+    loanId,
+    buyerRef,
+    amount: order.amount,
+    currency: order.currency,
+    instalments: order.instalments,
+    iat: Math.floor(Date.now() / 1000),
   } satisfies CreditApprovalRequest);
   await ctx.open.shared(order.currency);
   const { row, decisionJws } = await ctx.db.transaction(async (tx) => {
@@ -167,9 +169,21 @@ export async function placeOrder(ctx: CreditContext, merchant: { merchantId: str
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, CASE WHEN $10 = 'declined' THEN NULL ELSE now() + make_interval(secs => $15) END)
        RETURNING ${COLUMNS}`,
       [
-        loanId, merchant.merchantId, merchant.name, order.orderRef, buyerRef, ctx.sealer.seal(loanId, sealed), order.amount, order.currency,
-        order.instalments, approved ? 'awaiting-buyer' : 'declined', approved ? null : decision.reason, approved ? decision.approvalNumber : null,
-        decisionJws, merchantFee(order.amount, ctx.settings.feeBasisPoints), ctx.settings.approvalTtlSeconds,
+        loanId,
+        merchant.merchantId,
+        merchant.name,
+        order.orderRef,
+        buyerRef,
+        ctx.sealer.seal(loanId, sealed),
+        order.amount,
+        order.currency,
+        order.instalments,
+        approved ? 'awaiting-buyer' : 'declined',
+        approved ? null : decision.reason,
+        approved ? decision.approvalNumber : null,
+        decisionJws,
+        merchantFee(order.amount, ctx.settings.feeBasisPoints),
+        ctx.settings.approvalTtlSeconds,
       ],
     );
     return { row: rows[0]!, decisionJws };
@@ -250,8 +264,24 @@ export async function capture(ctx: CreditContext, merchantId: string, loanId: st
     const fee = n(row.fee);
     await postChain(tx, [
       { id: `credit:${loanId}:capture`, kind: 'post_pending', pendingId: `credit:${loanId}:hold`, code: 'credit_capture', reference: ref(loanId) },
-      { id: `credit:${loanId}:payout`, debitAccountId: accounts.institution(row.buyer_ref, cur), creditAccountId: accounts.merchant(merchantId, cur), amount: amount - fee, currency: cur, code: 'credit_payout', reference: ref(loanId) },
-      { id: `credit:${loanId}:fee`, debitAccountId: accounts.institution(row.buyer_ref, cur), creditAccountId: accounts.fees(cur), amount: fee, currency: cur, code: 'credit_fee', reference: ref(loanId) },
+      {
+        id: `credit:${loanId}:payout`,
+        debitAccountId: accounts.institution(row.buyer_ref, cur),
+        creditAccountId: accounts.merchant(merchantId, cur),
+        amount: amount - fee,
+        currency: cur,
+        code: 'credit_payout',
+        reference: ref(loanId),
+      },
+      {
+        id: `credit:${loanId}:fee`,
+        debitAccountId: accounts.institution(row.buyer_ref, cur),
+        creditAccountId: accounts.fees(cur),
+        amount: fee,
+        currency: cur,
+        code: 'credit_fee',
+        reference: ref(loanId),
+      },
     ]);
     const { rows } = await tx.query<LoanRow>(`UPDATE credit_loans SET state = $2, captured_at = now(), updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [loanId, next]);
     return merchantView(rows[0]!);
@@ -277,10 +307,7 @@ export async function reportReturn(ctx: CreditContext, merchantId: string, loanI
   return ctx.db.transaction(async (tx) => {
     const row = await loanOfMerchant(tx, merchantId, loanId, true);
     if (row.state !== 'captured' && row.state !== 'delivered') throw new EdgePayError('CREDIT_LOAN_STATE', { state: row.state, action: 'return' });
-    const { rows } = await tx.query<LoanRow>(
-      `UPDATE credit_loans SET return_reported_at = COALESCE(return_reported_at, now()), updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
-      [loanId],
-    );
+    const { rows } = await tx.query<LoanRow>(`UPDATE credit_loans SET return_reported_at = COALESCE(return_reported_at, now()), updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [loanId]);
     return merchantView(rows[0]!);
   });
 }
@@ -311,25 +338,54 @@ export async function refund(ctx: CreditContext, merchantId: string, loanId: str
     const cur = row.currency;
     const k = row.refund_count + 1;
     await postChain(tx, [
-      { id: `credit:${loanId}:refund:${k}:merchant`, debitAccountId: accounts.merchant(merchantId, cur), creditAccountId: accounts.institution(row.buyer_ref, cur), amount: amount - feeBack, currency: cur, code: 'credit_refund_merchant', reference: ref(loanId) },
-      { id: `credit:${loanId}:refund:${k}:fee`, debitAccountId: accounts.fees(cur), creditAccountId: accounts.institution(row.buyer_ref, cur), amount: feeBack, currency: cur, code: 'credit_refund_fee', reference: ref(loanId) },
-      { id: `credit:${loanId}:refund:${k}:line`, debitAccountId: accounts.institution(row.buyer_ref, cur), creditAccountId: accounts.line(row.buyer_ref, cur), amount: amount - toBuyer, currency: cur, code: 'credit_refund_line', reference: ref(loanId) },
-      { id: `credit:${loanId}:refund:${k}:buyer`, debitAccountId: accounts.institution(row.buyer_ref, cur), creditAccountId: accounts.buyerFunding(row.buyer_ref, cur), amount: toBuyer, currency: cur, code: 'credit_refund_buyer', reference: ref(loanId) },
+      {
+        id: `credit:${loanId}:refund:${k}:merchant`,
+        debitAccountId: accounts.merchant(merchantId, cur),
+        creditAccountId: accounts.institution(row.buyer_ref, cur),
+        amount: amount - feeBack,
+        currency: cur,
+        code: 'credit_refund_merchant',
+        reference: ref(loanId),
+      },
+      {
+        id: `credit:${loanId}:refund:${k}:fee`,
+        debitAccountId: accounts.fees(cur),
+        creditAccountId: accounts.institution(row.buyer_ref, cur),
+        amount: feeBack,
+        currency: cur,
+        code: 'credit_refund_fee',
+        reference: ref(loanId),
+      },
+      {
+        id: `credit:${loanId}:refund:${k}:line`,
+        debitAccountId: accounts.institution(row.buyer_ref, cur),
+        creditAccountId: accounts.line(row.buyer_ref, cur),
+        amount: amount - toBuyer,
+        currency: cur,
+        code: 'credit_refund_line',
+        reference: ref(loanId),
+      },
+      {
+        id: `credit:${loanId}:refund:${k}:buyer`,
+        debitAccountId: accounts.institution(row.buyer_ref, cur),
+        creditAccountId: accounts.buyerFunding(row.buyer_ref, cur),
+        amount: toBuyer,
+        currency: cur,
+        code: 'credit_refund_buyer',
+        reference: ref(loanId),
+      },
     ]);
     await tx.query('INSERT INTO credit_refunds (loan_id, n, amount, to_buyer) VALUES ($1, $2, $3, $4)', [loanId, k, amount, toBuyer]);
     // A settled return: the unpaid dues move by the time they were paused.
     if (row.return_reported_at) {
-      await tx.query(
-        `UPDATE credit_instalments SET due_at = due_at + (now() - $2::timestamptz) WHERE loan_id = $1 AND state IN ('due', 'late')`,
-        [loanId, row.return_reported_at],
-      );
+      await tx.query(`UPDATE credit_instalments SET due_at = due_at + (now() - $2::timestamptz) WHERE loan_id = $1 AND state IN ('due', 'late')`, [loanId, row.return_reported_at]);
     }
     // The plan shrinks from its last instalment.
-    const { rows: unpaid } = await tx.query<{ seq: number; amount: string }>(
-      `SELECT seq, amount::text FROM credit_instalments WHERE loan_id = $1 AND state IN ('due', 'late') ORDER BY seq`,
-      [loanId],
+    const { rows: unpaid } = await tx.query<{ seq: number; amount: string }>(`SELECT seq, amount::text FROM credit_instalments WHERE loan_id = $1 AND state IN ('due', 'late') ORDER BY seq`, [loanId]);
+    const reduced = reduceFromLast(
+      unpaid.map((u) => n(u.amount)),
+      principal - (netPaid - toBuyer),
     );
-    const reduced = reduceFromLast(unpaid.map((u) => n(u.amount)), principal - (netPaid - toBuyer));
     for (const [i, u] of unpaid.entries()) {
       if (reduced[i] === n(u.amount)) continue;
       await tx.query(`UPDATE credit_instalments SET amount = $3, state = CASE WHEN $3::bigint = 0 THEN 'cancelled' ELSE state END WHERE loan_id = $1 AND seq = $2`, [loanId, u.seq, reduced[i]]);

@@ -18,15 +18,7 @@
  *   PUT  /admin/credit/buyers/:userId       {currency, limit, score}: the sandbox institution's credit line
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import {
-  CREDIT_MESSAGE_TYPES,
-  EdgePayError,
-  errorResponses,
-  findCardDataPath,
-  type CreditActionMessage,
-  type CreditActionName,
-  type CreditOrderMessage,
-} from '../../../core/index.ts';
+import { CREDIT_MESSAGE_TYPES, EdgePayError, errorResponses, findCardDataPath, type CreditActionMessage, type CreditActionName, type CreditOrderMessage } from '../../../core/index.ts';
 import { adminTokenCheck } from '../../auth/index.ts';
 import { requestHash, runIdempotent } from '../../payments/index.ts';
 import { authenticateMerchant } from '../../payment-requests/index.ts';
@@ -48,7 +40,8 @@ const idempotencyHeader = {
       type: 'string',
       minLength: 8,
       maxLength: 200,
-      description: 'Made by the merchant, one per intended action. The same key with the same signed payload answers the first answer again (header `idempotent-replayed: true`); the same key with another payload is refused 409 IDEMPOTENCY_KEY_REUSED; concurrent duplicates run once, across server processes. Kept 48 hours.',
+      description:
+        'Made by the merchant, one per intended action. The same key with the same signed payload answers the first answer again (header `idempotent-replayed: true`); the same key with another payload is refused 409 IDEMPOTENCY_KEY_REUSED; concurrent duplicates run once, across server processes. Kept 48 hours.',
     },
   },
 } as const;
@@ -56,7 +49,7 @@ const signedBody = {
   type: 'object',
   required: ['message'],
   additionalProperties: false,
-  properties: { message: { type: 'string', minLength: 1, maxLength: 65536, description: 'Compact JWS (ES256) signed with the merchant\'s registered key, `kid` = merchant id' } },
+  properties: { message: { type: 'string', minLength: 1, maxLength: 65536, description: "Compact JWS (ES256) signed with the merchant's registered key, `kid` = merchant id" } },
 } as const;
 const byId = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
 const loanView = { type: 'object', additionalProperties: true } as const;
@@ -75,9 +68,10 @@ async function merchantOf(ctx: CreditContext, request: FastifyRequest): Promise<
  */
 async function merchantAndKey(ctx: CreditContext, request: FastifyRequest): Promise<{ merchant: { merchantId: string; name: string }; keyRow: unknown }> {
   const kid = kidOf((request.body as { message?: unknown } | undefined)?.message);
-  const keyRow = kid === undefined
-    ? Promise.resolve(undefined)
-    : ctx.db.query<{ public_jwk: unknown }>('SELECT public_jwk FROM credit_merchant_keys WHERE merchant_id = $1', [kid]).then((r) => r.rows[0]?.public_jwk);
+  const keyRow =
+    kid === undefined
+      ? Promise.resolve(undefined)
+      : ctx.db.query<{ public_jwk: unknown }>('SELECT public_jwk FROM credit_merchant_keys WHERE merchant_id = $1', [kid]).then((r) => r.rows[0]?.public_jwk);
   keyRow.catch(() => undefined); // awaited below unless the credential fails first
   const merchant = await merchantOf(ctx, request);
   return { merchant, keyRow: await keyRow };
@@ -115,11 +109,21 @@ export function registerCreditRoutes(app: FastifyInstance, ctx: CreditContext, a
     '/v1/credit/merchant-key',
     {
       schema: {
-        summary: 'Register the public key (EC P-256 JWK) whose signatures the PG takes for this merchant\'s orders and actions',
-        tags, security,
+        summary: "Register the public key (EC P-256 JWK) whose signatures the PG takes for this merchant's orders and actions",
+        tags,
+        security,
         body: {
-          type: 'object', required: ['jwk'], additionalProperties: false,
-          properties: { jwk: { type: 'object', required: ['kty', 'crv', 'x', 'y'], additionalProperties: true, properties: { kty: { type: 'string', maxLength: 10 }, crv: { type: 'string', maxLength: 10 }, x: { type: 'string', maxLength: 100 }, y: { type: 'string', maxLength: 100 } } } },
+          type: 'object',
+          required: ['jwk'],
+          additionalProperties: false,
+          properties: {
+            jwk: {
+              type: 'object',
+              required: ['kty', 'crv', 'x', 'y'],
+              additionalProperties: true,
+              properties: { kty: { type: 'string', maxLength: 10 }, crv: { type: 'string', maxLength: 10 }, x: { type: 'string', maxLength: 100 }, y: { type: 'string', maxLength: 100 } },
+            },
+          },
         },
         response: errs,
       },
@@ -138,7 +142,7 @@ export function registerCreditRoutes(app: FastifyInstance, ctx: CreditContext, a
     },
   );
 
-  app.get('/v1/credit/keys', { schema: { summary: 'The PG\'s and the institution\'s public keys (JWKS): approval decisions verify under `sandbox-institution`', tags } }, async () => ({
+  app.get('/v1/credit/keys', { schema: { summary: "The PG's and the institution's public keys (JWKS): approval decisions verify under `sandbox-institution`", tags } }, async () => ({
     keys: [ctx.pgKey.publicJwk, ctx.institutionJwk],
   }));
 
@@ -146,11 +150,16 @@ export function registerCreditRoutes(app: FastifyInstance, ctx: CreditContext, a
     '/v1/credit/orders',
     {
       schema: {
-        summary: 'Pay later: an order (signed) asks the institution for approval within the buyer\'s limit; the buyer then confirms on the phone',
+        summary: "Pay later: an order (signed) asks the institution for approval within the buyer's limit; the buyer then confirms on the phone",
         description:
-          'Body `{message}`: a compact JWS (ES256, `typ: ' + CREDIT_MESSAGE_TYPES.order + '`, `kid`: merchant id) of `{merchantId, orderRef, buyer: {userId}, items: [{name, quantity, amount}], amount, currency, delivery: {name, address}, instalments: 1|3|4|6, iat}`. ' +
-          'Answers 201 `{loan, decision}`: `loan.state` `awaiting-buyer` with `approvalNumber` (the buyer confirms it in the wallet; it becomes `authorised`), or `declined` with `declineReason` (`over-limit`, `score`, `no-credit-line`); `decision` is the institution\'s signed decision. Requires `Idempotency-Key`.',
-        tags, security, headers: idempotencyHeader, body: signedBody,
+          'Body `{message}`: a compact JWS (ES256, `typ: ' +
+          CREDIT_MESSAGE_TYPES.order +
+          '`, `kid`: merchant id) of `{merchantId, orderRef, buyer: {userId}, items: [{name, quantity, amount}], amount, currency, delivery: {name, address}, instalments: 1|3|4|6, iat}`. ' +
+          "Answers 201 `{loan, decision}`: `loan.state` `awaiting-buyer` with `approvalNumber` (the buyer confirms it in the wallet; it becomes `authorised`), or `declined` with `declineReason` (`over-limit`, `score`, `no-credit-line`); `decision` is the institution's signed decision. Requires `Idempotency-Key`.",
+        tags,
+        security,
+        headers: idempotencyHeader,
+        body: signedBody,
         response: { 201: { type: 'object', properties: { loan: loanView, decision: { type: 'string' } } }, ...errs },
       },
     },
@@ -175,8 +184,8 @@ export function registerCreditRoutes(app: FastifyInstance, ctx: CreditContext, a
 
   const actions: Record<CreditActionName, { summary: string; run: (merchantId: string, id: string, m: CreditActionMessage) => Promise<unknown> }> = {
     capture: { summary: 'Shipped: capture the loan; the merchant is paid at once, less the fee', run: (mid, id) => capture(ctx, mid, id) },
-    cancel: { summary: 'Cancel before shipment: the authorisation is voided and the buyer\'s limit released', run: (mid, id) => cancel(ctx, mid, id) },
-    return: { summary: 'A return is on its way: the buyer\'s dues on this loan pause until a refund settles it', run: (mid, id) => reportReturn(ctx, mid, id) },
+    cancel: { summary: "Cancel before shipment: the authorisation is voided and the buyer's limit released", run: (mid, id) => cancel(ctx, mid, id) },
+    return: { summary: "A return is on its way: the buyer's dues on this loan pause until a refund settles it", run: (mid, id) => reportReturn(ctx, mid, id) },
     refund: {
       summary: 'Refund part or all of a shipped loan (`amount` in the message); what the buyer paid beyond the new amount goes back to them',
       run: (mid, id, m) => {
@@ -192,7 +201,11 @@ export function registerCreditRoutes(app: FastifyInstance, ctx: CreditContext, a
         schema: {
           summary: spec.summary,
           description: `Body \`{message}\`: a compact JWS (\`typ: ${CREDIT_MESSAGE_TYPES.action}\`, \`kid\`: merchant id) of \`{merchantId, loanId, action: "${action}"${action === 'refund' ? ', amount' : ''}, iat}\`. Requires \`Idempotency-Key\`.`,
-          tags, security, params: byId, headers: idempotencyHeader, body: signedBody,
+          tags,
+          security,
+          params: byId,
+          headers: idempotencyHeader,
+          body: signedBody,
           response: { 200: { type: 'object', properties: { loan: loanView } }, ...errs },
         },
       },
@@ -226,7 +239,8 @@ export function registerCreditRoutes(app: FastifyInstance, ctx: CreditContext, a
     {
       preHandler,
       schema: {
-        summary: 'Pay one instalment (due or late)', tags: walletTags,
+        summary: 'Pay one instalment (due or late)',
+        tags: walletTags,
         params: { type: 'object', required: ['id', 'seq'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 }, seq: { type: 'integer', minimum: 1, maximum: 100 } } },
         response: errs,
       },
@@ -245,12 +259,14 @@ export function registerCreditRoutes(app: FastifyInstance, ctx: CreditContext, a
     {
       preHandler: adminTokenCheck(adminToken),
       schema: {
-        summary: 'Sandbox institution: a buyer\'s credit line (limit fixed once set) and score (below 600 declines)',
+        summary: "Sandbox institution: a buyer's credit line (limit fixed once set) and score (below 600 declines)",
         tags: ['admin'],
         security: [{ adminToken: [] }],
         params: { type: 'object', required: ['userId'], properties: { userId: { type: 'string', minLength: 1, maxLength: 100 } } },
         body: {
-          type: 'object', required: ['currency', 'limit', 'score'], additionalProperties: false,
+          type: 'object',
+          required: ['currency', 'limit', 'score'],
+          additionalProperties: false,
           properties: { currency: { type: 'string', pattern: '^[A-Z]{3}$' }, limit: { type: 'integer', minimum: 0, maximum: 1e12 }, score: { type: 'integer', minimum: 0, maximum: 1000 } },
         },
         response: errs,

@@ -90,9 +90,13 @@ export async function startCreditWorker(ctx: Omit<CreditContext, 'nudge'>, optio
     timer.unref?.();
   }
 
-  const unlisten = await ctx.db.listen(PAYMENT_REQUESTS_CHANNEL, (payload) => {
-    if (!isNewRequest(payload)) schedule(20);
-  }, () => schedule(20));
+  const unlisten = await ctx.db.listen(
+    PAYMENT_REQUESTS_CHANNEL,
+    (payload) => {
+      if (!isNewRequest(payload)) schedule(20);
+    },
+    () => schedule(20),
+  );
   schedule(options.intervalMs);
   return {
     nudge: () => schedule(20),

@@ -7,14 +7,33 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import {
-  DELIVERY_PROGRESS_STAGES, DELIVERY_STATES, ELEVATOR_PATHS, errorResponses, GATEWAY_PROGRESS_STAGES, REFUND_REASONS,
-  type CreateDeliveryBody, type DeliveryProgressBody, type DeliveryProgressStage, type DeliveryState,
+  DELIVERY_PROGRESS_STAGES,
+  DELIVERY_STATES,
+  ELEVATOR_PATHS,
+  errorResponses,
+  GATEWAY_PROGRESS_STAGES,
+  REFUND_REASONS,
+  type CreateDeliveryBody,
+  type DeliveryProgressBody,
+  type DeliveryProgressStage,
+  type DeliveryState,
 } from '../../../core/index.ts';
 import { adminTokenCheck, requireGateway } from '../../auth/index.ts';
 import { requireWalletSession, walletUserOf } from '../../wallet/index.ts';
 import type { Db } from '../../db/index.ts';
 import {
-  addCourier, advance, captureDelivery, chargeFailed, confirmUnload, createDelivery, deliveredDelivery, getDelivery, ordererDeliveries, refundDelivery, setProgress, setSite,
+  addCourier,
+  advance,
+  captureDelivery,
+  chargeFailed,
+  confirmUnload,
+  createDelivery,
+  deliveredDelivery,
+  getDelivery,
+  ordererDeliveries,
+  refundDelivery,
+  setProgress,
+  setSite,
   type ElevatorSite,
 } from './store.ts';
 import { Waiters } from './waiters.ts';
@@ -43,9 +62,12 @@ export function elevatorPlugin(opts: ElevatorPluginOptions): FastifyPluginAsync 
       {
         schema: {
           summary: 'A courier at the lobby terminal asks for a delivery to a unit (the id is the idempotency key)',
-          tags, security,
+          tags,
+          security,
           body: {
-            type: 'object', additionalProperties: false, required: ['id', 'courierCode', 'unit', 'amount', 'currency'],
+            type: 'object',
+            additionalProperties: false,
+            required: ['id', 'courierCode', 'unit', 'amount', 'currency'],
             properties: {
               id: idText,
               courierCode: { type: 'string', minLength: 1, maxLength: 64 },
@@ -71,9 +93,12 @@ export function elevatorPlugin(opts: ElevatorPluginOptions): FastifyPluginAsync 
       {
         schema: {
           summary: 'A delivery; with after=<state> and waitMs, waits until it is no longer in that state',
-          tags, security, params: byId,
+          tags,
+          security,
+          params: byId,
           querystring: {
-            type: 'object', additionalProperties: false,
+            type: 'object',
+            additionalProperties: false,
             properties: {
               after: { type: 'string', enum: [...DELIVERY_STATES] },
               progress: { type: 'string', enum: [...DELIVERY_PROGRESS_STAGES] },
@@ -99,12 +124,20 @@ export function elevatorPlugin(opts: ElevatorPluginOptions): FastifyPluginAsync 
       },
     );
 
-    const action = (path: (id: string) => string, summary: string, run: (gateway: Awaited<ReturnType<typeof gatewayOf>>, id: string, body: { reason?: string }) => Promise<unknown>, reasons?: readonly string[]) =>
+    const action = (
+      path: (id: string) => string,
+      summary: string,
+      run: (gateway: Awaited<ReturnType<typeof gatewayOf>>, id: string, body: { reason?: string }) => Promise<unknown>,
+      reasons?: readonly string[],
+    ) =>
       app.post(
         path('{id}').replace(encodeURIComponent('{id}'), ':id'),
         {
           schema: {
-            summary, tags, security, params: byId,
+            summary,
+            tags,
+            security,
+            params: byId,
             body: { type: 'object', additionalProperties: false, properties: { reason: reasons ? { type: 'string', enum: [...reasons] } : reasonWord } },
             response: errorResponses(401, 404, 409),
           },
@@ -117,16 +150,20 @@ export function elevatorPlugin(opts: ElevatorPluginOptions): FastifyPluginAsync 
     action(ELEVATOR_PATHS.capture, 'The lobby terminal charged the card: capture the approval', (g, id) => captureDelivery(db, g, id));
     action(ELEVATOR_PATHS.chargeFailed, 'The lobby terminal could not charge the card: close it, release every hold', (g, id, b) => chargeFailed(db, g, id, b.reason ?? 'charge-failed'));
     action(ELEVATOR_PATHS.refund, 'The goods came back to the lobby: give the charge back', (g, id, b) => refundDelivery(db, g, id, b.reason ?? 'elevator-fault'), REFUND_REASONS);
-    action(ELEVATOR_PATHS.delivered, 'The goods were taken out at the orderer\'s floor: close the card for good', (g, id) => deliveredDelivery(db, g, id));
+    action(ELEVATOR_PATHS.delivered, "The goods were taken out at the orderer's floor: close the card for good", (g, id) => deliveredDelivery(db, g, id));
 
     app.post(
       '/v1/elevator/deliveries/:id/progress',
       {
         schema: {
           summary: 'The gateway reports where the goods are (charging, then the car: coming, loading, on the way, at the floor)',
-          tags, security, params: byId,
+          tags,
+          security,
+          params: byId,
           body: {
-            type: 'object', additionalProperties: false, required: ['stage'],
+            type: 'object',
+            additionalProperties: false,
+            required: ['stage'],
             properties: { stage: { type: 'string', enum: [...GATEWAY_PROGRESS_STAGES] }, car: { type: 'integer', minimum: 1, maximum: 16 }, floor: { type: 'integer', minimum: -10, maximum: 200 } },
           },
           response: errorResponses(400, 401, 404, 409),
@@ -142,7 +179,7 @@ export function elevatorPlugin(opts: ElevatorPluginOptions): FastifyPluginAsync 
     const walletSession = requireWalletSession(db);
     app.get(
       ELEVATOR_PATHS.walletDeliveries,
-      { preHandler: walletSession, schema: { summary: 'The signed-in orderer\'s deliveries of the last day: progress and outcome', tags: ['wallet'], response: errorResponses(401) } },
+      { preHandler: walletSession, schema: { summary: "The signed-in orderer's deliveries of the last day: progress and outcome", tags: ['wallet'], response: errorResponses(401) } },
       async (request) => ({ deliveries: await ordererDeliveries(db, walletUserOf(request).userId) }),
     );
     app.post(
@@ -160,11 +197,14 @@ export function elevatorPlugin(opts: ElevatorPluginOptions): FastifyPluginAsync 
       {
         ...admin,
         schema: {
-          summary: 'A site\'s lobby deliveries: its building, its card terminal, card life and answer time',
-          tags: ['admin'], security: [{ adminToken: [] }],
+          summary: "A site's lobby deliveries: its building, its card terminal, card life and answer time",
+          tags: ['admin'],
+          security: [{ adminToken: [] }],
           params: { type: 'object', required: ['siteId'], properties: { siteId: { type: 'string', minLength: 1, maxLength: 128 } } },
           body: {
-            type: 'object', additionalProperties: false, required: ['buildingId', 'terminalId', 'place'],
+            type: 'object',
+            additionalProperties: false,
+            required: ['buildingId', 'terminalId', 'place'],
             properties: {
               buildingId: { type: 'string', minLength: 1, maxLength: 128 },
               terminalId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
@@ -188,10 +228,17 @@ export function elevatorPlugin(opts: ElevatorPluginOptions): FastifyPluginAsync 
         ...admin,
         schema: {
           summary: 'Give a delivery company a courier code (its merchant id and name)',
-          tags: ['admin'], security: [{ adminToken: [] }],
+          tags: ['admin'],
+          security: [{ adminToken: [] }],
           body: {
-            type: 'object', additionalProperties: false, required: ['code', 'merchantId', 'merchantName'],
-            properties: { code: { type: 'string', minLength: 4, maxLength: 64 }, merchantId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' }, merchantName: { type: 'string', minLength: 1, maxLength: 120 } },
+            type: 'object',
+            additionalProperties: false,
+            required: ['code', 'merchantId', 'merchantName'],
+            properties: {
+              code: { type: 'string', minLength: 4, maxLength: 64 },
+              merchantId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+              merchantName: { type: 'string', minLength: 1, maxLength: 120 },
+            },
           },
         },
       },

@@ -35,19 +35,42 @@ export const GUESS_LIMIT = { count: 5, windowSeconds: 600 };
 export type ElevatorSite = { siteId: string; buildingId: string; terminalId: string; place: string; cardLifeSeconds: number; answerSeconds: number };
 
 type Row = {
-  id: string; site_id: string; gateway_id: string; body_hash: string; merchant_id: string; merchant_name: string; unit: string; floor: number | null;
-  amount: string; currency: string; request_id: string | null; orderer_id: string | null; state: DeliveryState; card_id: string | null;
-  sealed_card: SealedCard | null; reason: string | null; progress: DeliveryProgress | null; created_at: Date | string; updated_at: Date | string;
+  id: string;
+  site_id: string;
+  gateway_id: string;
+  body_hash: string;
+  merchant_id: string;
+  merchant_name: string;
+  unit: string;
+  floor: number | null;
+  amount: string;
+  currency: string;
+  request_id: string | null;
+  orderer_id: string | null;
+  state: DeliveryState;
+  card_id: string | null;
+  sealed_card: SealedCard | null;
+  reason: string | null;
+  progress: DeliveryProgress | null;
+  created_at: Date | string;
+  updated_at: Date | string;
 };
 
 const iso = (v: Date | string) => (v instanceof Date ? v : new Date(v)).toISOString();
 
 export function viewOf(r: Row): DeliveryView {
   return {
-    id: r.id, state: r.state, amount: Number(r.amount), currency: r.currency, merchant: { id: r.merchant_id, name: r.merchant_name },
+    id: r.id,
+    state: r.state,
+    amount: Number(r.amount),
+    currency: r.currency,
+    merchant: { id: r.merchant_id, name: r.merchant_name },
     floor: r.state === 'no-orderer' || r.state === 'waiting' ? null : r.floor,
     card: r.state === 'card-ready' ? r.sealed_card : null,
-    reason: r.reason, progress: r.progress ?? null, createdAt: iso(r.created_at), updatedAt: iso(r.updated_at),
+    reason: r.reason,
+    progress: r.progress ?? null,
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
   };
 }
 
@@ -65,17 +88,20 @@ export async function setSite(db: Db, s: ElevatorSite): Promise<void> {
 
 async function siteOf(db: Queryable, siteId: string): Promise<ElevatorSite> {
   const { rows } = await db.query<{ building_id: string; terminal_id: string; place: string; card_life_seconds: number; answer_seconds: number }>(
-    'SELECT building_id, terminal_id, place, card_life_seconds, answer_seconds FROM elevator_sites WHERE site_id = $1', [siteId]);
+    'SELECT building_id, terminal_id, place, card_life_seconds, answer_seconds FROM elevator_sites WHERE site_id = $1',
+    [siteId],
+  );
   const r = rows[0];
   if (!r) throw new EdgePayError('ELEVATOR_NOT_CONFIGURED');
   return { siteId, buildingId: r.building_id, terminalId: r.terminal_id, place: r.place, cardLifeSeconds: r.card_life_seconds, answerSeconds: r.answer_seconds };
 }
 
 export async function addCourier(db: Db, code: string, merchantId: string, merchantName: string): Promise<void> {
-  await db.query(
-    'INSERT INTO elevator_couriers (code_hash, merchant_id, merchant_name) VALUES ($1, $2, $3) ON CONFLICT (code_hash) DO UPDATE SET merchant_id = $2, merchant_name = $3',
-    [sha256(code), merchantId, merchantName],
-  );
+  await db.query('INSERT INTO elevator_couriers (code_hash, merchant_id, merchant_name) VALUES ($1, $2, $3) ON CONFLICT (code_hash) DO UPDATE SET merchant_id = $2, merchant_name = $3', [
+    sha256(code),
+    merchantId,
+    merchantName,
+  ]);
 }
 
 async function readRow(db: Queryable, id: string, siteId: string, lock = false): Promise<Row> {
@@ -122,11 +148,20 @@ export async function createDelivery(db: Db, gateway: GatewayIdentity, body: Cre
   let state: DeliveryState = 'no-orderer';
   if (floor !== null) {
     try {
-      const request = await createPaymentRequest(db, siteRequester(gateway.siteId), {
-        to: { buildingId: site.buildingId, unit: body.unit }, amount: body.amount, currency: body.currency,
-        payee: { id: merchantId, name: merchantName }, place: site.place, note: 'Delivery at the lobby: approve to pay and have it sent up by the goods elevator.',
-        ttlSeconds: site.answerSeconds,
-      }, (b, u) => usersAtUnit(db, b, u));
+      const request = await createPaymentRequest(
+        db,
+        siteRequester(gateway.siteId),
+        {
+          to: { buildingId: site.buildingId, unit: body.unit },
+          amount: body.amount,
+          currency: body.currency,
+          payee: { id: merchantId, name: merchantName },
+          place: site.place,
+          note: 'Delivery at the lobby: approve to pay and have it sent up by the goods elevator.',
+          ttlSeconds: site.answerSeconds,
+        },
+        (b, u) => usersAtUnit(db, b, u),
+      );
       requestId = request.id;
       state = 'waiting';
     } catch (err) {
@@ -165,39 +200,43 @@ export async function advance(db: Db, gateway: GatewayIdentity, id: string): Pro
     const { rows } = await tx.query<Row>("SELECT * FROM elevator_deliveries WHERE id = $1 AND state = 'waiting' FOR UPDATE", [id]);
     if (!rows[0]) return undefined;
     const card = await issueCard(db, tx, {
-      reference: `elevator:${id}`, amount: Number(row.amount), currency: row.currency, merchantId: row.merchant_id, terminalId: site.terminalId,
-      lifeSeconds: site.cardLifeSeconds, funding: { accountId: fundingAccount(orderer!, row.currency), owner: orderer! },
+      reference: `elevator:${id}`,
+      amount: Number(row.amount),
+      currency: row.currency,
+      merchantId: row.merchant_id,
+      terminalId: site.terminalId,
+      lifeSeconds: site.cardLifeSeconds,
+      funding: { accountId: fundingAccount(orderer!, row.currency), owner: orderer! },
     });
-    const updated = await tx.query<Row>(
-      "UPDATE elevator_deliveries SET state = 'card-ready', orderer_id = $2, card_id = $3, sealed_card = $4, updated_at = now() WHERE id = $1 RETURNING *",
-      [id, orderer, card.cardId, JSON.stringify(card)],
-    );
+    const updated = await tx.query<Row>("UPDATE elevator_deliveries SET state = 'card-ready', orderer_id = $2, card_id = $3, sealed_card = $4, updated_at = now() WHERE id = $1 RETURNING *", [
+      id,
+      orderer,
+      card.cardId,
+      JSON.stringify(card),
+    ]);
     return updated.rows[0];
   });
   return changed ? viewOf(changed) : viewOf(await readRow(db, id, gateway.siteId));
 }
 
 /** One step of a delivery that has a card: from `from` to `to`, with the issuer's work in the same transaction. */
-async function step(
-  db: Db, gateway: GatewayIdentity, id: string, from: DeliveryState, to: DeliveryState,
-  work: (tx: Queryable, row: Row) => Promise<boolean>, reason?: string,
-): Promise<DeliveryView> {
+async function step(db: Db, gateway: GatewayIdentity, id: string, from: DeliveryState, to: DeliveryState, work: (tx: Queryable, row: Row) => Promise<boolean>, reason?: string): Promise<DeliveryView> {
   return db.transaction(async (tx) => {
     const row = await readRow(tx, id, gateway.siteId, true);
     if (row.state === to) return viewOf(row); // a retry of the same step
     if (row.state !== from || !row.card_id) throw new EdgePayError('ELEVATOR_DELIVERY_STATE', { state: row.state });
     if (!(await work(tx, row))) throw new EdgePayError('ELEVATOR_DELIVERY_STATE', { state: row.state });
-    const { rows } = await tx.query<Row>(
-      'UPDATE elevator_deliveries SET state = $2, reason = COALESCE($3, reason), sealed_card = NULL, updated_at = now() WHERE id = $1 RETURNING *',
-      [id, to, reason ?? null],
-    );
+    const { rows } = await tx.query<Row>('UPDATE elevator_deliveries SET state = $2, reason = COALESCE($3, reason), sealed_card = NULL, updated_at = now() WHERE id = $1 RETURNING *', [
+      id,
+      to,
+      reason ?? null,
+    ]);
     return viewOf(rows[0]!);
   });
 }
 
 /** The terminal reported the charge approved: the issuer's approval is captured (no approval held: refused). */
-export const captureDelivery = (db: Db, g: GatewayIdentity, id: string) =>
-  step(db, g, id, 'card-ready', 'charged', async (tx, row) => (await captureCard(tx, row.card_id!)) !== undefined);
+export const captureDelivery = (db: Db, g: GatewayIdentity, id: string) => step(db, g, id, 'card-ready', 'charged', async (tx, row) => (await captureCard(tx, row.card_id!)) !== undefined);
 
 /** The terminal's charge did not go through (declined, expired, cancelled): the card closes, any approval is reversed. */
 export const chargeFailed = (db: Db, g: GatewayIdentity, id: string, reason: string) =>
@@ -208,8 +247,7 @@ export const refundDelivery = (db: Db, g: GatewayIdentity, id: string, reason: s
   step(db, g, id, 'charged', 'refunded', async (tx, row) => refundCard(tx, row.card_id!, fundingAccount(row.orderer_id!, row.currency)), reason);
 
 /** The elevator reported the goods taken out: the card closes for good. */
-export const deliveredDelivery = (db: Db, g: GatewayIdentity, id: string) =>
-  step(db, g, id, 'charged', 'delivered', async (tx, row) => (await closeCard(tx, row.card_id!, 'delivered'), true));
+export const deliveredDelivery = (db: Db, g: GatewayIdentity, id: string) => step(db, g, id, 'charged', 'delivered', async (tx, row) => (await closeCard(tx, row.card_id!, 'delivered'), true));
 
 /**
  * The gateway reports where the goods are. `charging` applies while the card
@@ -245,17 +283,23 @@ export function ordererViewOf(r: Row): OrdererDeliveryView | undefined {
   const s = ordererStatusOf(view);
   if (!s) return undefined;
   return {
-    id: r.id, status: s.status, money: s.money, amount: Number(r.amount), currency: r.currency, merchantName: r.merchant_name,
-    floor: r.floor, car: r.progress?.car ?? null, canConfirmUnload: s.status === 'arrived', reason: r.reason, updatedAt: view.updatedAt,
+    id: r.id,
+    status: s.status,
+    money: s.money,
+    amount: Number(r.amount),
+    currency: r.currency,
+    merchantName: r.merchant_name,
+    floor: r.floor,
+    car: r.progress?.car ?? null,
+    canConfirmUnload: s.status === 'arrived',
+    reason: r.reason,
+    updatedAt: view.updatedAt,
   };
 }
 
 /** The orderer's deliveries of the last day, newest first (at most 10). */
 export async function ordererDeliveries(db: Db, userId: string): Promise<OrdererDeliveryView[]> {
-  const { rows } = await db.query<Row>(
-    "SELECT * FROM elevator_deliveries WHERE orderer_id = $1 AND updated_at > now() - interval '1 day' ORDER BY created_at DESC LIMIT 10",
-    [userId],
-  );
+  const { rows } = await db.query<Row>("SELECT * FROM elevator_deliveries WHERE orderer_id = $1 AND updated_at > now() - interval '1 day' ORDER BY created_at DESC LIMIT 10", [userId]);
   return rows.map(ordererViewOf).filter((v): v is OrdererDeliveryView => v !== undefined);
 }
 

@@ -26,14 +26,21 @@ export function registerRelayAdminRoutes(app: FastifyInstance, deps: { db: Db; a
     return { app: await putApp(db, { appId: (request.params as { appId: string }).appId, ...body }) };
   });
   app.get('/admin/relay/apps', { preHandler: admin, schema: { tags, security } }, async () => ({ apps: await listApps(db) }));
-  app.put('/admin/relay/terminals/:terminalId', { preHandler: admin, schema: { tags, security, params: { type: 'object', properties: { terminalId }, required: ['terminalId'] }, body: terminalBody } }, async (request) => {
-    const body = request.body as { siteId: string; gatewayId: string; label: string; posAgentId?: string | null };
-    return { terminal: await putTerminal(db, { terminalId: (request.params as { terminalId: string }).terminalId, ...body }) };
-  });
+  app.put(
+    '/admin/relay/terminals/:terminalId',
+    { preHandler: admin, schema: { tags, security, params: { type: 'object', properties: { terminalId }, required: ['terminalId'] }, body: terminalBody } },
+    async (request) => {
+      const body = request.body as { siteId: string; gatewayId: string; label: string; posAgentId?: string | null };
+      return { terminal: await putTerminal(db, { terminalId: (request.params as { terminalId: string }).terminalId, ...body }) };
+    },
+  );
   app.get('/admin/relay/terminals', { preHandler: admin, schema: { tags, security } }, async () => ({ terminals: await listTerminals(db) }));
   app.post(
     '/admin/relay/pos-agents',
-    { preHandler: admin, schema: { tags, security, body: { type: 'object', additionalProperties: false, required: ['siteId'], properties: { siteId: { type: 'string', minLength: 1, maxLength: 128 } } } } },
+    {
+      preHandler: admin,
+      schema: { tags, security, body: { type: 'object', additionalProperties: false, required: ['siteId'], properties: { siteId: { type: 'string', minLength: 1, maxLength: 128 } } } },
+    },
     async (request, reply) => reply.status(201).send(await createPosAgent(db, (request.body as { siteId: string }).siteId)),
   );
   app.get(

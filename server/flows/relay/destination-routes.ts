@@ -17,7 +17,7 @@ export function registerDestinationRoutes(app: FastifyInstance, deps: { service:
     '/relay/destinations/:destination/submit',
     {
       schema: {
-        summary: 'Submit a relayed code to a sandbox destination (the relay\'s grant as Bearer)',
+        summary: "Submit a relayed code to a sandbox destination (the relay's grant as Bearer)",
         tags: ['relay'],
         params: { type: 'object', properties: { destination: { type: 'string', maxLength: 64 } }, required: ['destination'] },
         body: submitBody,

@@ -42,7 +42,10 @@ async function targetOf(db: Db, caller: Caller, terminal: string | undefined): P
   return `terminal:${t.id}`;
 }
 
-export function registerDeviceRoutes(app: FastifyInstance, deps: { db: Db; hub: RelayHub; service: RelayService; waitMs: number; resendMs: number; keepaliveMs: number; streams: Set<() => void> }): void {
+export function registerDeviceRoutes(
+  app: FastifyInstance,
+  deps: { db: Db; hub: RelayHub; service: RelayService; waitMs: number; resendMs: number; keepaliveMs: number; streams: Set<() => void> },
+): void {
   const { db, hub, service } = deps;
 
   app.post('/relay/v1/relays', { schema: { summary: 'A relay terminal scanned a code: check it and relay it', tags, security, body: scanBody } }, async (request, reply) => {
@@ -54,22 +57,30 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: { db: Db; hub: 
     return reply.status(view.status === 'relaying' ? 202 : 200).send({ relay: view });
   });
 
-  app.get('/relay/v1/registry', { schema: { summary: 'The relay registries of the gateway\'s site (apps, terminals and their pairing, POS agents and their last sign of life), for its console', tags, security } }, async (request) => {
-    const caller = await callerOf(db, request);
-    if (caller.kind !== 'gateway') throw new EdgePayError('AUTH_FORBIDDEN');
-    const site = (await db.query<{ site_id: string }>('SELECT site_id FROM gateways WHERE id = $1', [caller.gatewayId])).rows[0]!.site_id;
-    return registryOfSite(db, site);
-  });
+  app.get(
+    '/relay/v1/registry',
+    { schema: { summary: "The relay registries of the gateway's site (apps, terminals and their pairing, POS agents and their last sign of life), for its console", tags, security } },
+    async (request) => {
+      const caller = await callerOf(db, request);
+      if (caller.kind !== 'gateway') throw new EdgePayError('AUTH_FORBIDDEN');
+      const site = (await db.query<{ site_id: string }>('SELECT site_id FROM gateways WHERE id = $1', [caller.gatewayId])).rows[0]!.site_id;
+      return registryOfSite(db, site);
+    },
+  );
 
-  app.get('/relay/v1/relays/:id', { schema: { summary: 'A relay of one of the gateway\'s terminals', tags, security, params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } } }, async (request) => {
-    const caller = await callerOf(db, request);
-    const row = await service.get((request.params as { id: string }).id);
-    if (!row) throw new EdgePayError('RELAY_NOT_FOUND');
-    await targetOf(db, caller, caller.kind === 'gateway' ? row.terminal_id : undefined).catch(() => {
-      throw new EdgePayError('RELAY_NOT_FOUND');
-    });
-    return { relay: await service.waitFinal(row.id, 0) };
-  });
+  app.get(
+    '/relay/v1/relays/:id',
+    { schema: { summary: "A relay of one of the gateway's terminals", tags, security, params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } } },
+    async (request) => {
+      const caller = await callerOf(db, request);
+      const row = await service.get((request.params as { id: string }).id);
+      if (!row) throw new EdgePayError('RELAY_NOT_FOUND');
+      await targetOf(db, caller, caller.kind === 'gateway' ? row.terminal_id : undefined).catch(() => {
+        throw new EdgePayError('RELAY_NOT_FOUND');
+      });
+      return { relay: await service.waitFinal(row.id, 0) };
+    },
+  );
 
   app.post(
     '/relay/v1/commands/:id/result',

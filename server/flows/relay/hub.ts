@@ -18,7 +18,11 @@ export class RelayHub {
     this.events.setMaxListeners(0);
   }
   async start(): Promise<void> {
-    this.unlisten = await this.db.listen(RELAY_CHANNEL, (payload) => this.emit(payload), () => this.events.emit('reconnect'));
+    this.unlisten = await this.db.listen(
+      RELAY_CHANNEL,
+      (payload) => this.emit(payload),
+      () => this.events.emit('reconnect'),
+    );
   }
   async stop(): Promise<void> {
     await this.unlisten?.();

@@ -22,7 +22,16 @@ function userOf(request: unknown): string {
 
 export function registerPhoneRoutes(
   app: FastifyInstance,
-  deps: { service: RelayService; issuer: PaymentCodeIssuer; membership: MembershipService; session: preHandlerAsyncHookHandler; waitMs: number; payAppId: string; qrAppId: string; memberAppId: string },
+  deps: {
+    service: RelayService;
+    issuer: PaymentCodeIssuer;
+    membership: MembershipService;
+    session: preHandlerAsyncHookHandler;
+    waitMs: number;
+    payAppId: string;
+    qrAppId: string;
+    memberAppId: string;
+  },
 ): void {
   app.get('/wallet/api/relay/codes', { preHandler: deps.session, schema: { tags } }, async (request, reply): Promise<relay.WalletRelayCodes> => {
     const userId = userOf(request);

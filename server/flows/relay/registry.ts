@@ -101,8 +101,13 @@ export async function markAgentSeen(db: Queryable, agentId: string): Promise<voi
 
 export async function listPosAgents(db: Queryable, siteId?: string): Promise<relay.RelayPosAgentView[]> {
   const { rows } = siteId
-    ? await db.query<{ id: string; site_id: string; last_seen_at: Date | string | null; revoked_at: unknown }>('SELECT id, site_id, last_seen_at, revoked_at FROM relay_pos_agents WHERE site_id = $1 ORDER BY created_at', [siteId])
-    : await db.query<{ id: string; site_id: string; last_seen_at: Date | string | null; revoked_at: unknown }>('SELECT id, site_id, last_seen_at, revoked_at FROM relay_pos_agents ORDER BY created_at');
+    ? await db.query<{ id: string; site_id: string; last_seen_at: Date | string | null; revoked_at: unknown }>(
+        'SELECT id, site_id, last_seen_at, revoked_at FROM relay_pos_agents WHERE site_id = $1 ORDER BY created_at',
+        [siteId],
+      )
+    : await db.query<{ id: string; site_id: string; last_seen_at: Date | string | null; revoked_at: unknown }>(
+        'SELECT id, site_id, last_seen_at, revoked_at FROM relay_pos_agents ORDER BY created_at',
+      );
   return rows.map((r) => ({ agentId: r.id, siteId: r.site_id, lastSeenAt: r.last_seen_at ? new Date(r.last_seen_at).toISOString() : null, revoked: !!r.revoked_at }));
 }
 

@@ -38,9 +38,24 @@ export type OpenRelayInput = {
 };
 
 type RelayRow = {
-  id: string; terminal_id: string; site_id: string; app_id: string; destination: string; operation: string; via: string; path: string;
-  status: string; reason: string | null; amount: string | null; currency: string | null; points: number | null; balance: number | null;
-  request_hash: string; user_id: string | null; created_at: Date | string; updated_at: Date | string;
+  id: string;
+  terminal_id: string;
+  site_id: string;
+  app_id: string;
+  destination: string;
+  operation: string;
+  via: string;
+  path: string;
+  status: string;
+  reason: string | null;
+  amount: string | null;
+  currency: string | null;
+  points: number | null;
+  balance: number | null;
+  request_hash: string;
+  user_id: string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
 };
 
 const iso = (d: Date | string) => new Date(d).toISOString();
@@ -213,9 +228,8 @@ export class RelayService {
   private async settle(row: RelayRow, record: DestinationRecord, reason: string | undefined, command: { commandId: string; result: relay.RelayCommandResult } | undefined): Promise<relay.RelayView> {
     const { db, hub } = this.o;
     const approved: relay.RelayStatus = row.operation === 'pay' ? 'paid' : row.operation === 'accrue' ? 'accrued' : 'redeemed';
-    const status: relay.RelayStatus =
-      record.status === 'approved' ? approved : record.status === 'reversed' && record.reason === 'reversed' ? 'reversed' : 'cancelled';
-    const why = status === approved ? null : status === 'reversed' ? (reason ?? 'reversed') : (record.status === 'declined' ? (record.reason ?? 'declined') : (reason ?? 'not-received'));
+    const status: relay.RelayStatus = record.status === 'approved' ? approved : record.status === 'reversed' && record.reason === 'reversed' ? 'reversed' : 'cancelled';
+    const why = status === approved ? null : status === 'reversed' ? (reason ?? 'reversed') : record.status === 'declined' ? (record.reason ?? 'declined') : (reason ?? 'not-received');
     const updated = await db.transaction(async (tx) => {
       const { rows } = await tx.query<RelayRow>(
         `UPDATE relay_transactions SET status = $2, reason = $3, amount = $4, currency = $5, points = COALESCE($6, points), balance = $7, user_id = $8, updated_at = now()

@@ -53,7 +53,11 @@ export class CodeResolver {
   #building: Promise<void> | undefined;
   #generation = 0;
 
-  constructor(private readonly db: Db, private readonly keyring: () => Keyring, private readonly now: () => number = () => Date.now()) {}
+  constructor(
+    private readonly db: Db,
+    private readonly keyring: () => Keyring,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
 
   /** Forget the table (a dongle was paired or unpaired here): the next resolve waits for a fresh one. */
   invalidate(): void {

@@ -21,10 +21,14 @@ export async function provisionDongle(db: Db, keyring: Keyring, d: ProvisionDong
     const taken = await tx.query('SELECT 1 FROM two_channel_dongles WHERE serial = $1', [d.serial]);
     if (taken.rows.length) throw new EdgePayError('TWO_CHANNEL_DONGLE_EXISTS');
     const credentialId = await createOtpCredential(tx, keyring, d.otpSecret);
-    await tx.query(
-      `INSERT INTO two_channel_dongles (id, serial, identity_key_sealed, key_id, rotation_exponent, otp_credential_id) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [id, d.serial, keyring.seal(d.identityKey, identityBinding(id)), keyring.currentId, d.rotationExponent ?? twoChannel.DEFAULT_ROTATION_EXPONENT, credentialId],
-    );
+    await tx.query(`INSERT INTO two_channel_dongles (id, serial, identity_key_sealed, key_id, rotation_exponent, otp_credential_id) VALUES ($1, $2, $3, $4, $5, $6)`, [
+      id,
+      d.serial,
+      keyring.seal(d.identityKey, identityBinding(id)),
+      keyring.currentId,
+      d.rotationExponent ?? twoChannel.DEFAULT_ROTATION_EXPONENT,
+      credentialId,
+    ]);
     return { id, serial: d.serial };
   });
 }
@@ -40,10 +44,9 @@ export function newDongleSecrets(): { identityKey: Uint8Array; otpSecret: Uint8A
  * the same answer; wrong codes count against the dongle's credential.
  */
 export async function pairDongle(db: Db, keyring: Keyring, userId: string, serial: string, code: string, policy?: OtpPolicy): Promise<TC.DongleView> {
-  const { rows } = await db.query<{ id: string; otp_credential_id: string }>(
-    'SELECT id, otp_credential_id FROM two_channel_dongles WHERE serial = $1 AND user_id IS NULL AND retired_at IS NULL',
-    [serial],
-  );
+  const { rows } = await db.query<{ id: string; otp_credential_id: string }>('SELECT id, otp_credential_id FROM two_channel_dongles WHERE serial = $1 AND user_id IS NULL AND retired_at IS NULL', [
+    serial,
+  ]);
   const dongle = rows[0];
   if (!dongle) throw new EdgePayError('TWO_CHANNEL_DONGLE_UNKNOWN');
   await verifyOtp(db, keyring, dongle.otp_credential_id, code, policy);
@@ -58,10 +61,7 @@ export async function pairDongle(db: Db, keyring: Keyring, userId: string, seria
 const view = (r: { id: string; serial: string; paired_at: Date | string }): TC.DongleView => ({ id: r.id, serial: r.serial, pairedAt: new Date(r.paired_at).toISOString() });
 
 export async function donglesOf(db: Queryable, userId: string): Promise<TC.DongleView[]> {
-  const { rows } = await db.query<{ id: string; serial: string; paired_at: Date | string }>(
-    'SELECT id, serial, paired_at FROM two_channel_dongles WHERE user_id = $1 ORDER BY paired_at',
-    [userId],
-  );
+  const { rows } = await db.query<{ id: string; serial: string; paired_at: Date | string }>('SELECT id, serial, paired_at FROM two_channel_dongles WHERE user_id = $1 ORDER BY paired_at', [userId]);
   return rows.map(view);
 }
 

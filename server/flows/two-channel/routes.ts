@@ -34,8 +34,15 @@ const errors = { 400: error, 401: error, 403: error, 404: error, 409: error, 423
 const sessionSchema = {
   type: 'object',
   properties: {
-    id: { type: 'string' }, state: { type: 'string' }, presence: { type: 'string' }, requestId: { type: 'string' }, amount: { type: 'integer' },
-    currency: { type: 'string' }, expiresAt: { type: 'string' }, paymentId: { type: ['string', 'null'] }, declineReason: { type: ['string', 'null'] },
+    id: { type: 'string' },
+    state: { type: 'string' },
+    presence: { type: 'string' },
+    requestId: { type: 'string' },
+    amount: { type: 'integer' },
+    currency: { type: 'string' },
+    expiresAt: { type: 'string' },
+    paymentId: { type: ['string', 'null'] },
+    declineReason: { type: ['string', 'null'] },
   },
 } as const;
 const sessionResponse = { type: 'object', properties: { session: sessionSchema } } as const;
@@ -57,16 +64,25 @@ export function registerTwoChannelRoutes(app: FastifyInstance, deps: FlowDeps & 
     twoChannel.TWO_CHANNEL_PATHS.sessions,
     {
       schema: {
-        summary: 'A payment device heard a dongle: ask its owner to confirm with the dongle\'s code',
-        tags, security, headers: idempotencyHeader,
+        summary: "A payment device heard a dongle: ask its owner to confirm with the dongle's code",
+        tags,
+        security,
+        headers: idempotencyHeader,
         body: {
-          type: 'object', required: ['code', 'amount', 'currency', 'merchantName', 'place', 'rssi'], additionalProperties: false,
+          type: 'object',
+          required: ['code', 'amount', 'currency', 'merchantName', 'place', 'rssi'],
+          additionalProperties: false,
           properties: {
             code: { type: 'string', pattern: twoChannel.EPHEMERAL_ID_PATTERN },
             amount: { type: 'integer', minimum: 1 },
             currency: { type: 'string', pattern: '^[A-Z]{3}$' },
             merchantName: text(200),
-            place: { type: 'object', required: ['kind', 'label'], additionalProperties: false, properties: { kind: { type: 'string', enum: [...twoChannel.TWO_CHANNEL_PLACE_KINDS] }, label: text(100) } },
+            place: {
+              type: 'object',
+              required: ['kind', 'label'],
+              additionalProperties: false,
+              properties: { kind: { type: 'string', enum: [...twoChannel.TWO_CHANNEL_PLACE_KINDS] }, label: text(100) },
+            },
             rssi: { type: 'integer', minimum: -127, maximum: 20 },
           },
         },
@@ -86,7 +102,10 @@ export function registerTwoChannelRoutes(app: FastifyInstance, deps: FlowDeps & 
     '/v1/two-channel/sessions/:id',
     {
       schema: {
-        summary: 'A two-channel session, waiting up to waitMs for its outcome', tags, security, params: byId,
+        summary: 'A two-channel session, waiting up to waitMs for its outcome',
+        tags,
+        security,
+        params: byId,
         querystring: { type: 'object', additionalProperties: false, properties: { waitMs: { type: 'integer', minimum: 0, maximum: 30_000 } } },
         response: { 200: sessionResponse, ...errors },
       },
@@ -116,8 +135,14 @@ export function registerTwoChannelRoutes(app: FastifyInstance, deps: FlowDeps & 
     {
       preHandler: walletSession,
       schema: {
-        summary: 'Pair a dongle: its serial and the code it shows now', tags: ['wallet'],
-        body: { type: 'object', required: ['serial', 'code'], additionalProperties: false, properties: { serial: { type: 'string', pattern: twoChannel.DONGLE_SERIAL_PATTERN }, code: { type: 'string', pattern: twoChannel.OTP_CODE_PATTERN } } },
+        summary: 'Pair a dongle: its serial and the code it shows now',
+        tags: ['wallet'],
+        body: {
+          type: 'object',
+          required: ['serial', 'code'],
+          additionalProperties: false,
+          properties: { serial: { type: 'string', pattern: twoChannel.DONGLE_SERIAL_PATTERN }, code: { type: 'string', pattern: twoChannel.OTP_CODE_PATTERN } },
+        },
         response: { 201: { type: 'object', properties: { dongle: { type: 'object', additionalProperties: true } } }, ...errors },
       },
     },
@@ -134,7 +159,9 @@ export function registerTwoChannelRoutes(app: FastifyInstance, deps: FlowDeps & 
     {
       preHandler: walletSession,
       schema: {
-        summary: 'Unpair my dongle for good: its secrets are destroyed, its payments waiting for a confirmation cancelled', tags: ['wallet'], params: byId,
+        summary: 'Unpair my dongle for good: its secrets are destroyed, its payments waiting for a confirmation cancelled',
+        tags: ['wallet'],
+        params: byId,
         response: { 200: { type: 'object', properties: { unpaired: { type: 'string' }, cancelledSessions: { type: 'integer' } } }, ...errors },
       },
     },
@@ -155,8 +182,15 @@ export function registerTwoChannelRoutes(app: FastifyInstance, deps: FlowDeps & 
     {
       preHandler: walletSession,
       schema: {
-        summary: 'Confirm a dongle payment with the dongle\'s code and the number on the device', tags: ['wallet'], params: byId,
-        body: { type: 'object', required: ['code', 'presence'], additionalProperties: false, properties: { code: { type: 'string', pattern: twoChannel.OTP_CODE_PATTERN }, presence: { type: 'string', pattern: twoChannel.PRESENCE_PATTERN } } },
+        summary: "Confirm a dongle payment with the dongle's code and the number on the device",
+        tags: ['wallet'],
+        params: byId,
+        body: {
+          type: 'object',
+          required: ['code', 'presence'],
+          additionalProperties: false,
+          properties: { code: { type: 'string', pattern: twoChannel.OTP_CODE_PATTERN }, presence: { type: 'string', pattern: twoChannel.PRESENCE_PATTERN } },
+        },
         response: errors,
       },
     },
@@ -170,9 +204,13 @@ export function registerTwoChannelRoutes(app: FastifyInstance, deps: FlowDeps & 
     {
       preHandler: admin,
       schema: {
-        summary: 'The maker registers a dongle (its secrets are sealed at once)', tags: ['admin'], security: [{ adminToken: [] }],
+        summary: 'The maker registers a dongle (its secrets are sealed at once)',
+        tags: ['admin'],
+        security: [{ adminToken: [] }],
         body: {
-          type: 'object', required: ['serial', 'identityKey', 'otpSecret'], additionalProperties: false,
+          type: 'object',
+          required: ['serial', 'identityKey', 'otpSecret'],
+          additionalProperties: false,
           properties: {
             serial: { type: 'string', pattern: twoChannel.DONGLE_SERIAL_PATTERN },
             identityKey: { type: 'string', pattern: '^[0-9a-f]{32}$' },
@@ -195,14 +233,21 @@ export function registerTwoChannelRoutes(app: FastifyInstance, deps: FlowDeps & 
     },
   );
 
-  app.get(twoChannel.TWO_CHANNEL_PATHS.adminFlags, { preHandler: admin, schema: { summary: 'Codes heard at two sites at once or outside their window', tags: ['admin'], security: [{ adminToken: [] }] } }, async () => ({
-    flags: await flagsSince(db),
-  }));
+  app.get(
+    twoChannel.TWO_CHANNEL_PATHS.adminFlags,
+    { preHandler: admin, schema: { summary: 'Codes heard at two sites at once or outside their window', tags: ['admin'], security: [{ adminToken: [] }] } },
+    async () => ({
+      flags: await flagsSince(db),
+    }),
+  );
 
-  app.post('/admin/two-channel/rotate-keys', { preHandler: admin, schema: { summary: 'Re-seal every dongle secret under the current key', tags: ['admin'], security: [{ adminToken: [] }] } }, async () => {
-    const rotated = await rotateDongleKeys(db, deps.keyring());
-    deps.resolver.invalidate();
-    return rotated;
-  });
+  app.post(
+    '/admin/two-channel/rotate-keys',
+    { preHandler: admin, schema: { summary: 'Re-seal every dongle secret under the current key', tags: ['admin'], security: [{ adminToken: [] }] } },
+    async () => {
+      const rotated = await rotateDongleKeys(db, deps.keyring());
+      deps.resolver.invalidate();
+      return rotated;
+    },
+  );
 }
-

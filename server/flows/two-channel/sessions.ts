@@ -37,15 +37,34 @@ export const DETAILS_SECTION = 'twoChannel';
 export const DONGLE_UNPAIRED = 'dongle-unpaired';
 
 type SessionRow = {
-  id: string; site_id: string; gateway_id: string; body_hash: string; dongle_id: string; user_id: string; request_id: string;
-  amount: string | number; currency: string; presence: string; state: TC.TwoChannelSessionState; payment_id: string | null;
-  decline_reason: string | null; expires_at: Date | string; otp_credential_id?: string;
+  id: string;
+  site_id: string;
+  gateway_id: string;
+  body_hash: string;
+  dongle_id: string;
+  user_id: string;
+  request_id: string;
+  amount: string | number;
+  currency: string;
+  presence: string;
+  state: TC.TwoChannelSessionState;
+  payment_id: string | null;
+  decline_reason: string | null;
+  expires_at: Date | string;
+  otp_credential_id?: string;
 };
 
 export function sessionView(r: SessionRow): TC.TwoChannelSessionView {
   return {
-    id: r.id, state: r.state, presence: r.presence, requestId: r.request_id, amount: Number(r.amount), currency: r.currency,
-    expiresAt: new Date(r.expires_at).toISOString(), paymentId: r.payment_id, declineReason: r.decline_reason,
+    id: r.id,
+    state: r.state,
+    presence: r.presence,
+    requestId: r.request_id,
+    amount: Number(r.amount),
+    currency: r.currency,
+    expiresAt: new Date(r.expires_at).toISOString(),
+    paymentId: r.payment_id,
+    declineReason: r.decline_reason,
   };
 }
 
@@ -85,7 +104,9 @@ export async function startSession(deps: FlowDeps, gateway: GatewayIdentity, key
   // Where the dongle was heard last (another site moments ago is a relay, or a copy: both stop here), this
   // sighting recorded, and its owner now: one statement, one round trip on the payment's path (the CTE's
   // SELECT reads the sightings as they were before the INSERT, which PostgreSQL runs whether read or not).
-  const { rows: [seen] } = await db.query<{ elsewhere: string | null; user_id: string | null }>(
+  const {
+    rows: [seen],
+  } = await db.query<{ elsewhere: string | null; user_id: string | null }>(
     `WITH recorded AS (
        INSERT INTO two_channel_sightings (dongle_id, site_id, seen_at) VALUES ($1, $2, now())
        ON CONFLICT (dongle_id, site_id) DO UPDATE SET seen_at = now() RETURNING dongle_id)
@@ -178,9 +199,19 @@ async function charge(deps: FlowDeps, session: SessionRow): Promise<TC.TwoChanne
   const at = new Date().toISOString();
   const amount = Number(session.amount);
   const payment: PaymentDoc = {
-    id: paymentId, siteId: session.site_id, gatewayId: session.gateway_id, flow: 'two-channel', amount, currency: session.currency as PaymentDoc['currency'],
-    method: PAYMENT_METHOD, lineItems: [{ name: 'Dongle payment', quantity: 1, unitAmount: amount, lineAmount: amount }],
-    details: { [DETAILS_SECTION]: { session: session.id } }, createdAt: at, offline: false, status: 'created', statusHistory: [{ status: 'created', at, by: 'gateway' }],
+    id: paymentId,
+    siteId: session.site_id,
+    gatewayId: session.gateway_id,
+    flow: 'two-channel',
+    amount,
+    currency: session.currency as PaymentDoc['currency'],
+    method: PAYMENT_METHOD,
+    lineItems: [{ name: 'Dongle payment', quantity: 1, unitAmount: amount, lineAmount: amount }],
+    details: { [DETAILS_SECTION]: { session: session.id } },
+    createdAt: at,
+    offline: false,
+    status: 'created',
+    statusHistory: [{ status: 'created', at, by: 'gateway' }],
   };
   let state: TC.TwoChannelSessionState = 'declined';
   let reason: string | null = null;

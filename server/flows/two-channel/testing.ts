@@ -16,17 +16,22 @@ export async function signInPhone(serverUrl: string, userId: string): Promise<Ph
   // The wallet's origin is localhost (WebAuthn wants a domain): its CSRF check compares the Origin with it.
   const origin = serverUrl.replace('127.0.0.1', 'localhost');
   const res = await fetch(`${origin}/wallet/demo/${userId}`, { redirect: 'manual' });
-  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const session = (await (await fetch(origin + '/wallet/api/session', { headers: { cookie } })).json()) as { csrfToken: string };
   const read = async (r: Response) => ({ status: r.status, json: await r.json().catch(() => undefined) });
   return {
     userId,
     post: async (path, body) =>
-      read(await fetch(origin + path, {
-        method: 'POST',
-        headers: { cookie, origin, 'x-csrf-token': session.csrfToken, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      })),
+      read(
+        await fetch(origin + path, {
+          method: 'POST',
+          headers: { cookie, origin, 'x-csrf-token': session.csrfToken, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        }),
+      ),
     get: async (path) => read(await fetch(origin + path, { headers: { cookie } })),
   };
 }
@@ -36,7 +41,10 @@ export class TestDongle {
   readonly identityKey: Uint8Array;
   readonly otpSecret: Uint8Array;
   clockOffsetMs = 0;
-  constructor(readonly serial: string, readonly exponent = twoChannel.DEFAULT_ROTATION_EXPONENT) {
+  constructor(
+    readonly serial: string,
+    readonly exponent = twoChannel.DEFAULT_ROTATION_EXPONENT,
+  ) {
     ({ identityKey: this.identityKey, otpSecret: this.otpSecret } = newDongleSecrets());
   }
   now(): number {

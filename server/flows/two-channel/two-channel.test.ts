@@ -36,9 +36,15 @@ for (const which of ['pglite', 'postgres'] as const) {
     let other: Phone;
     // One dongle per test: each code is taken once per 30 s step, so a test never waits for another's step to pass.
     const tag = which === 'pglite' ? 'PGLT' : 'PGSQ';
-    const dongles = { pay: new TestDongle(`EPDG-0001-PAYS-${tag}`), race: new TestDongle(`EPDG-0002-RACE-${tag}`), lock: new TestDongle(`EPDG-0003-LOCK-${tag}`),
-      drift: new TestDongle(`EPDG-0004-DRFT-${tag}`), where: new TestDongle(`EPDG-0005-WHRE-${tag}`), keys: new TestDongle(`EPDG-0006-KEYS-${tag}`),
-      unpair: new TestDongle(`EPDG-0008-UNPR-${tag}`) };
+    const dongles = {
+      pay: new TestDongle(`EPDG-0001-PAYS-${tag}`),
+      race: new TestDongle(`EPDG-0002-RACE-${tag}`),
+      lock: new TestDongle(`EPDG-0003-LOCK-${tag}`),
+      drift: new TestDongle(`EPDG-0004-DRFT-${tag}`),
+      where: new TestDongle(`EPDG-0005-WHRE-${tag}`),
+      keys: new TestDongle(`EPDG-0006-KEYS-${tag}`),
+      unpair: new TestDongle(`EPDG-0008-UNPR-${tag}`),
+    };
     const fresh = new TestDongle(`EPDG-0007-PAIR-${tag}`);
     let keyCounter = 0;
     const oldKeys = newOtpKeyText('k1');
@@ -47,7 +53,14 @@ for (const which of ['pglite', 'postgres'] as const) {
       process.env.EDGEPAY_OTP_KEYS = oldKeys;
       process.env.EDGEPAY_OTP_LOCKOUT_SECONDS = '3';
       database = which === 'pglite' ? pglite() : await freshPostgres();
-      server = await startServer({ ...(database.databaseUrl ? { databaseUrl: database.databaseUrl } : {}), adminToken: ADMIN, port: 0, logger: false, wallet: { demoSignIn: true }, sandbox: { latencyMs: [1, 3] } });
+      server = await startServer({
+        ...(database.databaseUrl ? { databaseUrl: database.databaseUrl } : {}),
+        adminToken: ADMIN,
+        port: 0,
+        logger: false,
+        wallet: { demoSignIn: true },
+        sandbox: { latencyMs: [1, 3] },
+      });
       const demo = await seedDemoWallet(server.db);
       pump = await adminCall(server.url, ADMIN, '/admin/gateways', { siteId: 'station-a', name: 'pump 3' });
       gate = await adminCall(server.url, ADMIN, '/admin/gateways', { siteId: 'car-park-b', name: 'gate 1' });
@@ -68,7 +81,13 @@ for (const which of ['pglite', 'postgres'] as const) {
     });
 
     const body = (dongle: TestDongle, over: Partial<twoChannel.StartTwoChannelBody> = {}): twoChannel.StartTwoChannelBody => ({
-      code: dongle.broadcast(), amount: 50_000, currency: 'KRW', merchantName: 'Station A', place: { kind: 'fuel-pump', label: 'Pump 3' }, rssi: -55, ...over,
+      code: dongle.broadcast(),
+      amount: 50_000,
+      currency: 'KRW',
+      merchantName: 'Station A',
+      place: { kind: 'fuel-pump', label: 'Pump 3' },
+      rssi: -55,
+      ...over,
     });
     const start = async (dongle: TestDongle, gw = pump, over: Partial<twoChannel.StartTwoChannelBody> = {}) => {
       const res = await startAt(server.url, gw, `start-${which}-${++keyCounter}`, body(dongle, over));
@@ -87,7 +106,10 @@ for (const which of ['pglite', 'postgres'] as const) {
       assert.equal(paired.status, 201, JSON.stringify(paired.json));
       const again = await owner.post(P.dongles, { serial: fresh.serial, code: fresh.code() });
       assert.equal(again.json.code, 'TWO_CHANNEL_DONGLE_UNKNOWN');
-      assert.deepEqual((await other.get(P.dongles)).json.dongles.map((d: { serial: string }) => d.serial), [fresh.serial]);
+      assert.deepEqual(
+        (await other.get(P.dongles)).json.dongles.map((d: { serial: string }) => d.serial),
+        [fresh.serial],
+      );
     });
 
     it('a heard code becomes a request to the owner; the right code and number pay through the acquirer and the ledger; the code is taken once', async () => {
@@ -169,7 +191,11 @@ for (const which of ['pglite', 'postgres'] as const) {
       const dongle = dongles.race;
       const session = await start(dongle);
       const answers = await Promise.all([0, 1, 2].map(() => owner.post(P.confirm(session.requestId), { code: dongle.code(), presence: session.presence })));
-      assert.deepEqual(answers.map((a) => a.status).filter((s) => s === 200), [200], JSON.stringify(answers.map((a) => a.json)));
+      assert.deepEqual(
+        answers.map((a) => a.status).filter((s) => s === 200),
+        [200],
+        JSON.stringify(answers.map((a) => a.json)),
+      );
       for (const a of answers.filter((x) => x.status !== 200)) assert.match(a.json.code, /OTP_REPLAYED|PAYMENT_REQUEST_ALREADY_ANSWERED/);
       const payments = await server.db.query("SELECT id FROM documents WHERE collection = 'payments' AND data->'details'->'twoChannel'->>'session' = $1", [session.id]);
       assert.equal(payments.rows.length, 1);

@@ -113,7 +113,10 @@ describe('a payment method declared in one place (PGlite)', () => {
     const reference = `vch-V-1234-${p.id.slice(-8)}`;
     assert.equal(decided.body.payment.processorReference, reference, 'the processor reference is kept on the payment');
     assert.deepEqual(decided.body.payment.details, { voucher: { code: 'V-1234' } });
-    assert.deepEqual(calls.map((c) => [c.op, c.req.reference, c.req.idempotencyKey]), [['capture', reference, p.id]]);
+    assert.deepEqual(
+      calls.map((c) => [c.op, c.req.reference, c.req.idempotencyKey]),
+      [['capture', reference, p.id]],
+    );
 
     // A repeated call is answered, not authorised again.
     assert.equal((await decideNow(p.id)).body.payment.status, 'captured');
@@ -124,13 +127,16 @@ describe('a payment method declared in one place (PGlite)', () => {
     assert.deepEqual(calls.at(-1), { op: 'refund', req: { idempotencyKey: 'refund-' + p.id, reference, amount: 3000, currency: 'KRW' } });
 
     const audit = await call(`/admin/audit?paymentId=${p.id}`, { auth: ADMIN });
-    assert.deepEqual(audit.body.entries.map((e: any) => [e.action, e.actor, e.amount]), [
-      ['payment.received', gw.gatewayId, 8000],
-      ['payment.submitted', gw.gatewayId, 8000],
-      ['payment.authorised', gw.gatewayId, 8000],
-      ['payment.captured', gw.gatewayId, 8000],
-      ['payment.refunded', gw.gatewayId, 3000],
-    ]);
+    assert.deepEqual(
+      audit.body.entries.map((e: any) => [e.action, e.actor, e.amount]),
+      [
+        ['payment.received', gw.gatewayId, 8000],
+        ['payment.submitted', gw.gatewayId, 8000],
+        ['payment.authorised', gw.gatewayId, 8000],
+        ['payment.captured', gw.gatewayId, 8000],
+        ['payment.refunded', gw.gatewayId, 3000],
+      ],
+    );
     // The payment document as stored, pulled back by the gateway, carries the same.
     const pulled = await fetch(`${server.url}/sync/payments/${VERSION}/pull?limit=100`, { headers: { authorization: 'Bearer ' + gw.credential } });
     const doc = ((await pulled.json()) as { documents: PaymentDoc[] }).documents.find((d) => d.id === p.id)!;
@@ -162,7 +168,7 @@ describe('a payment method declared in one place (PGlite)', () => {
     assert.match(oneCall.body.payment.processorReference, /^vch-V-2222-/);
   });
 
-  it('keeps the card acquirer\'s own reference on a card payment and refunds under it', async () => {
+  it("keeps the card acquirer's own reference on a card payment and refunds under it", async () => {
     const createdAt = new Date().toISOString();
     const card: PaymentDoc = {
       ...voucherPayment(gw.siteId, gw.gatewayId, undefined, 'card-terminal'),
@@ -178,8 +184,7 @@ describe('a payment method declared in one place (PGlite)', () => {
     assert.equal(r.body.payment.processorReference, 'sbx_' + card.id);
     const refund = await call(`/payments/${card.id}/refund`, { body: { amount: 8000 }, key: 'refund-card-' + card.id });
     assert.equal(refund.body.payment.status, 'refunded');
-    const { rows } = await server.db.query<{ outcome: { reference: string } }>(
-      "SELECT outcome FROM sandbox_acquirer_transactions WHERE idempotency_key = $1", ['refund:refund-card-' + card.id]);
+    const { rows } = await server.db.query<{ outcome: { reference: string } }>('SELECT outcome FROM sandbox_acquirer_transactions WHERE idempotency_key = $1', ['refund:refund-card-' + card.id]);
     assert.equal(rows[0]!.outcome.reference, 'sbx_' + card.id);
   });
 });

@@ -19,8 +19,7 @@ export const SANDBOX_AID = Uint8Array.from([0xa0, 0x00, 0x00, 0x09, 0x99, 0x00, 
 const ID = 'payment-code';
 
 export const codeKeyOf = (code: string) => createHash('sha256').update(code).digest('hex');
-const cryptogramOf = (keyB64: string, par: string, atc: number) =>
-  createHmac('sha256', Buffer.from(keyB64, 'base64')).update(`${par}|${atc}`).digest().subarray(0, 8);
+const cryptogramOf = (keyB64: string, par: string, atc: number) => createHmac('sha256', Buffer.from(keyB64, 'base64')).update(`${par}|${atc}`).digest().subarray(0, 8);
 
 const PAR_ALPHABET = '0123456789ABCDEFGHJKLMNPQRSTUVWXYZ';
 
@@ -88,7 +87,10 @@ export function createPaymentCodeIssuer(db: Db, options: { ttlSeconds?: number; 
         const barcode = relay.makePaymentBarcode(SANDBOX_ISSUER, String(randomInt(1e8)).padStart(8, '0') + String(randomInt(1e8)).padStart(8, '0'));
         const qr = relay.makeCpmQr({ aid: SANDBOX_AID, par: acct.par, atc: acct.atc, cryptogram: cryptogramOf(acct.key_b64, acct.par, acct.atc) });
         const expiresAt = new Date(Date.now() + ttl * 1000);
-        for (const [code, format] of [[barcode, 'payment-barcode'], [qr, 'cpm-qr']] as const) {
+        for (const [code, format] of [
+          [barcode, 'payment-barcode'],
+          [qr, 'cpm-qr'],
+        ] as const) {
           await tx.query('INSERT INTO relay_issued_codes (code_key, user_id, format, expires_at) VALUES ($1, $2, $3, $4)', [codeKeyOf(code), userId, format, expiresAt]);
         }
         return { barcode, qr, expiresAt: expiresAt.toISOString() };
@@ -101,54 +103,73 @@ export function createPaymentCodeIssuer(db: Db, options: { ttlSeconds?: number; 
         await open({ id: `buyer_funding:${payer}:KRW`, kind: 'buyer_funding', currency: 'KRW', owner: payer });
         await open({ id: `merchant_payable:${siteId}:KRW`, kind: 'merchant_payable', currency: 'KRW', owner: siteId, rule: 'debits_must_not_exceed_credits' });
       }
-      return retryOnDeadlock(() => db.transaction(async (tx) => {
-        const existing = await lockReference(tx, reference);
-        if (existing) return strip(recordOf(reference, existing));
-        // A sandbox "destination that does not answer in time", like the acquirer's magic amounts.
-        if (slow && amount && amount.amount % 100 === slow.minor) await new Promise((r) => setTimeout(r, slow.delayMs));
-        if (operation !== 'pay' || !amount || amount.amount <= 0 || amount.currency !== 'KRW') return record(tx, reference, { status: 'declined', reason: 'invalid-amount' });
-        const key = codeKeyOf(code);
-        const { rows } = await tx.query<{ user_id: string; format: string; expires_at: Date; consumed_by: string | null }>(
-          'SELECT user_id, format, expires_at, consumed_by FROM relay_issued_codes WHERE code_key = $1 FOR UPDATE',
-          [key],
-        );
-        const issued = rows[0];
-        if (!issued) return record(tx, reference, { status: 'declined', reason: 'unknown-code' });
-        if (issued.consumed_by) return record(tx, reference, { status: 'declined', reason: 'consumed', userId: issued.user_id });
-        if (new Date(issued.expires_at).getTime() <= Date.now()) return record(tx, reference, { status: 'declined', reason: 'expired', userId: issued.user_id });
-        if (issued.format === 'cpm-qr') {
-          const parsed = relay.checkCpmQr(code);
-          const acct = (await tx.query<{ par: string; key_b64: string }>('SELECT par, key_b64 FROM relay_issuer_accounts WHERE user_id = $1', [issued.user_id])).rows[0];
-          if (!parsed.ok || !acct || parsed.qr.par !== acct.par || parsed.qr.cryptogram !== relay.toHex(cryptogramOf(acct.key_b64, acct.par, parsed.qr.atc))) {
-            return record(tx, reference, { status: 'declined', reason: 'bad-cryptogram', userId: issued.user_id });
+      return retryOnDeadlock(() =>
+        db.transaction(async (tx) => {
+          const existing = await lockReference(tx, reference);
+          if (existing) return strip(recordOf(reference, existing));
+          // A sandbox "destination that does not answer in time", like the acquirer's magic amounts.
+          if (slow && amount && amount.amount % 100 === slow.minor) await new Promise((r) => setTimeout(r, slow.delayMs));
+          if (operation !== 'pay' || !amount || amount.amount <= 0 || amount.currency !== 'KRW') return record(tx, reference, { status: 'declined', reason: 'invalid-amount' });
+          const key = codeKeyOf(code);
+          const { rows } = await tx.query<{ user_id: string; format: string; expires_at: Date; consumed_by: string | null }>(
+            'SELECT user_id, format, expires_at, consumed_by FROM relay_issued_codes WHERE code_key = $1 FOR UPDATE',
+            [key],
+          );
+          const issued = rows[0];
+          if (!issued) return record(tx, reference, { status: 'declined', reason: 'unknown-code' });
+          if (issued.consumed_by) return record(tx, reference, { status: 'declined', reason: 'consumed', userId: issued.user_id });
+          if (new Date(issued.expires_at).getTime() <= Date.now()) return record(tx, reference, { status: 'declined', reason: 'expired', userId: issued.user_id });
+          if (issued.format === 'cpm-qr') {
+            const parsed = relay.checkCpmQr(code);
+            const acct = (await tx.query<{ par: string; key_b64: string }>('SELECT par, key_b64 FROM relay_issuer_accounts WHERE user_id = $1', [issued.user_id])).rows[0];
+            if (!parsed.ok || !acct || parsed.qr.par !== acct.par || parsed.qr.cryptogram !== relay.toHex(cryptogramOf(acct.key_b64, acct.par, parsed.qr.atc))) {
+              return record(tx, reference, { status: 'declined', reason: 'bad-cryptogram', userId: issued.user_id });
+            }
           }
-        }
-        await tx.query('UPDATE relay_issued_codes SET consumed_by = $2, consumed_at = now() WHERE code_key = $1', [key, reference]);
-        const buyer = `buyer_funding:${issued.user_id}:KRW`;
-        const merchant = `merchant_payable:${siteId}:KRW`;
-        const [t] = await createTransfers(tx, [{ id: `relay:${reference}:pay`, debitAccountId: buyer, creditAccountId: merchant, amount: amount.amount, currency: 'KRW', code: 'relay-pay', reference: `relay:${reference}` }]);
-        if (!t?.ok) throw new Error(`relay payment transfer refused: ${t && !t.ok ? t.code : 'none'}`);
-        return record(tx, reference, { status: 'approved', userId: issued.user_id, amount: amount.amount, currency: 'KRW' });
-      }));
+          await tx.query('UPDATE relay_issued_codes SET consumed_by = $2, consumed_at = now() WHERE code_key = $1', [key, reference]);
+          const buyer = `buyer_funding:${issued.user_id}:KRW`;
+          const merchant = `merchant_payable:${siteId}:KRW`;
+          const [t] = await createTransfers(tx, [
+            { id: `relay:${reference}:pay`, debitAccountId: buyer, creditAccountId: merchant, amount: amount.amount, currency: 'KRW', code: 'relay-pay', reference: `relay:${reference}` },
+          ]);
+          if (!t?.ok) throw new Error(`relay payment transfer refused: ${t && !t.ok ? t.code : 'none'}`);
+          return record(tx, reference, { status: 'approved', userId: issued.user_id, amount: amount.amount, currency: 'KRW' });
+        }),
+      );
     },
     async query(reference) {
       const { rows } = await db.query<any>(`SELECT ${RECORD_COLUMNS} FROM relay_destination_records WHERE destination = $1 AND reference = $2`, [ID, reference]);
       return recordOf(reference, rows[0]);
     },
     async reverse(reference, siteId) {
-      return retryOnDeadlock(() => db.transaction(async (tx) => {
-        const existing = await lockReference(tx, reference);
-        if (!existing) return record(tx, reference, { status: 'reversed', reason: 'not-received' });
-        const current = recordOf(reference, existing);
-        if (current.status !== 'approved') return current;
-        const buyer = `buyer_funding:${current.userId}:KRW`;
-        const merchant = `merchant_payable:${siteId}:KRW`;
-        const [t] = await createTransfers(tx, [{ id: `relay:${reference}:reverse`, debitAccountId: merchant, creditAccountId: buyer, amount: current.amount!.amount, currency: 'KRW', code: 'relay-reverse', reference: `relay:${reference}` }]);
-        if (!t?.ok) throw new Error(`relay reversal transfer refused: ${t && !t.ok ? t.code : 'none'}`);
-        // The code stays consumed: a reversed sale is paid again with a new code.
-        const { rows } = await tx.query<any>(`UPDATE relay_destination_records SET status = 'reversed', reason = 'reversed', updated_at = now() WHERE destination = $1 AND reference = $2 RETURNING ${RECORD_COLUMNS}`, [ID, reference]);
-        return recordOf(reference, rows[0]);
-      }));
+      return retryOnDeadlock(() =>
+        db.transaction(async (tx) => {
+          const existing = await lockReference(tx, reference);
+          if (!existing) return record(tx, reference, { status: 'reversed', reason: 'not-received' });
+          const current = recordOf(reference, existing);
+          if (current.status !== 'approved') return current;
+          const buyer = `buyer_funding:${current.userId}:KRW`;
+          const merchant = `merchant_payable:${siteId}:KRW`;
+          const [t] = await createTransfers(tx, [
+            {
+              id: `relay:${reference}:reverse`,
+              debitAccountId: merchant,
+              creditAccountId: buyer,
+              amount: current.amount!.amount,
+              currency: 'KRW',
+              code: 'relay-reverse',
+              reference: `relay:${reference}`,
+            },
+          ]);
+          if (!t?.ok) throw new Error(`relay reversal transfer refused: ${t && !t.ok ? t.code : 'none'}`);
+          // The code stays consumed: a reversed sale is paid again with a new code.
+          const { rows } = await tx.query<any>(
+            `UPDATE relay_destination_records SET status = 'reversed', reason = 'reversed', updated_at = now() WHERE destination = $1 AND reference = $2 RETURNING ${RECORD_COLUMNS}`,
+            [ID, reference],
+          );
+          return recordOf(reference, rows[0]);
+        }),
+      );
     },
   };
 }
