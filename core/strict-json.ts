@@ -11,7 +11,12 @@
 import { EdgePayError } from './errors.ts';
 import { checkJsonInput, jsonDepthExceeds, MAX_JSON_DEPTH } from './json-input.ts';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+// TextDecoder is standard in Node and every browser, but core is type-checked with ES2023's
+// lib alone (no DOM, no Node: core/tsconfig.json), which does not declare it; so its one use
+// here is typed locally instead of pulling either environment's types into core.
+type Utf8Decoder = { decode(input: Uint8Array): string };
+type Utf8DecoderConstructor = new (label: 'utf-8', options: { fatal: boolean; ignoreBOM: boolean }) => Utf8Decoder;
+const utf8 = new (globalThis as unknown as { TextDecoder: Utf8DecoderConstructor }).TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 export type StrictJsonOptions = {
   /**
