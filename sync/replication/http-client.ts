@@ -65,7 +65,7 @@ async function exchange<T>(endpoint: SyncEndpoint, path: string, init: RequestIn
   try {
     // A failed connect (refused, unreachable, reset, undici's own connect
     // timeout) rejects here with its cause; only our deadline is "slow".
-    res = await fetch(endpoint.serverUrl + path, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetch(endpoint.serverUrl + path, { ...init, signal: init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     if (timedOut(err)) throw new ServerSlow(`no answer from ${endpoint.serverUrl} in ${timeoutMs} ms`, { cause: err });
     throw new ServerUnreachable(`cannot reach ${endpoint.serverUrl}: ${(err as Error).message}`, { cause: err });
@@ -94,20 +94,44 @@ export function pullChanges(endpoint: SyncEndpoint, collection: string, schemaVe
 /** The conflicts, and the commit counter of the push's first write (undefined: it wrote nothing). */
 export type PushResult = { conflicts: PushResponse; commitLwt: number | undefined };
 
+/** How long the health check that a stalled push asks may take. */
+export const PUSH_WATCHDOG_PROBE_MS = 5_000;
+
 export async function pushChanges(endpoint: SyncEndpoint, collection: string, schemaVersion: number, rows: PushRow[]): Promise<PushResult> {
-  const { body, headers: answer } = await exchange<PushResponse>(
-    endpoint,
-    `${syncBasePath(collection, schemaVersion)}/push`,
-    {
-      method: 'POST',
-      headers: headers(endpoint, true),
-      body: JSON.stringify(rows),
-    },
-    endpoint.pushTimeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS,
-  );
-  const commit = answer.get(PUSH_COMMIT_HEADER);
-  const commitLwt = commit === null ? undefined : Number(commit);
-  return { conflicts: body, commitLwt: commitLwt !== undefined && Number.isSafeInteger(commitLwt) ? commitLwt : undefined };
+  // A push may take up to pushTimeoutMs to be answered (a big batch over a slow link), but a
+  // partition looks the same as a slow answer for all that time. So once the ordinary request
+  // timeout has passed with no answer, the server's health is asked (a small request, apart
+  // from the push): if it does not answer either, the server is unreachable now, not in 30 s,
+  // and the push is abandoned (its rows go again later, exactly once by their ids). If it
+  // answers, the server is only slow and the push goes on waiting.
+  const abandon = new AbortController();
+  let unreachable: ServerUnreachable | undefined;
+  const watchdog = setTimeout(() => {
+    probeServer({ ...endpoint, timeoutMs: PUSH_WATCHDOG_PROBE_MS }).catch((err: Error) => {
+      unreachable = new ServerUnreachable(`no answer to a push from ${endpoint.serverUrl}, nor to its health check: ${err.message}`, { cause: err });
+      abandon.abort(unreachable);
+    });
+  }, endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  try {
+    const { body, headers: answer } = await exchange<PushResponse>(
+      endpoint,
+      `${syncBasePath(collection, schemaVersion)}/push`,
+      {
+        method: 'POST',
+        headers: headers(endpoint, true),
+        body: JSON.stringify(rows),
+        signal: abandon.signal,
+      },
+      endpoint.pushTimeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS,
+    );
+    const commit = answer.get(PUSH_COMMIT_HEADER);
+    const commitLwt = commit === null ? undefined : Number(commit);
+    return { conflicts: body, commitLwt: commitLwt !== undefined && Number.isSafeInteger(commitLwt) ? commitLwt : undefined };
+  } catch (err) {
+    throw unreachable ?? err;
+  } finally {
+    clearTimeout(watchdog);
+  }
 }
 
 export async function probeServer(endpoint: SyncEndpoint): Promise<void> {
