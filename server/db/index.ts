@@ -7,3 +7,4 @@ export { migrate } from './migrate.ts';
 export { openPostgresDb } from './pg-db.ts';
 export { openPgliteDb } from './pglite-db.ts';
 export { makeOwnerOnlyFile } from './owner-only.ts';
+export { lookUntil } from './look-until.ts';

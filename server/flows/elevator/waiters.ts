@@ -5,7 +5,7 @@
  * at its delivery again; a timer does the same every second, so a missed
  * notice or an expiry costs at most a second.
  */
-import type { Db } from '../../db/index.ts';
+import { type Db, lookUntil } from '../../db/index.ts';
 import { PAYMENT_REQUESTS_CHANNEL } from '../../payment-requests/index.ts';
 import { ELEVATOR_CHANNEL } from './store.ts';
 
@@ -27,39 +27,16 @@ export class Waiters {
   }
 
   /** Calls `look` until it answers something (or the wait ends: then undefined). */
-  async until<T>(look: () => Promise<T | undefined>, waitMs: number, signal: AbortSignal): Promise<T | undefined> {
-    const first = await look();
-    if (first !== undefined || waitMs <= 0) return first;
-    return new Promise<T | undefined>((resolve, reject) => {
-      let looking = false;
-      let again = false;
-      const done = (value: T | undefined, err?: unknown) => {
-        this.wakers.delete(wake);
-        clearTimeout(timer);
-        signal.removeEventListener('abort', aborted);
-        if (err) reject(err);
-        else resolve(value);
-      };
-      const wake = () => {
-        if (looking) return void (again = true);
-        looking = true;
-        look().then(
-          (v) => {
-            looking = false;
-            if (v !== undefined) return done(v);
-            if (again) {
-              again = false;
-              wake();
-            }
-          },
-          (err) => done(undefined, err),
-        );
-      };
-      const aborted = () => done(undefined);
-      const timer = setTimeout(() => done(undefined), waitMs);
-      signal.addEventListener('abort', aborted);
-      this.wakers.add(wake);
-    });
+  until<T>(look: () => Promise<T | undefined>, waitMs: number, signal: AbortSignal): Promise<T | undefined> {
+    return lookUntil(
+      look,
+      (wake) => {
+        this.wakers.add(wake);
+        return () => this.wakers.delete(wake);
+      },
+      waitMs,
+      signal,
+    );
   }
 
   async stop(): Promise<void> {

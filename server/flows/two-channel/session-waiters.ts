@@ -15,7 +15,7 @@
  *    down costs at most a second.
  * A wake is only a hint: the waiter reads the session from the database.
  */
-import type { Db } from '../../db/index.ts';
+import { type Db, lookUntil } from '../../db/index.ts';
 import { PAYMENT_REQUESTS_CHANNEL } from '../../payment-requests/index.ts';
 
 export const TWO_CHANNEL_CHANNEL = 'edgepay_two_channel_sessions';
@@ -53,47 +53,22 @@ export class SessionWaiters {
   /**
    * Calls `look` now and on every wake of `sessionId` until it answers
    * something; undefined when `waitMs` passed first (the caller reads the
-   * session once more). Looks never overlap; a wake during a look makes one more.
+   * session once more). The loop is the shared one (server/db/look-until.ts).
    */
-  async until<T>(sessionId: string, look: () => Promise<T | undefined>, waitMs: number): Promise<T | undefined> {
-    if (waitMs <= 0) return look();
-    // Registered before the first look: a change committed while it runs wakes it again.
-    return new Promise<T | undefined>((resolve, reject) => {
-      let looking = false;
-      let again = false;
-      let finished = false;
-      const set = this.#byId.get(sessionId) ?? new Set<() => void>();
-      this.#byId.set(sessionId, set);
-      const done = (value: T | undefined, err?: unknown) => {
-        if (finished) return;
-        finished = true;
-        set.delete(wake);
-        if (set.size === 0 && this.#byId.get(sessionId) === set) this.#byId.delete(sessionId);
-        clearTimeout(timer);
-        if (err) reject(err);
-        else resolve(value);
-      };
-      const wake = () => {
-        if (finished) return;
-        if (looking) return void (again = true);
-        looking = true;
-        look().then(
-          (v) => {
-            looking = false;
-            if (v !== undefined) return done(v);
-            if (again) {
-              again = false;
-              wake();
-            }
-          },
-          (err) => done(undefined, err),
-        );
-      };
-      const timer = setTimeout(() => done(undefined), waitMs);
-      timer.unref();
-      set.add(wake);
-      wake();
-    });
+  until<T>(sessionId: string, look: () => Promise<T | undefined>, waitMs: number): Promise<T | undefined> {
+    return lookUntil(
+      look,
+      (wake) => {
+        const set = this.#byId.get(sessionId) ?? new Set<() => void>();
+        this.#byId.set(sessionId, set);
+        set.add(wake);
+        return () => {
+          set.delete(wake);
+          if (set.size === 0 && this.#byId.get(sessionId) === set) this.#byId.delete(sessionId);
+        };
+      },
+      waitMs,
+    );
   }
 
   async stop(): Promise<void> {
