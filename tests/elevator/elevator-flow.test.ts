@@ -301,6 +301,8 @@ describe('elevator delivery: lobby terminal, wallet, issuer, card terminal and g
       const page = await context.newPage();
       for (const lang of ['en', 'ko'] as const) {
         await page.goto(`${runtime.api!.url}/lobby?lang=${lang}`);
+        // The page shows its state only once it has asked the gateway: wait for either screen before looking.
+        await page.locator('.lobby-form, .lobby-actions button').first().waitFor();
         if (await page.locator('.lobby-actions button').count()) await page.locator('.lobby-actions button').last().click();
         await page.locator('.lobby-form').waitFor();
         const main = (await page.locator('.lobby-main').boundingBox())!;
